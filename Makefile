@@ -1,0 +1,192 @@
+# Makefile: builds filmseg and its tests, installs the Debian packages they
+# need (make deps; the other targets call it by themselves when a library is
+# missing), downloads the real panel (make data), fuzzes and benchmarks.
+#
+#   make            build ./filmseg
+#   make test       unit tests (cmocka), golden and command-line tests, then
+#                   the same suite built again with -fsanitize=address,undefined
+#   make run        open filmseg on the built-in demo panel
+#   make data       download MovieLens 100K and a US ZIP list into ./data
+#   make fuzz       run every libFuzzer target FUZZ_SECONDS seconds (default 60)
+#   make bench      speed and memory against the Python peers (tests/bench)
+#   make install    PREFIX=/usr/local
+#   make lint       clang-format check and cppcheck
+
+PREFIX      ?= /usr/local
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+SHARED      ?= ../shared
+FUZZ_SECONDS ?= 60
+VERSION     := 0.1.0
+
+PKGS        := ncursesw libpcre2-8 cmocka openblas
+DEB_PACKAGES := build-essential pkg-config libncurses-dev libcsv-dev libpcre2-dev \
+                libcmocka-dev libopenblas-dev tmux clang libclang-rt-14-dev curl unzip \
+                ca-certificates
+BENCH_PACKAGES := python3-pandas python3-sklearn python3-torch time
+
+# Are the libraries there? (libcsv has no pkg-config file: look for its header.)
+HAVE_DEPS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && \
+               echo '\#include <csv.h>' | $(CC) -E -x c - >/dev/null 2>&1 && echo yes)
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps bench-deps test unit-tests run install data fuzz bench lint clean
+
+ifneq ($(HAVE_DEPS),yes)
+# A fresh machine: install the packages, then do what was asked.
+all test run install fuzz bench filmseg:
+	$(MAKE) deps
+	$(MAKE) $@
+else
+
+WARN     := -Wall -Wextra -Werror
+CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -DFILMSEG_VERSION='"$(VERSION)"' -g $(WARN) -Iinclude \
+                 -MMD -MP $(shell pkg-config --cflags $(PKGS))
+LIBS     := $(shell pkg-config --libs ncursesw libpcre2-8 openblas) -lcsv -lm -lpthread
+TEST_LIBS := $(shell pkg-config --libs cmocka) $(LIBS)
+
+REL_CFLAGS  := $(CFLAGS_COMMON) -O2 -march=x86-64-v2
+ASAN_CFLAGS := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer \
+               -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+LIB_SRC  := $(filter-out src/cli/main.c,$(shell find src -name '*.c' | sort))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TEST_NAMES := $(notdir $(TEST_SRC:.c=))
+ASSETS   := $(shell find assets -type f | sort)
+
+REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC))
+ASAN_OBJ := $(patsubst %.c,build/asan/%.o,$(LIB_SRC))
+
+all: filmseg
+
+filmseg: build/rel/filmseg
+	cp $< $@
+
+build/rel/filmseg: build/rel/src/cli/main.o build/rel/libfilmseg.a
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+
+build/asan/filmseg: build/asan/src/cli/main.o build/asan/libfilmseg.a
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
+
+build/rel/libfilmseg.a: $(REL_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+build/asan/libfilmseg.a: $(ASAN_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+build/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -c $< -o $@
+
+build/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -c $< -o $@
+
+# The assets are built into the binary with .incbin.
+build/rel/src/data/assets.o build/asan/src/data/assets.o: $(ASSETS)
+
+build/rel/tests/%: build/rel/tests/unit/%.o build/rel/libfilmseg.a
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(TEST_LIBS)
+
+build/asan/tests/%: build/asan/tests/unit/%.o build/asan/libfilmseg.a
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(TEST_LIBS)
+
+.PRECIOUS: build/%.o build/rel/tests/% build/asan/tests/% build/%/libfilmseg.a
+
+# unit tests, golden tests and command-line tests of one build variant
+define run_suite
+	@echo "== $(1): unit tests"
+	@set -e; for t in $(TEST_NAMES); do \
+	    echo "-- $$t"; SHARED=$(SHARED) build/$(1)/tests/$$t; done
+	@echo "== $(1): golden tests"
+	SHARED=$(SHARED) tests/golden/run build/$(1)/filmseg
+	@echo "== $(1): command-line tests"
+	SHARED=$(SHARED) tests/cli/run build/$(1)/filmseg
+endef
+
+test: filmseg $(addprefix build/rel/tests/,$(TEST_NAMES)) build/asan/filmseg \
+      $(addprefix build/asan/tests/,$(TEST_NAMES))
+	$(call run_suite,rel)
+	ASAN_OPTIONS=detect_leaks=1 $(MAKE) --no-print-directory asan-suite
+
+asan-suite:
+	$(call run_suite,asan)
+
+run: filmseg
+	./filmseg
+
+install: filmseg
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 filmseg $(DESTDIR)$(PREFIX)/bin/filmseg
+	install -m 644 man/filmseg.1 $(DESTDIR)$(PREFIX)/share/man/man1/filmseg.1
+
+# ---- fuzzing: one libFuzzer target per parser (tests/fuzz/targets.c) ----
+FUZZ_TARGETS := ml100k ml1m mlcsv zips
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
+               $(shell pkg-config --cflags libpcre2-8)
+
+build/fuzz/fuzz_%: tests/fuzz/targets.c tests/fuzz/entry.c $(LIB_SRC) $(ASSETS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -DFUZZ_TARGET=fuzz_$* -o $@ tests/fuzz/entry.c tests/fuzz/targets.c \
+	    $(LIB_SRC) $(LIBS)
+
+fuzz: $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build/fuzz/corpus/$$t tests/fuzz/regressions; \
+	    echo "== fuzzing $$t for $(FUZZ_SECONDS)s"; \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	        -artifact_prefix=tests/fuzz/regressions/$$t- \
+	        build/fuzz/corpus/$$t tests/fuzz/seeds/$$t; \
+	done
+
+# ---- benchmarks ----
+bench: filmseg
+	@/usr/bin/python3 -c 'import pandas' 2>/dev/null || $(MAKE) bench-deps
+	SHARED=$(SHARED) tests/bench/run ./filmseg
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+endif
+
+deps:
+	$(SUDO) apt-get update
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(DEB_PACKAGES)
+
+bench-deps:
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(BENCH_PACKAGES)
+
+# ---- the real panel, downloaded for the user (never committed) ----
+ML100K_URL := https://files.grouplens.org/datasets/movielens/ml-100k.zip
+ZIPS_URL   := https://simplemaps.com/static/data/us-zips/1.78/basic/simplemaps_uszips_basicv1.78.zip
+define DATA_SUMS
+f120e114da2e8cf314fd28f99417c94ae9ddf1cb6db8ce0e4b5995d40e90e62c  data/ml-100k/u.user
+553841ebc7de3a0fd0d6b62a204ea30c1e651aacfb2814c7a6584ac52f2c5701  data/ml-100k/u.item
+06416e597f82b7342361e41163890c81036900f418ad91315590814211dca490  data/ml-100k/u.data
+97e31d0a8183715803dcb9829f7fd68d5eec9bbf5855a186e4f4bc8f1daeb45b  data/uszips.csv
+endef
+export DATA_SUMS
+
+data:
+	@mkdir -p data
+	@if ! curl -fsSL --connect-timeout 15 -o data/ml-100k.zip $(ML100K_URL) || \
+	    ! curl -fsSL --connect-timeout 15 -o data/uszips.zip $(ZIPS_URL); then \
+	    echo "make data: cannot download the panel (no network?)." >&2; \
+	    echo "Put the files there by hand:" >&2; \
+	    echo "  $(ML100K_URL) unzipped as data/ml-100k/ (u.user, u.item, u.data, ...)" >&2; \
+	    echo "  $(ZIPS_URL) -> data/uszips.csv" >&2; \
+	    echo "then run: filmseg report --data data/ml-100k --zips data/uszips.csv" >&2; \
+	    exit 1; fi
+	cd data && unzip -oq ml-100k.zip && unzip -oq uszips.zip uszips.csv && rm -f ml-100k.zip uszips.zip
+	@echo "$$DATA_SUMS" | sha256sum -c - || { \
+	    echo "make data: checksums differ from the files filmseg was tested with" >&2; exit 1; }
+
+lint:
+	clang-format --dry-run --Werror $$(find src include tests -name '*.[ch]')
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Iinclude \
+	    --suppress=missingIncludeSystem src
+
+clean:
+	rm -rf build filmseg

@@ -1,0 +1,124 @@
+/* panel.h: the rating panel in memory (users with demographics, films,
+ * ratings in CSR by user and CSC by film) and how it is loaded: the format is
+ * detected from the files in a folder (MovieLens 100K, 1M, or the CSV
+ * releases), ZIP codes become states, and the study's sample rules drop users
+ * (Alaska, Hawaii, unknown state by default) with their ratings. */
+#ifndef FILMSEG_PANEL_H
+#define FILMSEG_PANEL_H
+
+#include "filmseg/diag.h"
+#include "filmseg/idindex.h"
+#include "filmseg/zipmap.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { PANEL_ML100K, PANEL_ML1M, PANEL_MLCSV } PanelFormat;
+
+enum { AGE_BAND_COUNT = 7, PANEL_MAX_GENRES = 32, PANEL_MAX_STATES = 64 };
+
+typedef struct {
+    int32_t id;
+    int16_t age;        /* years; on banded panels (ml-1m) the band's lower bound */
+    uint8_t age_band;   /* index into age_band_label() */
+    char gender;        /* 'M', 'F' */
+    uint16_t occupation; /* index into Panel.occupations */
+    uint8_t state;      /* index into states.h, 0 = unknown */
+    char zip[12];
+} PanelUser;
+
+typedef struct {
+    int32_t id;
+    char *title;        /* UTF-8 */
+    int16_t year;       /* release year, 0 when unknown */
+    uint32_t genres;    /* bit g set: genre Panel.genres[g] */
+} PanelFilm;
+
+/* What the sample rules did. */
+typedef struct {
+    size_t users_read, ratings_read;
+    size_t users_dropped, ratings_dropped;
+    size_t dropped_by_state[PANEL_MAX_STATES]; /* [0]: unknown state */
+    int rule_states[PANEL_MAX_STATES];         /* excluded states, in the order given */
+    int n_rule_states;
+    bool dropped_unknown_rule;                 /* unknown state was a rule */
+    size_t ratings_rounded;                    /* half-star ratings rounded (CSV releases) */
+} SampleSummary;
+
+typedef struct {
+    PanelFormat format;
+    char source[256];          /* folder, or "built-in demo panel" */
+    char zip_source[256];      /* where states came from */
+    bool has_demographics;     /* false: taste-only panel (CSV releases) */
+    bool ages_banded;          /* ages known only as bands (ml-1m) */
+
+    size_t n_users, n_films, n_ratings;
+    PanelUser *users;
+    PanelFilm *films;
+    char **occupations;
+    size_t n_occupations;
+    char *genres[PANEL_MAX_GENRES];
+    size_t n_genres;
+
+    /* CSR by user: ratings of user u are [user_start[u], user_start[u+1]),
+     * sorted by film index. */
+    uint32_t *user_start;
+    uint32_t *user_film;
+    uint8_t *user_score;       /* 1..5 stars */
+    uint32_t *user_time;       /* Unix time, 0 when unknown */
+    /* CSC by film: ratings of film f are [film_start[f], film_start[f+1]),
+     * sorted by user index. */
+    uint32_t *film_start;
+    uint32_t *film_user;
+    uint8_t *film_score;
+
+    IdIndex user_index, film_index; /* id -> index */
+    SampleSummary sample;
+} Panel;
+
+/* Which users to keep. */
+typedef struct {
+    bool keep_unknown_state;
+    int exclude[PANEL_MAX_STATES]; /* state indexes, in the order given */
+    int n_exclude;
+} SampleRules;
+
+typedef struct {
+    const char *zips_path; /* NULL: built-in ZIP-prefix table */
+    SampleRules rules;
+    bool strict;
+} PanelOptions;
+
+/* One input file held in memory. */
+typedef struct {
+    const char *name; /* u.user, ratings.dat, ... */
+    const char *path; /* for messages */
+    const char *data;
+    size_t len;
+} PanelFile;
+
+void panel_options_default(PanelOptions *options); /* the study's rules */
+/* Parses "AK,HI" or "Alaska,Hawaii" into rules->exclude; returns false and
+ * names the bad entry in *bad when a state is unknown. */
+bool sample_rules_parse_states(SampleRules *rules, const char *list, char *bad, size_t bad_size);
+
+/* Loads a panel folder; the format is detected from its files. Returns 0, or
+ * 2 with the reason in diag (missing/empty files, --strict errors). */
+int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Panel **out);
+/* Loads the built-in demo panel. */
+int panel_load_demo(const PanelOptions *options, Diag *diag, Panel **out);
+/* Loads a panel from files in memory (what the two above and the fuzzers
+ * call). zips may be NULL (built-in table). */
+int panel_load_files(PanelFormat format, const PanelFile *files, size_t n_files,
+                     const ZipMap *zips, const PanelOptions *options, Diag *diag, Panel **out);
+void panel_free(Panel *panel);
+
+const char *panel_format_name(PanelFormat format);
+const char *age_band_label(int band);
+int age_band_of(int age);
+/* Index of a film by its id, -1 when absent. */
+long panel_film_index(const Panel *panel, int32_t film_id);
+long panel_user_index(const Panel *panel, int32_t user_id);
+
+#endif

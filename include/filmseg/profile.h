@@ -1,0 +1,49 @@
+/* profile.h: the audience profile of a panel or of one segment of it: counts
+ * by gender, age, occupation and state, the rating distribution, and the top
+ * films per score (count descending, ties by film id ascending). Category
+ * counts are ordered by count descending, ties by first appearance. */
+#ifndef FILMSEG_PROFILE_H
+#define FILMSEG_PROFILE_H
+
+#include "filmseg/panel.h"
+
+enum { PROFILE_TOP_N = 10 };
+
+typedef struct {
+    int index;    /* occupation or state index */
+    size_t count;
+} CategoryCount;
+
+typedef struct {
+    uint32_t film; /* film index */
+    size_t count;
+} FilmCount;
+
+typedef struct {
+    size_t n_users, n_ratings;
+    bool has_demographics, ages_banded;
+    size_t n_male, n_female;
+    double age_mean, age_median;
+    int age_min, age_max;
+    size_t age_bands[AGE_BAND_COUNT];
+    CategoryCount *occupations; /* non-zero counts only, sorted */
+    size_t n_occupations;
+    CategoryCount states[PANEL_MAX_STATES]; /* non-zero, sorted; may include unknown (0) */
+    size_t n_states;
+    size_t ratings_by_score[6]; /* [1..5] */
+    double rating_mean;
+    FilmCount top[6][PROFILE_TOP_N]; /* top[score][rank] */
+    size_t n_top[6];
+} Profile;
+
+/* Profiles the users u with labels[u] == segment, or everyone when labels is
+ * NULL. Returns 0, or FS_ERROR when memory runs out. */
+int profile_compute(const Panel *panel, const int32_t *labels, int segment, Profile *out);
+void profile_free(Profile *profile);
+
+/* The n films most often rated `score` by the selected users, in the
+ * profile's order; returns how many were written. */
+size_t profile_top_films(const Panel *panel, const int32_t *labels, int segment, int score,
+                         FilmCount *out, size_t n);
+
+#endif

@@ -1,0 +1,29 @@
+/* table.h: a grid of strings printed as a Markdown table or as aligned plain
+ * text (column widths in terminal cells, so UTF-8 titles line up). */
+#ifndef FILMSEG_TABLE_H
+#define FILMSEG_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum { FORMAT_TEXT, FORMAT_MARKDOWN } OutputFormat;
+
+typedef struct {
+    size_t n_cols, n_rows, cap_rows;
+    char **cells;          /* row-major, row 0 is the header */
+    bool right_align[16];  /* per column, plain text only */
+} Table;
+
+void table_init(Table *t, size_t n_cols, const char *const *headers);
+/* Appends a row of n_cols printf-formatted cells separated by '\t'. */
+void table_row(Table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void table_print(const Table *t, OutputFormat format, FILE *out);
+void table_free(Table *t);
+
+/* Terminal cells a UTF-8 string takes (one per code point). */
+size_t utf8_width(const char *s);
+/* 92826 -> "92,826" into buf. */
+const char *format_thousands(size_t value, char *buf, size_t size);
+
+#endif

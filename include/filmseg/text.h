@@ -1,0 +1,55 @@
+/* text.h: small, bounds-checked helpers the loaders share: reading a whole
+ * file, walking its lines (LF or CRLF), splitting a line into fields, strict
+ * number parsing and ISO-8859-1 to UTF-8 conversion. Nothing here trusts its
+ * input: fields are (pointer, length) views, never NUL-terminated in place. */
+#ifndef FILMSEG_TEXT_H
+#define FILMSEG_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *s;
+    size_t len;
+} Field;
+
+typedef struct {
+    const char *buf;
+    size_t len, pos;
+    size_t line_no; /* 1-based number of the line last returned */
+} LineReader;
+
+/* Reads a whole file. Returns 0, or an errno value (ENOENT, EACCES, ...).
+ * The buffer is NUL-terminated (not counted in *len); free() it. */
+int text_read_file(const char *path, char **buf, size_t *len);
+
+void line_reader_init(LineReader *reader, const char *buf, size_t len);
+/* Next line without its LF or CRLF; false at the end. */
+bool line_reader_next(LineReader *reader, Field *line);
+
+/* Splits on a separator string (e.g. "|", "\t", "::"). Stores up to max
+ * fields and returns how many there are in all (may exceed max). */
+size_t text_split(Field line, const char *sep, Field *fields, size_t max);
+
+/* True when the line holds bytes no text file has (NUL, other C0 controls
+ * except tab, DEL). */
+bool text_is_binary(Field line);
+Field text_trim(Field f);
+bool field_equals(Field f, const char *s);
+
+/* Whole field must be a decimal integer in [min, max]. */
+bool text_parse_long(Field f, long min, long max, long *out);
+/* Whole field must be a decimal number (digits, optional sign and point). */
+bool text_parse_double(Field f, double *out);
+
+/* Copies a field as a NUL-terminated string: bytes >= 0x80 are read as
+ * ISO-8859-1 and written as UTF-8. */
+char *text_latin1_to_utf8(Field f);
+/* Copies a field that is already UTF-8; invalid sequences are read as
+ * ISO-8859-1 instead, so the result is always valid UTF-8. */
+char *text_to_utf8(Field f);
+/* True when the bytes form valid UTF-8. */
+bool text_is_utf8(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,148 @@
+/* profile.c: audience profiles of a panel or a segment; see profile.h. */
+#include "filmseg/profile.h"
+
+#include "filmseg/progress.h"
+#include "filmseg/states.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    size_t count, first_seen; /* first_seen: order of first appearance */
+    int index;
+} Tally;
+
+static int compare_tally(const void *pa, const void *pb)
+{
+    const Tally *a = pa, *b = pb;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return (a->first_seen > b->first_seen) - (a->first_seen < b->first_seen);
+}
+
+static int compare_int16(const void *pa, const void *pb)
+{
+    int16_t a = *(const int16_t *)pa, b = *(const int16_t *)pb;
+    return (a > b) - (a < b);
+}
+
+static bool selected(const int32_t *labels, int segment, size_t u)
+{
+    return !labels || labels[u] == segment;
+}
+
+/* Sorts the tallies with a non-zero count into out; returns how many. */
+static size_t sorted_counts(Tally *tally, size_t n, CategoryCount *out)
+{
+    qsort(tally, n, sizeof *tally, compare_tally);
+    size_t k = 0;
+    for (size_t i = 0; i < n && tally[i].count; i++)
+        out[k++] = (CategoryCount){tally[i].index, tally[i].count};
+    return k;
+}
+
+typedef struct {
+    uint32_t film;
+    int32_t id;
+    size_t count;
+} FilmTally;
+
+static int compare_film_tally(const void *pa, const void *pb)
+{
+    const FilmTally *a = pa, *b = pb;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+size_t profile_top_films(const Panel *panel, const int32_t *labels, int segment, int score,
+                         FilmCount *out, size_t n)
+{
+    FilmTally *tally = calloc(panel->n_films + 1, sizeof *tally);
+    if (!tally)
+        return 0;
+    for (size_t f = 0; f < panel->n_films; f++) {
+        tally[f].film = (uint32_t)f;
+        tally[f].id = panel->films[f].id;
+        for (uint32_t i = panel->film_start[f]; i < panel->film_start[f + 1]; i++)
+            if (panel->film_score[i] == score && selected(labels, segment, panel->film_user[i]))
+                tally[f].count++;
+    }
+    qsort(tally, panel->n_films, sizeof *tally, compare_film_tally);
+    size_t k = 0;
+    for (size_t f = 0; f < panel->n_films && k < n && tally[f].count; f++)
+        out[k++] = (FilmCount){tally[f].film, tally[f].count};
+    free(tally);
+    return k;
+}
+
+int profile_compute(const Panel *panel, const int32_t *labels, int segment, Profile *out)
+{
+    memset(out, 0, sizeof *out);
+    out->has_demographics = panel->has_demographics;
+    out->ages_banded = panel->ages_banded;
+    Tally *occ = calloc(panel->n_occupations + 1, sizeof *occ);
+    Tally states[PANEL_MAX_STATES] = {0};
+    int16_t *ages = malloc((panel->n_users + 1) * sizeof *ages);
+    out->occupations = calloc(panel->n_occupations + 1, sizeof *out->occupations);
+    if (!occ || !ages || !out->occupations) {
+        free(occ);
+        free(ages);
+        profile_free(out);
+        return FS_ERROR;
+    }
+    for (size_t i = 0; i < panel->n_occupations; i++)
+        occ[i].index = (int)i;
+    for (size_t i = 0; i < PANEL_MAX_STATES; i++)
+        states[i].index = (int)i;
+
+    double age_sum = 0, rating_sum = 0;
+    size_t seen = 0;
+    for (size_t u = 0; u < panel->n_users; u++) {
+        if (!selected(labels, segment, u))
+            continue;
+        const PanelUser *user = &panel->users[u];
+        seen++;
+        out->n_users++;
+        for (uint32_t i = panel->user_start[u]; i < panel->user_start[u + 1]; i++) {
+            out->ratings_by_score[panel->user_score[i]]++;
+            rating_sum += panel->user_score[i];
+        }
+        out->n_ratings += panel->user_start[u + 1] - panel->user_start[u];
+        if (!panel->has_demographics)
+            continue;
+        out->n_male += user->gender == 'M';
+        out->n_female += user->gender == 'F';
+        ages[out->n_users - 1] = user->age;
+        age_sum += user->age;
+        out->age_bands[user->age_band]++;
+        Tally *o = &occ[user->occupation], *s = &states[user->state];
+        if (o->count++ == 0)
+            o->first_seen = seen;
+        if (s->count++ == 0)
+            s->first_seen = seen;
+    }
+    if (panel->has_demographics && out->n_users) {
+        qsort(ages, out->n_users, sizeof *ages, compare_int16);
+        size_t n = out->n_users;
+        out->age_mean = age_sum / (double)n;
+        out->age_median = n % 2 ? ages[n / 2] : (ages[n / 2 - 1] + ages[n / 2]) / 2.0;
+        out->age_min = ages[0];
+        out->age_max = ages[n - 1];
+        out->n_occupations = sorted_counts(occ, panel->n_occupations, out->occupations);
+        out->n_states = sorted_counts(states, state_count(), out->states);
+    }
+    out->rating_mean = out->n_ratings ? rating_sum / (double)out->n_ratings : 0;
+    free(occ);
+    free(ages);
+    for (int score = 1; score <= 5; score++)
+        out->n_top[score] = profile_top_films(panel, labels, segment, score, out->top[score],
+                                              PROFILE_TOP_N);
+    return FS_OK;
+}
+
+void profile_free(Profile *profile)
+{
+    free(profile->occupations);
+    profile->occupations = NULL;
+}

@@ -1,0 +1,225 @@
+/* report.c: the audience report; see report.h. */
+#include "filmseg/report.h"
+
+#include "filmseg/states.h"
+
+#include <string.h>
+
+static const char *users_file_name(PanelFormat format)
+{
+    switch (format) {
+    case PANEL_ML100K: return "u.user";
+    case PANEL_ML1M: return "users.dat";
+    case PANEL_MLCSV: return "ratings.csv";
+    }
+    return "the panel";
+}
+
+static void heading(OutputFormat format, FILE *out, const char *title)
+{
+    if (format == FORMAT_MARKDOWN)
+        fprintf(out, "\n## %s\n\n", title);
+    else
+        fprintf(out, "\n%s\n\n", title);
+}
+
+static double percent(size_t part, size_t whole) { return whole ? 100.0 * part / whole : 0.0; }
+
+/* "65 / 4 / 2" with its label "dropped: no state / Alaska / Hawaii". */
+static void dropped_row(const Panel *panel, Table *t)
+{
+    const SampleSummary *s = &panel->sample;
+    char label[512] = "dropped:", values[256] = "";
+    int parts = 0;
+    if (s->dropped_unknown_rule) {
+        strcat(label, " no state");
+        snprintf(values, sizeof values, "%zu", s->dropped_by_state[0]);
+        parts++;
+    }
+    for (int i = 0; i < s->n_rule_states; i++) {
+        int st = s->rule_states[i];
+        size_t len = strlen(label), vlen = strlen(values);
+        snprintf(label + len, sizeof label - len, "%s%s", parts ? " / " : " ", state_info(st)->name);
+        snprintf(values + vlen, sizeof values - vlen, "%s%zu", parts ? " / " : "",
+                 s->dropped_by_state[st]);
+        parts++;
+    }
+    if (parts)
+        table_row(t, "%s\t%s", label, values);
+    else
+        table_row(t, "dropped\tnone (no sample rules)");
+}
+
+static void figures_table(const Panel *panel, const Profile *p, Table *t)
+{
+    const SampleSummary *s = &panel->sample;
+    char a[32], b[32], c[32], d[32], e[32], f[32];
+    static const char *const headers[] = {"figure", "value"};
+    table_init(t, 2, headers);
+    table_row(t, "users in %s\t%zu", users_file_name(panel->format), s->users_read);
+    table_row(t, "users kept\t%zu", p->n_users);
+    if (panel->has_demographics)
+        dropped_row(panel, t);
+    if (!p->has_demographics) {
+        table_row(t, "demographics\tnot in this panel (taste-only: %s has no user file)",
+                  panel_format_name(panel->format));
+    } else {
+        table_row(t, "male / female\t%zu / %zu (%.1f%% male)", p->n_male, p->n_female,
+                  percent(p->n_male, p->n_users));
+        if (p->ages_banded)
+            table_row(t, "age\tknown only as bands (see the age table)");
+        else
+            table_row(t, "age mean / median / min / max\t%.2f / %g / %d / %d", p->age_mean,
+                      p->age_median, p->age_min, p->age_max);
+        size_t distinct = 0;
+        for (size_t i = 0; i < p->n_states; i++)
+            distinct += p->states[i].index != 0;
+        table_row(t, "distinct states\t%zu", distinct);
+    }
+    table_row(t, "ratings kept\t%s (1★ %s · 2★ %s · 3★ %s · 4★ %s · 5★ %s)",
+              format_thousands(p->n_ratings, a, sizeof a),
+              format_thousands(p->ratings_by_score[1], b, sizeof b),
+              format_thousands(p->ratings_by_score[2], c, sizeof c),
+              format_thousands(p->ratings_by_score[3], d, sizeof d),
+              format_thousands(p->ratings_by_score[4], e, sizeof e),
+              format_thousands(p->ratings_by_score[5], f, sizeof f));
+    if (s->ratings_rounded)
+        table_row(t, "half-star ratings rounded up\t%s",
+                  format_thousands(s->ratings_rounded, a, sizeof a));
+    if (!p->has_demographics)
+        return;
+    char list[1024] = "";
+    for (size_t i = 0; i < p->n_occupations && i < 6; i++) {
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s %zu", i ? ", " : "",
+                 panel->occupations[p->occupations[i].index], p->occupations[i].count);
+    }
+    table_row(t, "top occupations\t%s", list);
+    list[0] = '\0';
+    for (size_t i = 0, shown = 0; i < p->n_states && shown < 5; i++) {
+        if (p->states[i].index == 0)
+            continue;
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s %zu", shown++ ? ", " : "",
+                 state_info(p->states[i].index)->name, p->states[i].count);
+    }
+    table_row(t, "top states\t%s", list);
+}
+
+void report_top_films_table(const Panel *panel, const Profile *profile, Table *t)
+{
+    static const char *const headers[] = {"n_5", "title_5", "n_4", "title_4", "n_3",
+                                          "title_3", "n_2", "title_2", "n_1", "title_1"};
+    table_init(t, 10, headers);
+    for (int c = 0; c < 10; c += 2)
+        t->right_align[c] = true;
+    for (size_t rank = 0; rank < PROFILE_TOP_N; rank++) {
+        char row[2048] = "";
+        bool any = false;
+        for (int score = 5; score >= 1; score--) {
+            size_t len = strlen(row);
+            const char *sep = score > 1 ? "\t" : "";
+            if (rank < profile->n_top[score]) {
+                const FilmCount *fc = &profile->top[score][rank];
+                snprintf(row + len, sizeof row - len, "%zu\t%s%s", fc->count,
+                         panel->films[fc->film].title, sep);
+                any = true;
+            } else {
+                snprintf(row + len, sizeof row - len, "\t%s", sep);
+            }
+        }
+        if (any)
+            table_row(t, "%s", row);
+    }
+}
+
+static void demographic_tables(const Panel *panel, const Profile *p, OutputFormat format,
+                               FILE *out)
+{
+    Table t;
+    static const char *const age_headers[] = {"age", "users", "share"};
+    heading(format, out, "Age");
+    table_init(&t, 3, age_headers);
+    t.right_align[1] = t.right_align[2] = true;
+    for (int band = 0; band < AGE_BAND_COUNT; band++)
+        table_row(&t, "%s\t%zu\t%.1f%%", age_band_label(band), p->age_bands[band],
+                  percent(p->age_bands[band], p->n_users));
+    table_print(&t, format, out);
+    table_free(&t);
+
+    static const char *const occ_headers[] = {"occupation", "users", "share"};
+    heading(format, out, "Occupations");
+    table_init(&t, 3, occ_headers);
+    t.right_align[1] = t.right_align[2] = true;
+    for (size_t i = 0; i < p->n_occupations; i++)
+        table_row(&t, "%s\t%zu\t%.1f%%", panel->occupations[p->occupations[i].index],
+                  p->occupations[i].count, percent(p->occupations[i].count, p->n_users));
+    table_print(&t, format, out);
+    table_free(&t);
+
+    static const char *const state_headers[] = {"state", "code", "users", "share"};
+    heading(format, out, "States");
+    table_init(&t, 4, state_headers);
+    t.right_align[2] = t.right_align[3] = true;
+    for (size_t i = 0; i < p->n_states; i++) {
+        const StateInfo *st = state_info(p->states[i].index);
+        table_row(&t, "%s\t%s\t%zu\t%.1f%%", st->name, st->code, p->states[i].count,
+                  percent(p->states[i].count, p->n_users));
+    }
+    table_print(&t, format, out);
+    table_free(&t);
+}
+
+void report_print(const Panel *panel, const Profile *profile, OutputFormat format, FILE *out)
+{
+    const SampleSummary *s = &panel->sample;
+    if (format == FORMAT_MARKDOWN)
+        fprintf(out, "# filmseg report\n\n");
+    else
+        fprintf(out, "filmseg report\n\n");
+    fprintf(out, "Panel: %s, %s.\n", panel->source, panel_format_name(panel->format));
+    if (panel->has_demographics) {
+        char rules[512] = "";
+        if (s->dropped_unknown_rule)
+            strcat(rules, "of unknown state");
+        for (int i = 0; i < s->n_rule_states; i++) {
+            size_t len = strlen(rules);
+            snprintf(rules + len, sizeof rules - len, "%sin %s", len ? ", " : "",
+                     state_info(s->rule_states[i])->name);
+        }
+        fprintf(out, "States: %s.\n", panel->zip_source);
+        fprintf(out, "Sample rules: %s%s; %zu of %zu users dropped with their %zu ratings.\n",
+                rules[0] ? "drop users " : "none", rules, s->users_dropped, s->users_read,
+                s->ratings_dropped);
+    } else {
+        fprintf(out, "Taste-only panel: no demographics, so no sample rules apply and the "
+                     "demographic tables are left out.\n");
+    }
+
+    Table t;
+    heading(format, out, "Figures");
+    figures_table(panel, profile, &t);
+    table_print(&t, format, out);
+    table_free(&t);
+
+    heading(format, out, "Top 10 films per score (count descending, ties by film id)");
+    report_top_films_table(panel, profile, &t);
+    table_print(&t, format, out);
+    table_free(&t);
+
+    if (profile->has_demographics)
+        demographic_tables(panel, profile, format, out);
+
+    static const char *const rating_headers[] = {"rating", "ratings", "share"};
+    heading(format, out, "Ratings");
+    table_init(&t, 3, rating_headers);
+    t.right_align[1] = t.right_align[2] = true;
+    char buf[32];
+    for (int score = 5; score >= 1; score--)
+        table_row(&t, "%d★\t%s\t%.1f%%", score,
+                  format_thousands(profile->ratings_by_score[score], buf, sizeof buf),
+                  percent(profile->ratings_by_score[score], profile->n_ratings));
+    table_print(&t, format, out);
+    table_free(&t);
+    fprintf(out, "\nMean rating %.2f over %zu users.\n", profile->rating_mean, profile->n_users);
+}

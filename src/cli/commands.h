@@ -1,0 +1,36 @@
+/* commands.h (private to src/cli): one function per command, and the panel
+ * options every command that reads a panel shares. */
+#ifndef FILMSEG_COMMANDS_H
+#define FILMSEG_COMMANDS_H
+
+#include "filmseg/panel.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+
+/* Exit statuses: 0 fine, 1 usage error, 2 input error (missing, unreadable,
+ * empty or --strict-malformed files). */
+enum { EXIT_USAGE = 1, EXIT_INPUT = 2 };
+
+typedef struct {
+    const char *data_dir; /* NULL: the built-in demo panel */
+    PanelOptions options;
+} PanelArgs;
+
+/* getopt_long entries for --data, --zips, --exclude-states,
+ * --keep-unknown-state, --strict (ids 1000..1004). */
+#define PANEL_LONG_OPTIONS                                                                         \
+    {"data", required_argument, 0, 1000}, {"zips", required_argument, 0, 1001},                    \
+        {"exclude-states", required_argument, 0, 1002},                                            \
+        {"keep-unknown-state", no_argument, 0, 1003}, {"strict", no_argument, 0, 1004}
+
+void panel_args_init(PanelArgs *args);
+/* Handles one getopt result; returns 1 when it was a panel option, 0 when
+ * not, -1 on a bad value (message printed). */
+int panel_args_option(PanelArgs *args, int opt, const char *value);
+/* Loads the panel, printing diagnostics; NULL on failure (exit 2). */
+Panel *panel_args_load(const PanelArgs *args);
+
+int cmd_report(int argc, char **argv);
+
+#endif

@@ -1,0 +1,47 @@
+/* main.c: filmseg's entry point: global --help and --version, then one
+ * function per command (report, ...). */
+#include "commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "filmseg %s: film-rating panels into audience segments\n"
+            "\n"
+            "usage: filmseg [COMMAND] [OPTIONS]\n"
+            "\n"
+            "commands:\n"
+            "  report     print the audience report of a panel\n"
+            "\n"
+            "panel options (every command that reads a panel):\n"
+            "  --data DIR              MovieLens 100K, 1M or CSV folder (default: built-in demo)\n"
+            "  --zips FILE             simplemaps-style US ZIP list (default: built-in prefixes)\n"
+            "  --exclude-states LIST   states to drop, e.g. AK,HI (the default)\n"
+            "  --keep-unknown-state    keep users whose ZIP has no US state\n"
+            "  --strict                stop at the first malformed line\n"
+            "\n"
+            "Without a command, filmseg prints the report of the built-in demo panel.\n"
+            "filmseg COMMAND --help shows a command's options; man filmseg has the rest.\n",
+            FILMSEG_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        printf("filmseg %s\n", FILMSEG_VERSION);
+        return 0;
+    }
+    if (argc < 2 || argv[1][0] == '-')
+        return cmd_report(argc, argv);
+    if (strcmp(argv[1], "report") == 0)
+        return cmd_report(argc - 1, argv + 1);
+    fprintf(stderr, "filmseg: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,194 @@
+/* load_ml100k.c: the MovieLens 100K format: u.user and u.item '|'-separated,
+ * u.data tab-separated, u.item titles in ISO-8859-1, 19 genre flags (names
+ * from u.genre when present), release dates such as 01-Jan-1995. */
+#include "panel_build.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *DEFAULT_GENRES[] = {
+    "unknown", "Action",  "Adventure", "Animation", "Children's", "Comedy",   "Crime",
+    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror",     "Musical",  "Mystery",
+    "Romance", "Sci-Fi",  "Thriller",  "War",       "Western",
+};
+enum { DEFAULT_GENRE_COUNT = 19 };
+
+static bool parse_genres(PanelBuilder *b, const PanelFile *file)
+{
+    if (!file) {
+        for (int g = 0; g < DEFAULT_GENRE_COUNT; g++)
+            panel_build_genre(b, DEFAULT_GENRES[g], strlen(DEFAULT_GENRES[g]));
+        return true;
+    }
+    /* u.genre: "name|index", indexes 0.. in order. */
+    LineReader reader;
+    Field line, f[3];
+    bool ok = true;
+    line_reader_init(&reader, file->data, file->len);
+    FOR_EACH_LINE(reader, file, line, ok)
+    {
+        long index;
+        if (text_split(line, "|", f, 3) != 2)
+            ok = diag_bad_line(b->diag, file->path, reader.line_no, "expected 2 fields 'name|index'");
+        else if (!text_parse_long(f[1], 0, PANEL_MAX_GENRES - 1, &index) ||
+                 (size_t)index != b->panel->n_genres)
+            ok = diag_bad_line(b->diag, file->path, reader.line_no,
+                               "genre index '%.*s' should be %zu", SHOW(f[1]), b->panel->n_genres);
+        else if (panel_build_genre(b, f[0].s, f[0].len) < 0)
+            ok = diag_bad_line(b->diag, file->path, reader.line_no, "too many genres");
+    }
+    if (ok && b->panel->n_genres == 0)
+        return parse_genres(b, NULL);
+    return ok;
+}
+
+static bool parse_users(PanelBuilder *b, const PanelFile *file)
+{
+    LineReader reader;
+    Field line, f[6];
+    bool ok = true;
+    line_reader_init(&reader, file->data, file->len);
+    FOR_EACH_LINE(reader, file, line, ok)
+    {
+        size_t n = text_split(line, "|", f, 6), at = reader.line_no;
+        long id, age;
+        Field gender = text_trim(f[2]), occupation = text_trim(f[3]), zip = text_trim(f[4]);
+        if (n != 5)
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "%zu fields, expected 5 (id|age|gender|occupation|zip)", n);
+        else if (!text_parse_long(f[0], 1, INT32_MAX, &id))
+            ok = diag_bad_line(b->diag, file->path, at, "user id '%.*s' is not a positive number",
+                               SHOW(f[0]));
+        else if (idindex_get(&b->panel->user_index, id) >= 0)
+            ok = diag_bad_line(b->diag, file->path, at, "user id %ld appears twice", id);
+        else if (!text_parse_long(f[1], 1, 120, &age))
+            ok = diag_bad_line(b->diag, file->path, at, "age '%.*s' is not a number 1..120",
+                               SHOW(f[1]));
+        else if (!field_equals(gender, "M") && !field_equals(gender, "F"))
+            ok = diag_bad_line(b->diag, file->path, at, "gender '%.*s' is not M or F",
+                               SHOW(gender));
+        else if (occupation.len == 0 || occupation.len > 40)
+            ok = diag_bad_line(b->diag, file->path, at, "occupation is empty or too long");
+        else if (zip.len == 0 || zip.len >= sizeof((PanelUser *)0)->zip)
+            ok = diag_bad_line(b->diag, file->path, at, "zip code '%.*s' is empty or too long",
+                               SHOW(zip));
+        else {
+            PanelUser user = {.id = (int32_t)id, .age = (int16_t)age,
+                              .age_band = (uint8_t)age_band_of((int)age), .gender = gender.s[0]};
+            int occ = panel_build_occupation(b, occupation.s, occupation.len);
+            memcpy(user.zip, zip.s, zip.len);
+            user.occupation = (uint16_t)(occ < 0 ? 0 : occ);
+            if (occ < 0 || !panel_build_add_user(b, &user))
+                return false;
+        }
+    }
+    return ok;
+}
+
+static bool parse_films(PanelBuilder *b, const PanelFile *file)
+{
+    size_t n_genres = b->panel->n_genres, expected = 5 + n_genres;
+    LineReader reader;
+    Field line, f[5 + PANEL_MAX_GENRES + 1];
+    bool ok = true;
+    line_reader_init(&reader, file->data, file->len);
+    FOR_EACH_LINE(reader, file, line, ok)
+    {
+        size_t n = text_split(line, "|", f, expected + 1), at = reader.line_no;
+        long id;
+        int year;
+        uint32_t genres = 0;
+        bool flags_ok = true;
+        for (size_t g = 0; n == expected && g < n_genres; g++) {
+            Field flag = text_trim(f[5 + g]);
+            if (field_equals(flag, "1"))
+                genres |= 1u << g;
+            else if (!field_equals(flag, "0"))
+                flags_ok = false;
+        }
+        if (n != expected)
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "%zu fields, expected %zu (id|title|release date|video date|URL "
+                               "and %zu genre flags)",
+                               n, expected, n_genres);
+        else if (!text_parse_long(f[0], 1, INT32_MAX, &id))
+            ok = diag_bad_line(b->diag, file->path, at, "film id '%.*s' is not a positive number",
+                               SHOW(f[0]));
+        else if (idindex_get(&b->panel->film_index, id) >= 0)
+            ok = diag_bad_line(b->diag, file->path, at, "film id %ld appears twice", id);
+        else if (text_trim(f[1]).len == 0)
+            ok = diag_bad_line(b->diag, file->path, at, "the title is empty");
+        else if ((year = panel_build_release_year(b, f[2])) < 0)
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "release date '%.*s' is not like 01-Jan-1995", SHOW(f[2]));
+        else if (!flags_ok)
+            ok = diag_bad_line(b->diag, file->path, at, "a genre flag is not 0 or 1");
+        else {
+            Field title = text_trim(f[1]);
+            if (year == 0)
+                year = panel_build_title_year(b, title);
+            if (!panel_build_add_film(b, (int32_t)id, text_latin1_to_utf8(title), (int16_t)year,
+                                      genres))
+                return false;
+        }
+    }
+    return ok;
+}
+
+static bool parse_ratings(PanelBuilder *b, const PanelFile *file)
+{
+    LineReader reader;
+    Field line, f[5];
+    bool ok = true;
+    b->ratings_path = file->path;
+    line_reader_init(&reader, file->data, file->len);
+    FOR_EACH_LINE(reader, file, line, ok)
+    {
+        size_t n = text_split(line, "\t", f, 5), at = reader.line_no;
+        long user_id, film_id, score, time, user = -1, film = -1;
+        if (n != 4)
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "%zu fields, expected 4 tab-separated (user, item, rating, time)",
+                               n);
+        else if (!text_parse_long(f[0], INT32_MIN, INT32_MAX, &user_id))
+            ok = diag_bad_line(b->diag, file->path, at, "user id '%.*s' is not a number",
+                               SHOW(f[0]));
+        else if (!text_parse_long(f[1], INT32_MIN, INT32_MAX, &film_id))
+            ok = diag_bad_line(b->diag, file->path, at, "item id '%.*s' is not a number",
+                               SHOW(f[1]));
+        else if (!text_parse_long(f[2], 1, 5, &score))
+            ok = diag_bad_line(b->diag, file->path, at, "rating '%.*s' is not a whole number 1..5",
+                               SHOW(f[2]));
+        else if (!text_parse_long(f[3], 0, UINT32_MAX, &time))
+            ok = diag_bad_line(b->diag, file->path, at, "timestamp '%.*s' is not a number",
+                               SHOW(f[3]));
+        else if ((user = idindex_get(&b->panel->user_index, user_id)) < 0)
+            ok = diag_bad_line(b->diag, file->path, at, "user %ld is not in u.user", user_id);
+        else if ((film = idindex_get(&b->panel->film_index, film_id)) < 0)
+            ok = diag_bad_line(b->diag, file->path, at, "item %ld is not in u.item", film_id);
+        else if (!panel_build_add_rating(b, (uint32_t)user, (uint32_t)film, (uint8_t)score,
+                                         (uint32_t)time, (uint32_t)at))
+            return false;
+    }
+    return ok;
+}
+
+int panel_parse_ml100k(PanelBuilder *b, const PanelFile *files, size_t n_files)
+{
+    b->panel->has_demographics = true;
+    const PanelFile *users = panel_required_file(b, files, n_files, "u.user");
+    const PanelFile *films = users ? panel_required_file(b, files, n_files, "u.item") : NULL;
+    const PanelFile *ratings = films ? panel_required_file(b, files, n_files, "u.data") : NULL;
+    const PanelFile *genres = panel_file(files, n_files, "u.genre");
+    if (!ratings)
+        return 2;
+    if (genres && genres->len == 0)
+        genres = NULL;
+    bool ok = parse_genres(b, genres) && parse_users(b, users) && parse_films(b, films) &&
+              parse_ratings(b, ratings);
+    if (ok && !b->oom && b->panel->n_users == 0) {
+        diag_fatal(b->diag, "%s: no valid users", users->path);
+        return 2;
+    }
+    return ok && !b->oom ? 0 : 2;
+}

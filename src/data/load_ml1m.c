@@ -1,0 +1,159 @@
+/* load_ml1m.c: the MovieLens 1M format: users.dat, movies.dat, ratings.dat,
+ * '::'-separated. Age and occupation codes become the 100K panel's bands and
+ * labels; genres are names separated by '|'. */
+#include "panel_build.h"
+
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ml-1m occupation codes 0..20 as the 100K panel's labels. */
+static const char *OCCUPATIONS_1M[21] = {
+    "other",     "educator",   "artist",    "administrator", "student",    "other",
+    "healthcare", "executive", "other",     "homemaker",     "student",    "lawyer",
+    "programmer", "retired",   "marketing", "scientist",     "other",      "technician",
+    "other",     "none",       "writer",
+};
+
+static bool parse_users(PanelBuilder *b, const PanelFile *file)
+{
+    LineReader reader;
+    Field line, f[6];
+    bool ok = true;
+    line_reader_init(&reader, file->data, file->len);
+    FOR_EACH_LINE(reader, file, line, ok)
+    {
+        size_t n = text_split(line, "::", f, 6), at = reader.line_no;
+        long id, age, occ;
+        Field gender = text_trim(f[1]), zip = text_trim(f[4]);
+        if (n != 5)
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "%zu fields, expected 5 (id::gender::age::occupation::zip)", n);
+        else if (!text_parse_long(f[0], 1, INT32_MAX, &id))
+            ok = diag_bad_line(b->diag, file->path, at, "user id '%.*s' is not a positive number",
+                               SHOW(f[0]));
+        else if (idindex_get(&b->panel->user_index, id) >= 0)
+            ok = diag_bad_line(b->diag, file->path, at, "user id %ld appears twice", id);
+        else if (!field_equals(gender, "M") && !field_equals(gender, "F"))
+            ok = diag_bad_line(b->diag, file->path, at, "gender '%.*s' is not M or F",
+                               SHOW(gender));
+        else if (!text_parse_long(f[2], 1, 56, &age) ||
+                 (age != 1 && age != 18 && age != 25 && age != 35 && age != 45 && age != 50 &&
+                  age != 56))
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "age code '%.*s' is not one of 1, 18, 25, 35, 45, 50, 56",
+                               SHOW(f[2]));
+        else if (!text_parse_long(f[3], 0, 20, &occ))
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "occupation code '%.*s' is not a number 0..20", SHOW(f[3]));
+        else if (zip.len == 0 || zip.len >= sizeof((PanelUser *)0)->zip)
+            ok = diag_bad_line(b->diag, file->path, at, "zip code '%.*s' is empty or too long",
+                               SHOW(zip));
+        else {
+            PanelUser user = {.id = (int32_t)id, .age = (int16_t)age,
+                              .age_band = (uint8_t)age_band_of((int)age), .gender = gender.s[0]};
+            const char *label = OCCUPATIONS_1M[occ];
+            int index = panel_build_occupation(b, label, strlen(label));
+            memcpy(user.zip, zip.s, zip.len);
+            user.occupation = (uint16_t)(index < 0 ? 0 : index);
+            if (index < 0 || !panel_build_add_user(b, &user))
+                return false;
+        }
+    }
+    return ok;
+}
+
+static bool parse_films(PanelBuilder *b, const PanelFile *file)
+{
+    LineReader reader;
+    Field line, f[4];
+    bool ok = true;
+    line_reader_init(&reader, file->data, file->len);
+    FOR_EACH_LINE(reader, file, line, ok)
+    {
+        size_t n = text_split(line, "::", f, 4), at = reader.line_no;
+        long id;
+        Field title = text_trim(f[1]);
+        if (n != 3)
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "%zu fields, expected 3 (id::title::genres)", n);
+        else if (!text_parse_long(f[0], 1, INT32_MAX, &id))
+            ok = diag_bad_line(b->diag, file->path, at, "film id '%.*s' is not a positive number",
+                               SHOW(f[0]));
+        else if (idindex_get(&b->panel->film_index, id) >= 0)
+            ok = diag_bad_line(b->diag, file->path, at, "film id %ld appears twice", id);
+        else if (title.len == 0)
+            ok = diag_bad_line(b->diag, file->path, at, "the title is empty");
+        else {
+            uint32_t genres = 0;
+            Field names[PANEL_MAX_GENRES + 1];
+            size_t count = text_split(f[2], "|", names, PANEL_MAX_GENRES + 1);
+            for (size_t g = 0; g < count && g <= PANEL_MAX_GENRES; g++) {
+                Field name = text_trim(names[g]);
+                int index = name.len ? panel_build_genre(b, name.s, name.len) : -1;
+                if (index >= 0)
+                    genres |= 1u << index;
+            }
+            char *utf8 = text_to_utf8(title);
+            Field converted = {utf8, utf8 ? strlen(utf8) : 0};
+            int year = utf8 ? panel_build_title_year(b, converted) : 0;
+            if (!panel_build_add_film(b, (int32_t)id, utf8, (int16_t)year, genres))
+                return false;
+        }
+    }
+    return ok;
+}
+
+static bool parse_ratings(PanelBuilder *b, const PanelFile *file)
+{
+    LineReader reader;
+    Field line, f[5];
+    bool ok = true;
+    b->ratings_path = file->path;
+    line_reader_init(&reader, file->data, file->len);
+    FOR_EACH_LINE(reader, file, line, ok)
+    {
+        size_t n = text_split(line, "::", f, 5), at = reader.line_no;
+        long user_id, film_id, score, time, user, film;
+        if (n != 4)
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "%zu fields, expected 4 (user::movie::rating::time)", n);
+        else if (!text_parse_long(f[0], INT32_MIN, INT32_MAX, &user_id))
+            ok = diag_bad_line(b->diag, file->path, at, "user id '%.*s' is not a number",
+                               SHOW(f[0]));
+        else if (!text_parse_long(f[1], INT32_MIN, INT32_MAX, &film_id))
+            ok = diag_bad_line(b->diag, file->path, at, "movie id '%.*s' is not a number",
+                               SHOW(f[1]));
+        else if (!text_parse_long(f[2], 1, 5, &score))
+            ok = diag_bad_line(b->diag, file->path, at, "rating '%.*s' is not a whole number 1..5",
+                               SHOW(f[2]));
+        else if (!text_parse_long(f[3], 0, UINT32_MAX, &time))
+            ok = diag_bad_line(b->diag, file->path, at, "timestamp '%.*s' is not a number",
+                               SHOW(f[3]));
+        else if ((user = idindex_get(&b->panel->user_index, user_id)) < 0)
+            ok = diag_bad_line(b->diag, file->path, at, "user %ld is not in users.dat", user_id);
+        else if ((film = idindex_get(&b->panel->film_index, film_id)) < 0)
+            ok = diag_bad_line(b->diag, file->path, at, "movie %ld is not in movies.dat", film_id);
+        else if (!panel_build_add_rating(b, (uint32_t)user, (uint32_t)film, (uint8_t)score,
+                                         (uint32_t)time, (uint32_t)at))
+            return false;
+    }
+    return ok;
+}
+
+int panel_parse_ml1m(PanelBuilder *b, const PanelFile *files, size_t n_files)
+{
+    b->panel->has_demographics = true;
+    b->panel->ages_banded = true;
+    const PanelFile *users = panel_required_file(b, files, n_files, "users.dat");
+    const PanelFile *films = users ? panel_required_file(b, files, n_files, "movies.dat") : NULL;
+    const PanelFile *ratings = films ? panel_required_file(b, files, n_files, "ratings.dat") : NULL;
+    if (!ratings)
+        return 2;
+    bool ok = parse_users(b, users) && parse_films(b, films) && parse_ratings(b, ratings);
+    if (ok && !b->oom && b->panel->n_users == 0) {
+        diag_fatal(b->diag, "%s: no valid users", users->path);
+        return 2;
+    }
+    return ok && !b->oom ? 0 : 2;
+}

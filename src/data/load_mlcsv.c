@@ -1,0 +1,162 @@
+/* load_mlcsv.c: the MovieLens CSV releases (ml-latest, ml-25m, ...):
+ * movies.csv (movieId,title,genres; quoted titles with commas) and
+ * ratings.csv (userId,movieId,rating,timestamp; half stars), read with libcsv
+ * by their header names. There are no demographics: the panel is taste-only.
+ * Half-star ratings are rounded up to whole stars (0.5 -> 1, 3.5 -> 4). */
+#include "panel_build.h"
+
+#include "filmseg/csv_rows.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    PanelBuilder *b;
+    const PanelFile *file;
+    const char *names[4];
+    int columns[4];
+    size_t n_columns;
+    bool header_seen;
+} CsvFile;
+
+static bool read_header(CsvFile *c, size_t line, const Field *fields, size_t n)
+{
+    c->header_seen = true;
+    for (size_t k = 0; k < c->n_columns; k++) {
+        c->columns[k] = -1;
+        for (size_t i = 0; i < n && i < CSV_MAX_FIELDS; i++)
+            if (field_equals(text_trim(fields[i]), c->names[k]))
+                c->columns[k] = (int)i;
+        if (c->columns[k] < 0) {
+            diag_fatal(c->b->diag, "%s:%zu: the header has no '%s' column", c->file->path, line,
+                       c->names[k]);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Checks the row's shape; false means "skip it" (*ok says whether to go on). */
+static bool row_is_usable(CsvFile *c, size_t line, const Field *fields, size_t n, bool *ok)
+{
+    *ok = true;
+    int need = 0;
+    for (size_t k = 0; k < c->n_columns; k++)
+        if (c->columns[k] > need)
+            need = c->columns[k];
+    if (n == 1 && text_trim(fields[0]).len == 0)
+        return false; /* blank line */
+    if (n <= (size_t)need) {
+        *ok = diag_bad_line(c->b->diag, c->file->path, line, "%zu fields, expected at least %d", n,
+                            need + 1);
+        return false;
+    }
+    for (size_t i = 0; i < n && i < CSV_MAX_FIELDS; i++)
+        if (text_is_binary(fields[i])) {
+            *ok = diag_bad_line(c->b->diag, c->file->path, line, "binary data in field %zu",
+                                i + 1);
+            return false;
+        }
+    return true;
+}
+
+static bool on_film_row(void *ctx, size_t line, const Field *fields, size_t n)
+{
+    CsvFile *c = ctx;
+    PanelBuilder *b = c->b;
+    bool ok;
+    if (!c->header_seen)
+        return read_header(c, line, fields, n);
+    if (!row_is_usable(c, line, fields, n, &ok))
+        return ok;
+    Field id_field = fields[c->columns[0]], title = text_trim(fields[c->columns[1]]);
+    long id;
+    if (!text_parse_long(id_field, 1, INT32_MAX, &id))
+        return diag_bad_line(b->diag, c->file->path, line,
+                             "movieId '%.*s' is not a positive number", SHOW(id_field));
+    if (idindex_get(&b->panel->film_index, id) >= 0)
+        return diag_bad_line(b->diag, c->file->path, line, "movieId %ld appears twice", id);
+    if (title.len == 0)
+        return diag_bad_line(b->diag, c->file->path, line, "the title is empty");
+    uint32_t genres = 0;
+    Field names[PANEL_MAX_GENRES + 1];
+    size_t count = text_split(fields[c->columns[2]], "|", names, PANEL_MAX_GENRES + 1);
+    for (size_t g = 0; g < count && g <= PANEL_MAX_GENRES; g++) {
+        Field name = text_trim(names[g]);
+        if (name.len == 0 || field_equals(name, "(no genres listed)"))
+            continue;
+        int index = panel_build_genre(b, name.s, name.len);
+        if (index >= 0)
+            genres |= 1u << index;
+    }
+    char *utf8 = text_to_utf8(title);
+    int year = utf8 ? panel_build_title_year(b, (Field){utf8, strlen(utf8)}) : 0;
+    return panel_build_add_film(b, (int32_t)id, utf8, (int16_t)year, genres);
+}
+
+static bool on_rating_row(void *ctx, size_t line, const Field *fields, size_t n)
+{
+    CsvFile *c = ctx;
+    PanelBuilder *b = c->b;
+    bool ok;
+    if (!c->header_seen)
+        return read_header(c, line, fields, n);
+    if (!row_is_usable(c, line, fields, n, &ok))
+        return ok;
+    Field fu = fields[c->columns[0]], ff = fields[c->columns[1]], fr = fields[c->columns[2]],
+          ft = fields[c->columns[3]];
+    long user_id, film_id, time, film;
+    double rating;
+    if (!text_parse_long(fu, 1, INT32_MAX, &user_id))
+        return diag_bad_line(b->diag, c->file->path, line, "userId '%.*s' is not a positive number",
+                             SHOW(fu));
+    if (!text_parse_long(ff, INT32_MIN, INT32_MAX, &film_id))
+        return diag_bad_line(b->diag, c->file->path, line, "movieId '%.*s' is not a number",
+                             SHOW(ff));
+    if (!text_parse_double(fr, &rating) || rating < 0.5 || rating > 5.0 ||
+        rating * 2 != floor(rating * 2))
+        return diag_bad_line(b->diag, c->file->path, line,
+                             "rating '%.*s' is not 0.5..5 in half stars", SHOW(fr));
+    if (!text_parse_long(ft, 0, UINT32_MAX, &time))
+        return diag_bad_line(b->diag, c->file->path, line, "timestamp '%.*s' is not a number",
+                             SHOW(ft));
+    if ((film = idindex_get(&b->panel->film_index, film_id)) < 0)
+        return diag_bad_line(b->diag, c->file->path, line, "movieId %ld is not in movies.csv",
+                             film_id);
+    long user = idindex_get(&b->panel->user_index, user_id);
+    if (user < 0) {
+        PanelUser fresh = {.id = (int32_t)user_id, .gender = '?'};
+        if (!panel_build_add_user(b, &fresh))
+            return false;
+        user = (long)b->panel->n_users - 1;
+    }
+    if (rating != floor(rating))
+        b->panel->sample.ratings_rounded++;
+    return panel_build_add_rating(b, (uint32_t)user, (uint32_t)film, (uint8_t)ceil(rating),
+                                  (uint32_t)time, (uint32_t)line);
+}
+
+int panel_parse_mlcsv(PanelBuilder *b, const PanelFile *files, size_t n_files)
+{
+    b->panel->has_demographics = false;
+    const PanelFile *ratings = panel_required_file(b, files, n_files, "ratings.csv");
+    const PanelFile *films = ratings ? panel_required_file(b, files, n_files, "movies.csv") : NULL;
+    if (!films)
+        return 2;
+    if (panel_build_occupation(b, "unknown", 7) < 0)
+        return 2;
+    CsvFile movies = {b, films, {"movieId", "title", "genres"}, {0}, 3, false};
+    CsvFile rows = {b, ratings, {"userId", "movieId", "rating", "timestamp"}, {0}, 4, false};
+    b->ratings_path = ratings->path;
+    if (csv_read_rows(films->data, films->len, films->path, b->diag, on_film_row, &movies) != 0 ||
+        csv_read_rows(ratings->data, ratings->len, ratings->path, b->diag, on_rating_row, &rows) !=
+            0 ||
+        b->oom)
+        return 2;
+    if (b->panel->n_users == 0) {
+        diag_fatal(b->diag, "%s: no valid ratings", ratings->path);
+        return 2;
+    }
+    return 0;
+}

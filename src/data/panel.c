@@ -1,0 +1,601 @@
+/* panel.c: panel building (shared by the format loaders), the sample rules,
+ * format detection and loading from a folder or the built-in demo; see
+ * panel.h and panel_build.h. */
+#include "panel_build.h"
+
+#include "filmseg/assets.h"
+#include "filmseg/states.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- age bands (ml-1m's codes; 100K ages are banded the same way) ---- */
+
+static const struct {
+    int from;
+    const char *label;
+} AGE_BANDS[AGE_BAND_COUNT] = {
+    {0, "Under 18"}, {18, "18-24"}, {25, "25-34"}, {35, "35-44"},
+    {45, "45-49"},   {50, "50-55"}, {56, "56+"},
+};
+
+const char *age_band_label(int band)
+{
+    return band >= 0 && band < AGE_BAND_COUNT ? AGE_BANDS[band].label : "?";
+}
+
+int age_band_of(int age)
+{
+    int band = 0;
+    for (int i = 0; i < AGE_BAND_COUNT; i++)
+        if (age >= AGE_BANDS[i].from)
+            band = i;
+    return band;
+}
+
+const char *panel_format_name(PanelFormat format)
+{
+    switch (format) {
+    case PANEL_ML100K: return "MovieLens 100K";
+    case PANEL_ML1M: return "MovieLens 1M";
+    case PANEL_MLCSV: return "MovieLens CSV";
+    }
+    return "?";
+}
+
+/* ---- sample rules ---- */
+
+void panel_options_default(PanelOptions *options)
+{
+    memset(options, 0, sizeof *options);
+    options->rules.exclude[0] = state_find("AK", 2);
+    options->rules.exclude[1] = state_find("HI", 2);
+    options->rules.n_exclude = 2;
+}
+
+bool sample_rules_parse_states(SampleRules *rules, const char *list, char *bad, size_t bad_size)
+{
+    rules->n_exclude = 0;
+    const char *p = list;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        Field item = text_trim((Field){p, len});
+        if (item.len) {
+            int state = state_find(item.s, item.len);
+            if (state == STATE_UNKNOWN || rules->n_exclude == PANEL_MAX_STATES) {
+                snprintf(bad, bad_size, "%.*s", (int)item.len, item.s);
+                return false;
+            }
+            rules->exclude[rules->n_exclude++] = state;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return true;
+}
+
+/* ---- the builder ---- */
+
+bool panel_build_init(PanelBuilder *b, PanelFormat format, Diag *diag)
+{
+    memset(b, 0, sizeof *b);
+    b->diag = diag;
+    b->panel = calloc(1, sizeof *b->panel);
+    if (!b->panel)
+        return false;
+    b->panel->format = format;
+    int err;
+    PCRE2_SIZE offset;
+    b->date_re = pcre2_compile(
+        (PCRE2_SPTR) "^([0-9]{1,2})-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-([0-9]{4})$",
+        PCRE2_ZERO_TERMINATED, 0, &err, &offset, NULL);
+    b->title_year_re = pcre2_compile((PCRE2_SPTR) "\\(([0-9]{4})(?:[-\\x{2013}][0-9]{0,4})?\\)\\s*$",
+                                     PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &offset, NULL);
+    b->match = pcre2_match_data_create(8, NULL);
+    if (!b->date_re || !b->title_year_re || !b->match ||
+        !idindex_init(&b->panel->user_index, 1024) || !idindex_init(&b->panel->film_index, 1024)) {
+        panel_build_abort(b);
+        return false;
+    }
+    return true;
+}
+
+static void free_patterns(PanelBuilder *b)
+{
+    pcre2_code_free(b->date_re);
+    pcre2_code_free(b->title_year_re);
+    pcre2_match_data_free(b->match);
+    b->date_re = b->title_year_re = NULL;
+    b->match = NULL;
+}
+
+void panel_build_abort(PanelBuilder *b)
+{
+    free_patterns(b);
+    free(b->ratings);
+    b->ratings = NULL;
+    panel_free(b->panel);
+    b->panel = NULL;
+}
+
+static bool grow(void **array, size_t *cap, size_t need, size_t item_size)
+{
+    if (need <= *cap)
+        return true;
+    size_t new_cap = *cap ? *cap * 2 : 256;
+    while (new_cap < need)
+        new_cap *= 2;
+    void *bigger = realloc(*array, new_cap * item_size);
+    if (!bigger)
+        return false;
+    *array = bigger;
+    *cap = new_cap;
+    return true;
+}
+
+bool panel_build_add_user(PanelBuilder *b, const PanelUser *user)
+{
+    Panel *p = b->panel;
+    bool oom = false;
+    if (!grow((void **)&p->users, &b->users_cap, p->n_users + 1, sizeof *p->users) ||
+        (!idindex_put(&p->user_index, user->id, (uint32_t)p->n_users, &oom) && oom)) {
+        b->oom = true;
+        return false;
+    }
+    p->users[p->n_users++] = *user;
+    return true;
+}
+
+bool panel_build_add_film(PanelBuilder *b, int32_t id, char *title, int16_t year, uint32_t genres)
+{
+    Panel *p = b->panel;
+    bool oom = false;
+    if (!title || !grow((void **)&p->films, &b->films_cap, p->n_films + 1, sizeof *p->films) ||
+        (!idindex_put(&p->film_index, id, (uint32_t)p->n_films, &oom) && oom)) {
+        free(title);
+        b->oom = true;
+        return false;
+    }
+    p->films[p->n_films++] = (PanelFilm){id, title, year, genres};
+    return true;
+}
+
+bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8_t score,
+                            uint32_t time, uint32_t line)
+{
+    if (!grow((void **)&b->ratings, &b->ratings_cap, b->n_ratings + 1, sizeof *b->ratings)) {
+        b->oom = true;
+        return false;
+    }
+    b->ratings[b->n_ratings++] = (RawRating){user, film, time, line, score};
+    return true;
+}
+
+int panel_build_occupation(PanelBuilder *b, const char *label, size_t len)
+{
+    Panel *p = b->panel;
+    for (size_t i = 0; i < p->n_occupations; i++)
+        if (strlen(p->occupations[i]) == len && memcmp(p->occupations[i], label, len) == 0)
+            return (int)i;
+    char *copy = text_to_utf8((Field){label, len});
+    if (!copy || p->n_occupations >= UINT16_MAX ||
+        !grow((void **)&p->occupations, &b->occupations_cap, p->n_occupations + 1,
+              sizeof *p->occupations)) {
+        free(copy);
+        b->oom = true;
+        return -1;
+    }
+    p->occupations[p->n_occupations] = copy;
+    return (int)p->n_occupations++;
+}
+
+int panel_build_genre(PanelBuilder *b, const char *name, size_t len)
+{
+    Panel *p = b->panel;
+    for (size_t i = 0; i < p->n_genres; i++)
+        if (strlen(p->genres[i]) == len && memcmp(p->genres[i], name, len) == 0)
+            return (int)i;
+    if (p->n_genres == PANEL_MAX_GENRES)
+        return -1;
+    char *copy = text_to_utf8((Field){name, len});
+    if (!copy) {
+        b->oom = true;
+        return -1;
+    }
+    p->genres[p->n_genres] = copy;
+    return (int)p->n_genres++;
+}
+
+static long captured_number(PanelBuilder *b, Field subject, int group)
+{
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(b->match);
+    long value;
+    Field f = {subject.s + ov[2 * group], ov[2 * group + 1] - ov[2 * group]};
+    return text_parse_long(f, 0, 9999, &value) ? value : -1;
+}
+
+int panel_build_release_year(PanelBuilder *b, Field date)
+{
+    date = text_trim(date);
+    if (date.len == 0)
+        return 0;
+    if (pcre2_match(b->date_re, (PCRE2_SPTR)date.s, date.len, 0, 0, b->match, NULL) < 0)
+        return -1;
+    long day = captured_number(b, date, 1), year = captured_number(b, date, 3);
+    if (day < 1 || day > 31 || year < 1800 || year > 2200)
+        return -1;
+    return (int)year;
+}
+
+int panel_build_title_year(PanelBuilder *b, Field title)
+{
+    if (pcre2_match(b->title_year_re, (PCRE2_SPTR)title.s, title.len, 0, PCRE2_NO_UTF_CHECK,
+                    b->match, NULL) < 0)
+        return 0;
+    long year = captured_number(b, title, 1);
+    return year >= 1800 && year <= 2200 ? (int)year : 0;
+}
+
+/* ---- finishing: states, sample rules, duplicates, CSR and CSC ---- */
+
+static int compare_by_film_then_line(const void *pa, const void *pb)
+{
+    const RawRating *a = pa, *b = pb;
+    if (a->film != b->film)
+        return a->film < b->film ? -1 : 1;
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+static bool user_is_kept(const Panel *p, const PanelUser *u, const SampleRules *rules)
+{
+    if (!p->has_demographics)
+        return true;
+    if (u->state == STATE_UNKNOWN)
+        return rules->keep_unknown_state;
+    for (int i = 0; i < rules->n_exclude; i++)
+        if (rules->exclude[i] == u->state)
+            return false;
+    return true;
+}
+
+static int finish_failed(PanelBuilder *b, const char *why)
+{
+    diag_fatal(b->diag, "%s: %s", b->panel->source, why);
+    panel_build_abort(b);
+    return 2;
+}
+
+int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *rules, Panel **out)
+{
+    Panel *p = b->panel;
+    SampleSummary *s = &p->sample;
+    free_patterns(b);
+    if (b->oom)
+        return finish_failed(b, "out of memory");
+    s->users_read = p->n_users;
+    s->ratings_read = b->n_ratings;
+    s->dropped_unknown_rule = p->has_demographics && !rules->keep_unknown_state;
+    s->n_rule_states = p->has_demographics ? rules->n_exclude : 0;
+    memcpy(s->rule_states, rules->exclude, sizeof s->rule_states);
+    snprintf(p->zip_source, sizeof p->zip_source, "%s", zips->source);
+
+    /* States and the sample rules: new_index[u] is the kept user's index. */
+    uint32_t *new_index = malloc((p->n_users + 1) * sizeof *new_index);
+    if (!new_index)
+        return finish_failed(b, "out of memory");
+    size_t kept = 0;
+    for (size_t u = 0; u < p->n_users; u++) {
+        PanelUser *user = &p->users[u];
+        user->state = p->has_demographics ? (uint8_t)zipmap_state(zips, user->zip) : STATE_UNKNOWN;
+        if (user_is_kept(p, user, rules)) {
+            new_index[u] = (uint32_t)kept;
+            p->users[kept++] = *user;
+        } else {
+            new_index[u] = UINT32_MAX;
+            s->dropped_by_state[user->state]++;
+            s->users_dropped++;
+        }
+    }
+    p->n_users = kept;
+    idindex_free(&p->user_index);
+    if (!idindex_init(&p->user_index, kept)) {
+        free(new_index);
+        return finish_failed(b, "out of memory");
+    }
+    for (size_t u = 0; u < kept; u++)
+        idindex_put(&p->user_index, p->users[u].id, (uint32_t)u, NULL);
+
+    /* Counting sort of the kept ratings by user, then each row by film. */
+    p->user_start = calloc(kept + 1, sizeof *p->user_start);
+    p->film_start = calloc(p->n_films + 1, sizeof *p->film_start);
+    RawRating *sorted = malloc((b->n_ratings + 1) * sizeof *sorted);
+    if (!p->user_start || !p->film_start || !sorted) {
+        free(new_index);
+        free(sorted);
+        return finish_failed(b, "out of memory");
+    }
+    for (size_t i = 0; i < b->n_ratings; i++) {
+        uint32_t u = new_index[b->ratings[i].user];
+        if (u == UINT32_MAX)
+            s->ratings_dropped++;
+        else
+            p->user_start[u + 1]++;
+    }
+    for (size_t u = 0; u < kept; u++)
+        p->user_start[u + 1] += p->user_start[u];
+    uint32_t *fill = malloc((kept + 1) * sizeof *fill);
+    if (!fill) {
+        free(new_index);
+        free(sorted);
+        return finish_failed(b, "out of memory");
+    }
+    memcpy(fill, p->user_start, (kept + 1) * sizeof *fill);
+    for (size_t i = 0; i < b->n_ratings; i++) {
+        uint32_t u = new_index[b->ratings[i].user];
+        if (u != UINT32_MAX) {
+            sorted[fill[u]] = b->ratings[i];
+            sorted[fill[u]++].user = u;
+        }
+    }
+    free(fill);
+    free(b->ratings);
+    b->ratings = NULL;
+
+    /* Sort rows by film and drop repeated (user, film) pairs, keeping the first. */
+    size_t n = 0;
+    for (size_t u = 0; u < kept; u++) {
+        size_t from = p->user_start[u], to = p->user_start[u + 1];
+        qsort(sorted + from, to - from, sizeof *sorted, compare_by_film_then_line);
+        p->user_start[u] = (uint32_t)n;
+        for (size_t i = from; i < to; i++) {
+            if (i > from && sorted[i].film == sorted[i - 1].film) {
+                if (!diag_bad_line(b->diag, b->ratings_path, sorted[i].line,
+                                   "user %d already rated film %d (line %u)", p->users[u].id,
+                                   p->films[sorted[i].film].id, sorted[i - 1].line)) {
+                    free(new_index);
+                    free(sorted);
+                    panel_build_abort(b);
+                    return 2;
+                }
+                continue;
+            }
+            sorted[n++] = sorted[i];
+        }
+    }
+    p->user_start[kept] = (uint32_t)n;
+    free(new_index);
+
+    p->n_ratings = n;
+    p->user_film = malloc((n + 1) * sizeof *p->user_film);
+    p->user_score = malloc(n + 1);
+    p->user_time = malloc((n + 1) * sizeof *p->user_time);
+    p->film_user = malloc((n + 1) * sizeof *p->film_user);
+    p->film_score = malloc(n + 1);
+    if (!p->user_film || !p->user_score || !p->user_time || !p->film_user || !p->film_score) {
+        free(sorted);
+        return finish_failed(b, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        p->user_film[i] = sorted[i].film;
+        p->user_score[i] = sorted[i].score;
+        p->user_time[i] = sorted[i].time;
+        p->film_start[sorted[i].film + 1]++;
+    }
+    free(sorted);
+    for (size_t f = 0; f < p->n_films; f++)
+        p->film_start[f + 1] += p->film_start[f];
+    uint32_t *film_fill = malloc((p->n_films + 1) * sizeof *film_fill);
+    if (!film_fill)
+        return finish_failed(b, "out of memory");
+    memcpy(film_fill, p->film_start, (p->n_films + 1) * sizeof *film_fill);
+    for (size_t u = 0; u < kept; u++)
+        for (uint32_t i = p->user_start[u]; i < p->user_start[u + 1]; i++) {
+            uint32_t at = film_fill[p->user_film[i]]++;
+            p->film_user[at] = (uint32_t)u;
+            p->film_score[at] = p->user_score[i];
+        }
+    free(film_fill);
+    *out = p;
+    b->panel = NULL;
+    return 0;
+}
+
+/* ---- files ---- */
+
+const PanelFile *panel_file(const PanelFile *files, size_t n_files, const char *name)
+{
+    for (size_t i = 0; i < n_files; i++)
+        if (strcmp(files[i].name, name) == 0)
+            return &files[i];
+    return NULL;
+}
+
+const PanelFile *panel_required_file(PanelBuilder *b, const PanelFile *files, size_t n_files,
+                                     const char *name)
+{
+    const PanelFile *f = panel_file(files, n_files, name);
+    if (!f)
+        diag_fatal(b->diag, "%s/%s: required file is missing", b->panel->source, name);
+    else if (f->len == 0)
+        diag_fatal(b->diag, "%s: required file is empty", f->path);
+    else
+        return f;
+    return NULL;
+}
+
+int panel_load_files(PanelFormat format, const PanelFile *files, size_t n_files,
+                     const ZipMap *zips, const PanelOptions *options, Diag *diag, Panel **out)
+{
+    *out = NULL;
+    ZipMap builtin;
+    if (!zips) {
+        zipmap_builtin(&builtin);
+        zips = &builtin;
+    }
+    PanelBuilder b;
+    if (!panel_build_init(&b, format, diag)) {
+        diag_fatal(diag, "out of memory");
+        return 2;
+    }
+    snprintf(b.panel->source, sizeof b.panel->source, "%s",
+             n_files && files[0].path && strrchr(files[0].path, '/')
+                 ? files[0].path
+                 : "panel");
+    char *slash = strrchr(b.panel->source, '/');
+    if (slash)
+        *slash = '\0';
+    int rc = format == PANEL_ML100K ? panel_parse_ml100k(&b, files, n_files)
+             : format == PANEL_ML1M ? panel_parse_ml1m(&b, files, n_files)
+                                    : panel_parse_mlcsv(&b, files, n_files);
+    if (rc == 0 && diag->failed)
+        rc = 2;
+    if (rc != 0) {
+        panel_build_abort(&b);
+        return 2;
+    }
+    return panel_build_finish(&b, zips, &options->rules, out);
+}
+
+/* ---- folders ---- */
+
+static const struct {
+    PanelFormat format;
+    const char *required[3];
+    const char *optional[1];
+} FORMATS[] = {
+    {PANEL_ML100K, {"u.user", "u.item", "u.data"}, {"u.genre"}},
+    {PANEL_ML1M, {"users.dat", "movies.dat", "ratings.dat"}, {NULL}},
+    {PANEL_MLCSV, {"ratings.csv", "movies.csv", NULL}, {NULL}},
+};
+
+static bool file_exists(const char *dir, const char *name)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0;
+}
+
+static int load_zips(const PanelOptions *options, Diag *diag, ZipMap *zips)
+{
+    return options->zips_path ? zipmap_load_csv(zips, options->zips_path, diag)
+                              : zipmap_builtin(zips);
+}
+
+int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Panel **out)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        diag_fatal(diag, "%s: %s", dir, stat(dir, &st) != 0 ? strerror(errno) : "not a folder");
+        return 2;
+    }
+    int which = -1;
+    for (size_t i = 0; i < sizeof FORMATS / sizeof FORMATS[0] && which < 0; i++)
+        if (file_exists(dir, FORMATS[i].required[0]))
+            which = (int)i;
+    if (which < 0) {
+        diag_fatal(diag,
+                   "%s: no panel found: expected u.user/u.item/u.data (MovieLens 100K), "
+                   "users.dat/movies.dat/ratings.dat (1M) or ratings.csv/movies.csv",
+                   dir);
+        return 2;
+    }
+    PanelFile files[4];
+    char paths[4][4096];
+    char *buffers[4] = {0};
+    size_t n = 0;
+    int rc = 0;
+    const char *names[4] = {FORMATS[which].required[0], FORMATS[which].required[1],
+                            FORMATS[which].required[2], FORMATS[which].optional[0]};
+    for (int i = 0; i < 4 && rc == 0; i++) {
+        if (!names[i])
+            continue;
+        snprintf(paths[n], sizeof paths[n], "%s/%s", dir, names[i]);
+        size_t len;
+        int err = text_read_file(paths[n], &buffers[n], &len);
+        if (err == ENOENT && i == 3)
+            continue;
+        if (err) {
+            diag_fatal(diag, "%s: cannot read: %s", paths[n], strerror(err));
+            rc = 2;
+            break;
+        }
+        if (len == 0 && i < 3) {
+            diag_fatal(diag, "%s: required file is empty", paths[n]);
+            rc = 2;
+        }
+        files[n] = (PanelFile){names[i], paths[n], buffers[n], len};
+        n++;
+    }
+    ZipMap zips = {0};
+    if (rc == 0)
+        rc = load_zips(options, diag, &zips);
+    if (rc == 0) {
+        rc = panel_load_files(FORMATS[which].format, files, n, &zips, options, diag, out);
+        if (*out)
+            snprintf((*out)->source, sizeof (*out)->source, "%s", dir);
+    }
+    zipmap_free(&zips);
+    for (size_t i = 0; i < 4; i++)
+        free(buffers[i]);
+    return rc;
+}
+
+int panel_load_demo(const PanelOptions *options, Diag *diag, Panel **out)
+{
+    static const char *names[] = {"u.user", "u.item", "u.data", "u.genre"};
+    static const char *paths[] = {"demo/u.user", "demo/u.item", "demo/u.data", "demo/u.genre"};
+    PanelFile files[4];
+    for (int i = 0; i < 4; i++) {
+        Asset a = asset_demo_file(names[i]);
+        files[i] = (PanelFile){names[i], paths[i], a.data, a.len};
+    }
+    ZipMap zips = {0};
+    int rc = load_zips(options, diag, &zips);
+    if (rc == 0)
+        rc = panel_load_files(PANEL_ML100K, files, 4, &zips, options, diag, out);
+    if (*out)
+        snprintf((*out)->source, sizeof (*out)->source, "built-in demo panel");
+    zipmap_free(&zips);
+    return rc;
+}
+
+void panel_free(Panel *panel)
+{
+    if (!panel)
+        return;
+    for (size_t f = 0; f < panel->n_films; f++)
+        free(panel->films[f].title);
+    for (size_t i = 0; i < panel->n_occupations; i++)
+        free(panel->occupations[i]);
+    for (size_t g = 0; g < panel->n_genres; g++)
+        free(panel->genres[g]);
+    free(panel->occupations);
+    free(panel->users);
+    free(panel->films);
+    free(panel->user_start);
+    free(panel->user_film);
+    free(panel->user_score);
+    free(panel->user_time);
+    free(panel->film_start);
+    free(panel->film_user);
+    free(panel->film_score);
+    idindex_free(&panel->user_index);
+    idindex_free(&panel->film_index);
+    free(panel);
+}
+
+long panel_film_index(const Panel *panel, int32_t film_id)
+{
+    return idindex_get(&panel->film_index, film_id);
+}
+
+long panel_user_index(const Panel *panel, int32_t user_id)
+{
+    return idindex_get(&panel->user_index, user_id);
+}

@@ -1,0 +1,79 @@
+/* panel_build.h (private to src/data): what the format loaders share. A
+ * loader parses its files into a PanelBuilder (users, films, raw ratings with
+ * their line numbers); panel_build_finish() then maps ZIPs to states, applies
+ * the sample rules, drops duplicate ratings and builds the CSR/CSC arrays. */
+#ifndef FILMSEG_PANEL_BUILD_H
+#define FILMSEG_PANEL_BUILD_H
+
+#include "filmseg/panel.h"
+#include "filmseg/text.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+/* printf arguments showing at most 40 bytes of a field: "%.*s", SHOW(f) */
+#define SHOW(f) (int)((f).len > 40 ? 40 : (f).len), (f).s
+
+/* Walks the lines of a file, skipping blank ones and reporting binary ones;
+ * the statement after it runs for each other line (needs a PanelBuilder *b). */
+#define FOR_EACH_LINE(reader, file, line, ok)                                                      \
+    while ((ok) && line_reader_next(&(reader), &(line)))                                           \
+        if ((line).len == 0 || text_trim(line).len == 0)                                           \
+            continue;                                                                              \
+        else if (text_is_binary(line))                                                             \
+            (ok) = diag_bad_line(b->diag, (file)->path, (reader).line_no,                          \
+                                 "binary data (control characters)");                              \
+        else
+
+typedef struct {
+    uint32_t user, film, time, line;
+    uint8_t score;
+} RawRating;
+
+typedef struct {
+    Panel *panel;
+    Diag *diag;
+    size_t users_cap, films_cap, occupations_cap;
+    RawRating *ratings;
+    size_t n_ratings, ratings_cap;
+    const char *ratings_path; /* for duplicate-rating messages */
+    bool oom;
+    /* PCRE2 patterns: a release date (01-Jan-1995) and a year at the end of a
+     * title ("Toy Story (1995)"). */
+    pcre2_code *date_re, *title_year_re;
+    pcre2_match_data *match;
+} PanelBuilder;
+
+bool panel_build_init(PanelBuilder *b, PanelFormat format, Diag *diag);
+void panel_build_abort(PanelBuilder *b);
+/* Each add returns false only when memory ran out (b->oom). Callers check ids
+ * for duplicates with idindex_get first. */
+bool panel_build_add_user(PanelBuilder *b, const PanelUser *user);
+bool panel_build_add_film(PanelBuilder *b, int32_t id, char *title, int16_t year,
+                          uint32_t genres);
+bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8_t score,
+                            uint32_t time, uint32_t line);
+/* Index of an occupation label, added when new; -1 when out of memory. */
+int panel_build_occupation(PanelBuilder *b, const char *label, size_t len);
+/* Index of a genre name, added when new; -1 when the table is full. */
+int panel_build_genre(PanelBuilder *b, const char *name, size_t len);
+/* Year of "01-Jan-1995": 0 for an empty field, -1 when malformed. */
+int panel_build_release_year(PanelBuilder *b, Field date);
+/* Year at the end of a title, 0 when none. */
+int panel_build_title_year(PanelBuilder *b, Field title);
+/* Finishes the panel (see above) and frees the builder. */
+int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *rules,
+                       Panel **out);
+
+/* The format parsers. Each returns 0 or 2 (fatal, reason in diag). */
+int panel_parse_ml100k(PanelBuilder *b, const PanelFile *files, size_t n_files);
+int panel_parse_ml1m(PanelBuilder *b, const PanelFile *files, size_t n_files);
+int panel_parse_mlcsv(PanelBuilder *b, const PanelFile *files, size_t n_files);
+
+/* The file of that name, or NULL. */
+const PanelFile *panel_file(const PanelFile *files, size_t n_files, const char *name);
+/* A required file: NULL (and a fatal diag) when absent or empty. */
+const PanelFile *panel_required_file(PanelBuilder *b, const PanelFile *files, size_t n_files,
+                                     const char *name);
+
+#endif

@@ -1,0 +1,236 @@
+/* text.c: file reading, line walking, field splitting, number parsing and
+ * character-set conversion for the loaders; see text.h. */
+#include "filmseg/text.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int text_read_file(const char *path, char **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno ? errno : EIO;
+    size_t cap = 1 << 16, n = 0;
+    char *data = malloc(cap + 1);
+    if (!data) {
+        fclose(f);
+        return ENOMEM;
+    }
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            char *bigger = realloc(data, cap + 1);
+            if (!bigger) {
+                free(data);
+                fclose(f);
+                return ENOMEM;
+            }
+            data = bigger;
+        }
+        size_t got = fread(data + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int err = ferror(f) ? (errno ? errno : EIO) : 0;
+    fclose(f);
+    if (err) {
+        free(data);
+        return err;
+    }
+    data[n] = '\0';
+    *buf = data;
+    *len = n;
+    return 0;
+}
+
+void line_reader_init(LineReader *reader, const char *buf, size_t len)
+{
+    reader->buf = buf;
+    reader->len = len;
+    reader->pos = 0;
+    reader->line_no = 0;
+}
+
+bool line_reader_next(LineReader *reader, Field *line)
+{
+    if (reader->pos >= reader->len)
+        return false;
+    const char *start = reader->buf + reader->pos;
+    size_t rest = reader->len - reader->pos;
+    const char *nl = memchr(start, '\n', rest);
+    size_t n = nl ? (size_t)(nl - start) : rest;
+    reader->pos += nl ? n + 1 : n;
+    reader->line_no++;
+    if (n > 0 && start[n - 1] == '\r')
+        n--;
+    line->s = start;
+    line->len = n;
+    return true;
+}
+
+size_t text_split(Field line, const char *sep, Field *fields, size_t max)
+{
+    size_t seplen = strlen(sep), count = 0, start = 0;
+    for (size_t i = 0; i + seplen <= line.len;) {
+        if (memcmp(line.s + i, sep, seplen) == 0) {
+            if (count < max)
+                fields[count] = (Field){line.s + start, i - start};
+            count++;
+            i += seplen;
+            start = i;
+        } else {
+            i++;
+        }
+    }
+    if (count < max)
+        fields[count] = (Field){line.s + start, line.len - start};
+    return count + 1;
+}
+
+bool text_is_binary(Field line)
+{
+    for (size_t i = 0; i < line.len; i++) {
+        unsigned char c = (unsigned char)line.s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+Field text_trim(Field f)
+{
+    while (f.len && (f.s[0] == ' ' || f.s[0] == '\t')) {
+        f.s++;
+        f.len--;
+    }
+    while (f.len && (f.s[f.len - 1] == ' ' || f.s[f.len - 1] == '\t'))
+        f.len--;
+    return f;
+}
+
+bool field_equals(Field f, const char *s)
+{
+    size_t n = strlen(s);
+    return f.len == n && memcmp(f.s, s, n) == 0;
+}
+
+bool text_parse_long(Field f, long min, long max, long *out)
+{
+    f = text_trim(f);
+    size_t i = 0;
+    bool negative = false;
+    if (i < f.len && (f.s[i] == '-' || f.s[i] == '+'))
+        negative = f.s[i++] == '-';
+    if (i == f.len || f.len - i > 18)
+        return false;
+    long value = 0;
+    for (; i < f.len; i++) {
+        if (f.s[i] < '0' || f.s[i] > '9')
+            return false;
+        value = value * 10 + (f.s[i] - '0');
+    }
+    if (negative)
+        value = -value;
+    if (value < min || value > max)
+        return false;
+    *out = value;
+    return true;
+}
+
+bool text_parse_double(Field f, double *out)
+{
+    f = text_trim(f);
+    char tmp[64];
+    if (f.len == 0 || f.len >= sizeof tmp)
+        return false;
+    size_t digits = 0, points = 0;
+    for (size_t i = 0; i < f.len; i++) {
+        char c = f.s[i];
+        if (c >= '0' && c <= '9')
+            digits++;
+        else if (c == '.')
+            points++;
+        else if (!(i == 0 && (c == '-' || c == '+')))
+            return false;
+    }
+    if (digits == 0 || points > 1)
+        return false;
+    memcpy(tmp, f.s, f.len);
+    tmp[f.len] = '\0';
+    *out = strtod(tmp, NULL);
+    return true;
+}
+
+char *text_latin1_to_utf8(Field f)
+{
+    char *out = malloc(f.len * 2 + 1);
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < f.len; i++) {
+        unsigned char c = (unsigned char)f.s[i];
+        if (c < 0x80) {
+            out[n++] = (char)c;
+        } else {
+            out[n++] = (char)(0xc0 | (c >> 6));
+            out[n++] = (char)(0x80 | (c & 0x3f));
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+bool text_is_utf8(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = p[i];
+        size_t extra;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            extra = 1;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            extra = 2;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            extra = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + extra >= len)
+            return false;
+        for (size_t k = 1; k <= extra; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        static const uint32_t min_cp[4] = {0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
+char *text_to_utf8(Field f)
+{
+    if (!text_is_utf8(f.s, f.len))
+        return text_latin1_to_utf8(f);
+    char *out = malloc(f.len + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, f.s, f.len);
+    out[f.len] = '\0';
+    return out;
+}
