@@ -42,16 +42,16 @@ all test run install fuzz bench filmseg:
 else
 
 WARN     := -Wall -Wextra -Werror
-CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -DFILMSEG_VERSION='"$(VERSION)"' -g $(WARN) -Iinclude \
+CFLAGS_COMMON := -std=c11 -march=x86-64-v3 -D_GNU_SOURCE -DFILMSEG_VERSION='"$(VERSION)"' -g $(WARN) -Iinclude \
                  -MMD -MP $(shell pkg-config --cflags $(PKGS))
 LIBS     := $(shell pkg-config --libs ncursesw libpcre2-8 openblas) -lcsv -lm -lpthread
 TEST_LIBS := $(shell pkg-config --libs cmocka) $(LIBS)
 
-REL_CFLAGS  := $(CFLAGS_COMMON) -O2 -march=x86-64-v2
+REL_CFLAGS  := $(CFLAGS_COMMON) -O2
 ASAN_CFLAGS := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer \
                -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-LIB_SRC  := $(filter-out src/cli/main.c,$(shell find src -name '*.c' | sort))
+LIB_SRC  := $(filter-out src/cli/main.c $(EXCLUDE_SRC),$(shell find src -name '*.c' | sort))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_NAMES := $(notdir $(TEST_SRC:.c=))
 ASSETS   := $(shell find assets -type f | sort)
@@ -95,7 +95,7 @@ build/rel/tests/%: build/rel/tests/unit/%.o build/rel/libfilmseg.a
 build/asan/tests/%: build/asan/tests/unit/%.o build/asan/libfilmseg.a
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(TEST_LIBS)
 
-.PRECIOUS: build/%.o build/rel/tests/% build/asan/tests/% build/%/libfilmseg.a
+.SECONDARY:
 
 # unit tests, golden tests and command-line tests of one build variant
 define run_suite
@@ -126,7 +126,7 @@ install: filmseg
 
 # ---- fuzzing: one libFuzzer target per parser (tests/fuzz/targets.c) ----
 FUZZ_TARGETS := ml100k ml1m mlcsv zips
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS := -std=c11 -march=x86-64-v3 -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
                $(shell pkg-config --cflags libpcre2-8)
 
 build/fuzz/fuzz_%: tests/fuzz/targets.c tests/fuzz/entry.c $(LIB_SRC) $(ASSETS)

@@ -29,7 +29,8 @@ void line_reader_init(LineReader *reader, const char *buf, size_t len);
 bool line_reader_next(LineReader *reader, Field *line);
 
 /* Splits on a separator string (e.g. "|", "\t", "::"). Stores up to max
- * fields and returns how many there are in all (may exceed max). */
+ * fields (empty ones past the last) and returns how many there are in all
+ * (may exceed max). */
 size_t text_split(Field line, const char *sep, Field *fields, size_t max);
 
 /* True when the line holds bytes no text file has (NUL, other C0 controls

@@ -37,6 +37,17 @@ static bool read_header(CsvFile *c, size_t line, const Field *fields, size_t n)
     return true;
 }
 
+/* Like text_is_binary, but a quoted field may hold line breaks. */
+static bool csv_field_is_binary(Field f)
+{
+    for (size_t i = 0; i < f.len; i++) {
+        unsigned char c = (unsigned char)f.s[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+            return true;
+    }
+    return false;
+}
+
 /* Checks the row's shape; false means "skip it" (*ok says whether to go on). */
 static bool row_is_usable(CsvFile *c, size_t line, const Field *fields, size_t n, bool *ok)
 {
@@ -53,7 +64,7 @@ static bool row_is_usable(CsvFile *c, size_t line, const Field *fields, size_t n
         return false;
     }
     for (size_t i = 0; i < n && i < CSV_MAX_FIELDS; i++)
-        if (text_is_binary(fields[i])) {
+        if (csv_field_is_binary(fields[i])) {
             *ok = diag_bad_line(c->b->diag, c->file->path, line, "binary data in field %zu",
                                 i + 1);
             return false;
@@ -91,6 +102,9 @@ static bool on_film_row(void *ctx, size_t line, const Field *fields, size_t n)
             genres |= 1u << index;
     }
     char *utf8 = text_to_utf8(title);
+    for (char *q = utf8; q && *q; q++)
+        if (*q == '\n' || *q == '\r' || *q == '\t')
+            *q = ' '; /* a quoted title may span lines */
     int year = utf8 ? panel_build_title_year(b, (Field){utf8, strlen(utf8)}) : 0;
     return panel_build_add_film(b, (int32_t)id, utf8, (int16_t)year, genres);
 }

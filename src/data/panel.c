@@ -451,8 +451,6 @@ int panel_load_files(PanelFormat format, const PanelFile *files, size_t n_files,
     int rc = format == PANEL_ML100K ? panel_parse_ml100k(&b, files, n_files)
              : format == PANEL_ML1M ? panel_parse_ml1m(&b, files, n_files)
                                     : panel_parse_mlcsv(&b, files, n_files);
-    if (rc == 0 && diag->failed)
-        rc = 2;
     if (rc != 0) {
         panel_build_abort(&b);
         return 2;

@@ -1,6 +1,7 @@
 /* states.c: the table of US states and territories; see states.h. */
 #include "filmseg/states.h"
 
+#include <stdbool.h>
 #include <strings.h>
 
 static const StateInfo STATES[] = {
@@ -35,13 +36,24 @@ const StateInfo *state_info(int index)
     return &STATES[index];
 }
 
+static int upper(char c) { return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c; }
+
 int state_find(const char *code_or_name, size_t len)
 {
-    for (size_t i = 1; i < state_count(); i++) {
-        const char *code = STATES[i].code, *name = STATES[i].name;
-        if ((len == 2 && strncasecmp(code, code_or_name, 2) == 0) ||
-            (strncasecmp(name, code_or_name, len) == 0 && name[len] == '\0'))
-            return (int)i;
+    if (len == 2) {
+        /* Codes are looked up for every row of a ZIP list: a direct table. */
+        static signed char by_code[26][26];
+        static bool ready;
+        if (!ready) {
+            for (size_t i = 1; i < state_count(); i++)
+                by_code[STATES[i].code[0] - 'A'][STATES[i].code[1] - 'A'] = (signed char)i;
+            ready = true;
+        }
+        int a = upper(code_or_name[0]) - 'A', b = upper(code_or_name[1]) - 'A';
+        return a >= 0 && a < 26 && b >= 0 && b < 26 ? by_code[a][b] : STATE_UNKNOWN;
     }
+    for (size_t i = 1; i < state_count(); i++)
+        if (strncasecmp(STATES[i].name, code_or_name, len) == 0 && STATES[i].name[len] == '\0')
+            return (int)i;
     return STATE_UNKNOWN;
 }

@@ -1,0 +1,16 @@
+/* targets.h: one fuzz target per parser. Each takes arbitrary bytes and must
+ * never crash, leak or read out of bounds. Built into libFuzzer binaries by
+ * `make fuzz` (entry.c) and replayed on tests/fuzz/regressions by the unit
+ * test test_fuzz_regressions.c. */
+#ifndef FILMSEG_FUZZ_TARGETS_H
+#define FILMSEG_FUZZ_TARGETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int fuzz_ml100k(const uint8_t *data, size_t size);
+int fuzz_ml1m(const uint8_t *data, size_t size);
+int fuzz_mlcsv(const uint8_t *data, size_t size);
+int fuzz_zips(const uint8_t *data, size_t size);
+
+#endif

@@ -1,0 +1,474 @@
+/* test_loaders.c: unit tests of the panel loaders (ml-100k, ml-1m, CSV):
+ * the bad inputs the foundation issue lists, the CSR/CSC layout, the sample
+ * rules, and the real ml-100k files when the shared folder is there. */
+#include "test_util.h"
+
+#include "filmseg/states.h"
+#include "filmseg/text.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *USERS = "1|24|M|technician|85711\n"
+                           "2|53|F|other|94043\n"
+                           "3|23|M|writer|32067\n";
+static const char *ITEMS = ITEM(1, "Toy Story (1995)") ITEM(2, "GoldenEye (1995)")
+    ITEM(3, "Four Rooms (1995)");
+
+static Panel *load_ok(const char *users, const char *items, const char *ratings,
+                      CapturedDiag *diag)
+{
+    Panel *p = NULL;
+    assert_int_equal(load_ml100k_strings(users, items, ratings, NULL, diag, &p), 0);
+    assert_non_null(p);
+    return p;
+}
+
+static size_t skipped(CapturedDiag *c) { return diag_total_skipped(&c->diag); }
+
+static void csr_and_csc_hold_every_rating(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = load_ok(USERS, ITEMS, "2\t3\t4\t100\n1\t2\t5\t101\n2\t1\t3\t102\n1\t1\t1\t103\n", &c);
+    assert_int_equal(p->n_users, 3);
+    assert_int_equal(p->n_films, 3);
+    assert_int_equal(p->n_ratings, 4);
+    /* user 1 (index 0): films 1, 2 sorted by film index */
+    assert_int_equal(p->user_start[1] - p->user_start[0], 2);
+    assert_int_equal(p->user_film[0], 0);
+    assert_int_equal(p->user_score[0], 1);
+    assert_int_equal(p->user_film[1], 1);
+    assert_int_equal(p->user_score[1], 5);
+    assert_int_equal(p->user_time[1], 101);
+    /* film 1 (index 0): users 1 and 2 */
+    assert_int_equal(p->film_start[1] - p->film_start[0], 2);
+    assert_int_equal(p->film_user[0], 0);
+    assert_int_equal(p->film_user[1], 1);
+    assert_int_equal(p->film_score[1], 3);
+    assert_int_equal(p->user_start[3] - p->user_start[2], 0); /* user 3 rated nothing */
+    assert_int_equal(panel_film_index(p, 3), 2);
+    assert_int_equal(panel_user_index(p, 2), 1);
+    assert_int_equal(panel_user_index(p, 99), -1);
+    assert_int_equal(skipped(&c), 0);
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
+static void users_get_bands_occupations_and_states(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = load_ok(USERS, ITEMS, "1\t1\t4\t1\n", &c);
+    assert_int_equal(p->users[0].age, 24);
+    assert_string_equal(age_band_label(p->users[0].age_band), "18-24");
+    assert_string_equal(age_band_label(p->users[1].age_band), "50-55");
+    assert_string_equal(p->occupations[p->users[2].occupation], "writer");
+    assert_string_equal(state_info(p->users[0].state)->code, "AZ"); /* 857xx */
+    assert_string_equal(state_info(p->users[1].state)->code, "CA"); /* 940xx */
+    assert_string_equal(state_info(p->users[2].state)->code, "FL"); /* 320xx */
+    assert_true(p->has_demographics);
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
+static void films_titles_dates_and_genres(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    const char *items = "1|Caf\xe9 Society (1995)|01-Jan-1995||u|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1\n"
+                        "267|unknown||||1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+                        "3|No Date (1987)||||0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
+    Panel *p = load_ok(USERS, items, "1\t1\t4\t1\n", &c);
+    assert_int_equal(p->n_films, 3);
+    assert_string_equal(p->films[0].title, "Caf\xc3\xa9 Society (1995)");
+    assert_int_equal(p->films[0].year, 1995);
+    assert_int_equal(p->films[0].genres, (1u << 1) | (1u << 18));
+    assert_string_equal(p->genres[18], "Western");
+    assert_int_equal(p->films[1].id, 267);
+    assert_int_equal(p->films[1].year, 0); /* no date, no year in the title */
+    assert_int_equal(p->films[2].year, 1987); /* from the title */
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
+static void malformed_lines_are_reported_skipped_and_counted(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    const char *ratings = "1\t1\t4\t1\n"  /* 1 fine */
+                          "1\t2\t4\n"     /* 2 wrong number of fields */
+                          "x\t2\t4\t1\n"  /* 3 non-numeric user */
+                          "1\t2\t6\t1\n"  /* 4 rating outside 1..5 */
+                          "1\t2\t0\t1\n"  /* 5 rating outside 1..5 */
+                          "9\t2\t4\t1\n"  /* 6 unknown user */
+                          "1\t99\t4\t1\n" /* 7 unknown film */
+                          "1\t1\t2\t5\n"  /* 8 duplicate of line 1 */
+                          "1\t2\t4.5\t1\n" /* 9 not whole */
+                          "2\t3"; /* 10 truncated last line */
+    Panel *p = load_ok(USERS, ITEMS, ratings, &c);
+    const char *text = captured_diag_text(&c);
+    assert_int_equal(p->n_ratings, 1);
+    assert_int_equal(p->user_score[0], 4); /* the first of the duplicates is kept */
+    assert_int_equal(skipped(&c), 9);
+    assert_non_null(strstr(text, "t/u.data:2: 3 fields, expected 4"));
+    assert_non_null(strstr(text, "t/u.data:3: user id 'x' is not a number"));
+    assert_non_null(strstr(text, "t/u.data:4: rating '6' is not a whole number 1..5"));
+    assert_non_null(strstr(text, "t/u.data:5: rating '0'"));
+    assert_non_null(strstr(text, "t/u.data:6: user 9 is not in u.user"));
+    assert_non_null(strstr(text, "t/u.data:7: item 99 is not in u.item"));
+    assert_non_null(strstr(text, "t/u.data:8: user 1 already rated film 1 (line 1)"));
+    assert_non_null(strstr(text, "t/u.data:9: rating '4.5'"));
+    assert_non_null(strstr(text, "t/u.data:10: 2 fields"));
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
+static void malformed_users_and_items(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    const char *users = "1|24|M|technician|85711\n"
+                        "1|30|F|other|94043\n"  /* duplicate id */
+                        "2|abc|F|other|94043\n" /* age */
+                        "3|30|X|other|94043\n"  /* gender */
+                        "4|30|F|other\n"        /* fields */
+                        "5|30|F||94043\n";      /* occupation */
+    const char *items = ITEM(1, "A (1990)") "2|B|31-Foo-1990||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+                        "3|C|01-Jan-1990||u|0|0|2|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+                        "x|D|01-Jan-1990||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+                        "5||01-Jan-1990||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
+    Panel *p = load_ok(users, items, "1\t1\t4\t1\n", &c);
+    const char *text = captured_diag_text(&c);
+    assert_int_equal(p->n_users, 1);
+    assert_int_equal(p->n_films, 1);
+    assert_int_equal(skipped(&c), 9);
+    assert_non_null(strstr(text, "t/u.user:2: user id 1 appears twice"));
+    assert_non_null(strstr(text, "t/u.user:3: age 'abc'"));
+    assert_non_null(strstr(text, "t/u.user:4: gender 'X'"));
+    assert_non_null(strstr(text, "t/u.user:5: 4 fields, expected 5"));
+    assert_non_null(strstr(text, "t/u.user:6: occupation is empty"));
+    assert_non_null(strstr(text, "t/u.item:2: release date '31-Foo-1990'"));
+    assert_non_null(strstr(text, "t/u.item:3: a genre flag is not 0 or 1"));
+    assert_non_null(strstr(text, "t/u.item:4: film id 'x'"));
+    assert_non_null(strstr(text, "t/u.item:5: the title is empty"));
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
+static void crlf_files_load_like_lf_files(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = load_ok("1|24|M|technician|85711\r\n2|53|F|other|94043\r\n",
+                       "1|Toy Story (1995)|01-Jan-1995||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1\r\n",
+                       "1\t1\t4\t1\r\n2\t1\t5\t2\r\n", &c);
+    assert_int_equal(skipped(&c), 0);
+    assert_int_equal(p->n_ratings, 2);
+    assert_string_equal(p->users[1].zip, "94043");
+    assert_string_equal(p->films[0].title, "Toy Story (1995)");
+    assert_int_equal(p->films[0].genres, 1u << 18);
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
+static void binary_garbage_never_crashes(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    char garbage[512];
+    for (size_t i = 0; i < sizeof garbage; i++)
+        garbage[i] = (char)((i * 7919u + 13u) % 251u + 1u);
+    garbage[sizeof garbage - 1] = '\0';
+    Panel *p = NULL;
+    /* garbage as ratings: the users and films load, every garbage line is skipped */
+    assert_int_equal(load_ml100k_strings(USERS, ITEMS, garbage, NULL, &c, &p), 0);
+    assert_int_equal(p->n_ratings, 0);
+    assert_true(skipped(&c) > 0);
+    assert_non_null(strstr(captured_diag_text(&c), "binary data"));
+    panel_free(p);
+    /* garbage as users: no valid users is fatal */
+    p = NULL;
+    assert_int_equal(load_ml100k_strings(garbage, ITEMS, "1\t1\t1\t1\n", NULL, &c, &p), 2);
+    assert_null(p);
+    captured_diag_free(&c);
+}
+
+static void strict_mode_stops_at_the_first_malformed_line(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, true);
+    Panel *p = NULL;
+    assert_int_equal(load_ml100k_strings(USERS, ITEMS, "1\t1\t4\t1\n1\t1\t9\t1\n", NULL, &c, &p), 2);
+    assert_null(p);
+    assert_non_null(strstr(captured_diag_text(&c), "t/u.data:2: rating '9'"));
+    assert_non_null(strstr(captured_diag_text(&c), "--strict"));
+    captured_diag_free(&c);
+    /* a duplicate is found after parsing; strict stops there too */
+    captured_diag_init(&c, true);
+    assert_int_equal(load_ml100k_strings(USERS, ITEMS, "1\t1\t4\t1\n1\t1\t4\t1\n", NULL, &c, &p), 2);
+    assert_null(p);
+    captured_diag_free(&c);
+}
+
+static void empty_required_files_are_fatal(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    assert_int_equal(load_ml100k_strings(USERS, ITEMS, "", NULL, &c, &p), 2);
+    assert_null(p);
+    assert_non_null(strstr(captured_diag_text(&c), "t/u.data: required file is empty"));
+    captured_diag_free(&c);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void folders_missing_unreadable_or_unknown(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/filmseg-test-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    PanelOptions options;
+    panel_options_default(&options);
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    assert_int_equal(panel_load_dir("/nonexistent/panel", &options, &c.diag, &p), 2);
+    assert_non_null(strstr(captured_diag_text(&c), "/nonexistent/panel: No such file"));
+    assert_int_equal(panel_load_dir(dir, &options, &c.diag, &p), 2);
+    assert_non_null(strstr(captured_diag_text(&c), "no panel found"));
+    snprintf(path, sizeof path, "%s/u.user", dir);
+    write_file(path, USERS);
+    snprintf(path, sizeof path, "%s/u.item", dir);
+    write_file(path, ITEMS);
+    assert_int_equal(panel_load_dir(dir, &options, &c.diag, &p), 2);
+    assert_non_null(strstr(captured_diag_text(&c), "u.data: cannot read: No such file"));
+    snprintf(path, sizeof path, "%s/u.data", dir);
+    write_file(path, "1\t1\t5\t1\n3\t2\t4\t1\n");
+    options.rules.keep_unknown_state = true;
+    assert_int_equal(panel_load_dir(dir, &options, &c.diag, &p), 0);
+    assert_int_equal(p->n_ratings, 2);
+    assert_string_equal(p->source, dir);
+    panel_free(p);
+    if (geteuid() != 0) { /* root reads everything */
+        chmod(path, 0);
+        assert_int_equal(panel_load_dir(dir, &options, &c.diag, &p), 2);
+    }
+    unlink(path);
+    snprintf(path, sizeof path, "%s/u.user", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/u.item", dir);
+    unlink(path);
+    rmdir(dir);
+    captured_diag_free(&c);
+}
+
+static void sample_rules_drop_users_and_their_ratings(void **state)
+{
+    (void)state;
+    const char *users = "1|24|M|technician|85711\n" /* AZ */
+                        "2|53|F|other|99501\n"      /* AK */
+                        "3|23|M|writer|96813\n"     /* HI */
+                        "4|23|M|writer|T8H1N\n"     /* not US */
+                        "5|40|F|writer|10027\n";    /* NY */
+    const char *ratings = "1\t1\t4\t1\n2\t1\t4\t1\n3\t1\t4\t1\n4\t1\t4\t1\n4\t2\t4\t1\n5\t2\t1\t1\n";
+    PanelOptions options;
+    panel_options_default(&options); /* the study's rules */
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    assert_int_equal(load_ml100k_strings(users, ITEMS, ratings, &options.rules, &c, &p), 0);
+    assert_int_equal(p->n_users, 2);
+    assert_int_equal(p->users[1].id, 5);
+    assert_int_equal(p->n_ratings, 2);
+    assert_int_equal(p->sample.users_dropped, 3);
+    assert_int_equal(p->sample.ratings_dropped, 4);
+    assert_int_equal(p->sample.dropped_by_state[STATE_UNKNOWN], 1);
+    assert_int_equal(p->sample.dropped_by_state[state_find("AK", 2)], 1);
+    assert_int_equal(p->sample.dropped_by_state[state_find("HI", 2)], 1);
+    assert_int_equal(p->film_start[1] - p->film_start[0], 1); /* only user 1's rating of film 1 */
+    panel_free(p);
+
+    char bad[32];
+    SampleRules rules = {0};
+    assert_true(sample_rules_parse_states(&rules, "New York, az", bad, sizeof bad));
+    assert_int_equal(rules.n_exclude, 2);
+    rules.keep_unknown_state = true;
+    assert_int_equal(load_ml100k_strings(users, ITEMS, ratings, &rules, &c, &p), 0);
+    assert_int_equal(p->n_users, 3); /* AK, HI and the unknown one stay */
+    panel_free(p);
+    assert_false(sample_rules_parse_states(&rules, "AK,Atlantis", bad, sizeof bad));
+    assert_string_equal(bad, "Atlantis");
+    captured_diag_free(&c);
+}
+
+static int load_ml1m(const char *users, const char *movies, const char *ratings, CapturedDiag *c,
+                     Panel **p)
+{
+    PanelFile files[3] = {
+        {"users.dat", "m/users.dat", users, strlen(users)},
+        {"movies.dat", "m/movies.dat", movies, strlen(movies)},
+        {"ratings.dat", "m/ratings.dat", ratings, strlen(ratings)},
+    };
+    PanelOptions options;
+    panel_options_default(&options);
+    options.rules.keep_unknown_state = true;
+    options.rules.n_exclude = 0;
+    return panel_load_files(PANEL_ML1M, files, 3, NULL, &options, &c->diag, p);
+}
+
+static void ml1m_codes_become_100k_labels(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    const char *users = "1::F::1::10::48067\n2::M::56::16::70072\n3::M::25::15::55117-1234\n"
+                        "4::M::26::15::55117\n5::M::25::21::55117\n";
+    const char *movies = "1::Toy Story (1995)::Animation|Children's|Comedy\n"
+                         "2::Caf\xe9 (2000)::Drama\n3::Bad line\n";
+    const char *ratings = "1::1::5::978300760\n2::2::3::978302109\n3::1::4::1\n1::3::4::1\n";
+    assert_int_equal(load_ml1m(users, movies, ratings, &c, &p), 0);
+    assert_true(p->ages_banded);
+    assert_int_equal(p->n_users, 3);
+    assert_string_equal(age_band_label(p->users[0].age_band), "Under 18");
+    assert_string_equal(age_band_label(p->users[1].age_band), "56+");
+    assert_string_equal(p->occupations[p->users[0].occupation], "student");
+    assert_string_equal(p->occupations[p->users[2].occupation], "scientist");
+    assert_string_equal(state_info(p->users[2].state)->code, "MN"); /* ZIP+4 */
+    assert_string_equal(p->films[0].title, "Toy Story (1995)");
+    assert_int_equal(p->films[0].year, 1995);
+    assert_string_equal(p->films[1].title, "Caf\xc3\xa9 (2000)");
+    assert_int_equal(p->n_genres, 4);
+    assert_int_equal(p->films[0].genres, 7);
+    assert_int_equal(p->n_ratings, 3);
+    const char *text = captured_diag_text(&c);
+    assert_non_null(strstr(text, "m/users.dat:4: age code '26'"));
+    assert_non_null(strstr(text, "m/users.dat:5: occupation code '21'"));
+    assert_non_null(strstr(text, "m/movies.dat:3: 2 fields, expected 3"));
+    assert_non_null(strstr(text, "m/ratings.dat:4: movie 3 is not in movies.dat"));
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
+static int load_csv(const char *ratings, const char *movies, CapturedDiag *c, Panel **p)
+{
+    PanelFile files[2] = {
+        {"ratings.csv", "c/ratings.csv", ratings, strlen(ratings)},
+        {"movies.csv", "c/movies.csv", movies, strlen(movies)},
+    };
+    PanelOptions options;
+    panel_options_default(&options); /* the rules must not drop taste-only users */
+    return panel_load_files(PANEL_MLCSV, files, 2, NULL, &options, &c->diag, p);
+}
+
+static void csv_release_is_taste_only_with_quoted_titles(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    const char *movies = "movieId,title,genres\n"
+                         "1,Toy Story (1995),Adventure|Animation\n"
+                         "11,\"American President, The (1995)\",Comedy|Drama|Romance\n"
+                         "12,\"Two\nLines (2001)\",(no genres listed)\n"
+                         "x,Bad,Drama\n";
+    const char *ratings = "userId,movieId,rating,timestamp\r\n"
+                          "7,1,4.0,964982703\r\n"
+                          "7,11,3.5,964982703\r\n"
+                          "9,11,0.5,1\r\n"
+                          "9,1,5.5,1\r\n"
+                          "9,99,3,1\r\n";
+    assert_int_equal(load_csv(ratings, movies, &c, &p), 0);
+    assert_false(p->has_demographics);
+    assert_int_equal(p->n_users, 2);
+    assert_int_equal(p->n_films, 3);
+    assert_string_equal(p->films[1].title, "American President, The (1995)");
+    assert_int_equal(p->films[2].genres, 0);
+    assert_string_equal(p->films[2].title, "Two Lines (2001)");
+    assert_int_equal(p->n_ratings, 3);
+    assert_int_equal(p->user_score[1], 4); /* 3.5 rounded up */
+    assert_int_equal(p->user_score[2], 1); /* 0.5 rounded up */
+    assert_int_equal(p->sample.ratings_rounded, 2);
+    assert_int_equal(p->sample.users_dropped, 0);
+    const char *text = captured_diag_text(&c);
+    assert_non_null(strstr(text, "c/movies.csv:6: movieId 'x'"));
+    assert_non_null(strstr(text, "c/ratings.csv:5: rating '5.5'"));
+    assert_non_null(strstr(text, "c/ratings.csv:6: movieId 99 is not in movies.csv"));
+    panel_free(p);
+    assert_int_equal(load_csv("user,movie\n1,1\n", movies, &c, &p), 2);
+    assert_non_null(strstr(captured_diag_text(&c), "has no 'userId' column"));
+    captured_diag_free(&c);
+}
+
+static void real_ml100k_loads_whole(void **state)
+{
+    (void)state;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/data/ml-100k", shared_dir());
+    PanelOptions options;
+    panel_options_default(&options);
+    options.rules.keep_unknown_state = true;
+    options.rules.n_exclude = 0;
+    CapturedDiag c;
+    captured_diag_init(&c, true);
+    Panel *p = NULL;
+    assert_int_equal(panel_load_dir(dir, &options, &c.diag, &p), 0);
+    assert_int_equal(p->n_users, 943);
+    assert_int_equal(p->n_films, 1682);
+    assert_int_equal(p->n_ratings, 100000);
+    assert_int_equal(p->user_start[p->n_users], 100000);
+    assert_int_equal(p->film_start[p->n_films], 100000);
+    long unknown = panel_film_index(p, 267);
+    assert_true(unknown >= 0);
+    assert_string_equal(p->films[unknown].title, "unknown");
+    size_t non_ascii = 0;
+    for (size_t f = 0; f < p->n_films; f++) {
+        assert_true(text_is_utf8(p->films[f].title, strlen(p->films[f].title)));
+        for (const char *s = p->films[f].title; *s; s++)
+            if ((unsigned char)*s >= 0x80) {
+                non_ascii++;
+                break;
+            }
+    }
+    assert_int_equal(non_ascii, 9);
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(csr_and_csc_hold_every_rating),
+        cmocka_unit_test(users_get_bands_occupations_and_states),
+        cmocka_unit_test(films_titles_dates_and_genres),
+        cmocka_unit_test(malformed_lines_are_reported_skipped_and_counted),
+        cmocka_unit_test(malformed_users_and_items),
+        cmocka_unit_test(crlf_files_load_like_lf_files),
+        cmocka_unit_test(binary_garbage_never_crashes),
+        cmocka_unit_test(strict_mode_stops_at_the_first_malformed_line),
+        cmocka_unit_test(empty_required_files_are_fatal),
+        cmocka_unit_test(folders_missing_unreadable_or_unknown),
+        cmocka_unit_test(sample_rules_drop_users_and_their_ratings),
+        cmocka_unit_test(ml1m_codes_become_100k_labels),
+        cmocka_unit_test(csv_release_is_taste_only_with_quoted_titles),
+        cmocka_unit_test(real_ml100k_loads_whole),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

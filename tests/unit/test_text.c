@@ -1,0 +1,106 @@
+/* test_text.c: unit tests of text.h (lines, fields, numbers, charsets). */
+#include "test_util.h"
+
+#include "filmseg/text.h"
+
+static void lines_split_on_lf_and_crlf(void **state)
+{
+    (void)state;
+    const char *buf = "a|b\r\nc\n\nlast";
+    LineReader r;
+    Field line;
+    line_reader_init(&r, buf, strlen(buf));
+    assert_true(line_reader_next(&r, &line));
+    assert_int_equal(line.len, 3);
+    assert_memory_equal(line.s, "a|b", 3);
+    assert_true(line_reader_next(&r, &line));
+    assert_int_equal(line.len, 1);
+    assert_true(line_reader_next(&r, &line));
+    assert_int_equal(line.len, 0);
+    assert_true(line_reader_next(&r, &line));
+    assert_int_equal(r.line_no, 4);
+    assert_memory_equal(line.s, "last", 4);
+    assert_false(line_reader_next(&r, &line));
+}
+
+static void split_counts_every_field(void **state)
+{
+    (void)state;
+    Field f[3];
+    Field line = {"1::two::::4", 11};
+    assert_int_equal(text_split(line, "::", f, 3), 4);
+    assert_memory_equal(f[1].s, "two", 3);
+    assert_int_equal(f[2].len, 0);
+    Field empty = {"", 0};
+    assert_int_equal(text_split(empty, "|", f, 3), 1);
+    assert_int_equal(f[0].len, 0);
+    /* fields past the last are empty, never stale (a crash the fuzzer found) */
+    f[2] = (Field){"stale", 5};
+    assert_int_equal(text_split((Field){"a|b", 3}, "|", f, 3), 2);
+    assert_int_equal(f[2].len, 0);
+    assert_non_null(f[2].s);
+}
+
+static void numbers_are_strict(void **state)
+{
+    (void)state;
+    long v;
+    assert_true(text_parse_long((Field){" 42", 3}, 0, 100, &v));
+    assert_int_equal(v, 42);
+    assert_false(text_parse_long((Field){"4x", 2}, 0, 100, &v));
+    assert_false(text_parse_long((Field){"", 0}, 0, 100, &v));
+    assert_false(text_parse_long((Field){"101", 3}, 0, 100, &v));
+    assert_false(text_parse_long((Field){"-", 1}, -5, 100, &v));
+    assert_false(text_parse_long((Field){"99999999999999999999", 20}, 0, 100, &v));
+    double d;
+    assert_true(text_parse_double((Field){"3.5", 3}, &d));
+    assert_true(d == 3.5);
+    assert_false(text_parse_double((Field){"3.5.1", 5}, &d));
+    assert_false(text_parse_double((Field){"nan", 3}, &d));
+    assert_false(text_parse_double((Field){"1e5", 3}, &d));
+}
+
+static void latin1_becomes_utf8(void **state)
+{
+    (void)state;
+    char *s = text_latin1_to_utf8((Field){"Caf\xe9", 4});
+    assert_string_equal(s, "Caf\xc3\xa9");
+    free(s);
+    s = text_to_utf8((Field){"Caf\xc3\xa9", 5}); /* already UTF-8: unchanged */
+    assert_string_equal(s, "Caf\xc3\xa9");
+    free(s);
+    s = text_to_utf8((Field){"\xe9t\xe9", 3}); /* not UTF-8: read as Latin-1 */
+    assert_string_equal(s, "\xc3\xa9t\xc3\xa9");
+    assert_true(text_is_utf8(s, strlen(s)));
+    free(s);
+    assert_false(text_is_utf8("\xc3", 1));
+    assert_false(text_is_utf8("\xc0\x80", 2)); /* overlong */
+    assert_false(text_is_utf8("\xed\xa0\x80", 3)); /* surrogate */
+}
+
+static void binary_lines_are_recognised(void **state)
+{
+    (void)state;
+    assert_true(text_is_binary((Field){"a\0b", 3}));
+    assert_true(text_is_binary((Field){"\x01", 1}));
+    assert_false(text_is_binary((Field){"a\tb \xe9", 5}));
+}
+
+static void read_file_reports_errno(void **state)
+{
+    (void)state;
+    char *buf;
+    size_t len;
+    assert_int_not_equal(text_read_file("/nonexistent/file", &buf, &len), 0);
+    assert_null(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(lines_split_on_lf_and_crlf), cmocka_unit_test(split_counts_every_field),
+        cmocka_unit_test(numbers_are_strict),         cmocka_unit_test(latin1_becomes_utf8),
+        cmocka_unit_test(binary_lines_are_recognised), cmocka_unit_test(read_file_reports_errno),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

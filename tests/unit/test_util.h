@@ -1,0 +1,78 @@
+/* test_util.h: helpers the unit tests share: cmocka's headers, loading a
+ * panel from strings, capturing diagnostics, the shared data folder. */
+#ifndef FILMSEG_TEST_UTIL_H
+#define FILMSEG_TEST_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "filmseg/panel.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Diagnostics written to memory so that tests can read them. */
+typedef struct {
+    Diag diag;
+    char *text;
+    size_t len;
+    FILE *stream;
+} CapturedDiag;
+
+static inline void captured_diag_init(CapturedDiag *c, bool strict)
+{
+    c->text = NULL;
+    c->len = 0;
+    c->stream = open_memstream(&c->text, &c->len);
+    diag_init(&c->diag, c->stream, strict);
+}
+
+/* The messages so far (valid until the next call or free). */
+static inline const char *captured_diag_text(CapturedDiag *c)
+{
+    fflush(c->stream);
+    return c->text ? c->text : "";
+}
+
+static inline void captured_diag_free(CapturedDiag *c)
+{
+    fclose(c->stream);
+    free(c->text);
+}
+
+/* Loads an ml-100k panel from three strings with every user kept (no sample
+ * rules) unless rules is given. Returns the loader's status. */
+static inline int load_ml100k_strings(const char *users, const char *items, const char *ratings,
+                                      const SampleRules *rules, CapturedDiag *diag, Panel **out)
+{
+    PanelFile files[3] = {
+        {"u.user", "t/u.user", users, strlen(users)},
+        {"u.item", "t/u.item", items, strlen(items)},
+        {"u.data", "t/u.data", ratings, strlen(ratings)},
+    };
+    PanelOptions options;
+    panel_options_default(&options);
+    options.strict = diag->diag.strict;
+    if (rules)
+        options.rules = *rules;
+    else {
+        options.rules.keep_unknown_state = true;
+        options.rules.n_exclude = 0;
+    }
+    return panel_load_files(PANEL_ML100K, files, 3, NULL, &options, &diag->diag, out);
+}
+
+static inline const char *shared_dir(void)
+{
+    const char *s = getenv("SHARED");
+    return s && *s ? s : "../shared";
+}
+
+/* A u.item line for film `id` with a title and no genres. */
+#define ITEM(id, title) #id "|" title "|01-Jan-1995||http://x|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+
+#endif
