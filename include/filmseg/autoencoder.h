@@ -1,0 +1,161 @@
+/* autoencoder.h: the rating autoencoder whose hidden layer gives each user's
+ * embedding for clustering.
+ *
+ *   x (n_in, sparse: rating/5 on rated films, 0 elsewhere)
+ *     -> pre = x W_enc + b_enc      (hidden)   sparse encoder: rated rows only
+ *     -> h = relu(pre)              (hidden)   the embedding
+ *     -> z = h W_dec^T + b_dec      (n_in)
+ *     -> s = sigmoid(z)             (n_in)     the reconstruction
+ *
+ * Two losses: AE_LOSS_STUDY is the study's (mean |s - x| over every cell, rated
+ * or not; dense decoder, plain Adam), AE_LOSS_RATED (default) is squared error
+ * on rated cells (optionally plus a weighted sample of unrated cells pushed
+ * towards 0), with input dropout (denoising) and L2 weight decay; its decoder
+ * runs only on those columns and its Adam is lazy (rows a batch touched), so an
+ * epoch costs O(ratings x hidden), not O(users x films x hidden).
+ *
+ * Parameters live in one flat float buffer, in this order and layout:
+ *   w_enc (n_in, hidden)  row j = film j's input weights (torch enc.weight^T)
+ *   b_enc (hidden)
+ *   w_dec (n_in, hidden)  row j = film j's output weights (torch dec.weight)
+ *   b_dec (n_in)
+ * Initialised like torch.nn.Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
+ * weights and biases (fan_in = n_in for the encoder, hidden for the decoder).
+ * Same seed and data -> bit-identical parameters on the same machine. */
+#ifndef FILMSEG_AUTOENCODER_H
+#define FILMSEG_AUTOENCODER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "filmseg/progress.h"
+
+/* A sparse matrix in CSR form: n_rows users x n_cols films. Row i's entries
+ * are col[row_start[i] .. row_start[i+1]) with value[...] = rating/5 in (0,1].
+ * Columns within a row need not be sorted but must not repeat. */
+typedef struct {
+    size_t n_rows, n_cols;
+    const uint32_t *row_start; /* (n_rows + 1), row_start[0] == 0 */
+    const uint32_t *col;       /* (nnz) */
+    const float *value;        /* (nnz) */
+} SparseRows;
+
+typedef enum { AE_LOSS_RATED = 0, AE_LOSS_STUDY = 1 } AeLoss;
+
+typedef struct {
+    int hidden;           /* hidden units (100) */
+    int epochs;           /* passes over the training users (100) */
+    int batch;            /* users per mini-batch (10) */
+    float lr;             /* Adam learning rate (1e-3); betas 0.9/0.999, eps 1e-8 */
+    AeLoss loss;          /* AE_LOSS_RATED */
+    float unrated_share;  /* RATED: unrated films sampled per rated film (0: none) */
+    float unrated_weight; /* RATED: weight of a sampled unrated cell's (s-0)^2 (0.1) */
+    double val_share;     /* users held out for validation (0.2); 0 = none */
+    uint64_t seed;        /* everything random derives from it (0) */
+    float heldout_share;  /* share of a validation user's ratings hidden for the
+                             held-out error in stars (0.2, at least one) */
+    float input_dropout;  /* RATED: share of a user's ratings dropped from the
+                             encoder's input each time (denoising), still in the
+                             loss (0.25); 0 = none */
+    float weight_decay;   /* RATED: L2 penalty wd/2 |w|^2 on the weight rows a batch
+                             uses (added to their gradient) (1e-3); 0 = none */
+} AeOptions;
+
+void ae_options_default(AeOptions *opt);
+
+typedef struct {
+    size_t n_in, hidden;
+    float *params; /* owned, (n_params) */
+    size_t n_params;
+    float *w_enc, *b_enc, *w_dec, *b_dec; /* point into params, see top */
+} Autoencoder;
+
+/* ae_n_params(n_in, hidden) = 2 n_in hidden + hidden + n_in; 0 on overflow. */
+size_t ae_n_params(size_t n_in, size_t hidden);
+/* A fresh model with torch.nn.Linear's initialisation from the seed.
+ * Returns FS_OK or FS_ERROR (bad sizes, out of memory; *ae is then zeroed). */
+int ae_init(Autoencoder *ae, size_t n_in, size_t hidden, uint64_t seed);
+/* A model from a saved parameter buffer (copied); n_params must match. */
+int ae_init_from(Autoencoder *ae, size_t n_in, size_t hidden, const float *params,
+                 size_t n_params);
+void ae_free(Autoencoder *ae);
+
+typedef struct {
+    int epochs_run;
+    double *train_loss, *val_loss; /* (epochs_run) each, owned; val NAN if no val users */
+    /* At the end, on the validation users (NAN when there are none): */
+    double val_mae_cells;          /* study MAE: mean |s - x| over every cell */
+    double val_mae_rated_stars;    /* mean |s - x| * 5 over rated cells, nothing hidden */
+    double heldout_mae_stars;      /* MAE in stars on a seeded hidden share of ratings */
+    double heldout_baseline_stars; /* same cells predicted by the film mean over training
+                                      users (the global mean for films with none) */
+    size_t heldout_cells;
+    size_t n_train, n_val;
+} AeReport;
+
+void ae_report_free(AeReport *report);
+
+/* Trains a new model on x (n_cols films) and fills *ae (free with ae_free) and
+ * *report (may be NULL; free with ae_report_free). Reports every epoch to
+ * progress (stage "autoencoder", step = epoch, loss, val_loss: for RATED the
+ * mean squared error on rated cells, for STUDY the study MAE) and checks its
+ * cancel flag every few batches. Returns FS_OK, FS_CANCELLED or FS_ERROR (bad
+ * arguments or input, out of memory); on anything but FS_OK, *ae and *report
+ * are left zeroed. */
+int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt,
+             const Progress *progress, AeReport *report);
+
+/* Embeddings: out (n_rows, hidden) = relu(x W_enc + b_enc) for every user.
+ * x->n_cols must equal ae->n_in. Returns FS_OK or FS_ERROR. */
+int ae_encode(const Autoencoder *ae, const SparseRows *x, float *out);
+/* One user's embedding from its n rated films: out (hidden). */
+int ae_encode_one(const Autoencoder *ae, size_t n, const uint32_t *col, const float *value,
+                  float *out);
+/* Reconstruction s (sigmoid output, rating/5) of films query[0..n_query) from a
+ * user's embedding h (hidden): out (n_query). */
+void ae_decode_some(const Autoencoder *ae, const float *h, size_t n_query,
+                    const uint32_t *query, float *out);
+
+/* ---- layers, exposed for the gradient tests (llm.c style: forward/backward
+ * pairs; backward functions ACCUMULATE (+=) into parameter gradients and dinp) */
+
+/* pre (B,H) = b_enc + sum over row rows[b]'s entries of value * w_enc[col] (rows
+ * NULL: rows 0..B-1). w_enc (N,H). */
+void ae_encoder_forward(float *pre, const SparseRows *x, const uint32_t *rows, size_t B,
+                        const float *w_enc, const float *b_enc, size_t H);
+/* dw_enc[col] += value * dpre[b] for each entry; db_enc += sum_b dpre[b]. */
+void ae_encoder_backward(float *dw_enc, float *db_enc, const float *dpre, const SparseRows *x,
+                         const uint32_t *rows, size_t B, size_t H);
+void ae_relu_forward(float *out, const float *inp, size_t n);
+/* dinp += dout * (out > 0) */
+void ae_relu_backward(float *dinp, const float *out, const float *dout, size_t n);
+/* out (B,M) = h (B,H) w^T + b; w (M,H), b (M): M decoder columns (a block). */
+void ae_decoder_forward(float *out, const float *h, const float *w, const float *b, size_t B,
+                        size_t M, size_t H);
+/* dh (B,H) += dout w; dw (M,H) += dout^T h; db (M) += column sums of dout. */
+void ae_decoder_backward(float *dh, float *dw, float *db, const float *dout, const float *h,
+                         const float *w, size_t B, size_t M, size_t H);
+/* Sparse decoder: out[k] = h[b] . w_dec[qcol[k]] + b_dec[qcol[k]] for k in
+ * qstart[b] .. qstart[b+1]. */
+void ae_sparse_decoder_forward(float *out, const float *h, const uint32_t *qstart,
+                               const uint32_t *qcol, const float *w_dec, const float *b_dec,
+                               size_t B, size_t H);
+void ae_sparse_decoder_backward(float *dh, float *dw_dec, float *db_dec, const float *dout,
+                                const float *h, const uint32_t *qstart, const uint32_t *qcol,
+                                const float *w_dec, size_t B, size_t H);
+void ae_sigmoid_forward(float *out, const float *inp, size_t n);
+/* dinp += dout * out (1 - out) */
+void ae_sigmoid_backward(float *dinp, const float *out, const float *dout, size_t n);
+/* Study loss on a (B,M) block: returns sum |s - x| (x has row stride ldx);
+ * backward: ds += scale * sign(s - x) (sign(0) = 0, like torch). */
+double ae_mae_forward(const float *s, const float *x, size_t B, size_t M, size_t ldx);
+void ae_mae_backward(float *ds, const float *s, const float *x, size_t B, size_t M, size_t ldx,
+                     float scale);
+/* Rated loss on n listed cells: returns sum weight (s - target)^2 * scale;
+ * backward: ds += 2 scale weight (s - target). */
+double ae_sq_forward(const float *s, const float *target, const float *weight, size_t n,
+                     float scale);
+void ae_sq_backward(float *ds, const float *s, const float *target, const float *weight,
+                    size_t n, float scale);
+
+#endif

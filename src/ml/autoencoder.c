@@ -1,0 +1,982 @@
+/* autoencoder.c: the rating autoencoder (sparse encoder, ReLU, decoder,
+ * sigmoid), its two losses, training with Adam and the held-out evaluation;
+ * see autoencoder.h for the model and the parameter layout. */
+#include "filmseg/autoencoder.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filmseg/adam.h"
+#include "filmseg/rng.h"
+
+/* The sigmoid runs on every output cell of the study loss: x86-64 gets an
+ * AVX-512 / AVX2 version picked at run time, doing the same IEEE operations in
+ * the same order as the scalar code (no FMA), so results are bit-identical. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define AE_X86 1
+#endif
+
+enum {
+    DEC_BLOCK = 256,   /* decoder columns per fused forward/backward/Adam block */
+    EVAL_CHUNK = 64,   /* users per chunk when evaluating */
+    CANCEL_EVERY = 16, /* mini-batches between looks at the cancel flag */
+};
+
+/* RNG streams derived from the seed, one per purpose. */
+enum { STREAM_INIT = 1, STREAM_SPLIT, STREAM_SHUFFLE, STREAM_SAMPLE, STREAM_HOLDOUT, STREAM_DROPOUT };
+
+void ae_options_default(AeOptions *opt)
+{
+    *opt = (AeOptions){
+        .hidden = 100,
+        .epochs = 100,
+        .batch = 10,
+        .lr = 1e-3f,
+        .loss = AE_LOSS_RATED,
+        .unrated_share = 0.0f,
+        .unrated_weight = 0.1f,
+        .val_share = 0.2,
+        .seed = 0,
+        .heldout_share = 0.2f,
+        .input_dropout = 0.25f,
+        .weight_decay = 1e-3f,
+    };
+}
+
+/* ---------------------------------------------------------------- model */
+
+size_t ae_n_params(size_t n_in, size_t hidden)
+{
+    if (n_in == 0 || hidden == 0 || n_in > SIZE_MAX / 4 / hidden / sizeof(float))
+        return 0;
+    return 2 * n_in * hidden + hidden + n_in;
+}
+
+static int ae_alloc(Autoencoder *ae, size_t n_in, size_t hidden)
+{
+    memset(ae, 0, sizeof *ae);
+    size_t n = ae_n_params(n_in, hidden);
+    if (n == 0 || n_in > UINT32_MAX)
+        return FS_ERROR;
+    ae->params = malloc(n * sizeof *ae->params);
+    if (!ae->params)
+        return FS_ERROR;
+    ae->n_in = n_in;
+    ae->hidden = hidden;
+    ae->n_params = n;
+    ae->w_enc = ae->params;
+    ae->b_enc = ae->w_enc + n_in * hidden;
+    ae->w_dec = ae->b_enc + hidden;
+    ae->b_dec = ae->w_dec + n_in * hidden;
+    return FS_OK;
+}
+
+static void fill_uniform(Rng *rng, float *p, size_t n, double bound)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (float)((2.0 * rng_uniform(rng) - 1.0) * bound);
+}
+
+int ae_init(Autoencoder *ae, size_t n_in, size_t hidden, uint64_t seed)
+{
+    if (!ae || ae_alloc(ae, n_in, hidden) != FS_OK)
+        return FS_ERROR;
+    Rng rng;
+    rng_seed_stream(&rng, seed, STREAM_INIT);
+    double enc_bound = 1.0 / sqrt((double)n_in), dec_bound = 1.0 / sqrt((double)hidden);
+    fill_uniform(&rng, ae->w_enc, n_in * hidden, enc_bound);
+    fill_uniform(&rng, ae->b_enc, hidden, enc_bound);
+    fill_uniform(&rng, ae->w_dec, n_in * hidden, dec_bound);
+    fill_uniform(&rng, ae->b_dec, n_in, dec_bound);
+    return FS_OK;
+}
+
+int ae_init_from(Autoencoder *ae, size_t n_in, size_t hidden, const float *params,
+                 size_t n_params)
+{
+    if (!ae)
+        return FS_ERROR;
+    memset(ae, 0, sizeof *ae);
+    if (!params || n_params != ae_n_params(n_in, hidden))
+        return FS_ERROR;
+    if (ae_alloc(ae, n_in, hidden) != FS_OK)
+        return FS_ERROR;
+    memcpy(ae->params, params, n_params * sizeof *params);
+    return FS_OK;
+}
+
+void ae_free(Autoencoder *ae)
+{
+    if (!ae)
+        return;
+    free(ae->params);
+    memset(ae, 0, sizeof *ae);
+}
+
+void ae_report_free(AeReport *report)
+{
+    if (!report)
+        return;
+    free(report->train_loss);
+    free(report->val_loss);
+    memset(report, 0, sizeof *report);
+}
+
+/* --------------------------------------------------------------- layers */
+
+static inline size_t row_of(const uint32_t *rows, size_t b) { return rows ? rows[b] : b; }
+
+void ae_encoder_forward(float *pre, const SparseRows *x, const uint32_t *rows, size_t B,
+                        const float *w_enc, const float *b_enc, size_t H)
+{
+    // pre is (B,H), w_enc is (N,H), b_enc is (H)
+    for (size_t b = 0; b < B; b++) {
+        float *out = pre + b * H;
+        memcpy(out, b_enc, H * sizeof *out);
+        size_t r = row_of(rows, b);
+        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
+            cblas_saxpy((int)H, x->value[k], w_enc + (size_t)x->col[k] * H, 1, out, 1);
+    }
+}
+
+void ae_encoder_backward(float *dw_enc, float *db_enc, const float *dpre, const SparseRows *x,
+                         const uint32_t *rows, size_t B, size_t H)
+{
+    // dpre is (B,H); only the rows of dw_enc (N,H) of films in the batch change
+    for (size_t b = 0; b < B; b++) {
+        const float *d = dpre + b * H;
+        size_t r = row_of(rows, b);
+        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
+            cblas_saxpy((int)H, x->value[k], d, 1, dw_enc + (size_t)x->col[k] * H, 1);
+        for (size_t i = 0; i < H; i++)
+            db_enc[i] += d[i];
+    }
+}
+
+void ae_relu_forward(float *out, const float *inp, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+}
+
+void ae_relu_backward(float *dinp, const float *out, const float *dout, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (out[i] > 0.0f)
+            dinp[i] += dout[i];
+}
+
+void ae_decoder_forward(float *out, const float *h, const float *w, const float *b, size_t B,
+                        size_t M, size_t H)
+{
+    // out (B,M) = h (B,H) . w^T (H,M) + b (M)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)M, (int)H, 1.0f, h,
+                (int)H, w, (int)H, 0.0f, out, (int)M);
+    for (size_t i = 0; i < B; i++)
+        cblas_saxpy((int)M, 1.0f, b, 1, out + i * M, 1);
+}
+
+void ae_decoder_backward(float *dh, float *dw, float *db, const float *dout, const float *h,
+                         const float *w, size_t B, size_t M, size_t H)
+{
+    // dh (B,H) += dout (B,M) . w (M,H)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)H, (int)M, 1.0f, dout,
+                (int)M, w, (int)H, 1.0f, dh, (int)H);
+    // dw (M,H) += dout^T (M,B) . h (B,H)
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)M, (int)H, (int)B, 1.0f, dout,
+                (int)M, h, (int)H, 1.0f, dw, (int)H);
+    for (size_t i = 0; i < B; i++)
+        cblas_saxpy((int)M, 1.0f, dout + i * M, 1, db, 1);
+}
+
+void ae_sparse_decoder_forward(float *out, const float *h, const uint32_t *qstart,
+                               const uint32_t *qcol, const float *w_dec, const float *b_dec,
+                               size_t B, size_t H)
+{
+    // out[k] = h[b] . w_dec[qcol[k]] + b_dec[qcol[k]], k in qstart[b] .. qstart[b+1]
+    for (size_t b = 0; b < B; b++)
+        for (uint32_t k = qstart[b]; k < qstart[b + 1]; k++)
+            out[k] = cblas_sdot((int)H, h + b * H, 1, w_dec + (size_t)qcol[k] * H, 1) +
+                     b_dec[qcol[k]];
+}
+
+void ae_sparse_decoder_backward(float *dh, float *dw_dec, float *db_dec, const float *dout,
+                                const float *h, const uint32_t *qstart, const uint32_t *qcol,
+                                const float *w_dec, size_t B, size_t H)
+{
+    for (size_t b = 0; b < B; b++)
+        for (uint32_t k = qstart[b]; k < qstart[b + 1]; k++) {
+            size_t j = qcol[k];
+            cblas_saxpy((int)H, dout[k], w_dec + j * H, 1, dh + b * H, 1);
+            cblas_saxpy((int)H, dout[k], h + b * H, 1, dw_dec + j * H, 1);
+            db_dec[j] += dout[k];
+        }
+}
+
+/* sigmoid(z) = 1 / (1 + exp(-z)) with exp(x) = 2^n p(r), x = n ln2 + r,
+ * |r| <= ln2/2, p a degree-6 Taylor polynomial (about 2 ulp; glibc's expf is a
+ * scalar call that would dominate the study loss). */
+#define EXP_LOG2E 1.44269504f
+#define EXP_ROUND 12582912.0f /* 1.5 * 2^23: adding and subtracting it rounds */
+#define EXP_LN2_HI 0.693145752f
+#define EXP_LN2_LO 1.42860677e-6f
+#define EXP_P2 0.5f
+#define EXP_P3 0.166666672f
+#define EXP_P4 0.0416666679f
+#define EXP_P5 0.00833333377f
+#define EXP_P6 0.00138888892f
+
+static float sigmoid_scalar(float z)
+{
+    float x = -z;
+    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    float n = (x * EXP_LOG2E + EXP_ROUND) - EXP_ROUND;
+    float r = (x - n * EXP_LN2_HI) - n * EXP_LN2_LO;
+    float p = 1.0f + r * (1.0f + r * (EXP_P2 + r * (EXP_P3 + r * (EXP_P4 + r * (EXP_P5 + r * EXP_P6)))));
+    int32_t bits = ((int32_t)n + 127) * (1 << 23);
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return 1.0f / (1.0f + p * scale);
+}
+
+#ifdef AE_X86
+#define SIGMOID_VEC(PS, SI, W, LANES, set1, add, sub, mul, div, max, min, cvt, addi, slli, cast)          \
+    size_t i = 0;                                                                               \
+    for (; i + LANES <= n; i += LANES) {                                                        \
+        PS x = sub(set1(0.0f), _mm##W##_loadu(inp + i));                                         \
+        x = min(max(x, set1(-87.0f)), set1(88.0f));                                              \
+        PS nn = sub(add(mul(x, set1(EXP_LOG2E)), set1(EXP_ROUND)), set1(EXP_ROUND));             \
+        PS r = sub(sub(x, mul(nn, set1(EXP_LN2_HI))), mul(nn, set1(EXP_LN2_LO)));                \
+        PS p = add(set1(EXP_P5), mul(r, set1(EXP_P6)));                                          \
+        p = add(set1(EXP_P4), mul(r, p));                                                        \
+        p = add(set1(EXP_P3), mul(r, p));                                                        \
+        p = add(set1(EXP_P2), mul(r, p));                                                        \
+        p = add(set1(1.0f), mul(r, p));                                                          \
+        p = add(set1(1.0f), mul(r, p));                                                          \
+        SI bits = slli(addi(cvt(nn), _mm##W##_set1_epi32(127)), 23);                             \
+        PS e = mul(p, cast(bits));                                                               \
+        _mm##W##_storeu(out + i, div(set1(1.0f), add(set1(1.0f), e)));                           \
+    }                                                                                           \
+    return i;
+
+#define _mm512_loadu(p) _mm512_loadu_ps(p)
+#define _mm512_storeu(p, v) _mm512_storeu_ps(p, v)
+#define _mm256_loadu(p) _mm256_loadu_ps(p)
+#define _mm256_storeu(p, v) _mm256_storeu_ps(p, v)
+
+__attribute__((target("avx512f"))) static size_t sigmoid_avx512(float *out, const float *inp,
+                                                                size_t n)
+{
+    SIGMOID_VEC(__m512, __m512i, 512, 16, _mm512_set1_ps, _mm512_add_ps, _mm512_sub_ps,
+                _mm512_mul_ps, _mm512_div_ps, _mm512_max_ps, _mm512_min_ps,
+                _mm512_cvttps_epi32, _mm512_add_epi32, _mm512_slli_epi32,
+                _mm512_castsi512_ps)
+}
+
+__attribute__((target("avx2"))) static size_t sigmoid_avx2(float *out, const float *inp,
+                                                           size_t n)
+{
+    SIGMOID_VEC(__m256, __m256i, 256, 8, _mm256_set1_ps, _mm256_add_ps, _mm256_sub_ps,
+                _mm256_mul_ps, _mm256_div_ps, _mm256_max_ps, _mm256_min_ps,
+                _mm256_cvttps_epi32, _mm256_add_epi32, _mm256_slli_epi32,
+                _mm256_castsi256_ps)
+}
+#endif
+
+void ae_sigmoid_forward(float *out, const float *inp, size_t n)
+{
+    size_t i = 0;
+#ifdef AE_X86
+    if (__builtin_cpu_supports("avx512f"))
+        i = sigmoid_avx512(out, inp, n);
+    else if (__builtin_cpu_supports("avx2"))
+        i = sigmoid_avx2(out, inp, n);
+#endif
+    for (; i < n; i++)
+        out[i] = sigmoid_scalar(inp[i]);
+}
+
+void ae_sigmoid_backward(float *dinp, const float *out, const float *dout, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dinp[i] += dout[i] * (out[i] * (1.0f - out[i]));
+}
+
+double ae_mae_forward(const float *s, const float *x, size_t B, size_t M, size_t ldx)
+{
+    double sum = 0.0;
+    for (size_t b = 0; b < B; b++) {
+        float part = 0.0f;
+        for (size_t j = 0; j < M; j++)
+            part += fabsf(s[b * M + j] - x[b * ldx + j]);
+        sum += part;
+    }
+    return sum;
+}
+
+void ae_mae_backward(float *ds, const float *s, const float *x, size_t B, size_t M,
+                            size_t ldx, float scale)
+{
+    for (size_t b = 0; b < B; b++)
+        for (size_t j = 0; j < M; j++) {
+            float d = s[b * M + j] - x[b * ldx + j];
+            ds[b * M + j] += d > 0.0f ? scale : d < 0.0f ? -scale : 0.0f;
+        }
+}
+
+double ae_sq_forward(const float *s, const float *target, const float *weight, size_t n,
+                     float scale)
+{
+    double sum = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        double d = (double)s[k] - target[k];
+        sum += (weight ? weight[k] : 1.0f) * d * d;
+    }
+    return sum * scale;
+}
+
+void ae_sq_backward(float *ds, const float *s, const float *target, const float *weight,
+                    size_t n, float scale)
+{
+    for (size_t k = 0; k < n; k++)
+        ds[k] += 2.0f * scale * (weight ? weight[k] : 1.0f) * (s[k] - target[k]);
+}
+
+/* ------------------------------------------------------------ checking */
+
+static int check_rows(const SparseRows *x, size_t n_cols)
+{
+    if (!x || !x->row_start || x->n_cols != n_cols || x->n_rows > UINT32_MAX ||
+        x->row_start[0] != 0)
+        return FS_ERROR;
+    size_t nnz = x->row_start[x->n_rows];
+    if (nnz && (!x->col || !x->value))
+        return FS_ERROR;
+    for (size_t r = 0; r < x->n_rows; r++)
+        if (x->row_start[r + 1] < x->row_start[r])
+            return FS_ERROR;
+    for (size_t k = 0; k < nnz; k++)
+        if (x->col[k] >= n_cols || !(x->value[k] > 0.0f && x->value[k] <= 1.0f))
+            return FS_ERROR;
+    return FS_OK;
+}
+
+/* No film twice in a row (a repeated column would count twice in the encoder
+ * and give the rated loss two targets for one cell). mark is (n_cols), zeroed. */
+static int check_no_repeats(const SparseRows *x, uint32_t *mark)
+{
+    for (size_t r = 0; r < x->n_rows; r++)
+        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++) {
+            if (mark[x->col[k]] == r + 1)
+                return FS_ERROR;
+            mark[x->col[k]] = (uint32_t)(r + 1);
+        }
+    memset(mark, 0, x->n_cols * sizeof *mark);
+    return FS_OK;
+}
+
+/* ------------------------------------------------------------ encoding */
+
+int ae_encode(const Autoencoder *ae, const SparseRows *x, float *out)
+{
+    if (!ae || !ae->params || !out || check_rows(x, ae->n_in) != FS_OK)
+        return FS_ERROR;
+    size_t H = ae->hidden;
+    ae_encoder_forward(out, x, NULL, x->n_rows, ae->w_enc, ae->b_enc, H);
+    ae_relu_forward(out, out, x->n_rows * H);
+    return FS_OK;
+}
+
+int ae_encode_one(const Autoencoder *ae, size_t n, const uint32_t *col, const float *value,
+                  float *out)
+{
+    if (!ae || !ae->params || !out || n > UINT32_MAX || (n && (!col || !value)))
+        return FS_ERROR;
+    for (size_t k = 0; k < n; k++)
+        if (col[k] >= ae->n_in || !isfinite(value[k]))
+            return FS_ERROR;
+    uint32_t rs[2] = {0, (uint32_t)n};
+    SparseRows one = {1, ae->n_in, rs, col, value};
+    ae_encoder_forward(out, &one, NULL, 1, ae->w_enc, ae->b_enc, ae->hidden);
+    ae_relu_forward(out, out, ae->hidden);
+    return FS_OK;
+}
+
+void ae_decode_some(const Autoencoder *ae, const float *h, size_t n_query,
+                    const uint32_t *query, float *out)
+{
+    uint32_t qs[2] = {0, (uint32_t)n_query};
+    ae_sparse_decoder_forward(out, h, qs, query, ae->w_dec, ae->b_dec, 1, ae->hidden);
+    ae_sigmoid_forward(out, out, n_query);
+}
+
+/* ------------------------------------------------------------ training */
+
+typedef struct {
+    const SparseRows *x;
+    const AeOptions *opt;
+    Autoencoder *ae;
+    size_t N, H, B;
+    Adam adam;
+    float *grads;            /* (n_params), zero outside the rows being used */
+    float *pre, *h, *dh, *dpre; /* (B,H) */
+    float *xd;               /* STUDY: (B,N) dense batch, zero between batches */
+    float *out;              /* (EVAL_CHUNK, N) dense output when evaluating */
+    float *z, *s, *ds, *dz;  /* (qcap): a STUDY block (B, DEC_BLOCK) or the query cells */
+    uint32_t *qstart, *qcol; /* RATED: (B+1), (qcap) query columns per user */
+    float *qt, *qw;          /* RATED: (qcap) target and weight per query cell */
+    uint32_t *enc_mark, *dec_mark, *user_mark; /* (N) stamps */
+    uint32_t *enc_rows, *dec_rows; /* (N) films touched this batch */
+    uint32_t stamp;
+    uint32_t *in_start, *in_col; /* RATED with dropout: the batch's kept inputs (B+1), (in_cap) */
+    float *in_value;
+    Rng sample_rng, dropout_rng;
+} Trainer;
+
+static uint32_t next_stamp(Trainer *t)
+{
+    if (++t->stamp == 0) { /* wrapped: forget all old stamps */
+        memset(t->enc_mark, 0, t->N * sizeof *t->enc_mark);
+        memset(t->dec_mark, 0, t->N * sizeof *t->dec_mark);
+        memset(t->user_mark, 0, t->N * sizeof *t->user_mark);
+        t->stamp = 1;
+    }
+    return t->stamp;
+}
+
+static void trainer_free(Trainer *t)
+{
+    adam_free(&t->adam);
+    void *bufs[] = {t->grads, t->out, t->pre, t->h, t->dh, t->dpre, t->xd, t->z, t->s, t->ds, t->dz,
+                    t->qstart, t->qcol, t->qt, t->qw, t->enc_mark, t->dec_mark, t->user_mark,
+                    t->enc_rows, t->dec_rows, t->in_start, t->in_col, t->in_value};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        free(bufs[i]);
+}
+
+static int cmp_size_desc(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x < y) - (x > y);
+}
+
+/* Unrated films sampled for a user with m ratings. */
+static size_t n_sampled(const Trainer *t, size_t m)
+{
+    double want = floor((double)t->opt->unrated_share * (double)m + 0.5);
+    size_t k = want > (double)t->N ? t->N : (size_t)want;
+    return k > t->N - m ? t->N - m : k;
+}
+
+static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
+{
+    size_t N = t->N, H = t->H, B = t->B;
+    size_t qcap = B * (N > DEC_BLOCK ? DEC_BLOCK : N); /* a STUDY block */
+    if (t->opt->loss == AE_LOSS_RATED) {
+        /* the B users with the most rated + sampled cells bound a batch's queries */
+        size_t *q = malloc((n_train ? n_train : 1) * sizeof *q);
+        if (!q)
+            return FS_ERROR;
+        for (size_t i = 0; i < n_train; i++) {
+            size_t m = t->x->row_start[train[i] + 1] - t->x->row_start[train[i]];
+            q[i] = m + n_sampled(t, m);
+        }
+        qsort(q, n_train, sizeof *q, cmp_size_desc);
+        qcap = 1;
+        for (size_t i = 0; i < n_train && i < B; i++)
+            qcap += q[i];
+        free(q);
+    }
+    size_t most = 0; /* evaluation decodes the rated cells of EVAL_CHUNK users */
+    for (size_t r = 0; r < t->x->n_rows; r++) {
+        size_t m = t->x->row_start[r + 1] - t->x->row_start[r];
+        most = m > most ? m : most;
+    }
+    if (qcap < most * EVAL_CHUNK + 1)
+        qcap = most * EVAL_CHUNK + 1;
+    t->in_start = malloc((B + 1) * sizeof(uint32_t));
+    t->in_col = malloc((B * most + 1) * sizeof(uint32_t));
+    t->in_value = malloc((B * most + 1) * sizeof(float));
+    size_t bh = (B > EVAL_CHUNK ? B : EVAL_CHUNK) * H;
+    t->grads = calloc(t->ae->n_params, sizeof *t->grads);
+    t->out = malloc((size_t)EVAL_CHUNK * N * sizeof(float));
+    t->pre = malloc(bh * sizeof(float));
+    t->h = malloc(bh * sizeof(float));
+    t->dh = malloc(bh * sizeof(float));
+    t->dpre = malloc(bh * sizeof(float));
+    t->xd = calloc((B > EVAL_CHUNK ? B : EVAL_CHUNK) * N, sizeof(float));
+    t->z = malloc(qcap * sizeof(float));
+    t->s = malloc(qcap * sizeof(float));
+    t->ds = malloc(qcap * sizeof(float));
+    t->dz = malloc(qcap * sizeof(float));
+    t->qstart = malloc(((B > EVAL_CHUNK ? B : EVAL_CHUNK) + 1) * sizeof(uint32_t));
+    t->qcol = malloc(qcap * sizeof(uint32_t));
+    t->qt = malloc(qcap * sizeof(float));
+    t->qw = malloc(qcap * sizeof(float));
+    t->enc_mark = calloc(N, sizeof(uint32_t));
+    t->dec_mark = calloc(N, sizeof(uint32_t));
+    t->user_mark = calloc(N, sizeof(uint32_t));
+    t->enc_rows = malloc(N * sizeof(uint32_t));
+    t->dec_rows = malloc(N * sizeof(uint32_t));
+    if (!t->grads || !t->out || !t->pre || !t->h || !t->dh || !t->dpre || !t->xd || !t->z || !t->s ||
+        !t->ds || !t->dz || !t->qstart || !t->qcol || !t->qt || !t->qw || !t->enc_mark ||
+        !t->dec_mark || !t->user_mark || !t->enc_rows || !t->dec_rows || !t->in_start ||
+        !t->in_col || !t->in_value)
+        return FS_ERROR;
+    if (adam_init(&t->adam, t->ae->n_params, t->opt->lr) != 0)
+        return FS_ERROR;
+    return FS_OK;
+}
+
+/* Scatters (scatter = 1) or clears (0) the batch's ratings in the dense xd (B,N). */
+static void dense_batch(Trainer *t, const uint32_t *rows, size_t B, int scatter)
+{
+    const SparseRows *x = t->x;
+    for (size_t b = 0; b < B; b++) {
+        size_t r = rows[b];
+        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
+            t->xd[b * t->N + x->col[k]] = scatter ? x->value[k] : 0.0f;
+    }
+}
+
+/* STUDY: decoder forward, MAE on every cell, decoder backward and the Adam step
+ * of w_dec/b_dec, fused per block of DEC_BLOCK films so that each block's
+ * weights, gradients and moments pass through the cache once per batch.
+ * (The loss is a sum over cells, so a block's gradient needs only its own
+ * outputs.) Leaves dh (B,H). Returns the batch's mean |s - x|. */
+static double study_decoder_step(Trainer *t, const uint32_t *rows, size_t B)
+{
+    Autoencoder *ae = t->ae;
+    size_t N = t->N, H = t->H;
+    size_t off_w = (size_t)(ae->w_dec - ae->params), off_b = (size_t)(ae->b_dec - ae->params);
+    float scale = 1.0f / (float)(B * N);
+    double sum = 0.0;
+    dense_batch(t, rows, B, 1);
+    memset(t->dh, 0, B * H * sizeof(float));
+    for (size_t j0 = 0; j0 < N; j0 += DEC_BLOCK) {
+        size_t M = N - j0 < DEC_BLOCK ? N - j0 : DEC_BLOCK;
+        const float *w = ae->w_dec + j0 * H;
+        float *gw = t->grads + off_w + j0 * H, *gb = t->grads + off_b + j0;
+        ae_decoder_forward(t->z, t->h, w, ae->b_dec + j0, B, M, H);
+        ae_sigmoid_forward(t->s, t->z, B * M);
+        sum += ae_mae_forward(t->s, t->xd + j0, B, M, N);
+        memset(t->ds, 0, B * M * sizeof(float));
+        ae_mae_backward(t->ds, t->s, t->xd + j0, B, M, N, scale);
+        memset(t->dz, 0, B * M * sizeof(float));
+        ae_sigmoid_backward(t->dz, t->s, t->ds, B * M);
+        memset(gw, 0, M * H * sizeof(float));
+        memset(gb, 0, M * sizeof(float));
+        ae_decoder_backward(t->dh, gw, gb, t->dz, t->h, w, B, M, H);
+        adam_update(&t->adam, ae->params, t->grads, off_w + j0 * H, M * H);
+        adam_update(&t->adam, ae->params, t->grads, off_b + j0, M);
+    }
+    dense_batch(t, rows, B, 0);
+    return sum * scale;
+}
+
+/* RATED: the decoder on each user's rated films plus a sample of unrated ones,
+ * squared error (weight 1 on rated cells, unrated_weight on sampled ones, all
+ * over the batch's number of ratings), backward, lazy Adam on the decoder rows
+ * used. Leaves dh (B,H). Returns the batch's sum of squared errors on rated
+ * cells, and their number in *n_rated. */
+static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, size_t *n_rated)
+{
+    Autoencoder *ae = t->ae;
+    const SparseRows *x = t->x;
+    size_t N = t->N, H = t->H, nq = 0, nr = 0, n_dec = 0;
+    uint32_t batch = next_stamp(t);
+    for (size_t b = 0; b < B; b++) {
+        size_t r = rows[b], m = x->row_start[r + 1] - x->row_start[r];
+        uint32_t user = next_stamp(t);
+        t->qstart[b] = (uint32_t)nq;
+        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++) {
+            uint32_t j = x->col[k];
+            t->user_mark[j] = user;
+            t->qcol[nq] = j;
+            t->qt[nq] = x->value[k];
+            t->qw[nq++] = 1.0f;
+        }
+        size_t want = n_sampled(t, m), got = 0;
+        for (size_t tries = 0; got < want && tries < 4 * want + 16; tries++) {
+            uint32_t j = (uint32_t)rng_below(&t->sample_rng, N);
+            if (t->user_mark[j] == user)
+                continue;
+            t->user_mark[j] = user;
+            t->qcol[nq] = j;
+            t->qt[nq] = 0.0f;
+            t->qw[nq++] = t->opt->unrated_weight;
+            got++;
+        }
+        nr += m;
+    }
+    t->qstart[B] = (uint32_t)nq;
+    for (size_t k = 0; k < nq; k++)
+        if (t->dec_mark[t->qcol[k]] != batch) {
+            t->dec_mark[t->qcol[k]] = batch;
+            t->dec_rows[n_dec++] = t->qcol[k];
+        }
+
+    float scale = nr ? 1.0f / (float)nr : 1.0f;
+    ae_sparse_decoder_forward(t->z, t->h, t->qstart, t->qcol, ae->w_dec, ae->b_dec, B, H);
+    ae_sigmoid_forward(t->s, t->z, nq);
+    double sse = 0.0;
+    for (size_t k = 0; k < nq; k++)
+        if (t->qt[k] > 0.0f) {
+            double d = (double)t->s[k] - t->qt[k];
+            sse += d * d;
+        }
+    memset(t->ds, 0, nq * sizeof(float));
+    ae_sq_backward(t->ds, t->s, t->qt, t->qw, nq, scale);
+    memset(t->dz, 0, nq * sizeof(float));
+    ae_sigmoid_backward(t->dz, t->s, t->ds, nq);
+    memset(t->dh, 0, B * H * sizeof(float));
+    size_t off_w = (size_t)(ae->w_dec - ae->params), off_b = (size_t)(ae->b_dec - ae->params);
+    ae_sparse_decoder_backward(t->dh, t->grads + off_w, t->grads + off_b, t->dz, t->h,
+                               t->qstart, t->qcol, ae->w_dec, B, H);
+    float wd = t->opt->weight_decay;
+    for (size_t i = 0; i < n_dec; i++) {
+        size_t j = t->dec_rows[i];
+        if (wd > 0.0f)
+            cblas_saxpy((int)H, wd, ae->w_dec + j * H, 1, t->grads + off_w + j * H, 1);
+        adam_update(&t->adam, ae->params, t->grads, off_w + j * H, H);
+        adam_update(&t->adam, ae->params, t->grads, off_b + j, 1);
+        memset(t->grads + off_w + j * H, 0, H * sizeof(float));
+        t->grads[off_b + j] = 0.0f;
+    }
+    *n_rated = nr;
+    return sse;
+}
+
+/* RATED with input dropout (a denoising autoencoder): the batch's inputs with
+ * each rating dropped with probability p and the rest scaled by 1/(1-p); the
+ * loss still covers every rating, so the model learns to fill in ratings it
+ * does not see, which is what held-out prediction and new users need. */
+static SparseRows dropout_batch(Trainer *t, const uint32_t *rows, size_t B)
+{
+    const SparseRows *x = t->x;
+    double p = t->opt->input_dropout;
+    float keep_scale = (float)(1.0 / (1.0 - p));
+    size_t n = 0;
+    for (size_t b = 0; b < B; b++) {
+        t->in_start[b] = (uint32_t)n;
+        for (uint32_t k = x->row_start[rows[b]]; k < x->row_start[rows[b] + 1]; k++)
+            if (rng_uniform(&t->dropout_rng) >= p) {
+                t->in_col[n] = x->col[k];
+                t->in_value[n++] = x->value[k] * keep_scale;
+            }
+    }
+    t->in_start[B] = (uint32_t)n;
+    return (SparseRows){B, t->N, t->in_start, t->in_col, t->in_value};
+}
+
+/* Encoder backward and Adam on w_enc/b_enc. STUDY moves every row (plain Adam,
+ * like PyTorch: untouched rows still follow their momentum), RATED only the
+ * rows of films rated in the batch (lazy Adam). */
+static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, size_t B)
+{
+    Autoencoder *ae = t->ae;
+    size_t N = t->N, H = t->H, n_enc = 0;
+    size_t off_w = (size_t)(ae->w_enc - ae->params), off_b = (size_t)(ae->b_enc - ae->params);
+    uint32_t batch = next_stamp(t);
+    for (size_t b = 0; b < B; b++)
+        for (uint32_t k = x->row_start[row_of(rows, b)]; k < x->row_start[row_of(rows, b) + 1]; k++)
+            if (t->enc_mark[x->col[k]] != batch) {
+                t->enc_mark[x->col[k]] = batch;
+                t->enc_rows[n_enc++] = x->col[k];
+            }
+    memset(t->dpre, 0, B * H * sizeof(float));
+    ae_relu_backward(t->dpre, t->h, t->dh, B * H);
+    memset(t->grads + off_b, 0, H * sizeof(float));
+    ae_encoder_backward(t->grads + off_w, t->grads + off_b, t->dpre, x, rows, B, H);
+    adam_update(&t->adam, ae->params, t->grads, off_b, H);
+    if (t->opt->loss == AE_LOSS_STUDY) {
+        /* runs of untouched rows in one call each, with a zero gradient */
+        size_t j = 0;
+        while (j < N) {
+            size_t e = j;
+            while (e < N && t->enc_mark[e] != batch)
+                e++;
+            if (e > j)
+                adam_update(&t->adam, ae->params, NULL, off_w + j * H, (e - j) * H);
+            if (e < N)
+                adam_update(&t->adam, ae->params, t->grads, off_w + e * H, H);
+            j = e + 1;
+        }
+    } else {
+        float wd = t->opt->weight_decay;
+        for (size_t i = 0; i < n_enc && wd > 0.0f; i++)
+            cblas_saxpy((int)H, wd, ae->w_enc + (size_t)t->enc_rows[i] * H, 1,
+                        t->grads + off_w + (size_t)t->enc_rows[i] * H, 1);
+        for (size_t i = 0; i < n_enc; i++)
+            adam_update(&t->adam, ae->params, t->grads, off_w + (size_t)t->enc_rows[i] * H, H);
+    }
+    for (size_t i = 0; i < n_enc; i++)
+        memset(t->grads + off_w + (size_t)t->enc_rows[i] * H, 0, H * sizeof(float));
+}
+
+/* Evaluation over users rows[0..n): fills the study MAE over all cells (when
+ * want_cells), and the squared / absolute error over rated cells with their
+ * count. Works in chunks of EVAL_CHUNK users. */
+typedef struct {
+    double abs_cells, sq_rated, abs_rated;
+    size_t n_cells, n_rated;
+} EvalSums;
+
+static void evaluate(Trainer *t, const uint32_t *rows, size_t n, int want_cells, EvalSums *e)
+{
+    Autoencoder *ae = t->ae;
+    const SparseRows *x = t->x;
+    size_t N = t->N, H = t->H;
+    memset(e, 0, sizeof *e);
+    for (size_t i0 = 0; i0 < n; i0 += EVAL_CHUNK) {
+        size_t C = n - i0 < EVAL_CHUNK ? n - i0 : EVAL_CHUNK;
+        const uint32_t *r = rows + i0;
+        ae_encoder_forward(t->pre, x, r, C, ae->w_enc, ae->b_enc, H);
+        ae_relu_forward(t->h, t->pre, C * H);
+        if (want_cells) {
+            ae_decoder_forward(t->out, t->h, ae->w_dec, ae->b_dec, C, N, H);
+            ae_sigmoid_forward(t->out, t->out, C * N);
+            dense_batch(t, r, C, 1);
+            e->abs_cells += ae_mae_forward(t->out, t->xd, C, N, N);
+            e->n_cells += C * N;
+            dense_batch(t, r, C, 0);
+        }
+        size_t nq = 0;
+        for (size_t b = 0; b < C; b++) {
+            t->qstart[b] = (uint32_t)nq;
+            for (uint32_t k = x->row_start[r[b]]; k < x->row_start[r[b] + 1]; k++) {
+                t->qcol[nq] = x->col[k];
+                t->qt[nq++] = x->value[k];
+            }
+        }
+        t->qstart[C] = (uint32_t)nq;
+        ae_sparse_decoder_forward(t->z, t->h, t->qstart, t->qcol, ae->w_dec, ae->b_dec, C, H);
+        ae_sigmoid_forward(t->s, t->z, nq);
+        for (size_t k = 0; k < nq; k++) {
+            double d = (double)t->s[k] - t->qt[k];
+            e->sq_rated += d * d;
+            e->abs_rated += fabs(d);
+        }
+        e->n_rated += nq;
+    }
+}
+
+/* Held-out error in stars on validation users: hide a seeded share of each
+ * user's ratings, encode the rest, compare the reconstruction of the hidden
+ * cells with the ratings; the baseline predicts the film's mean over training
+ * users. */
+static int heldout_eval(Trainer *t, const uint32_t *train, size_t n_train, const uint32_t *val,
+                        size_t n_val, AeReport *rep)
+{
+    Autoencoder *ae = t->ae;
+    const SparseRows *x = t->x;
+    size_t N = t->N, H = t->H;
+    double *film_sum = calloc(N, sizeof *film_sum);
+    uint32_t *film_n = calloc(N, sizeof *film_n);
+    size_t most = 0;
+    for (size_t i = 0; i < n_val; i++) {
+        size_t m = x->row_start[val[i] + 1] - x->row_start[val[i]];
+        most = m > most ? m : most;
+    }
+    uint32_t *idx = malloc((most + 1) * sizeof *idx), *vis_col = malloc((most + 1) * sizeof *idx);
+    uint32_t *hid_col = malloc((most + 1) * sizeof *idx);
+    float *vis_val = malloc((most + 1) * sizeof(float)), *hid_val = malloc((most + 1) * sizeof(float));
+    float *pred = malloc((most + 1) * sizeof(float)), *h = malloc(H * sizeof(float));
+    int rc = FS_ERROR;
+    if (!film_sum || !film_n || !idx || !vis_col || !hid_col || !vis_val || !hid_val || !pred ||
+        !h)
+        goto done;
+    double all_sum = 0.0;
+    size_t all_n = 0;
+    for (size_t i = 0; i < n_train; i++)
+        for (uint32_t k = x->row_start[train[i]]; k < x->row_start[train[i] + 1]; k++) {
+            film_sum[x->col[k]] += x->value[k] * 5.0;
+            film_n[x->col[k]]++;
+            all_sum += x->value[k] * 5.0;
+            all_n++;
+        }
+    double global = all_n ? all_sum / (double)all_n : 3.0;
+    Rng rng;
+    rng_seed_stream(&rng, t->opt->seed, STREAM_HOLDOUT);
+    double err = 0.0, base = 0.0;
+    size_t cells = 0;
+    for (size_t i = 0; i < n_val; i++) {
+        uint32_t r0 = x->row_start[val[i]];
+        size_t m = x->row_start[val[i] + 1] - r0;
+        if (m == 0)
+            continue;
+        size_t k_hide = (size_t)floor((double)t->opt->heldout_share * (double)m + 0.5);
+        k_hide = k_hide < 1 ? 1 : k_hide > m ? m : k_hide;
+        for (size_t k = 0; k < m; k++)
+            idx[k] = (uint32_t)k;
+        for (size_t k = 0; k < k_hide; k++) { /* partial Fisher-Yates: idx[0..k_hide) hidden */
+            size_t j = k + (size_t)rng_below(&rng, m - k);
+            uint32_t tmp = idx[k];
+            idx[k] = idx[j];
+            idx[j] = tmp;
+        }
+        for (size_t k = 0; k < m; k++) {
+            uint32_t e = r0 + idx[k];
+            if (k < k_hide) {
+                hid_col[k] = x->col[e];
+                hid_val[k] = x->value[e];
+            } else {
+                vis_col[k - k_hide] = x->col[e];
+                vis_val[k - k_hide] = x->value[e];
+            }
+        }
+        ae_encode_one(ae, m - k_hide, vis_col, vis_val, h);
+        ae_decode_some(ae, h, k_hide, hid_col, pred);
+        for (size_t k = 0; k < k_hide; k++) {
+            uint32_t j = hid_col[k];
+            double truth = hid_val[k] * 5.0;
+            double mean = film_n[j] ? film_sum[j] / film_n[j] : global;
+            err += fabs(pred[k] * 5.0 - truth);
+            base += fabs(mean - truth);
+            cells++;
+        }
+    }
+    rep->heldout_cells = cells;
+    rep->heldout_mae_stars = cells ? err / (double)cells : NAN;
+    rep->heldout_baseline_stars = cells ? base / (double)cells : NAN;
+    rc = FS_OK;
+done:
+    free(film_sum);
+    free(film_n);
+    free(idx);
+    free(vis_col);
+    free(hid_col);
+    free(vis_val);
+    free(hid_val);
+    free(pred);
+    free(h);
+    return rc;
+}
+
+static int options_ok(const AeOptions *o)
+{
+    return o->hidden >= 1 && o->epochs >= 0 && o->batch >= 1 && o->lr > 0.0f &&
+           isfinite(o->lr) && (o->loss == AE_LOSS_RATED || o->loss == AE_LOSS_STUDY) &&
+           o->unrated_share >= 0.0f && o->unrated_share <= 1e6f && o->unrated_weight >= 0.0f &&
+           isfinite(o->unrated_weight) && o->val_share >= 0.0 && o->val_share < 1.0 &&
+           o->heldout_share >= 0.0f && o->heldout_share <= 1.0f && o->input_dropout >= 0.0f &&
+           o->input_dropout < 1.0f && o->weight_decay >= 0.0f && isfinite(o->weight_decay);
+}
+
+int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt,
+             const Progress *progress, AeReport *report)
+{
+    AeReport rep = {0};
+    if (report)
+        memset(report, 0, sizeof *report);
+    if (!ae)
+        return FS_ERROR;
+    memset(ae, 0, sizeof *ae);
+    if (!x || !opt || !options_ok(opt) || x->n_rows < 2 || x->n_cols == 0 ||
+        check_rows(x, x->n_cols) != FS_OK)
+        return FS_ERROR;
+
+    size_t n = x->n_rows, N = x->n_cols, H = (size_t)opt->hidden, B = (size_t)opt->batch;
+    size_t n_val = (size_t)ceil(opt->val_share * (double)n);
+    if (opt->val_share > 0.0 && n_val < 1)
+        n_val = 1;
+    if (n_val > n - 1)
+        n_val = n - 1;
+    size_t n_train = n - n_val;
+    if (B > n_train)
+        B = n_train;
+
+    Trainer t = {.x = x, .opt = opt, .ae = ae, .N = N, .H = H, .B = B};
+    int rc = FS_ERROR;
+    uint32_t *users = malloc(n * sizeof *users);
+    rep.train_loss = malloc(((size_t)opt->epochs + 1) * sizeof(double));
+    rep.val_loss = malloc(((size_t)opt->epochs + 1) * sizeof(double));
+    if (!users || !rep.train_loss || !rep.val_loss || ae_init(ae, N, H, opt->seed) != FS_OK)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        users[i] = (uint32_t)i;
+    Rng split_rng, shuffle_rng;
+    rng_seed_stream(&split_rng, opt->seed, STREAM_SPLIT);
+    rng_seed_stream(&shuffle_rng, opt->seed, STREAM_SHUFFLE);
+    rng_seed_stream(&t.sample_rng, opt->seed, STREAM_SAMPLE);
+    rng_seed_stream(&t.dropout_rng, opt->seed, STREAM_DROPOUT);
+    rng_shuffle_u32(&split_rng, users, n);
+    uint32_t *train = users, *val = users + n_train;
+    if (trainer_alloc(&t, train, n_train) != FS_OK || check_no_repeats(x, t.enc_mark) != FS_OK)
+        goto done;
+
+    int study = opt->loss == AE_LOSS_STUDY;
+    size_t batches = 0;
+    for (int epoch = 0; epoch < opt->epochs; epoch++) {
+        rng_shuffle_u32(&shuffle_rng, train, n_train);
+        double loss_sum = 0.0;
+        size_t loss_n = 0;
+        for (size_t i0 = 0; i0 < n_train; i0 += B, batches++) {
+            if (batches % CANCEL_EVERY == 0 && progress_cancelled(progress)) {
+                rc = FS_CANCELLED;
+                goto done;
+            }
+            size_t Bc = n_train - i0 < B ? n_train - i0 : B;
+            const uint32_t *rows = train + i0;
+            /* the encoder's input: the batch's rows, or a dropout copy of them */
+            SparseRows in = *x;
+            const uint32_t *in_rows = rows;
+            if (!study && opt->input_dropout > 0.0f) {
+                in = dropout_batch(&t, rows, Bc);
+                in_rows = NULL;
+            }
+            ae_encoder_forward(t.pre, &in, in_rows, Bc, ae->w_enc, ae->b_enc, H);
+            ae_relu_forward(t.h, t.pre, Bc * H);
+            adam_begin_step(&t.adam);
+            if (study) {
+                loss_sum += study_decoder_step(&t, rows, Bc) * (double)(Bc * N);
+                loss_n += Bc * N;
+            } else {
+                size_t nr;
+                loss_sum += rated_decoder_step(&t, rows, Bc, &nr);
+                loss_n += nr;
+            }
+            encoder_step(&t, &in, in_rows, Bc);
+        }
+        EvalSums e;
+        evaluate(&t, val, n_val, study, &e);
+        rep.train_loss[epoch] = loss_n ? loss_sum / (double)loss_n : NAN;
+        rep.val_loss[epoch] = n_val == 0      ? NAN
+                              : study         ? e.abs_cells / (double)e.n_cells
+                              : e.n_rated     ? e.sq_rated / (double)e.n_rated
+                                              : NAN;
+        rep.epochs_run = epoch + 1;
+        ProgressEvent ev = {"autoencoder", epoch + 1, opt->epochs, rep.train_loss[epoch],
+                            rep.val_loss[epoch], NAN, NAN};
+        progress_report(progress, &ev);
+        if (progress_cancelled(progress)) {
+            rc = FS_CANCELLED;
+            goto done;
+        }
+    }
+
+    EvalSums e;
+    evaluate(&t, val, n_val, 1, &e);
+    rep.val_mae_cells = e.n_cells ? e.abs_cells / (double)e.n_cells : NAN;
+    rep.val_mae_rated_stars = e.n_rated ? e.abs_rated / (double)e.n_rated * 5.0 : NAN;
+    rep.heldout_mae_stars = rep.heldout_baseline_stars = NAN;
+    if (heldout_eval(&t, train, n_train, val, n_val, &rep) != FS_OK)
+        goto done;
+    rep.n_train = n_train;
+    rep.n_val = n_val;
+    rc = FS_OK;
+done:
+    trainer_free(&t);
+    free(users);
+    if (rc == FS_OK && report) {
+        *report = rep;
+    } else {
+        ae_report_free(&rep);
+        if (rc != FS_OK)
+            ae_free(ae);
+    }
+    return rc;
+}
