@@ -1,0 +1,124 @@
+/* kmeans.h: k-means clustering of a float feature matrix (n rows x d columns,
+ * row-major) into audience segments, plus the measures used to choose k: the
+ * k = 1..K sweep with its inertia (elbow) curve, the Kneedle knee, the
+ * silhouette, and the adjusted Rand index for comparing two segmentations.
+ *
+ * Algorithm: greedy k-means++ seeding (centre c >= 1 is the best of
+ * 2 + ln(c + 1) D^2-sampled candidates, so the seeds for k are a prefix of
+ * those for any larger k and a sweep seeds once), then Lloyd iterations
+ * pruned with Elkan's bounds (default) or Hamerly's; plain Lloyd is kept as
+ * a reference and all three give bit-identical results. A run stops when the
+ * labels no longer change, when the squared centroid shift summed over all
+ * centres is <= tol * (mean per-column variance of x) (scikit-learn's rule),
+ * or after max_iter iterations; a final assignment step then makes the labels
+ * agree with the returned centroids. A cluster that becomes empty is
+ * re-seeded with the point farthest from its centroid. The best of
+ * `restarts` runs (lowest inertia, the earlier run on a tie) is kept.
+ *
+ * Determinism: restart r draws from rng_seed_stream(seed, r) whatever k is,
+ * every distance is computed the same way (float lanes of fixed layout summed
+ * in double; the AVX2 and SSE code paths agree to the bit), reductions run in
+ * a fixed order with double accumulators, and worker threads only ever run
+ * whole restarts, so the same seed gives bit-identical labels, centroids and
+ * inertia for any number of threads. The results of a sweep at k are the same
+ * as those of kmeans_fit with that k.
+ *
+ * Memory: about n x k floats for Elkan's bounds per worker thread, plus a
+ * zero-padded copy of x; a sweep also keeps restarts x kmax x n doubles of
+ * seeding distances when that is at most 256 MiB.
+ *
+ * Errors: functions returning int return FS_OK, FS_ERROR (bad arguments: NULL
+ * pointers, n, d or k out of range, non-finite data or options; or out of
+ * memory) or FS_CANCELLED (the Progress cancel flag was seen; it is checked at
+ * least once per Lloyd iteration of every restart). On any error the output
+ * struct is left empty and is safe to pass to its _free function. */
+#ifndef FILMSEG_KMEANS_H
+#define FILMSEG_KMEANS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "filmseg/progress.h"
+
+/* Silhouette is exact (O(m^2 d)) on at most this many points; larger inputs
+ * use a seeded uniform sample of this many points (stream
+ * KMEANS_SILHOUETTE_STREAM of the seed), the score being the mean silhouette
+ * of the sampled points computed within the sample (as scikit-learn's
+ * silhouette_score with sample_size). */
+#define KMEANS_SILHOUETTE_MAX_POINTS 4000
+#define KMEANS_SILHOUETTE_STREAM 0x5111ULL
+
+/* All three give bit-identical results; they differ in speed only. */
+typedef enum {
+    KMEANS_ELKAN = 0,   /* Lloyd with Elkan's k bounds per point (default; best
+                           in high dimension, n x k floats of memory) */
+    KMEANS_HAMERLY = 1, /* Lloyd with Hamerly's 2 bounds per point (low d) */
+    KMEANS_LLOYD = 2    /* plain Lloyd; for checking the other two */
+} KmeansAlgorithm;
+
+typedef struct {
+    int k;          /* clusters for kmeans_fit (ignored by kmeans_sweep) */
+    int restarts;   /* independent k-means++ runs, best kept (default 10) */
+    int max_iter;   /* Lloyd iteration cap per run (default 300) */
+    int threads;    /* worker threads across restarts; 0 = one per CPU (default) */
+    double tol;     /* relative centroid-shift tolerance (default 1e-4) */
+    uint64_t seed;  /* default 42 */
+    KmeansAlgorithm algorithm;
+} KmeansOptions;
+
+void kmeans_options_default(KmeansOptions *opts);
+
+typedef struct {
+    int k;
+    size_t n, d;
+    int32_t *labels;   /* n, each in [0, k) */
+    float *centroids;  /* k x d, row-major */
+    double inertia;    /* sum of squared distances to the assigned centroid */
+    int iterations;    /* Lloyd iterations of the kept restart */
+} KmeansResult;
+
+/* Clusters x (n x d) into opts->k clusters, 1 <= k <= n. progress may be NULL;
+ * it is used for cancelling only (kmeans_sweep reports per k). */
+int kmeans_fit(const float *x, size_t n, size_t d, const KmeansOptions *opts,
+               const Progress *progress, KmeansResult *out);
+void kmeans_result_free(KmeansResult *result);
+
+/* Index of the centroid nearest to point (d floats), as kmeans_fit would
+ * assign it (lowest index on a tie); -1 on bad arguments. For scoring new
+ * users: a training point gets its training label back. */
+int kmeans_assign_nearest(const float *centroids, int k, size_t d, const float *point);
+
+typedef struct {
+    int kmax;
+    KmeansResult *results; /* kmax entries, results[k-1] is the fit at k */
+    double *silhouette;    /* kmax entries, silhouette[k-1]; NAN at k = 1 */
+    int knee;              /* kmeans_knee of the inertia curve, 0 if none */
+} KmeansSweep;
+
+/* Fits k = 1..kmax (1 <= kmax <= n) with opts (opts->k ignored), computes the
+ * silhouette of every k >= 2 and the knee. Reports once per k: stage
+ * "kmeans", step k, steps kmax, metric = inertia at k. */
+int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptions *opts,
+                 const Progress *progress, KmeansSweep *out);
+void kmeans_sweep_free(KmeansSweep *sweep);
+
+/* Kneedle knee of a decreasing convex curve inertia[0..kmax-1] (at k = 1..kmax):
+ * x and y are normalised to [0, 1], the difference curve (1 - y) - x is
+ * formed and the knee is the k where it is largest (the smallest such k on a
+ * tie). Returns 0 when there is no knee: kmax < 3, a flat or non-finite curve,
+ * or a difference curve that never rises above 0 (a straight line). */
+int kmeans_knee(const double *inertia, int kmax);
+
+/* Mean silhouette (Euclidean) of labels (n, in [0, k)); a point alone in its
+ * cluster scores 0. NAN when k < 2, fewer than 2 clusters are present, or on
+ * bad arguments. seed only matters when n > KMEANS_SILHOUETTE_MAX_POINTS. */
+double kmeans_silhouette(const float *x, size_t n, size_t d, const int32_t *labels, int k,
+                         uint64_t seed);
+
+/* Adjusted Rand index of two labellings of n items (any int32 label values):
+ * 1 for identical partitions up to relabelling, about 0 for independent ones.
+ * 1 when n < 2 or both are trivially equal (one cluster, all singletons);
+ * NAN on NULL arguments or out of memory. */
+double kmeans_adjusted_rand(const int32_t *a, const int32_t *b, size_t n);
+
+#endif

@@ -1,0 +1,1345 @@
+/* kmeans.c: k-means (greedy k-means++ seeding, Lloyd iterations with Elkan's
+ * or Hamerly's bounds, restarts spread over worker threads), the k = 1..K
+ * sweep, Kneedle, silhouette and adjusted Rand index; see kmeans.h for the
+ * contract.
+ *
+ * Every distance goes through one function (sqdist) that sums the same terms
+ * in the same order, so plain Lloyd, Elkan, Hamerly and kmeans_assign_nearest
+ * agree to the last bit, and the bounds are widened by BOUND_SLACK so that
+ * rounding can never make a pruned step skip a point plain Lloyd would move. */
+#include "filmseg/kmeans.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "filmseg/rng.h"
+
+/* Relative widening of every bound; far above the distance rounding error
+ * (about 1e-6 relative, see sqdist), far below anything that costs pruning. */
+#define BOUND_SLACK 1e-5
+#define MAX_THREADS 64
+/* A sweep keeps the seeding distances (restarts x kmax x n doubles) when they
+ * take at most this many, sparing each fit its first assignment pass. */
+#define SEED_TABLE_MAX ((size_t)1 << 25)
+
+/* ------------------------------------------------------------ distances */
+
+/* Float lanes: GCC and Clang emit SSE, AVX or NEON instructions for these;
+ * every lane does the same arithmetic whatever the instruction set, so the
+ * results do not depend on the machine. */
+typedef float Lanes4 __attribute__((vector_size(16)));
+
+#define STEP_FLOATS 16 /* floats per step: four vectors of four lanes */
+#define BLOCK_FLOATS 128 /* each lane sums 8 squares in float, then double */
+
+static inline Lanes4 load4(const float *p)
+{
+    Lanes4 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Squared Euclidean distance between a and b (d floats). Differences and
+ * squares are float, each of 16 lanes sums at most 8 of them per block of
+ * 128 floats and blocks add up in double: relative error about 1e-6 for any
+ * d. A last partial step is zero-padded, so rows padded with zeros to a
+ * multiple of 16 floats (as the fitting code keeps them) give the very same
+ * result as the unpadded rows, only faster. */
+static double sqdist_sse(const float *a, const float *b, size_t d)
+{
+    float pad_a[STEP_FLOATS], pad_b[STEP_FLOATS];
+    double total = 0.0;
+    size_t i = 0;
+    while (i < d) {
+        size_t end = d - i > BLOCK_FLOATS ? i + BLOCK_FLOATS : d;
+        Lanes4 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
+        for (; i < end; i += STEP_FLOATS) {
+            const float *ra = a + i, *rb = b + i;
+            if (end - i < STEP_FLOATS) {
+                memset(pad_a, 0, sizeof pad_a);
+                memset(pad_b, 0, sizeof pad_b);
+                memcpy(pad_a, ra, (end - i) * sizeof(float));
+                memcpy(pad_b, rb, (end - i) * sizeof(float));
+                ra = pad_a;
+                rb = pad_b;
+                end = i + STEP_FLOATS;
+                d = end; /* the zero padding ends the row */
+            }
+            Lanes4 t0 = load4(ra) - load4(rb), t1 = load4(ra + 4) - load4(rb + 4);
+            Lanes4 t2 = load4(ra + 8) - load4(rb + 8), t3 = load4(ra + 12) - load4(rb + 12);
+            c0 += t0 * t0;
+            c1 += t1 * t1;
+            c2 += t2 * t2;
+            c3 += t3 * t3;
+        }
+        Lanes4 s = (c0 + c1) + (c2 + c3);
+        total += ((double)s[0] + s[1]) + ((double)s[2] + s[3]);
+    }
+    return total;
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_AVX2_PATH 1
+typedef float Lanes8 __attribute__((vector_size(32)));
+
+/* sqdist_sse with 8-lane vectors: lanes 0-3 of v0 and v1 are c0 and c2
+ * above, lanes 4-7 are c1 and c3, and the sums are formed in the same order,
+ * so the result is bit for bit the same (no FMA: only AVX2 is enabled). */
+__attribute__((target("avx2"))) static double sqdist_avx2(const float *a, const float *b,
+                                                          size_t d)
+{
+    float pad_a[STEP_FLOATS], pad_b[STEP_FLOATS];
+    double total = 0.0;
+    size_t i = 0;
+    while (i < d) {
+        size_t end = d - i > BLOCK_FLOATS ? i + BLOCK_FLOATS : d;
+        Lanes8 v0 = {0}, v1 = {0};
+        for (; i < end; i += STEP_FLOATS) {
+            const float *ra = a + i, *rb = b + i;
+            if (end - i < STEP_FLOATS) {
+                memset(pad_a, 0, sizeof pad_a);
+                memset(pad_b, 0, sizeof pad_b);
+                memcpy(pad_a, ra, (end - i) * sizeof(float));
+                memcpy(pad_b, rb, (end - i) * sizeof(float));
+                ra = pad_a;
+                rb = pad_b;
+                end = i + STEP_FLOATS;
+                d = end;
+            }
+            Lanes8 xa0, xb0, xa1, xb1;
+            memcpy(&xa0, ra, sizeof xa0);
+            memcpy(&xb0, rb, sizeof xb0);
+            memcpy(&xa1, ra + 8, sizeof xa1);
+            memcpy(&xb1, rb + 8, sizeof xb1);
+            Lanes8 t0 = xa0 - xb0, t1 = xa1 - xb1;
+            v0 += t0 * t0;
+            v1 += t1 * t1;
+        }
+        Lanes4 c0 = {v0[0], v0[1], v0[2], v0[3]}, c1 = {v0[4], v0[5], v0[6], v0[7]};
+        Lanes4 c2 = {v1[0], v1[1], v1[2], v1[3]}, c3 = {v1[4], v1[5], v1[6], v1[7]};
+        Lanes4 s = (c0 + c1) + (c2 + c3);
+        total += ((double)s[0] + s[1]) + ((double)s[2] + s[3]);
+    }
+    return total;
+}
+#endif
+
+static inline double sqdist(const float *a, const float *b, size_t d)
+{
+#ifdef HAVE_AVX2_PATH
+    if (__builtin_cpu_supports("avx2"))
+        return sqdist_avx2(a, b, d);
+#endif
+    return sqdist_sse(a, b, d);
+}
+
+static size_t padded_columns(size_t d)
+{
+    return (d + STEP_FLOATS - 1) / STEP_FLOATS * STEP_FLOATS;
+}
+
+/* x (n x d) with every row zero-padded to dp columns; NULL if out of memory. */
+static float *padded_copy(const float *x, size_t n, size_t d, size_t dp)
+{
+    if (n > SIZE_MAX / sizeof(float) / dp)
+        return NULL;
+    float *out = calloc(n * dp, sizeof *out);
+    if (out)
+        for (size_t i = 0; i < n; i++)
+            memcpy(out + i * dp, x + i * d, d * sizeof(float));
+    return out;
+}
+
+/* Nearest centroid to point (lowest index on a tie). Fills *best_sq, and
+ * *second_sq (INFINITY when k == 1) and lower[0..k) (distances, rounded
+ * down) when not NULL. */
+static int nearest(const float *point, const float *centroids, int k, size_t d,
+                   double *best_sq, double *second_sq, float *lower)
+{
+    int best = 0;
+    double b1 = INFINITY, b2 = INFINITY;
+    for (int j = 0; j < k; j++) {
+        double v = sqdist(point, centroids + (size_t)j * d, d);
+        if (lower)
+            lower[j] = (float)(sqrt(v) * (1.0 - BOUND_SLACK));
+        if (v < b1) {
+            b2 = b1;
+            b1 = v;
+            best = j;
+        } else if (v < b2) {
+            b2 = v;
+        }
+    }
+    *best_sq = b1;
+    if (second_sq)
+        *second_sq = b2;
+    return best;
+}
+
+/* ------------------------------------------------------------- threads */
+
+/* Runs job(ctx, worker, j) for j = 0..jobs-1 on up to `threads` threads (the
+ * caller is worker 0). Jobs must not depend on which worker runs them. The
+ * first job to fail stops the others; returns FS_ERROR if any job failed with
+ * it, else FS_CANCELLED if any was cancelled, else FS_OK. */
+typedef int (*PoolJob)(void *ctx, int worker, int job);
+
+typedef struct {
+    PoolJob job;
+    void *ctx;
+    int jobs;
+    atomic_int next;
+    atomic_int stop;
+    int status[MAX_THREADS];
+    struct PoolSeat {
+        void *pool;
+        int worker;
+    } seats[MAX_THREADS];
+} Pool;
+
+static void *pool_thread(void *arg)
+{
+    struct PoolSeat *seat = arg;
+    Pool *pool = seat->pool;
+    for (;;) {
+        if (atomic_load(&pool->stop))
+            break;
+        int j = atomic_fetch_add(&pool->next, 1);
+        if (j >= pool->jobs)
+            break;
+        int status = pool->job(pool->ctx, seat->worker, j);
+        if (status != FS_OK) {
+            pool->status[seat->worker] = status;
+            atomic_store(&pool->stop, 1);
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* Worker threads for `jobs` jobs: requested, or one per CPU when 0. */
+static int thread_count(int requested, int jobs)
+{
+    long t = requested;
+    if (t <= 0)
+        t = sysconf(_SC_NPROCESSORS_ONLN);
+    if (t > jobs)
+        t = jobs;
+    if (t > MAX_THREADS)
+        t = MAX_THREADS;
+    return t < 1 ? 1 : (int)t;
+}
+
+static int pool_run(int threads, int jobs, PoolJob job, void *ctx)
+{
+    Pool *pool = calloc(1, sizeof *pool);
+    if (!pool)
+        return FS_ERROR;
+    pool->job = job;
+    pool->ctx = ctx;
+    pool->jobs = jobs;
+    atomic_init(&pool->next, 0);
+    atomic_init(&pool->stop, 0);
+    int n = thread_count(threads, jobs);
+    pthread_t tids[MAX_THREADS];
+    bool started[MAX_THREADS] = {false};
+    for (int t = 0; t < n; t++)
+        pool->seats[t] = (struct PoolSeat){pool, t};
+    for (int t = 1; t < n; t++)
+        started[t] = pthread_create(&tids[t], NULL, pool_thread, &pool->seats[t]) == 0;
+    pool_thread(&pool->seats[0]); /* a thread that did not start costs only time */
+    int status = FS_OK;
+    for (int t = 0; t < n; t++) {
+        if (t > 0 && started[t])
+            pthread_join(tids[t], NULL);
+        if (pool->status[t] == FS_ERROR)
+            status = FS_ERROR;
+        else if (pool->status[t] == FS_CANCELLED && status == FS_OK)
+            status = FS_CANCELLED;
+    }
+    free(pool);
+    return status;
+}
+
+/* ------------------------------------------------------- argument checks */
+
+static bool all_finite(const float *x, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(x[i]))
+            return false;
+    return true;
+}
+
+static bool options_valid(const KmeansOptions *opts)
+{
+    return opts->restarts >= 1 && opts->max_iter >= 1 && opts->threads >= 0 &&
+           isfinite(opts->tol) && opts->tol >= 0.0 &&
+           (opts->algorithm == KMEANS_ELKAN || opts->algorithm == KMEANS_HAMERLY ||
+            opts->algorithm == KMEANS_LLOYD);
+}
+
+static bool shape_valid(const float *x, size_t n, size_t d)
+{
+    return x && n >= 1 && d >= 1 && n <= SIZE_MAX / d / sizeof(double) &&
+           n <= (size_t)INT32_MAX && all_finite(x, n * d);
+}
+
+/* tol is relative to the data: scaled by the mean per-column variance. */
+static double absolute_tolerance(const float *x, size_t n, size_t d, double tol)
+{
+    if (tol == 0.0)
+        return 0.0;
+    double total = 0.0;
+    for (size_t c = 0; c < d; c++) {
+        double mean = 0.0;
+        for (size_t i = 0; i < n; i++)
+            mean += x[i * d + c];
+        mean /= (double)n;
+        double var = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double t = x[i * d + c] - mean;
+            var += t * t;
+        }
+        total += var / (double)n;
+    }
+    return tol * total / (double)d;
+}
+
+void kmeans_options_default(KmeansOptions *opts)
+{
+    if (!opts)
+        return;
+    opts->k = 8;
+    opts->restarts = 10;
+    opts->max_iter = 300;
+    opts->threads = 0;
+    opts->tol = 1e-4;
+    opts->seed = 42;
+    opts->algorithm = KMEANS_ELKAN;
+}
+
+void kmeans_result_free(KmeansResult *result)
+{
+    if (!result)
+        return;
+    free(result->labels);
+    free(result->centroids);
+    memset(result, 0, sizeof *result);
+}
+
+int kmeans_assign_nearest(const float *centroids, int k, size_t d, const float *point)
+{
+    if (!centroids || !point || k < 1 || d < 1)
+        return -1;
+    double best;
+    return nearest(point, centroids, k, d, &best, NULL, NULL);
+}
+
+/* --------------------------------------------------------------- seeding */
+
+typedef struct {
+    const float *x;          /* n rows of d floats, zero-padded (see sqdist) */
+    size_t n, d;
+    size_t columns;          /* the data's own columns, <= d */
+    int k;
+    int max_iter;
+    KmeansAlgorithm algorithm;
+    uint64_t seed;
+    double tol_shift;        /* bound on the summed squared centroid shift */
+    const Progress *progress;
+    const uint32_t *seeds;   /* optional: row r holds restart r's seed points */
+    int seeds_stride;        /* entries per row of seeds (>= k) */
+    const double *seed_dist; /* optional: restart r's seed distance table (see
+                                choose_seeds) at r * seeds_stride * n */
+} FitProblem;
+
+/* A point drawn with probability proportional to weight[i]. */
+static size_t sample_by_weight(const double *weight, size_t n, double total, Rng *rng)
+{
+    if (!(total > 0.0) || !isfinite(total))
+        return (size_t)rng_below(rng, n);
+    double target = rng_uniform(rng) * total, acc = 0.0;
+    size_t last_positive = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (weight[i] > 0.0)
+            last_positive = i;
+        acc += weight[i];
+        if (acc > target)
+            return i;
+    }
+    return last_positive; /* rounding left target beyond the running sum */
+}
+
+/* Greedy k-means++ for restart `restart`: seeds[0..count) get point numbers.
+ * Centre c >= 1 is the best (lowest resulting inertia) of 2 + ln(c + 1)
+ * candidates drawn with probability proportional to D(x)^2. The first c
+ * centres do not depend on count, so a sweep seeds once for kmax and every
+ * k takes a prefix. table (count x n, may be NULL) gets the squared distance
+ * of every point to every seed, which spares the first assignment step.
+ * scratch holds 5 n doubles. */
+static int choose_seeds(const FitProblem *p, int restart, int count, double *scratch,
+                        uint32_t *seeds, double *table)
+{
+    const size_t n = p->n, d = p->d;
+    double *dist = scratch, *cand = scratch + n, *cand_best = scratch + 2 * n;
+    double *raw = scratch + 3 * n, *raw_best = scratch + 4 * n;
+    Rng rng;
+    rng_seed_stream(&rng, p->seed, (uint64_t)restart);
+    seeds[0] = (uint32_t)rng_below(&rng, n);
+    double potential = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        dist[i] = sqdist(p->x + i * d, p->x + (size_t)seeds[0] * d, d);
+        potential += dist[i];
+    }
+    if (table)
+        memcpy(table, dist, n * sizeof *table);
+    for (int c = 1; c < count; c++) {
+        if (progress_cancelled(p->progress))
+            return FS_CANCELLED;
+        const int trials = 2 + (int)log((double)c + 1.0);
+        double best_potential = INFINITY;
+        size_t best = 0;
+        for (int t = 0; t < trials; t++) {
+            size_t idx = sample_by_weight(dist, n, potential, &rng);
+            const float *xc = p->x + idx * d;
+            double pot = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                double v = sqdist(p->x + i * d, xc, d);
+                raw[i] = v;
+                if (dist[i] < v)
+                    v = dist[i];
+                cand[i] = v;
+                pot += v;
+            }
+            if (pot < best_potential) {
+                best_potential = pot;
+                best = idx;
+                double *swap = cand_best;
+                cand_best = cand;
+                cand = swap;
+                swap = raw_best;
+                raw_best = raw;
+                raw = swap;
+            }
+        }
+        seeds[c] = (uint32_t)best;
+        if (table)
+            memcpy(table + (size_t)c * n, raw_best, n * sizeof *table);
+        double *swap = dist;
+        dist = cand_best;
+        cand_best = swap;
+        potential = best_potential;
+    }
+    return FS_OK;
+}
+
+/* ------------------------------------------------------- one k-means run */
+
+/* Scratch of one run; labels and centroids hold the run's answer. */
+typedef struct {
+    int32_t *labels;      /* n */
+    int32_t *sum_labels;  /* n: the labels that sums and counts describe */
+    float *centroids;     /* k x d */
+    float *old_centroids; /* k x d */
+    double *dist;         /* n: squared distance to own centroid (when valid) */
+    double *upper;        /* n: upper bound on the distance to own centroid */
+    double *lower;        /* Hamerly, n: lower bound on distance to any other */
+    float *lower_each;    /* Elkan, n x k: lower bound on distance to each */
+    double *scratch;      /* 5 n: seeding */
+    double *seed_dist;    /* k x n: seeding, distances to the seeds (or NULL) */
+    uint32_t *seeds;      /* k */
+    double *sums;         /* k x d: sum of the points of each cluster */
+    size_t *counts;       /* k */
+    double *shift;        /* k: distance each centroid moved (widened) */
+    float *shift_f;       /* Elkan, k: the same as float, rounded up */
+    double *half_gap;     /* k: half the distance to the nearest other centroid */
+    float *half_pair;     /* Elkan, k x k: half the distance between centroids
+                             (rounded down; +inf on the diagonal) */
+    uint32_t *candidates; /* Elkan, k */
+    double inertia;
+    int iterations;
+} FitWork;
+
+static void fit_work_free(FitWork *w)
+{
+    free(w->labels);
+    free(w->sum_labels);
+    free(w->centroids);
+    free(w->old_centroids);
+    free(w->dist);
+    free(w->upper);
+    free(w->lower);
+    free(w->lower_each);
+    free(w->scratch);
+    free(w->seed_dist);
+    free(w->seeds);
+    free(w->sums);
+    free(w->counts);
+    free(w->shift);
+    free(w->shift_f);
+    free(w->half_gap);
+    free(w->half_pair);
+    free(w->candidates);
+    memset(w, 0, sizeof *w);
+}
+
+static bool fit_work_alloc(FitWork *w, const FitProblem *p)
+{
+    const size_t n = p->n, k = (size_t)p->k, kd = k * p->d;
+    memset(w, 0, sizeof *w);
+    w->labels = malloc(n * sizeof *w->labels);
+    w->sum_labels = malloc(n * sizeof *w->sum_labels);
+    w->centroids = malloc(kd * sizeof *w->centroids);
+    w->old_centroids = malloc(kd * sizeof *w->old_centroids);
+    w->dist = malloc(n * sizeof *w->dist);
+    w->upper = malloc(n * sizeof *w->upper);
+    w->lower = malloc(n * sizeof *w->lower);
+    w->seeds = malloc(k * sizeof *w->seeds);
+    w->sums = malloc(kd * sizeof *w->sums);
+    w->counts = malloc(k * sizeof *w->counts);
+    w->shift = malloc(k * sizeof *w->shift);
+    w->half_gap = malloc(k * sizeof *w->half_gap);
+    bool ok = w->labels && w->sum_labels && w->centroids && w->old_centroids && w->dist &&
+              w->upper && w->lower && w->seeds && w->sums && w->counts && w->shift &&
+              w->half_gap;
+    if (ok && !p->seeds) {
+        ok = (w->scratch = malloc(5 * n * sizeof *w->scratch)) != NULL;
+        if (n <= SIZE_MAX / sizeof(double) / k) /* only a shortcut: may be NULL */
+            w->seed_dist = malloc(k * n * sizeof *w->seed_dist);
+    }
+    if (ok && p->algorithm == KMEANS_ELKAN)
+        ok = n <= SIZE_MAX / sizeof(float) / k &&
+             (w->lower_each = malloc(n * k * sizeof *w->lower_each)) &&
+             (w->half_pair = malloc(k * k * sizeof *w->half_pair)) &&
+             (w->shift_f = malloc(k * sizeof *w->shift_f)) &&
+             (w->candidates = malloc(k * sizeof *w->candidates));
+    if (!ok)
+        fit_work_free(w);
+    return ok;
+}
+
+/* Assignment by scanning every centroid; sets up the bounds as well.
+ * Returns whether any label changed. */
+static bool assign_full(const FitProblem *p, FitWork *w)
+{
+    bool changed = false;
+    const size_t k = (size_t)p->k;
+    for (size_t i = 0; i < p->n; i++) {
+        double b1, b2;
+        float *lower_each = w->lower_each ? w->lower_each + i * k : NULL;
+        int j = nearest(p->x + i * p->d, w->centroids, p->k, p->d, &b1, &b2, lower_each);
+        w->dist[i] = b1;
+        w->upper[i] = sqrt(b1) * (1.0 + BOUND_SLACK);
+        w->lower[i] = sqrt(b2) * (1.0 - BOUND_SLACK);
+        if (w->labels[i] != j) {
+            w->labels[i] = j;
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+/* The first assignment, from the distances measured while seeding: the very
+ * numbers assign_full would compute, without computing them again. */
+static bool assign_from_table(const FitProblem *p, FitWork *w, const double *table)
+{
+    const size_t n = p->n, k = (size_t)p->k;
+    for (size_t i = 0; i < n; i++) {
+        int best = 0;
+        double b1 = INFINITY, b2 = INFINITY;
+        for (size_t j = 0; j < k; j++) {
+            double v = table[j * n + i];
+            if (w->lower_each)
+                w->lower_each[i * k + j] = (float)(sqrt(v) * (1.0 - BOUND_SLACK));
+            if (v < b1) {
+                b2 = b1;
+                b1 = v;
+                best = (int)j;
+            } else if (v < b2) {
+                b2 = v;
+            }
+        }
+        w->dist[i] = b1;
+        w->upper[i] = sqrt(b1) * (1.0 + BOUND_SLACK);
+        w->lower[i] = sqrt(b2) * (1.0 - BOUND_SLACK);
+        w->labels[i] = best;
+    }
+    return true;
+}
+
+/* Hamerly: a point whose upper bound is below both its lower bound and half
+ * the gap from its centroid to the nearest other cannot have moved; only the
+ * others are tightened or rescanned. Leaves w->dist stale. */
+static bool assign_hamerly(const FitProblem *p, FitWork *w)
+{
+    bool changed = false;
+    const size_t d = p->d;
+    for (size_t i = 0; i < p->n; i++) {
+        int a = w->labels[i];
+        double m = w->half_gap[a] > w->lower[i] ? w->half_gap[a] : w->lower[i];
+        if (w->upper[i] < m)
+            continue;
+        const float *xi = p->x + i * d;
+        w->upper[i] = sqrt(sqdist(xi, w->centroids + (size_t)a * d, d)) * (1.0 + BOUND_SLACK);
+        if (w->upper[i] < m)
+            continue;
+        double b1, b2;
+        int j = nearest(xi, w->centroids, p->k, d, &b1, &b2, NULL);
+        w->upper[i] = sqrt(b1) * (1.0 + BOUND_SLACK);
+        w->lower[i] = sqrt(b2) * (1.0 - BOUND_SLACK);
+        if (j != a) {
+            w->labels[i] = j;
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+/* Elkan: one lower bound per point and centroid. A centroid j is measured
+ * only when neither its bound nor half its distance to the point's centroid
+ * rules it out; the survivors are listed without branches first, which
+ * keeps the common case (nobody survives) fast. Squared distances are
+ * compared as plain Lloyd compares them, the lower index winning a tie.
+ * Leaves w->dist stale. */
+static bool assign_elkan(const FitProblem *p, FitWork *w)
+{
+    bool changed = false;
+    const size_t d = p->d, k = (size_t)p->k;
+    uint32_t *cand = w->candidates;
+    for (size_t i = 0; i < p->n; i++) {
+        int a = w->labels[i];
+        double u = w->upper[i];
+        if (u < w->half_gap[a])
+            continue;
+        float *lower = w->lower_each + i * k;
+        const float *half = w->half_pair + (size_t)a * k;
+        const float uf = (float)u;
+        size_t m = 0;
+        for (size_t j = 0; j < k; j++) {
+            float z = lower[j] > half[j] ? lower[j] : half[j];
+            cand[m] = (uint32_t)j;
+            m += uf >= z;
+        }
+        if (m == 0)
+            continue;
+        const float *xi = p->x + i * d;
+        double best_sq = sqdist(xi, w->centroids + (size_t)a * d, d);
+        u = sqrt(best_sq) * (1.0 + BOUND_SLACK);
+        lower[a] = (float)(sqrt(best_sq) * (1.0 - BOUND_SLACK));
+        for (size_t c = 0; c < m; c++) {
+            size_t j = cand[c];
+            if ((int)j == a)
+                continue;
+            float hj = w->half_pair[(size_t)a * k + j];
+            if (u < (lower[j] > hj ? lower[j] : hj))
+                continue;
+            double v = sqdist(xi, w->centroids + j * d, d);
+            lower[j] = (float)(sqrt(v) * (1.0 - BOUND_SLACK));
+            if (v < best_sq || (v == best_sq && (int)j < a)) {
+                a = (int)j;
+                best_sq = v;
+                u = sqrt(v) * (1.0 + BOUND_SLACK);
+            }
+        }
+        w->upper[i] = u;
+        if (a != w->labels[i]) {
+            w->labels[i] = a;
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+static void exact_distances(const FitProblem *p, FitWork *w)
+{
+    for (size_t i = 0; i < p->n; i++)
+        w->dist[i] = sqdist(p->x + i * p->d, w->centroids + (size_t)w->labels[i] * p->d, p->d);
+}
+
+static void add_point(double *sum, const float *x, size_t d, double sign)
+{
+    for (size_t c = 0; c < d; c++)
+        sum[c] += sign * x[c];
+}
+
+/* Moves every centroid to the mean of its points; an empty cluster takes the
+ * point farthest from its centroid (among clusters of 2 or more points).
+ * The sums are kept from one iteration to the next and only the points that
+ * changed cluster are moved (fresh = start from zero). Returns the summed
+ * squared shift of the centroids and fills w->shift. */
+static double update_centroids(const FitProblem *p, FitWork *w, bool fresh, bool dist_valid)
+{
+    const size_t n = p->n, d = p->d, k = (size_t)p->k;
+    if (fresh) {
+        memset(w->sums, 0, k * d * sizeof *w->sums);
+        memset(w->counts, 0, k * sizeof *w->counts);
+        for (size_t i = 0; i < n; i++) {
+            int a = w->labels[i];
+            w->counts[a]++;
+            add_point(w->sums + (size_t)a * d, p->x + i * d, d, 1.0);
+            w->sum_labels[i] = a;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            int a = w->labels[i], was = w->sum_labels[i];
+            if (a == was)
+                continue;
+            w->counts[was]--;
+            w->counts[a]++;
+            add_point(w->sums + (size_t)was * d, p->x + i * d, d, -1.0);
+            add_point(w->sums + (size_t)a * d, p->x + i * d, d, 1.0);
+            w->sum_labels[i] = a;
+        }
+    }
+    for (size_t j = 0; j < k; j++) {
+        if (w->counts[j] != 0)
+            continue;
+        if (!dist_valid) {
+            exact_distances(p, w);
+            dist_valid = true;
+        }
+        size_t far = SIZE_MAX;
+        double far_dist = -1.0;
+        for (size_t i = 0; i < n; i++)
+            if (w->counts[w->labels[i]] > 1 && w->dist[i] > far_dist) {
+                far_dist = w->dist[i];
+                far = i;
+            }
+        if (far == SIZE_MAX)
+            break; /* cannot happen while k <= n */
+        int from = w->labels[far];
+        double *s_to = w->sums + j * d;
+        add_point(w->sums + (size_t)from * d, p->x + far * d, d, -1.0);
+        memset(s_to, 0, d * sizeof *s_to); /* no leftover rounding */
+        add_point(s_to, p->x + far * d, d, 1.0);
+        w->counts[from]--;
+        w->counts[j] = 1;
+        w->labels[far] = (int32_t)j;
+        w->sum_labels[far] = (int32_t)j;
+        w->dist[far] = -1.0;
+        w->upper[far] = INFINITY; /* the moved point is rescanned */
+        w->lower[far] = 0.0;
+        if (w->lower_each)
+            memset(w->lower_each + far * k, 0, k * sizeof *w->lower_each);
+    }
+    memcpy(w->old_centroids, w->centroids, k * d * sizeof(float));
+    double total = 0.0;
+    for (size_t j = 0; j < k; j++) {
+        float *c = w->centroids + j * d;
+        const double *s = w->sums + j * d;
+        if (w->counts[j] > 0) {
+            double count = (double)w->counts[j];
+            for (size_t t = 0; t < d; t++)
+                c[t] = (float)(s[t] / count);
+        }
+        double sq = sqdist(c, w->old_centroids + j * d, d);
+        w->shift[j] = sqrt(sq) * (1.0 + BOUND_SLACK);
+        total += sq;
+    }
+    return total;
+}
+
+/* Moves the bounds by the centroid shifts; recomputes the centroid gaps. */
+static void update_bounds(const FitProblem *p, FitWork *w)
+{
+    const size_t d = p->d, k = (size_t)p->k;
+    for (size_t j = 0; j < k; j++) {
+        w->half_gap[j] = INFINITY;
+        if (w->half_pair)
+            w->half_pair[j * k + j] = INFINITY;
+    }
+    for (size_t j = 0; j < k; j++)
+        for (size_t t = j + 1; t < k; t++) {
+            double g = 0.5 * sqrt(sqdist(w->centroids + j * d, w->centroids + t * d, d)) *
+                       (1.0 - BOUND_SLACK);
+            if (w->half_pair) {
+                w->half_pair[j * k + t] = (float)g;
+                w->half_pair[t * k + j] = (float)g;
+            }
+            if (g < w->half_gap[j])
+                w->half_gap[j] = g;
+            if (g < w->half_gap[t])
+                w->half_gap[t] = g;
+        }
+    for (size_t i = 0; i < p->n; i++)
+        w->upper[i] += w->shift[w->labels[i]];
+    if (w->lower_each) {
+        /* float arithmetic: shift is widened far beyond its rounding, and
+         * the rounding of the subtraction is undone by the factor below 1 */
+        for (size_t j = 0; j < k; j++)
+            w->shift_f[j] = (float)w->shift[j];
+        const float shrink = 1.0f - 0x1p-22f;
+        for (size_t i = 0; i < p->n; i++) {
+            float *lower = w->lower_each + i * k;
+            for (size_t j = 0; j < k; j++) {
+                float b = (lower[j] - w->shift_f[j]) * shrink;
+                lower[j] = b > 0.0f ? b : 0.0f;
+            }
+        }
+        return;
+    }
+    size_t far_j = 0;
+    double max1 = 0.0, max2 = 0.0;
+    for (size_t j = 0; j < k; j++) {
+        if (w->shift[j] > max1) {
+            max2 = max1;
+            max1 = w->shift[j];
+            far_j = j;
+        } else if (w->shift[j] > max2) {
+            max2 = w->shift[j];
+        }
+    }
+    for (size_t i = 0; i < p->n; i++)
+        w->lower[i] -= (size_t)w->labels[i] == far_j ? max2 : max1;
+}
+
+static bool assign_pruned(const FitProblem *p, FitWork *w)
+{
+    switch (p->algorithm) {
+    case KMEANS_ELKAN:
+        return assign_elkan(p, w);
+    case KMEANS_HAMERLY:
+        return assign_hamerly(p, w);
+    default:
+        return assign_full(p, w);
+    }
+}
+
+/* One complete k-means run for restart number `restart`. */
+static int fit_once(const FitProblem *p, FitWork *w, int restart)
+{
+    const size_t d = p->d;
+    const uint32_t *seeds = w->seeds;
+    const double *table;
+    if (p->seeds) {
+        seeds = p->seeds + (size_t)restart * (size_t)p->seeds_stride;
+        table = p->seed_dist ? p->seed_dist + (size_t)restart * (size_t)p->seeds_stride * p->n
+                             : NULL;
+    } else {
+        table = w->seed_dist;
+        int status = choose_seeds(p, restart, p->k, w->scratch, w->seeds, w->seed_dist);
+        if (status != FS_OK)
+            return status;
+    }
+    for (int c = 0; c < p->k; c++)
+        memcpy(w->centroids + (size_t)c * d, p->x + (size_t)seeds[c] * d, d * sizeof(float));
+    const bool plain = p->algorithm == KMEANS_LLOYD;
+    for (size_t i = 0; i < p->n; i++)
+        w->labels[i] = -1;
+    bool converged = false;
+    w->iterations = 0;
+    for (int it = 0; it < p->max_iter; it++) {
+        if (progress_cancelled(p->progress))
+            return FS_CANCELLED;
+        bool changed = it > 0 ? assign_pruned(p, w)
+                       : table ? assign_from_table(p, w, table) : assign_full(p, w);
+        w->iterations = it + 1;
+        if (!changed) {
+            converged = true; /* centroids are already the means of these labels */
+            break;
+        }
+        double shift = update_centroids(p, w, it == 0, plain || it == 0);
+        if (!plain)
+            update_bounds(p, w);
+        if (shift <= p->tol_shift)
+            break;
+    }
+    if (!converged) /* make the labels agree with the final centroids */
+        assign_pruned(p, w);
+    double inertia = 0.0;
+    for (size_t i = 0; i < p->n; i++)
+        inertia += sqdist(p->x + i * d, w->centroids + (size_t)w->labels[i] * d, d);
+    w->inertia = inertia;
+    return FS_OK;
+}
+
+/* --------------------------------------------------- restarts in threads */
+
+typedef struct {
+    FitWork work;
+    bool ready;
+    int32_t *best_labels;
+    float *best_centroids;
+    double best_inertia;
+    int best_iterations;
+    int best_restart; /* -1 while none */
+} RestartWorker;
+
+typedef struct {
+    const FitProblem *problem;
+    RestartWorker workers[MAX_THREADS];
+} RestartJobs;
+
+static int restart_job(void *ctx, int worker, int restart)
+{
+    RestartJobs *jobs = ctx;
+    const FitProblem *p = jobs->problem;
+    RestartWorker *rw = &jobs->workers[worker];
+    if (!rw->ready) {
+        rw->best_restart = -1;
+        if (!fit_work_alloc(&rw->work, p))
+            return FS_ERROR;
+        rw->best_labels = malloc(p->n * sizeof *rw->best_labels);
+        rw->best_centroids = malloc((size_t)p->k * p->d * sizeof *rw->best_centroids);
+        if (!rw->best_labels || !rw->best_centroids)
+            return FS_ERROR;
+        rw->ready = true;
+    }
+    int status = fit_once(p, &rw->work, restart);
+    if (status != FS_OK)
+        return status;
+    /* a worker's restarts come in increasing order: strict < keeps the
+     * earliest on a tie */
+    if (rw->best_restart < 0 || rw->work.inertia < rw->best_inertia) {
+        int32_t *labels = rw->best_labels;
+        float *centroids = rw->best_centroids;
+        rw->best_labels = rw->work.labels;
+        rw->best_centroids = rw->work.centroids;
+        rw->work.labels = labels;
+        rw->work.centroids = centroids;
+        rw->best_inertia = rw->work.inertia;
+        rw->best_iterations = rw->work.iterations;
+        rw->best_restart = restart;
+    }
+    return FS_OK;
+}
+
+/* All restarts of p; the best (lowest inertia, then lowest restart) to out. */
+static int fit_restarts(const FitProblem *p, int restarts, int threads, KmeansResult *out)
+{
+    RestartJobs *jobs = calloc(1, sizeof *jobs);
+    if (!jobs)
+        return FS_ERROR;
+    jobs->problem = p;
+    int status = pool_run(threads, restarts, restart_job, jobs);
+    RestartWorker *winner = NULL;
+    for (int t = 0; t < MAX_THREADS; t++) {
+        RestartWorker *rw = &jobs->workers[t];
+        if (!rw->ready || rw->best_restart < 0)
+            continue;
+        if (!winner || rw->best_inertia < winner->best_inertia ||
+            (rw->best_inertia == winner->best_inertia &&
+             rw->best_restart < winner->best_restart))
+            winner = rw;
+    }
+    if (status == FS_OK && !winner)
+        status = FS_ERROR;
+    if (status == FS_OK) {
+        out->centroids = malloc((size_t)p->k * p->columns * sizeof *out->centroids);
+        if (!out->centroids)
+            status = FS_ERROR;
+    }
+    if (status == FS_OK) {
+        for (size_t j = 0; j < (size_t)p->k; j++)
+            memcpy(out->centroids + j * p->columns, winner->best_centroids + j * p->d,
+                   p->columns * sizeof(float));
+        out->k = p->k;
+        out->n = p->n;
+        out->d = p->columns;
+        out->labels = winner->best_labels;
+        out->inertia = winner->best_inertia;
+        out->iterations = winner->best_iterations;
+        winner->best_labels = NULL;
+    }
+    for (int t = 0; t < MAX_THREADS; t++) {
+        fit_work_free(&jobs->workers[t].work);
+        free(jobs->workers[t].best_labels);
+        free(jobs->workers[t].best_centroids);
+    }
+    free(jobs);
+    return status;
+}
+
+int kmeans_fit(const float *x, size_t n, size_t d, const KmeansOptions *opts,
+               const Progress *progress, KmeansResult *out)
+{
+    if (!out)
+        return FS_ERROR;
+    memset(out, 0, sizeof *out);
+    if (!opts || !options_valid(opts) || !shape_valid(x, n, d) || opts->k < 1 ||
+        (size_t)opts->k > n)
+        return FS_ERROR;
+    const size_t dp = padded_columns(d);
+    float *xp = padded_copy(x, n, d, dp);
+    if (!xp)
+        return FS_ERROR;
+    FitProblem p = {.x = xp, .n = n, .d = dp, .columns = d, .k = opts->k,
+                    .max_iter = opts->max_iter, .algorithm = opts->algorithm,
+                    .seed = opts->seed, .tol_shift = absolute_tolerance(x, n, d, opts->tol),
+                    .progress = progress};
+    int status = fit_restarts(&p, opts->restarts, opts->threads, out);
+    free(xp);
+    return status;
+}
+
+/* ------------------------------------------------------------ silhouette */
+
+/* The points a silhouette is computed on: all of them, or a seeded sample. */
+typedef struct {
+    const float *x;
+    size_t d;
+    size_t m;            /* points used */
+    uint32_t *index;     /* m row numbers, ascending; NULL = rows 0..m-1 */
+    float *pair_dist;    /* optional packed upper triangle of distances */
+} SilhouetteSet;
+
+static const float *silhouette_row(const SilhouetteSet *s, size_t a)
+{
+    return s->x + (size_t)(s->index ? s->index[a] : a) * s->d;
+}
+
+static float pair_distance(const SilhouetteSet *s, size_t a, size_t b)
+{
+    return (float)sqrt(sqdist(silhouette_row(s, a), silhouette_row(s, b), s->d));
+}
+
+static int compare_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static bool silhouette_set_init(SilhouetteSet *s, const float *x, size_t n, size_t d,
+                                uint64_t seed)
+{
+    memset(s, 0, sizeof *s);
+    s->x = x;
+    s->d = d;
+    s->m = n;
+    if (n <= KMEANS_SILHOUETTE_MAX_POINTS)
+        return true;
+    if (n > UINT32_MAX)
+        return false;
+    uint32_t *perm = malloc(n * sizeof *perm);
+    if (!perm)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        perm[i] = (uint32_t)i;
+    Rng rng;
+    rng_seed_stream(&rng, seed, KMEANS_SILHOUETTE_STREAM);
+    rng_shuffle_u32(&rng, perm, n);
+    qsort(perm, KMEANS_SILHOUETTE_MAX_POINTS, sizeof *perm, compare_u32);
+    s->index = perm;
+    s->m = KMEANS_SILHOUETTE_MAX_POINTS;
+    return true;
+}
+
+static void silhouette_set_free(SilhouetteSet *s)
+{
+    free(s->index);
+    free(s->pair_dist);
+    s->index = NULL;
+    s->pair_dist = NULL;
+}
+
+/* Offset of row a of the packed upper triangle (pairs (a, b), b > a). */
+static size_t triangle_row(size_t m, size_t a)
+{
+    return a * (2 * m - a - 1) / 2;
+}
+
+static int triangle_row_job(void *ctx, int worker, int row)
+{
+    (void)worker;
+    SilhouetteSet *s = ctx;
+    size_t a = (size_t)row;
+    float *out = s->pair_dist + triangle_row(s->m, a);
+    for (size_t b = a + 1; b < s->m; b++)
+        out[b - a - 1] = pair_distance(s, a, b);
+    return FS_OK;
+}
+
+/* Precomputes all pair distances (for many silhouettes of the same points);
+ * left NULL when memory is short, which only costs time. */
+static void silhouette_set_precompute(SilhouetteSet *s, int threads)
+{
+    size_t pairs = s->m * (s->m - 1) / 2;
+    if (pairs == 0 || !(s->pair_dist = malloc(pairs * sizeof *s->pair_dist)))
+        return;
+    if (pool_run(threads, (int)s->m - 1, triangle_row_job, s) != FS_OK) {
+        free(s->pair_dist);
+        s->pair_dist = NULL;
+    }
+}
+
+static double silhouette_of(const SilhouetteSet *s, const int32_t *labels, int k)
+{
+    const size_t m = s->m;
+    size_t *counts = calloc((size_t)k, sizeof *counts);
+    int32_t *lab = malloc(m * sizeof *lab);
+    double *sums = (m <= SIZE_MAX / sizeof(double) / (size_t)k)
+                       ? calloc(m * (size_t)k, sizeof *sums)
+                       : NULL;
+    double result = NAN;
+    if (!counts || !lab || !sums)
+        goto done;
+    int present = 0;
+    for (size_t a = 0; a < m; a++) {
+        lab[a] = labels[s->index ? s->index[a] : a];
+        if (counts[lab[a]]++ == 0)
+            present++;
+    }
+    if (present < 2)
+        goto done;
+    const float *dist = s->pair_dist;
+    for (size_t a = 0; a < m; a++) {
+        double *sa = sums + a * (size_t)k;
+        int32_t la = lab[a];
+        for (size_t b = a + 1; b < m; b++) {
+            double v = dist ? *dist++ : pair_distance(s, a, b);
+            sa[lab[b]] += v;
+            sums[b * (size_t)k + la] += v;
+        }
+    }
+    double total = 0.0;
+    for (size_t a = 0; a < m; a++) {
+        const double *sa = sums + a * (size_t)k;
+        int32_t la = lab[a];
+        if (counts[la] <= 1)
+            continue; /* a point alone in its cluster scores 0 */
+        double own = sa[la] / (double)(counts[la] - 1), other = INFINITY;
+        for (int c = 0; c < k; c++)
+            if (c != la && counts[c] > 0 && sa[c] / (double)counts[c] < other)
+                other = sa[c] / (double)counts[c];
+        double denom = own > other ? own : other;
+        if (denom > 0.0)
+            total += (other - own) / denom;
+    }
+    result = total / (double)m;
+done:
+    free(counts);
+    free(lab);
+    free(sums);
+    return result;
+}
+
+static bool labels_valid(const int32_t *labels, size_t n, int k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] < 0 || labels[i] >= k)
+            return false;
+    return true;
+}
+
+double kmeans_silhouette(const float *x, size_t n, size_t d, const int32_t *labels, int k,
+                         uint64_t seed)
+{
+    if (!labels || k < 2 || !shape_valid(x, n, d) || !labels_valid(labels, n, k))
+        return NAN;
+    SilhouetteSet set;
+    if (!silhouette_set_init(&set, x, n, d, seed))
+        return NAN;
+    double s = silhouette_of(&set, labels, k);
+    silhouette_set_free(&set);
+    return s;
+}
+
+/* ------------------------------------------------------------------ sweep */
+
+int kmeans_knee(const double *inertia, int kmax)
+{
+    if (!inertia || kmax < 3)
+        return 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < kmax; i++) {
+        if (!isfinite(inertia[i]))
+            return 0;
+        if (inertia[i] < lo)
+            lo = inertia[i];
+        if (inertia[i] > hi)
+            hi = inertia[i];
+    }
+    if (!(hi > lo))
+        return 0;
+    int knee = 0;
+    double best = 1e-9; /* the difference curve must rise above 0 */
+    for (int i = 0; i < kmax; i++) {
+        double xn = (double)i / (double)(kmax - 1);
+        double yn = (inertia[i] - lo) / (hi - lo);
+        double diff = (1.0 - yn) - xn;
+        if (diff > best) {
+            best = diff;
+            knee = i + 1;
+        }
+    }
+    return knee;
+}
+
+typedef struct {
+    const FitProblem *problem;
+    uint32_t *seeds; /* restarts x problem->seeds_stride */
+    double *table;   /* restarts x seeds_stride x n, or NULL */
+} SeedJobs;
+
+static int seed_job(void *ctx, int worker, int restart)
+{
+    (void)worker;
+    SeedJobs *jobs = ctx;
+    const FitProblem *p = jobs->problem;
+    const size_t stride = (size_t)p->seeds_stride;
+    double *scratch = malloc(5 * p->n * sizeof *scratch);
+    if (!scratch)
+        return FS_ERROR;
+    int status = choose_seeds(p, restart, p->seeds_stride, scratch,
+                              jobs->seeds + (size_t)restart * stride,
+                              jobs->table ? jobs->table + (size_t)restart * stride * p->n : NULL);
+    free(scratch);
+    return status;
+}
+
+void kmeans_sweep_free(KmeansSweep *sweep)
+{
+    if (!sweep)
+        return;
+    if (sweep->results)
+        for (int i = 0; i < sweep->kmax; i++)
+            kmeans_result_free(&sweep->results[i]);
+    free(sweep->results);
+    free(sweep->silhouette);
+    memset(sweep, 0, sizeof *sweep);
+}
+
+int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptions *opts,
+                 const Progress *progress, KmeansSweep *out)
+{
+    if (!out)
+        return FS_ERROR;
+    memset(out, 0, sizeof *out);
+    if (!opts || !options_valid(opts) || !shape_valid(x, n, d) || kmax < 1 ||
+        (size_t)kmax > n)
+        return FS_ERROR;
+    out->kmax = kmax;
+    out->results = calloc((size_t)kmax, sizeof *out->results);
+    out->silhouette = malloc((size_t)kmax * sizeof *out->silhouette);
+    double *inertia = malloc((size_t)kmax * sizeof *inertia);
+    uint32_t *seeds = malloc((size_t)opts->restarts * (size_t)kmax * sizeof *seeds);
+    double *seed_table = NULL;
+    const size_t dp = padded_columns(d);
+    float *xp = padded_copy(x, n, d, dp);
+    SilhouetteSet set;
+    bool have_set = false;
+    int status = FS_ERROR;
+    if (!out->results || !out->silhouette || !inertia || !seeds || !xp)
+        goto done;
+    FitProblem p = {.x = xp, .n = n, .d = dp, .columns = d, .k = kmax, .max_iter = opts->max_iter,
+                    .algorithm = opts->algorithm, .seed = opts->seed,
+                    .tol_shift = absolute_tolerance(x, n, d, opts->tol),
+                    .progress = progress, .seeds_stride = kmax};
+    /* k-means++ once per restart for kmax; every k uses a prefix */
+    size_t table_size = (size_t)opts->restarts * (size_t)kmax; /* only a shortcut */
+    if (n <= SEED_TABLE_MAX / table_size)
+        seed_table = malloc(table_size * n * sizeof *seed_table);
+    SeedJobs seed_jobs = {.problem = &p, .seeds = seeds, .table = seed_table};
+    status = pool_run(opts->threads, opts->restarts, seed_job, &seed_jobs);
+    if (status != FS_OK)
+        goto done;
+    status = FS_ERROR;
+    p.seeds = seeds;
+    p.seed_dist = seed_table;
+    if (kmax >= 2) {
+        if (!silhouette_set_init(&set, xp, n, dp, opts->seed))
+            goto done;
+        have_set = true;
+        silhouette_set_precompute(&set, opts->threads);
+    }
+    for (int k = 1; k <= kmax; k++) {
+        if (progress_cancelled(progress)) {
+            status = FS_CANCELLED;
+            goto done;
+        }
+        p.k = k;
+        status = fit_restarts(&p, opts->restarts, opts->threads, &out->results[k - 1]);
+        if (status != FS_OK)
+            goto done;
+        inertia[k - 1] = out->results[k - 1].inertia;
+        out->silhouette[k - 1] =
+            k >= 2 ? silhouette_of(&set, out->results[k - 1].labels, k) : NAN;
+        ProgressEvent ev = {.stage = "kmeans", .step = k, .steps = kmax, .loss = NAN,
+                            .val_loss = NAN, .metric = inertia[k - 1], .val_metric = NAN};
+        progress_report(progress, &ev);
+    }
+    if (progress_cancelled(progress)) {
+        status = FS_CANCELLED;
+        goto done;
+    }
+    out->knee = kmeans_knee(inertia, kmax);
+    status = FS_OK;
+done:
+    if (have_set)
+        silhouette_set_free(&set);
+    free(inertia);
+    free(seeds);
+    free(seed_table);
+    free(xp);
+    if (status != FS_OK)
+        kmeans_sweep_free(out);
+    return status;
+}
+
+/* ------------------------------------------------------ adjusted Rand index */
+
+static int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sum over runs of equal values in sorted keys of run * (run - 1) / 2. */
+static uint64_t same_pairs(const uint64_t *sorted, size_t n)
+{
+    uint64_t pairs = 0;
+    size_t run = 1;
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && sorted[i] == sorted[i - 1]) {
+            run++;
+        } else {
+            pairs += (uint64_t)run * (run - 1) / 2;
+            run = 1;
+        }
+    }
+    return pairs;
+}
+
+static uint64_t label_key(int32_t v)
+{
+    return (uint64_t)((uint32_t)v ^ 0x80000000u); /* order-preserving */
+}
+
+double kmeans_adjusted_rand(const int32_t *a, const int32_t *b, size_t n)
+{
+    if (!a || !b)
+        return NAN;
+    if (n < 2)
+        return 1.0;
+    uint64_t *keys = malloc(n * sizeof *keys);
+    if (!keys)
+        return NAN;
+    for (size_t i = 0; i < n; i++)
+        keys[i] = label_key(a[i]) << 32 | label_key(b[i]);
+    qsort(keys, n, sizeof *keys, compare_u64);
+    uint64_t both = same_pairs(keys, n);
+    for (size_t i = 0; i < n; i++)
+        keys[i] = label_key(a[i]);
+    qsort(keys, n, sizeof *keys, compare_u64);
+    uint64_t same_a = same_pairs(keys, n);
+    for (size_t i = 0; i < n; i++)
+        keys[i] = label_key(b[i]);
+    qsort(keys, n, sizeof *keys, compare_u64);
+    uint64_t same_b = same_pairs(keys, n);
+    free(keys);
+
+    /* pair confusion counts (as scikit-learn), exact in integers */
+    uint64_t all = (uint64_t)n * (n - 1) / 2;
+    uint64_t only_a = same_a - both, only_b = same_b - both;
+    if (only_a == 0 && only_b == 0)
+        return 1.0;
+    double tp = (double)both, fn = (double)only_a, fp = (double)only_b;
+    double tn = (double)(all - both - only_a - only_b);
+    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn));
+}
