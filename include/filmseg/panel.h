@@ -44,6 +44,7 @@ typedef struct {
     int n_rule_states;
     bool dropped_unknown_rule;                 /* unknown state was a rule */
     size_t ratings_rounded;                    /* half-star ratings rounded (CSV releases) */
+    size_t ratings_unknown_film;               /* scoring: ratings of films not in the model */
 } SampleSummary;
 
 typedef struct {
@@ -112,6 +113,12 @@ int panel_load_demo(const PanelOptions *options, Diag *diag, Panel **out);
  * call). zips may be NULL (built-in table). */
 int panel_load_files(PanelFormat format, const PanelFile *files, size_t n_files,
                      const ZipMap *zips, const PanelOptions *options, Diag *diag, Panel **out);
+/* Loads users and ratings to score (u.user and u.data formats) against a
+ * model's films: ratings of other films are counted, not errors; the films
+ * get placeholder titles. */
+int panel_load_for_scoring(const char *users_path, const char *ratings_path,
+                           const int32_t *film_ids, size_t n_films, const PanelOptions *options,
+                           Diag *diag, Panel **out);
 void panel_free(Panel *panel);
 
 const char *panel_format_name(PanelFormat format);

@@ -6,6 +6,7 @@
 #define FILMSEG_REPORT_H
 
 #include "filmseg/panel.h"
+#include "filmseg/pipeline.h"
 #include "filmseg/profile.h"
 #include "filmseg/table.h"
 
@@ -15,4 +16,15 @@ void report_print(const Panel *panel, const Profile *profile, OutputFormat forma
 /* The top-N-per-score table alone (n_5 | title_5 | ... | n_1 | title_1). */
 void report_top_films_table(const Panel *panel, const Profile *profile, Table *table);
 
+
+
+/* What training produced: the autoencoder's errors, the variance each
+ * feature block carries, the elbow table (inertia, silhouette, knee), the
+ * segment sizes, the classifier's accuracy and confusion matrix, stage times. */
+void report_training(const Segmentation *seg, OutputFormat format, FILE *out);
+/* The segments of a model on a panel (users matched by id): sizes, per-segment
+ * demographics against the whole sample (index, 100 = as everyone) and top 10
+ * films per score. labels[u] is panel user u's segment or -1. */
+void report_segments(const Panel *panel, const Segmentation *seg, const int32_t *labels,
+                     OutputFormat format, FILE *out);
 #endif

@@ -3,6 +3,7 @@
 
 #include "filmseg/states.h"
 
+#include <math.h>
 #include <string.h>
 
 static const char *users_file_name(PanelFormat format)
@@ -222,4 +223,174 @@ void report_print(const Panel *panel, const Profile *profile, OutputFormat forma
     table_print(&t, format, out);
     table_free(&t);
     fprintf(out, "\nMean rating %.2f over %zu users.\n", profile->rating_mean, profile->n_users);
+}
+
+/* ---- models ---- */
+
+static const char *loss_name(AeLoss loss) { return loss == AE_LOSS_STUDY ? "study" : "rated"; }
+
+void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
+{
+    const PipelineOptions *o = &seg->options;
+    const AeReport *ar = &seg->ae_report;
+    heading(format, out, "Autoencoder");
+    fprintf(out,
+            "Loss %s, %d hidden units, %d epochs, batch %d, seed %llu; %zu users x %zu films.\n",
+            loss_name(o->ae.loss), o->ae.hidden, ar->epochs_run, o->ae.batch,
+            (unsigned long long)o->seed, seg->n_users, seg->n_films);
+    if (ar->epochs_run > 0)
+        fprintf(out, "Last epoch: training loss %.4f, validation loss %.4f.\n",
+                ar->train_loss[ar->epochs_run - 1], ar->val_loss[ar->epochs_run - 1]);
+    fprintf(out, "Validation MAE over every cell (the study's figure): %.4f.\n", ar->val_mae_cells);
+    fprintf(out,
+            "Held-out ratings of validation users: error %.3f stars, film-mean baseline %.3f "
+            "stars.\n",
+            ar->heldout_mae_stars, ar->heldout_baseline_stars);
+
+    heading(format, out, "Features");
+    if (o->features.demo_weight < 0)
+        fprintf(out, "%s embeddings joined with unscaled demographics (the study's join).\n",
+                o->features.norm == EMBED_NORM_L1 ? "L1" : "L2");
+    else
+        fprintf(out, "%s embeddings joined with demographics at weight %g.\n",
+                o->features.norm == EMBED_NORM_L1 ? "L1" : "L2", o->features.demo_weight);
+    fprintf(out, "Share of the variance: taste %.1f%%, demographics %.1f%% (%zu + %zu columns).\n",
+            100 * seg->scaling.taste_variance_share, 100 * (1 - seg->scaling.taste_variance_share),
+            seg->scaling.taste_dim, seg->scaling.demo_dim);
+
+    heading(format, out, "Elbow");
+    static const char *const elbow_headers[] = {"k", "inertia", "drop", "silhouette", ""};
+    Table t;
+    table_init(&t, 5, elbow_headers);
+    t.right_align[0] = t.right_align[1] = t.right_align[2] = t.right_align[3] = true;
+    for (int k = 1; k <= seg->sweep.kmax; k++) {
+        double inertia = seg->sweep.results[k - 1].inertia;
+        double prev = k > 1 ? seg->sweep.results[k - 2].inertia : NAN;
+        char drop[32] = "", sil[32] = "";
+        if (k > 1 && prev > 0)
+            snprintf(drop, sizeof drop, "%.1f%%", 100 * (prev - inertia) / prev);
+        if (!isnan(seg->sweep.silhouette[k - 1]))
+            snprintf(sil, sizeof sil, "%.3f", seg->sweep.silhouette[k - 1]);
+        table_row(&t, "%d\t%.3f\t%s\t%s\t%s%s", k, inertia, drop, sil,
+                  k == seg->sweep.knee ? "knee" : "", k == seg->k ? (k == seg->sweep.knee ? ", chosen" : "chosen") : "");
+    }
+    table_print(&t, format, out);
+    table_free(&t);
+    if (seg->sweep.knee)
+        fprintf(out, "\nThe inertia curve bends most at k = %d (Kneedle).\n", seg->sweep.knee);
+
+    heading(format, out, "Segments");
+    const int32_t *labels = segmentation_labels(seg, seg->k);
+    static const char *const size_headers[] = {"segment", "users", "share"};
+    table_init(&t, 3, size_headers);
+    t.right_align[1] = t.right_align[2] = true;
+    for (int s = 0; s < seg->k; s++) {
+        size_t n = 0;
+        for (size_t u = 0; u < seg->n_users; u++)
+            n += labels[u] == s;
+        table_row(&t, "%d\t%zu\t%.1f%%", s, n, percent(n, seg->n_users));
+    }
+    table_print(&t, format, out);
+    table_free(&t);
+
+    const ClassifierReport *cr = &seg->classifier_report;
+    heading(format, out, "Classifier");
+    fprintf(out,
+            "%zu training and %zu validation users; %d epochs, best at %d; validation accuracy "
+            "%.1f%%.\n\n",
+            cr->n_train, cr->n_val, cr->epochs_run, cr->best_epoch, 100 * cr->val_accuracy);
+    if (cr->confusion && seg->k <= 15) {
+        const char *headers[16] = {"true \\ predicted"};
+        char names[15][16];
+        for (int s = 0; s < seg->k; s++) {
+            snprintf(names[s], sizeof names[s], "%d", s);
+            headers[s + 1] = names[s];
+        }
+        table_init(&t, (size_t)seg->k + 1, headers);
+        for (int s = 0; s <= seg->k; s++)
+            t.right_align[s] = s > 0;
+        for (int a = 0; a < seg->k; a++) {
+            char row[512];
+            int len = snprintf(row, sizeof row, "%d", a);
+            for (int b = 0; b < seg->k; b++)
+                len += snprintf(row + len, sizeof row - (size_t)len, "\t%d",
+                                cr->confusion[a * seg->k + b]);
+            table_row(&t, "%s", row);
+        }
+        table_print(&t, format, out);
+        table_free(&t);
+    }
+
+    heading(format, out, "Time");
+    double total = 0;
+    for (int s = 0; s < STAGE_COUNT; s++) {
+        fprintf(out, "%-16s %8.3f s\n", stage_name(s), seg->seconds[s]);
+        total += seg->seconds[s];
+    }
+    fprintf(out, "%-16s %8.3f s\n", "total", total);
+}
+
+/* index of a share against the whole sample's share: 100 = as everyone */
+static double index_of(size_t part, size_t whole, size_t all_part, size_t all_whole)
+{
+    double a = whole ? (double)part / whole : 0, b = all_whole ? (double)all_part / all_whole : 0;
+    return b > 0 ? 100 * a / b : 0;
+}
+
+void report_segments(const Panel *panel, const Segmentation *seg, const int32_t *labels,
+                     OutputFormat format, FILE *out)
+{
+    Profile all;
+    if (profile_compute(panel, NULL, 0, &all) != 0)
+        return;
+    for (int s = 0; s < seg->k; s++) {
+        Profile p;
+        if (profile_compute(panel, labels, s, &p) != 0)
+            break;
+        char title[64];
+        snprintf(title, sizeof title, "Segment %d", s);
+        heading(format, out, title);
+        fprintf(out, "%zu users (%.1f%% of the sample), %zu ratings, mean rating %.2f.\n",
+                p.n_users, percent(p.n_users, all.n_users), p.n_ratings, p.rating_mean);
+        if (p.has_demographics && p.n_users) {
+            fprintf(out, "Male %.1f%% (index %.0f); age mean %.1f, median %g.\n",
+                    percent(p.n_male, p.n_users),
+                    index_of(p.n_male, p.n_users, all.n_male, all.n_users), p.age_mean,
+                    p.age_median);
+            Table t;
+            static const char *const headers[] = {"occupation", "users", "share", "index"};
+            fputc('\n', out);
+            table_init(&t, 4, headers);
+            t.right_align[1] = t.right_align[2] = t.right_align[3] = true;
+            for (size_t i = 0; i < p.n_occupations && i < 8; i++) {
+                size_t all_count = 0;
+                for (size_t j = 0; j < all.n_occupations; j++)
+                    if (all.occupations[j].index == p.occupations[i].index)
+                        all_count = all.occupations[j].count;
+                table_row(&t, "%s\t%zu\t%.1f%%\t%.0f",
+                          panel->occupations[p.occupations[i].index], p.occupations[i].count,
+                          percent(p.occupations[i].count, p.n_users),
+                          index_of(p.occupations[i].count, p.n_users, all_count, all.n_users));
+            }
+            table_print(&t, format, out);
+            table_free(&t);
+            fputc('\n', out);
+            static const char *const age_headers[] = {"age", "users", "share", "index"};
+            table_init(&t, 4, age_headers);
+            t.right_align[1] = t.right_align[2] = t.right_align[3] = true;
+            for (int b = 0; b < AGE_BAND_COUNT; b++)
+                table_row(&t, "%s\t%zu\t%.1f%%\t%.0f", age_band_label(b), p.age_bands[b],
+                          percent(p.age_bands[b], p.n_users),
+                          index_of(p.age_bands[b], p.n_users, all.age_bands[b], all.n_users));
+            table_print(&t, format, out);
+            table_free(&t);
+        }
+        fputc('\n', out);
+        Table t;
+        report_top_films_table(panel, &p, &t);
+        table_print(&t, format, out);
+        table_free(&t);
+        profile_free(&p);
+    }
+    profile_free(&all);
 }

@@ -13,7 +13,9 @@ static void usage(FILE *out)
             "usage: filmseg [COMMAND] [OPTIONS]\n"
             "\n"
             "commands:\n"
-            "  report     print the audience report of a panel\n"
+            "  report     print the audience report of a panel (with --model: its segments)\n"
+            "  train      train the segmentation and write a model file\n"
+            "  score      assign new users to the segments of a model\n"
             "\n"
             "panel options (every command that reads a panel):\n"
             "  --data DIR              MovieLens 100K, 1M or CSV folder (default: built-in demo)\n"
@@ -41,6 +43,10 @@ int main(int argc, char **argv)
         return cmd_report(argc, argv);
     if (strcmp(argv[1], "report") == 0)
         return cmd_report(argc - 1, argv + 1);
+    if (strcmp(argv[1], "train") == 0)
+        return cmd_train(argc - 1, argv + 1);
+    if (strcmp(argv[1], "score") == 0)
+        return cmd_score(argc - 1, argv + 1);
     fprintf(stderr, "filmseg: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;

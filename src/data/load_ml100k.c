@@ -3,6 +3,7 @@
  * from u.genre when present), release dates such as 01-Jan-1995. */
 #include "panel_build.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,7 +165,10 @@ static bool parse_ratings(PanelBuilder *b, const PanelFile *file)
                                SHOW(f[3]));
         else if ((user = idindex_get(&b->panel->user_index, user_id)) < 0)
             ok = diag_bad_line(b->diag, file->path, at, "user %ld is not in u.user", user_id);
-        else if ((film = idindex_get(&b->panel->film_index, film_id)) < 0)
+        else if ((film = idindex_get(&b->panel->film_index, film_id)) < 0 &&
+                 b->skip_unknown_films)
+            b->panel->sample.ratings_unknown_film++;
+        else if (film < 0)
             ok = diag_bad_line(b->diag, file->path, at, "item %ld is not in u.item", film_id);
         else if (!panel_build_add_rating(b, (uint32_t)user, (uint32_t)film, (uint8_t)score,
                                          (uint32_t)time, (uint32_t)at))
@@ -191,4 +195,24 @@ int panel_parse_ml100k(PanelBuilder *b, const PanelFile *files, size_t n_files)
         return 2;
     }
     return ok && !b->oom ? 0 : 2;
+}
+
+int panel_parse_users_ratings(PanelBuilder *b, const PanelFile *users, const PanelFile *ratings,
+                              const int32_t *film_ids, size_t n_films)
+{
+    b->panel->has_demographics = true;
+    b->skip_unknown_films = true;
+    if (!parse_genres(b, NULL))
+        return 2;
+    for (size_t f = 0; f < n_films; f++) {
+        char *title;
+        if (asprintf(&title, "film %d", film_ids[f]) < 0)
+            return 2;
+        if (idindex_get(&b->panel->film_index, film_ids[f]) < 0 &&
+            !panel_build_add_film(b, film_ids[f], title, 0, 0))
+            return 2;
+    }
+    if (!parse_users(b, users) || !parse_ratings(b, ratings) || b->oom)
+        return 2;
+    return 0;
 }

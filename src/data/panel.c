@@ -544,6 +544,46 @@ int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Pan
     return rc;
 }
 
+int panel_load_for_scoring(const char *users_path, const char *ratings_path,
+                           const int32_t *film_ids, size_t n_films, const PanelOptions *options,
+                           Diag *diag, Panel **out)
+{
+    *out = NULL;
+    const char *paths[2] = {users_path, ratings_path};
+    char *buffers[2] = {0};
+    PanelFile files[2];
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        size_t len;
+        int err = text_read_file(paths[i], &buffers[i], &len);
+        if (err)
+            diag_fatal(diag, "%s: cannot read: %s", paths[i], strerror(err));
+        else if (len == 0)
+            diag_fatal(diag, "%s: required file is empty", paths[i]);
+        rc = err || len == 0 ? 2 : 0;
+        files[i] = (PanelFile){i ? "u.data" : "u.user", paths[i], buffers[i], len};
+    }
+    ZipMap zips = {0};
+    PanelBuilder b;
+    if (rc == 0)
+        rc = load_zips(options, diag, &zips);
+    if (rc == 0 && !panel_build_init(&b, PANEL_ML100K, diag)) {
+        diag_fatal(diag, "out of memory");
+        rc = 2;
+    } else if (rc == 0) {
+        snprintf(b.panel->source, sizeof b.panel->source, "%s", users_path);
+        rc = panel_parse_users_ratings(&b, &files[0], &files[1], film_ids, n_films);
+        if (rc != 0)
+            panel_build_abort(&b);
+        else
+            rc = panel_build_finish(&b, &zips, &options->rules, out);
+    }
+    zipmap_free(&zips);
+    free(buffers[0]);
+    free(buffers[1]);
+    return rc;
+}
+
 int panel_load_demo(const PanelOptions *options, Diag *diag, Panel **out)
 {
     static const char *names[] = {"u.user", "u.item", "u.data", "u.genre"};

@@ -37,6 +37,8 @@ typedef struct {
     RawRating *ratings;
     size_t n_ratings, ratings_cap;
     const char *ratings_path; /* for duplicate-rating messages */
+    bool skip_unknown_films;  /* scoring: ratings of films the model does not know are
+                                 counted in panel->sample.ratings_unknown_film, not errors */
     bool oom;
     /* PCRE2 patterns: a release date (01-Jan-1995) and a year at the end of a
      * title ("Toy Story (1995)"). */
@@ -69,6 +71,9 @@ int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *r
 int panel_parse_ml100k(PanelBuilder *b, const PanelFile *files, size_t n_files);
 int panel_parse_ml1m(PanelBuilder *b, const PanelFile *files, size_t n_files);
 int panel_parse_mlcsv(PanelBuilder *b, const PanelFile *files, size_t n_files);
+/* u.user and u.data against a given list of film ids (scoring). */
+int panel_parse_users_ratings(PanelBuilder *b, const PanelFile *users, const PanelFile *ratings,
+                              const int32_t *film_ids, size_t n_films);
 
 /* The file of that name, or NULL. */
 const PanelFile *panel_file(const PanelFile *files, size_t n_files, const char *name);

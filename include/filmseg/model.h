@@ -1,0 +1,37 @@
+/* model.h: the model file (.fsm): one versioned binary file with everything
+ * needed to describe the segments and score a new user: settings, the
+ * training users and every k's labels and centroids, the film index and
+ * rating scalers, the autoencoder, the demographic encoding and feature
+ * scales, the classifier and the training histories.
+ *
+ * Layout (little-endian):
+ *   0   magic "FILMSEG\x1a" (8 bytes)
+ *   8   u32 format version (MODEL_VERSION)
+ *   12  u32 0 (reserved)
+ *   16  u64 payload length L
+ *   24  payload, L bytes: the fields in the order model.c writes them
+ *   24+L u64 FNV-1a 64 checksum of bytes 0 .. 24+L
+ * Loading refuses a wrong magic, version, size or checksum, and any field
+ * out of range, with a message naming the file and the problem. Saving
+ * writes a temporary file in the same folder and renames it over the target,
+ * so a model is never half-written. */
+#ifndef FILMSEG_MODEL_H
+#define FILMSEG_MODEL_H
+
+#include "filmseg/pipeline.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MODEL_VERSION 1
+
+/* Returns 0, or -1 with the reason in error[]. */
+int model_save(const Segmentation *seg, const char *path, char *error, size_t error_size);
+int model_load(Segmentation *seg, const char *path, char *error, size_t error_size);
+/* The same on memory buffers (model_encode returns a malloc'd buffer). */
+int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len);
+int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *name, char *error,
+                 size_t error_size);
+uint64_t model_checksum(const uint8_t *buf, size_t len);
+
+#endif

@@ -1,0 +1,88 @@
+/* pipeline.h: the segmentation pipeline, stage by stage, on a loaded panel:
+ *   1. ratings matrix (rating/5 over the films anyone in the panel rated)
+ *   2. autoencoder: taste embeddings
+ *   3. features: embeddings (L1 or L2) joined with weighted demographics
+ *   4. k-means sweep k = 1..K: inertia (elbow), knee, silhouette, every k kept
+ *   5. classifier at the chosen k: demographics + min-max-scaled ratings
+ * Every stage reports progress and stops soon after a cancel (FS_CANCELLED),
+ * so that the explorer can run it in a worker thread. The result holds
+ * everything needed to describe the segments and to score new users; the
+ * model file (model.h) saves and loads it. */
+#ifndef FILMSEG_PIPELINE_H
+#define FILMSEG_PIPELINE_H
+
+#include "filmseg/autoencoder.h"
+#include "filmseg/classifier.h"
+#include "filmseg/features.h"
+#include "filmseg/kmeans.h"
+#include "filmseg/panel.h"
+#include "filmseg/progress.h"
+
+typedef struct {
+    AeOptions ae;
+    FeatureOptions features;
+    KmeansOptions kmeans;
+    ClassifierOptions classifier;
+    int k;        /* the segmentation used (classifier, labels) */
+    int kmax;     /* the sweep: k = 1..kmax */
+    uint64_t seed;
+} PipelineOptions;
+
+/* filmseg's defaults: rated-cell loss, L2 embeddings, weighted demographics. */
+void pipeline_options_default(PipelineOptions *opts);
+/* The study's method: MAE over every cell, L1 embeddings, unscaled join. */
+void pipeline_options_study(PipelineOptions *opts);
+/* Sets the seed of every stage. */
+void pipeline_options_seed(PipelineOptions *opts, uint64_t seed);
+
+enum { STAGE_MATRIX, STAGE_AUTOENCODER, STAGE_FEATURES, STAGE_SWEEP, STAGE_CLASSIFIER,
+       STAGE_COUNT };
+
+typedef struct {
+    PipelineOptions options;
+    /* the training panel's users and the films that are the model's columns */
+    size_t n_users, n_films;
+    int32_t *user_ids;
+    int32_t *film_ids;
+    IdIndex film_index;       /* film id -> model column */
+    float *film_min, *film_max; /* classifier scaler (sklearn MinMaxScaler over rating/5, 0 = unrated) */
+    Autoencoder ae;
+    AeReport ae_report;
+    DemoEncoding demo;
+    FeatureScaling scaling;
+    size_t dim;               /* feature columns (taste + demographics) */
+    KmeansSweep sweep;        /* labels and centroids of every k */
+    int k;
+    Classifier classifier;
+    ClassifierReport classifier_report;
+    double seconds[STAGE_COUNT];
+} Segmentation;
+
+/* Runs the whole pipeline. Returns FS_OK, FS_CANCELLED or FS_ERROR (with a
+ * reason in error[]); on anything but FS_OK *out is empty. */
+int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress *progress,
+                 Segmentation *out, char *error, size_t error_size);
+void segmentation_free(Segmentation *seg);
+
+const char *stage_name(int stage);
+/* Builds film_index from film_ids (after loading a model). */
+int segmentation_index_films(Segmentation *seg);
+/* Labels at the chosen k (n_users), or at another k of the sweep. */
+const int32_t *segmentation_labels(const Segmentation *seg, int k);
+
+/* One user's rated films as the model's columns: col/value (rating/5) for the
+ * films the model knows; returns how many (at most n_ratings). */
+size_t segmentation_user_ratings(const Segmentation *seg, const int32_t *film_ids,
+                                 const uint8_t *scores, size_t n_ratings, uint32_t *col,
+                                 float *value);
+/* The classifier's input row (demographics, then min-max-scaled ratings over
+ * the model's films) of a user: width demo + n_films. */
+size_t segmentation_classifier_width(const Segmentation *seg);
+void segmentation_classifier_row(const Segmentation *seg, const Panel *panel,
+                                 const PanelUser *user, size_t n, const uint32_t *col,
+                                 const float *value, float *row);
+/* The clustering feature row of a user: width seg->dim. */
+int segmentation_feature_row(const Segmentation *seg, const Panel *panel, const PanelUser *user,
+                             size_t n, const uint32_t *col, const float *value, float *row);
+
+#endif

@@ -1,0 +1,510 @@
+/* model.c: writing and reading the model file; see model.h for the layout.
+ * The payload is a flat sequence of fields; Writer appends them to a growing
+ * buffer and Reader takes them back with a bounds check on every read. */
+#include "filmseg/model.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const uint8_t MAGIC[8] = {'F', 'I', 'L', 'M', 'S', 'E', 'G', 0x1a};
+enum { HEADER_SIZE = 24, TRAILER_SIZE = 8 };
+
+uint64_t model_checksum(const uint8_t *buf, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= buf[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* ---- writing ---- */
+
+typedef struct {
+    uint8_t *buf;
+    size_t len, cap;
+    bool oom;
+} Writer;
+
+static void put(Writer *w, const void *data, size_t n)
+{
+    if (w->oom)
+        return;
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap < w->len + n)
+            cap *= 2;
+        uint8_t *bigger = realloc(w->buf, cap);
+        if (!bigger) {
+            w->oom = true;
+            return;
+        }
+        w->buf = bigger;
+        w->cap = cap;
+    }
+    if (n)
+        memcpy(w->buf + w->len, data, n);
+    w->len += n;
+}
+
+/* x86-64 and every target we build for are little-endian: fields are stored
+ * as they are in memory. */
+static void put_u8(Writer *w, uint8_t v) { put(w, &v, 1); }
+static void put_u32(Writer *w, uint32_t v) { put(w, &v, 4); }
+static void put_u64(Writer *w, uint64_t v) { put(w, &v, 8); }
+static void put_f64(Writer *w, double v) { put(w, &v, 8); }
+static void put_f32s(Writer *w, const float *v, size_t n) { put(w, v, n * sizeof *v); }
+static void put_f64s(Writer *w, const double *v, size_t n) { put(w, v, n * sizeof *v); }
+static void put_i32s(Writer *w, const int32_t *v, size_t n) { put(w, v, n * sizeof *v); }
+static void put_string(Writer *w, const char *s)
+{
+    uint32_t n = (uint32_t)strlen(s);
+    put_u32(w, n);
+    put(w, s, n);
+}
+
+static void put_settings(Writer *w, const PipelineOptions *o)
+{
+    put_u32(w, (uint32_t)o->k);
+    put_u32(w, (uint32_t)o->kmax);
+    put_u64(w, o->seed);
+    put_u32(w, (uint32_t)o->ae.hidden);
+    put_u32(w, (uint32_t)o->ae.epochs);
+    put_u32(w, (uint32_t)o->ae.batch);
+    put_u32(w, (uint32_t)o->ae.loss);
+    put_f64(w, o->ae.lr);
+    put_u32(w, (uint32_t)o->features.norm);
+    put_f64(w, o->features.demo_weight);
+    put_u32(w, (uint32_t)o->kmeans.restarts);
+    put_u32(w, (uint32_t)o->kmeans.max_iter);
+    put_f64(w, o->kmeans.tol);
+    put_u32(w, (uint32_t)o->classifier.hidden1);
+    put_u32(w, (uint32_t)o->classifier.hidden2);
+    put_u32(w, (uint32_t)o->classifier.epochs);
+}
+
+int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len)
+{
+    Writer w = {0};
+    put(&w, MAGIC, 8);
+    put_u32(&w, MODEL_VERSION);
+    put_u32(&w, 0);
+    put_u64(&w, 0); /* payload length, filled in below */
+
+    put_settings(&w, &seg->options);
+    /* users and films */
+    put_u64(&w, seg->n_users);
+    put_i32s(&w, seg->user_ids, seg->n_users);
+    put_u64(&w, seg->n_films);
+    put_i32s(&w, seg->film_ids, seg->n_films);
+    put_f32s(&w, seg->film_min, seg->n_films);
+    put_f32s(&w, seg->film_max, seg->n_films);
+    /* autoencoder */
+    put_u64(&w, seg->ae.hidden);
+    put_u64(&w, seg->ae.n_params);
+    put_f32s(&w, seg->ae.params, seg->ae.n_params);
+    const AeReport *ar = &seg->ae_report;
+    put_u32(&w, (uint32_t)ar->epochs_run);
+    put_f64s(&w, ar->train_loss, (size_t)ar->epochs_run);
+    put_f64s(&w, ar->val_loss, (size_t)ar->epochs_run);
+    put_f64(&w, ar->val_mae_cells);
+    put_f64(&w, ar->val_mae_rated_stars);
+    put_f64(&w, ar->heldout_mae_stars);
+    put_f64(&w, ar->heldout_baseline_stars);
+    /* demographic encoding and feature scales */
+    const DemoEncoding *d = &seg->demo;
+    put_u8(&w, d->has_demographics);
+    put_f64(&w, d->age_mean);
+    put_f64(&w, d->age_std);
+    put_u32(&w, (uint32_t)d->n_occupations);
+    for (size_t i = 0; i < d->n_occupations; i++)
+        put_string(&w, d->occupations[i]);
+    put_u32(&w, (uint32_t)d->n_states);
+    put(&w, d->states, d->n_states);
+    const FeatureScaling *s = &seg->scaling;
+    put_f64(&w, s->taste_scale);
+    put_f64(&w, s->demo_scale);
+    put_f64(&w, s->taste_variance_share);
+    put_u64(&w, seg->dim);
+    /* the sweep: every k */
+    put_u32(&w, (uint32_t)seg->sweep.kmax);
+    put_u32(&w, (uint32_t)seg->sweep.knee);
+    put_u32(&w, (uint32_t)seg->k);
+    for (int k = 1; k <= seg->sweep.kmax; k++) {
+        const KmeansResult *r = &seg->sweep.results[k - 1];
+        put_f64(&w, r->inertia);
+        put_f64(&w, seg->sweep.silhouette[k - 1]);
+        put_u32(&w, (uint32_t)r->iterations);
+        put_i32s(&w, r->labels, seg->n_users);
+        put_f32s(&w, r->centroids, (size_t)k * seg->dim);
+    }
+    /* classifier */
+    const Classifier *c = &seg->classifier;
+    put_u64(&w, c->n_in);
+    put_u32(&w, (uint32_t)c->hidden1);
+    put_u32(&w, (uint32_t)c->hidden2);
+    put_u64(&w, c->n_params);
+    put_f32s(&w, c->params, c->n_params);
+    const ClassifierReport *cr = &seg->classifier_report;
+    put_u32(&w, (uint32_t)cr->epochs_run);
+    put_u32(&w, (uint32_t)cr->best_epoch);
+    put_f64s(&w, cr->train_loss, (size_t)cr->epochs_run);
+    put_f64s(&w, cr->train_acc, (size_t)cr->epochs_run);
+    put_f64s(&w, cr->val_loss, (size_t)cr->epochs_run);
+    put_f64s(&w, cr->val_acc, (size_t)cr->epochs_run);
+    put_f64(&w, cr->val_accuracy);
+    put_u64(&w, cr->n_train);
+    put_u64(&w, cr->n_val);
+    for (int i = 0; i < seg->k * seg->k; i++)
+        put_u32(&w, cr->confusion ? (uint32_t)cr->confusion[i] : 0);
+    put_f64s(&w, seg->seconds, STAGE_COUNT);
+
+    if (w.oom) {
+        free(w.buf);
+        return -1;
+    }
+    uint64_t payload = w.len - HEADER_SIZE;
+    memcpy(w.buf + 16, &payload, 8);
+    put_u64(&w, model_checksum(w.buf, w.len));
+    if (w.oom) {
+        free(w.buf);
+        return -1;
+    }
+    *buf = w.buf;
+    *len = w.len;
+    return 0;
+}
+
+int model_save(const Segmentation *seg, const char *path, char *error, size_t error_size)
+{
+    uint8_t *buf;
+    size_t len;
+    if (model_encode(seg, &buf, &len) != 0) {
+        snprintf(error, error_size, "%s: out of memory encoding the model", path);
+        return -1;
+    }
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(error, error_size, "%s: cannot create a temporary file: %s", tmp, strerror(errno));
+        free(buf);
+        return -1;
+    }
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, buf + done, len - done);
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            break;
+        }
+        done += (size_t)n;
+    }
+    int err = done < len ? errno : 0;
+    if (!err && fsync(fd) != 0)
+        err = errno;
+    fchmod(fd, 0644);
+    if (close(fd) != 0 && !err)
+        err = errno;
+    free(buf);
+    if (err || rename(tmp, path) != 0) {
+        snprintf(error, error_size, "%s: cannot write the model: %s", path,
+                 strerror(err ? err : errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- reading ---- */
+
+typedef struct {
+    const uint8_t *buf;
+    size_t len, pos;
+    bool bad;
+    const char *what; /* the first field that did not fit */
+} Reader;
+
+static bool take(Reader *r, void *out, size_t n, const char *what)
+{
+    if (r->bad || n > r->len - r->pos) {
+        if (!r->bad)
+            r->what = what;
+        r->bad = true;
+        if (out && n < 64)
+            memset(out, 0, n);
+        return false;
+    }
+    if (out)
+        memcpy(out, r->buf + r->pos, n);
+    r->pos += n;
+    return true;
+}
+
+static uint8_t get_u8(Reader *r, const char *what)
+{
+    uint8_t v = 0;
+    take(r, &v, 1, what);
+    return v;
+}
+static uint32_t get_u32(Reader *r, const char *what)
+{
+    uint32_t v = 0;
+    take(r, &v, 4, what);
+    return v;
+}
+static uint64_t get_u64(Reader *r, const char *what)
+{
+    uint64_t v = 0;
+    take(r, &v, 8, what);
+    return v;
+}
+static double get_f64(Reader *r, const char *what)
+{
+    double v = 0;
+    take(r, &v, 8, what);
+    return v;
+}
+
+/* A malloc'd array of n items, read whole; NULL (and r->bad) when it does
+ * not fit in what is left of the file. */
+static void *get_array(Reader *r, size_t n, size_t size, const char *what)
+{
+    if (r->bad || (size && n > (r->len - r->pos) / size)) {
+        if (!r->bad)
+            r->what = what;
+        r->bad = true;
+        return NULL;
+    }
+    void *out = malloc(n * size + 1);
+    if (!out) {
+        r->bad = true;
+        r->what = "memory";
+        return NULL;
+    }
+    take(r, out, n * size, what);
+    return out;
+}
+
+static char *get_string(Reader *r, const char *what)
+{
+    uint32_t n = get_u32(r, what);
+    char *s = get_array(r, n, 1, what);
+    if (s)
+        s[n] = '\0';
+    return s;
+}
+
+static void get_settings(Reader *r, PipelineOptions *o)
+{
+    pipeline_options_default(o);
+    o->k = (int)get_u32(r, "settings");
+    o->kmax = (int)get_u32(r, "settings");
+    pipeline_options_seed(o, get_u64(r, "settings"));
+    o->ae.hidden = (int)get_u32(r, "settings");
+    o->ae.epochs = (int)get_u32(r, "settings");
+    o->ae.batch = (int)get_u32(r, "settings");
+    o->ae.loss = (AeLoss)get_u32(r, "settings");
+    o->ae.lr = (float)get_f64(r, "settings");
+    o->features.norm = (EmbedNorm)get_u32(r, "settings");
+    o->features.demo_weight = get_f64(r, "settings");
+    o->kmeans.restarts = (int)get_u32(r, "settings");
+    o->kmeans.max_iter = (int)get_u32(r, "settings");
+    o->kmeans.tol = get_f64(r, "settings");
+    o->classifier.hidden1 = (int)get_u32(r, "settings");
+    o->classifier.hidden2 = (int)get_u32(r, "settings");
+    o->classifier.epochs = (int)get_u32(r, "settings");
+}
+
+static int refuse(Segmentation *seg, char *error, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(error, size, fmt, ap);
+    va_end(ap);
+    segmentation_free(seg);
+    return -1;
+}
+
+int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *name, char *error,
+                 size_t error_size)
+{
+    memset(seg, 0, sizeof *seg);
+    if (len < 8 || memcmp(buf, MAGIC, 8) != 0)
+        return refuse(seg, error, error_size, "%s: not a filmseg model file (wrong magic)", name);
+    if (len < HEADER_SIZE + TRAILER_SIZE)
+        return refuse(seg, error, error_size, "%s: truncated model file (%zu bytes)", name, len);
+    uint32_t version;
+    uint64_t payload;
+    memcpy(&version, buf + 8, 4);
+    memcpy(&payload, buf + 16, 8);
+    if (version != MODEL_VERSION)
+        return refuse(seg, error, error_size,
+                      "%s: model file version %u, this filmseg reads version %d", name, version,
+                      MODEL_VERSION);
+    if (payload != len - HEADER_SIZE - TRAILER_SIZE)
+        return refuse(seg, error, error_size,
+                      "%s: model file size %zu does not match its header (%llu expected): "
+                      "truncated or padded",
+                      name, len, (unsigned long long)(payload + HEADER_SIZE + TRAILER_SIZE));
+    uint64_t stored;
+    memcpy(&stored, buf + len - TRAILER_SIZE, 8);
+    if (stored != model_checksum(buf, len - TRAILER_SIZE))
+        return refuse(seg, error, error_size, "%s: checksum mismatch: the model file is corrupted",
+                      name);
+
+    Reader r = {buf, len - TRAILER_SIZE, HEADER_SIZE, false, NULL};
+    get_settings(&r, &seg->options);
+    seg->n_users = get_u64(&r, "users");
+    seg->user_ids = get_array(&r, seg->n_users, sizeof *seg->user_ids, "users");
+    seg->n_films = get_u64(&r, "films");
+    seg->film_ids = get_array(&r, seg->n_films, sizeof *seg->film_ids, "films");
+    seg->film_min = get_array(&r, seg->n_films, sizeof *seg->film_min, "films");
+    seg->film_max = get_array(&r, seg->n_films, sizeof *seg->film_max, "films");
+
+    size_t hidden = get_u64(&r, "autoencoder"), n_params = get_u64(&r, "autoencoder");
+    float *params = get_array(&r, n_params, sizeof *params, "autoencoder");
+    if (params && ae_init_from(&seg->ae, seg->n_films, hidden, params, n_params) != FS_OK) {
+        free(params);
+        return refuse(seg, error, error_size, "%s: the autoencoder's shape is inconsistent", name);
+    }
+    free(params);
+    AeReport *ar = &seg->ae_report;
+    ar->epochs_run = (int)get_u32(&r, "autoencoder history");
+    ar->train_loss = get_array(&r, (size_t)ar->epochs_run, sizeof(double), "autoencoder history");
+    ar->val_loss = get_array(&r, (size_t)ar->epochs_run, sizeof(double), "autoencoder history");
+    ar->val_mae_cells = get_f64(&r, "autoencoder history");
+    ar->val_mae_rated_stars = get_f64(&r, "autoencoder history");
+    ar->heldout_mae_stars = get_f64(&r, "autoencoder history");
+    ar->heldout_baseline_stars = get_f64(&r, "autoencoder history");
+
+    DemoEncoding *d = &seg->demo;
+    d->has_demographics = get_u8(&r, "demographics");
+    d->age_mean = get_f64(&r, "demographics");
+    d->age_std = get_f64(&r, "demographics");
+    uint32_t n_occ = get_u32(&r, "demographics");
+    if (!r.bad && n_occ > 65536)
+        return refuse(seg, error, error_size, "%s: %u occupations is too many", name, n_occ);
+    d->occupations = r.bad ? NULL : calloc(n_occ + 1, sizeof *d->occupations);
+    for (uint32_t i = 0; d->occupations && i < n_occ && !r.bad; i++) {
+        d->occupations[i] = get_string(&r, "demographics");
+        d->n_occupations = i + 1;
+    }
+    d->n_states = get_u32(&r, "demographics");
+    d->states = get_array(&r, d->n_states, 1, "demographics");
+    FeatureScaling *s = &seg->scaling;
+    s->norm = seg->options.features.norm;
+    s->demo_weight = seg->options.features.demo_weight;
+    s->taste_scale = get_f64(&r, "feature scales");
+    s->demo_scale = get_f64(&r, "feature scales");
+    s->taste_variance_share = get_f64(&r, "feature scales");
+    seg->dim = get_u64(&r, "feature scales");
+    s->taste_dim = hidden;
+    s->demo_dim = demo_encoding_width(d);
+    if (!r.bad && (seg->dim != s->taste_dim + s->demo_dim || !d->occupations))
+        return refuse(seg, error, error_size, "%s: feature width %zu does not match its parts",
+                      name, seg->dim);
+
+    KmeansSweep *sw = &seg->sweep;
+    uint32_t kmax = get_u32(&r, "sweep");
+    sw->knee = (int)get_u32(&r, "sweep");
+    seg->k = (int)get_u32(&r, "sweep");
+    if (!r.bad && (kmax < 1 || kmax > 10000 || seg->k < 1 || (uint32_t)seg->k > kmax))
+        return refuse(seg, error, error_size, "%s: k %d and kmax %u are out of range", name,
+                      seg->k, kmax);
+    sw->results = r.bad ? NULL : calloc(kmax, sizeof *sw->results);
+    sw->silhouette = r.bad ? NULL : calloc(kmax, sizeof *sw->silhouette);
+    if (sw->results && sw->silhouette)
+        sw->kmax = (int)kmax;
+    for (int k = 1; k <= sw->kmax && !r.bad; k++) {
+        KmeansResult *res = &sw->results[k - 1];
+        res->k = k;
+        res->n = seg->n_users;
+        res->d = seg->dim;
+        res->inertia = get_f64(&r, "sweep");
+        sw->silhouette[k - 1] = get_f64(&r, "sweep");
+        res->iterations = (int)get_u32(&r, "sweep");
+        res->labels = get_array(&r, seg->n_users, sizeof *res->labels, "sweep labels");
+        if (!seg->dim || (size_t)k > SIZE_MAX / 4 / seg->dim)
+            r.bad = true;
+        res->centroids = get_array(&r, (size_t)k * seg->dim, sizeof(float), "sweep centroids");
+        for (size_t u = 0; res->labels && u < seg->n_users; u++)
+            if (res->labels[u] < 0 || res->labels[u] >= k)
+                return refuse(seg, error, error_size, "%s: a label is out of range at k %d",
+                              name, k);
+    }
+
+    size_t n_in = get_u64(&r, "classifier");
+    int h1 = (int)get_u32(&r, "classifier"), h2 = (int)get_u32(&r, "classifier");
+    n_params = get_u64(&r, "classifier");
+    params = get_array(&r, n_params, sizeof *params, "classifier");
+    if (params && (n_in != segmentation_classifier_width(seg) ||
+                   classifier_init_from(&seg->classifier, n_in, seg->k, h1, h2, params,
+                                        n_params) != FS_OK)) {
+        free(params);
+        return refuse(seg, error, error_size, "%s: the classifier's shape is inconsistent", name);
+    }
+    free(params);
+    ClassifierReport *cr = &seg->classifier_report;
+    cr->epochs_run = (int)get_u32(&r, "classifier history");
+    cr->best_epoch = (int)get_u32(&r, "classifier history");
+    size_t epochs = (size_t)cr->epochs_run;
+    cr->train_loss = get_array(&r, epochs, sizeof(double), "classifier history");
+    cr->train_acc = get_array(&r, epochs, sizeof(double), "classifier history");
+    cr->val_loss = get_array(&r, epochs, sizeof(double), "classifier history");
+    cr->val_acc = get_array(&r, epochs, sizeof(double), "classifier history");
+    cr->val_accuracy = get_f64(&r, "classifier history");
+    cr->n_train = get_u64(&r, "classifier history");
+    cr->n_val = get_u64(&r, "classifier history");
+    cr->k = seg->k;
+    cr->confusion = get_array(&r, (size_t)seg->k * (size_t)seg->k, sizeof(int), "confusion");
+    for (int i = 0; i < STAGE_COUNT; i++)
+        seg->seconds[i] = get_f64(&r, "timings");
+    if (r.bad)
+        return refuse(seg, error, error_size, "%s: malformed model file (%s does not fit)", name,
+                      r.what ? r.what : "a field");
+    if (r.pos != r.len)
+        return refuse(seg, error, error_size, "%s: malformed model file (%zu bytes left over)",
+                      name, r.len - r.pos);
+    if (segmentation_index_films(seg) != FS_OK)
+        return refuse(seg, error, error_size, "%s: out of memory", name);
+    return 0;
+}
+
+int model_load(Segmentation *seg, const char *path, char *error, size_t error_size)
+{
+    memset(seg, 0, sizeof *seg);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(error, error_size, "%s: cannot open the model: %s", path, strerror(errno));
+        return -1;
+    }
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (size <= 0) {
+        fclose(f);
+        snprintf(error, error_size, "%s: the model file is empty", path);
+        return -1;
+    }
+    uint8_t *buf = malloc((size_t)size);
+    size_t got = buf ? fread(buf, 1, (size_t)size, f) : 0;
+    fclose(f);
+    if (got != (size_t)size) {
+        free(buf);
+        snprintf(error, error_size, "%s: cannot read the model", path);
+        return -1;
+    }
+    int rc = model_decode(seg, buf, got, path, error, error_size);
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,334 @@
+/* pipeline.c: the segmentation pipeline, stage by stage; see pipeline.h. */
+#include "filmseg/pipeline.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *STAGE_NAMES[STAGE_COUNT] = {"ratings matrix", "autoencoder", "features",
+                                               "k-means sweep", "classifier"};
+
+const char *stage_name(int stage)
+{
+    return stage >= 0 && stage < STAGE_COUNT ? STAGE_NAMES[stage] : "?";
+}
+
+void pipeline_options_seed(PipelineOptions *opts, uint64_t seed)
+{
+    opts->seed = seed;
+    opts->ae.seed = seed;
+    opts->kmeans.seed = seed;
+    opts->classifier.seed = seed;
+}
+
+void pipeline_options_study(PipelineOptions *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    ae_options_default(&opts->ae);
+    opts->ae.loss = AE_LOSS_STUDY;
+    kmeans_options_default(&opts->kmeans);
+    classifier_options_default(&opts->classifier);
+    opts->features.norm = EMBED_NORM_L1;
+    opts->features.demo_weight = -1;
+    opts->k = 5;
+    opts->kmax = 29;
+    pipeline_options_seed(opts, 0);
+}
+
+void pipeline_options_default(PipelineOptions *opts)
+{
+    pipeline_options_study(opts);
+    opts->ae.loss = AE_LOSS_RATED;
+    opts->features.norm = EMBED_NORM_L2;
+    opts->features.demo_weight = 0.1;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int fail(char *error, size_t size, int rc, const char *fmt, ...)
+{
+    if (rc == FS_CANCELLED) {
+        snprintf(error, size, "cancelled");
+        return rc;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(error, size, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* The ratings as model columns: the films anyone in the panel rated. */
+typedef struct {
+    uint32_t *row_start, *col;
+    float *value;
+    SparseRows rows;
+} RatingMatrix;
+
+static int build_matrix(const Panel *panel, Segmentation *seg, RatingMatrix *m)
+{
+    uint32_t *column_of = malloc((panel->n_films + 1) * sizeof *column_of);
+    if (!column_of)
+        return FS_ERROR;
+    size_t n_films = 0;
+    for (size_t f = 0; f < panel->n_films; f++)
+        column_of[f] = panel->film_start[f + 1] > panel->film_start[f] ? (uint32_t)n_films++
+                                                                        : UINT32_MAX;
+    seg->n_films = n_films;
+    seg->n_users = panel->n_users;
+    seg->film_ids = malloc((n_films + 1) * sizeof *seg->film_ids);
+    seg->film_min = calloc(n_films + 1, sizeof *seg->film_min);
+    seg->film_max = calloc(n_films + 1, sizeof *seg->film_max);
+    seg->user_ids = malloc((panel->n_users + 1) * sizeof *seg->user_ids);
+    m->row_start = malloc((panel->n_users + 1) * sizeof *m->row_start);
+    m->col = malloc((panel->n_ratings + 1) * sizeof *m->col);
+    m->value = malloc((panel->n_ratings + 1) * sizeof *m->value);
+    if (!seg->film_ids || !seg->film_min || !seg->film_max || !seg->user_ids || !m->row_start ||
+        !m->col || !m->value) {
+        free(column_of);
+        return FS_ERROR;
+    }
+    for (size_t f = 0; f < panel->n_films; f++)
+        if (column_of[f] != UINT32_MAX) {
+            uint32_t j = column_of[f];
+            seg->film_ids[j] = panel->films[f].id;
+            /* MinMaxScaler over the filled matrix: unrated cells are 0 */
+            float lo = 1, hi = 0;
+            size_t raters = panel->film_start[f + 1] - panel->film_start[f];
+            for (uint32_t i = panel->film_start[f]; i < panel->film_start[f + 1]; i++) {
+                float v = panel->film_score[i] / 5.0f;
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+            }
+            seg->film_min[j] = raters < panel->n_users ? 0 : lo;
+            seg->film_max[j] = hi;
+        }
+    for (size_t u = 0; u < panel->n_users; u++) {
+        seg->user_ids[u] = panel->users[u].id;
+        m->row_start[u] = panel->user_start[u];
+        for (uint32_t i = panel->user_start[u]; i < panel->user_start[u + 1]; i++) {
+            m->col[i] = column_of[panel->user_film[i]];
+            m->value[i] = panel->user_score[i] / 5.0f;
+        }
+    }
+    m->row_start[panel->n_users] = panel->user_start[panel->n_users];
+    free(column_of);
+    if (segmentation_index_films(seg) != FS_OK)
+        return FS_ERROR;
+    m->rows = (SparseRows){panel->n_users, n_films, m->row_start, m->col, m->value};
+    return FS_OK;
+}
+
+static void free_matrix(RatingMatrix *m)
+{
+    free(m->row_start);
+    free(m->col);
+    free(m->value);
+}
+
+size_t segmentation_classifier_width(const Segmentation *seg)
+{
+    return demo_encoding_width(&seg->demo) + seg->n_films;
+}
+
+void segmentation_classifier_row(const Segmentation *seg, const Panel *panel,
+                                 const PanelUser *user, size_t n, const uint32_t *col,
+                                 const float *value, float *row)
+{
+    size_t demo = demo_encoding_width(&seg->demo);
+    memset(row, 0, segmentation_classifier_width(seg) * sizeof *row);
+    demo_encode(&seg->demo, panel, user, row);
+    float *ratings = row + demo;
+    for (size_t j = 0; j < seg->n_films; j++) /* unrated films: (0 - min) / range */
+        if (seg->film_min[j] > 0 && seg->film_max[j] > seg->film_min[j])
+            ratings[j] = -seg->film_min[j] / (seg->film_max[j] - seg->film_min[j]);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t j = col[i];
+        float range = seg->film_max[j] - seg->film_min[j];
+        float v = range > 0 ? (value[i] - seg->film_min[j]) / range : 0;
+        ratings[j] = v < 0 ? 0 : v > 1 ? 1 : v; /* new users may exceed the training range */
+    }
+}
+
+int segmentation_feature_row(const Segmentation *seg, const Panel *panel, const PanelUser *user,
+                             size_t n, const uint32_t *col, const float *value, float *row)
+{
+    size_t hidden = seg->ae.hidden, demo_w = demo_encoding_width(&seg->demo);
+    float *emb = malloc((hidden + demo_w + 1) * sizeof *emb);
+    if (!emb)
+        return FS_ERROR;
+    float *demo = emb + hidden;
+    int rc = ae_encode_one(&seg->ae, n, col, value, emb);
+    if (rc == FS_OK) {
+        embeddings_normalise(emb, 1, hidden, seg->scaling.norm);
+        demo_encode(&seg->demo, panel, user, demo);
+        features_row(emb, demo, &seg->scaling, row);
+    }
+    free(emb);
+    return rc;
+}
+
+size_t segmentation_user_ratings(const Segmentation *seg, const int32_t *film_ids,
+                                 const uint8_t *scores, size_t n_ratings, uint32_t *col,
+                                 float *value)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < n_ratings; i++) {
+        long j = idindex_get(&seg->film_index, film_ids[i]);
+        if (j >= 0) {
+            col[n] = (uint32_t)j;
+            value[n++] = scores[i] / 5.0f;
+        }
+    }
+    return n;
+}
+
+int segmentation_index_films(Segmentation *seg)
+{
+    idindex_free(&seg->film_index);
+    if (!idindex_init(&seg->film_index, seg->n_films))
+        return FS_ERROR;
+    for (size_t j = 0; j < seg->n_films; j++)
+        idindex_put(&seg->film_index, seg->film_ids[j], (uint32_t)j, NULL);
+    return FS_OK;
+}
+
+const int32_t *segmentation_labels(const Segmentation *seg, int k)
+{
+    if (!seg->sweep.results || k < 1 || k > seg->sweep.kmax)
+        return NULL;
+    return seg->sweep.results[k - 1].labels;
+}
+
+static void report_stage(const Progress *progress, int stage)
+{
+    ProgressEvent ev = {.stage = stage_name(stage), .step = 0, .steps = 0, .loss = NAN,
+                        .val_loss = NAN, .metric = NAN, .val_metric = NAN};
+    progress_report(progress, &ev);
+}
+
+int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress *progress,
+                 Segmentation *seg, char *error, size_t error_size)
+{
+    memset(seg, 0, sizeof *seg);
+    seg->options = *opts;
+    int rc;
+    if (opts->kmax < 1 || opts->k < 2 || opts->k > opts->kmax) {
+        snprintf(error, error_size, "k must be 2..kmax (k %d, kmax %d)", opts->k, opts->kmax);
+        return FS_ERROR;
+    }
+    if ((size_t)opts->kmax > panel->n_users || panel->n_users < 10) {
+        snprintf(error, error_size, "the panel has %zu users: too few for kmax %d",
+                 panel->n_users, opts->kmax);
+        return FS_ERROR;
+    }
+    openblas_set_num_threads(1); /* our batches are small: one thread is faster */
+
+    double t = now_seconds();
+    report_stage(progress, STAGE_MATRIX);
+    RatingMatrix m = {0};
+    if (build_matrix(panel, seg, &m) != FS_OK) {
+        rc = fail(error, error_size, FS_ERROR, "out of memory building the ratings matrix");
+        goto done;
+    }
+    seg->seconds[STAGE_MATRIX] = now_seconds() - t;
+
+    t = now_seconds();
+    report_stage(progress, STAGE_AUTOENCODER);
+    rc = ae_train(&seg->ae, &m.rows, &opts->ae, progress, &seg->ae_report);
+    if (rc != FS_OK) {
+        rc = fail(error, error_size, rc, "the autoencoder could not be trained");
+        goto done;
+    }
+    seg->seconds[STAGE_AUTOENCODER] = now_seconds() - t;
+
+    t = now_seconds();
+    report_stage(progress, STAGE_FEATURES);
+    size_t n = panel->n_users, hidden = seg->ae.hidden;
+    float *emb = malloc(n * hidden * sizeof *emb), *demo = NULL, *features = NULL;
+    rc = emb && demo_encoding_fit(&seg->demo, panel) == FS_OK ? FS_OK : FS_ERROR;
+    size_t demo_w = demo_encoding_width(&seg->demo);
+    if (rc == FS_OK && (demo = malloc((n * demo_w + 1) * sizeof *demo)) == NULL)
+        rc = FS_ERROR;
+    if (rc == FS_OK)
+        rc = ae_encode(&seg->ae, &m.rows, emb);
+    if (rc == FS_OK) {
+        embeddings_normalise(emb, n, hidden, opts->features.norm);
+        for (size_t u = 0; u < n; u++)
+            demo_encode(&seg->demo, panel, &panel->users[u], demo + u * demo_w);
+        rc = features_build(emb, demo, n, hidden, demo_w, &opts->features, &seg->scaling,
+                            &features);
+    }
+    free(emb);
+    free(demo);
+    if (rc != FS_OK) {
+        rc = fail(error, error_size, rc, "out of memory building the features");
+        goto done;
+    }
+    seg->dim = hidden + demo_w;
+    seg->seconds[STAGE_FEATURES] = now_seconds() - t;
+
+    t = now_seconds();
+    report_stage(progress, STAGE_SWEEP);
+    rc = kmeans_sweep(features, n, seg->dim, opts->kmax, &opts->kmeans, progress, &seg->sweep);
+    free(features);
+    if (rc != FS_OK) {
+        rc = fail(error, error_size, rc, "the k-means sweep failed");
+        goto done;
+    }
+    seg->k = opts->k;
+    seg->seconds[STAGE_SWEEP] = now_seconds() - t;
+
+    t = now_seconds();
+    report_stage(progress, STAGE_CLASSIFIER);
+    size_t width = segmentation_classifier_width(seg);
+    float *x = malloc(n * width * sizeof *x);
+    if (!x) {
+        rc = fail(error, error_size, FS_ERROR, "out of memory building the classifier input");
+        goto done;
+    }
+    for (size_t u = 0; u < n; u++) {
+        uint32_t from = m.row_start[u], count = m.row_start[u + 1] - from;
+        segmentation_classifier_row(seg, panel, &panel->users[u], count, m.col + from,
+                                    m.value + from, x + u * width);
+    }
+    rc = classifier_train(&seg->classifier, x, n, width, segmentation_labels(seg, seg->k), seg->k,
+                          &opts->classifier, progress, &seg->classifier_report);
+    free(x);
+    if (rc != FS_OK) {
+        rc = fail(error, error_size, rc, "the classifier could not be trained");
+        goto done;
+    }
+    seg->seconds[STAGE_CLASSIFIER] = now_seconds() - t;
+
+done:
+    free_matrix(&m);
+    if (rc != FS_OK)
+        segmentation_free(seg);
+    return rc;
+}
+
+void segmentation_free(Segmentation *seg)
+{
+    free(seg->user_ids);
+    free(seg->film_ids);
+    free(seg->film_min);
+    free(seg->film_max);
+    idindex_free(&seg->film_index);
+    ae_free(&seg->ae);
+    ae_report_free(&seg->ae_report);
+    demo_encoding_free(&seg->demo);
+    kmeans_sweep_free(&seg->sweep);
+    classifier_free(&seg->classifier);
+    classifier_report_free(&seg->classifier_report);
+    memset(seg, 0, sizeof *seg);
+}

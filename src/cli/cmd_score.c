@@ -1,0 +1,142 @@
+/* cmd_score.c: `filmseg score`: assigns users who were not in the training
+ * panel to the segments of a model, by its classifier (probabilities of each
+ * segment) or by the nearest centroid (distances to each). */
+#include "commands.h"
+
+#include "filmseg/kmeans.h"
+#include "filmseg/model.h"
+#include "filmseg/pipeline.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: filmseg score --model FILE --users FILE --ratings FILE\n"
+                 "                     [--by classifier|nearest] [--zips FILE] [--strict]\n"
+                 "Prints user_id,segment and each segment's probability (classifier) or\n"
+                 "distance (nearest centroid) as CSV. FILE formats: u.user and u.data.\n");
+}
+
+int cmd_score(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        PANEL_LONG_OPTIONS,
+        {"model", required_argument, 0, 'm'},
+        {"users", required_argument, 0, 'u'},
+        {"ratings", required_argument, 0, 'r'},
+        {"by", required_argument, 0, 'b'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    PanelArgs args;
+    panel_args_init(&args);
+    /* production assigns everyone: no sample rules */
+    args.options.rules.keep_unknown_state = true;
+    args.options.rules.n_exclude = 0;
+    const char *model_path = NULL, *users_path = NULL, *ratings_path = NULL;
+    bool nearest = false;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+        int handled = panel_args_option(&args, opt, optarg);
+        if (handled < 0)
+            return EXIT_USAGE;
+        if (handled)
+            continue;
+        switch (opt) {
+        case 'm': model_path = optarg; break;
+        case 'u': users_path = optarg; break;
+        case 'r': ratings_path = optarg; break;
+        case 'b':
+            if (strcmp(optarg, "classifier") != 0 && strcmp(optarg, "nearest") != 0) {
+                fprintf(stderr, "filmseg score: --by must be classifier or nearest\n");
+                return EXIT_USAGE;
+            }
+            nearest = strcmp(optarg, "nearest") == 0;
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (!model_path || !users_path || !ratings_path || optind < argc) {
+        fprintf(stderr, "filmseg score: --model, --users and --ratings are required\n");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    Segmentation seg;
+    char error[512];
+    if (model_load(&seg, model_path, error, sizeof error) != 0) {
+        fprintf(stderr, "filmseg score: %s\n", error);
+        return EXIT_INPUT;
+    }
+    Diag diag;
+    diag_init(&diag, stderr, args.options.strict);
+    Panel *panel = NULL;
+    int rc = panel_load_for_scoring(users_path, ratings_path, seg.film_ids, seg.n_films,
+                                    &args.options, &diag, &panel);
+    diag_print_summary(&diag);
+    if (rc != 0) {
+        segmentation_free(&seg);
+        return EXIT_INPUT;
+    }
+    if (panel->sample.ratings_unknown_film)
+        fprintf(stderr, "filmseg score: %zu ratings of films the model does not know were left out\n",
+                panel->sample.ratings_unknown_film);
+
+    size_t width = nearest ? seg.dim : segmentation_classifier_width(&seg);
+    const KmeansResult *km = &seg.sweep.results[seg.k - 1];
+    float *row = malloc((width + 1) * sizeof *row), *proba = malloc((size_t)seg.k * sizeof *proba);
+    uint32_t *col = malloc((seg.n_films + 1) * sizeof *col);
+    float *value = malloc((seg.n_films + 1) * sizeof *value);
+    int32_t *film_ids = malloc((seg.n_films + 1) * sizeof *film_ids);
+    rc = row && proba && col && value && film_ids ? 0 : EXIT_INPUT;
+    if (rc == 0) {
+        printf("user_id,segment");
+        for (int s = 0; s < seg.k; s++)
+            printf(nearest ? ",distance_%d" : ",p_%d", s);
+        printf("\n");
+    }
+    for (size_t u = 0; rc == 0 && u < panel->n_users; u++) {
+        uint32_t from = panel->user_start[u], count = panel->user_start[u + 1] - from;
+        for (uint32_t i = 0; i < count; i++)
+            film_ids[i] = panel->films[panel->user_film[from + i]].id;
+        size_t n = segmentation_user_ratings(&seg, film_ids, panel->user_score + from, count, col,
+                                             value);
+        int segment;
+        if (nearest) {
+            if (segmentation_feature_row(&seg, panel, &panel->users[u], n, col, value, row) != 0) {
+                rc = EXIT_INPUT;
+                break;
+            }
+            segment = kmeans_assign_nearest(km->centroids, seg.k, seg.dim, row);
+            for (int s = 0; s < seg.k; s++) {
+                double d2 = 0;
+                for (size_t j = 0; j < seg.dim; j++) {
+                    double diff = row[j] - km->centroids[(size_t)s * seg.dim + j];
+                    d2 += diff * diff;
+                }
+                proba[s] = (float)sqrt(d2);
+            }
+        } else {
+            segmentation_classifier_row(&seg, panel, &panel->users[u], n, col, value, row);
+            classifier_predict_proba(&seg.classifier, row, proba);
+            segment = classifier_predict(&seg.classifier, row);
+        }
+        printf("%d,%d", panel->users[u].id, segment);
+        for (int s = 0; s < seg.k; s++)
+            printf(",%.6f", proba[s]);
+        printf("\n");
+    }
+    if (rc)
+        fprintf(stderr, "filmseg score: out of memory\n");
+    free(row);
+    free(proba);
+    free(col);
+    free(value);
+    free(film_ids);
+    panel_free(panel);
+    segmentation_free(&seg);
+    return rc;
+}

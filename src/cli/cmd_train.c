@@ -1,0 +1,203 @@
+/* cmd_train.c: `filmseg train`: runs the segmentation pipeline on a panel,
+ * writes the model file and, when asked, a user_id,segment CSV. */
+#include "commands.h"
+
+#include "filmseg/model.h"
+#include "filmseg/pipeline.h"
+#include "filmseg/report.h"
+#include "progress_print.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: filmseg train [--data DIR] [--zips FILE] [--k 5] [--kmax 29] [--epochs 100]\n"
+            "                     [--seed S] [--loss rated|study] [--demo-weight W] [--norm l1|l2]\n"
+            "                     [--hidden 100] [--restarts 10] [--out model.fsm]\n"
+            "                     [--labels FILE.csv] [--format text|markdown]\n"
+            "Trains the segmentation (autoencoder, k-means sweep k = 1..kmax, classifier at k)\n"
+            "and writes the model file. --loss study reproduces the study's method (MAE over\n"
+            "every cell, L1 embeddings, unscaled demographics).\n");
+}
+
+static bool parse_int(const char *name, const char *value, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || *end || end == value || v < lo || v > hi) {
+        fprintf(stderr, "filmseg train: --%s must be a whole number %ld..%ld\n", name, lo, hi);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* Writes user_id,segment to a temporary file renamed over path. */
+int write_labels_csv(const char *path, const int32_t *user_ids, const int32_t *labels, size_t n)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        fprintf(stderr, "filmseg: %s: cannot write: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    fprintf(f, "user_id,segment\n");
+    for (size_t u = 0; u < n; u++)
+        if (labels[u] >= 0)
+            fprintf(f, "%d,%d\n", user_ids[u], labels[u]);
+    bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        fprintf(stderr, "filmseg: %s: cannot write: %s\n", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        PANEL_LONG_OPTIONS,
+        {"k", required_argument, 0, 'k'},
+        {"kmax", required_argument, 0, 'K'},
+        {"epochs", required_argument, 0, 'e'},
+        {"seed", required_argument, 0, 's'},
+        {"loss", required_argument, 0, 'l'},
+        {"demo-weight", required_argument, 0, 'w'},
+        {"norm", required_argument, 0, 'n'},
+        {"hidden", required_argument, 0, 'H'},
+        {"restarts", required_argument, 0, 'r'},
+        {"out", required_argument, 0, 'o'},
+        {"labels", required_argument, 0, 'L'},
+        {"format", required_argument, 0, 'f'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    PanelArgs args;
+    panel_args_init(&args);
+    long k = 5, kmax = 29, epochs = 100, seed = 0, hidden = 100, restarts = 10;
+    bool study = false, have_weight = false, have_norm = false;
+    double weight = 0;
+    EmbedNorm norm = EMBED_NORM_L2;
+    const char *out_path = "model.fsm", *labels_path = NULL;
+    OutputFormat format = FORMAT_TEXT;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+        int handled = panel_args_option(&args, opt, optarg);
+        if (handled < 0)
+            return EXIT_USAGE;
+        if (handled)
+            continue;
+        char *end;
+        switch (opt) {
+        case 'k': if (!parse_int("k", optarg, 2, 255, &k)) return EXIT_USAGE; break;
+        case 'K': if (!parse_int("kmax", optarg, 2, 255, &kmax)) return EXIT_USAGE; break;
+        case 'e': if (!parse_int("epochs", optarg, 1, 100000, &epochs)) return EXIT_USAGE; break;
+        case 's': if (!parse_int("seed", optarg, 0, 0x7fffffffL, &seed)) return EXIT_USAGE; break;
+        case 'H': if (!parse_int("hidden", optarg, 2, 4096, &hidden)) return EXIT_USAGE; break;
+        case 'r': if (!parse_int("restarts", optarg, 1, 1000, &restarts)) return EXIT_USAGE; break;
+        case 'o': out_path = optarg; break;
+        case 'L': labels_path = optarg; break;
+        case 'l':
+            if (strcmp(optarg, "study") != 0 && strcmp(optarg, "rated") != 0) {
+                fprintf(stderr, "filmseg train: --loss must be rated or study\n");
+                return EXIT_USAGE;
+            }
+            study = strcmp(optarg, "study") == 0;
+            break;
+        case 'w':
+            weight = strtod(optarg, &end);
+            if (*end || end == optarg || !(weight >= 0 && weight <= 1000)) {
+                fprintf(stderr, "filmseg train: --demo-weight must be a number 0..1000\n");
+                return EXIT_USAGE;
+            }
+            have_weight = true;
+            break;
+        case 'n':
+            if (strcmp(optarg, "l1") != 0 && strcmp(optarg, "l2") != 0) {
+                fprintf(stderr, "filmseg train: --norm must be l1 or l2\n");
+                return EXIT_USAGE;
+            }
+            norm = strcmp(optarg, "l1") == 0 ? EMBED_NORM_L1 : EMBED_NORM_L2;
+            have_norm = true;
+            break;
+        case 'f':
+            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "markdown") != 0) {
+                fprintf(stderr, "filmseg train: --format must be text or markdown\n");
+                return EXIT_USAGE;
+            }
+            format = strcmp(optarg, "text") == 0 ? FORMAT_TEXT : FORMAT_MARKDOWN;
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "filmseg train: unexpected argument '%s'\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (k > kmax) {
+        fprintf(stderr, "filmseg train: --k %ld is above --kmax %ld\n", k, kmax);
+        return EXIT_USAGE;
+    }
+    PipelineOptions options;
+    if (study)
+        pipeline_options_study(&options);
+    else
+        pipeline_options_default(&options);
+    pipeline_options_seed(&options, (uint64_t)seed);
+    options.k = (int)k;
+    options.kmax = (int)kmax;
+    options.ae.epochs = (int)epochs;
+    options.ae.hidden = (int)hidden;
+    options.kmeans.restarts = (int)restarts;
+    if (have_weight)
+        options.features.demo_weight = weight;
+    if (have_norm)
+        options.features.norm = norm;
+
+    Panel *panel = panel_args_load(&args);
+    if (!panel)
+        return EXIT_INPUT;
+    ProgressPrinter printer;
+    progress_printer_init(&printer);
+    Progress progress = {progress_print, &printer, NULL};
+    Segmentation seg;
+    char error[512];
+    int rc = pipeline_run(panel, &options, &progress, &seg, error, sizeof error);
+    progress_printer_finish(&printer);
+    if (rc != FS_OK) {
+        fprintf(stderr, "filmseg train: %s\n", error);
+        panel_free(panel);
+        return EXIT_INPUT;
+    }
+    int status = 0;
+    if (model_save(&seg, out_path, error, sizeof error) != 0) {
+        fprintf(stderr, "filmseg train: %s\n", error);
+        status = EXIT_INPUT;
+    }
+    if (labels_path &&
+        write_labels_csv(labels_path, seg.user_ids, segmentation_labels(&seg, seg.k),
+                         seg.n_users) != 0)
+        status = EXIT_INPUT;
+    printf("Trained on %s: %zu users, %zu films rated, %zu ratings.\n", panel->source,
+           panel->n_users, seg.n_films, panel->n_ratings);
+    report_training(&seg, format, stdout);
+    if (status == 0)
+        printf("\nModel written to %s%s%s.\n", out_path, labels_path ? "; labels to " : "",
+               labels_path ? labels_path : "");
+    segmentation_free(&seg);
+    panel_free(panel);
+    return status;
+}

@@ -1,0 +1,156 @@
+/* features.c: taste embeddings joined with demographics for clustering; see
+ * features.h. */
+#include "filmseg/features.h"
+
+#include "filmseg/progress.h"
+#include "filmseg/states.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int demo_encoding_fit(DemoEncoding *enc, const Panel *panel)
+{
+    memset(enc, 0, sizeof *enc);
+    enc->has_demographics = panel->has_demographics;
+    enc->age_std = 1;
+    if (!panel->has_demographics)
+        return FS_OK;
+    double sum = 0, sum_sq = 0;
+    size_t n = panel->n_users;
+    bool occ_used[UINT16_MAX + 1] = {0}, state_used[PANEL_MAX_STATES] = {0};
+    for (size_t u = 0; u < n; u++) {
+        sum += panel->users[u].age;
+        occ_used[panel->users[u].occupation] = true;
+        state_used[panel->users[u].state] = true;
+    }
+    enc->age_mean = n ? sum / (double)n : 0;
+    for (size_t u = 0; u < n; u++)
+        sum_sq += (panel->users[u].age - enc->age_mean) * (panel->users[u].age - enc->age_mean);
+    /* pandas' std (n - 1), as the study's peer standardises */
+    enc->age_std = n > 1 ? sqrt(sum_sq / (double)(n - 1)) : 1;
+    if (!(enc->age_std > 0))
+        enc->age_std = 1;
+    enc->occupations = calloc(panel->n_occupations + 1, sizeof *enc->occupations);
+    enc->states = calloc(PANEL_MAX_STATES, 1);
+    if (!enc->occupations || !enc->states) {
+        demo_encoding_free(enc);
+        return FS_ERROR;
+    }
+    for (size_t i = 0; i < panel->n_occupations; i++)
+        if (occ_used[i] && !(enc->occupations[enc->n_occupations++] = strdup(panel->occupations[i]))) {
+            demo_encoding_free(enc);
+            return FS_ERROR;
+        }
+    /* states in code order, unknown (0) left out: its users get zeros */
+    for (size_t s = 1; s < state_count() && s < PANEL_MAX_STATES; s++)
+        if (state_used[s])
+            enc->states[enc->n_states++] = (uint8_t)s;
+    return FS_OK;
+}
+
+void demo_encoding_free(DemoEncoding *enc)
+{
+    for (size_t i = 0; enc->occupations && i < enc->n_occupations; i++)
+        free(enc->occupations[i]);
+    free(enc->occupations);
+    free(enc->states);
+    memset(enc, 0, sizeof *enc);
+}
+
+size_t demo_encoding_width(const DemoEncoding *enc)
+{
+    return enc->has_demographics ? 2 + enc->n_occupations + enc->n_states : 0;
+}
+
+void demo_encode(const DemoEncoding *enc, const Panel *panel, const PanelUser *user, float *out)
+{
+    size_t width = demo_encoding_width(enc);
+    if (!width)
+        return;
+    memset(out, 0, width * sizeof *out);
+    out[0] = (float)((user->age - enc->age_mean) / enc->age_std);
+    out[1] = user->gender == 'M';
+    const char *occupation = user->occupation < panel->n_occupations
+                                 ? panel->occupations[user->occupation]
+                                 : "";
+    for (size_t i = 0; i < enc->n_occupations; i++)
+        if (strcmp(enc->occupations[i], occupation) == 0)
+            out[2 + i] = 1;
+    for (size_t s = 0; s < enc->n_states; s++)
+        if (enc->states[s] == user->state)
+            out[2 + enc->n_occupations + s] = 1;
+}
+
+void embeddings_normalise(float *emb, size_t n, size_t dim, EmbedNorm norm)
+{
+    for (size_t i = 0; i < n; i++) {
+        float *row = emb + i * dim;
+        double total = 0;
+        for (size_t j = 0; j < dim; j++)
+            total += norm == EMBED_NORM_L1 ? fabs(row[j]) : (double)row[j] * row[j];
+        if (norm == EMBED_NORM_L2)
+            total = sqrt(total);
+        if (total > 0)
+            for (size_t j = 0; j < dim; j++)
+                row[j] = (float)(row[j] / total);
+    }
+}
+
+/* Sum of the column variances of a block (n x dim, row stride ld). */
+static double total_variance(const float *x, size_t n, size_t dim, size_t ld)
+{
+    double total = 0;
+    for (size_t j = 0; j < dim; j++) {
+        double mean = 0, sq = 0;
+        for (size_t i = 0; i < n; i++)
+            mean += x[i * ld + j];
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++)
+            sq += (x[i * ld + j] - mean) * (x[i * ld + j] - mean);
+        total += sq / (double)n;
+    }
+    return total;
+}
+
+int features_build(const float *emb, const float *demo, size_t n, size_t taste_dim,
+                   size_t demo_dim, const FeatureOptions *opts, FeatureScaling *scaling,
+                   float **out)
+{
+    *out = NULL;
+    if (n == 0)
+        return FS_ERROR;
+    size_t d = taste_dim + demo_dim;
+    double v_taste = total_variance(emb, n, taste_dim, taste_dim);
+    double v_demo = demo_dim ? total_variance(demo, n, demo_dim, demo_dim) : 0;
+    memset(scaling, 0, sizeof *scaling);
+    scaling->norm = opts->norm;
+    scaling->demo_weight = opts->demo_weight;
+    scaling->taste_dim = taste_dim;
+    scaling->demo_dim = demo_dim;
+    if (opts->demo_weight < 0) { /* the study's join */
+        scaling->taste_scale = scaling->demo_scale = 1;
+    } else {
+        scaling->taste_scale = v_taste > 0 ? 1 / sqrt(v_taste) : 1;
+        scaling->demo_scale = v_demo > 0 ? sqrt(opts->demo_weight / v_demo) : 0;
+    }
+    double t = v_taste * scaling->taste_scale * scaling->taste_scale;
+    double dm = v_demo * scaling->demo_scale * scaling->demo_scale;
+    scaling->taste_variance_share = t + dm > 0 ? t / (t + dm) : 1;
+    float *x = malloc(n * d * sizeof *x);
+    if (!x)
+        return FS_ERROR;
+    for (size_t i = 0; i < n; i++)
+        features_row(emb + i * taste_dim, demo_dim ? demo + i * demo_dim : NULL, scaling,
+                     x + i * d);
+    *out = x;
+    return FS_OK;
+}
+
+void features_row(const float *emb, const float *demo, const FeatureScaling *scaling, float *out)
+{
+    for (size_t j = 0; j < scaling->taste_dim; j++)
+        out[j] = (float)(emb[j] * scaling->taste_scale);
+    for (size_t j = 0; j < scaling->demo_dim; j++)
+        out[scaling->taste_dim + j] = (float)(demo[j] * scaling->demo_scale);
+}
