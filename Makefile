@@ -106,6 +106,8 @@ define run_suite
 	SHARED=$(SHARED) tests/golden/run build/$(1)/filmseg
 	@echo "== $(1): command-line tests"
 	SHARED=$(SHARED) tests/cli/run build/$(1)/filmseg
+	@if [ -x tests/tui/run ]; then echo "== $(1): terminal UI tests (tmux)"; \
+	    SHARED=$(SHARED) tests/tui/run build/$(1)/filmseg; fi
 endef
 
 test: filmseg $(addprefix build/rel/tests/,$(TEST_NAMES)) build/asan/filmseg \

@@ -20,6 +20,7 @@ static void usage(FILE *out)
             "                     [--seed S] [--loss rated|study] [--demo-weight W] [--norm l1|l2]\n"
             "                     [--hidden 100] [--restarts 10] [--out model.fsm]\n"
             "                     [--labels FILE.csv] [--format text|markdown]\n"
+            "                     [--unrated-share X] [--unrated-weight W]\n"
             "Trains the segmentation (autoencoder, k-means sweep k = 1..kmax, classifier at k)\n"
             "and writes the model file. --loss study reproduces the study's method (MAE over\n"
             "every cell, L1 embeddings, unscaled demographics).\n");
@@ -81,13 +82,15 @@ int cmd_train(int argc, char **argv)
         {"out", required_argument, 0, 'o'},
         {"labels", required_argument, 0, 'L'},
         {"format", required_argument, 0, 'f'},
+        {"unrated-share", required_argument, 0, 'U'},
+        {"unrated-weight", required_argument, 0, 'V'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     PanelArgs args;
     panel_args_init(&args);
     long k = 5, kmax = 29, epochs = 100, seed = 0, hidden = 100, restarts = 10;
     bool study = false, have_weight = false, have_norm = false;
-    double weight = 0;
+    double weight = 0, unrated_share = -1, unrated_weight = -1;
     EmbedNorm norm = EMBED_NORM_L2;
     const char *out_path = "model.fsm", *labels_path = NULL;
     OutputFormat format = FORMAT_TEXT;
@@ -132,6 +135,17 @@ int cmd_train(int argc, char **argv)
             norm = strcmp(optarg, "l1") == 0 ? EMBED_NORM_L1 : EMBED_NORM_L2;
             have_norm = true;
             break;
+        case 'U':
+        case 'V': {
+            double v = strtod(optarg, &end);
+            if (*end || end == optarg || !(v >= 0 && v <= 100)) {
+                fprintf(stderr, "filmseg train: --%s must be a number 0..100\n",
+                        opt == 'U' ? "unrated-share" : "unrated-weight");
+                return EXIT_USAGE;
+            }
+            *(opt == 'U' ? &unrated_share : &unrated_weight) = v;
+            break;
+        }
         case 'f':
             if (strcmp(optarg, "text") != 0 && strcmp(optarg, "markdown") != 0) {
                 fprintf(stderr, "filmseg train: --format must be text or markdown\n");
@@ -166,6 +180,10 @@ int cmd_train(int argc, char **argv)
         options.features.demo_weight = weight;
     if (have_norm)
         options.features.norm = norm;
+    if (unrated_share >= 0)
+        options.ae.unrated_share = (float)unrated_share;
+    if (unrated_weight >= 0)
+        options.ae.unrated_weight = (float)unrated_weight;
 
     Panel *panel = panel_args_load(&args);
     if (!panel)

@@ -1,0 +1,93 @@
+/* test_features.c: unit tests of the clustering features: the demographic
+ * encoding, embedding normalisation, and the block scaling that decides how
+ * much of the variance taste and demographics carry. */
+#include "test_util.h"
+
+#include "filmseg/features.h"
+#include "filmseg/states.h"
+
+#include <math.h>
+
+static void demographic_encoding(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    assert_int_equal(load_ml100k_strings("1|20|M|writer|10027\n2|40|F|artist|60614\n"
+                                         "3|30|M|writer|T8H1N\n",
+                                         ITEM(1, "A (1990)"), "1\t1\t5\t1\n", NULL, &c, &p),
+                     0);
+    DemoEncoding enc;
+    assert_int_equal(demo_encoding_fit(&enc, p), 0);
+    assert_true(enc.has_demographics);
+    assert_true(fabs(enc.age_mean - 30) < 1e-12);
+    assert_true(fabs(enc.age_std - 10) < 1e-12); /* sample std (n - 1) */
+    assert_int_equal(enc.n_occupations, 2);
+    assert_int_equal(enc.n_states, 2); /* unknown state has no column */
+    assert_int_equal(demo_encoding_width(&enc), 6);
+    float row[6];
+    demo_encode(&enc, p, &p->users[0], row);
+    assert_true(row[0] == -1.0f && row[1] == 1.0f);
+    assert_true(row[2] + row[3] == 1.0f && row[4] + row[5] == 1.0f);
+    demo_encode(&enc, p, &p->users[2], row); /* no state: zero state columns */
+    assert_true(row[0] == 0.0f && row[4] == 0.0f && row[5] == 0.0f);
+    demo_encoding_free(&enc);
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
+static void normalisation(void **state)
+{
+    (void)state;
+    float e[6] = {3, 4, 0, 0, 0, 0};
+    embeddings_normalise(e, 2, 3, EMBED_NORM_L2);
+    assert_true(fabsf(e[0] - 0.6f) < 1e-6f && fabsf(e[1] - 0.8f) < 1e-6f);
+    assert_true(e[3] == 0 && e[4] == 0); /* a zero row stays zero */
+    float f[3] = {1, 3, 0};
+    embeddings_normalise(f, 1, 3, EMBED_NORM_L1);
+    assert_true(fabsf(f[0] - 0.25f) < 1e-6f && fabsf(f[1] - 0.75f) < 1e-6f);
+}
+
+static void block_weights_set_variance_shares(void **state)
+{
+    (void)state;
+    enum { N = 50 };
+    float emb[N * 2], demo[N];
+    for (int i = 0; i < N; i++) {
+        emb[2 * i] = (float)sin(i);
+        emb[2 * i + 1] = (float)cos(3 * i);
+        demo[i] = (float)(i % 7) * 10; /* large raw variance */
+    }
+    FeatureScaling sc;
+    float *x;
+    FeatureOptions study = {EMBED_NORM_L1, -1};
+    assert_int_equal(features_build(emb, demo, N, 2, 1, &study, &sc, &x), 0);
+    assert_true(sc.taste_scale == 1 && sc.demo_scale == 1);
+    assert_true(sc.taste_variance_share < 0.01); /* the study's join: demographics swamp taste */
+    assert_true(x[2] == demo[0] && x[5] == demo[1]);
+    free(x);
+    FeatureOptions equal = {EMBED_NORM_L2, 1};
+    assert_int_equal(features_build(emb, demo, N, 2, 1, &equal, &sc, &x), 0);
+    assert_true(fabs(sc.taste_variance_share - 0.5) < 1e-9);
+    free(x);
+    FeatureOptions taste = {EMBED_NORM_L2, 0};
+    assert_int_equal(features_build(emb, demo, N, 2, 1, &taste, &sc, &x), 0);
+    assert_true(sc.taste_variance_share == 1);
+    for (int i = 0; i < N; i++)
+        assert_true(x[3 * i + 2] == 0);
+    float row[3];
+    features_row(emb + 2, demo + 1, &sc, row);
+    assert_memory_equal(row, x + 3, sizeof row); /* one row as the matrix had it */
+    free(x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(demographic_encoding),
+        cmocka_unit_test(normalisation),
+        cmocka_unit_test(block_weights_set_variance_shares),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

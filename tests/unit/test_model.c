@@ -1,0 +1,247 @@
+/* test_model.c: unit tests of the pipeline and the model file: a small
+ * pipeline on the demo panel; save, load and score give identical output;
+ * truncated, bit-flipped, wrong-version and foreign files are refused;
+ * cancelling stops the pipeline. */
+#include "test_util.h"
+
+#include "filmseg/model.h"
+#include "filmseg/pipeline.h"
+
+#include <math.h>
+#include <unistd.h>
+
+static Panel *demo_panel(void)
+{
+    PanelOptions options;
+    panel_options_default(&options);
+    Diag diag;
+    diag_init(&diag, NULL, true);
+    Panel *p = NULL;
+    assert_int_equal(panel_load_demo(&options, &diag, &p), 0);
+    return p;
+}
+
+static void small_options(PipelineOptions *o)
+{
+    pipeline_options_default(o);
+    pipeline_options_seed(o, 7);
+    o->ae.epochs = 5;
+    o->ae.hidden = 8;
+    o->kmax = 6;
+    o->k = 3;
+    o->kmeans.restarts = 2;
+    o->classifier.epochs = 5;
+}
+
+static int setup(void **state)
+{
+    Panel *p = demo_panel();
+    PipelineOptions o;
+    small_options(&o);
+    Segmentation *seg = calloc(1, sizeof *seg);
+    char error[256];
+    assert_int_equal(pipeline_run(p, &o, NULL, seg, error, sizeof error), FS_OK);
+    void **pair = calloc(2, sizeof *pair);
+    pair[0] = p;
+    pair[1] = seg;
+    *state = pair;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    void **pair = *state;
+    panel_free(pair[0]);
+    segmentation_free(pair[1]);
+    free(pair[1]);
+    free(pair);
+    return 0;
+}
+
+static void pipeline_keeps_every_k(void **state)
+{
+    void **pair = *state;
+    const Panel *p = pair[0];
+    const Segmentation *seg = pair[1];
+    assert_int_equal(seg->n_users, p->n_users);
+    assert_int_equal(seg->sweep.kmax, 6);
+    for (int k = 1; k <= 6; k++) {
+        const int32_t *labels = segmentation_labels(seg, k);
+        assert_non_null(labels);
+        int seen[6] = {0};
+        for (size_t u = 0; u < seg->n_users; u++) {
+            assert_true(labels[u] >= 0 && labels[u] < k);
+            seen[labels[u]] = 1;
+        }
+        int distinct = 0;
+        for (int s = 0; s < k; s++)
+            distinct += seen[s];
+        assert_int_equal(distinct, k);
+        if (k > 1)
+            assert_true(seg->sweep.results[k - 1].inertia <= seg->sweep.results[k - 2].inertia);
+    }
+    assert_null(segmentation_labels(seg, 7));
+    assert_int_equal(seg->classifier.k, 3);
+    assert_int_equal(seg->dim, seg->scaling.taste_dim + seg->scaling.demo_dim);
+}
+
+static void score_rows(const Segmentation *seg, const Panel *p, float *proba, int32_t *nearest)
+{
+    size_t width = segmentation_classifier_width(seg);
+    float *row = malloc(width * sizeof *row), *feat = malloc(seg->dim * sizeof *feat);
+    uint32_t *col = malloc(seg->n_films * sizeof *col);
+    float *value = malloc(seg->n_films * sizeof *value);
+    int32_t *ids = malloc((p->n_ratings + 1) * sizeof *ids);
+    for (size_t u = 0; u < p->n_users; u++) {
+        uint32_t from = p->user_start[u], count = p->user_start[u + 1] - from;
+        for (uint32_t i = 0; i < count; i++)
+            ids[i] = p->films[p->user_film[from + i]].id;
+        size_t n = segmentation_user_ratings(seg, ids, p->user_score + from, count, col, value);
+        segmentation_classifier_row(seg, p, &p->users[u], n, col, value, row);
+        classifier_predict_proba(&seg->classifier, row, proba + u * (size_t)seg->k);
+        assert_int_equal(segmentation_feature_row(seg, p, &p->users[u], n, col, value, feat), 0);
+        nearest[u] = kmeans_assign_nearest(seg->sweep.results[seg->k - 1].centroids, seg->k,
+                                           seg->dim, feat);
+    }
+    free(row);
+    free(feat);
+    free(col);
+    free(value);
+    free(ids);
+}
+
+static void save_load_and_score_give_identical_output(void **state)
+{
+    void **pair = *state;
+    const Panel *p = pair[0];
+    const Segmentation *seg = pair[1];
+    char path[] = "/tmp/filmseg-model-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char error[256];
+    assert_int_equal(model_save(seg, path, error, sizeof error), 0);
+    Segmentation loaded;
+    assert_int_equal(model_load(&loaded, path, error, sizeof error), 0);
+    assert_int_equal(loaded.k, seg->k);
+    assert_int_equal(loaded.n_films, seg->n_films);
+    assert_memory_equal(loaded.ae.params, seg->ae.params, seg->ae.n_params * sizeof(float));
+    assert_memory_equal(loaded.classifier.params, seg->classifier.params,
+                        seg->classifier.n_params * sizeof(float));
+    for (int k = 1; k <= seg->sweep.kmax; k++)
+        assert_memory_equal(segmentation_labels(&loaded, k), segmentation_labels(seg, k),
+                            seg->n_users * sizeof(int32_t));
+    size_t n = p->n_users;
+    float *a = malloc(n * (size_t)seg->k * sizeof *a), *b = malloc(n * (size_t)seg->k * sizeof *b);
+    int32_t *na = malloc(n * sizeof *na), *nb = malloc(n * sizeof *nb);
+    score_rows(seg, p, a, na);
+    score_rows(&loaded, p, b, nb);
+    assert_memory_equal(a, b, n * (size_t)seg->k * sizeof *a);
+    assert_memory_equal(na, nb, n * sizeof *na);
+    /* a training user scored by nearest centroid gets its training label back */
+    const int32_t *labels = segmentation_labels(seg, seg->k);
+    size_t same = 0;
+    for (size_t u = 0; u < n; u++)
+        same += na[u] == labels[u];
+    assert_int_equal(same, n);
+    free(a);
+    free(b);
+    free(na);
+    free(nb);
+    segmentation_free(&loaded);
+    unlink(path);
+}
+
+static void broken_files_are_refused(void **state)
+{
+    void **pair = *state;
+    const Segmentation *seg = pair[1];
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(model_encode(seg, &buf, &len), 0);
+    Segmentation s;
+    char error[256];
+    assert_int_equal(model_decode(&s, buf, len, "m.fsm", error, sizeof error), 0);
+    segmentation_free(&s);
+    /* truncated anywhere */
+    size_t cuts[] = {0, 4, 20, 31, len / 3, len / 2, len - 9, len - 1};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++)
+        assert_int_equal(model_decode(&s, buf, cuts[i], "m.fsm", error, sizeof error), -1);
+    assert_int_equal(model_decode(&s, buf, len - 1, "m.fsm", error, sizeof error), -1);
+    assert_non_null(strstr(error, "truncated"));
+    /* one flipped bit anywhere after the magic */
+    for (size_t pos = 8; pos < len; pos += len / 97 + 1) {
+        buf[pos] ^= 0x10;
+        assert_int_equal(model_decode(&s, buf, len, "m.fsm", error, sizeof error), -1);
+        buf[pos] ^= 0x10;
+    }
+    buf[len / 2] ^= 1;
+    model_decode(&s, buf, len, "m.fsm", error, sizeof error);
+    assert_non_null(strstr(error, "checksum mismatch"));
+    buf[len / 2] ^= 1;
+    /* another version, with a valid checksum: refused by its version */
+    uint32_t version = MODEL_VERSION + 1;
+    memcpy(buf + 8, &version, 4);
+    uint64_t sum = model_checksum(buf, len - 8);
+    memcpy(buf + len - 8, &sum, 8);
+    assert_int_equal(model_decode(&s, buf, len, "m.fsm", error, sizeof error), -1);
+    assert_non_null(strstr(error, "version 2, this filmseg reads version 1"));
+    /* not a model at all */
+    assert_int_equal(model_decode(&s, (const uint8_t *)"u.user\n", 7, "x", error, sizeof error), -1);
+    assert_non_null(strstr(error, "not a filmseg model"));
+    free(buf);
+    assert_int_equal(model_load(&s, "/nonexistent/m.fsm", error, sizeof error), -1);
+    assert_non_null(strstr(error, "cannot open"));
+}
+
+static void saving_never_leaves_a_half_written_file(void **state)
+{
+    void **pair = *state;
+    char error[256];
+    assert_int_equal(model_save(pair[1], "/nonexistent-dir/m.fsm", error, sizeof error), -1);
+    assert_non_null(strstr(error, "/nonexistent-dir/m.fsm"));
+    /* an existing file is replaced whole */
+    char path[] = "/tmp/filmseg-model-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(write(fd, "old", 3) == 3);
+    close(fd);
+    assert_int_equal(model_save(pair[1], path, error, sizeof error), 0);
+    Segmentation s;
+    assert_int_equal(model_load(&s, path, error, sizeof error), 0);
+    segmentation_free(&s);
+    unlink(path);
+}
+
+static void cancel_on_first_event(void *ctx, const ProgressEvent *ev)
+{
+    (void)ev;
+    atomic_store((atomic_int *)ctx, 1);
+}
+
+static void cancelled_pipeline_returns_cancelled(void **state)
+{
+    void **pair = *state;
+    atomic_int cancel = 0;
+    Progress progress = {cancel_on_first_event, &cancel, &cancel};
+    PipelineOptions o;
+    small_options(&o);
+    Segmentation seg;
+    char error[256];
+    assert_int_equal(pipeline_run(pair[0], &o, &progress, &seg, error, sizeof error), FS_CANCELLED);
+    assert_null(seg.sweep.results);
+    o.k = 9; /* above kmax */
+    assert_int_equal(pipeline_run(pair[0], &o, NULL, &seg, error, sizeof error), FS_ERROR);
+    assert_non_null(strstr(error, "kmax"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pipeline_keeps_every_k),
+        cmocka_unit_test(save_load_and_score_give_identical_output),
+        cmocka_unit_test(broken_files_are_refused),
+        cmocka_unit_test(saving_never_leaves_a_half_written_file),
+        cmocka_unit_test(cancelled_pipeline_returns_cancelled),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
