@@ -59,6 +59,9 @@ typedef struct {
                              loss (0.25); 0 = none */
     float weight_decay;   /* RATED: L2 penalty wd/2 |w|^2 on the weight rows a batch
                              uses (added to their gradient) (1e-3); 0 = none */
+    int threads;          /* STUDY: 1, or 2 to split each batch's dense work over two
+                             threads (0 = 2 when there are two CPUs); the result is
+                             the same either way */
 } AeOptions;
 
 void ae_options_default(AeOptions *opt);

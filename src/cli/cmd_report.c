@@ -1,24 +1,63 @@
 /* cmd_report.c: `filmseg report`, the audience report of a panel. */
 #include "commands.h"
 
+#include "filmseg/model.h"
 #include "filmseg/profile.h"
 #include "filmseg/report.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: filmseg report [--data DIR] [--zips FILE] [--format text|markdown]\n"
-                 "                      [--exclude-states LIST] [--keep-unknown-state] [--strict]\n"
-                 "Prints the audience report of a panel (the built-in demo without --data).\n");
+                 "                      [--model FILE] [--exclude-states LIST]\n"
+                 "                      [--keep-unknown-state] [--strict]\n"
+                 "Prints the audience report of a panel (the built-in demo without --data).\n"
+                 "With --model, adds the model's segments: the elbow table, sizes, each\n"
+                 "segment's demographics against the whole sample and its top films.\n");
+}
+
+/* The model's segments on this panel: its users are matched by id. */
+static int print_model_segments(const Panel *panel, const Segmentation *seg, const char *path,
+                                OutputFormat format)
+{
+    int32_t *labels = malloc((panel->n_users + 1) * sizeof *labels);
+    if (!labels)
+        return EXIT_INPUT;
+    IdIndex index;
+    if (!idindex_init(&index, seg->n_users)) {
+        free(labels);
+        return EXIT_INPUT;
+    }
+    for (size_t u = 0; u < seg->n_users; u++)
+        idindex_put(&index, seg->user_ids[u], (uint32_t)u, NULL);
+    const int32_t *model_labels = segmentation_labels(seg, seg->k);
+    size_t matched = 0;
+    for (size_t u = 0; u < panel->n_users; u++) {
+        long m = idindex_get(&index, panel->users[u].id);
+        labels[u] = m >= 0 ? model_labels[m] : -1;
+        matched += m >= 0;
+    }
+    idindex_free(&index);
+    printf(format == FORMAT_MARKDOWN ? "\n# Segments of %s\n\n" : "\nSegments of %s\n\n", path);
+    printf("%zu of the panel's %zu users are in the model (matched by user id).\n", matched,
+           panel->n_users);
+    report_training(seg, format, stdout);
+    if (matched < panel->n_users)
+        printf("\nUsers of the panel who are not in the model are left out below.\n");
+    report_segments(panel, seg, labels, format, stdout);
+    free(labels);
+    return 0;
 }
 
 int cmd_report(int argc, char **argv)
 {
     static const struct option long_options[] = {
-        PANEL_LONG_OPTIONS, {"format", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        PANEL_LONG_OPTIONS, {"format", required_argument, 0, 'f'}, {"model", required_argument, 0, 'm'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *model_path = NULL;
     PanelArgs args;
     panel_args_init(&args);
     OutputFormat format = FORMAT_TEXT;
@@ -34,6 +73,8 @@ int cmd_report(int argc, char **argv)
             format = FORMAT_TEXT;
         else if (opt == 'f' && strcmp(optarg, "markdown") == 0)
             format = FORMAT_MARKDOWN;
+        else if (opt == 'm')
+            model_path = optarg;
         else if (opt == 'h') {
             usage(stdout);
             return 0;
@@ -49,15 +90,26 @@ int cmd_report(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    Panel *panel = panel_args_load(&args);
-    if (!panel)
+    Segmentation seg = {0};
+    char error[512];
+    if (model_path && model_load(&seg, model_path, error, sizeof error) != 0) {
+        fprintf(stderr, "filmseg report: %s\n", error);
         return EXIT_INPUT;
+    }
+    Panel *panel = panel_args_load(&args);
+    if (!panel) {
+        segmentation_free(&seg);
+        return EXIT_INPUT;
+    }
     Profile profile;
     int rc = profile_compute(panel, NULL, 0, &profile);
     if (rc == 0)
         report_print(panel, &profile, format, stdout);
     else
         fprintf(stderr, "filmseg report: out of memory\n");
+    if (rc == 0 && model_path)
+        rc = print_model_segments(panel, &seg, model_path, format);
+    segmentation_free(&seg);
     profile_free(&profile);
     panel_free(panel);
     return rc == 0 ? 0 : EXIT_INPUT;

@@ -5,6 +5,9 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -415,6 +418,75 @@ void ae_decode_some(const Autoencoder *ae, const float *h, size_t n_query,
 
 /* ------------------------------------------------------------ training */
 
+/* A helper thread that runs one job per call of helper_run, in step with
+ * the caller (two barrier waits per job). */
+typedef struct Helper {
+    pthread_t thread;
+    pthread_barrier_t start, done;
+    bool running, quit;
+    void (*job)(void *arg);
+    void *arg;
+} Helper;
+
+static void *helper_main(void *p)
+{
+    Helper *h = p;
+    for (;;) {
+        pthread_barrier_wait(&h->start);
+        if (h->quit)
+            return NULL;
+        h->job(h->arg);
+        pthread_barrier_wait(&h->done);
+    }
+}
+
+static bool helper_start(Helper *h)
+{
+    memset(h, 0, sizeof *h);
+    if (pthread_barrier_init(&h->start, NULL, 2) != 0)
+        return false;
+    if (pthread_barrier_init(&h->done, NULL, 2) != 0) {
+        pthread_barrier_destroy(&h->start);
+        return false;
+    }
+    if (pthread_create(&h->thread, NULL, helper_main, h) != 0) {
+        pthread_barrier_destroy(&h->start);
+        pthread_barrier_destroy(&h->done);
+        return false;
+    }
+    h->running = true;
+    return true;
+}
+
+/* Runs job(arg) on the helper while the caller runs mine(mine_arg); without
+ * a helper, runs both here, mine first. */
+static void helper_run(Helper *h, void (*job)(void *), void *arg, void (*mine)(void *),
+                       void *mine_arg)
+{
+    if (!h->running) {
+        mine(mine_arg);
+        job(arg);
+        return;
+    }
+    h->job = job;
+    h->arg = arg;
+    pthread_barrier_wait(&h->start);
+    mine(mine_arg);
+    pthread_barrier_wait(&h->done);
+}
+
+static void helper_stop(Helper *h)
+{
+    if (!h->running)
+        return;
+    h->quit = true;
+    pthread_barrier_wait(&h->start);
+    pthread_join(h->thread, NULL);
+    pthread_barrier_destroy(&h->start);
+    pthread_barrier_destroy(&h->done);
+    h->running = false;
+}
+
 typedef struct {
     const SparseRows *x;
     const AeOptions *opt;
@@ -434,6 +506,14 @@ typedef struct {
     uint32_t *in_start, *in_col; /* RATED with dropout: the batch's kept inputs (B+1), (in_cap) */
     float *in_value;
     Rng sample_rng, dropout_rng;
+    /* STUDY splits each batch's dense work in two fixed parts (decoder column
+     * blocks, encoder rows); part 1 has its own scratch and dh, and runs on a
+     * helper thread when there are two, else after part 0: the same
+     * arithmetic either way, so results do not depend on the thread count. */
+    float *z1, *s1, *ds1, *dz1, *dh1;
+    size_t split;            /* first decoder column of part 1 (a DEC_BLOCK boundary) */
+    size_t enc_split;        /* first encoder row of part 1 */
+    Helper helper;
 } Trainer;
 
 static uint32_t next_stamp(Trainer *t)
@@ -449,6 +529,12 @@ static uint32_t next_stamp(Trainer *t)
 
 static void trainer_free(Trainer *t)
 {
+    helper_stop(&t->helper);
+    free(t->z1);
+    free(t->s1);
+    free(t->ds1);
+    free(t->dz1);
+    free(t->dh1);
     adam_free(&t->adam);
     void *bufs[] = {t->grads, t->out, t->pre, t->h, t->dh, t->dpre, t->xd, t->z, t->s, t->ds, t->dz,
                     t->qstart, t->qcol, t->qt, t->qw, t->enc_mark, t->dec_mark, t->user_mark,
@@ -528,6 +614,28 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
         return FS_ERROR;
     if (adam_init(&t->adam, t->ae->n_params, t->opt->lr) != 0)
         return FS_ERROR;
+    if (t->opt->loss == AE_LOSS_STUDY) {
+        size_t blocks = (N + DEC_BLOCK - 1) / DEC_BLOCK;
+        t->split = ((blocks + 1) / 2) * DEC_BLOCK;
+        if (t->split > N)
+            t->split = N;
+        t->enc_split = N / 2;
+        size_t block = B * (N > DEC_BLOCK ? DEC_BLOCK : N);
+        t->z1 = malloc(block * sizeof(float));
+        t->s1 = malloc(block * sizeof(float));
+        t->ds1 = malloc(block * sizeof(float));
+        t->dz1 = malloc(block * sizeof(float));
+        t->dh1 = malloc(B * H * sizeof(float));
+        if (!t->z1 || !t->s1 || !t->ds1 || !t->dz1 || !t->dh1)
+            return FS_ERROR;
+        int threads = t->opt->threads;
+        if (threads <= 0) {
+            long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+            threads = cpus > 1 ? 2 : 1;
+        }
+        if (threads > 1 && !helper_start(&t->helper))
+            return FS_ERROR;
+    }
     return FS_OK;
 }
 
@@ -547,34 +655,58 @@ static void dense_batch(Trainer *t, const uint32_t *rows, size_t B, int scatter)
  * weights, gradients and moments pass through the cache once per batch.
  * (The loss is a sum over cells, so a block's gradient needs only its own
  * outputs.) Leaves dh (B,H). Returns the batch's mean |s - x|. */
-static double study_decoder_step(Trainer *t, const uint32_t *rows, size_t B)
+typedef struct {
+    Trainer *t;
+    size_t B, from, to;         /* decoder columns [from, to) */
+    float *z, *s, *ds, *dz, *dh; /* this part's scratch and dh (B,H) */
+    double sum;
+} StudyPart;
+
+static void study_decoder_part(void *arg)
 {
+    StudyPart *p = arg;
+    Trainer *t = p->t;
     Autoencoder *ae = t->ae;
-    size_t N = t->N, H = t->H;
+    size_t N = t->N, H = t->H, B = p->B;
     size_t off_w = (size_t)(ae->w_dec - ae->params), off_b = (size_t)(ae->b_dec - ae->params);
     float scale = 1.0f / (float)(B * N);
-    double sum = 0.0;
-    dense_batch(t, rows, B, 1);
-    memset(t->dh, 0, B * H * sizeof(float));
-    for (size_t j0 = 0; j0 < N; j0 += DEC_BLOCK) {
-        size_t M = N - j0 < DEC_BLOCK ? N - j0 : DEC_BLOCK;
+    p->sum = 0.0;
+    memset(p->dh, 0, B * H * sizeof(float));
+    for (size_t j0 = p->from; j0 < p->to; j0 += DEC_BLOCK) {
+        size_t M = p->to - j0 < DEC_BLOCK ? p->to - j0 : DEC_BLOCK;
         const float *w = ae->w_dec + j0 * H;
         float *gw = t->grads + off_w + j0 * H, *gb = t->grads + off_b + j0;
-        ae_decoder_forward(t->z, t->h, w, ae->b_dec + j0, B, M, H);
-        ae_sigmoid_forward(t->s, t->z, B * M);
-        sum += ae_mae_forward(t->s, t->xd + j0, B, M, N);
-        memset(t->ds, 0, B * M * sizeof(float));
-        ae_mae_backward(t->ds, t->s, t->xd + j0, B, M, N, scale);
-        memset(t->dz, 0, B * M * sizeof(float));
-        ae_sigmoid_backward(t->dz, t->s, t->ds, B * M);
+        ae_decoder_forward(p->z, t->h, w, ae->b_dec + j0, B, M, H);
+        ae_sigmoid_forward(p->s, p->z, B * M);
+        p->sum += ae_mae_forward(p->s, t->xd + j0, B, M, N);
+        memset(p->ds, 0, B * M * sizeof(float));
+        ae_mae_backward(p->ds, p->s, t->xd + j0, B, M, N, scale);
+        memset(p->dz, 0, B * M * sizeof(float));
+        ae_sigmoid_backward(p->dz, p->s, p->ds, B * M);
         memset(gw, 0, M * H * sizeof(float));
         memset(gb, 0, M * sizeof(float));
-        ae_decoder_backward(t->dh, gw, gb, t->dz, t->h, w, B, M, H);
+        ae_decoder_backward(p->dh, gw, gb, p->dz, t->h, w, B, M, H);
         adam_update(&t->adam, ae->params, t->grads, off_w + j0 * H, M * H);
         adam_update(&t->adam, ae->params, t->grads, off_b + j0, M);
     }
+}
+
+/* STUDY: decoder forward, MAE on every cell, decoder backward and the Adam step
+ * of w_dec/b_dec, fused per block of DEC_BLOCK films so that each block's
+ * weights, gradients and moments pass through the cache once per batch.
+ * (The loss is a sum over cells, so a block's gradient needs only its own
+ * outputs.) The columns are done in two parts (see Trainer). Leaves dh (B,H).
+ * Returns the batch's mean |s - x|. */
+static double study_decoder_step(Trainer *t, const uint32_t *rows, size_t B)
+{
+    dense_batch(t, rows, B, 1);
+    StudyPart p0 = {t, B, 0, t->split, t->z, t->s, t->ds, t->dz, t->dh, 0.0};
+    StudyPart p1 = {t, B, t->split, t->N, t->z1, t->s1, t->ds1, t->dz1, t->dh1, 0.0};
+    helper_run(&t->helper, study_decoder_part, &p1, study_decoder_part, &p0);
+    for (size_t i = 0; i < B * t->H; i++)
+        t->dh[i] += t->dh1[i];
     dense_batch(t, rows, B, 0);
-    return sum * scale;
+    return (p0.sum + p1.sum) / (double)(B * t->N);
 }
 
 /* RATED: the decoder on each user's rated films plus a sample of unrated ones,
@@ -672,6 +804,32 @@ static SparseRows dropout_batch(Trainer *t, const uint32_t *rows, size_t B)
     return (SparseRows){B, t->N, t->in_start, t->in_col, t->in_value};
 }
 
+/* STUDY: plain Adam on encoder rows [from, to): rows the batch touched along
+ * their gradient, runs of untouched rows in one call each with a zero one. */
+typedef struct {
+    Trainer *t;
+    uint32_t batch;
+    size_t from, to;
+} EncoderAdam;
+
+static void encoder_adam_rows(void *arg)
+{
+    EncoderAdam *p = arg;
+    Trainer *t = p->t;
+    Autoencoder *ae = t->ae;
+    size_t H = t->H, off_w = (size_t)(ae->w_enc - ae->params), j = p->from;
+    while (j < p->to) {
+        size_t e = j;
+        while (e < p->to && t->enc_mark[e] != p->batch)
+            e++;
+        if (e > j)
+            adam_update(&t->adam, ae->params, NULL, off_w + j * H, (e - j) * H);
+        if (e < p->to)
+            adam_update(&t->adam, ae->params, t->grads, off_w + e * H, H);
+        j = e + 1;
+    }
+}
+
 /* Encoder backward and Adam on w_enc/b_enc. STUDY moves every row (plain Adam,
  * like PyTorch: untouched rows still follow their momentum), RATED only the
  * rows of films rated in the batch (lazy Adam). */
@@ -693,18 +851,8 @@ static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, 
     ae_encoder_backward(t->grads + off_w, t->grads + off_b, t->dpre, x, rows, B, H);
     adam_update(&t->adam, ae->params, t->grads, off_b, H);
     if (t->opt->loss == AE_LOSS_STUDY) {
-        /* runs of untouched rows in one call each, with a zero gradient */
-        size_t j = 0;
-        while (j < N) {
-            size_t e = j;
-            while (e < N && t->enc_mark[e] != batch)
-                e++;
-            if (e > j)
-                adam_update(&t->adam, ae->params, NULL, off_w + j * H, (e - j) * H);
-            if (e < N)
-                adam_update(&t->adam, ae->params, t->grads, off_w + e * H, H);
-            j = e + 1;
-        }
+        EncoderAdam p0 = {t, batch, 0, t->enc_split}, p1 = {t, batch, t->enc_split, N};
+        helper_run(&t->helper, encoder_adam_rows, &p1, encoder_adam_rows, &p0);
     } else {
         float wd = t->opt->weight_decay;
         for (size_t i = 0; i < n_enc && wd > 0.0f; i++)

@@ -461,6 +461,28 @@ static void test_same_seed_same_parameters(void **state)
     csr_free(&c);
 }
 
+/* The study loss splits each batch over two threads or runs both halves on
+ * one: the parameters must come out bit-identical either way. 600 films make
+ * three decoder blocks, so the split falls inside the columns. */
+static void test_study_loss_same_with_one_or_two_threads(void **state)
+{
+    (void)state;
+    Rng rng;
+    rng_seed(&rng, 32);
+    Csr c;
+    csr_random(&c, &rng, 40, 600, 0.05);
+    AeOptions o = small_options(AE_LOSS_STUDY);
+    Autoencoder one, two;
+    o.threads = 1;
+    assert_int_equal(ae_train(&one, &c.x, &o, NULL, NULL), FS_OK);
+    o.threads = 2;
+    assert_int_equal(ae_train(&two, &c.x, &o, NULL, NULL), FS_OK);
+    assert_memory_equal(one.params, two.params, one.n_params * sizeof(float));
+    ae_free(&one);
+    ae_free(&two);
+    csr_free(&c);
+}
+
 /* Ratings from a rank-2 taste model: rating = round(3 + 1.6 u.v), 1..5. The
  * film mean cannot see a user's taste; the autoencoder can. */
 static void make_low_rank(Csr *c, size_t users, size_t films, double density, uint64_t seed)
@@ -715,6 +737,7 @@ int main(void)
         cmocka_unit_test(test_study_loss_gradients),
         cmocka_unit_test(test_rated_loss_gradients),
         cmocka_unit_test(test_same_seed_same_parameters),
+        cmocka_unit_test(test_study_loss_same_with_one_or_two_threads),
         cmocka_unit_test(test_rated_loss_beats_film_mean),
         cmocka_unit_test(test_study_loss_trains),
         cmocka_unit_test(test_progress_and_cancel),
