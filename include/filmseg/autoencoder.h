@@ -19,6 +19,8 @@
  *   b_enc (hidden)
  *   w_dec (n_in, hidden)  row j = film j's output weights (torch dec.weight)
  *   b_dec (n_in)
+ *   w_obs (n_in, hidden)  the watched head (RATED with implicit_weight > 0 only)
+ *   b_obs (n_in)
  * Initialised like torch.nn.Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
  * weights and biases (fan_in = n_in for the encoder, hidden for the decoder).
  * Same seed and data -> bit-identical parameters on the same machine. */
@@ -59,6 +61,13 @@ typedef struct {
                              loss (0.25); 0 = none */
     float weight_decay;   /* RATED: L2 penalty wd/2 |w|^2 on the weight rows a batch
                              uses (added to their gradient) (1e-3); 0 = none */
+    float implicit_weight; /* RATED: weight of the second, "watched" head (0.3); 0 = one
+                              head. It predicts which films a user rated at all
+                              (logistic loss on the rated films against
+                              implicit_negatives sampled unrated ones per rating),
+                              so the embedding also carries what users choose to
+                              watch, not only how they rate it */
+    float implicit_negatives; /* RATED, two heads: sampled unrated films per rating (1) */
     int threads;          /* STUDY: 1, or 2 to split each batch's dense work over two
                              threads (0 = 2 when there are two CPUs); the result is
                              the same either way */
@@ -68,17 +77,23 @@ void ae_options_default(AeOptions *opt);
 
 typedef struct {
     size_t n_in, hidden;
+    int heads;     /* 1, or 2 with the watched head (w_obs, b_obs) */
     float *params; /* owned, (n_params) */
     size_t n_params;
     float *w_enc, *b_enc, *w_dec, *b_dec; /* point into params, see top */
+    float *w_obs, *b_obs;                 /* two heads only: (n_in, hidden), (n_in) */
 } Autoencoder;
 
-/* ae_n_params(n_in, hidden) = 2 n_in hidden + hidden + n_in; 0 on overflow. */
+/* ae_n_params(n_in, hidden) = 2 n_in hidden + hidden + n_in; 0 on overflow.
+ * With the watched head: (1 + heads) n_in hidden + hidden + heads n_in. */
 size_t ae_n_params(size_t n_in, size_t hidden);
+size_t ae_n_params_heads(size_t n_in, size_t hidden, int heads);
 /* A fresh model with torch.nn.Linear's initialisation from the seed.
  * Returns FS_OK or FS_ERROR (bad sizes, out of memory; *ae is then zeroed). */
 int ae_init(Autoencoder *ae, size_t n_in, size_t hidden, uint64_t seed);
-/* A model from a saved parameter buffer (copied); n_params must match. */
+int ae_init_heads(Autoencoder *ae, size_t n_in, size_t hidden, int heads, uint64_t seed);
+/* A model from a saved parameter buffer (copied); n_params must match one or
+ * two heads. */
 int ae_init_from(Autoencoder *ae, size_t n_in, size_t hidden, const float *params,
                  size_t n_params);
 void ae_free(Autoencoder *ae);
@@ -160,5 +175,12 @@ double ae_sq_forward(const float *s, const float *target, const float *weight, s
                      float scale);
 void ae_sq_backward(float *ds, const float *s, const float *target, const float *weight,
                     size_t n, float scale);
+/* Watched head: logistic loss on n logits z with targets 0/1: returns
+ * sum weight (log(1 + e^z) - target z) * scale; backward:
+ * dz += scale weight (sigmoid(z) - target). */
+double ae_bce_forward(const float *z, const float *target, const float *weight, size_t n,
+                      float scale);
+void ae_bce_backward(float *dz, const float *z, const float *target, const float *weight, size_t n,
+                     float scale);
 
 #endif

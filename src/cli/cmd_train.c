@@ -20,6 +20,7 @@ static void usage(FILE *out)
             "                     [--seed S] [--loss rated|study] [--demo-weight W] [--norm l1|l2]\n"
             "                     [--hidden 100] [--restarts 10] [--out model.fsm]\n"
             "                     [--labels FILE.csv] [--format text|markdown]\n"
+            "                     [--implicit-weight W] [--implicit-negatives X]\n"
             "                     [--unrated-share X] [--unrated-weight W]\n"
             "Trains the segmentation (autoencoder, k-means sweep k = 1..kmax, classifier at k)\n"
             "and writes the model file. --loss study reproduces the study's method (MAE over\n"
@@ -84,13 +85,16 @@ int cmd_train(int argc, char **argv)
         {"format", required_argument, 0, 'f'},
         {"unrated-share", required_argument, 0, 'U'},
         {"unrated-weight", required_argument, 0, 'V'},
+        {"implicit-weight", required_argument, 0, 'I'},
+        {"implicit-negatives", required_argument, 0, 'N'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     PanelArgs args;
     panel_args_init(&args);
     long k = 5, kmax = 29, epochs = 100, seed = 0, hidden = 100, restarts = 10;
     bool study = false, have_weight = false, have_norm = false;
-    double weight = 0, unrated_share = -1, unrated_weight = -1;
+    double weight = 0, unrated_share = -1, unrated_weight = -1, implicit_weight = -1,
+           implicit_negatives = -1;
     EmbedNorm norm = EMBED_NORM_L2;
     const char *out_path = "model.fsm", *labels_path = NULL;
     OutputFormat format = FORMAT_TEXT;
@@ -136,14 +140,22 @@ int cmd_train(int argc, char **argv)
             have_norm = true;
             break;
         case 'U':
-        case 'V': {
+        case 'V':
+        case 'I':
+        case 'N': {
             double v = strtod(optarg, &end);
+            const char *name = opt == 'U'   ? "unrated-share"
+                               : opt == 'V' ? "unrated-weight"
+                               : opt == 'I' ? "implicit-weight"
+                                            : "implicit-negatives";
             if (*end || end == optarg || !(v >= 0 && v <= 100)) {
-                fprintf(stderr, "filmseg train: --%s must be a number 0..100\n",
-                        opt == 'U' ? "unrated-share" : "unrated-weight");
+                fprintf(stderr, "filmseg train: --%s must be a number 0..100\n", name);
                 return EXIT_USAGE;
             }
-            *(opt == 'U' ? &unrated_share : &unrated_weight) = v;
+            *(opt == 'U'   ? &unrated_share
+              : opt == 'V' ? &unrated_weight
+              : opt == 'I' ? &implicit_weight
+                           : &implicit_negatives) = v;
             break;
         }
         case 'f':
@@ -184,6 +196,10 @@ int cmd_train(int argc, char **argv)
         options.ae.unrated_share = (float)unrated_share;
     if (unrated_weight >= 0)
         options.ae.unrated_weight = (float)unrated_weight;
+    if (implicit_weight >= 0)
+        options.ae.implicit_weight = (float)implicit_weight;
+    if (implicit_negatives >= 0)
+        options.ae.implicit_negatives = (float)implicit_negatives;
 
     Panel *panel = panel_args_load(&args);
     if (!panel)

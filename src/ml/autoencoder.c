@@ -46,22 +46,27 @@ void ae_options_default(AeOptions *opt)
         .heldout_share = 0.2f,
         .input_dropout = 0.25f,
         .weight_decay = 1e-3f,
+        .implicit_weight = 0.3f,
+        .implicit_negatives = 1.0f,
     };
 }
 
 /* ---------------------------------------------------------------- model */
 
-size_t ae_n_params(size_t n_in, size_t hidden)
+size_t ae_n_params(size_t n_in, size_t hidden) { return ae_n_params_heads(n_in, hidden, 1); }
+
+size_t ae_n_params_heads(size_t n_in, size_t hidden, int heads)
 {
-    if (n_in == 0 || hidden == 0 || n_in > SIZE_MAX / 4 / hidden / sizeof(float))
+    if (n_in == 0 || hidden == 0 || heads < 1 || heads > 2 ||
+        n_in > SIZE_MAX / 8 / hidden / sizeof(float))
         return 0;
-    return 2 * n_in * hidden + hidden + n_in;
+    return (size_t)(1 + heads) * n_in * hidden + hidden + (size_t)heads * n_in;
 }
 
-static int ae_alloc(Autoencoder *ae, size_t n_in, size_t hidden)
+static int ae_alloc(Autoencoder *ae, size_t n_in, size_t hidden, int heads)
 {
     memset(ae, 0, sizeof *ae);
-    size_t n = ae_n_params(n_in, hidden);
+    size_t n = ae_n_params_heads(n_in, hidden, heads);
     if (n == 0 || n_in > UINT32_MAX)
         return FS_ERROR;
     ae->params = malloc(n * sizeof *ae->params);
@@ -69,11 +74,16 @@ static int ae_alloc(Autoencoder *ae, size_t n_in, size_t hidden)
         return FS_ERROR;
     ae->n_in = n_in;
     ae->hidden = hidden;
+    ae->heads = heads;
     ae->n_params = n;
     ae->w_enc = ae->params;
     ae->b_enc = ae->w_enc + n_in * hidden;
     ae->w_dec = ae->b_enc + hidden;
     ae->b_dec = ae->w_dec + n_in * hidden;
+    if (heads == 2) {
+        ae->w_obs = ae->b_dec + n_in;
+        ae->b_obs = ae->w_obs + n_in * hidden;
+    }
     return FS_OK;
 }
 
@@ -85,7 +95,12 @@ static void fill_uniform(Rng *rng, float *p, size_t n, double bound)
 
 int ae_init(Autoencoder *ae, size_t n_in, size_t hidden, uint64_t seed)
 {
-    if (!ae || ae_alloc(ae, n_in, hidden) != FS_OK)
+    return ae_init_heads(ae, n_in, hidden, 1, seed);
+}
+
+int ae_init_heads(Autoencoder *ae, size_t n_in, size_t hidden, int heads, uint64_t seed)
+{
+    if (!ae || ae_alloc(ae, n_in, hidden, heads) != FS_OK)
         return FS_ERROR;
     Rng rng;
     rng_seed_stream(&rng, seed, STREAM_INIT);
@@ -94,6 +109,10 @@ int ae_init(Autoencoder *ae, size_t n_in, size_t hidden, uint64_t seed)
     fill_uniform(&rng, ae->b_enc, hidden, enc_bound);
     fill_uniform(&rng, ae->w_dec, n_in * hidden, dec_bound);
     fill_uniform(&rng, ae->b_dec, n_in, dec_bound);
+    if (heads == 2) { /* drawn last: the first head starts as it would alone */
+        fill_uniform(&rng, ae->w_obs, n_in * hidden, dec_bound);
+        fill_uniform(&rng, ae->b_obs, n_in, dec_bound);
+    }
     return FS_OK;
 }
 
@@ -103,9 +122,12 @@ int ae_init_from(Autoencoder *ae, size_t n_in, size_t hidden, const float *param
     if (!ae)
         return FS_ERROR;
     memset(ae, 0, sizeof *ae);
-    if (!params || n_params != ae_n_params(n_in, hidden))
+    int heads = n_params == ae_n_params_heads(n_in, hidden, 1)   ? 1
+                : n_params == ae_n_params_heads(n_in, hidden, 2) ? 2
+                                                                  : 0;
+    if (!params || heads == 0 || n_params == 0)
         return FS_ERROR;
-    if (ae_alloc(ae, n_in, hidden) != FS_OK)
+    if (ae_alloc(ae, n_in, hidden, heads) != FS_OK)
         return FS_ERROR;
     memcpy(ae->params, params, n_params * sizeof *params);
     return FS_OK;
@@ -350,6 +372,27 @@ void ae_sq_backward(float *ds, const float *s, const float *target, const float 
 
 /* ------------------------------------------------------------ checking */
 
+double ae_bce_forward(const float *z, const float *target, const float *weight, size_t n,
+                      float scale)
+{
+    double sum = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        /* log(1 + e^z) - y z, computed without overflow */
+        double zk = z[k], softplus = zk > 0 ? zk + log1p(exp(-zk)) : log1p(exp(zk));
+        sum += (double)weight[k] * (softplus - target[k] * zk);
+    }
+    return sum * scale;
+}
+
+void ae_bce_backward(float *dz, const float *z, const float *target, const float *weight, size_t n,
+                     float scale)
+{
+    for (size_t k = 0; k < n; k++) {
+        float p = 1.0f / (1.0f + expf(-z[k]));
+        dz[k] += scale * weight[k] * (p - target[k]);
+    }
+}
+
 static int check_rows(const SparseRows *x, size_t n_cols)
 {
     if (!x || !x->row_start || x->n_cols != n_cols || x->n_rows > UINT32_MAX ||
@@ -500,6 +543,8 @@ typedef struct {
     float *z, *s, *ds, *dz;  /* (qcap): a STUDY block (B, DEC_BLOCK) or the query cells */
     uint32_t *qstart, *qcol; /* RATED: (B+1), (qcap) query columns per user */
     float *qt, *qw;          /* RATED: (qcap) target and weight per query cell */
+    float *ot, *ow;          /* RATED, two heads: (qcap) watched target (1 rated, 0 sampled)
+                                and weight per query cell */
     uint32_t *enc_mark, *dec_mark, *user_mark; /* (N) stamps */
     uint32_t *enc_rows, *dec_rows; /* (N) films touched this batch */
     uint32_t stamp;
@@ -536,7 +581,7 @@ static void trainer_free(Trainer *t)
     free(t->dz1);
     free(t->dh1);
     adam_free(&t->adam);
-    void *bufs[] = {t->grads, t->out, t->pre, t->h, t->dh, t->dpre, t->xd, t->z, t->s, t->ds, t->dz,
+    void *bufs[] = {t->ot, t->ow, t->grads, t->out, t->pre, t->h, t->dh, t->dpre, t->xd, t->z, t->s, t->ds, t->dz,
                     t->qstart, t->qcol, t->qt, t->qw, t->enc_mark, t->dec_mark, t->user_mark,
                     t->enc_rows, t->dec_rows, t->in_start, t->in_col, t->in_value};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
@@ -549,10 +594,14 @@ static int cmp_size_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-/* Unrated films sampled for a user with m ratings. */
+/* Unrated films sampled for a user with m ratings: for the rating head
+ * (unrated_share) and, with two heads, as the watched head's negatives. */
 static size_t n_sampled(const Trainer *t, size_t m)
 {
-    double want = floor((double)t->opt->unrated_share * (double)m + 0.5);
+    double share = t->opt->unrated_share;
+    if (t->ae->heads == 2 && t->opt->implicit_negatives > share)
+        share = t->opt->implicit_negatives;
+    double want = floor(share * (double)m + 0.5);
     size_t k = want > (double)t->N ? t->N : (size_t)want;
     return k > t->N - m ? t->N - m : k;
 }
@@ -602,13 +651,15 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     t->qcol = malloc(qcap * sizeof(uint32_t));
     t->qt = malloc(qcap * sizeof(float));
     t->qw = malloc(qcap * sizeof(float));
+    t->ot = malloc(qcap * sizeof(float));
+    t->ow = malloc(qcap * sizeof(float));
     t->enc_mark = calloc(N, sizeof(uint32_t));
     t->dec_mark = calloc(N, sizeof(uint32_t));
     t->user_mark = calloc(N, sizeof(uint32_t));
     t->enc_rows = malloc(N * sizeof(uint32_t));
     t->dec_rows = malloc(N * sizeof(uint32_t));
     if (!t->grads || !t->out || !t->pre || !t->h || !t->dh || !t->dpre || !t->xd || !t->z || !t->s ||
-        !t->ds || !t->dz || !t->qstart || !t->qcol || !t->qt || !t->qw || !t->enc_mark ||
+        !t->ds || !t->dz || !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot || !t->ow || !t->enc_mark ||
         !t->dec_mark || !t->user_mark || !t->enc_rows || !t->dec_rows || !t->in_start ||
         !t->in_col || !t->in_value)
         return FS_ERROR;
@@ -729,8 +780,14 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
             t->user_mark[j] = user;
             t->qcol[nq] = j;
             t->qt[nq] = x->value[k];
+            t->ot[nq] = 1.0f;
+            t->ow[nq] = 1.0f;
             t->qw[nq++] = 1.0f;
         }
+        /* sampled unrated films: pushed to 0 by the rating head with
+         * unrated_weight (only up to unrated_share of them), and the watched
+         * head's negatives */
+        size_t for_rating = (size_t)floor((double)t->opt->unrated_share * (double)m + 0.5);
         size_t want = n_sampled(t, m), got = 0;
         for (size_t tries = 0; got < want && tries < 4 * want + 16; tries++) {
             uint32_t j = (uint32_t)rng_below(&t->sample_rng, N);
@@ -739,7 +796,9 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
             t->user_mark[j] = user;
             t->qcol[nq] = j;
             t->qt[nq] = 0.0f;
-            t->qw[nq++] = t->opt->unrated_weight;
+            t->ot[nq] = 0.0f;
+            t->ow[nq] = 1.0f;
+            t->qw[nq++] = got < for_rating ? t->opt->unrated_weight : 0.0f;
             got++;
         }
         nr += m;
@@ -768,6 +827,17 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
     size_t off_w = (size_t)(ae->w_dec - ae->params), off_b = (size_t)(ae->b_dec - ae->params);
     ae_sparse_decoder_backward(t->dh, t->grads + off_w, t->grads + off_b, t->dz, t->h,
                                t->qstart, t->qcol, ae->w_dec, B, H);
+    size_t off_wo = 0, off_bo = 0;
+    if (ae->heads == 2) { /* the watched head: logistic loss, rated vs sampled */
+        off_wo = (size_t)(ae->w_obs - ae->params);
+        off_bo = (size_t)(ae->b_obs - ae->params);
+        float iscale = t->opt->implicit_weight * scale;
+        ae_sparse_decoder_forward(t->z, t->h, t->qstart, t->qcol, ae->w_obs, ae->b_obs, B, H);
+        memset(t->dz, 0, nq * sizeof(float));
+        ae_bce_backward(t->dz, t->z, t->ot, t->ow, nq, iscale);
+        ae_sparse_decoder_backward(t->dh, t->grads + off_wo, t->grads + off_bo, t->dz, t->h,
+                                   t->qstart, t->qcol, ae->w_obs, B, H);
+    }
     float wd = t->opt->weight_decay;
     for (size_t i = 0; i < n_dec; i++) {
         size_t j = t->dec_rows[i];
@@ -777,6 +847,14 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
         adam_update(&t->adam, ae->params, t->grads, off_b + j, 1);
         memset(t->grads + off_w + j * H, 0, H * sizeof(float));
         t->grads[off_b + j] = 0.0f;
+        if (ae->heads == 2) {
+            if (wd > 0.0f)
+                cblas_saxpy((int)H, wd, ae->w_obs + j * H, 1, t->grads + off_wo + j * H, 1);
+            adam_update(&t->adam, ae->params, t->grads, off_wo + j * H, H);
+            adam_update(&t->adam, ae->params, t->grads, off_bo + j, 1);
+            memset(t->grads + off_wo + j * H, 0, H * sizeof(float));
+            t->grads[off_bo + j] = 0.0f;
+        }
     }
     *n_rated = nr;
     return sse;
@@ -1011,7 +1089,9 @@ static int options_ok(const AeOptions *o)
            o->unrated_share >= 0.0f && o->unrated_share <= 1e6f && o->unrated_weight >= 0.0f &&
            isfinite(o->unrated_weight) && o->val_share >= 0.0 && o->val_share < 1.0 &&
            o->heldout_share >= 0.0f && o->heldout_share <= 1.0f && o->input_dropout >= 0.0f &&
-           o->input_dropout < 1.0f && o->weight_decay >= 0.0f && isfinite(o->weight_decay);
+           o->input_dropout < 1.0f && o->weight_decay >= 0.0f && isfinite(o->weight_decay) &&
+           o->implicit_weight >= 0.0f && isfinite(o->implicit_weight) &&
+           o->implicit_negatives >= 0.0f && o->implicit_negatives <= 1e6f;
 }
 
 int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt,
@@ -1042,7 +1122,9 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt,
     uint32_t *users = malloc(n * sizeof *users);
     rep.train_loss = malloc(((size_t)opt->epochs + 1) * sizeof(double));
     rep.val_loss = malloc(((size_t)opt->epochs + 1) * sizeof(double));
-    if (!users || !rep.train_loss || !rep.val_loss || ae_init(ae, N, H, opt->seed) != FS_OK)
+    int heads = opt->loss == AE_LOSS_RATED && opt->implicit_weight > 0.0f ? 2 : 1;
+    if (!users || !rep.train_loss || !rep.val_loss ||
+        ae_init_heads(ae, N, H, heads, opt->seed) != FS_OK)
         goto done;
     for (size_t i = 0; i < n; i++)
         users[i] = (uint32_t)i;

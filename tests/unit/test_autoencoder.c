@@ -306,7 +306,8 @@ typedef struct {
     AeLoss loss;
     uint32_t *qstart, *qcol; /* RATED: rated columns then sampled unrated ones */
     float *qt, *qw;
-    float scale;
+    float *ot, *ow;          /* RATED: the watched head's targets and weights */
+    float scale, implicit;   /* implicit: the watched head's weight (two heads) */
 } Chain;
 
 /* Forward (and backward into grads when non-NULL) through every layer, the
@@ -329,56 +330,72 @@ static double chain_loss(const Chain *ch, float *grads)
         ae_decoder_forward(z, h, ae->w_dec, ae->b_dec, B, N, H);
         ae_sigmoid_forward(s, z, B * N);
         loss = ae_mae_forward(s, xd, B, N, N) / (B * N);
-        if (!grads)
-            return loss;
+        if (grads) {
         ae_mae_backward(ds, s, xd, B, N, N, 1.0f / (B * N));
         ae_sigmoid_backward(dz, s, ds, B * N);
         ae_decoder_backward(dh, g_w_dec, g_b_dec, dz, h, ae->w_dec, B, N, H);
+        }
     } else {
         size_t nq = ch->qstart[B];
         float z[B * N], s[B * N], ds[B * N] = {0}, dz[B * N] = {0};
         ae_sparse_decoder_forward(z, h, ch->qstart, ch->qcol, ae->w_dec, ae->b_dec, B, H);
         ae_sigmoid_forward(s, z, nq);
         loss = ae_sq_forward(s, ch->qt, ch->qw, nq, ch->scale);
-        if (!grads)
-            return loss;
+        if (grads) {
         ae_sq_backward(ds, s, ch->qt, ch->qw, nq, ch->scale);
         ae_sigmoid_backward(dz, s, ds, nq);
         ae_sparse_decoder_backward(dh, g_w_dec, g_b_dec, dz, h, ch->qstart, ch->qcol,
                                    ae->w_dec, B, H);
+        }
     }
+    if (ae->heads == 2) {
+        size_t nq = ch->qstart[B];
+        float zo[B * N], dzo[B * N];
+        ae_sparse_decoder_forward(zo, h, ch->qstart, ch->qcol, ae->w_obs, ae->b_obs, B, H);
+        loss += ae_bce_forward(zo, ch->ot, ch->ow, nq, ch->implicit * ch->scale);
+        if (grads) {
+            memset(dzo, 0, nq * sizeof(float));
+            ae_bce_backward(dzo, zo, ch->ot, ch->ow, nq, ch->implicit * ch->scale);
+            float *g_w_obs = g_b_dec + N, *g_b_obs = g_w_obs + N * H;
+            ae_sparse_decoder_backward(dh, g_w_obs, g_b_obs, dzo, h, ch->qstart, ch->qcol,
+                                       ae->w_obs, B, H);
+        }
+    }
+    if (!grads)
+        return loss;
     ae_relu_backward(dpre, h, dh, B * H);
     ae_encoder_backward(g_w_enc, g_b_enc, dpre, x, NULL, B, H);
     return loss;
 }
 
-static void check_chain(AeLoss loss, uint64_t seed)
+static void check_chain(AeLoss loss, int heads, uint64_t seed)
 {
     Rng rng;
     rng_seed(&rng, seed);
     Csr c;
     csr_random(&c, &rng, B, N, 0.6);
     Autoencoder ae;
-    assert_int_equal(ae_init(&ae, N, H, seed), FS_OK);
+    assert_int_equal(ae_init_heads(&ae, N, H, heads, seed), FS_OK);
     /* larger weights than the default init so every path carries signal */
     for (size_t i = 0; i < ae.n_params; i++)
         ae.params[i] *= 3.0f;
     uint32_t qstart[B + 1], qcol[B * N];
-    float qt[B * N], qw[B * N];
+    float qt[B * N], qw[B * N], ot[B * N], ow[B * N];
     size_t nq = 0, nr = 0;
     for (size_t bb = 0; bb < B; bb++) {
         qstart[bb] = (uint32_t)nq;
         uint8_t rated[N] = {0};
         for (uint32_t k = c.row_start[bb]; k < c.row_start[bb + 1]; k++) {
             rated[c.col[k]] = 1;
+            ot[nq] = 1.0f, ow[nq] = 1.0f;
             qcol[nq] = c.col[k], qt[nq] = c.value[k], qw[nq++] = 1.0f, nr++;
         }
         for (uint32_t j = 0; j < N; j += 2) /* "sampled" unrated: every other one */
             if (!rated[j])
-                qcol[nq] = j, qt[nq] = 0.0f, qw[nq++] = 0.1f;
+                ot[nq] = 0.0f, ow[nq] = 1.0f, qcol[nq] = j, qt[nq] = 0.0f, qw[nq++] = 0.1f;
     }
     qstart[B] = (uint32_t)nq;
-    Chain ch = {&c, &ae, loss, qstart, qcol, qt, qw, 1.0f / (float)(nr ? nr : 1)};
+    Chain ch = {&c, &ae, loss, qstart, qcol, qt, qw, ot, ow, 1.0f / (float)(nr ? nr : 1), 0.7f};
     float *grads = zeros(ae.n_params);
     chain_loss(&ch, grads);
     float pre[B * H];
@@ -409,15 +426,17 @@ static void check_chain(AeLoss loss, uint64_t seed)
 static void test_study_loss_gradients(void **state)
 {
     (void)state;
-    check_chain(AE_LOSS_STUDY, 21);
-    check_chain(AE_LOSS_STUDY, 22);
+    check_chain(AE_LOSS_STUDY, 1, 21);
+    check_chain(AE_LOSS_STUDY, 1, 22);
 }
 
 static void test_rated_loss_gradients(void **state)
 {
     (void)state;
-    check_chain(AE_LOSS_RATED, 23);
-    check_chain(AE_LOSS_RATED, 24);
+    check_chain(AE_LOSS_RATED, 1, 23);
+    check_chain(AE_LOSS_RATED, 1, 24);
+    check_chain(AE_LOSS_RATED, 2, 25); /* with the watched head */
+    check_chain(AE_LOSS_RATED, 2, 26);
 }
 
 /* ------------------------------------------------------------- training */
@@ -695,11 +714,16 @@ static void test_encode_and_rebuild(void **state)
     AeOptions o = small_options(AE_LOSS_RATED);
     Autoencoder ae, copy;
     assert_int_equal(ae_train(&ae, &c.x, &o, NULL, NULL), FS_OK);
-    assert_int_equal(ae.n_params, ae_n_params(20, 8));
-    assert_int_equal(ae.n_params, 2 * 20 * 8 + 8 + 20);
+    /* the default rated loss has the watched head */
+    assert_int_equal(ae.heads, 2);
+    assert_int_equal(ae.n_params, ae_n_params_heads(20, 8, 2));
+    assert_int_equal(ae.n_params, 3 * 20 * 8 + 8 + 2 * 20);
     assert_ptr_equal(ae.b_enc, ae.params + 20 * 8);
     assert_ptr_equal(ae.w_dec, ae.b_enc + 8);
     assert_ptr_equal(ae.b_dec, ae.w_dec + 20 * 8);
+    assert_ptr_equal(ae.w_obs, ae.b_dec + 20);
+    assert_ptr_equal(ae.b_obs, ae.w_obs + 20 * 8);
+    assert_int_equal(ae_n_params(20, 8), 2 * 20 * 8 + 8 + 20);
     assert_int_equal(ae_init_from(&copy, 20, 8, ae.params, ae.n_params), FS_OK);
     float *all = zeros(40 * 8), *again = zeros(40 * 8), one[8];
     assert_int_equal(ae_encode(&ae, &c.x, all), FS_OK);
