@@ -13,6 +13,7 @@ static void usage(FILE *out)
             "usage: filmseg [COMMAND] [OPTIONS]\n"
             "\n"
             "commands:\n"
+            "  explore    the terminal explorer (panes, live training; the default on a terminal)\n"
             "  report     print the audience report of a panel (with --model: its segments)\n"
             "  train      train the segmentation and write a model file\n"
             "  score      assign new users to the segments of a model\n"
@@ -24,7 +25,8 @@ static void usage(FILE *out)
             "  --keep-unknown-state    keep users whose ZIP has no US state\n"
             "  --strict                stop at the first malformed line\n"
             "\n"
-            "Without a command, filmseg prints the report of the built-in demo panel.\n"
+            "Without a command, filmseg opens the explorer on a terminal, and otherwise\n"
+            "prints the report of the panel (the built-in demo panel without --data).\n"
             "filmseg COMMAND --help shows a command's options; man filmseg has the rest.\n",
             FILMSEG_VERSION);
 }
@@ -40,7 +42,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc < 2 || argv[1][0] == '-')
-        return cmd_report(argc, argv);
+        return cmd_explore(argc, argv); /* the report when not on a terminal */
+    if (strcmp(argv[1], "explore") == 0)
+        return cmd_explore(argc - 1, argv + 1);
     if (strcmp(argv[1], "report") == 0)
         return cmd_report(argc - 1, argv + 1);
     if (strcmp(argv[1], "train") == 0)

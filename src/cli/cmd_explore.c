@@ -1,0 +1,165 @@
+/* cmd_explore.c: `filmseg explore` (and `filmseg` with no command on a
+ * terminal): opens the terminal explorer on a panel folder, a saved model or
+ * the built-in demo panel; without a terminal it says to use `filmseg report`
+ * (or, with no command, prints the report as before). */
+#include "commands.h"
+
+#include "filmseg/model.h"
+#include "filmseg/tui.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: filmseg explore [--data DIR | --model FILE] [--zips FILE] [panel options]\n"
+            "                       [--k 5] [--kmax 29] [--epochs 100] [--hidden 100]\n"
+            "                       [--demo-weight W] [--seed S] [--no-train] [--out FILE]\n"
+            "Opens the terminal explorer on a panel folder, on a saved model (--data\n"
+            "describes its segments; users are matched by id) or on the built-in demo panel.\n"
+            "Without a model it trains one in the background (--no-train: not until `t`).\n"
+            "`s` saves the model to --out (default: the --model file, else model.fsm).\n"
+            "Inside, `?` lists every key.\n");
+}
+
+static bool parse_num(const char *name, const char *value, double lo, double hi, bool whole,
+                      double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    if (errno || end == value || *end || !(v >= lo && v <= hi) || (whole && v != (long)v)) {
+        fprintf(stderr, "filmseg explore: --%s must be a %s %g..%g\n", name,
+                whole ? "whole number" : "number", lo, hi);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+int cmd_explore(int argc, char **argv)
+{
+    double started = tui_now();
+    bool named = argc > 0 && strcmp(argv[0], "explore") == 0;
+    if (!named) {
+        /* `filmseg [panel options]`: the explorer on a terminal, else the report */
+        bool report = !tui_available();
+        for (int i = 1; i < argc; i++)
+            if (strncmp(argv[i], "--format", 8) == 0)
+                report = true;
+        if (report)
+            return cmd_report(argc, argv);
+    }
+    static const struct option long_options[] = {
+        PANEL_LONG_OPTIONS,
+        {"model", required_argument, 0, 'm'},
+        {"out", required_argument, 0, 'o'},
+        {"k", required_argument, 0, 'k'},
+        {"kmax", required_argument, 0, 'K'},
+        {"epochs", required_argument, 0, 'e'},
+        {"hidden", required_argument, 0, 'H'},
+        {"demo-weight", required_argument, 0, 'w'},
+        {"seed", required_argument, 0, 's'},
+        {"no-train", no_argument, 0, 'n'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    PanelArgs args;
+    panel_args_init(&args);
+    TuiConfig config;
+    memset(&config, 0, sizeof config);
+    pipeline_options_default(&config.training);
+    config.train_at_start = true;
+    config.started = started;
+    const char *out_path = NULL;
+    double v;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+        int handled = panel_args_option(&args, opt, optarg);
+        if (handled < 0)
+            return EXIT_USAGE;
+        if (handled)
+            continue;
+        switch (opt) {
+        case 'm': config.model_path = optarg; break;
+        case 'o': out_path = optarg; break;
+        case 'n': config.train_at_start = false; break;
+        case 'k':
+            if (!parse_num("k", optarg, 2, 255, true, &v))
+                return EXIT_USAGE;
+            config.training.k = (int)v;
+            break;
+        case 'K':
+            if (!parse_num("kmax", optarg, 2, 255, true, &v))
+                return EXIT_USAGE;
+            config.training.kmax = (int)v;
+            break;
+        case 'e':
+            if (!parse_num("epochs", optarg, 1, 100000, true, &v))
+                return EXIT_USAGE;
+            config.training.ae.epochs = (int)v;
+            break;
+        case 'H':
+            if (!parse_num("hidden", optarg, 2, 4096, true, &v))
+                return EXIT_USAGE;
+            config.training.ae.hidden = (int)v;
+            break;
+        case 'w':
+            if (!parse_num("demo-weight", optarg, 0, 1000, false, &v))
+                return EXIT_USAGE;
+            config.training.features.demo_weight = v;
+            break;
+        case 's':
+            if (!parse_num("seed", optarg, 0, 2147483647.0, true, &v))
+                return EXIT_USAGE;
+            pipeline_options_seed(&config.training, (uint64_t)v);
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "filmseg explore: unexpected argument '%s'\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (config.training.k > config.training.kmax) {
+        fprintf(stderr, "filmseg explore: --k %d is above --kmax %d\n", config.training.k,
+                config.training.kmax);
+        return EXIT_USAGE;
+    }
+    if (!tui_available()) {
+        fprintf(stderr, "filmseg explore: not a terminal; use `filmseg report` for the audience "
+                        "report as text\n");
+        return EXIT_USAGE;
+    }
+    config.save_path = out_path ? out_path : config.model_path ? config.model_path : "model.fsm";
+    config.timing_path = getenv("FILMSEG_TUI_TIMING");
+    if (config.timing_path && !*config.timing_path)
+        config.timing_path = NULL;
+
+    if (config.model_path) {
+        config.seg = calloc(1, sizeof *config.seg);
+        char error[512];
+        if (!config.seg || model_load(config.seg, config.model_path, error, sizeof error) != 0) {
+            fprintf(stderr, "filmseg explore: %s\n", config.seg ? error : "out of memory");
+            free(config.seg);
+            return EXIT_INPUT;
+        }
+    }
+    config.panel = panel_args_load(&args);
+    if (!config.panel) {
+        if (config.seg) {
+            segmentation_free(config.seg);
+            free(config.seg);
+        }
+        return EXIT_INPUT;
+    }
+    if ((size_t)config.training.kmax > config.panel->n_users)
+        config.training.kmax = (int)config.panel->n_users;
+    if (config.training.k > config.training.kmax)
+        config.training.k = config.training.kmax;
+    return tui_run(&config);
+}

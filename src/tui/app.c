@@ -1,0 +1,184 @@
+/* app.c: explorer state that every pane sees (segmentation, k, segment,
+ * profiles, heatmap films, messages, training and saving); see app.h. */
+#include "app.h"
+
+#include "crt.h"
+#include "films.h"
+
+#include "filmseg/model.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void free_profiles(TuiApp *app)
+{
+    if (app->profiles)
+        for (int s = 0; s < app->k; s++)
+            profile_free(&app->profiles[s]);
+    free(app->profiles);
+    app->profiles = NULL;
+}
+
+void app_set_k(TuiApp *app, int k)
+{
+    if (!app->seg)
+        return;
+    if (k < 2)
+        k = 2;
+    if (k > app->seg->sweep.kmax)
+        k = app->seg->sweep.kmax;
+    const int32_t *labels = segmentation_labels(app->seg, k);
+    if (!labels)
+        return;
+    free_profiles(app);
+    app->k = k;
+    for (size_t u = 0; u < app->panel->n_users; u++)
+        app->labels[u] = -1;
+    app->matched = 0;
+    for (size_t i = 0; i < app->seg->n_users; i++) {
+        long u = panel_user_index(app->panel, app->seg->user_ids[i]);
+        if (u >= 0) {
+            app->labels[u] = labels[i];
+            app->matched++;
+        }
+    }
+    app->profiles = calloc((size_t)k, sizeof *app->profiles);
+    if (app->profiles)
+        for (int s = 0; s < k; s++)
+            profile_compute(app->panel, app->labels, s, &app->profiles[s]);
+    if (app->segment >= k)
+        app->segment = k - 1;
+    app_refresh_heat(app);
+}
+
+void app_set_segmentation(TuiApp *app, Segmentation *seg)
+{
+    free_profiles(app);
+    if (app->seg) {
+        segmentation_free(app->seg);
+        free(app->seg);
+    }
+    app->seg = seg;
+    if (!app->labels)
+        app->labels = malloc((app->panel->n_users + 1) * sizeof *app->labels);
+    if (!seg || !app->labels || !seg->sweep.results) {
+        app->seg = NULL;
+        if (seg) {
+            segmentation_free(seg);
+            free(seg);
+        }
+        return;
+    }
+    app->k = 0;
+    app->segment = 0;
+    app_set_k(app, seg->k >= 2 ? seg->k : 2);
+}
+
+const int32_t *app_labels(const TuiApp *app) { return app->seg ? app->labels : NULL; }
+
+void app_move_segment(TuiApp *app, int delta)
+{
+    if (!app->seg || app->k <= 0)
+        return;
+    app->segment = ((app->segment + delta) % app->k + app->k) % app->k;
+    app_refresh_heat(app);
+}
+
+void app_refresh_heat(TuiApp *app)
+{
+    app->heat_scroll = 0;
+    if (app->heat_mode == HEAT_DISTINCTIVE && app->seg)
+        app->n_heat_films = films_distinctive(app->panel, app->labels, app->segment,
+                                              HEAT_SAMPLE_FILMS, app->heat_films);
+    else
+        app->n_heat_films = films_heat_sample(app->panel, HEAT_MIN_RATINGS, HEAT_SAMPLE_FILMS,
+                                              app->heat_seed, app->heat_films);
+}
+
+void app_message(TuiApp *app, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(app->message, sizeof app->message, fmt, ap);
+    va_end(ap);
+    app->message_error = error;
+    app->message_at = tui_now();
+}
+
+void app_train(TuiApp *app, const PipelineOptions *options)
+{
+    if (worker_running(&app->worker)) {
+        app_message(app, true, "training is already running (x cancels it)");
+        return;
+    }
+    if (worker_start(&app->worker, app->panel, options))
+        app_message(app, false, "training started: k=%d, K=%d, %d epochs", options->k,
+                    options->kmax, options->ae.epochs);
+    else
+        app_message(app, true, "training could not start");
+    worker_snapshot(&app->worker, &app->train);
+    /* seen as running until the UI has picked up the end, however quick it was */
+    if (app->train.state != WORKER_FAILED)
+        app->train.state = WORKER_RUNNING;
+}
+
+void app_save(TuiApp *app)
+{
+    if (!app->seg) {
+        app_message(app, true, "nothing to save yet: training has not finished");
+        return;
+    }
+    char error[512];
+    const char *path = app->config->save_path;
+    if (model_save(app->seg, path, error, sizeof error) == 0)
+        app_message(app, false, "model saved to %s", path);
+    else
+        app_message(app, true, "%s", error);
+}
+
+/* ---- drawing helpers the panes share ---- */
+
+void pane_title(Rect r, const char *title)
+{
+    crt_set(CE_TITLE);
+    tui_text(r.y, r.x, r.w, title);
+    crt_set(CE_NORMAL);
+}
+
+void pane_waiting(TuiApp *app, Rect r, const char *what)
+{
+    char line[400];
+    const TrainStatus *t = &app->train;
+    if (t->state == WORKER_RUNNING)
+        snprintf(line, sizeof line, "Training: %s %d/%d. %s appear when it finishes.",
+                 t->stage >= 0 ? stage_name(t->stage) : "starting", t->step, t->steps, what);
+    else if (t->state == WORKER_FAILED)
+        snprintf(line, sizeof line, "Training failed: %s. Press t to train again.", t->error);
+    else if (t->state == WORKER_CANCELLED)
+        snprintf(line, sizeof line, "Training was cancelled. Press t to train again.");
+    else
+        snprintf(line, sizeof line, "No segments yet. Press t to train.");
+    int w = text_columns(line, crt.utf8);
+    crt_set(CE_DIM);
+    tui_text(r.y + r.h / 2, r.x + (w < r.w ? (r.w - w) / 2 : 0), r.w, line);
+    crt_set(CE_NORMAL);
+}
+
+double share_index(size_t part, size_t whole, size_t all_part, size_t all_whole)
+{
+    double a = whole ? (double)part / whole : 0, b = all_whole ? (double)all_part / all_whole : 0;
+    return b > 0 ? 100 * a / b : 0;
+}
+
+void profile_state_counts(const Profile *p, double *counts)
+{
+    for (int s = 0; s < PANEL_MAX_STATES; s++)
+        counts[s] = 0;
+    for (size_t i = 0; i < p->n_states; i++)
+        if (p->states[i].index >= 0 && p->states[i].index < PANEL_MAX_STATES)
+            counts[p->states[i].index] = (double)p->states[i].count;
+}

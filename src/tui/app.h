@@ -1,0 +1,117 @@
+/* app.h (private to src/tui): the explorer's state that panes share (the
+ * panel, the segmentation and the chosen k and segment, profiles, the title
+ * filter, the heatmap's films, the training worker) and the pane interface.
+ * A pane knows how to draw itself and handle a key; the manager (manager.c)
+ * knows nothing about what a pane shows. */
+#ifndef FILMSEG_TUI_APP_H
+#define FILMSEG_TUI_APP_H
+
+#include "filter.h"
+#include "layout.h"
+#include "worker.h"
+
+#include "filmseg/profile.h"
+#include "filmseg/tui.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { HEAT_SAMPLE_FILMS = 30, HEAT_MIN_RATINGS = 100 };
+
+typedef enum { HEAT_SAMPLE, HEAT_DISTINCTIVE } HeatMode;
+
+/* The retrain form's fields. */
+enum { FORM_K, FORM_KMAX, FORM_EPOCHS, FORM_HIDDEN, FORM_WEIGHT, FORM_SEED, FORM_FIELDS };
+
+typedef struct TuiApp {
+    TuiConfig *config;
+    Panel *panel;
+    Segmentation *seg;   /* NULL until trained or loaded */
+    int32_t *labels;     /* panel user -> segment at k (-1: not in the model); NULL without seg */
+    int k;               /* the chosen k */
+    int segment;         /* the segment shown, 0..k-1 */
+    Profile whole;       /* everyone */
+    Profile *profiles;   /* (k) the segments at k */
+    size_t matched;      /* panel users found in the model */
+
+    int pane;            /* the pane shown */
+    bool help;           /* the help overlay is open */
+    bool quit;
+
+    /* films pane */
+    bool films_whole;    /* the whole sample rather than the segment */
+    TitleFilter filter;
+    bool prompt;         /* the filter prompt is open */
+    char prompt_text[256];
+    size_t prompt_len;
+
+    /* heatmap pane */
+    HeatMode heat_mode;
+    uint64_t heat_seed;
+    uint32_t heat_films[HEAT_SAMPLE_FILMS];
+    size_t n_heat_films;
+    int heat_scroll;
+
+    /* training */
+    Worker worker;
+    TrainStatus train;   /* the UI's copy */
+    bool form;           /* the retrain form is open */
+    int form_field;
+    char form_value[FORM_FIELDS][24];
+
+    char message[256];   /* the status line's message */
+    bool message_error;
+    double message_at;
+    unsigned frame_version; /* training version last drawn */
+} TuiApp;
+
+typedef struct {
+    const char *name;                           /* the tab's label */
+    void (*draw)(TuiApp *app, Rect r);
+    bool (*key)(TuiApp *app, int ch);           /* true when handled; may be NULL */
+    const char *hints;                          /* the status line's keys for this pane */
+} Pane;
+
+enum { PANE_AUDIENCE, PANE_ELBOW, PANE_SEGMENTS, PANE_FILMS, PANE_HEATMAP, PANE_TRAINING,
+       PANE_COUNT };
+
+extern const Pane PANE_AUDIENCE_DEF, PANE_ELBOW_DEF, PANE_SEGMENTS_DEF, PANE_FILMS_DEF,
+    PANE_HEATMAP_DEF, PANE_TRAINING_DEF;
+
+/* ---- app.c: state changes every pane sees ---- */
+
+/* Takes a segmentation (owned from now on; the old one is freed), maps its
+ * users to the panel's by id, and chooses its k. */
+void app_set_segmentation(TuiApp *app, Segmentation *seg);
+/* Chooses k (clamped to 2..kmax) and recomputes the segment profiles. */
+void app_set_k(TuiApp *app, int k);
+/* Moves the segment shown by delta (wrapping). */
+void app_move_segment(TuiApp *app, int delta);
+/* The labels and segment the segment panes use: NULL labels when there are
+ * no segments yet. */
+const int32_t *app_labels(const TuiApp *app);
+/* Redraws the heatmap's films for the mode, segment and seed. */
+void app_refresh_heat(TuiApp *app);
+void app_message(TuiApp *app, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Starts training with the given options. */
+void app_train(TuiApp *app, const PipelineOptions *options);
+/* Saves the model atomically to the save path. */
+void app_save(TuiApp *app);
+/* Opens the title filter prompt (manager.c). */
+void app_open_prompt(TuiApp *app);
+
+/* Shared drawing helpers of the panes. */
+void pane_title(Rect r, const char *title);
+/* "Segments appear when training finishes" and the like, centred. */
+void pane_waiting(TuiApp *app, Rect r, const char *what);
+/* Index of part/whole against all_part/all_whole (100 = as everyone). */
+double share_index(size_t part, size_t whole, size_t all_part, size_t all_whole);
+/* Per-state count of a profile (states[] is sparse). */
+void profile_state_counts(const Profile *p, double *counts);
+/* The demographics of a profile (occupations, age, states, gender, ratings):
+ * as counts and shares when base is NULL, else each against base as an
+ * index (pane_audience.c; the segments pane uses it too). */
+void demographics_draw(Rect r, const Panel *panel, const Profile *p, const Profile *base);
+
+#endif

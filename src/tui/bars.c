@@ -1,0 +1,75 @@
+/* bars.c: horizontal bars and rows of labelled bars; compact numbers. */
+#include "widgets.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void format_compact(double v, char *buf, size_t size)
+{
+    double a = fabs(v);
+    if (!isfinite(v))
+        snprintf(buf, size, "-");
+    else if (a >= 1e6)
+        snprintf(buf, size, "%.*fM", a >= 1e7 ? 0 : 1, v / 1e6);
+    else if (a >= 1e4)
+        snprintf(buf, size, "%.*fk", a >= 1e5 ? 0 : 1, v / 1e3);
+    else if (a >= 100 || v == floor(v))
+        snprintf(buf, size, "%.0f", v);
+    else if (a >= 10)
+        snprintf(buf, size, "%.1f", v);
+    else if (a >= 0.01)
+        snprintf(buf, size, "%.2f", v);
+    else
+        snprintf(buf, size, "%.0e", v);
+    /* "1.0k" -> "1k", "2.50" -> "2.5" */
+    char *dot = strchr(buf, '.');
+    if (dot && !strchr(buf, 'e')) {
+        char *end = dot + strcspn(dot, "kM");
+        char *p = end;
+        while (p > dot + 1 && p[-1] == '0')
+            p--;
+        if (p == dot + 1)
+            p = dot;
+        memmove(p, end, strlen(end) + 1);
+    }
+}
+
+void widget_bar(int y, int x, int w, double value, double max, ColorElement color)
+{
+    int e = layout_bar_eighths(value, max, w);
+    const Glyphs *g = crt.glyphs;
+    crt_set(color);
+    int full = e / 8, rest = e % 8;
+    if (!g->eighths[1]) { /* ASCII: whole cells, at least one when value > 0 */
+        full = (e + 4) / 8;
+        if (full == 0 && e > 0)
+            full = 1;
+        rest = 0;
+    }
+    tui_fill(y, x, full, g->block);
+    if (rest && full < w)
+        mvaddstr(y, x + full, g->eighths[rest]);
+    crt_set(CE_NORMAL);
+}
+
+void widget_bar_rows(Rect r, const BarRow *rows, int n, int label_w, int note_w)
+{
+    double max = 0;
+    for (int i = 0; i < n; i++)
+        if (rows[i].value > max)
+            max = rows[i].value;
+    int bar_w = r.w - label_w - note_w - 2;
+    for (int i = 0; i < n && i < r.h; i++) {
+        int y = r.y + i;
+        crt_set(CE_LABEL);
+        tui_text(y, r.x, label_w, rows[i].label);
+        if (bar_w > 0)
+            widget_bar(y, r.x + label_w + 1, bar_w, rows[i].value, max, rows[i].color);
+        crt_set(rows[i].note_color);
+        int nw = text_columns(rows[i].note, crt.utf8);
+        tui_text(y, r.x + r.w - (nw < note_w ? nw : note_w), note_w, rows[i].note);
+        crt_set(CE_NORMAL);
+    }
+}

@@ -1,0 +1,331 @@
+/* crt.c: terminal setup and teardown, colour schemes, glyphs, signals and
+ * clipped text; see crt.h. */
+#include "crt.h"
+
+#include <curses.h>
+#include <term.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+Crt crt = {false, false, SCHEME_MONO, NULL, false};
+volatile sig_atomic_t crt_signal = 0;
+
+/* ---- colour schemes: one row per scheme, one entry per element ---- */
+
+typedef struct {
+    short fg, bg; /* -1: the terminal's default */
+    int attr;     /* A_BOLD, A_REVERSE, ... */
+} ColorSpec;
+
+#define D (-1)
+static const ColorSpec SCHEMES[SCHEME_COUNT][CE_COUNT] = {
+    [SCHEME_256] = {
+        [CE_NORMAL] = {D, D, 0},
+        [CE_TAB] = {252, 236, 0},
+        [CE_TAB_ACTIVE] = {16, 44, A_BOLD},
+        [CE_STATUS] = {16, 44, 0},
+        [CE_STATUS_KEY] = {16, 44, A_BOLD},
+        [CE_TITLE] = {44, D, A_BOLD},
+        [CE_LABEL] = {250, D, 0},
+        [CE_DIM] = {244, D, 0},
+        [CE_BAR] = {37, D, 0},
+        [CE_BAR_ALT] = {175, D, 0},
+        [CE_AXIS] = {244, D, 0},
+        [CE_CURVE] = {45, D, A_BOLD},
+        [CE_CURVE_ALT] = {214, D, A_BOLD},
+        [CE_KNEE] = {214, D, A_BOLD},
+        [CE_CHOSEN] = {16, 214, A_BOLD},
+        [CE_HIGH] = {42, D, A_BOLD},
+        [CE_LOW] = {174, D, 0},
+        [CE_ERROR] = {231, 124, A_BOLD},
+        [CE_OK] = {42, D, A_BOLD},
+        [CE_HELP] = {231, 238, 0},
+        [CE_HEAT0] = {250, 235, 0},
+        [CE_HEAT1] = {231, 24, 0},
+        [CE_HEAT2] = {231, 31, 0},
+        [CE_HEAT3] = {16, 37, 0},
+        [CE_HEAT4] = {16, 114, 0},
+        [CE_HEAT5] = {16, 220, A_BOLD},
+    },
+    [SCHEME_8] = {
+        [CE_NORMAL] = {D, D, 0},
+        [CE_TAB] = {COLOR_WHITE, COLOR_BLUE, 0},
+        [CE_TAB_ACTIVE] = {COLOR_BLACK, COLOR_CYAN, A_BOLD},
+        [CE_STATUS] = {COLOR_BLACK, COLOR_CYAN, 0},
+        [CE_STATUS_KEY] = {COLOR_BLACK, COLOR_CYAN, A_BOLD},
+        [CE_TITLE] = {COLOR_CYAN, D, A_BOLD},
+        [CE_LABEL] = {D, D, 0},
+        [CE_DIM] = {D, D, A_DIM},
+        [CE_BAR] = {COLOR_CYAN, D, 0},
+        [CE_BAR_ALT] = {COLOR_MAGENTA, D, 0},
+        [CE_AXIS] = {D, D, A_DIM},
+        [CE_CURVE] = {COLOR_CYAN, D, A_BOLD},
+        [CE_CURVE_ALT] = {COLOR_YELLOW, D, A_BOLD},
+        [CE_KNEE] = {COLOR_YELLOW, D, A_BOLD},
+        [CE_CHOSEN] = {COLOR_BLACK, COLOR_YELLOW, A_BOLD},
+        [CE_HIGH] = {COLOR_GREEN, D, A_BOLD},
+        [CE_LOW] = {COLOR_RED, D, 0},
+        [CE_ERROR] = {COLOR_WHITE, COLOR_RED, A_BOLD},
+        [CE_OK] = {COLOR_GREEN, D, A_BOLD},
+        [CE_HELP] = {COLOR_WHITE, COLOR_BLUE, 0},
+        [CE_HEAT0] = {D, D, 0},
+        [CE_HEAT1] = {COLOR_WHITE, COLOR_BLUE, 0},
+        [CE_HEAT2] = {COLOR_BLACK, COLOR_CYAN, 0},
+        [CE_HEAT3] = {COLOR_BLACK, COLOR_GREEN, 0},
+        [CE_HEAT4] = {COLOR_BLACK, COLOR_YELLOW, 0},
+        [CE_HEAT5] = {COLOR_WHITE, COLOR_RED, A_BOLD},
+    },
+    [SCHEME_MONO] = {
+        [CE_NORMAL] = {D, D, 0},
+        [CE_TAB] = {D, D, 0},
+        [CE_TAB_ACTIVE] = {D, D, A_REVERSE | A_BOLD},
+        [CE_STATUS] = {D, D, A_REVERSE},
+        [CE_STATUS_KEY] = {D, D, A_REVERSE | A_BOLD},
+        [CE_TITLE] = {D, D, A_BOLD},
+        [CE_LABEL] = {D, D, 0},
+        [CE_DIM] = {D, D, A_DIM},
+        [CE_BAR] = {D, D, 0},
+        [CE_BAR_ALT] = {D, D, 0},
+        [CE_AXIS] = {D, D, 0},
+        [CE_CURVE] = {D, D, A_BOLD},
+        [CE_CURVE_ALT] = {D, D, 0},
+        [CE_KNEE] = {D, D, A_BOLD},
+        [CE_CHOSEN] = {D, D, A_REVERSE},
+        [CE_HIGH] = {D, D, A_BOLD},
+        [CE_LOW] = {D, D, 0},
+        [CE_ERROR] = {D, D, A_REVERSE | A_BOLD},
+        [CE_OK] = {D, D, A_BOLD},
+        [CE_HELP] = {D, D, 0},
+        [CE_HEAT0] = {D, D, 0},
+        [CE_HEAT1] = {D, D, 0},
+        [CE_HEAT2] = {D, D, 0},
+        [CE_HEAT3] = {D, D, 0},
+        [CE_HEAT4] = {D, D, A_BOLD},
+        [CE_HEAT5] = {D, D, A_BOLD},
+    },
+};
+#undef D
+
+static const Glyphs GLYPHS_UTF8 = {
+    .block = "\u2588",
+    .eighths = {NULL, "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589"},
+    .shade = {" ", "\u00b7", "\u2591", "\u2592", "\u2593", "\u2588"},
+    .vline = "\u2502",
+    .hline = "\u2500",
+    .corner = "\u2514",
+    .point = "\u25cf",
+    .point_alt = "\u25cb",
+    .knee = "\u25c6",
+    .mark = "\u25b2",
+    .ellipsis = "\u2026",
+    .star = "\u2605",
+};
+
+static const Glyphs GLYPHS_ASCII = {
+    .block = "#",
+    .eighths = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    .shade = {" ", ".", ":", "+", "#", "@"},
+    .vline = "|",
+    .hline = "-",
+    .corner = "+",
+    .point = "*",
+    .point_alt = "o",
+    .knee = "K",
+    .mark = "^",
+    .ellipsis = "~",
+    .star = "*",
+};
+
+const Glyphs *crt_glyphs(bool utf8) { return utf8 ? &GLYPHS_UTF8 : &GLYPHS_ASCII; }
+
+SchemeId crt_pick_scheme(const char *no_color, bool has_colours, int colours)
+{
+    if ((no_color && *no_color) || !has_colours || colours < 8)
+        return SCHEME_MONO;
+    return colours >= 256 ? SCHEME_256 : SCHEME_8;
+}
+
+int crt_attr(ColorElement e)
+{
+    if (e < 0 || e >= CE_COUNT)
+        e = CE_NORMAL;
+    const ColorSpec *spec = &SCHEMES[crt.scheme][e];
+    int attr = spec->attr;
+    if (crt.colour)
+        attr |= (int)COLOR_PAIR(e + 1);
+    return attr;
+}
+
+void crt_set(ColorElement e) { attrset(crt_attr(e)); }
+
+static void on_signal(int sig) { crt_signal = sig; }
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+bool crt_init(void)
+{
+    setlocale(LC_ALL, "");
+    const char *codeset = nl_langinfo(CODESET);
+    crt.utf8 = codeset && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);
+    crt.glyphs = crt_glyphs(crt.utf8);
+    /* ESC must not wait a second for a sequence that never comes */
+    if (!getenv("ESCDELAY"))
+        set_escdelay(25);
+    if (!initscr())
+        return false;
+    crt.started = true;
+    install_signals();
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    curs_set(0);
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+    mouseinterval(0);
+    /* colours are started only when they are used: NO_COLOR means none at all */
+    int n_colours = tigetnum("colors");
+    crt.scheme = crt_pick_scheme(getenv("NO_COLOR"), has_colors(), n_colours > 0 ? n_colours : 0);
+    crt.colour = crt.scheme != SCHEME_MONO;
+    if (crt.colour) {
+        start_color();
+        if (COLORS < 256 && crt.scheme == SCHEME_256)
+            crt.scheme = SCHEME_8;
+        use_default_colors();
+        for (int e = 0; e < CE_COUNT; e++) {
+            const ColorSpec *s = &SCHEMES[crt.scheme][e];
+            init_pair((short)(e + 1), s->fg, s->bg);
+        }
+    }
+    return true;
+}
+
+void crt_done(void)
+{
+    if (!crt.started)
+        return;
+    crt.started = false;
+    attrset(A_NORMAL);
+    curs_set(1);
+    mousemask(0, NULL);
+    endwin();
+    fflush(stdout);
+}
+
+/* ---- text ---- */
+
+/* Decodes one UTF-8 character: its length (1 for a bad byte) and code point
+ * (U+FFFD for a bad sequence). */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+{
+    unsigned c = s[0];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0) {
+        *cp = 0xfffd;
+        return 1;
+    }
+    uint32_t v = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            *cp = 0xfffd;
+            return 1;
+        }
+        v = (v << 6) | (s[i] & 0x3f);
+    }
+    *cp = v;
+    return len;
+}
+
+static int char_width(uint32_t cp, bool utf8)
+{
+    if (!utf8)
+        return 1;
+    if (cp < 0x20 || cp == 0x7f)
+        return 1; /* drawn as '?' */
+    int w = wcwidth((wchar_t)cp);
+    return w < 0 ? 1 : w;
+}
+
+size_t text_clip(const char *s, int maxw, bool utf8, int *cols)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    int used = 0;
+    while (p[i]) {
+        uint32_t cp;
+        size_t len = utf8_next(p + i, &cp);
+        int w = char_width(cp, utf8);
+        if (used + w > maxw)
+            break;
+        used += w;
+        i += len;
+    }
+    if (cols)
+        *cols = used;
+    return i;
+}
+
+int text_columns(const char *s, bool utf8)
+{
+    int cols;
+    text_clip(s, 1 << 30, utf8, &cols);
+    return cols;
+}
+
+int tui_text(int y, int x, int maxw, const char *s)
+{
+    if (maxw <= 0 || y < 0 || x < 0 || y >= LINES || x >= COLS)
+        return 0;
+    if (x + maxw > COLS)
+        maxw = COLS - x;
+    int cols;
+    size_t bytes = text_clip(s, maxw, crt.utf8, &cols);
+    move(y, x);
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < bytes) {
+        uint32_t cp;
+        size_t len = utf8_next(p + i, &cp);
+        if (cp < 0x20 || cp == 0x7f || (!crt.utf8 && cp >= 0x80) || cp == 0xfffd)
+            addch('?');
+        else if (cp < 0x80)
+            addch((chtype)cp);
+        else
+            addnstr((const char *)p + i, (int)len);
+        i += len;
+    }
+    return cols;
+}
+
+int tui_textf(int y, int x, int maxw, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return tui_text(y, x, maxw, buf);
+}
+
+void tui_fill(int y, int x, int w, const char *glyph)
+{
+    if (y < 0 || y >= LINES)
+        return;
+    for (int i = 0; i < w && x + i < COLS; i++)
+        if (x + i >= 0)
+            mvaddstr(y, x + i, glyph);
+}

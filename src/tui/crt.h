@@ -1,0 +1,91 @@
+/* crt.h (private to src/tui): the terminal: ncurses setup and teardown,
+ * colour schemes (one table; drawing code names elements, never colours),
+ * the glyphs for UTF-8 and ASCII terminals, signals that restore the
+ * terminal, and clipped text output. */
+#ifndef FILMSEG_TUI_CRT_H
+#define FILMSEG_TUI_CRT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What drawing code colours: an element of the screen, never a colour. */
+typedef enum {
+    CE_NORMAL,
+    CE_TAB,
+    CE_TAB_ACTIVE,
+    CE_STATUS,
+    CE_STATUS_KEY,
+    CE_TITLE,
+    CE_LABEL,
+    CE_DIM,
+    CE_BAR,
+    CE_BAR_ALT,
+    CE_AXIS,
+    CE_CURVE,
+    CE_CURVE_ALT,
+    CE_KNEE,
+    CE_CHOSEN,
+    CE_HIGH,
+    CE_LOW,
+    CE_ERROR,
+    CE_OK,
+    CE_HELP,
+    CE_HEAT0, /* CE_HEAT0 + level, level 0..HEAT_LEVELS-1 */
+    CE_HEAT1,
+    CE_HEAT2,
+    CE_HEAT3,
+    CE_HEAT4,
+    CE_HEAT5,
+    CE_COUNT
+} ColorElement;
+
+enum { HEAT_LEVELS = 6 };
+
+typedef enum { SCHEME_256, SCHEME_8, SCHEME_MONO, SCHEME_COUNT } SchemeId;
+
+typedef struct {
+    const char *block;      /* a full bar cell */
+    const char *eighths[8]; /* [i]: a cell i/8 full ([0] unused); NULL on ASCII */
+    const char *shade[HEAT_LEVELS]; /* the character ramp, light to dark */
+    const char *vline, *hline, *corner, *point, *point_alt, *knee, *mark, *ellipsis, *star;
+} Glyphs;
+
+typedef struct {
+    bool utf8;          /* the locale is UTF-8: draw UTF-8, else ASCII only */
+    bool colour;        /* the scheme has colours */
+    SchemeId scheme;
+    const Glyphs *glyphs;
+    bool started;       /* ncurses is running */
+} Crt;
+
+extern Crt crt;
+/* Set by the signal handlers (SIGINT, SIGTERM, SIGHUP): the event loop quits
+ * cleanly and the program exits with 128 + this. */
+extern volatile sig_atomic_t crt_signal;
+
+/* Starts ncurses (locale, keys, mouse, colours; NO_COLOR or a monochrome
+ * terminal gets SCHEME_MONO). Returns false when the terminal cannot be set up. */
+bool crt_init(void);
+/* Restores the terminal; safe to call twice. */
+void crt_done(void);
+/* The scheme for a terminal: NO_COLOR set, no colours, or few colours. */
+SchemeId crt_pick_scheme(const char *no_color, bool has_colours, int colours);
+const Glyphs *crt_glyphs(bool utf8);
+/* The curses attribute of an element in the current scheme. */
+int crt_attr(ColorElement e);
+void crt_set(ColorElement e);
+
+/* Text, clipped to maxw columns: UTF-8 when crt.utf8, otherwise every
+ * non-ASCII character becomes '?'. Returns the columns drawn. */
+int tui_text(int y, int x, int maxw, const char *s);
+int tui_textf(int y, int x, int maxw, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* w copies of a glyph. */
+void tui_fill(int y, int x, int w, const char *glyph);
+/* Columns s takes (UTF-8 when utf8, else one per character). */
+int text_columns(const char *s, bool utf8);
+/* Bytes of s that fit in maxw columns; *cols gets their width. */
+size_t text_clip(const char *s, int maxw, bool utf8, int *cols);
+
+#endif

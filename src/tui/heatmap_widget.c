@@ -1,0 +1,58 @@
+/* heatmap_widget.c: heatmap cells and their legend: a colour ramp on colour
+ * terminals, a character ramp on monochrome ones. */
+#include "widgets.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+
+static const double LEVEL_TOP[HEAT_LEVELS - 1] = {0, 0.10, 0.20, 0.35, 0.50};
+
+int heat_level(double share)
+{
+    if (!(share > 0))
+        return 0;
+    for (int l = 1; l < HEAT_LEVELS - 1; l++)
+        if (share <= LEVEL_TOP[l] + 1e-12)
+            return l;
+    return HEAT_LEVELS - 1;
+}
+
+void widget_heat_cell(int y, int x, int w, double share)
+{
+    int level = heat_level(share);
+    char buf[16];
+    if (share > 0)
+        snprintf(buf, sizeof buf, "%3.0f", 100 * share);
+    else
+        snprintf(buf, sizeof buf, "  -");
+    if (crt.colour) {
+        crt_set((ColorElement)(CE_HEAT0 + level));
+        tui_fill(y, x, w, " ");
+        tui_text(y, x + (w - 4) / 2, 3, buf);
+    } else {
+        /* the ramp glyph fills the cell around the number */
+        crt_set((ColorElement)(CE_HEAT0 + level));
+        tui_fill(y, x, w, crt.glyphs->shade[level]);
+        crt_set(CE_NORMAL);
+        tui_text(y, x + (w - 4) / 2, 3, buf);
+    }
+    crt_set(CE_NORMAL);
+}
+
+void widget_heat_legend(int y, int x, int w)
+{
+    static const char *const LABEL[HEAT_LEVELS] = {"0", "<10%", "10-20", "20-35", "35-50",
+                                                   ">50%"};
+    int cx = x;
+    crt_set(CE_LABEL);
+    cx += tui_text(y, cx, x + w - cx, "share: ");
+    for (int l = 0; l < HEAT_LEVELS && cx < x + w; l++) {
+        crt_set((ColorElement)(CE_HEAT0 + l));
+        tui_fill(y, cx, 2, crt.colour ? " " : crt.glyphs->shade[l]);
+        cx += 2;
+        crt_set(CE_LABEL);
+        cx += tui_textf(y, cx, x + w - cx, " %s ", LABEL[l]);
+    }
+    crt_set(CE_NORMAL);
+}

@@ -1,0 +1,554 @@
+/* manager.c: the explorer's screen manager and event loop: the tab bar, the
+ * status line, the help overlay, the filter prompt and the retrain form, the
+ * global keys, the mouse, resizing, the training worker's hand-over, and
+ * the timing hook (FILMSEG_TUI_TIMING). It knows nothing about what a pane
+ * shows: panes draw themselves and get the keys first. */
+#include "app.h"
+#include "crt.h"
+
+#include "filmseg/model.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+static const Pane *const PANES[PANE_COUNT] = {&PANE_AUDIENCE_DEF, &PANE_ELBOW_DEF,
+                                              &PANE_SEGMENTS_DEF, &PANE_FILMS_DEF,
+                                              &PANE_HEATMAP_DEF,  &PANE_TRAINING_DEF};
+
+double tui_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+bool tui_available(void) { return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO); }
+
+static void tab_names(const char **names)
+{
+    for (int i = 0; i < PANE_COUNT; i++)
+        names[i] = PANES[i]->name;
+}
+
+/* ---- help ---- */
+
+static const char *const HELP[] = {
+    "Keys",
+    "1-6, Tab, S-Tab   switch pane (or click a tab)",
+    "Left/Right, h/l   Elbow: choose k (every pane follows)",
+    "[ ], PgUp/PgDn    previous / next segment",
+    "Up/Down, j/k      scroll (heatmap)",
+    "/                 Films: filter titles (PCRE2; empty clears)",
+    "a                 Films: segment / whole sample",
+    "r                 Heatmap: draw another sample of films",
+    "d                 Heatmap: sample / most distinctive films",
+    "t                 retrain with other settings (a form)",
+    "x                 cancel training",
+    "s                 save the model",
+    "Ctrl-L            redraw",
+    "?, F1             this help (any key closes it)",
+    "q, F10            quit",
+};
+
+static void draw_help(Rect pane)
+{
+    int n = (int)(sizeof HELP / sizeof HELP[0]), w = 64, h = n + 3;
+    if (w > pane.w - 2)
+        w = pane.w - 2;
+    if (h > pane.h)
+        h = pane.h;
+    int y = pane.y + (pane.h - h) / 2, x = pane.x + (pane.w - w) / 2;
+    crt_set(CE_HELP);
+    for (int i = 0; i < h; i++)
+        tui_fill(y + i, x, w, " ");
+    for (int i = 0; i < n && i + 1 < h; i++) {
+        crt_set(CE_HELP);
+        if (i == 0)
+            attron(A_BOLD);
+        tui_text(y + 1 + i, x + 2, w - 4, HELP[i]);
+    }
+    crt_set(CE_NORMAL);
+}
+
+/* ---- the retrain form ---- */
+
+static const char *const FORM_LABEL[FORM_FIELDS] = {
+    "k (segments)", "K (sweep k = 1..K)", "autoencoder epochs", "hidden units",
+    "demographics weight", "seed"};
+
+static void form_open(TuiApp *app)
+{
+    const PipelineOptions *o = app->seg ? &app->seg->options : &app->config->training;
+    snprintf(app->form_value[FORM_K], 24, "%d", app->seg ? app->k : o->k);
+    snprintf(app->form_value[FORM_KMAX], 24, "%d", o->kmax);
+    snprintf(app->form_value[FORM_EPOCHS], 24, "%d", o->ae.epochs);
+    snprintf(app->form_value[FORM_HIDDEN], 24, "%d", o->ae.hidden);
+    snprintf(app->form_value[FORM_WEIGHT], 24, "%g", o->features.demo_weight);
+    snprintf(app->form_value[FORM_SEED], 24, "%llu", (unsigned long long)o->seed);
+    app->form = true;
+    app->form_field = 0;
+}
+
+static bool form_number(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Builds options from the form; false with a message when a field is bad. */
+static bool form_options(TuiApp *app, PipelineOptions *o)
+{
+    static const double LO[FORM_FIELDS] = {2, 2, 1, 2, -1, 0};
+    static const double HI[FORM_FIELDS] = {255, 255, 100000, 4096, 1000, 2147483647.0};
+    double v[FORM_FIELDS];
+    for (int f = 0; f < FORM_FIELDS; f++)
+        if (!form_number(app->form_value[f], LO[f], HI[f], &v[f]) ||
+            (f != FORM_WEIGHT && v[f] != floor(v[f]))) {
+            app_message(app, true, "%s must be %s %g..%g", FORM_LABEL[f],
+                        f == FORM_WEIGHT ? "a number" : "a whole number", LO[f], HI[f]);
+            app->form_field = f;
+            return false;
+        }
+    if (v[FORM_K] > v[FORM_KMAX]) {
+        app_message(app, true, "k %g is above K %g", v[FORM_K], v[FORM_KMAX]);
+        return false;
+    }
+    if (v[FORM_KMAX] > (double)app->panel->n_users) {
+        app_message(app, true, "K must be at most the %zu users", app->panel->n_users);
+        return false;
+    }
+    *o = app->seg ? app->seg->options : app->config->training;
+    o->k = (int)v[FORM_K];
+    o->kmax = (int)v[FORM_KMAX];
+    o->ae.epochs = (int)v[FORM_EPOCHS];
+    o->ae.hidden = (int)v[FORM_HIDDEN];
+    o->features.demo_weight = v[FORM_WEIGHT];
+    pipeline_options_seed(o, (uint64_t)v[FORM_SEED]);
+    return true;
+}
+
+static void form_key(TuiApp *app, int ch)
+{
+    char *value = app->form_value[app->form_field];
+    size_t len = strlen(value);
+    if (ch == 27) {
+        app->form = false;
+    } else if (ch == KEY_UP || ch == KEY_BTAB) {
+        app->form_field = (app->form_field + FORM_FIELDS - 1) % FORM_FIELDS;
+    } else if (ch == KEY_DOWN || ch == '\t') {
+        app->form_field = (app->form_field + 1) % FORM_FIELDS;
+    } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+        if (len)
+            value[len - 1] = 0;
+    } else if ((ch >= '0' && ch <= '9') || ch == '.' || ch == '-') {
+        if (len + 1 < sizeof app->form_value[0]) {
+            value[len] = (char)ch;
+            value[len + 1] = 0;
+        }
+    } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+        PipelineOptions o;
+        if (form_options(app, &o)) {
+            app->form = false;
+            app_train(app, &o);
+            app->pane = PANE_TRAINING;
+        }
+    }
+}
+
+static void draw_form(TuiApp *app, Rect pane)
+{
+    int w = 46, h = FORM_FIELDS + 5;
+    int y = pane.y + (pane.h - h) / 2, x = pane.x + (pane.w - w) / 2;
+    crt_set(CE_HELP);
+    for (int i = 0; i < h; i++)
+        tui_fill(y + i, x, w, " ");
+    tui_text(y + 1, x + 2, w - 4, "Retrain with these settings");
+    for (int f = 0; f < FORM_FIELDS; f++) {
+        crt_set(CE_HELP);
+        tui_text(y + 3 + f, x + 2, 22, FORM_LABEL[f]);
+        crt_set(f == app->form_field ? CE_CHOSEN : CE_NORMAL);
+        tui_fill(y + 3 + f, x + 25, 16, " ");
+        tui_text(y + 3 + f, x + 26, 14, app->form_value[f]);
+    }
+    crt_set(CE_HELP);
+    tui_text(y + h - 1, x + 2, w - 4, "Up/Down field  Enter train  Esc close");
+    crt_set(CE_NORMAL);
+}
+
+/* ---- the tab bar and the status line ---- */
+
+static void draw_tabs(TuiApp *app, Rect r)
+{
+    const char *names[PANE_COUNT];
+    tab_names(names);
+    int start[PANE_COUNT], width[PANE_COUNT];
+    layout_tabs(names, PANE_COUNT, start, width);
+    crt_set(CE_TAB);
+    tui_fill(r.y, r.x, r.w, " ");
+    for (int i = 0; i < PANE_COUNT; i++) {
+        crt_set(i == app->pane ? CE_TAB_ACTIVE : CE_TAB);
+        tui_textf(r.y, r.x + start[i], width[i], " %d %s ", i + 1, names[i]);
+    }
+    crt_set(CE_NORMAL);
+}
+
+static const char *panel_name(const Panel *panel, char *buf, size_t size)
+{
+    if (strcmp(panel->source, "built-in demo panel") == 0)
+        return "demo";
+    snprintf(buf, size, "%s", panel->source);
+    size_t len = strlen(buf);
+    while (len > 1 && buf[len - 1] == '/')
+        buf[--len] = 0;
+    const char *slash = strrchr(buf, '/');
+    return slash ? slash + 1 : buf;
+}
+
+static void training_summary(const TuiApp *app, char *buf, size_t size)
+{
+    const TrainStatus *t = &app->train;
+    switch (t->state) {
+    case WORKER_RUNNING: {
+        double left = train_seconds_left(t, tui_now());
+        char eta[32] = "";
+        if (isfinite(left))
+            snprintf(eta, sizeof eta, " ~%.0fs left", ceil(left));
+        snprintf(buf, size, "training %s %d/%d%s",
+                 t->stage >= 0 ? stage_name(t->stage) : "starting", t->step, t->steps, eta);
+        break;
+    }
+    case WORKER_DONE: snprintf(buf, size, "%s", app->config->model_path && app->train.started == 0 ? "model loaded" : "trained"); break;
+    case WORKER_FAILED: snprintf(buf, size, "training failed"); break;
+    case WORKER_CANCELLED: snprintf(buf, size, "training cancelled"); break;
+    default: snprintf(buf, size, "not trained"); break;
+    }
+}
+
+static void draw_status(TuiApp *app, Rect r)
+{
+    char train[96], left[200], name[256];
+    training_summary(app, train, sizeof train);
+    if (app->seg)
+        snprintf(left, sizeof left, " %s %zu users  k=%d seg %d/%d  %s ", panel_name(app->panel, name, sizeof name),
+                 app->panel->n_users, app->k, app->segment + 1, app->k, train);
+    else
+        snprintf(left, sizeof left, " %s %zu users  %s ", panel_name(app->panel, name, sizeof name),
+                 app->panel->n_users, train);
+    crt_set(CE_STATUS);
+    tui_fill(r.y, r.x, r.w, " ");
+    int used = tui_text(r.y, r.x, r.w, left);
+    const char *right;
+    char buf[300];
+    bool recent = app->message[0] != 0;
+    if (app->prompt) {
+        snprintf(buf, sizeof buf, "/%s_", app->prompt_text);
+        crt_set(CE_CHOSEN);
+        tui_fill(r.y, r.x + used, r.w - used, " ");
+        tui_text(r.y, r.x + used, r.w - used, "filter:");
+        tui_text(r.y, r.x + used + 8, r.w - used - 8, buf);
+        crt_set(CE_NORMAL);
+        return;
+    }
+    if (recent) {
+        crt_set(app->message_error ? CE_ERROR : CE_STATUS_KEY);
+        right = app->message;
+    } else {
+        snprintf(buf, sizeof buf, "%s ? help q quit ", PANES[app->pane]->hints);
+        crt_set(CE_STATUS_KEY);
+        right = buf;
+    }
+    int w = text_columns(right, crt.utf8), room = r.w - used;
+    if (w > room && !recent)
+        w = room; /* hints give way to the panel; a message covers it */
+    if (w > r.w)
+        w = r.w;
+    tui_text(r.y, r.x + r.w - w, w, right);
+    crt_set(CE_NORMAL);
+}
+
+static void draw(TuiApp *app)
+{
+    erase();
+    ScreenLayout l = layout_screen(LINES, COLS);
+    if (l.too_small) {
+        char line[120];
+        snprintf(line, sizeof line, "Terminal too small: %dx%d; filmseg needs %dx%d (q quits)",
+                 COLS, LINES, TUI_MIN_COLS, TUI_MIN_ROWS);
+        int w = (int)strlen(line);
+        crt_set(CE_NORMAL);
+        tui_text(LINES / 2, w < COLS ? (COLS - w) / 2 : 0, COLS, line);
+        refresh();
+        return;
+    }
+    draw_tabs(app, l.tabs);
+    PANES[app->pane]->draw(app, l.pane);
+    draw_status(app, l.status);
+    if (app->form)
+        draw_form(app, l.pane);
+    if (app->help)
+        draw_help(l.pane);
+    refresh();
+}
+
+/* ---- keys ---- */
+
+static void prompt_key(TuiApp *app, int ch)
+{
+    if (ch == 27) {
+        app->prompt = false;
+    } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+        char error[300];
+        app->prompt = false;
+        if (title_filter_set(&app->filter, app->prompt_text, error, sizeof error)) {
+            if (app->prompt_text[0])
+                app_message(app, false, "titles filtered by /%s/", app->prompt_text);
+            else
+                app_message(app, false, "title filter cleared");
+        } else {
+            app_message(app, true, "%s; filter kept", error);
+        }
+    } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+        /* drop one UTF-8 character */
+        while (app->prompt_len > 0) {
+            unsigned char c = (unsigned char)app->prompt_text[--app->prompt_len];
+            app->prompt_text[app->prompt_len] = 0;
+            if ((c & 0xc0) != 0x80)
+                break;
+        }
+    } else if (ch >= 32 && ch < 256 && ch != 127 && app->prompt_len + 1 < sizeof app->prompt_text) {
+        app->prompt_text[app->prompt_len++] = (char)ch;
+        app->prompt_text[app->prompt_len] = 0;
+    }
+}
+
+void app_open_prompt(TuiApp *app)
+{
+    app->prompt = true;
+    snprintf(app->prompt_text, sizeof app->prompt_text, "%s", app->filter.pattern);
+    app->prompt_len = strlen(app->prompt_text);
+}
+
+static void mouse_key(TuiApp *app)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK || ev.y != 0)
+        return;
+    const char *names[PANE_COUNT];
+    tab_names(names);
+    int tab = layout_tab_at(names, PANE_COUNT, ev.x);
+    if (tab >= 0)
+        app->pane = tab;
+}
+
+static void handle_key(TuiApp *app, int ch)
+{
+    if (app->help) { /* any key closes the help */
+        app->help = false;
+        return;
+    }
+    if (app->prompt) {
+        prompt_key(app, ch);
+        return;
+    }
+    if (app->form) {
+        form_key(app, ch);
+        return;
+    }
+    if (ch == KEY_MOUSE) {
+        mouse_key(app);
+        return;
+    }
+    if (PANES[app->pane]->key && PANES[app->pane]->key(app, ch))
+        return;
+    switch (ch) {
+    case 'q': case 'Q': case KEY_F(10): app->quit = true; break;
+    case '?': case KEY_F(1): app->help = true; break;
+    case '1': case '2': case '3': case '4': case '5': case '6': app->pane = ch - '1'; break;
+    case '\t': app->pane = (app->pane + 1) % PANE_COUNT; break;
+    case KEY_BTAB: app->pane = (app->pane + PANE_COUNT - 1) % PANE_COUNT; break;
+    case '[': case KEY_PPAGE: app_move_segment(app, -1); break;
+    case ']': case KEY_NPAGE: app_move_segment(app, +1); break;
+    case 'x':
+        if (worker_running(&app->worker)) {
+            worker_cancel(&app->worker);
+            app_message(app, false, "cancelling training...");
+        } else {
+            app_message(app, true, "no training is running");
+        }
+        break;
+    case 's': app_save(app); break;
+    case 't': form_open(app); break;
+    case 12: clearok(curscr, TRUE); break; /* Ctrl-L */
+    default: break;
+    }
+}
+
+/* ---- the timing hook ---- */
+
+typedef struct {
+    FILE *out;
+    double key_max, key_sum, key_max_training, k_change_max;
+    long keys;
+} Timing;
+
+static void timing_key(Timing *t, int ch, double ms, bool training, bool k_changed)
+{
+    if (!t->out)
+        return;
+    t->keys++;
+    t->key_sum += ms;
+    if (ms > t->key_max)
+        t->key_max = ms;
+    if (training && ms > t->key_max_training)
+        t->key_max_training = ms;
+    if (k_changed && ms > t->k_change_max)
+        t->k_change_max = ms;
+    fprintf(t->out, "key %d %.3f%s%s\n", ch, ms, training ? " training" : "",
+            k_changed ? " k" : "");
+    fflush(t->out);
+}
+
+static void timing_done(Timing *t)
+{
+    if (!t->out)
+        return;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    fprintf(t->out, "keys %ld\nkey_mean_ms %.3f\nkey_max_ms %.3f\n", t->keys,
+            t->keys ? t->key_sum / t->keys : 0.0, t->key_max);
+    fprintf(t->out, "key_max_while_training_ms %.3f\nk_change_max_ms %.3f\npeak_rss_kib %ld\n",
+            t->key_max_training, t->k_change_max, ru.ru_maxrss);
+    fclose(t->out);
+    t->out = NULL;
+}
+
+/* ---- the loop ---- */
+
+/* Picks up the worker's news; true when something changed on screen. */
+static bool poll_worker(TuiApp *app)
+{
+    unsigned before = app->train.version;
+    WorkerState state = app->train.state;
+    if (state != WORKER_RUNNING && !worker_running(&app->worker))
+        return false;
+    worker_snapshot(&app->worker, &app->train);
+    if (app->train.state != WORKER_RUNNING && state == WORKER_RUNNING) {
+        Segmentation *seg = worker_take_result(&app->worker);
+        if (seg) {
+            app_set_segmentation(app, seg);
+            app_message(app, false, "training finished: %d segments", app->k);
+        } else if (app->train.state == WORKER_CANCELLED) {
+            app_message(app, false, "training cancelled");
+        } else {
+            app_message(app, true, "training failed: %s", app->train.error);
+        }
+        return true;
+    }
+    return app->train.version != before;
+}
+
+int tui_run(TuiConfig *config)
+{
+    TuiApp *app = calloc(1, sizeof *app);
+    if (!app)
+        return 1;
+    app->config = config;
+    app->panel = config->panel;
+    app->heat_seed = 1;
+    app->train.stage = -1;
+    title_filter_init(&app->filter);
+    worker_init(&app->worker);
+    profile_compute(app->panel, NULL, 0, &app->whole);
+    Timing timing = {0};
+    if (config->timing_path)
+        timing.out = fopen(config->timing_path, "w");
+
+    int status = 0;
+    if (!crt_init()) {
+        fprintf(stderr, "filmseg explore: cannot set up the terminal\n");
+        status = 1;
+        goto out;
+    }
+    timeout(50);
+    if (config->seg) {
+        train_status_from_seg(&app->train, config->seg);
+        app_set_segmentation(app, config->seg);
+        config->seg = NULL;
+    } else {
+        app_refresh_heat(app);
+        if (config->train_at_start)
+            app_train(app, &config->training);
+    }
+    draw(app);
+    if (timing.out) {
+        fprintf(timing.out, "first_frame_ms %.3f\n", (tui_now() - config->started) * 1000);
+        fflush(timing.out);
+    }
+    double last_train_draw = 0;
+    while (!app->quit && !crt_signal) {
+        int ch = getch();
+        double t0 = tui_now();
+        bool redraw = false, k_changed = false;
+        if (ch != ERR) {
+            int k = app->k;
+            handle_key(app, ch);
+            k_changed = app->k != k;
+            redraw = true;
+        }
+        if (poll_worker(app)) {
+            /* progress redraws at most 10 times a second; results at once */
+            if (t0 - last_train_draw > 0.1 || app->train.state != WORKER_RUNNING)
+                redraw = true;
+        }
+        if (app->message[0] && t0 - app->message_at > 6) { /* messages last 6 s */
+            app->message[0] = 0;
+            redraw = true;
+        }
+        if (redraw && !app->quit) {
+            draw(app);
+            last_train_draw = t0;
+        }
+        if (ch != ERR && ch != KEY_RESIZE)
+            timing_key(&timing, ch, (tui_now() - t0) * 1000, app->train.state == WORKER_RUNNING,
+                       k_changed);
+    }
+    crt_done();
+    if (crt_signal)
+        status = 128 + crt_signal;
+out:
+    timing_done(&timing);
+    worker_free(&app->worker);
+    train_status_free(&app->train);
+    title_filter_free(&app->filter);
+    if (app->profiles)
+        for (int s = 0; s < app->k; s++)
+            profile_free(&app->profiles[s]);
+    free(app->profiles);
+    profile_free(&app->whole);
+    free(app->labels);
+    if (app->seg) {
+        segmentation_free(app->seg);
+        free(app->seg);
+    }
+    if (config->seg) {
+        segmentation_free(config->seg);
+        free(config->seg);
+        config->seg = NULL;
+    }
+    panel_free(config->panel);
+    config->panel = NULL;
+    free(app);
+    return status;
+}

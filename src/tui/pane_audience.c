@@ -1,0 +1,215 @@
+/* pane_audience.c: pane 1, the whole sample: occupation bars, the age
+ * histogram with mean and median marked, the gender split, the US tile map
+ * shaded by users, and the rating distribution. demographics_draw is shared
+ * with the segments pane, which shows the same figures as indexes. */
+#include "app.h"
+#include "crt.h"
+#include "widgets.h"
+
+#include "filmseg/states.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static double pct(size_t part, size_t whole) { return whole ? 100.0 * part / whole : 0; }
+
+static ColorElement index_color(double index)
+{
+    return index >= 120 ? CE_HIGH : index <= 80 ? CE_LOW : CE_LABEL;
+}
+
+static size_t occupation_count(const Profile *p, int occupation)
+{
+    for (size_t i = 0; i < p->n_occupations; i++)
+        if (p->occupations[i].index == occupation)
+            return p->occupations[i].count;
+    return 0;
+}
+
+static void draw_occupations(Rect r, const Panel *panel, const Profile *p, const Profile *base)
+{
+    pane_title(rect_take_top(&r, 1), base ? "Occupations (share, index)" : "Occupations");
+    BarRow rows[64];
+    int n = 0;
+    for (size_t i = 0; i < p->n_occupations && n < r.h && n < 64; i++, n++) {
+        const CategoryCount *c = &p->occupations[i];
+        BarRow *row = &rows[n];
+        row->label = panel->occupations[c->index];
+        row->value = (double)c->count;
+        row->color = CE_BAR;
+        row->note_color = CE_LABEL;
+        if (base) {
+            double idx = share_index(c->count, p->n_users, occupation_count(base, c->index),
+                                     base->n_users);
+            snprintf(row->note, sizeof row->note, "%5.1f%% %4.0f", pct(c->count, p->n_users), idx);
+            row->note_color = index_color(idx);
+        } else {
+            snprintf(row->note, sizeof row->note, "%4zu %5.1f%%", c->count,
+                     pct(c->count, p->n_users));
+        }
+    }
+    widget_bar_rows(r, rows, n, 13, 12);
+}
+
+static void draw_ages(Rect r, const Profile *p, const Profile *base)
+{
+    const Glyphs *g = crt.glyphs;
+    char title[160];
+    if (p->ages_banded)
+        snprintf(title, sizeof title, "Age%s  %s mean %.1f  %s median %g (bands)",
+                 base ? " (index)" : "", g->mark, p->age_mean, g->point_alt, p->age_median);
+    else
+        snprintf(title, sizeof title, "Age%s  %s mean %.1f  %s median %g", base ? " (index)" : "",
+                 g->mark, p->age_mean, g->point_alt, p->age_median);
+    pane_title(rect_take_top(&r, 1), title);
+    static const char *const SHORT[AGE_BAND_COUNT] = {"<18", "18+", "25+", "35+",
+                                                      "45+", "50+", "56+"};
+    static const char *const LONG[AGE_BAND_COUNT] = {"<18",   "18-24", "25-34", "35-44",
+                                                     "45-49", "50-55", "56+"};
+    int col_w = (r.w + 1) / AGE_BAND_COUNT - 1;
+    if (col_w > 9)
+        col_w = 9;
+    double values[AGE_BAND_COUNT];
+    char text[AGE_BAND_COUNT][16];
+    const char *value_text[AGE_BAND_COUNT];
+    for (int b = 0; b < AGE_BAND_COUNT; b++) {
+        values[b] = (double)p->age_bands[b];
+        if (base)
+            snprintf(text[b], sizeof text[b], "%.0f",
+                     share_index(p->age_bands[b], p->n_users, base->age_bands[b], base->n_users));
+        else
+            snprintf(text[b], sizeof text[b], "%.0f%%", pct(p->age_bands[b], p->n_users));
+        value_text[b] = text[b];
+    }
+    widget_histogram(r, col_w >= 5 ? LONG : SHORT, values, value_text, AGE_BAND_COUNT, col_w,
+                     age_band_position(p->age_mean), g->mark, age_band_position(p->age_median),
+                     g->point_alt);
+}
+
+static void draw_states(Rect r, const Profile *p, const Profile *base)
+{
+    double counts[PANEL_MAX_STATES], base_counts[PANEL_MAX_STATES], value[PANEL_MAX_STATES];
+    int level[PANEL_MAX_STATES];
+    profile_state_counts(p, counts);
+    if (base)
+        profile_state_counts(base, base_counts);
+    double max = 0;
+    for (int s = 1; s < PANEL_MAX_STATES; s++)
+        max = counts[s] > max ? counts[s] : max;
+    for (int s = 0; s < PANEL_MAX_STATES; s++) {
+        if (base) {
+            value[s] = share_index((size_t)counts[s], p->n_users, (size_t)base_counts[s],
+                                   base->n_users);
+            level[s] = tilemap_index_level(value[s], base_counts[s] > 0);
+        } else {
+            value[s] = counts[s];
+            level[s] = tilemap_count_level(counts[s], max);
+        }
+    }
+    int top = 0;
+    for (int s = 1; s < PANEL_MAX_STATES; s++)
+        if (counts[s] > counts[top] || top == 0)
+            top = counts[s] > 0 ? s : top;
+    char title[120];
+    if (base)
+        snprintf(title, sizeof title, "States (index vs everyone)");
+    else if (top > 0)
+        snprintf(title, sizeof title, "States (users; most: %s %.0f, %zu states)",
+                 state_info(top)->code, counts[top], p->n_states);
+    else
+        snprintf(title, sizeof title, "States (users)");
+    pane_title(rect_take_top(&r, 1), title);
+    widget_tilemap(r, level, value);
+}
+
+static void draw_gender(Rect r, const Profile *p, const Profile *base)
+{
+    pane_title(rect_take_top(&r, 1), base ? "Gender (share, index)" : "Gender");
+    BarRow rows[2] = {{.label = "male", .value = (double)p->n_male, .color = CE_BAR},
+                      {.label = "female", .value = (double)p->n_female, .color = CE_BAR_ALT}};
+    size_t all[2] = {base ? base->n_male : 0, base ? base->n_female : 0};
+    for (int i = 0; i < 2; i++) {
+        size_t n = i ? p->n_female : p->n_male;
+        rows[i].note_color = CE_LABEL;
+        if (base) {
+            double idx = share_index(n, p->n_users, all[i], base->n_users);
+            snprintf(rows[i].note, sizeof rows[i].note, "%5.1f%% %4.0f", pct(n, p->n_users), idx);
+            rows[i].note_color = index_color(idx);
+        } else {
+            snprintf(rows[i].note, sizeof rows[i].note, "%4zu %5.1f%%", n, pct(n, p->n_users));
+        }
+    }
+    widget_bar_rows(r, rows, 2, 13, 12);
+}
+
+static void draw_ratings(Rect r, const Profile *p, const Profile *base)
+{
+    char title[80];
+    snprintf(title, sizeof title, "Ratings (mean %.2f%s)", p->rating_mean,
+             base ? "; share, index" : "");
+    pane_title(rect_take_top(&r, 1), title);
+    BarRow rows[5];
+    char labels[5][16];
+    for (int i = 0; i < 5; i++) {
+        int score = 5 - i;
+        size_t n = p->ratings_by_score[score];
+        snprintf(labels[i], sizeof labels[i], "%d %s", score, crt.glyphs->star);
+        rows[i] = (BarRow){.label = labels[i], .value = (double)n, .color = CE_BAR,
+                           .note_color = CE_LABEL};
+        if (base) {
+            double idx = share_index(n, p->n_ratings, base->ratings_by_score[score],
+                                     base->n_ratings);
+            snprintf(rows[i].note, sizeof rows[i].note, "%5.1f%% %4.0f", pct(n, p->n_ratings),
+                     idx);
+            rows[i].note_color = index_color(idx);
+        } else {
+            char count[16];
+            format_compact((double)n, count, sizeof count);
+            snprintf(rows[i].note, sizeof rows[i].note, "%5s %5.1f%%", count, pct(n, p->n_ratings));
+        }
+    }
+    widget_bar_rows(r, rows, 5, 13, 12);
+}
+
+void demographics_draw(Rect r, const Panel *panel, const Profile *p, const Profile *base)
+{
+    Rect left = rect_take_left(&r, (r.w - 2) / 2, 2), right = r;
+    if (!p->has_demographics) {
+        crt_set(CE_DIM);
+        tui_text(left.y, left.x, left.w, "No demographics: a taste-only panel.");
+        crt_set(CE_NORMAL);
+        draw_ratings(right, p, base);
+        return;
+    }
+    /* left: occupations over the age histogram */
+    int age_h = left.h * 2 / 5 < 8 ? 8 : left.h * 2 / 5;
+    if (age_h > 14)
+        age_h = 14;
+    Rect occ = rect_take_top(&left, left.h - age_h);
+    draw_occupations(occ, panel, p, base);
+    draw_ages(left, p, base);
+    /* right: states, gender, ratings */
+    int map_h = right.h >= 2 * TILE_ROWS + 10 && right.w / TILE_COLS < 7 ? 2 * TILE_ROWS + 1
+                                                                       : TILE_ROWS + 1;
+    draw_states(rect_take_top(&right, map_h), p, base);
+    rect_take_top(&right, 1);
+    draw_gender(rect_take_top(&right, 3), p, base);
+    rect_take_top(&right, right.h > 7 ? 1 : 0);
+    draw_ratings(right, p, base);
+}
+
+static void audience_draw(TuiApp *app, Rect r)
+{
+    const Profile *p = &app->whole;
+    char title[400];
+    char ratings[16];
+    format_compact((double)p->n_ratings, ratings, sizeof ratings);
+    snprintf(title, sizeof title, "Audience: %zu users, %s ratings of %zu films (%s)", p->n_users,
+             ratings, app->panel->n_films, app->panel->source);
+    pane_title(rect_take_top(&r, 1), title);
+    rect_take_top(&r, 1);
+    demographics_draw(r, app->panel, p, NULL);
+}
+
+const Pane PANE_AUDIENCE_DEF = {"Audience", audience_draw, NULL, "Tab pane"};

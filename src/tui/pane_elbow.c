@@ -1,0 +1,95 @@
+/* pane_elbow.c: pane 2, the elbow: inertia for k = 1..K as a plot with
+ * axes, the knee marked and the chosen k drawn as a line, the silhouette of
+ * each k in a table beside it. Left/Right choose k; every pane follows. */
+#include "app.h"
+#include "crt.h"
+#include "widgets.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+
+static void elbow_draw(TuiApp *app, Rect r)
+{
+    const Segmentation *seg = app->seg;
+    const double *inertia;
+    double buf[256];
+    int kmax;
+    if (seg) {
+        kmax = seg->sweep.kmax < 256 ? seg->sweep.kmax : 256;
+        for (int k = 1; k <= kmax; k++)
+            buf[k - 1] = seg->sweep.results[k - 1].inertia;
+        inertia = buf;
+    } else if (app->train.inertia.n > 0) { /* the sweep as it runs */
+        inertia = app->train.inertia.v;
+        kmax = app->train.inertia.n;
+    } else {
+        pane_title(r, "Elbow: inertia by k");
+        pane_waiting(app, r, "The elbow and the segments");
+        return;
+    }
+    int knee = seg ? seg->sweep.knee : 0;
+    char title[200];
+    if (seg) {
+        double sil = seg->sweep.silhouette ? seg->sweep.silhouette[app->k - 1] : NAN;
+        snprintf(title, sizeof title,
+                 "Elbow: inertia by k (1..%d); knee k=%d; chosen k=%d, silhouette %.3f", kmax,
+                 knee, app->k, sil);
+    } else {
+        snprintf(title, sizeof title, "Elbow: inertia by k, the sweep so far (k=1..%d)", kmax);
+    }
+    pane_title(rect_take_top(&r, 1), title);
+    rect_take_top(&r, 1);
+    int table_w = 26;
+    Rect plot = rect_take_left(&r, r.w - table_w - 2, 2), table = r;
+    char knee_label[32];
+    snprintf(knee_label, sizeof knee_label, "knee k=%d", knee);
+    PlotSeries series = {inertia, kmax, crt.glyphs->point, CE_CURVE, NULL};
+    PlotSpec spec = {.series = &series,
+                     .n_series = 1,
+                     .x0 = 1,
+                     .x1 = kmax > 1 ? kmax : 2,
+                     .y_from_zero = true,
+                     .mark_x = seg ? app->k : NAN,
+                     .point_x = knee > 0 ? knee : NAN,
+                     .point_label = knee_label,
+                     .x_label = "k"};
+    widget_plot(plot, &spec);
+    /* the table: k, inertia, silhouette, a window around the chosen k */
+    crt_set(CE_TITLE);
+    tui_text(table.y, table.x, table.w, "  k    inertia  silhouette");
+    int rows = table.h - 1, first = layout_window(kmax, rows, seg ? app->k - 1 : kmax - 1);
+    for (int i = 0; i < rows && first + i < kmax; i++) {
+        int k = first + i + 1;
+        double sil = seg && seg->sweep.silhouette ? seg->sweep.silhouette[k - 1] : NAN;
+        char inert[16], silh[16];
+        format_compact(inertia[k - 1], inert, sizeof inert);
+        if (isfinite(sil))
+            snprintf(silh, sizeof silh, "%6.3f", sil);
+        else
+            snprintf(silh, sizeof silh, "     -");
+        crt_set(seg && k == app->k ? CE_CHOSEN : k == knee ? CE_KNEE : CE_LABEL);
+        tui_textf(table.y + 1 + i, table.x, table.w, "%3d %10s  %s %s", k, inert, silh,
+                  k == knee ? crt.glyphs->knee : " ");
+    }
+    crt_set(CE_NORMAL);
+}
+
+static bool elbow_key(TuiApp *app, int ch)
+{
+    if (!app->seg)
+        return false;
+    switch (ch) {
+    case KEY_LEFT: case 'h': app_set_k(app, app->k - 1); return true;
+    case KEY_RIGHT: case 'l': app_set_k(app, app->k + 1); return true;
+    case KEY_HOME: case 'g': app_set_k(app, 2); return true;
+    case KEY_END: case 'G': app_set_k(app, app->seg->sweep.kmax); return true;
+    case 'n':
+        if (app->seg->sweep.knee >= 2)
+            app_set_k(app, app->seg->sweep.knee);
+        return true;
+    }
+    return false;
+}
+
+const Pane PANE_ELBOW_DEF = {"Elbow", elbow_draw, elbow_key, "Left/Right k  n knee"};

@@ -1,0 +1,102 @@
+/* pane_films.c: pane 4, the top 10 films per score (5 down to 1) for the
+ * segment or the whole sample, as the study's tables; `/` filters titles
+ * with a PCRE2 pattern, `a` switches segment / whole sample. */
+#include "app.h"
+#include "crt.h"
+#include "films.h"
+#include "widgets.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+/* "Star Wars (1977)" -> "Star Wars" when columns are narrow. */
+static bool strip_year(const char *title, char *out, size_t size)
+{
+    size_t len = strlen(title);
+    if (len < 8 || len >= size || title[len - 1] != ')' || title[len - 6] != '(' ||
+        title[len - 7] != ' ')
+        return false;
+    for (size_t i = len - 5; i < len - 1; i++)
+        if (title[i] < '0' || title[i] > '9')
+            return false;
+    memcpy(out, title, len - 7);
+    out[len - 7] = 0;
+    return true;
+}
+
+static void films_draw(TuiApp *app, Rect r)
+{
+    bool whole = app->films_whole || !app->seg;
+    const int32_t *labels = whole ? NULL : app->labels;
+    char title[256];
+    if (whole)
+        snprintf(title, sizeof title, "Top %d films per score: the whole sample (%zu users)%s",
+                 PROFILE_TOP_N, app->whole.n_users, app->seg ? "; a: segment" : "");
+    else
+        snprintf(title, sizeof title, "Top %d films per score: segment %d of %d (%zu users); a: all",
+                 PROFILE_TOP_N, app->segment + 1, app->k, app->profiles[app->segment].n_users);
+    pane_title(rect_take_top(&r, 1), title);
+    Rect line = rect_take_top(&r, 1);
+    if (title_filter_active(&app->filter)) {
+        crt_set(CE_KNEE);
+        tui_textf(line.y, line.x, line.w, "titles matching /%s/ (/ to change, empty clears)",
+                  app->filter.pattern);
+    } else {
+        crt_set(CE_DIM);
+        tui_text(line.y, line.x, line.w, "all titles (/ filters them with a PCRE2 pattern)");
+    }
+    crt_set(CE_NORMAL);
+    int cw = (r.w - 4) / 5;
+    FilmCount top[5][PROFILE_TOP_N];
+    size_t n_top[5], max_count = 0;
+    for (int c = 0; c < 5; c++) {
+        n_top[c] = films_top(app->panel, labels, app->segment, 5 - c, &app->filter, top[c],
+                             PROFILE_TOP_N);
+        for (size_t i = 0; i < n_top[c]; i++)
+            max_count = top[c][i].count > max_count ? top[c][i].count : max_count;
+    }
+    int nw = max_count >= 10000 ? 5 : max_count >= 1000 ? 4 : max_count >= 100 ? 3 : 2;
+    int rows = r.h - 1 < PROFILE_TOP_N ? r.h - 1 : PROFILE_TOP_N;
+    for (int c = 0; c < 5; c++) {
+        int score = 5 - c, x = r.x + c * (cw + 1);
+        size_t n = n_top[c];
+        crt_set(CE_TITLE);
+        tui_textf(r.y, x, cw, "%d%s films", score, crt.glyphs->star);
+        for (int i = 0; i < rows; i++) {
+            int y = r.y + 1 + i;
+            if ((size_t)i >= n) {
+                crt_set(CE_DIM);
+                if (i == 0)
+                    tui_text(y, x, cw, "(none)");
+                continue;
+            }
+            crt_set(CE_LABEL);
+            int used = tui_textf(y, x, nw, "%*zu", nw, top[c][i].count);
+            crt_set(CE_NORMAL);
+            const char *title = app->panel->films[top[c][i].film].title;
+            char shortened[256];
+            if (cw < 32 && strip_year(title, shortened, sizeof shortened))
+                title = shortened;
+            tui_text(y, x + used + 1, cw - used - 1, title);
+        }
+    }
+    crt_set(CE_NORMAL);
+}
+
+static bool films_key(TuiApp *app, int ch)
+{
+    switch (ch) {
+    case '/': app_open_prompt(app); return true;
+    case 'a':
+        app->films_whole = !app->films_whole;
+        return true;
+    case KEY_LEFT:
+    case 'h': app_move_segment(app, -1); return app->seg != NULL;
+    case KEY_RIGHT:
+    case 'l': app_move_segment(app, +1); return app->seg != NULL;
+    }
+    return false;
+}
+
+const Pane PANE_FILMS_DEF = {"Films", films_draw, films_key, "/ filter  a all  [ ] segment"};

@@ -1,0 +1,108 @@
+/* pane_heatmap.c: pane 5, films by score 1..5 for the segment (or everyone
+ * before there are segments), each cell shaded by the share of the
+ * segment's ratings of that film at that score. The films are the study's
+ * sample (30 films with more than 100 ratings; `r` draws another) or the
+ * segment's most distinctive films (`d`). */
+#include "app.h"
+#include "crt.h"
+#include "films.h"
+#include "widgets.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+
+static void heatmap_draw(TuiApp *app, Rect r)
+{
+    bool seg = app->seg != NULL;
+    char title[256], who[96];
+    if (seg)
+        snprintf(who, sizeof who, "segment %d/%d", app->segment + 1, app->k);
+    else
+        snprintf(who, sizeof who, "everyone");
+    size_t eligible = 0;
+    for (size_t f = 0; f < app->panel->n_films; f++)
+        eligible += app->panel->film_start[f + 1] - app->panel->film_start[f] > HEAT_MIN_RATINGS;
+    if (app->heat_mode == HEAT_DISTINCTIVE && seg)
+        snprintf(title, sizeof title, "Heatmap, %s: its %zu most distinctive films (d: sample)",
+                 who, app->n_heat_films);
+    else if (eligible >= HEAT_SAMPLE_FILMS)
+        snprintf(title, sizeof title, "Heatmap, %s: %zu of the %zu films with >%d ratings", who,
+                 app->n_heat_films, eligible, HEAT_MIN_RATINGS);
+    else
+        snprintf(title, sizeof title, "Heatmap, %s: the %zu most rated films", who,
+                 app->n_heat_films);
+    pane_title(rect_take_top(&r, 1), title);
+    Rect legend = {r.y + r.h - 1, r.x, 1, r.w};
+    r.h -= 2;
+    HeatRow rows[HEAT_SAMPLE_FILMS];
+    films_heat_rows(app->panel, seg ? app->labels : NULL, app->segment, app->heat_films,
+                    app->n_heat_films, rows);
+    int cw = (r.w - 40) / 5;
+    if (cw > 8)
+        cw = 8;
+    if (cw < 5)
+        cw = 5;
+    int extra_w = 12; /* ratings and lift */
+    int title_w = r.w - 5 * cw - extra_w - 1;
+    /* header */
+    crt_set(CE_TITLE);
+    tui_text(r.y, r.x, title_w, "film");
+    for (int s = 1; s <= 5; s++)
+        tui_textf(r.y, r.x + title_w + 1 + (s - 1) * cw, cw, "%*d%s", cw / 2, s,
+                  crt.glyphs->star);
+    tui_text(r.y, r.x + title_w + 1 + 5 * cw, extra_w,
+             app->heat_mode == HEAT_DISTINCTIVE ? "    n  lift" : "    n");
+    crt_set(CE_NORMAL);
+    int visible = r.h - 1;
+    if (app->heat_scroll > (int)app->n_heat_films - visible)
+        app->heat_scroll = (int)app->n_heat_films - visible;
+    if (app->heat_scroll < 0)
+        app->heat_scroll = 0;
+    for (int i = 0; i < visible && app->heat_scroll + i < (int)app->n_heat_films; i++) {
+        const HeatRow *row = &rows[app->heat_scroll + i];
+        int y = r.y + 1 + i;
+        crt_set(CE_LABEL);
+        tui_text(y, r.x, title_w, app->panel->films[row->film].title);
+        for (int s = 1; s <= 5; s++)
+            widget_heat_cell(y, r.x + title_w + 1 + (s - 1) * cw, cw - 1, row->share[s]);
+        crt_set(CE_LABEL);
+        if (app->heat_mode == HEAT_DISTINCTIVE && isfinite(row->lift))
+            tui_textf(y, r.x + title_w + 1 + 5 * cw, extra_w, "%5zu %5.1fx", row->ratings,
+                      row->lift);
+        else
+            tui_textf(y, r.x + title_w + 1 + 5 * cw, extra_w, "%5zu", row->ratings);
+    }
+    if ((int)app->n_heat_films > visible) {
+        crt_set(CE_DIM);
+        tui_textf(legend.y - 1, legend.x, legend.w, "films %d-%d of %zu (Up/Down scroll)",
+                  app->heat_scroll + 1, app->heat_scroll + visible, app->n_heat_films);
+    }
+    widget_heat_legend(legend.y, legend.x, legend.w);
+}
+
+static bool heatmap_key(TuiApp *app, int ch)
+{
+    switch (ch) {
+    case 'r':
+        app->heat_seed++;
+        if (app->heat_mode != HEAT_SAMPLE)
+            app->heat_mode = HEAT_SAMPLE;
+        app_refresh_heat(app);
+        return true;
+    case 'd':
+        if (!app->seg)
+            return true;
+        app->heat_mode = app->heat_mode == HEAT_SAMPLE ? HEAT_DISTINCTIVE : HEAT_SAMPLE;
+        app_refresh_heat(app);
+        return true;
+    case KEY_UP: case 'k': app->heat_scroll--; return true;
+    case KEY_DOWN: case 'j': app->heat_scroll++; return true;
+    case KEY_LEFT: case 'h': app_move_segment(app, -1); return app->seg != NULL;
+    case KEY_RIGHT: case 'l': app_move_segment(app, +1); return app->seg != NULL;
+    }
+    return false;
+}
+
+const Pane PANE_HEATMAP_DEF = {"Heatmap", heatmap_draw, heatmap_key,
+                               "r sample  d distinctive  [ ] segment"};

@@ -1,0 +1,57 @@
+/* pane_segments.c: pane 3, one segment at a time ([ and ], PgUp/PgDn): its
+ * size and the audience pane's demographics, each against the whole sample
+ * as an index (100 = as everyone). */
+#include "app.h"
+#include "crt.h"
+#include "widgets.h"
+
+#include <curses.h>
+#include <stdio.h>
+
+static void segments_draw(TuiApp *app, Rect r)
+{
+    if (!app->seg || !app->profiles) {
+        pane_title(r, "Segments");
+        pane_waiting(app, r, "Segments");
+        return;
+    }
+    const Profile *p = &app->profiles[app->segment];
+    char title[256];
+    snprintf(title, sizeof title,
+             "Segment %d of %d (k=%d): %zu users (%.1f%% of %zu), %zu ratings, mean %.2f",
+             app->segment + 1, app->k, app->k, p->n_users,
+             app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0,
+             app->whole.n_users, p->n_ratings, p->rating_mean);
+    pane_title(rect_take_top(&r, 1), title);
+    /* the sizes of every segment on one line */
+    Rect sizes = rect_take_top(&r, 1);
+    int x = sizes.x;
+    crt_set(CE_LABEL);
+    x += tui_text(sizes.y, x, sizes.w, "sizes:");
+    for (int s = 0; s < app->k && x < sizes.x + sizes.w; s++) {
+        crt_set(s == app->segment ? CE_CHOSEN : CE_LABEL);
+        x += tui_textf(sizes.y, x + 1, sizes.x + sizes.w - x - 1, "%d:%zu", s + 1,
+                       app->profiles[s].n_users) + 1;
+    }
+    crt_set(CE_NORMAL);
+    if (app->matched < app->panel->n_users) {
+        crt_set(CE_DIM);
+        tui_textf(sizes.y, x + 2, sizes.x + sizes.w - x - 2, "(%zu of %zu users in the model)",
+                  app->matched, app->panel->n_users);
+        crt_set(CE_NORMAL);
+    }
+    demographics_draw(r, app->panel, p, &app->whole);
+}
+
+static bool segments_key(TuiApp *app, int ch)
+{
+    switch (ch) {
+    case KEY_LEFT:
+    case 'h': app_move_segment(app, -1); return app->seg != NULL;
+    case KEY_RIGHT:
+    case 'l': app_move_segment(app, +1); return app->seg != NULL;
+    }
+    return false;
+}
+
+const Pane PANE_SEGMENTS_DEF = {"Segments", segments_draw, segments_key, "[ ] Left/Right segment"};

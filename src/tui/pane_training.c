@@ -1,0 +1,103 @@
+/* pane_training.c: pane 6, training: the stage, the step, elapsed time and
+ * an estimate of what is left, and live curves of the autoencoder's loss and
+ * the classifier's loss and accuracy from the worker's progress events (or
+ * the histories saved in a loaded model). `t` opens the retrain form. */
+#include "app.h"
+#include "crt.h"
+#include "widgets.h"
+
+#include <math.h>
+#include <stdio.h>
+
+static void training_draw(TuiApp *app, Rect r)
+{
+    const TrainStatus *t = &app->train;
+    const PipelineOptions *o = &t->options;
+    char title[400];
+    double now = tui_now();
+    if (t->state == WORKER_RUNNING) {
+        double left = train_seconds_left(t, now);
+        char eta[48] = "estimating what is left";
+        if (isfinite(left))
+            snprintf(eta, sizeof eta, "about %.0fs left", ceil(left));
+        snprintf(title, sizeof title, "Training: %s %d/%d, %.1fs elapsed, %s",
+                 t->stage >= 0 ? stage_name(t->stage) : "starting", t->step, t->steps,
+                 now - t->started, eta);
+    } else if (t->state == WORKER_DONE) {
+        snprintf(title, sizeof title, "Training finished in %.1fs",
+                 t->finished - t->started);
+    } else if (t->state == WORKER_CANCELLED) {
+        snprintf(title, sizeof title, "Training cancelled after %.1fs", t->finished - t->started);
+    } else if (t->state == WORKER_FAILED) {
+        snprintf(title, sizeof title, "Training failed: %s", t->error);
+    } else {
+        snprintf(title, sizeof title, "Training: not started (t opens the form)");
+    }
+    crt_set(t->state == WORKER_FAILED ? CE_ERROR : CE_TITLE);
+    tui_text(r.y, r.x, r.w, title);
+    rect_take_top(&r, 1);
+    if (t->state != WORKER_IDLE) {
+        Rect line = rect_take_top(&r, 1);
+        crt_set(CE_DIM);
+        tui_textf(line.y, line.x, line.w,
+                  "k=%d  K=%d  epochs %d  hidden %d  demographics weight %g  seed %llu", o->k,
+                  o->kmax, o->ae.epochs, o->ae.hidden, o->features.demo_weight,
+                  (unsigned long long)o->seed);
+        /* the stages, the current one marked */
+        line = rect_take_top(&r, 1);
+        int x = line.x;
+        for (int s = 0; s < STAGE_COUNT; s++) {
+            bool done = t->state == WORKER_DONE || s < t->stage;
+            crt_set(s == t->stage && t->state == WORKER_RUNNING ? CE_CHOSEN
+                    : done                                        ? CE_OK
+                                                                  : CE_DIM);
+            x += tui_textf(line.y, x, line.x + line.w - x, "%s %s", stage_name(s),
+                           done ? "ok" : s == t->stage ? "..." : "") + 2;
+        }
+        line = rect_take_top(&r, 1);
+        double f = train_fraction(t);
+        widget_bar(line.y, line.x, line.w - 6, f, 1, CE_BAR);
+        crt_set(CE_LABEL);
+        tui_textf(line.y, line.x + line.w - 5, 5, "%3.0f%%", 100 * f);
+    }
+    crt_set(CE_NORMAL);
+    Rect hint = {r.y + r.h - 1, r.x, 1, r.w};
+    r.h -= 1;
+    crt_set(CE_DIM);
+    tui_textf(hint.y, hint.x, hint.w,
+              "%s train  %s validation    t retrain with other settings  x cancel  s save",
+              crt.glyphs->point, crt.glyphs->point_alt);
+    crt_set(CE_NORMAL);
+    if (r.h < 6)
+        return;
+    Rect left = rect_take_left(&r, (r.w - 2) / 2, 2), right = r;
+    pane_title(rect_take_top(&left, 1), "Autoencoder loss by epoch");
+    PlotSeries ae[2] = {{t->ae_loss.v, t->ae_loss.n, crt.glyphs->point, CE_CURVE, NULL},
+                        {t->ae_val.v, t->ae_val.n, crt.glyphs->point_alt, CE_CURVE_ALT, NULL}};
+    PlotSpec spec = {.series = ae, .n_series = 2, .x0 = 1,
+                     .x1 = o->ae.epochs > t->ae_loss.n ? o->ae.epochs : t->ae_loss.n,
+                     .mark_x = NAN, .point_x = NAN, .x_label = "epoch"};
+    widget_plot(left, &spec);
+    Rect top = rect_take_top(&right, right.h / 2);
+    pane_title(rect_take_top(&top, 1), "Classifier loss");
+    int clf_epochs = o->classifier.epochs > t->clf_loss.n ? o->classifier.epochs : t->clf_loss.n;
+    PlotSeries cl[2] = {{t->clf_loss.v, t->clf_loss.n, crt.glyphs->point, CE_CURVE, NULL},
+                        {t->clf_val.v, t->clf_val.n, crt.glyphs->point_alt, CE_CURVE_ALT, NULL}};
+    spec = (PlotSpec){.series = cl, .n_series = 2, .x0 = 1, .x1 = clf_epochs,
+                      .mark_x = NAN, .point_x = NAN, .x_label = "epoch"};
+    widget_plot(top, &spec);
+    char acc_title[96];
+    if (t->clf_val_acc.n > 0 && isfinite(t->clf_val_acc.v[t->clf_val_acc.n - 1]))
+        snprintf(acc_title, sizeof acc_title, "Classifier accuracy (val %.1f%%)",
+                 100 * t->clf_val_acc.v[t->clf_val_acc.n - 1]);
+    else
+        snprintf(acc_title, sizeof acc_title, "Classifier accuracy");
+    pane_title(rect_take_top(&right, 1), acc_title);
+    PlotSeries ac[2] = {{t->clf_acc.v, t->clf_acc.n, crt.glyphs->point, CE_CURVE, NULL},
+                        {t->clf_val_acc.v, t->clf_val_acc.n, crt.glyphs->point_alt, CE_CURVE_ALT, NULL}};
+    spec = (PlotSpec){.series = ac, .n_series = 2, .x0 = 1, .x1 = clf_epochs, .y_lo = 0,
+                      .y_hi = 1, .mark_x = NAN, .point_x = NAN, .x_label = "epoch"};
+    widget_plot(right, &spec);
+}
+
+const Pane PANE_TRAINING_DEF = {"Training", training_draw, NULL, "t retrain  x cancel  s save"};

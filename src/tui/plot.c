@@ -1,0 +1,190 @@
+/* plot.c: line plots with axes (the elbow curve, training curves) and the
+ * scale arithmetic behind them. */
+#include "widgets.h"
+
+#include <curses.h>
+#include <math.h>
+#include <string.h>
+
+PlotScale plot_scale(double lo, double hi, int ticks)
+{
+    PlotScale s = {0, 1, 1, 2};
+    if (!isfinite(lo) || !isfinite(hi))
+        return s;
+    if (lo > hi) {
+        double t = lo;
+        lo = hi;
+        hi = t;
+    }
+    if (hi == lo) {
+        double pad = lo == 0 ? 1 : fabs(lo) * 0.1;
+        lo -= pad;
+        hi += pad;
+    }
+    if (ticks < 2)
+        ticks = 2;
+    double raw = (hi - lo) / (ticks - 1);
+    double mag = pow(10, floor(log10(raw)));
+    double f = raw / mag;
+    double step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+    s.step = step;
+    s.lo = floor(lo / step + 1e-9) * step;
+    s.hi = ceil(hi / step - 1e-9) * step;
+    if (s.hi <= s.lo)
+        s.hi = s.lo + step;
+    s.ticks = (int)llround((s.hi - s.lo) / step) + 1;
+    return s;
+}
+
+int plot_row(const PlotScale *s, double v, int rows)
+{
+    if (rows <= 1 || !(s->hi > s->lo))
+        return 0;
+    double f = (s->hi - v) / (s->hi - s->lo);
+    int r = (int)lround(f * (rows - 1));
+    return r < 0 ? 0 : r >= rows ? rows - 1 : r;
+}
+
+int plot_col(double x, double x0, double x1, int cols)
+{
+    if (cols <= 1 || !(x1 > x0))
+        return 0;
+    int c = (int)lround((x - x0) / (x1 - x0) * (cols - 1));
+    return c < 0 ? 0 : c >= cols ? cols - 1 : c;
+}
+
+enum { Y_LABEL_W = 6 };
+
+void widget_plot(Rect r, const PlotSpec *spec)
+{
+    int rows = r.h - 2, cols = r.w - Y_LABEL_W - 1;
+    if (rows < 2 || cols < 4)
+        return;
+    int px = r.x + Y_LABEL_W + 1; /* the plot's left column */
+    double lo = INFINITY, hi = -INFINITY;
+    for (int s = 0; s < spec->n_series; s++)
+        for (int i = 0; i < spec->series[s].n; i++) {
+            double v = spec->series[s].y[i];
+            if (isfinite(v)) {
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+            }
+        }
+    if (spec->y_lo < spec->y_hi) {
+        lo = spec->y_lo;
+        hi = spec->y_hi;
+    }
+    if (!isfinite(lo)) {
+        lo = 0;
+        hi = 1;
+    }
+    if (spec->y_from_zero && lo > 0)
+        lo = 0;
+    PlotScale ys = plot_scale(lo, hi, rows / 3 + 1);
+    const Glyphs *g = crt.glyphs;
+    char buf[32];
+    /* y axis and its ticks */
+    crt_set(CE_AXIS);
+    for (int y = 0; y < rows; y++)
+        mvaddstr(r.y + y, px - 1, g->vline);
+    mvaddstr(r.y + rows, px - 1, g->corner);
+    tui_fill(r.y + rows, px, cols, g->hline);
+    int last_row = -2;
+    for (int t = ys.ticks - 1; t >= 0; t--) {
+        double v = ys.lo + t * ys.step;
+        int y = plot_row(&ys, v, rows);
+        if (y - last_row < 2 && t != ys.ticks - 1)
+            continue;
+        last_row = y;
+        format_compact(v, buf, sizeof buf);
+        int w = (int)strlen(buf);
+        tui_text(r.y + y, px - 2 - (w < Y_LABEL_W ? w : Y_LABEL_W), Y_LABEL_W, buf);
+    }
+    /* x ticks */
+    double x0 = spec->x0, x1 = spec->x1 > spec->x0 ? spec->x1 : spec->x0 + 1;
+    PlotScale xs = plot_scale(x0, x1, cols / 7 + 1);
+    if (xs.step < 1)
+        xs = (PlotScale){floor(x0), ceil(x1), 1, (int)(ceil(x1) - floor(x0)) + 1};
+    int last_end = -1;
+    for (int t = 0; t < xs.ticks; t++) {
+        double v = xs.lo + t * xs.step;
+        if (v < x0 - 1e-9 || v > x1 + 1e-9)
+            continue;
+        int c = plot_col(v, x0, x1, cols);
+        format_compact(v, buf, sizeof buf);
+        int w = (int)strlen(buf), start = px + c - w / 2;
+        if (start <= last_end + 1 || start + w > r.x + r.w)
+            continue;
+        tui_text(r.y + rows + 1, start, w, buf);
+        last_end = start + w - 1;
+    }
+    if (spec->x_label) {
+        int w = text_columns(spec->x_label, crt.utf8);
+        if (last_end + 2 < r.x + r.w - w)
+            tui_text(r.y + rows + 1, r.x + r.w - w, w, spec->x_label);
+    }
+    /* the chosen x */
+    if (isfinite(spec->mark_x)) {
+        int c = plot_col(spec->mark_x, x0, x1, cols);
+        crt_set(CE_CHOSEN);
+        for (int y = 0; y < rows; y++)
+            mvaddstr(r.y + y, px + c, g->vline);
+        format_compact(spec->mark_x, buf, sizeof buf);
+        tui_text(r.y + rows, px + c, (int)strlen(buf), buf);
+    }
+    /* the series: points, and the columns between them interpolated */
+    for (int s = 0; s < spec->n_series; s++) {
+        const PlotSeries *ser = &spec->series[s];
+        crt_set(ser->color);
+        int prev_c = -1;
+        double prev_v = NAN;
+        for (int i = 0; i < ser->n; i++) {
+            double v = ser->y[i];
+            if (!isfinite(v))
+                continue;
+            int c = plot_col(x0 + i, x0, x1, cols);
+            if (prev_c >= 0 && c - prev_c > 1)
+                for (int cc = prev_c + 1; cc < c; cc++) {
+                    double f = (double)(cc - prev_c) / (c - prev_c);
+                    mvaddstr(r.y + plot_row(&ys, prev_v + f * (v - prev_v), rows), px + cc,
+                             crt.utf8 ? "\u00b7" : ".");
+                }
+            mvaddstr(r.y + plot_row(&ys, v, rows), px + c, ser->glyph);
+            prev_c = c;
+            prev_v = v;
+        }
+    }
+    /* the marked point */
+    if (isfinite(spec->point_x) && spec->n_series > 0) {
+        const PlotSeries *ser = &spec->series[0];
+        int i = (int)lround(spec->point_x - x0);
+        if (i >= 0 && i < ser->n && isfinite(ser->y[i])) {
+            int c = plot_col(spec->point_x, x0, x1, cols), y = plot_row(&ys, ser->y[i], rows);
+            crt_set(CE_KNEE);
+            mvaddstr(r.y + y, px + c, g->knee);
+            if (spec->point_label) {
+                int w = text_columns(spec->point_label, crt.utf8);
+                int lx = px + c + 2, ly = y > 0 ? y - 1 : y + 1;
+                if (lx + w > r.x + r.w)
+                    lx = r.x + r.w - w;
+                tui_text(r.y + ly, lx, w, spec->point_label);
+            }
+        }
+    }
+    /* legend, top right */
+    int lx = r.x + r.w;
+    for (int s = spec->n_series - 1; s >= 0; s--) {
+        const PlotSeries *ser = &spec->series[s];
+        if (!ser->name)
+            continue;
+        int w = text_columns(ser->name, crt.utf8) + 2;
+        lx -= w + 1;
+        if (lx < px)
+            break;
+        crt_set(ser->color);
+        mvaddstr(r.y, lx, ser->glyph);
+        crt_set(CE_LABEL);
+        tui_text(r.y, lx + 2, w - 2, ser->name);
+    }
+    crt_set(CE_NORMAL);
+}

@@ -1,0 +1,116 @@
+/* widgets.h (private to src/tui): the small drawing pieces panes are made of
+ * (bars, vertical histogram, line plot, heatmap cells, US tile map) and the
+ * pure arithmetic behind them (plot scales, number formats, tile positions,
+ * shade levels), which has no ncurses in it and is unit-tested. */
+#ifndef FILMSEG_TUI_WIDGETS_H
+#define FILMSEG_TUI_WIDGETS_H
+
+#include "crt.h"
+#include "layout.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* ---- numbers ---- */
+
+/* A number in at most 6 columns: 12345 -> "12.3k", 0.5 -> "0.5", 2e6 -> "2M". */
+void format_compact(double v, char *buf, size_t size);
+
+/* ---- bars (bars.c) ---- */
+
+/* A horizontal bar of value/max in w columns (eighths on UTF-8 terminals). */
+void widget_bar(int y, int x, int w, double value, double max, ColorElement color);
+
+typedef struct {
+    const char *label;
+    double value;            /* bar length, against the max of the rows */
+    char note[40];           /* right-hand text */
+    ColorElement color;      /* the bar */
+    ColorElement note_color; /* the note */
+} BarRow;
+
+/* One row per item from the top of r: label (label_w), bar, note (note_w). */
+void widget_bar_rows(Rect r, const BarRow *rows, int n, int label_w, int note_w);
+
+/* ---- histogram (histogram.c) ---- */
+
+/* Where an age falls on the band axis: band index + the fraction of the band
+ * (bands as panel.h's age bands; the last band is taken to end at 75). */
+double age_band_position(double age);
+/* Heights in eighths of a cell of n columns of values, rows tall (0..8 rows). */
+void histogram_heights(const double *values, int n, int rows, int *eighths);
+/* Vertical bars of n values (col_w columns each, a gap of 1), a value row
+ * and a label row under them, and a marker row with up to two one-glyph marks
+ * at band positions (mark_pos < 0: none). */
+void widget_histogram(Rect r, const char *const *labels, const double *values,
+                      const char *const *value_text, int n, int col_w, double mark1_pos,
+                      const char *mark1, double mark2_pos, const char *mark2);
+
+/* ---- line plot (plot.c) ---- */
+
+typedef struct {
+    double lo, hi, step; /* nice bounds, lo + i * step are the ticks */
+    int ticks;
+} PlotScale;
+
+/* A nice scale over [lo, hi] with about `ticks` ticks (1, 2 or 5 x 10^n). */
+PlotScale plot_scale(double lo, double hi, int ticks);
+/* The row (0 = top) of value v in a plot rows tall; clamped. */
+int plot_row(const PlotScale *s, double v, int rows);
+/* The column of x in [x0, x1] over cols columns; clamped. */
+int plot_col(double x, double x0, double x1, int cols);
+
+typedef struct {
+    const double *y;     /* y[i] at x = x0 + i; NAN points are skipped */
+    int n;
+    const char *glyph;
+    ColorElement color;
+    const char *name;    /* for the legend, may be NULL */
+} PlotSeries;
+
+typedef struct {
+    const PlotSeries *series;
+    int n_series;
+    double x0, x1;       /* the x axis */
+    bool y_from_zero;    /* the y scale starts at 0 */
+    double y_lo, y_hi;   /* fixed y range when y_lo < y_hi */
+    double mark_x;       /* a vertical line at this x (NAN: none) */
+    double point_x;      /* a marked point of series 0 at this x (NAN: none) */
+    const char *point_label;
+    const char *x_label;
+} PlotSpec;
+
+/* Axes with tick labels on the left and below, then the series. */
+void widget_plot(Rect r, const PlotSpec *spec);
+
+/* ---- heatmap cells (heatmap_widget.c) ---- */
+
+/* The shade level (0..HEAT_LEVELS-1) of a share in [0, 1]: 0 exactly 0, then
+ * up to 10%, 20%, 35%, 50%, and above. */
+int heat_level(double share);
+/* One cell w wide: the share in percent on a colour ramp (colour terminals),
+ * or with the character ramp (monochrome). */
+void widget_heat_cell(int y, int x, int w, double share);
+/* The legend on one line. */
+void widget_heat_legend(int y, int x, int w);
+
+/* ---- US tile map (tilemap.c) ---- */
+
+enum { TILE_ROWS = 8, TILE_COLS = 11 };
+
+/* Where a state (states.h index) sits in the tile grid; false when it has no
+ * tile (unknown, territories). */
+bool tilemap_position(int state, int *row, int *col);
+/* How many states have tiles. */
+int tilemap_tiles(void);
+/* Shade level of a count against the largest count (square-root scale):
+ * 0 for 0, else 1..HEAT_LEVELS-1. */
+int tilemap_count_level(double count, double max);
+/* Shade level of an index (100 = as everyone): 1 well under, 5 well over;
+ * 0 when the state has nobody in the sample. */
+int tilemap_index_level(double index, bool present);
+/* The tiles in r; level[s] and value[s] per state index (value shown when
+ * the tiles are wide enough; NULL: none). Returns the rows used. */
+int widget_tilemap(Rect r, const int *level, const double *value);
+
+#endif

@@ -1,0 +1,297 @@
+/* worker.c: the background training thread; see worker.h. */
+#include "worker.h"
+
+#include "filmseg/tui.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static bool series_push(Series *s, double v)
+{
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 64;
+        double *p = realloc(s->v, (size_t)cap * sizeof *p);
+        if (!p)
+            return false;
+        s->v = p;
+        s->cap = cap;
+    }
+    s->v[s->n++] = v;
+    return true;
+}
+
+static void series_copy(Series *dst, const Series *src)
+{
+    if (dst->cap < src->n) {
+        double *p = realloc(dst->v, (size_t)src->n * sizeof *p);
+        if (!p) {
+            dst->n = 0;
+            return;
+        }
+        dst->v = p;
+        dst->cap = src->n;
+    }
+    if (src->n)
+        memcpy(dst->v, src->v, (size_t)src->n * sizeof *dst->v);
+    dst->n = src->n;
+}
+
+#define ALL_SERIES(s)                                                                              \
+    &(s)->ae_loss, &(s)->ae_val, &(s)->clf_loss, &(s)->clf_val, &(s)->clf_acc, &(s)->clf_val_acc,  \
+        &(s)->inertia
+
+void train_status_free(TrainStatus *s)
+{
+    Series *all[] = {ALL_SERIES(s)};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        free(all[i]->v);
+    memset(s, 0, sizeof *s);
+    s->stage = -1;
+}
+
+static void series_reset(TrainStatus *s)
+{
+    Series *all[] = {ALL_SERIES(s)};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        all[i]->n = 0;
+}
+
+void worker_init(Worker *w)
+{
+    memset(w, 0, sizeof *w);
+    pthread_mutex_init(&w->lock, NULL);
+    atomic_init(&w->cancel, 0);
+    w->status.stage = -1;
+    const char *delay = getenv("FILMSEG_TUI_TRAIN_DELAY_MS");
+    if (delay)
+        w->delay_ms = (unsigned)strtoul(delay, NULL, 10);
+}
+
+static int stage_of(const char *name)
+{
+    if (strcmp(name, "kmeans") == 0)
+        return STAGE_SWEEP;
+    for (int s = 0; s < STAGE_COUNT; s++)
+        if (strcmp(name, stage_name(s)) == 0)
+            return s;
+    return -1;
+}
+
+static void on_progress(void *ctx, const ProgressEvent *ev)
+{
+    Worker *w = ctx;
+    int stage = stage_of(ev->stage);
+    pthread_mutex_lock(&w->lock);
+    TrainStatus *s = &w->status;
+    if (stage >= 0 && stage != s->stage) {
+        s->stage = stage;
+        s->stage_started = tui_now();
+        s->step = 0;
+        s->steps = 0;
+    }
+    if (ev->step > 0) {
+        s->step = ev->step;
+        s->steps = ev->steps;
+        if (stage == STAGE_AUTOENCODER) {
+            series_push(&s->ae_loss, ev->loss);
+            series_push(&s->ae_val, ev->val_loss);
+        } else if (stage == STAGE_CLASSIFIER) {
+            series_push(&s->clf_loss, ev->loss);
+            series_push(&s->clf_val, ev->val_loss);
+            series_push(&s->clf_acc, ev->metric);
+            series_push(&s->clf_val_acc, ev->val_metric);
+        } else if (stage == STAGE_SWEEP) {
+            series_push(&s->inertia, ev->metric);
+        }
+    }
+    s->version++;
+    pthread_mutex_unlock(&w->lock);
+    if (w->delay_ms && ev->step > 0) {
+        struct timespec ts = {(time_t)(w->delay_ms / 1000), (long)(w->delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void *run(void *arg)
+{
+    Worker *w = arg;
+    Progress progress = {on_progress, w, &w->cancel};
+    Segmentation *seg = calloc(1, sizeof *seg);
+    char error[256] = "out of memory";
+    int rc = seg ? pipeline_run(w->panel, &w->options, &progress, seg, error, sizeof error)
+                 : FS_ERROR;
+    pthread_mutex_lock(&w->lock);
+    TrainStatus *s = &w->status;
+    s->finished = tui_now();
+    if (rc == FS_OK) {
+        s->state = WORKER_DONE;
+        w->result = seg;
+        seg = NULL;
+    } else {
+        s->state = rc == FS_CANCELLED ? WORKER_CANCELLED : WORKER_FAILED;
+        snprintf(s->error, sizeof s->error, "%s", error);
+    }
+    s->version++;
+    pthread_mutex_unlock(&w->lock);
+    free(seg);
+    return NULL;
+}
+
+bool worker_start(Worker *w, const Panel *panel, const PipelineOptions *options)
+{
+    worker_reap(w);
+    if (w->joinable)
+        return false; /* still running */
+    pthread_mutex_lock(&w->lock);
+    TrainStatus *s = &w->status;
+    series_reset(s);
+    s->state = WORKER_RUNNING;
+    s->stage = -1;
+    s->step = s->steps = 0;
+    s->started = s->stage_started = tui_now();
+    s->finished = 0;
+    s->options = *options;
+    s->error[0] = 0;
+    s->version++;
+    pthread_mutex_unlock(&w->lock);
+    atomic_store(&w->cancel, 0);
+    w->panel = panel;
+    w->options = *options;
+    if (pthread_create(&w->thread, NULL, run, w) != 0) {
+        pthread_mutex_lock(&w->lock);
+        s->state = WORKER_FAILED;
+        snprintf(s->error, sizeof s->error, "cannot start the training thread");
+        s->version++;
+        pthread_mutex_unlock(&w->lock);
+        return false;
+    }
+    w->joinable = true;
+    return true;
+}
+
+bool worker_running(Worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    bool running = w->status.state == WORKER_RUNNING;
+    pthread_mutex_unlock(&w->lock);
+    return running;
+}
+
+void worker_cancel(Worker *w) { atomic_store(&w->cancel, 1); }
+
+void worker_snapshot(Worker *w, TrainStatus *copy)
+{
+    pthread_mutex_lock(&w->lock);
+    const TrainStatus *s = &w->status;
+    Series *dst[] = {ALL_SERIES(copy)};
+    const Series *src[] = {ALL_SERIES(s)};
+    for (size_t i = 0; i < sizeof dst / sizeof dst[0]; i++)
+        series_copy(dst[i], src[i]);
+    copy->state = s->state;
+    copy->stage = s->stage;
+    copy->step = s->step;
+    copy->steps = s->steps;
+    copy->started = s->started;
+    copy->stage_started = s->stage_started;
+    copy->finished = s->finished;
+    copy->options = s->options;
+    memcpy(copy->error, s->error, sizeof copy->error);
+    copy->version = s->version;
+    pthread_mutex_unlock(&w->lock);
+}
+
+void worker_reap(Worker *w)
+{
+    if (!w->joinable)
+        return;
+    pthread_mutex_lock(&w->lock);
+    bool finished = w->status.state != WORKER_RUNNING;
+    pthread_mutex_unlock(&w->lock);
+    if (finished) { /* the thread has published and is returning */
+        pthread_join(w->thread, NULL);
+        w->joinable = false;
+    }
+}
+
+Segmentation *worker_take_result(Worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    Segmentation *seg = w->result;
+    w->result = NULL;
+    pthread_mutex_unlock(&w->lock);
+    worker_reap(w);
+    return seg;
+}
+
+void worker_free(Worker *w)
+{
+    if (w->joinable) {
+        worker_cancel(w);
+        pthread_join(w->thread, NULL);
+        w->joinable = false;
+    }
+    if (w->result) {
+        segmentation_free(w->result);
+        free(w->result);
+    }
+    train_status_free(&w->status);
+    pthread_mutex_destroy(&w->lock);
+}
+
+void train_status_from_seg(TrainStatus *s, const Segmentation *seg)
+{
+    series_reset(s);
+    const AeReport *ae = &seg->ae_report;
+    for (int i = 0; i < ae->epochs_run; i++) {
+        series_push(&s->ae_loss, ae->train_loss ? ae->train_loss[i] : NAN);
+        series_push(&s->ae_val, ae->val_loss ? ae->val_loss[i] : NAN);
+    }
+    const ClassifierReport *c = &seg->classifier_report;
+    for (int i = 0; i < c->epochs_run; i++) {
+        series_push(&s->clf_loss, c->train_loss ? c->train_loss[i] : NAN);
+        series_push(&s->clf_val, c->val_loss ? c->val_loss[i] : NAN);
+        series_push(&s->clf_acc, c->train_acc ? c->train_acc[i] : NAN);
+        series_push(&s->clf_val_acc, c->val_acc ? c->val_acc[i] : NAN);
+    }
+    for (int k = 1; k <= seg->sweep.kmax; k++)
+        series_push(&s->inertia, seg->sweep.results[k - 1].inertia);
+    s->state = WORKER_DONE;
+    s->stage = STAGE_CLASSIFIER;
+    s->step = s->steps = c->epochs_run;
+    s->options = seg->options;
+    s->started = 0;
+    s->finished = 0;
+    for (int i = 0; i < STAGE_COUNT; i++)
+        s->finished += seg->seconds[i];
+    s->version++;
+}
+
+/* the usual share of the time each stage takes */
+static const double STAGE_WEIGHT[STAGE_COUNT] = {0.01, 0.80, 0.01, 0.14, 0.04};
+
+double train_fraction(const TrainStatus *s)
+{
+    if (s->state == WORKER_DONE)
+        return 1;
+    if (s->stage < 0)
+        return 0;
+    double f = 0;
+    for (int i = 0; i < s->stage && i < STAGE_COUNT; i++)
+        f += STAGE_WEIGHT[i];
+    if (s->stage < STAGE_COUNT && s->steps > 0)
+        f += STAGE_WEIGHT[s->stage] * (double)s->step / s->steps;
+    return f > 1 ? 1 : f;
+}
+
+double train_seconds_left(const TrainStatus *s, double now)
+{
+    if (s->state != WORKER_RUNNING)
+        return NAN;
+    double f = train_fraction(s), elapsed = now - s->started;
+    if (f < 0.02 || elapsed <= 0)
+        return NAN;
+    return elapsed * (1 - f) / f;
+}

@@ -1,0 +1,77 @@
+/* worker.h (private to src/tui): training in one background thread. The
+ * worker runs pipeline_run and publishes progress through a small
+ * mutex-guarded status (stage, step, loss curves); the UI copies it with
+ * worker_snapshot and never waits on the worker except to join a thread that
+ * has finished. The finished Segmentation is handed over by swapping one
+ * pointer (worker_take_result). worker_cancel sets the Progress cancel flag. */
+#ifndef FILMSEG_TUI_WORKER_H
+#define FILMSEG_TUI_WORKER_H
+
+#include "filmseg/pipeline.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+typedef enum {
+    WORKER_IDLE,      /* never started */
+    WORKER_RUNNING,
+    WORKER_DONE,      /* a result is waiting or was taken */
+    WORKER_FAILED,    /* error[] says why */
+    WORKER_CANCELLED
+} WorkerState;
+
+typedef struct {
+    double *v;
+    int n, cap;
+} Series;
+
+/* What the UI draws; copied out under the lock. */
+typedef struct {
+    WorkerState state;
+    int stage;        /* STAGE_*, -1 before the first event */
+    int step, steps;  /* within the stage */
+    double started, stage_started, finished; /* tui_now() seconds */
+    Series ae_loss, ae_val, clf_loss, clf_val, clf_acc, clf_val_acc, inertia;
+    PipelineOptions options;
+    char error[256];
+    unsigned version; /* bumped on every change */
+} TrainStatus;
+
+typedef struct {
+    pthread_mutex_t lock;
+    TrainStatus status;   /* guarded by lock */
+    Segmentation *result; /* guarded by lock: the finished result, until taken */
+    atomic_int cancel;
+    pthread_t thread;
+    bool joinable;        /* UI thread only */
+    const Panel *panel;
+    PipelineOptions options;
+    unsigned delay_ms;    /* test hook: sleep per progress event */
+} Worker;
+
+void worker_init(Worker *w);
+/* Starts training; false (with the reason in the status) when a run is
+ * going or the thread cannot be created. */
+bool worker_start(Worker *w, const Panel *panel, const PipelineOptions *options);
+bool worker_running(Worker *w);
+void worker_cancel(Worker *w);
+/* Copies the status into *copy (whose series buffers are reused). */
+void worker_snapshot(Worker *w, TrainStatus *copy);
+/* The finished result (the caller owns it) or NULL; joins a finished thread. */
+Segmentation *worker_take_result(Worker *w);
+/* Joins the thread if it has finished (never blocks on a running one). */
+void worker_reap(Worker *w);
+/* Cancels, joins and frees everything. */
+void worker_free(Worker *w);
+
+void train_status_free(TrainStatus *s);
+/* Fills a status from a finished segmentation's histories (a loaded model). */
+void train_status_from_seg(TrainStatus *s, const Segmentation *seg);
+/* The share of the whole run done (0..1) from the stage and step, with the
+ * stages weighted by their usual cost; and seconds left at this pace (NAN
+ * when unknown). */
+double train_fraction(const TrainStatus *s);
+double train_seconds_left(const TrainStatus *s, double now);
+
+#endif

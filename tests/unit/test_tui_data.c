@@ -1,0 +1,365 @@
+/* test_tui_data.c: unit tests of what the explorer computes from a panel:
+ * the US tile map, shade levels, heatmap shares, the heatmap's film sample
+ * and a segment's distinctive films, the PCRE2 title filter and the filtered
+ * top films (equal to profile_top_films without a filter), and the training
+ * worker (a result handed over, a cancel, progress published). */
+#include "test_util.h"
+
+#include "../../src/tui/films.h"
+#include "../../src/tui/filter.h"
+#include "../../src/tui/widgets.h"
+#include "../../src/tui/worker.h"
+
+#include "filmseg/profile.h"
+#include "filmseg/states.h"
+#include "filmseg/tui.h"
+
+#include <math.h>
+#include <time.h>
+
+static const char *USERS = "1|20|M|writer|10027\n2|31|F|student|60614\n3|40|M|student|10027\n"
+                           "4|17|F|writer|60614\n5|60|M|artist|02139\n";
+static const char *ITEMS = ITEM(10, "Ten (1990)") ITEM(5, "Five (1990)") ITEM(7, "Seven (1991)");
+/* film 10: users 1,2 five stars, 3 four; film 5: 1,2 five, 5 one; film 7: 3 five, 4 four */
+static const char *RATINGS = "1\t10\t5\t1\n2\t10\t5\t1\n3\t10\t4\t1\n1\t5\t5\t1\n2\t5\t5\t1\n"
+                             "5\t5\t1\t1\n3\t7\t5\t1\n4\t7\t4\t1\n";
+
+static Panel *small_panel(void)
+{
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    assert_int_equal(load_ml100k_strings(USERS, ITEMS, RATINGS, NULL, &c, &p), 0);
+    captured_diag_free(&c);
+    return p;
+}
+
+static void tile_map(void **state)
+{
+    (void)state;
+    assert_int_equal(tilemap_tiles(), 51); /* 50 states and DC */
+    int row, col, seen[TILE_ROWS][TILE_COLS] = {{0}};
+    int placed = 0;
+    for (size_t s = 1; s < state_count(); s++)
+        if (tilemap_position((int)s, &row, &col)) {
+            assert_true(row >= 0 && row < TILE_ROWS && col >= 0 && col < TILE_COLS);
+            assert_int_equal(seen[row][col], 0); /* one state per tile */
+            seen[row][col] = 1;
+            placed++;
+        }
+    assert_int_equal(placed, 51);
+    assert_false(tilemap_position(STATE_UNKNOWN, &row, &col));
+    assert_false(tilemap_position(state_find("PR", 2), &row, &col)); /* territories: no tile */
+    /* roughly where they lie: west left of east, north above south */
+    int wa_r, wa_c, fl_r, fl_c, me_r, me_c, ca_r, ca_c, tx_r, tx_c;
+    assert_true(tilemap_position(state_find("WA", 2), &wa_r, &wa_c));
+    assert_true(tilemap_position(state_find("FL", 2), &fl_r, &fl_c));
+    assert_true(tilemap_position(state_find("ME", 2), &me_r, &me_c));
+    assert_true(tilemap_position(state_find("CA", 2), &ca_r, &ca_c));
+    assert_true(tilemap_position(state_find("TX", 2), &tx_r, &tx_c));
+    assert_true(wa_c < me_c && wa_r < fl_r && ca_c < tx_c && me_r < tx_r && ca_c < fl_c);
+}
+
+static void shade_levels(void **state)
+{
+    (void)state;
+    assert_int_equal(tilemap_count_level(0, 100), 0);
+    assert_int_equal(tilemap_count_level(100, 100), HEAT_LEVELS - 1);
+    assert_int_equal(tilemap_count_level(1, 100), 1);
+    assert_true(tilemap_count_level(25, 100) < tilemap_count_level(64, 100));
+    assert_int_equal(tilemap_index_level(100, true), 3);
+    assert_int_equal(tilemap_index_level(340, true), 5);
+    assert_int_equal(tilemap_index_level(20, true), 1);
+    assert_int_equal(tilemap_index_level(0, false), 0);
+    assert_int_equal(heat_level(0), 0);
+    assert_int_equal(heat_level(0.05), 1);
+    assert_int_equal(heat_level(0.10), 1);
+    assert_int_equal(heat_level(0.15), 2);
+    assert_int_equal(heat_level(0.3), 3);
+    assert_int_equal(heat_level(0.5), 4);
+    assert_int_equal(heat_level(0.51), 5);
+    assert_int_equal(heat_level(1), 5);
+    assert_int_equal(heat_level(NAN), 0);
+}
+
+static void heat_shares(void **state)
+{
+    (void)state;
+    Panel *p = small_panel();
+    uint32_t films[3] = {(uint32_t)panel_film_index(p, 10), (uint32_t)panel_film_index(p, 5),
+                         (uint32_t)panel_film_index(p, 7)};
+    HeatRow rows[3];
+    films_heat_rows(p, NULL, 0, films, 3, rows);
+    assert_int_equal(rows[0].ratings, 3);
+    assert_true(fabs(rows[0].share[5] - 2.0 / 3) < 1e-12);
+    assert_true(fabs(rows[0].share[4] - 1.0 / 3) < 1e-12);
+    assert_true(rows[0].share[1] == 0);
+    double sum = 0;
+    for (int s = 1; s <= 5; s++)
+        sum += rows[1].share[s];
+    assert_true(fabs(sum - 1) < 1e-12);
+    assert_true(fabs(rows[0].lift - 1) < 1e-12); /* everyone: lift 1 */
+    /* a segment: users 1 and 2 (indexes by id) */
+    int32_t labels[5];
+    for (size_t u = 0; u < p->n_users; u++)
+        labels[u] = p->users[u].id <= 2 ? 0 : 1;
+    films_heat_rows(p, labels, 0, films, 3, rows);
+    assert_int_equal(rows[0].ratings, 2);
+    assert_true(rows[0].share[5] == 1);
+    assert_int_equal(rows[2].ratings, 0); /* film 7: nobody in segment 0 */
+    assert_true(rows[2].share[5] == 0);
+    /* lift of film 10 in segment 0: 2/2 of the segment vs 3/5 of everyone */
+    assert_true(fabs(rows[0].lift - 1.0 / 0.6) < 1e-12);
+    panel_free(p);
+}
+
+static void heat_sample(void **state)
+{
+    (void)state;
+    Panel *p = small_panel();
+    uint32_t out[30];
+    /* no film has more than 100 ratings: the most-rated, in id order */
+    size_t n = films_heat_sample(p, 100, 30, 1, out);
+    assert_int_equal(n, 3);
+    assert_int_equal(p->films[out[0]].id, 5);
+    assert_int_equal(p->films[out[2]].id, 10);
+    /* films with more than 2 ratings: 10 and 5; draw one */
+    n = films_heat_sample(p, 2, 1, 1, out);
+    assert_int_equal(n, 1);
+    assert_true(p->films[out[0]].id == 10 || p->films[out[0]].id == 5);
+    panel_free(p);
+}
+
+static void study_sample_on_ml100k(void **state)
+{
+    (void)state;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/data/ml-100k", shared_dir());
+    PanelOptions o;
+    panel_options_default(&o);
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    if (panel_load_dir(dir, &o, &c.diag, &p) != 0) {
+        captured_diag_free(&c);
+        skip();
+    }
+    captured_diag_free(&c);
+    uint32_t a[30], b[30], a2[30];
+    assert_int_equal(films_heat_sample(p, 100, 30, 1, a), 30);
+    assert_int_equal(films_heat_sample(p, 100, 30, 1, a2), 30);
+    assert_int_equal(films_heat_sample(p, 100, 30, 2, b), 30);
+    assert_memory_equal(a, a2, sizeof a); /* the same seed, the same films */
+    assert_memory_not_equal(a, b, sizeof a); /* `r` draws another */
+    for (int i = 0; i < 30; i++) {
+        assert_true(p->film_start[a[i] + 1] - p->film_start[a[i]] > 100);
+        if (i)
+            assert_true(p->films[a[i - 1]].id < p->films[a[i]].id);
+    }
+    /* the filtered top list is profile_top_films when nothing is filtered */
+    for (int score = 1; score <= 5; score++) {
+        FilmCount want[10], got[10];
+        size_t nw = profile_top_films(p, NULL, 0, score, want, 10);
+        size_t ng = films_top(p, NULL, 0, score, NULL, got, 10);
+        assert_int_equal(nw, ng);
+        for (size_t i = 0; i < nw; i++) {
+            assert_int_equal(want[i].film, got[i].film);
+            assert_int_equal(want[i].count, got[i].count);
+        }
+    }
+    panel_free(p);
+}
+
+static void distinctive_films(void **state)
+{
+    (void)state;
+    Panel *p = small_panel();
+    int32_t labels[5];
+    for (size_t u = 0; u < p->n_users; u++)
+        labels[u] = p->users[u].id == 3 || p->users[u].id == 4 ? 1 : 0;
+    uint32_t out[3];
+    /* segment 1 (users 3, 4): film 7 is rated by both (lift 2/2 / 2/5 = 2.5),
+     * film 10 by one of them, below the minimum of 3 raters -> only films
+     * rated by at least 3 of a 2-user segment: none */
+    assert_int_equal(films_distinctive(p, labels, 1, 3, out), 0);
+    /* everyone in one segment: every film rated by at least 3 has lift 1 */
+    for (size_t u = 0; u < p->n_users; u++)
+        labels[u] = 0;
+    size_t n = films_distinctive(p, labels, 0, 3, out);
+    assert_int_equal(n, 2); /* films 10 and 5 have 3 ratings; 7 has 2 */
+    assert_int_equal(p->films[out[0]].id, 5); /* a tie: by id */
+    panel_free(p);
+}
+
+static void title_filter(void **state)
+{
+    (void)state;
+    TitleFilter f;
+    title_filter_init(&f);
+    assert_true(title_filter_match(&f, "anything"));
+    char error[256];
+    assert_true(title_filter_set(&f, "star\\s+wars", error, sizeof error));
+    assert_true(title_filter_active(&f));
+    assert_true(title_filter_match(&f, "Star Wars (1977)")); /* caseless */
+    assert_false(title_filter_match(&f, "Fargo (1996)"));
+    assert_true(title_filter_match(&f, "STAR  WARS"));
+    /* an invalid pattern says why and keeps the old one */
+    assert_false(title_filter_set(&f, "(unclosed", error, sizeof error));
+    assert_non_null(strstr(error, "missing closing parenthesis"));
+    assert_non_null(strstr(error, "at character"));
+    assert_string_equal(f.pattern, "star\\s+wars");
+    assert_false(title_filter_match(&f, "Fargo (1996)"));
+    /* UTF-8 titles, and bytes that are not UTF-8, are safe */
+    assert_true(title_filter_set(&f, "caf\xc3\xa9", error, sizeof error));
+    assert_true(title_filter_match(&f, "Fjord Caf\xc3\xa9 (1989)"));
+    assert_false(title_filter_match(&f, "bad \xff bytes"));
+    /* films_top with the filter */
+    Panel *p = small_panel();
+    assert_true(title_filter_set(&f, "^f", error, sizeof error));
+    FilmCount top[10];
+    size_t n = films_top(p, NULL, 0, 5, &f, top, 10);
+    assert_int_equal(n, 1);
+    assert_int_equal(p->films[top[0].film].id, 5);
+    assert_int_equal(top[0].count, 2);
+    /* an empty pattern clears */
+    assert_true(title_filter_set(&f, "", error, sizeof error));
+    assert_false(title_filter_active(&f));
+    assert_int_equal(films_top(p, NULL, 0, 5, &f, top, 10), 3);
+    title_filter_free(&f);
+    panel_free(p);
+}
+
+static Panel *demo_panel(void)
+{
+    PanelOptions o;
+    panel_options_default(&o);
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    assert_int_equal(panel_load_demo(&o, &c.diag, &p), 0);
+    captured_diag_free(&c);
+    return p;
+}
+
+static void wait_finished(Worker *w)
+{
+    for (int i = 0; i < 60000 && worker_running(w); i++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    assert_false(worker_running(w));
+}
+
+static void worker_trains_and_hands_over(void **state)
+{
+    (void)state;
+    Panel *p = demo_panel();
+    PipelineOptions o;
+    pipeline_options_default(&o);
+    o.ae.epochs = 5;
+    o.kmax = 8;
+    Worker w;
+    worker_init(&w);
+    assert_true(worker_start(&w, p, &o));
+    wait_finished(&w);
+    TrainStatus s;
+    memset(&s, 0, sizeof s);
+    worker_snapshot(&w, &s);
+    assert_int_equal(s.state, WORKER_DONE);
+    assert_int_equal(s.ae_loss.n, 5);       /* one point per epoch */
+    assert_int_equal(s.inertia.n, 8);       /* one per k */
+    assert_true(s.clf_acc.n > 0);
+    assert_true(train_fraction(&s) == 1);
+    Segmentation *seg = worker_take_result(&w);
+    assert_non_null(seg);
+    assert_null(worker_take_result(&w)); /* handed over once */
+    assert_int_equal(seg->sweep.kmax, 8);
+    assert_non_null(segmentation_labels(seg, 3));
+    /* the status of a loaded model comes from its histories */
+    TrainStatus from;
+    memset(&from, 0, sizeof from);
+    train_status_from_seg(&from, seg);
+    assert_int_equal(from.ae_loss.n, 5);
+    assert_int_equal(from.inertia.n, 8);
+    train_status_free(&from);
+    segmentation_free(seg);
+    free(seg);
+    train_status_free(&s);
+    worker_free(&w);
+    panel_free(p);
+}
+
+static void worker_cancels(void **state)
+{
+    (void)state;
+    Panel *p = demo_panel();
+    PipelineOptions o;
+    pipeline_options_default(&o);
+    o.ae.epochs = 100000; /* far longer than the test */
+    Worker w;
+    worker_init(&w);
+    assert_true(worker_start(&w, p, &o));
+    assert_false(worker_start(&w, p, &o)); /* one run at a time */
+    TrainStatus s;
+    memset(&s, 0, sizeof s);
+    for (int i = 0; i < 10000; i++) { /* wait for a few epochs */
+        worker_snapshot(&w, &s);
+        if (s.ae_loss.n >= 3)
+            break;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(s.ae_loss.n >= 3);
+    assert_int_equal(s.stage, STAGE_AUTOENCODER);
+    assert_true(s.steps == 100000);
+    double left = train_seconds_left(&s, tui_now());
+    assert_true(isnan(left) || left > 0);
+    worker_cancel(&w);
+    wait_finished(&w);
+    worker_snapshot(&w, &s);
+    assert_int_equal(s.state, WORKER_CANCELLED);
+    assert_null(worker_take_result(&w));
+    train_status_free(&s);
+    worker_free(&w);
+    panel_free(p);
+}
+
+static void worker_reports_failure(void **state)
+{
+    (void)state;
+    Panel *p = demo_panel();
+    PipelineOptions o;
+    pipeline_options_default(&o);
+    o.kmax = 1000; /* more than the users */
+    o.k = 5;
+    Worker w;
+    worker_init(&w);
+    assert_true(worker_start(&w, p, &o));
+    wait_finished(&w);
+    TrainStatus s;
+    memset(&s, 0, sizeof s);
+    worker_snapshot(&w, &s);
+    assert_int_equal(s.state, WORKER_FAILED);
+    assert_non_null(strstr(s.error, "too few"));
+    assert_null(worker_take_result(&w));
+    train_status_free(&s);
+    worker_free(&w);
+    panel_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(tile_map),
+        cmocka_unit_test(shade_levels),
+        cmocka_unit_test(heat_shares),
+        cmocka_unit_test(heat_sample),
+        cmocka_unit_test(study_sample_on_ml100k),
+        cmocka_unit_test(distinctive_films),
+        cmocka_unit_test(title_filter),
+        cmocka_unit_test(worker_trains_and_hands_over),
+        cmocka_unit_test(worker_cancels),
+        cmocka_unit_test(worker_reports_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
