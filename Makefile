@@ -131,10 +131,13 @@ FUZZ_TARGETS := ml100k ml1m mlcsv zips
 FUZZ_CFLAGS := -std=c11 -march=x86-64-v3 -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
                $(shell pkg-config --cflags libpcre2-8)
 
-build/fuzz/fuzz_%: tests/fuzz/targets.c tests/fuzz/entry.c $(LIB_SRC) $(ASSETS)
+# the parsers and what they use: the loaders and the ZIP table
+FUZZ_SRC := $(filter-out src/data/synth.c,$(wildcard src/data/*.c))
+
+build/fuzz/fuzz_%: tests/fuzz/targets.c tests/fuzz/entry.c $(FUZZ_SRC) $(ASSETS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -DFUZZ_TARGET=fuzz_$* -o $@ tests/fuzz/entry.c tests/fuzz/targets.c \
-	    $(LIB_SRC) $(LIBS)
+	    $(FUZZ_SRC) $(LIBS)
 
 fuzz: $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))
 	@set -e; for t in $(FUZZ_TARGETS); do \
