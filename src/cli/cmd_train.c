@@ -18,7 +18,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: filmseg train [--data DIR] [--zips FILE] [--k 5] [--kmax 29] [--epochs 100]\n"
             "                     [--seed S] [--loss rated|study] [--demo-weight W] [--norm l1|l2]\n"
-            "                     [--hidden 100] [--restarts 10] [--out model.fsm]\n"
+            "                     [--hidden 100] [--restarts 10] [--threads N] [--out model.fsm]\n"
             "                     [--labels FILE.csv] [--format text|markdown]\n"
             "                     [--implicit-weight W] [--implicit-negatives X]\n"
             "                     [--unrated-share X] [--unrated-weight W]\n"
@@ -80,6 +80,7 @@ int cmd_train(int argc, char **argv)
         {"norm", required_argument, 0, 'n'},
         {"hidden", required_argument, 0, 'H'},
         {"restarts", required_argument, 0, 'r'},
+        {"threads", required_argument, 0, 'T'},
         {"out", required_argument, 0, 'o'},
         {"labels", required_argument, 0, 'L'},
         {"format", required_argument, 0, 'f'},
@@ -91,7 +92,7 @@ int cmd_train(int argc, char **argv)
         {0, 0, 0, 0}};
     PanelArgs args;
     panel_args_init(&args);
-    long k = 5, kmax = 29, epochs = 100, seed = 0, hidden = 100, restarts = 10;
+    long k = 5, kmax = 29, epochs = 100, seed = 0, hidden = 100, restarts = 10, threads = 0;
     bool study = false, have_weight = false, have_norm = false;
     double weight = 0, unrated_share = -1, unrated_weight = -1, implicit_weight = -1,
            implicit_negatives = -1;
@@ -114,6 +115,7 @@ int cmd_train(int argc, char **argv)
         case 's': if (!parse_int("seed", optarg, 0, 0x7fffffffL, &seed)) return EXIT_USAGE; break;
         case 'H': if (!parse_int("hidden", optarg, 2, 4096, &hidden)) return EXIT_USAGE; break;
         case 'r': if (!parse_int("restarts", optarg, 1, 1000, &restarts)) return EXIT_USAGE; break;
+        case 'T': if (!parse_int("threads", optarg, 0, 256, &threads)) return EXIT_USAGE; break;
         case 'o': out_path = optarg; break;
         case 'L': labels_path = optarg; break;
         case 'l':
@@ -188,6 +190,8 @@ int cmd_train(int argc, char **argv)
     options.ae.epochs = (int)epochs;
     options.ae.hidden = (int)hidden;
     options.kmeans.restarts = (int)restarts;
+    options.kmeans.threads = (int)threads;
+    options.ae.threads = (int)threads;
     if (have_weight)
         options.features.demo_weight = weight;
     if (have_norm)

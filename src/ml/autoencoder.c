@@ -6,6 +6,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -462,39 +463,76 @@ void ae_decode_some(const Autoencoder *ae, const float *h, size_t n_query,
 /* ------------------------------------------------------------ training */
 
 /* A helper thread that runs one job per call of helper_run, in step with
- * the caller (two barrier waits per job). */
+ * the caller. Handing a job over and waiting for it spin for a short while
+ * first (a batch takes well under a millisecond, and a futex round trip costs
+ * a lot in a virtual machine), then sleep on a condition variable. */
 typedef struct Helper {
     pthread_t thread;
-    pthread_barrier_t start, done;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    atomic_uint posted, finished; /* job counters */
     bool running, quit;
     void (*job)(void *arg);
     void *arg;
 } Helper;
 
+enum { HELPER_SPINS = 1000 };
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Waits until *counter reaches target: spins, then sleeps. */
+static void helper_wait(Helper *h, atomic_uint *counter, unsigned target)
+{
+    for (int i = 0; i < HELPER_SPINS; i++) {
+        if (atomic_load_explicit(counter, memory_order_acquire) == target)
+            return;
+        cpu_relax();
+    }
+    pthread_mutex_lock(&h->lock);
+    while (atomic_load_explicit(counter, memory_order_acquire) != target)
+        pthread_cond_wait(&h->wake, &h->lock);
+    pthread_mutex_unlock(&h->lock);
+}
+
+static void helper_signal(Helper *h, atomic_uint *counter, unsigned value)
+{
+    pthread_mutex_lock(&h->lock);
+    atomic_store_explicit(counter, value, memory_order_release);
+    pthread_cond_broadcast(&h->wake);
+    pthread_mutex_unlock(&h->lock);
+}
+
 static void *helper_main(void *p)
 {
     Helper *h = p;
-    for (;;) {
-        pthread_barrier_wait(&h->start);
+    for (unsigned n = 1;; n++) {
+        helper_wait(h, &h->posted, n);
         if (h->quit)
             return NULL;
         h->job(h->arg);
-        pthread_barrier_wait(&h->done);
+        helper_signal(h, &h->finished, n);
     }
 }
 
 static bool helper_start(Helper *h)
 {
     memset(h, 0, sizeof *h);
-    if (pthread_barrier_init(&h->start, NULL, 2) != 0)
+    atomic_init(&h->posted, 0);
+    atomic_init(&h->finished, 0);
+    if (pthread_mutex_init(&h->lock, NULL) != 0)
         return false;
-    if (pthread_barrier_init(&h->done, NULL, 2) != 0) {
-        pthread_barrier_destroy(&h->start);
+    if (pthread_cond_init(&h->wake, NULL) != 0) {
+        pthread_mutex_destroy(&h->lock);
         return false;
     }
     if (pthread_create(&h->thread, NULL, helper_main, h) != 0) {
-        pthread_barrier_destroy(&h->start);
-        pthread_barrier_destroy(&h->done);
+        pthread_cond_destroy(&h->wake);
+        pthread_mutex_destroy(&h->lock);
         return false;
     }
     h->running = true;
@@ -513,9 +551,10 @@ static void helper_run(Helper *h, void (*job)(void *), void *arg, void (*mine)(v
     }
     h->job = job;
     h->arg = arg;
-    pthread_barrier_wait(&h->start);
+    unsigned n = atomic_load(&h->posted) + 1;
+    helper_signal(h, &h->posted, n);
     mine(mine_arg);
-    pthread_barrier_wait(&h->done);
+    helper_wait(h, &h->finished, n);
 }
 
 static void helper_stop(Helper *h)
@@ -523,10 +562,10 @@ static void helper_stop(Helper *h)
     if (!h->running)
         return;
     h->quit = true;
-    pthread_barrier_wait(&h->start);
+    helper_signal(h, &h->posted, atomic_load(&h->posted) + 1);
     pthread_join(h->thread, NULL);
-    pthread_barrier_destroy(&h->start);
-    pthread_barrier_destroy(&h->done);
+    pthread_cond_destroy(&h->wake);
+    pthread_mutex_destroy(&h->lock);
     h->running = false;
 }
 
