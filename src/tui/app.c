@@ -134,10 +134,13 @@ void app_save(TuiApp *app)
     }
     char error[512];
     const char *path = app->config->save_path;
-    if (model_save(app->seg, path, error, sizeof error) == 0)
-        app_message(app, false, "model saved to %s", path);
-    else
+    if (model_save(app->seg, path, error, sizeof error) != 0)
         app_message(app, true, "%s", error);
+    else if (app->k != app->seg->k) /* the sweep keeps every k; the classifier is for one */
+        app_message(app, false, "model saved to %s; its classifier is for k=%d (t: retrain at k=%d)",
+                    path, app->seg->k, app->k);
+    else
+        app_message(app, false, "model saved to %s", path);
 }
 
 /* ---- drawing helpers the panes share ---- */
