@@ -26,13 +26,15 @@ DEB_PACKAGES := build-essential pkg-config libncurses-dev libcsv-dev libpcre2-de
                 ca-certificates
 BENCH_PACKAGES := python3-pandas python3-sklearn python3-torch time
 
-# Are the libraries there? (libcsv has no pkg-config file: look for its header.)
+# Are the libraries and test tools there? (libcsv has no pkg-config file:
+# look for its header.)
 HAVE_DEPS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && \
-               echo '\#include <csv.h>' | $(CC) -E -x c - >/dev/null 2>&1 && echo yes)
+               echo '\#include <csv.h>' | $(CC) -E -x c - >/dev/null 2>&1 && \
+               command -v tmux >/dev/null && echo yes)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps test unit-tests run install data fuzz bench lint clean
+.PHONY: all deps bench-deps test unit-tests run install data fuzz bench scale demo lint clean
 
 ifneq ($(HAVE_DEPS),yes)
 # A fresh machine: install the packages, then do what was asked.
@@ -152,6 +154,16 @@ fuzz: $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))
 bench: filmseg
 	@/usr/bin/python3 -c 'import pandas' 2>/dev/null || $(MAKE) bench-deps
 	SHARED=$(SHARED) tests/bench/run ./filmseg
+
+# generated 1M- and 10M-rating panels: time, memory, scaling (long)
+scale: filmseg
+	SHARED=$(SHARED) tests/bench/scale ./filmseg
+
+# ---- the built-in demo panel (assets/demo), regenerated from its seed ----
+DEMO_SYNTH := --users 300 --films 200 --ratings 12000 --segments 4 --seed 2024
+demo: build/rel/filmseg
+	rm -rf build/demo && build/rel/filmseg synth $(DEMO_SYNTH) --out build/demo
+	cp build/demo/u.user build/demo/u.item build/demo/u.data build/demo/u.genre assets/demo/
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 endif

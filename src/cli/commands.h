@@ -35,6 +35,7 @@ int cmd_report(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_explore(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
 
 /* Writes a user_id,segment CSV atomically (labels < 0 are left out). */
 int write_labels_csv(const char *path, const int32_t *user_ids, const int32_t *labels, size_t n);

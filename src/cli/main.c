@@ -17,6 +17,7 @@ static void usage(FILE *out)
             "  report     print the audience report of a panel (with --model: its segments)\n"
             "  train      train the segmentation and write a model file\n"
             "  score      assign new users to the segments of a model\n"
+            "  synth      write a synthetic panel with planted segments (and truth.csv)\n"
             "\n"
             "panel options (every command that reads a panel):\n"
             "  --data DIR              MovieLens 100K, 1M or CSV folder (default: built-in demo)\n"
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
         return cmd_train(argc - 1, argv + 1);
     if (strcmp(argv[1], "score") == 0)
         return cmd_score(argc - 1, argv + 1);
+    if (strcmp(argv[1], "synth") == 0)
+        return cmd_synth(argc - 1, argv + 1);
     fprintf(stderr, "filmseg: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;
