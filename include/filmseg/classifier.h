@@ -112,6 +112,14 @@ int classifier_train(Classifier *c, const float *x, size_t n, size_t n_in, const
                      int k, const ClassifierOptions *opt, const Progress *progress,
                      ClassifierReport *report);
 
+/* The same on sparse rows in CSR form: row r's nonzero inputs are
+ * col/value[row_start[r] .. row_start[r+1]) (columns < n_in); every other
+ * input is 0. For panels too large for a dense n x n_in matrix. */
+int classifier_train_csr(Classifier *c, const size_t *row_start, const uint32_t *col,
+                         const float *value, size_t n, size_t n_in, const int32_t *labels, int k,
+                         const ClassifierOptions *opt, const Progress *progress,
+                         ClassifierReport *report);
+
 /* Segment probabilities of one row (n_in): proba (k). */
 void classifier_predict_proba(const Classifier *c, const float *row, float *proba);
 /* The most probable segment of one row (the first on a tie), -1 on NULL. */

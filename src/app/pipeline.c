@@ -290,20 +290,48 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
 
     t = now_seconds();
     report_stage(progress, STAGE_CLASSIFIER);
-    size_t width = segmentation_classifier_width(seg);
-    float *x = malloc(n * width * sizeof *x);
-    if (!x) {
-        rc = fail(error, error_size, FS_ERROR, "out of memory building the classifier input");
-        goto done;
-    }
-    for (size_t u = 0; u < n; u++) {
+    /* the classifier's input in CSR form (one dense row at a time): a users x
+     * films matrix of floats would not fit for large panels */
+    size_t width = segmentation_classifier_width(seg), nnz = 0, cap = m.row_start[n] + n * 8 + 16;
+    float *row = malloc(width * sizeof *row), *value = malloc(cap * sizeof *value);
+    uint32_t *col = malloc(cap * sizeof *col);
+    size_t *row_start = malloc((n + 1) * sizeof *row_start);
+    rc = row && value && col && row_start ? FS_OK : FS_ERROR;
+    for (size_t u = 0; rc == FS_OK && u < n; u++) {
         uint32_t from = m.row_start[u], count = m.row_start[u + 1] - from;
         segmentation_classifier_row(seg, panel, &panel->users[u], count, m.col + from,
-                                    m.value + from, x + u * width);
+                                    m.value + from, row);
+        row_start[u] = nnz;
+        for (size_t j = 0; j < width; j++) {
+            if (row[j] == 0.0f)
+                continue;
+            if (nnz == cap) {
+                cap *= 2;
+                float *v2 = realloc(value, cap * sizeof *value);
+                if (v2)
+                    value = v2;
+                uint32_t *c2 = realloc(col, cap * sizeof *col);
+                if (c2)
+                    col = c2;
+                if (!v2 || !c2) {
+                    rc = FS_ERROR;
+                    break;
+                }
+            }
+            col[nnz] = (uint32_t)j;
+            value[nnz++] = row[j];
+        }
     }
-    rc = classifier_train(&seg->classifier, x, n, width, segmentation_labels(seg, seg->k), seg->k,
-                          &opts->classifier, progress, &seg->classifier_report);
-    free(x);
+    if (rc == FS_OK) {
+        row_start[n] = nnz;
+        rc = classifier_train_csr(&seg->classifier, row_start, col, value, n, width,
+                                  segmentation_labels(seg, seg->k), seg->k, &opts->classifier,
+                                  progress, &seg->classifier_report);
+    }
+    free(row);
+    free(value);
+    free(col);
+    free(row_start);
     if (rc != FS_OK) {
         rc = fail(error, error_size, rc, "the classifier could not be trained");
         goto done;

@@ -396,10 +396,13 @@ typedef struct {
     size_t *row_start; /* (n+1) or NULL: dense */
     uint32_t *col;
     float *value;
+    bool borrowed;     /* the CSR arrays are the caller's (classifier_train_csr) */
 } Inputs;
 
 static void inputs_free(Inputs *in)
 {
+    if (in->borrowed)
+        return;
     free(in->row_start);
     free(in->col);
     free(in->value);
@@ -787,26 +790,14 @@ static int train_epochs(Trainer *t, Classifier *c, const int32_t *labels,
     return FS_OK;
 }
 
-int classifier_train(Classifier *c, const float *x, size_t n, size_t n_in, const int32_t *labels,
-                     int k, const ClassifierOptions *opt, const Progress *progress,
-                     ClassifierReport *report)
+static int train_inputs(Classifier *c, Inputs in, const int32_t *labels, int k,
+                        const ClassifierOptions *opt, const Progress *progress,
+                        ClassifierReport *report)
 {
-    if (c)
-        memset(c, 0, sizeof *c);
-    if (report)
-        memset(report, 0, sizeof *report);
-    ClassifierOptions defaults;
-    if (!opt) {
-        classifier_options_default(&defaults);
-        opt = &defaults;
-    }
-    if (!c || !x || !labels || n < 2 || n > UINT32_MAX || n_in == 0 || k < 2 ||
-        k > CLASSIFIER_MAX_K || !options_valid(opt) || n > SIZE_MAX / sizeof(float) / n_in ||
-        !labels_valid(labels, n, k) || !all_finite(x, n * n_in))
-        return FS_ERROR;
-
+    size_t n = in.n, n_in = in.n_in;
     Trainer t;
     memset(&t, 0, sizeof t);
+    t.in = in;
     ClassifierReport r;
     memset(&r, 0, sizeof r);
     int status = FS_ERROR;
@@ -829,8 +820,7 @@ int classifier_train(Classifier *c, const float *x, size_t n, size_t n_in, const
 
     if (classifier_init(c, n_in, k, opt->hidden1, opt->hidden2, opt->seed) != FS_OK)
         goto done;
-    t.in = (Inputs){x, n, n_in, NULL, NULL, NULL};
-    if (inputs_make_sparse(&t.in) != FS_OK)
+    if (!t.in.row_start && inputs_make_sparse(&t.in) != FS_OK)
         goto done;
     bool dense = t.in.row_start == NULL;
     size_t eval_rows = n_val < EVAL_ROWS ? (n_val ? n_val : 1) : EVAL_ROWS;
@@ -856,6 +846,58 @@ done:
         classifier_report_free(&r);
     }
     return status;
+}
+
+int classifier_train(Classifier *c, const float *x, size_t n, size_t n_in, const int32_t *labels,
+                     int k, const ClassifierOptions *opt, const Progress *progress,
+                     ClassifierReport *report)
+{
+    if (c)
+        memset(c, 0, sizeof *c);
+    if (report)
+        memset(report, 0, sizeof *report);
+    ClassifierOptions defaults;
+    if (!opt) {
+        classifier_options_default(&defaults);
+        opt = &defaults;
+    }
+    if (!c || !x || !labels || n < 2 || n > UINT32_MAX || n_in == 0 || k < 2 ||
+        k > CLASSIFIER_MAX_K || !options_valid(opt) || n > SIZE_MAX / sizeof(float) / n_in ||
+        !labels_valid(labels, n, k) || !all_finite(x, n * n_in))
+        return FS_ERROR;
+    return train_inputs(c, (Inputs){x, n, n_in, NULL, NULL, NULL, false}, labels, k, opt,
+                        progress, report);
+}
+
+int classifier_train_csr(Classifier *c, const size_t *row_start, const uint32_t *col,
+                         const float *value, size_t n, size_t n_in, const int32_t *labels, int k,
+                         const ClassifierOptions *opt, const Progress *progress,
+                         ClassifierReport *report)
+{
+    if (c)
+        memset(c, 0, sizeof *c);
+    if (report)
+        memset(report, 0, sizeof *report);
+    ClassifierOptions defaults;
+    if (!opt) {
+        classifier_options_default(&defaults);
+        opt = &defaults;
+    }
+    if (!c || !row_start || !col || !value || !labels || n < 2 || n > UINT32_MAX || n_in == 0 ||
+        n_in > UINT32_MAX || k < 2 || k > CLASSIFIER_MAX_K || !options_valid(opt) ||
+        !labels_valid(labels, n, k) || row_start[0] != 0)
+        return FS_ERROR;
+    for (size_t r = 0; r < n; r++) {
+        if (row_start[r + 1] < row_start[r])
+            return FS_ERROR;
+        for (size_t e = row_start[r]; e < row_start[r + 1]; e++)
+            if (col[e] >= n_in || !isfinite(value[e]))
+                return FS_ERROR;
+    }
+    /* the CSR arrays are only read: the const is cast away for the shared struct */
+    return train_inputs(c, (Inputs){NULL, n, n_in, (size_t *)row_start, (uint32_t *)col,
+                                    (float *)value, true},
+                        labels, k, opt, progress, report);
 }
 
 /* ---------------------------------------------------------------- prediction */
@@ -916,7 +958,7 @@ int classifier_predict_batch(const Classifier *c, const float *x, size_t n, int3
         return FS_ERROR;
     if (n == 0)
         return FS_OK;
-    Inputs in = {x, n, c->n_in, NULL, NULL, NULL};
+    Inputs in = {x, n, c->n_in, NULL, NULL, NULL, false};
     Workspace w;
     if (workspace_alloc(&w, c, n < EVAL_ROWS ? n : EVAL_ROWS, false) != FS_OK)
         return FS_ERROR;
@@ -943,7 +985,7 @@ int classifier_evaluate(const Classifier *c, const float *x, size_t n, const int
         return FS_ERROR;
     if (confusion)
         memset(confusion, 0, (size_t)c->k * (size_t)c->k * sizeof *confusion);
-    Inputs in = {x, n, c->n_in, NULL, NULL, NULL};
+    Inputs in = {x, n, c->n_in, NULL, NULL, NULL, false};
     Workspace w;
     if (workspace_alloc(&w, c, n == 0 ? 1 : (n < EVAL_ROWS ? n : EVAL_ROWS), false) != FS_OK)
         return FS_ERROR;
@@ -957,7 +999,7 @@ double classifier_loss_and_grad(const Classifier *c, const float *x, size_t B,
 {
     if (!c || !c->params || !x || !labels || !opt || B == 0 || !labels_valid(labels, B, c->k))
         return NAN;
-    Inputs in = {x, B, c->n_in, NULL, NULL, NULL};
+    Inputs in = {x, B, c->n_in, NULL, NULL, NULL, false};
     Workspace w;
     if (workspace_alloc(&w, c, B, false) != FS_OK)
         return NAN;

@@ -512,6 +512,31 @@ static void test_learns_sparse_rows(void **state)
     double loss, acc;
     assert_int_equal(classifier_evaluate(&c, xv, rep.n_val, yv, &loss, &acc, NULL), FS_OK);
     assert_float_equal(loss, rep.val_loss[rep.best_epoch - 1], 1e-5);
+    /* the same rows given in CSR form train the very same network */
+    size_t *row_start = malloc((N + 1) * sizeof *row_start), nnz = 0;
+    uint32_t *col = malloc(N * D * sizeof *col);
+    float *value = malloc(N * D * sizeof *value);
+    assert_true(row_start && col && value);
+    for (size_t i = 0; i < N; i++) {
+        row_start[i] = nnz;
+        for (size_t j = 0; j < D; j++)
+            if (x[i * D + j] != 0.0f)
+                col[nnz] = (uint32_t)j, value[nnz++] = x[i * D + j];
+    }
+    row_start[N] = nnz;
+    Classifier csr;
+    assert_int_equal(classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &opt, NULL,
+                                          NULL),
+                     FS_OK);
+    assert_memory_equal(csr.params, c.params, c.n_params * sizeof(float));
+    classifier_free(&csr);
+    col[0] = D; /* a column out of range is refused */
+    assert_int_equal(classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &opt, NULL,
+                                          NULL),
+                     FS_ERROR);
+    free(row_start);
+    free(col);
+    free(value);
     free(xv);
     free(yv);
     classifier_report_free(&rep);
