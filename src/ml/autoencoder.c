@@ -155,6 +155,44 @@ void ae_report_free(AeReport *report)
 
 static inline size_t row_of(const uint32_t *rows, size_t b) { return rows ? rows[b] : b; }
 
+/* Short vector kernels for the sparse paths (one call per rated film, H
+ * around 100): inline, so that they cost no library call per rating. */
+static inline float vec_dot(const float *a, const float *b, size_t n)
+{
+    size_t i = 0;
+    float sum = 0.0f;
+#if defined(__AVX2__) && defined(__FMA__)
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
+    }
+    for (; i + 8 <= n; i += 8)
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+    __m256 acc = _mm256_add_ps(acc0, acc1);
+    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+    sum = _mm_cvtss_f32(lo);
+#endif
+    for (; i < n; i++)
+        sum += a[i] * b[i];
+    return sum;
+}
+
+/* y += alpha x */
+static inline void vec_axpy(float *y, float alpha, const float *x, size_t n)
+{
+    size_t i = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    __m256 a = _mm256_set1_ps(alpha);
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(a, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+#endif
+    for (; i < n; i++)
+        y[i] += alpha * x[i];
+}
+
 void ae_encoder_forward(float *pre, const SparseRows *x, const uint32_t *rows, size_t B,
                         const float *w_enc, const float *b_enc, size_t H)
 {
@@ -164,7 +202,7 @@ void ae_encoder_forward(float *pre, const SparseRows *x, const uint32_t *rows, s
         memcpy(out, b_enc, H * sizeof *out);
         size_t r = row_of(rows, b);
         for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
-            cblas_saxpy((int)H, x->value[k], w_enc + (size_t)x->col[k] * H, 1, out, 1);
+            vec_axpy(out, x->value[k], w_enc + (size_t)x->col[k] * H, H);
     }
 }
 
@@ -176,7 +214,7 @@ void ae_encoder_backward(float *dw_enc, float *db_enc, const float *dpre, const 
         const float *d = dpre + b * H;
         size_t r = row_of(rows, b);
         for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
-            cblas_saxpy((int)H, x->value[k], d, 1, dw_enc + (size_t)x->col[k] * H, 1);
+            vec_axpy(dw_enc + (size_t)x->col[k] * H, x->value[k], d, H);
         for (size_t i = 0; i < H; i++)
             db_enc[i] += d[i];
     }
@@ -225,8 +263,7 @@ void ae_sparse_decoder_forward(float *out, const float *h, const uint32_t *qstar
     // out[k] = h[b] . w_dec[qcol[k]] + b_dec[qcol[k]], k in qstart[b] .. qstart[b+1]
     for (size_t b = 0; b < B; b++)
         for (uint32_t k = qstart[b]; k < qstart[b + 1]; k++)
-            out[k] = cblas_sdot((int)H, h + b * H, 1, w_dec + (size_t)qcol[k] * H, 1) +
-                     b_dec[qcol[k]];
+            out[k] = vec_dot(h + b * H, w_dec + (size_t)qcol[k] * H, H) + b_dec[qcol[k]];
 }
 
 void ae_sparse_decoder_backward(float *dh, float *dw_dec, float *db_dec, const float *dout,
@@ -236,8 +273,8 @@ void ae_sparse_decoder_backward(float *dh, float *dw_dec, float *db_dec, const f
     for (size_t b = 0; b < B; b++)
         for (uint32_t k = qstart[b]; k < qstart[b + 1]; k++) {
             size_t j = qcol[k];
-            cblas_saxpy((int)H, dout[k], w_dec + j * H, 1, dh + b * H, 1);
-            cblas_saxpy((int)H, dout[k], h + b * H, 1, dw_dec + j * H, 1);
+            vec_axpy(dh + b * H, dout[k], w_dec + j * H, H);
+            vec_axpy(dw_dec + j * H, dout[k], h + b * H, H);
             db_dec[j] += dout[k];
         }
 }
@@ -881,14 +918,14 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
     for (size_t i = 0; i < n_dec; i++) {
         size_t j = t->dec_rows[i];
         if (wd > 0.0f)
-            cblas_saxpy((int)H, wd, ae->w_dec + j * H, 1, t->grads + off_w + j * H, 1);
+            vec_axpy(t->grads + off_w + j * H, wd, ae->w_dec + j * H, H);
         adam_update(&t->adam, ae->params, t->grads, off_w + j * H, H);
         adam_update(&t->adam, ae->params, t->grads, off_b + j, 1);
         memset(t->grads + off_w + j * H, 0, H * sizeof(float));
         t->grads[off_b + j] = 0.0f;
         if (ae->heads == 2) {
             if (wd > 0.0f)
-                cblas_saxpy((int)H, wd, ae->w_obs + j * H, 1, t->grads + off_wo + j * H, 1);
+                vec_axpy(t->grads + off_wo + j * H, wd, ae->w_obs + j * H, H);
             adam_update(&t->adam, ae->params, t->grads, off_wo + j * H, H);
             adam_update(&t->adam, ae->params, t->grads, off_bo + j, 1);
             memset(t->grads + off_wo + j * H, 0, H * sizeof(float));
@@ -973,8 +1010,8 @@ static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, 
     } else {
         float wd = t->opt->weight_decay;
         for (size_t i = 0; i < n_enc && wd > 0.0f; i++)
-            cblas_saxpy((int)H, wd, ae->w_enc + (size_t)t->enc_rows[i] * H, 1,
-                        t->grads + off_w + (size_t)t->enc_rows[i] * H, 1);
+            vec_axpy(t->grads + off_w + (size_t)t->enc_rows[i] * H, wd,
+                     ae->w_enc + (size_t)t->enc_rows[i] * H, H);
         for (size_t i = 0; i < n_enc; i++)
             adam_update(&t->adam, ae->params, t->grads, off_w + (size_t)t->enc_rows[i] * H, H);
     }
