@@ -15,8 +15,8 @@ typedef struct {
     size_t n;                    /* parameters */
     float *m, *v;                /* first and second moments, (n) each */
     /* set by adam_begin_step from t: */
-    float step_size;             /* lr / (1 - beta1^t) */
-    float sqrt_bc2;              /* sqrt(1 - beta2^t) */
+    float step_size; /* lr / (1 - beta1^t) */
+    float sqrt_bc2;  /* sqrt(1 - beta2^t) */
 } Adam;
 
 /* Allocates zeroed moments for n parameters; lr <= 0 means the default.

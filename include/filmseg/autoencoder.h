@@ -45,32 +45,32 @@ typedef struct {
 typedef enum { AE_LOSS_RATED = 0, AE_LOSS_STUDY = 1 } AeLoss;
 
 typedef struct {
-    int hidden;           /* hidden units (100) */
-    int epochs;           /* passes over the training users (100) */
-    int batch;            /* users per mini-batch (10) */
-    float lr;             /* Adam learning rate (1e-3); betas 0.9/0.999, eps 1e-8 */
-    AeLoss loss;          /* AE_LOSS_RATED */
-    float unrated_share;  /* RATED: unrated films sampled per rated film (0: none) */
-    float unrated_weight; /* RATED: weight of a sampled unrated cell's (s-0)^2 (0.1) */
-    double val_share;     /* users held out for validation (0.2); 0 = none */
-    uint64_t seed;        /* everything random derives from it (0) */
-    float heldout_share;  /* share of a validation user's ratings hidden for the
-                             held-out error in stars (0.2, at least one) */
-    float input_dropout;  /* RATED: share of a user's ratings dropped from the
-                             encoder's input each time (denoising), still in the
-                             loss (0.25); 0 = none */
-    float weight_decay;   /* RATED: L2 penalty wd/2 |w|^2 on the weight rows a batch
-                             uses (added to their gradient) (1e-3); 0 = none */
-    float implicit_weight; /* RATED: weight of the second, "watched" head (0.3); 0 = one
-                              head. It predicts which films a user rated at all
-                              (logistic loss on the rated films against
-                              implicit_negatives sampled unrated ones per rating),
-                              so the embedding also carries what users choose to
-                              watch, not only how they rate it */
+    int hidden;               /* hidden units (100) */
+    int epochs;               /* passes over the training users (100) */
+    int batch;                /* users per mini-batch (10) */
+    float lr;                 /* Adam learning rate (1e-3); betas 0.9/0.999, eps 1e-8 */
+    AeLoss loss;              /* AE_LOSS_RATED */
+    float unrated_share;      /* RATED: unrated films sampled per rated film (0: none) */
+    float unrated_weight;     /* RATED: weight of a sampled unrated cell's (s-0)^2 (0.1) */
+    double val_share;         /* users held out for validation (0.2); 0 = none */
+    uint64_t seed;            /* everything random derives from it (0) */
+    float heldout_share;      /* share of a validation user's ratings hidden for the
+                                 held-out error in stars (0.2, at least one) */
+    float input_dropout;      /* RATED: share of a user's ratings dropped from the
+                                 encoder's input each time (denoising), still in the
+                                 loss (0.25); 0 = none */
+    float weight_decay;       /* RATED: L2 penalty wd/2 |w|^2 on the weight rows a batch
+                                 uses (added to their gradient) (1e-3); 0 = none */
+    float implicit_weight;    /* RATED: weight of the second, "watched" head (0.3); 0 = one
+                                 head. It predicts which films a user rated at all
+                                 (logistic loss on the rated films against
+                                 implicit_negatives sampled unrated ones per rating),
+                                 so the embedding also carries what users choose to
+                                 watch, not only how they rate it */
     float implicit_negatives; /* RATED, two heads: sampled unrated films per rating (1) */
-    int threads;          /* STUDY: 1, or 2 to split each batch's dense work over two
-                             threads (0 = 2 when there are two CPUs); the result is
-                             the same either way */
+    int threads;              /* STUDY: 1, or 2 to split each batch's dense work over two
+                                 threads (0 = 2 when there are two CPUs); the result is
+                                 the same either way */
 } AeOptions;
 
 void ae_options_default(AeOptions *opt);
@@ -94,8 +94,7 @@ int ae_init(Autoencoder *ae, size_t n_in, size_t hidden, uint64_t seed);
 int ae_init_heads(Autoencoder *ae, size_t n_in, size_t hidden, int heads, uint64_t seed);
 /* A model from a saved parameter buffer (copied); n_params must match one or
  * two heads. */
-int ae_init_from(Autoencoder *ae, size_t n_in, size_t hidden, const float *params,
-                 size_t n_params);
+int ae_init_from(Autoencoder *ae, size_t n_in, size_t hidden, const float *params, size_t n_params);
 void ae_free(Autoencoder *ae);
 
 typedef struct {
@@ -120,8 +119,8 @@ void ae_report_free(AeReport *report);
  * cancel flag every few batches. Returns FS_OK, FS_CANCELLED or FS_ERROR (bad
  * arguments or input, out of memory); on anything but FS_OK, *ae and *report
  * are left zeroed. */
-int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt,
-             const Progress *progress, AeReport *report);
+int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const Progress *progress,
+             AeReport *report);
 
 /* Embeddings: out (n_rows, hidden) = relu(x W_enc + b_enc) for every user.
  * x->n_cols must equal ae->n_in. Returns FS_OK or FS_ERROR. */
@@ -131,8 +130,8 @@ int ae_encode_one(const Autoencoder *ae, size_t n, const uint32_t *col, const fl
                   float *out);
 /* Reconstruction s (sigmoid output, rating/5) of films query[0..n_query) from a
  * user's embedding h (hidden): out (n_query). */
-void ae_decode_some(const Autoencoder *ae, const float *h, size_t n_query,
-                    const uint32_t *query, float *out);
+void ae_decode_some(const Autoencoder *ae, const float *h, size_t n_query, const uint32_t *query,
+                    float *out);
 
 /* ---- layers, exposed for the gradient tests (llm.c style: forward/backward
  * pairs; backward functions ACCUMULATE (+=) into parameter gradients and dinp) */
@@ -173,8 +172,8 @@ void ae_mae_backward(float *ds, const float *s, const float *x, size_t B, size_t
  * backward: ds += 2 scale weight (s - target). */
 double ae_sq_forward(const float *s, const float *target, const float *weight, size_t n,
                      float scale);
-void ae_sq_backward(float *ds, const float *s, const float *target, const float *weight,
-                    size_t n, float scale);
+void ae_sq_backward(float *ds, const float *s, const float *target, const float *weight, size_t n,
+                    float scale);
 /* Watched head: logistic loss on n logits z with targets 0/1: returns
  * sum weight (log(1 + e^z) - target z) * scale; backward:
  * dz += scale weight (sigmoid(z) - target). */

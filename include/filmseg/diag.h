@@ -12,14 +12,14 @@
 #define DIAG_MAX_FILES 8
 
 typedef struct {
-    FILE *out;             /* where messages go (stderr), NULL to stay quiet */
-    bool strict;           /* first malformed line is fatal */
-    size_t max_per_file;   /* messages printed per file before going silent */
-    bool failed;           /* a fatal problem happened */
+    FILE *out;           /* where messages go (stderr), NULL to stay quiet */
+    bool strict;         /* first malformed line is fatal */
+    size_t max_per_file; /* messages printed per file before going silent */
+    bool failed;         /* a fatal problem happened */
     char fatal_message[512];
     struct {
         char file[256];
-        size_t skipped;    /* malformed lines skipped */
+        size_t skipped; /* malformed lines skipped */
     } files[DIAG_MAX_FILES];
     size_t n_files;
 } Diag;

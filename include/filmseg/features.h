@@ -27,9 +27,9 @@ typedef struct {
 typedef struct {
     double age_mean, age_std;
     size_t n_occupations;
-    char **occupations;          /* owned copies of the labels */
+    char **occupations; /* owned copies of the labels */
     size_t n_states;
-    uint8_t *states;             /* state indexes (states.h) */
+    uint8_t *states; /* state indexes (states.h) */
     bool has_demographics;
 } DemoEncoding;
 
@@ -54,9 +54,8 @@ void embeddings_normalise(float *emb, size_t n, size_t taste_dim, EmbedNorm norm
 
 /* Builds the feature matrix (n x (taste_dim + demo_dim)) from normalised
  * embeddings and demographic rows, fitting the block scales (*scaling). */
-int features_build(const float *emb, const float *demo, size_t n, size_t taste_dim,
-                   size_t demo_dim, const FeatureOptions *opts, FeatureScaling *scaling,
-                   float **out);
+int features_build(const float *emb, const float *demo, size_t n, size_t taste_dim, size_t demo_dim,
+                   const FeatureOptions *opts, FeatureScaling *scaling, float **out);
 /* One user's feature row with a fitted scaling. */
 void features_row(const float *emb, const float *demo, const FeatureScaling *scaling, float *out);
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 typedef struct {
-    int64_t *keys;     /* INT64_MIN marks an empty slot */
+    int64_t *keys; /* INT64_MIN marks an empty slot */
     uint32_t *values;
     size_t cap, count; /* cap is a power of two */
 } IdIndex;

@@ -57,12 +57,12 @@ typedef enum {
 } KmeansAlgorithm;
 
 typedef struct {
-    int k;          /* clusters for kmeans_fit (ignored by kmeans_sweep) */
-    int restarts;   /* independent k-means++ runs, best kept (default 10) */
-    int max_iter;   /* Lloyd iteration cap per run (default 300) */
-    int threads;    /* worker threads across restarts; 0 = one per CPU (default) */
-    double tol;     /* relative centroid-shift tolerance (default 1e-4) */
-    uint64_t seed;  /* default 42 */
+    int k;         /* clusters for kmeans_fit (ignored by kmeans_sweep) */
+    int restarts;  /* independent k-means++ runs, best kept (default 10) */
+    int max_iter;  /* Lloyd iteration cap per run (default 300) */
+    int threads;   /* worker threads across restarts; 0 = one per CPU (default) */
+    double tol;    /* relative centroid-shift tolerance (default 1e-4) */
+    uint64_t seed; /* default 42 */
     KmeansAlgorithm algorithm;
 } KmeansOptions;
 
@@ -71,10 +71,10 @@ void kmeans_options_default(KmeansOptions *opts);
 typedef struct {
     int k;
     size_t n, d;
-    int32_t *labels;   /* n, each in [0, k) */
-    float *centroids;  /* k x d, row-major */
-    double inertia;    /* sum of squared distances to the assigned centroid */
-    int iterations;    /* Lloyd iterations of the kept restart */
+    int32_t *labels;  /* n, each in [0, k) */
+    float *centroids; /* k x d, row-major */
+    double inertia;   /* sum of squared distances to the assigned centroid */
+    int iterations;   /* Lloyd iterations of the kept restart */
 } KmeansResult;
 
 /* Clusters x (n x d) into opts->k clusters, 1 <= k <= n. progress may be NULL;

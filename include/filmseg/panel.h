@@ -20,19 +20,19 @@ enum { AGE_BAND_COUNT = 7, PANEL_MAX_GENRES = 32, PANEL_MAX_STATES = 64 };
 
 typedef struct {
     int32_t id;
-    int16_t age;        /* years; on banded panels (ml-1m) the band's lower bound */
-    uint8_t age_band;   /* index into age_band_label() */
-    char gender;        /* 'M', 'F' */
+    int16_t age;         /* years; on banded panels (ml-1m) the band's lower bound */
+    uint8_t age_band;    /* index into age_band_label() */
+    char gender;         /* 'M', 'F' */
     uint16_t occupation; /* index into Panel.occupations */
-    uint8_t state;      /* index into states.h, 0 = unknown */
+    uint8_t state;       /* index into states.h, 0 = unknown */
     char zip[12];
 } PanelUser;
 
 typedef struct {
     int32_t id;
-    char *title;        /* UTF-8 */
-    int16_t year;       /* release year, 0 when unknown */
-    uint32_t genres;    /* bit g set: genre Panel.genres[g] */
+    char *title;     /* UTF-8 */
+    int16_t year;    /* release year, 0 when unknown */
+    uint32_t genres; /* bit g set: genre Panel.genres[g] */
 } PanelFilm;
 
 /* What the sample rules did. */
@@ -42,17 +42,17 @@ typedef struct {
     size_t dropped_by_state[PANEL_MAX_STATES]; /* [0]: unknown state */
     int rule_states[PANEL_MAX_STATES];         /* excluded states, in the order given */
     int n_rule_states;
-    bool dropped_unknown_rule;                 /* unknown state was a rule */
-    size_t ratings_rounded;                    /* half-star ratings rounded (CSV releases) */
-    size_t ratings_unknown_film;               /* scoring: ratings of films not in the model */
+    bool dropped_unknown_rule;   /* unknown state was a rule */
+    size_t ratings_rounded;      /* half-star ratings rounded (CSV releases) */
+    size_t ratings_unknown_film; /* scoring: ratings of films not in the model */
 } SampleSummary;
 
 typedef struct {
     PanelFormat format;
-    char source[256];          /* folder, or "built-in demo panel" */
-    char zip_source[256];      /* where states came from */
-    bool has_demographics;     /* false: taste-only panel (CSV releases) */
-    bool ages_banded;          /* ages known only as bands (ml-1m) */
+    char source[256];      /* folder, or "built-in demo panel" */
+    char zip_source[256];  /* where states came from */
+    bool has_demographics; /* false: taste-only panel (CSV releases) */
+    bool ages_banded;      /* ages known only as bands (ml-1m) */
 
     size_t n_users, n_films, n_ratings;
     PanelUser *users;
@@ -66,8 +66,8 @@ typedef struct {
      * sorted by film index. */
     uint32_t *user_start;
     uint32_t *user_film;
-    uint8_t *user_score;       /* 1..5 stars */
-    uint32_t *user_time;       /* Unix time, 0 when unknown */
+    uint8_t *user_score; /* 1..5 stars */
+    uint32_t *user_time; /* Unix time, 0 when unknown */
     /* CSC by film: ratings of film f are [film_start[f], film_start[f+1]),
      * sorted by user index. */
     uint32_t *film_start;
@@ -111,8 +111,8 @@ int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Pan
 int panel_load_demo(const PanelOptions *options, Diag *diag, Panel **out);
 /* Loads a panel from files in memory (what the two above and the fuzzers
  * call). zips may be NULL (built-in table). */
-int panel_load_files(PanelFormat format, const PanelFile *files, size_t n_files,
-                     const ZipMap *zips, const PanelOptions *options, Diag *diag, Panel **out);
+int panel_load_files(PanelFormat format, const PanelFile *files, size_t n_files, const ZipMap *zips,
+                     const PanelOptions *options, Diag *diag, Panel **out);
 /* Loads users and ratings to score (u.user and u.data formats) against a
  * model's films: ratings of other films are counted, not errors; the films
  * get placeholder titles. */

@@ -23,8 +23,8 @@ typedef struct {
     FeatureOptions features;
     KmeansOptions kmeans;
     ClassifierOptions classifier;
-    int k;        /* the segmentation used (classifier, labels) */
-    int kmax;     /* the sweep: k = 1..kmax */
+    int k;    /* the segmentation used (classifier, labels) */
+    int kmax; /* the sweep: k = 1..kmax */
     uint64_t seed;
 } PipelineOptions;
 
@@ -35,8 +35,14 @@ void pipeline_options_study(PipelineOptions *opts);
 /* Sets the seed of every stage. */
 void pipeline_options_seed(PipelineOptions *opts, uint64_t seed);
 
-enum { STAGE_MATRIX, STAGE_AUTOENCODER, STAGE_FEATURES, STAGE_SWEEP, STAGE_CLASSIFIER,
-       STAGE_COUNT };
+enum {
+    STAGE_MATRIX,
+    STAGE_AUTOENCODER,
+    STAGE_FEATURES,
+    STAGE_SWEEP,
+    STAGE_CLASSIFIER,
+    STAGE_COUNT
+};
 
 typedef struct {
     PipelineOptions options;
@@ -44,14 +50,15 @@ typedef struct {
     size_t n_users, n_films;
     int32_t *user_ids;
     int32_t *film_ids;
-    IdIndex film_index;       /* film id -> model column */
-    float *film_min, *film_max; /* classifier scaler (sklearn MinMaxScaler over rating/5, 0 = unrated) */
+    IdIndex film_index; /* film id -> model column */
+    float *film_min,
+        *film_max; /* classifier scaler (sklearn MinMaxScaler over rating/5, 0 = unrated) */
     Autoencoder ae;
     AeReport ae_report;
     DemoEncoding demo;
     FeatureScaling scaling;
-    size_t dim;               /* feature columns (taste + demographics) */
-    KmeansSweep sweep;        /* labels and centroids of every k */
+    size_t dim;        /* feature columns (taste + demographics) */
+    KmeansSweep sweep; /* labels and centroids of every k */
     int k;
     Classifier classifier;
     ClassifierReport classifier_report;
@@ -78,9 +85,8 @@ size_t segmentation_user_ratings(const Segmentation *seg, const int32_t *film_id
 /* The classifier's input row (demographics, then min-max-scaled ratings over
  * the model's films) of a user: width demo + n_films. */
 size_t segmentation_classifier_width(const Segmentation *seg);
-void segmentation_classifier_row(const Segmentation *seg, const Panel *panel,
-                                 const PanelUser *user, size_t n, const uint32_t *col,
-                                 const float *value, float *row);
+void segmentation_classifier_row(const Segmentation *seg, const Panel *panel, const PanelUser *user,
+                                 size_t n, const uint32_t *col, const float *value, float *row);
 /* The clustering feature row of a user: width seg->dim. */
 int segmentation_feature_row(const Segmentation *seg, const Panel *panel, const PanelUser *user,
                              size_t n, const uint32_t *col, const float *value, float *row);

@@ -10,7 +10,7 @@
 enum { PROFILE_TOP_N = 10 };
 
 typedef struct {
-    int index;    /* occupation or state index */
+    int index; /* occupation or state index */
     size_t count;
 } CategoryCount;
 

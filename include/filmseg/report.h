@@ -16,8 +16,6 @@ void report_print(const Panel *panel, const Profile *profile, OutputFormat forma
 /* The top-N-per-score table alone (n_5 | title_5 | ... | n_1 | title_1). */
 void report_top_films_table(const Panel *panel, const Profile *profile, Table *table);
 
-
-
 /* What training produced: the autoencoder's errors, the variance each
  * feature block carries, the elbow table (inertia, silhouette, knee), the
  * segment sizes, the classifier's accuracy and confusion matrix, stage times. */

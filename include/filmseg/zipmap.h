@@ -10,11 +10,11 @@
 #include <stdint.h>
 
 typedef struct {
-    bool exact;                /* true: by_zip holds every listed ZIP */
-    uint8_t by_prefix[1000];   /* state index by first three digits */
-    uint8_t *by_zip;           /* 100000 entries when exact, else NULL */
-    size_t n_zips;             /* ZIPs read from the CSV */
-    char source[256];          /* file name, or "built-in ZIP-prefix table" */
+    bool exact;              /* true: by_zip holds every listed ZIP */
+    uint8_t by_prefix[1000]; /* state index by first three digits */
+    uint8_t *by_zip;         /* 100000 entries when exact, else NULL */
+    size_t n_zips;           /* ZIPs read from the CSV */
+    char source[256];        /* file name, or "built-in ZIP-prefix table" */
 } ZipMap;
 
 /* Returns 0, or 2 with the reason in diag. Malformed rows are skipped and

@@ -136,8 +136,8 @@ int profile_compute(const Panel *panel, const int32_t *labels, int segment, Prof
     free(occ);
     free(ages);
     for (int score = 1; score <= 5; score++)
-        out->n_top[score] = profile_top_films(panel, labels, segment, score, out->top[score],
-                                              PROFILE_TOP_N);
+        out->n_top[score] =
+            profile_top_films(panel, labels, segment, score, out->top[score], PROFILE_TOP_N);
     return FS_OK;
 }
 

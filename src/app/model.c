@@ -57,13 +57,34 @@ static void put(Writer *w, const void *data, size_t n)
 
 /* x86-64 and every target we build for are little-endian: fields are stored
  * as they are in memory. */
-static void put_u8(Writer *w, uint8_t v) { put(w, &v, 1); }
-static void put_u32(Writer *w, uint32_t v) { put(w, &v, 4); }
-static void put_u64(Writer *w, uint64_t v) { put(w, &v, 8); }
-static void put_f64(Writer *w, double v) { put(w, &v, 8); }
-static void put_f32s(Writer *w, const float *v, size_t n) { put(w, v, n * sizeof *v); }
-static void put_f64s(Writer *w, const double *v, size_t n) { put(w, v, n * sizeof *v); }
-static void put_i32s(Writer *w, const int32_t *v, size_t n) { put(w, v, n * sizeof *v); }
+static void put_u8(Writer *w, uint8_t v)
+{
+    put(w, &v, 1);
+}
+static void put_u32(Writer *w, uint32_t v)
+{
+    put(w, &v, 4);
+}
+static void put_u64(Writer *w, uint64_t v)
+{
+    put(w, &v, 8);
+}
+static void put_f64(Writer *w, double v)
+{
+    put(w, &v, 8);
+}
+static void put_f32s(Writer *w, const float *v, size_t n)
+{
+    put(w, v, n * sizeof *v);
+}
+static void put_f64s(Writer *w, const double *v, size_t n)
+{
+    put(w, v, n * sizeof *v);
+}
+static void put_i32s(Writer *w, const int32_t *v, size_t n)
+{
+    put(w, v, n * sizeof *v);
+}
 static void put_string(Writer *w, const char *s)
 {
     uint32_t n = (uint32_t)strlen(s);
@@ -419,8 +440,8 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     sw->knee = (int)get_u32(&r, "sweep");
     seg->k = (int)get_u32(&r, "sweep");
     if (!r.bad && (kmax < 1 || kmax > 10000 || seg->k < 1 || (uint32_t)seg->k > kmax))
-        return refuse(seg, error, error_size, "%s: k %d and kmax %u are out of range", name,
-                      seg->k, kmax);
+        return refuse(seg, error, error_size, "%s: k %d and kmax %u are out of range", name, seg->k,
+                      kmax);
     sw->results = r.bad ? NULL : calloc(kmax, sizeof *sw->results);
     sw->silhouette = r.bad ? NULL : calloc(kmax, sizeof *sw->silhouette);
     if (sw->results && sw->silhouette)
@@ -439,17 +460,17 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
         res->centroids = get_array(&r, (size_t)k * seg->dim, sizeof(float), "sweep centroids");
         for (size_t u = 0; res->labels && u < seg->n_users; u++)
             if (res->labels[u] < 0 || res->labels[u] >= k)
-                return refuse(seg, error, error_size, "%s: a label is out of range at k %d",
-                              name, k);
+                return refuse(seg, error, error_size, "%s: a label is out of range at k %d", name,
+                              k);
     }
 
     size_t n_in = get_u64(&r, "classifier");
     int h1 = (int)get_u32(&r, "classifier"), h2 = (int)get_u32(&r, "classifier");
     n_params = get_u64(&r, "classifier");
     params = get_array(&r, n_params, sizeof *params, "classifier");
-    if (params && (n_in != segmentation_classifier_width(seg) ||
-                   classifier_init_from(&seg->classifier, n_in, seg->k, h1, h2, params,
-                                        n_params) != FS_OK)) {
+    if (params &&
+        (n_in != segmentation_classifier_width(seg) ||
+         classifier_init_from(&seg->classifier, n_in, seg->k, h1, h2, params, n_params) != FS_OK)) {
         free(params);
         return refuse(seg, error, error_size, "%s: the classifier's shape is inconsistent", name);
     }

@@ -81,8 +81,8 @@ static int build_matrix(const Panel *panel, Segmentation *seg, RatingMatrix *m)
         return FS_ERROR;
     size_t n_films = 0;
     for (size_t f = 0; f < panel->n_films; f++)
-        column_of[f] = panel->film_start[f + 1] > panel->film_start[f] ? (uint32_t)n_films++
-                                                                        : UINT32_MAX;
+        column_of[f] =
+            panel->film_start[f + 1] > panel->film_start[f] ? (uint32_t)n_films++ : UINT32_MAX;
     seg->n_films = n_films;
     seg->n_users = panel->n_users;
     seg->film_ids = malloc((n_films + 1) * sizeof *seg->film_ids);
@@ -140,9 +140,8 @@ size_t segmentation_classifier_width(const Segmentation *seg)
     return demo_encoding_width(&seg->demo) + seg->n_films;
 }
 
-void segmentation_classifier_row(const Segmentation *seg, const Panel *panel,
-                                 const PanelUser *user, size_t n, const uint32_t *col,
-                                 const float *value, float *row)
+void segmentation_classifier_row(const Segmentation *seg, const Panel *panel, const PanelUser *user,
+                                 size_t n, const uint32_t *col, const float *value, float *row)
 {
     size_t demo = demo_encoding_width(&seg->demo);
     memset(row, 0, segmentation_classifier_width(seg) * sizeof *row);
@@ -211,8 +210,13 @@ const int32_t *segmentation_labels(const Segmentation *seg, int k)
 
 static void report_stage(const Progress *progress, int stage)
 {
-    ProgressEvent ev = {.stage = stage_name(stage), .step = 0, .steps = 0, .loss = NAN,
-                        .val_loss = NAN, .metric = NAN, .val_metric = NAN};
+    ProgressEvent ev = {.stage = stage_name(stage),
+                        .step = 0,
+                        .steps = 0,
+                        .loss = NAN,
+                        .val_loss = NAN,
+                        .metric = NAN,
+                        .val_metric = NAN};
     progress_report(progress, &ev);
 }
 
@@ -227,8 +231,8 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
         return FS_ERROR;
     }
     if ((size_t)opts->kmax > panel->n_users || panel->n_users < 10) {
-        snprintf(error, error_size, "the panel has %zu users: too few for kmax %d",
-                 panel->n_users, opts->kmax);
+        snprintf(error, error_size, "the panel has %zu users: too few for kmax %d", panel->n_users,
+                 opts->kmax);
         return FS_ERROR;
     }
     openblas_set_num_threads(1); /* our batches are small: one thread is faster */
@@ -265,8 +269,8 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
         embeddings_normalise(emb, n, hidden, opts->features.norm);
         for (size_t u = 0; u < n; u++)
             demo_encode(&seg->demo, panel, &panel->users[u], demo + u * demo_w);
-        rc = features_build(emb, demo, n, hidden, demo_w, &opts->features, &seg->scaling,
-                            &features);
+        rc =
+            features_build(emb, demo, n, hidden, demo_w, &opts->features, &seg->scaling, &features);
     }
     free(emb);
     free(demo);

@@ -24,7 +24,10 @@ static void heading(OutputFormat format, FILE *out, const char *title)
         fprintf(out, "\n%s\n\n", title);
 }
 
-static double percent(size_t part, size_t whole) { return whole ? 100.0 * part / whole : 0.0; }
+static double percent(size_t part, size_t whole)
+{
+    return whole ? 100.0 * part / whole : 0.0;
+}
 
 /* "65 / 4 / 2" with its label "dropped: no state / Alaska / Hawaii". */
 static void dropped_row(const Panel *panel, Table *t)
@@ -40,7 +43,8 @@ static void dropped_row(const Panel *panel, Table *t)
     for (int i = 0; i < s->n_rule_states; i++) {
         int st = s->rule_states[i];
         size_t len = strlen(label), vlen = strlen(values);
-        snprintf(label + len, sizeof label - len, "%s%s", parts ? " / " : " ", state_info(st)->name);
+        snprintf(label + len, sizeof label - len, "%s%s", parts ? " / " : " ",
+                 state_info(st)->name);
         snprintf(values + vlen, sizeof values - vlen, "%s%zu", parts ? " / " : "",
                  s->dropped_by_state[st]);
         parts++;
@@ -109,8 +113,8 @@ static void figures_table(const Panel *panel, const Profile *p, Table *t)
 
 void report_top_films_table(const Panel *panel, const Profile *profile, Table *t)
 {
-    static const char *const headers[] = {"n_5", "title_5", "n_4", "title_4", "n_3",
-                                          "title_3", "n_2", "title_2", "n_1", "title_1"};
+    static const char *const headers[] = {"n_5",     "title_5", "n_4",     "title_4", "n_3",
+                                          "title_3", "n_2",     "title_2", "n_1",     "title_1"};
     table_init(t, 10, headers);
     for (int c = 0; c < 10; c += 2)
         t->right_align[c] = true;
@@ -134,8 +138,7 @@ void report_top_films_table(const Panel *panel, const Profile *profile, Table *t
     }
 }
 
-static void demographic_tables(const Panel *panel, const Profile *p, OutputFormat format,
-                               FILE *out)
+static void demographic_tables(const Panel *panel, const Profile *p, OutputFormat format, FILE *out)
 {
     Table t;
     static const char *const age_headers[] = {"age", "users", "share"};
@@ -227,7 +230,10 @@ void report_print(const Panel *panel, const Profile *profile, OutputFormat forma
 
 /* ---- models ---- */
 
-static const char *loss_name(AeLoss loss) { return loss == AE_LOSS_STUDY ? "study" : "rated"; }
+static const char *loss_name(AeLoss loss)
+{
+    return loss == AE_LOSS_STUDY ? "study" : "rated";
+}
 
 void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
 {
@@ -272,7 +278,8 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
         if (!isnan(seg->sweep.silhouette[k - 1]))
             snprintf(sil, sizeof sil, "%.3f", seg->sweep.silhouette[k - 1]);
         table_row(&t, "%d\t%.3f\t%s\t%s\t%s%s", k, inertia, drop, sil,
-                  k == seg->sweep.knee ? "knee" : "", k == seg->k ? (k == seg->sweep.knee ? ", chosen" : "chosen") : "");
+                  k == seg->sweep.knee ? "knee" : "",
+                  k == seg->k ? (k == seg->sweep.knee ? ", chosen" : "chosen") : "");
     }
     table_print(&t, format, out);
     table_free(&t);
@@ -367,9 +374,8 @@ void report_segments(const Panel *panel, const Segmentation *seg, const int32_t 
                 for (size_t j = 0; j < all.n_occupations; j++)
                     if (all.occupations[j].index == p.occupations[i].index)
                         all_count = all.occupations[j].count;
-                table_row(&t, "%s\t%zu\t%.1f%%\t%.0f",
-                          panel->occupations[p.occupations[i].index], p.occupations[i].count,
-                          percent(p.occupations[i].count, p.n_users),
+                table_row(&t, "%s\t%zu\t%.1f%%\t%.0f", panel->occupations[p.occupations[i].index],
+                          p.occupations[i].count, percent(p.occupations[i].count, p.n_users),
                           index_of(p.occupations[i].count, p.n_users, all_count, all.n_users));
             }
             table_print(&t, format, out);

@@ -53,19 +53,18 @@ int cmd_explore(int argc, char **argv)
         if (report)
             return cmd_report(argc, argv);
     }
-    static const struct option long_options[] = {
-        PANEL_LONG_OPTIONS,
-        {"model", required_argument, 0, 'm'},
-        {"out", required_argument, 0, 'o'},
-        {"k", required_argument, 0, 'k'},
-        {"kmax", required_argument, 0, 'K'},
-        {"epochs", required_argument, 0, 'e'},
-        {"hidden", required_argument, 0, 'H'},
-        {"demo-weight", required_argument, 0, 'w'},
-        {"seed", required_argument, 0, 's'},
-        {"no-train", no_argument, 0, 'n'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option long_options[] = {PANEL_LONG_OPTIONS,
+                                                 {"model", required_argument, 0, 'm'},
+                                                 {"out", required_argument, 0, 'o'},
+                                                 {"k", required_argument, 0, 'k'},
+                                                 {"kmax", required_argument, 0, 'K'},
+                                                 {"epochs", required_argument, 0, 'e'},
+                                                 {"hidden", required_argument, 0, 'H'},
+                                                 {"demo-weight", required_argument, 0, 'w'},
+                                                 {"seed", required_argument, 0, 's'},
+                                                 {"no-train", no_argument, 0, 'n'},
+                                                 {"help", no_argument, 0, 'h'},
+                                                 {0, 0, 0, 0}};
     PanelArgs args;
     panel_args_init(&args);
     TuiConfig config;

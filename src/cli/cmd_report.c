@@ -54,9 +54,11 @@ static int print_model_segments(const Panel *panel, const Segmentation *seg, con
 
 int cmd_report(int argc, char **argv)
 {
-    static const struct option long_options[] = {
-        PANEL_LONG_OPTIONS, {"format", required_argument, 0, 'f'}, {"model", required_argument, 0, 'm'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option long_options[] = {PANEL_LONG_OPTIONS,
+                                                 {"format", required_argument, 0, 'f'},
+                                                 {"model", required_argument, 0, 'm'},
+                                                 {"help", no_argument, 0, 'h'},
+                                                 {0, 0, 0, 0}};
     const char *model_path = NULL;
     PanelArgs args;
     panel_args_init(&args);

@@ -22,14 +22,13 @@ static void usage(FILE *out)
 
 int cmd_score(int argc, char **argv)
 {
-    static const struct option long_options[] = {
-        PANEL_LONG_OPTIONS,
-        {"model", required_argument, 0, 'm'},
-        {"users", required_argument, 0, 'u'},
-        {"ratings", required_argument, 0, 'r'},
-        {"by", required_argument, 0, 'b'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option long_options[] = {PANEL_LONG_OPTIONS,
+                                                 {"model", required_argument, 0, 'm'},
+                                                 {"users", required_argument, 0, 'u'},
+                                                 {"ratings", required_argument, 0, 'r'},
+                                                 {"by", required_argument, 0, 'b'},
+                                                 {"help", no_argument, 0, 'h'},
+                                                 {0, 0, 0, 0}};
     PanelArgs args;
     panel_args_init(&args);
     /* production assigns everyone: no sample rules */
@@ -82,7 +81,8 @@ int cmd_score(int argc, char **argv)
         return EXIT_INPUT;
     }
     if (panel->sample.ratings_unknown_film)
-        fprintf(stderr, "filmseg score: %zu ratings of films the model does not know were left out\n",
+        fprintf(stderr,
+                "filmseg score: %zu ratings of films the model does not know were left out\n",
                 panel->sample.ratings_unknown_film);
 
     size_t width = nearest ? seg.dim : segmentation_classifier_width(&seg);
@@ -102,8 +102,8 @@ int cmd_score(int argc, char **argv)
         uint32_t from = panel->user_start[u], count = panel->user_start[u + 1] - from;
         for (uint32_t i = 0; i < count; i++)
             film_ids[i] = panel->films[panel->user_film[from + i]].id;
-        size_t n = segmentation_user_ratings(&seg, film_ids, panel->user_score + from, count, col,
-                                             value);
+        size_t n =
+            segmentation_user_ratings(&seg, film_ids, panel->user_score + from, count, col, value);
         int segment;
         if (nearest) {
             if (segmentation_feature_row(&seg, panel, &panel->users[u], n, col, value, row) != 0) {

@@ -15,16 +15,17 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: filmseg train [--data DIR] [--zips FILE] [--k 5] [--kmax 29] [--epochs 100]\n"
-            "                     [--seed S] [--loss rated|study] [--demo-weight W] [--norm l1|l2]\n"
-            "                     [--hidden 100] [--restarts 10] [--threads N] [--out model.fsm]\n"
-            "                     [--labels FILE.csv] [--format text|markdown]\n"
-            "                     [--implicit-weight W] [--implicit-negatives X]\n"
-            "                     [--unrated-share X] [--unrated-weight W]\n"
-            "Trains the segmentation (autoencoder, k-means sweep k = 1..kmax, classifier at k)\n"
-            "and writes the model file. --loss study reproduces the study's method (MAE over\n"
-            "every cell, L1 embeddings, unscaled demographics).\n");
+    fprintf(
+        out,
+        "usage: filmseg train [--data DIR] [--zips FILE] [--k 5] [--kmax 29] [--epochs 100]\n"
+        "                     [--seed S] [--loss rated|study] [--demo-weight W] [--norm l1|l2]\n"
+        "                     [--hidden 100] [--restarts 10] [--threads N] [--out model.fsm]\n"
+        "                     [--labels FILE.csv] [--format text|markdown]\n"
+        "                     [--implicit-weight W] [--implicit-negatives X]\n"
+        "                     [--unrated-share X] [--unrated-weight W]\n"
+        "Trains the segmentation (autoencoder, k-means sweep k = 1..kmax, classifier at k)\n"
+        "and writes the model file. --loss study reproduces the study's method (MAE over\n"
+        "every cell, L1 embeddings, unscaled demographics).\n");
 }
 
 static bool parse_int(const char *name, const char *value, long lo, long hi, long *out)
@@ -69,27 +70,26 @@ int write_labels_csv(const char *path, const int32_t *user_ids, const int32_t *l
 
 int cmd_train(int argc, char **argv)
 {
-    static const struct option long_options[] = {
-        PANEL_LONG_OPTIONS,
-        {"k", required_argument, 0, 'k'},
-        {"kmax", required_argument, 0, 'K'},
-        {"epochs", required_argument, 0, 'e'},
-        {"seed", required_argument, 0, 's'},
-        {"loss", required_argument, 0, 'l'},
-        {"demo-weight", required_argument, 0, 'w'},
-        {"norm", required_argument, 0, 'n'},
-        {"hidden", required_argument, 0, 'H'},
-        {"restarts", required_argument, 0, 'r'},
-        {"threads", required_argument, 0, 'T'},
-        {"out", required_argument, 0, 'o'},
-        {"labels", required_argument, 0, 'L'},
-        {"format", required_argument, 0, 'f'},
-        {"unrated-share", required_argument, 0, 'U'},
-        {"unrated-weight", required_argument, 0, 'V'},
-        {"implicit-weight", required_argument, 0, 'I'},
-        {"implicit-negatives", required_argument, 0, 'N'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option long_options[] = {PANEL_LONG_OPTIONS,
+                                                 {"k", required_argument, 0, 'k'},
+                                                 {"kmax", required_argument, 0, 'K'},
+                                                 {"epochs", required_argument, 0, 'e'},
+                                                 {"seed", required_argument, 0, 's'},
+                                                 {"loss", required_argument, 0, 'l'},
+                                                 {"demo-weight", required_argument, 0, 'w'},
+                                                 {"norm", required_argument, 0, 'n'},
+                                                 {"hidden", required_argument, 0, 'H'},
+                                                 {"restarts", required_argument, 0, 'r'},
+                                                 {"threads", required_argument, 0, 'T'},
+                                                 {"out", required_argument, 0, 'o'},
+                                                 {"labels", required_argument, 0, 'L'},
+                                                 {"format", required_argument, 0, 'f'},
+                                                 {"unrated-share", required_argument, 0, 'U'},
+                                                 {"unrated-weight", required_argument, 0, 'V'},
+                                                 {"implicit-weight", required_argument, 0, 'I'},
+                                                 {"implicit-negatives", required_argument, 0, 'N'},
+                                                 {"help", no_argument, 0, 'h'},
+                                                 {0, 0, 0, 0}};
     PanelArgs args;
     panel_args_init(&args);
     long k = 5, kmax = 29, epochs = 100, seed = 0, hidden = 100, restarts = 10, threads = 0;
@@ -109,13 +109,34 @@ int cmd_train(int argc, char **argv)
             continue;
         char *end;
         switch (opt) {
-        case 'k': if (!parse_int("k", optarg, 2, 255, &k)) return EXIT_USAGE; break;
-        case 'K': if (!parse_int("kmax", optarg, 2, 255, &kmax)) return EXIT_USAGE; break;
-        case 'e': if (!parse_int("epochs", optarg, 1, 100000, &epochs)) return EXIT_USAGE; break;
-        case 's': if (!parse_int("seed", optarg, 0, 0x7fffffffL, &seed)) return EXIT_USAGE; break;
-        case 'H': if (!parse_int("hidden", optarg, 2, 4096, &hidden)) return EXIT_USAGE; break;
-        case 'r': if (!parse_int("restarts", optarg, 1, 1000, &restarts)) return EXIT_USAGE; break;
-        case 'T': if (!parse_int("threads", optarg, 0, 256, &threads)) return EXIT_USAGE; break;
+        case 'k':
+            if (!parse_int("k", optarg, 2, 255, &k))
+                return EXIT_USAGE;
+            break;
+        case 'K':
+            if (!parse_int("kmax", optarg, 2, 255, &kmax))
+                return EXIT_USAGE;
+            break;
+        case 'e':
+            if (!parse_int("epochs", optarg, 1, 100000, &epochs))
+                return EXIT_USAGE;
+            break;
+        case 's':
+            if (!parse_int("seed", optarg, 0, 0x7fffffffL, &seed))
+                return EXIT_USAGE;
+            break;
+        case 'H':
+            if (!parse_int("hidden", optarg, 2, 4096, &hidden))
+                return EXIT_USAGE;
+            break;
+        case 'r':
+            if (!parse_int("restarts", optarg, 1, 1000, &restarts))
+                return EXIT_USAGE;
+            break;
+        case 'T':
+            if (!parse_int("threads", optarg, 0, 256, &threads))
+                return EXIT_USAGE;
+            break;
         case 'o': out_path = optarg; break;
         case 'L': labels_path = optarg; break;
         case 'l':
@@ -225,9 +246,8 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "filmseg train: %s\n", error);
         status = EXIT_INPUT;
     }
-    if (labels_path &&
-        write_labels_csv(labels_path, seg.user_ids, segmentation_labels(&seg, seg.k),
-                         seg.n_users) != 0)
+    if (labels_path && write_labels_csv(labels_path, seg.user_ids, segmentation_labels(&seg, seg.k),
+                                        seg.n_users) != 0)
         status = EXIT_INPUT;
     printf("Trained on %s: %zu users, %zu films rated, %zu ratings.\n", panel->source,
            panel->n_users, seg.n_films, panel->n_ratings);

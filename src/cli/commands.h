@@ -22,7 +22,10 @@ typedef struct {
 #define PANEL_LONG_OPTIONS                                                                         \
     {"data", required_argument, 0, 1000}, {"zips", required_argument, 0, 1001},                    \
         {"exclude-states", required_argument, 0, 1002},                                            \
-        {"keep-unknown-state", no_argument, 0, 1003}, {"strict", no_argument, 0, 1004}
+        {"keep-unknown-state", no_argument, 0, 1003},                                              \
+    {                                                                                              \
+        "strict", no_argument, 0, 1004                                                             \
+    }
 
 void panel_args_init(PanelArgs *args);
 /* Handles one getopt result; returns 1 when it was a panel option, 0 when

@@ -62,4 +62,7 @@ void progress_print(void *ctx, const ProgressEvent *ev)
     }
 }
 
-void progress_printer_finish(ProgressPrinter *p) { end_line(p); }
+void progress_printer_finish(ProgressPrinter *p)
+{
+    end_line(p);
+}

@@ -7,7 +7,7 @@
 #include <string.h>
 
 typedef struct {
-    char *text;          /* the row's field bytes, back to back */
+    char *text; /* the row's field bytes, back to back */
     size_t text_len, text_cap;
     size_t starts[CSV_MAX_FIELDS], lens[CSV_MAX_FIELDS];
     size_t n_fields;

@@ -8,9 +8,9 @@
 #include <string.h>
 
 static const char *DEFAULT_GENRES[] = {
-    "unknown", "Action",  "Adventure", "Animation", "Children's", "Comedy",   "Crime",
-    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror",     "Musical",  "Mystery",
-    "Romance", "Sci-Fi",  "Thriller",  "War",       "Western",
+    "unknown",     "Action", "Adventure", "Animation", "Children's", "Comedy",  "Crime",
+    "Documentary", "Drama",  "Fantasy",   "Film-Noir", "Horror",     "Musical", "Mystery",
+    "Romance",     "Sci-Fi", "Thriller",  "War",       "Western",
 };
 enum { DEFAULT_GENRE_COUNT = 19 };
 
@@ -30,7 +30,8 @@ static bool parse_genres(PanelBuilder *b, const PanelFile *file)
     {
         long index;
         if (text_split(line, "|", f, 3) != 2)
-            ok = diag_bad_line(b->diag, file->path, reader.line_no, "expected 2 fields 'name|index'");
+            ok = diag_bad_line(b->diag, file->path, reader.line_no,
+                               "expected 2 fields 'name|index'");
         else if (!text_parse_long(f[1], 0, PANEL_MAX_GENRES - 1, &index) ||
                  (size_t)index != b->panel->n_genres)
             ok = diag_bad_line(b->diag, file->path, reader.line_no,
@@ -66,16 +67,18 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
             ok = diag_bad_line(b->diag, file->path, at, "age '%.*s' is not a number 1..120",
                                SHOW(f[1]));
         else if (!field_equals(gender, "M") && !field_equals(gender, "F"))
-            ok = diag_bad_line(b->diag, file->path, at, "gender '%.*s' is not M or F",
-                               SHOW(gender));
+            ok =
+                diag_bad_line(b->diag, file->path, at, "gender '%.*s' is not M or F", SHOW(gender));
         else if (occupation.len == 0 || occupation.len > 40)
             ok = diag_bad_line(b->diag, file->path, at, "occupation is empty or too long");
         else if (zip.len == 0 || zip.len >= sizeof((PanelUser *)0)->zip)
             ok = diag_bad_line(b->diag, file->path, at, "zip code '%.*s' is empty or too long",
                                SHOW(zip));
         else {
-            PanelUser user = {.id = (int32_t)id, .age = (int16_t)age,
-                              .age_band = (uint8_t)age_band_of((int)age), .gender = gender.s[0]};
+            PanelUser user = {.id = (int32_t)id,
+                              .age = (int16_t)age,
+                              .age_band = (uint8_t)age_band_of((int)age),
+                              .gender = gender.s[0]};
             int occ = panel_build_occupation(b, occupation.s, occupation.len);
             memcpy(user.zip, zip.s, zip.len);
             user.occupation = (uint16_t)(occ < 0 ? 0 : occ);
@@ -148,9 +151,9 @@ static bool parse_ratings(PanelBuilder *b, const PanelFile *file)
         size_t n = text_split(line, "\t", f, 5), at = reader.line_no;
         long user_id, film_id, score, time, user = -1, film = -1;
         if (n != 4)
-            ok = diag_bad_line(b->diag, file->path, at,
-                               "%zu fields, expected 4 tab-separated (user, item, rating, time)",
-                               n);
+            ok =
+                diag_bad_line(b->diag, file->path, at,
+                              "%zu fields, expected 4 tab-separated (user, item, rating, time)", n);
         else if (!text_parse_long(f[0], INT32_MIN, INT32_MAX, &user_id))
             ok = diag_bad_line(b->diag, file->path, at, "user id '%.*s' is not a number",
                                SHOW(f[0]));
@@ -165,8 +168,7 @@ static bool parse_ratings(PanelBuilder *b, const PanelFile *file)
                                SHOW(f[3]));
         else if ((user = idindex_get(&b->panel->user_index, user_id)) < 0)
             ok = diag_bad_line(b->diag, file->path, at, "user %ld is not in u.user", user_id);
-        else if ((film = idindex_get(&b->panel->film_index, film_id)) < 0 &&
-                 b->skip_unknown_films)
+        else if ((film = idindex_get(&b->panel->film_index, film_id)) < 0 && b->skip_unknown_films)
             b->panel->sample.ratings_unknown_film++;
         else if (film < 0)
             ok = diag_bad_line(b->diag, file->path, at, "item %ld is not in u.item", film_id);

@@ -3,16 +3,14 @@
  * labels; genres are names separated by '|'. */
 #include "panel_build.h"
 
-
 #include <stdlib.h>
 #include <string.h>
 
 /* ml-1m occupation codes 0..20 as the 100K panel's labels. */
 static const char *OCCUPATIONS_1M[21] = {
-    "other",     "educator",   "artist",    "administrator", "student",    "other",
-    "healthcare", "executive", "other",     "homemaker",     "student",    "lawyer",
-    "programmer", "retired",   "marketing", "scientist",     "other",      "technician",
-    "other",     "none",       "writer",
+    "other",     "educator",  "artist",    "administrator", "student", "other",      "healthcare",
+    "executive", "other",     "homemaker", "student",       "lawyer",  "programmer", "retired",
+    "marketing", "scientist", "other",     "technician",    "other",   "none",       "writer",
 };
 
 static bool parse_users(PanelBuilder *b, const PanelFile *file)
@@ -35,8 +33,8 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
         else if (idindex_get(&b->panel->user_index, id) >= 0)
             ok = diag_bad_line(b->diag, file->path, at, "user id %ld appears twice", id);
         else if (!field_equals(gender, "M") && !field_equals(gender, "F"))
-            ok = diag_bad_line(b->diag, file->path, at, "gender '%.*s' is not M or F",
-                               SHOW(gender));
+            ok =
+                diag_bad_line(b->diag, file->path, at, "gender '%.*s' is not M or F", SHOW(gender));
         else if (!text_parse_long(f[2], 1, 56, &age) ||
                  (age != 1 && age != 18 && age != 25 && age != 35 && age != 45 && age != 50 &&
                   age != 56))
@@ -50,8 +48,10 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
             ok = diag_bad_line(b->diag, file->path, at, "zip code '%.*s' is empty or too long",
                                SHOW(zip));
         else {
-            PanelUser user = {.id = (int32_t)id, .age = (int16_t)age,
-                              .age_band = (uint8_t)age_band_of((int)age), .gender = gender.s[0]};
+            PanelUser user = {.id = (int32_t)id,
+                              .age = (int16_t)age,
+                              .age_band = (uint8_t)age_band_of((int)age),
+                              .gender = gender.s[0]};
             const char *label = OCCUPATIONS_1M[occ];
             int index = panel_build_occupation(b, label, strlen(label));
             memcpy(user.zip, zip.s, zip.len);

@@ -65,8 +65,7 @@ static bool row_is_usable(CsvFile *c, size_t line, const Field *fields, size_t n
     }
     for (size_t i = 0; i < n && i < CSV_MAX_FIELDS; i++)
         if (csv_field_is_binary(fields[i])) {
-            *ok = diag_bad_line(c->b->diag, c->file->path, line, "binary data in field %zu",
-                                i + 1);
+            *ok = diag_bad_line(c->b->diag, c->file->path, line, "binary data in field %zu", i + 1);
             return false;
         }
     return true;

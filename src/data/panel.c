@@ -93,8 +93,9 @@ bool panel_build_init(PanelBuilder *b, PanelFormat format, Diag *diag)
     b->date_re = pcre2_compile(
         (PCRE2_SPTR) "^([0-9]{1,2})-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-([0-9]{4})$",
         PCRE2_ZERO_TERMINATED, 0, &err, &offset, NULL);
-    b->title_year_re = pcre2_compile((PCRE2_SPTR) "\\(([0-9]{4})(?:[-\\x{2013}][0-9]{0,4})?\\)\\s*$",
-                                     PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &offset, NULL);
+    b->title_year_re =
+        pcre2_compile((PCRE2_SPTR) "\\(([0-9]{4})(?:[-\\x{2013}][0-9]{0,4})?\\)\\s*$",
+                      PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &offset, NULL);
     b->match = pcre2_match_data_create(8, NULL);
     if (!b->date_re || !b->title_year_re || !b->match ||
         !idindex_init(&b->panel->user_index, 1024) || !idindex_init(&b->panel->film_index, 1024)) {
@@ -427,8 +428,8 @@ const PanelFile *panel_required_file(PanelBuilder *b, const PanelFile *files, si
     return NULL;
 }
 
-int panel_load_files(PanelFormat format, const PanelFile *files, size_t n_files,
-                     const ZipMap *zips, const PanelOptions *options, Diag *diag, Panel **out)
+int panel_load_files(PanelFormat format, const PanelFile *files, size_t n_files, const ZipMap *zips,
+                     const PanelOptions *options, Diag *diag, Panel **out)
 {
     *out = NULL;
     ZipMap builtin;
@@ -442,9 +443,7 @@ int panel_load_files(PanelFormat format, const PanelFile *files, size_t n_files,
         return 2;
     }
     snprintf(b.panel->source, sizeof b.panel->source, "%s",
-             n_files && files[0].path && strrchr(files[0].path, '/')
-                 ? files[0].path
-                 : "panel");
+             n_files && files[0].path && strrchr(files[0].path, '/') ? files[0].path : "panel");
     char *slash = strrchr(b.panel->source, '/');
     if (slash)
         *slash = '\0';
@@ -536,7 +535,7 @@ int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Pan
     if (rc == 0) {
         rc = panel_load_files(FORMATS[which].format, files, n, &zips, options, diag, out);
         if (*out)
-            snprintf((*out)->source, sizeof (*out)->source, "%s", dir);
+            snprintf((*out)->source, sizeof(*out)->source, "%s", dir);
     }
     zipmap_free(&zips);
     for (size_t i = 0; i < 4; i++)
@@ -598,7 +597,7 @@ int panel_load_demo(const PanelOptions *options, Diag *diag, Panel **out)
     if (rc == 0)
         rc = panel_load_files(PANEL_ML100K, files, 4, &zips, options, diag, out);
     if (*out)
-        snprintf((*out)->source, sizeof (*out)->source, "built-in demo panel");
+        snprintf((*out)->source, sizeof(*out)->source, "built-in demo panel");
     zipmap_free(&zips);
     return rc;
 }

@@ -51,8 +51,7 @@ void panel_build_abort(PanelBuilder *b);
 /* Each add returns false only when memory ran out (b->oom). Callers check ids
  * for duplicates with idindex_get first. */
 bool panel_build_add_user(PanelBuilder *b, const PanelUser *user);
-bool panel_build_add_film(PanelBuilder *b, int32_t id, char *title, int16_t year,
-                          uint32_t genres);
+bool panel_build_add_film(PanelBuilder *b, int32_t id, char *title, int16_t year, uint32_t genres);
 bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8_t score,
                             uint32_t time, uint32_t line);
 /* Index of an occupation label, added when new; -1 when out of memory. */
@@ -64,8 +63,7 @@ int panel_build_release_year(PanelBuilder *b, Field date);
 /* Year at the end of a title, 0 when none. */
 int panel_build_title_year(PanelBuilder *b, Field title);
 /* Finishes the panel (see above) and frees the builder. */
-int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *rules,
-                       Panel **out);
+int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *rules, Panel **out);
 
 /* The format parsers. Each returns 0 or 2 (fatal, reason in diag). */
 int panel_parse_ml100k(PanelBuilder *b, const PanelFile *files, size_t n_files);

@@ -6,28 +6,68 @@
 
 static const StateInfo STATES[] = {
     {"??", "unknown"},
-    {"AL", "Alabama"},        {"AK", "Alaska"},         {"AZ", "Arizona"},
-    {"AR", "Arkansas"},       {"CA", "California"},     {"CO", "Colorado"},
-    {"CT", "Connecticut"},    {"DE", "Delaware"},       {"DC", "District of Columbia"},
-    {"FL", "Florida"},        {"GA", "Georgia"},        {"HI", "Hawaii"},
-    {"ID", "Idaho"},          {"IL", "Illinois"},       {"IN", "Indiana"},
-    {"IA", "Iowa"},           {"KS", "Kansas"},         {"KY", "Kentucky"},
-    {"LA", "Louisiana"},      {"ME", "Maine"},          {"MD", "Maryland"},
-    {"MA", "Massachusetts"},  {"MI", "Michigan"},       {"MN", "Minnesota"},
-    {"MS", "Mississippi"},    {"MO", "Missouri"},       {"MT", "Montana"},
-    {"NE", "Nebraska"},       {"NV", "Nevada"},         {"NH", "New Hampshire"},
-    {"NJ", "New Jersey"},     {"NM", "New Mexico"},     {"NY", "New York"},
-    {"NC", "North Carolina"}, {"ND", "North Dakota"},   {"OH", "Ohio"},
-    {"OK", "Oklahoma"},       {"OR", "Oregon"},         {"PA", "Pennsylvania"},
-    {"RI", "Rhode Island"},   {"SC", "South Carolina"}, {"SD", "South Dakota"},
-    {"TN", "Tennessee"},      {"TX", "Texas"},          {"UT", "Utah"},
-    {"VT", "Vermont"},        {"VA", "Virginia"},       {"WA", "Washington"},
-    {"WV", "West Virginia"},  {"WI", "Wisconsin"},      {"WY", "Wyoming"},
-    {"PR", "Puerto Rico"},    {"VI", "Virgin Islands"}, {"GU", "Guam"},
-    {"AS", "American Samoa"}, {"MP", "Northern Mariana Islands"},
+    {"AL", "Alabama"},
+    {"AK", "Alaska"},
+    {"AZ", "Arizona"},
+    {"AR", "Arkansas"},
+    {"CA", "California"},
+    {"CO", "Colorado"},
+    {"CT", "Connecticut"},
+    {"DE", "Delaware"},
+    {"DC", "District of Columbia"},
+    {"FL", "Florida"},
+    {"GA", "Georgia"},
+    {"HI", "Hawaii"},
+    {"ID", "Idaho"},
+    {"IL", "Illinois"},
+    {"IN", "Indiana"},
+    {"IA", "Iowa"},
+    {"KS", "Kansas"},
+    {"KY", "Kentucky"},
+    {"LA", "Louisiana"},
+    {"ME", "Maine"},
+    {"MD", "Maryland"},
+    {"MA", "Massachusetts"},
+    {"MI", "Michigan"},
+    {"MN", "Minnesota"},
+    {"MS", "Mississippi"},
+    {"MO", "Missouri"},
+    {"MT", "Montana"},
+    {"NE", "Nebraska"},
+    {"NV", "Nevada"},
+    {"NH", "New Hampshire"},
+    {"NJ", "New Jersey"},
+    {"NM", "New Mexico"},
+    {"NY", "New York"},
+    {"NC", "North Carolina"},
+    {"ND", "North Dakota"},
+    {"OH", "Ohio"},
+    {"OK", "Oklahoma"},
+    {"OR", "Oregon"},
+    {"PA", "Pennsylvania"},
+    {"RI", "Rhode Island"},
+    {"SC", "South Carolina"},
+    {"SD", "South Dakota"},
+    {"TN", "Tennessee"},
+    {"TX", "Texas"},
+    {"UT", "Utah"},
+    {"VT", "Vermont"},
+    {"VA", "Virginia"},
+    {"WA", "Washington"},
+    {"WV", "West Virginia"},
+    {"WI", "Wisconsin"},
+    {"WY", "Wyoming"},
+    {"PR", "Puerto Rico"},
+    {"VI", "Virgin Islands"},
+    {"GU", "Guam"},
+    {"AS", "American Samoa"},
+    {"MP", "Northern Mariana Islands"},
 };
 
-size_t state_count(void) { return sizeof STATES / sizeof STATES[0]; }
+size_t state_count(void)
+{
+    return sizeof STATES / sizeof STATES[0];
+}
 
 const StateInfo *state_info(int index)
 {
@@ -36,7 +76,10 @@ const StateInfo *state_info(int index)
     return &STATES[index];
 }
 
-static int upper(char c) { return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c; }
+static int upper(char c)
+{
+    return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+}
 
 int state_find(const char *code_or_name, size_t len)
 {

@@ -66,9 +66,8 @@ static void adam_scalar(const AdamCoef *k, float *p, const float *g, float *m, f
 }
 
 #ifdef ADAM_X86
-__attribute__((target("avx512f"))) static size_t adam_avx512(const AdamCoef *k, float *p,
-                                                             const float *g, float *m,
-                                                             float *v, size_t n)
+__attribute__((target("avx512f"))) static size_t
+adam_avx512(const AdamCoef *k, float *p, const float *g, float *m, float *v, size_t n)
 {
     const __m512 b1 = _mm512_set1_ps(k->b1), b2 = _mm512_set1_ps(k->b2);
     const __m512 c1 = _mm512_set1_ps(k->c1), c2 = _mm512_set1_ps(k->c2);
@@ -82,15 +81,15 @@ __attribute__((target("avx512f"))) static size_t adam_avx512(const AdamCoef *k, 
         _mm512_storeu_ps(m + i, mi);
         _mm512_storeu_ps(v + i, vi);
         __m512 den = _mm512_add_ps(_mm512_sqrt_ps(vi), eps);
-        __m512 pi = _mm512_sub_ps(_mm512_loadu_ps(p + i), _mm512_mul_ps(step, _mm512_div_ps(mi, den)));
+        __m512 pi =
+            _mm512_sub_ps(_mm512_loadu_ps(p + i), _mm512_mul_ps(step, _mm512_div_ps(mi, den)));
         _mm512_storeu_ps(p + i, pi);
     }
     return i;
 }
 
-__attribute__((target("avx"))) static size_t adam_avx(const AdamCoef *k, float *p,
-                                                      const float *g, float *m, float *v,
-                                                      size_t n)
+__attribute__((target("avx"))) static size_t adam_avx(const AdamCoef *k, float *p, const float *g,
+                                                      float *m, float *v, size_t n)
 {
     const __m256 b1 = _mm256_set1_ps(k->b1), b2 = _mm256_set1_ps(k->b2);
     const __m256 c1 = _mm256_set1_ps(k->c1), c2 = _mm256_set1_ps(k->c2);
@@ -104,7 +103,8 @@ __attribute__((target("avx"))) static size_t adam_avx(const AdamCoef *k, float *
         _mm256_storeu_ps(m + i, mi);
         _mm256_storeu_ps(v + i, vi);
         __m256 den = _mm256_add_ps(_mm256_sqrt_ps(vi), eps);
-        __m256 pi = _mm256_sub_ps(_mm256_loadu_ps(p + i), _mm256_mul_ps(step, _mm256_div_ps(mi, den)));
+        __m256 pi =
+            _mm256_sub_ps(_mm256_loadu_ps(p + i), _mm256_mul_ps(step, _mm256_div_ps(mi, den)));
         _mm256_storeu_ps(p + i, pi);
     }
     return i;
@@ -114,8 +114,12 @@ __attribute__((target("avx"))) static size_t adam_avx(const AdamCoef *k, float *
 void adam_update(Adam *a, float *params, const float *grads, size_t offset, size_t count)
 {
     /* m / (sqrt(v)/sqrt(bc2) + eps) = sqrt(bc2) m / (sqrt(v) + eps sqrt(bc2)): one division */
-    AdamCoef k = {a->beta1, a->beta2, 1.0f - a->beta1, 1.0f - a->beta2,
-                  a->step_size * a->sqrt_bc2, a->eps * a->sqrt_bc2};
+    AdamCoef k = {a->beta1,
+                  a->beta2,
+                  1.0f - a->beta1,
+                  1.0f - a->beta2,
+                  a->step_size * a->sqrt_bc2,
+                  a->eps * a->sqrt_bc2};
     float *p = params + offset, *m = a->m + offset, *v = a->v + offset;
     const float *g = grads ? grads + offset : NULL;
     size_t done = 0;

@@ -8,9 +8,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "filmseg/adam.h"
 #include "filmseg/rng.h"
@@ -30,7 +30,14 @@ enum {
 };
 
 /* RNG streams derived from the seed, one per purpose. */
-enum { STREAM_INIT = 1, STREAM_SPLIT, STREAM_SHUFFLE, STREAM_SAMPLE, STREAM_HOLDOUT, STREAM_DROPOUT };
+enum {
+    STREAM_INIT = 1,
+    STREAM_SPLIT,
+    STREAM_SHUFFLE,
+    STREAM_SAMPLE,
+    STREAM_HOLDOUT,
+    STREAM_DROPOUT
+};
 
 void ae_options_default(AeOptions *opt)
 {
@@ -54,7 +61,10 @@ void ae_options_default(AeOptions *opt)
 
 /* ---------------------------------------------------------------- model */
 
-size_t ae_n_params(size_t n_in, size_t hidden) { return ae_n_params_heads(n_in, hidden, 1); }
+size_t ae_n_params(size_t n_in, size_t hidden)
+{
+    return ae_n_params_heads(n_in, hidden, 1);
+}
 
 size_t ae_n_params_heads(size_t n_in, size_t hidden, int heads)
 {
@@ -117,15 +127,14 @@ int ae_init_heads(Autoencoder *ae, size_t n_in, size_t hidden, int heads, uint64
     return FS_OK;
 }
 
-int ae_init_from(Autoencoder *ae, size_t n_in, size_t hidden, const float *params,
-                 size_t n_params)
+int ae_init_from(Autoencoder *ae, size_t n_in, size_t hidden, const float *params, size_t n_params)
 {
     if (!ae)
         return FS_ERROR;
     memset(ae, 0, sizeof *ae);
     int heads = n_params == ae_n_params_heads(n_in, hidden, 1)   ? 1
                 : n_params == ae_n_params_heads(n_in, hidden, 2) ? 2
-                                                                  : 0;
+                                                                 : 0;
     if (!params || heads == 0 || n_params == 0)
         return FS_ERROR;
     if (ae_alloc(ae, n_in, hidden, heads) != FS_OK)
@@ -153,7 +162,10 @@ void ae_report_free(AeReport *report)
 
 /* --------------------------------------------------------------- layers */
 
-static inline size_t row_of(const uint32_t *rows, size_t b) { return rows ? rows[b] : b; }
+static inline size_t row_of(const uint32_t *rows, size_t b)
+{
+    return rows ? rows[b] : b;
+}
 
 /* Short vector kernels for the sparse paths (one call per rated film, H
  * around 100): inline, so that they cost no library call per rating. */
@@ -237,8 +249,8 @@ void ae_decoder_forward(float *out, const float *h, const float *w, const float 
                         size_t M, size_t H)
 {
     // out (B,M) = h (B,H) . w^T (H,M) + b (M)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)M, (int)H, 1.0f, h,
-                (int)H, w, (int)H, 0.0f, out, (int)M);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)M, (int)H, 1.0f, h, (int)H, w,
+                (int)H, 0.0f, out, (int)M);
     for (size_t i = 0; i < B; i++)
         cblas_saxpy((int)M, 1.0f, b, 1, out + i * M, 1);
 }
@@ -250,8 +262,8 @@ void ae_decoder_backward(float *dh, float *dw, float *db, const float *dout, con
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)H, (int)M, 1.0f, dout,
                 (int)M, w, (int)H, 1.0f, dh, (int)H);
     // dw (M,H) += dout^T (M,B) . h (B,H)
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)M, (int)H, (int)B, 1.0f, dout,
-                (int)M, h, (int)H, 1.0f, dw, (int)H);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)M, (int)H, (int)B, 1.0f, dout, (int)M,
+                h, (int)H, 1.0f, dw, (int)H);
     for (size_t i = 0; i < B; i++)
         cblas_saxpy((int)M, 1.0f, dout + i * M, 1, db, 1);
 }
@@ -298,7 +310,8 @@ static float sigmoid_scalar(float z)
     x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
     float n = (x * EXP_LOG2E + EXP_ROUND) - EXP_ROUND;
     float r = (x - n * EXP_LN2_HI) - n * EXP_LN2_LO;
-    float p = 1.0f + r * (1.0f + r * (EXP_P2 + r * (EXP_P3 + r * (EXP_P4 + r * (EXP_P5 + r * EXP_P6)))));
+    float p =
+        1.0f + r * (1.0f + r * (EXP_P2 + r * (EXP_P3 + r * (EXP_P4 + r * (EXP_P5 + r * EXP_P6)))));
     int32_t bits = ((int32_t)n + 127) * (1 << 23);
     float scale;
     memcpy(&scale, &bits, sizeof scale);
@@ -306,23 +319,23 @@ static float sigmoid_scalar(float z)
 }
 
 #ifdef AE_X86
-#define SIGMOID_VEC(PS, SI, W, LANES, set1, add, sub, mul, div, max, min, cvt, addi, slli, cast)          \
-    size_t i = 0;                                                                               \
-    for (; i + LANES <= n; i += LANES) {                                                        \
-        PS x = sub(set1(0.0f), _mm##W##_loadu(inp + i));                                         \
-        x = min(max(x, set1(-87.0f)), set1(88.0f));                                              \
-        PS nn = sub(add(mul(x, set1(EXP_LOG2E)), set1(EXP_ROUND)), set1(EXP_ROUND));             \
-        PS r = sub(sub(x, mul(nn, set1(EXP_LN2_HI))), mul(nn, set1(EXP_LN2_LO)));                \
-        PS p = add(set1(EXP_P5), mul(r, set1(EXP_P6)));                                          \
-        p = add(set1(EXP_P4), mul(r, p));                                                        \
-        p = add(set1(EXP_P3), mul(r, p));                                                        \
-        p = add(set1(EXP_P2), mul(r, p));                                                        \
-        p = add(set1(1.0f), mul(r, p));                                                          \
-        p = add(set1(1.0f), mul(r, p));                                                          \
-        SI bits = slli(addi(cvt(nn), _mm##W##_set1_epi32(127)), 23);                             \
-        PS e = mul(p, cast(bits));                                                               \
-        _mm##W##_storeu(out + i, div(set1(1.0f), add(set1(1.0f), e)));                           \
-    }                                                                                           \
+#define SIGMOID_VEC(PS, SI, W, LANES, set1, add, sub, mul, div, max, min, cvt, addi, slli, cast)   \
+    size_t i = 0;                                                                                  \
+    for (; i + LANES <= n; i += LANES) {                                                           \
+        PS x = sub(set1(0.0f), _mm##W##_loadu(inp + i));                                           \
+        x = min(max(x, set1(-87.0f)), set1(88.0f));                                                \
+        PS nn = sub(add(mul(x, set1(EXP_LOG2E)), set1(EXP_ROUND)), set1(EXP_ROUND));               \
+        PS r = sub(sub(x, mul(nn, set1(EXP_LN2_HI))), mul(nn, set1(EXP_LN2_LO)));                  \
+        PS p = add(set1(EXP_P5), mul(r, set1(EXP_P6)));                                            \
+        p = add(set1(EXP_P4), mul(r, p));                                                          \
+        p = add(set1(EXP_P3), mul(r, p));                                                          \
+        p = add(set1(EXP_P2), mul(r, p));                                                          \
+        p = add(set1(1.0f), mul(r, p));                                                            \
+        p = add(set1(1.0f), mul(r, p));                                                            \
+        SI bits = slli(addi(cvt(nn), _mm##W##_set1_epi32(127)), 23);                               \
+        PS e = mul(p, cast(bits));                                                                 \
+        _mm##W##_storeu(out + i, div(set1(1.0f), add(set1(1.0f), e)));                             \
+    }                                                                                              \
     return i;
 
 #define _mm512_loadu(p) _mm512_loadu_ps(p)
@@ -334,18 +347,15 @@ __attribute__((target("avx512f"))) static size_t sigmoid_avx512(float *out, cons
                                                                 size_t n)
 {
     SIGMOID_VEC(__m512, __m512i, 512, 16, _mm512_set1_ps, _mm512_add_ps, _mm512_sub_ps,
-                _mm512_mul_ps, _mm512_div_ps, _mm512_max_ps, _mm512_min_ps,
-                _mm512_cvttps_epi32, _mm512_add_epi32, _mm512_slli_epi32,
-                _mm512_castsi512_ps)
+                _mm512_mul_ps, _mm512_div_ps, _mm512_max_ps, _mm512_min_ps, _mm512_cvttps_epi32,
+                _mm512_add_epi32, _mm512_slli_epi32, _mm512_castsi512_ps)
 }
 
-__attribute__((target("avx2"))) static size_t sigmoid_avx2(float *out, const float *inp,
-                                                           size_t n)
+__attribute__((target("avx2"))) static size_t sigmoid_avx2(float *out, const float *inp, size_t n)
 {
     SIGMOID_VEC(__m256, __m256i, 256, 8, _mm256_set1_ps, _mm256_add_ps, _mm256_sub_ps,
-                _mm256_mul_ps, _mm256_div_ps, _mm256_max_ps, _mm256_min_ps,
-                _mm256_cvttps_epi32, _mm256_add_epi32, _mm256_slli_epi32,
-                _mm256_castsi256_ps)
+                _mm256_mul_ps, _mm256_div_ps, _mm256_max_ps, _mm256_min_ps, _mm256_cvttps_epi32,
+                _mm256_add_epi32, _mm256_slli_epi32, _mm256_castsi256_ps)
 }
 #endif
 
@@ -380,8 +390,8 @@ double ae_mae_forward(const float *s, const float *x, size_t B, size_t M, size_t
     return sum;
 }
 
-void ae_mae_backward(float *ds, const float *s, const float *x, size_t B, size_t M,
-                            size_t ldx, float scale)
+void ae_mae_backward(float *ds, const float *s, const float *x, size_t B, size_t M, size_t ldx,
+                     float scale)
 {
     for (size_t b = 0; b < B; b++)
         for (size_t j = 0; j < M; j++) {
@@ -401,8 +411,8 @@ double ae_sq_forward(const float *s, const float *target, const float *weight, s
     return sum * scale;
 }
 
-void ae_sq_backward(float *ds, const float *s, const float *target, const float *weight,
-                    size_t n, float scale)
+void ae_sq_backward(float *ds, const float *s, const float *target, const float *weight, size_t n,
+                    float scale)
 {
     for (size_t k = 0; k < n; k++)
         ds[k] += 2.0f * scale * (weight ? weight[k] : 1.0f) * (s[k] - target[k]);
@@ -489,8 +499,8 @@ int ae_encode_one(const Autoencoder *ae, size_t n, const uint32_t *col, const fl
     return FS_OK;
 }
 
-void ae_decode_some(const Autoencoder *ae, const float *h, size_t n_query,
-                    const uint32_t *query, float *out)
+void ae_decode_some(const Autoencoder *ae, const float *h, size_t n_query, const uint32_t *query,
+                    float *out)
 {
     uint32_t qs[2] = {0, (uint32_t)n_query};
     ae_sparse_decoder_forward(out, h, qs, query, ae->w_dec, ae->b_dec, 1, ae->hidden);
@@ -612,17 +622,17 @@ typedef struct {
     Autoencoder *ae;
     size_t N, H, B;
     Adam adam;
-    float *grads;            /* (n_params), zero outside the rows being used */
+    float *grads;               /* (n_params), zero outside the rows being used */
     float *pre, *h, *dh, *dpre; /* (B,H) */
-    float *xd;               /* STUDY: (B,N) dense batch, zero between batches */
-    float *out;              /* (EVAL_CHUNK, N) dense output when evaluating */
-    float *z, *s, *ds, *dz;  /* (qcap): a STUDY block (B, DEC_BLOCK) or the query cells */
-    uint32_t *qstart, *qcol; /* RATED: (B+1), (qcap) query columns per user */
-    float *qt, *qw;          /* RATED: (qcap) target and weight per query cell */
-    float *ot, *ow;          /* RATED, two heads: (qcap) watched target (1 rated, 0 sampled)
-                                and weight per query cell */
+    float *xd;                  /* STUDY: (B,N) dense batch, zero between batches */
+    float *out;                 /* (EVAL_CHUNK, N) dense output when evaluating */
+    float *z, *s, *ds, *dz;     /* (qcap): a STUDY block (B, DEC_BLOCK) or the query cells */
+    uint32_t *qstart, *qcol;    /* RATED: (B+1), (qcap) query columns per user */
+    float *qt, *qw;             /* RATED: (qcap) target and weight per query cell */
+    float *ot, *ow;             /* RATED, two heads: (qcap) watched target (1 rated, 0 sampled)
+                                   and weight per query cell */
     uint32_t *enc_mark, *dec_mark, *user_mark; /* (N) stamps */
-    uint32_t *enc_rows, *dec_rows; /* (N) films touched this batch */
+    uint32_t *enc_rows, *dec_rows;             /* (N) films touched this batch */
     uint32_t stamp;
     uint32_t *in_start, *in_col; /* RATED with dropout: the batch's kept inputs (B+1), (in_cap) */
     float *in_value;
@@ -632,8 +642,8 @@ typedef struct {
      * helper thread when there are two, else after part 0: the same
      * arithmetic either way, so results do not depend on the thread count. */
     float *z1, *s1, *ds1, *dz1, *dh1;
-    size_t split;            /* first decoder column of part 1 (a DEC_BLOCK boundary) */
-    size_t enc_split;        /* first encoder row of part 1 */
+    size_t split;     /* first decoder column of part 1 (a DEC_BLOCK boundary) */
+    size_t enc_split; /* first encoder row of part 1 */
     Helper helper;
 } Trainer;
 
@@ -657,9 +667,11 @@ static void trainer_free(Trainer *t)
     free(t->dz1);
     free(t->dh1);
     adam_free(&t->adam);
-    void *bufs[] = {t->ot, t->ow, t->grads, t->out, t->pre, t->h, t->dh, t->dpre, t->xd, t->z, t->s, t->ds, t->dz,
-                    t->qstart, t->qcol, t->qt, t->qw, t->enc_mark, t->dec_mark, t->user_mark,
-                    t->enc_rows, t->dec_rows, t->in_start, t->in_col, t->in_value};
+    void *bufs[] = {t->ot,       t->ow,       t->grads,    t->out,      t->pre,
+                    t->h,        t->dh,       t->dpre,     t->xd,       t->z,
+                    t->s,        t->ds,       t->dz,       t->qstart,   t->qcol,
+                    t->qt,       t->qw,       t->enc_mark, t->dec_mark, t->user_mark,
+                    t->enc_rows, t->dec_rows, t->in_start, t->in_col,   t->in_value};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
 }
@@ -734,10 +746,10 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     t->user_mark = calloc(N, sizeof(uint32_t));
     t->enc_rows = malloc(N * sizeof(uint32_t));
     t->dec_rows = malloc(N * sizeof(uint32_t));
-    if (!t->grads || !t->out || !t->pre || !t->h || !t->dh || !t->dpre || !t->xd || !t->z || !t->s ||
-        !t->ds || !t->dz || !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot || !t->ow || !t->enc_mark ||
-        !t->dec_mark || !t->user_mark || !t->enc_rows || !t->dec_rows || !t->in_start ||
-        !t->in_col || !t->in_value)
+    if (!t->grads || !t->out || !t->pre || !t->h || !t->dh || !t->dpre || !t->xd || !t->z ||
+        !t->s || !t->ds || !t->dz || !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot ||
+        !t->ow || !t->enc_mark || !t->dec_mark || !t->user_mark || !t->enc_rows || !t->dec_rows ||
+        !t->in_start || !t->in_col || !t->in_value)
         return FS_ERROR;
     if (adam_init(&t->adam, t->ae->n_params, t->opt->lr) != 0)
         return FS_ERROR;
@@ -784,7 +796,7 @@ static void dense_batch(Trainer *t, const uint32_t *rows, size_t B, int scatter)
  * outputs.) Leaves dh (B,H). Returns the batch's mean |s - x|. */
 typedef struct {
     Trainer *t;
-    size_t B, from, to;         /* decoder columns [from, to) */
+    size_t B, from, to;          /* decoder columns [from, to) */
     float *z, *s, *ds, *dz, *dh; /* this part's scratch and dh (B,H) */
     double sum;
 } StudyPart;
@@ -901,8 +913,8 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
     ae_sigmoid_backward(t->dz, t->s, t->ds, nq);
     memset(t->dh, 0, B * H * sizeof(float));
     size_t off_w = (size_t)(ae->w_dec - ae->params), off_b = (size_t)(ae->b_dec - ae->params);
-    ae_sparse_decoder_backward(t->dh, t->grads + off_w, t->grads + off_b, t->dz, t->h,
-                               t->qstart, t->qcol, ae->w_dec, B, H);
+    ae_sparse_decoder_backward(t->dh, t->grads + off_w, t->grads + off_b, t->dz, t->h, t->qstart,
+                               t->qcol, ae->w_dec, B, H);
     size_t off_wo = 0, off_bo = 0;
     if (ae->heads == 2) { /* the watched head: logistic loss, rated vs sampled */
         off_wo = (size_t)(ae->w_obs - ae->params);
@@ -1085,11 +1097,11 @@ static int heldout_eval(Trainer *t, const uint32_t *train, size_t n_train, const
     }
     uint32_t *idx = malloc((most + 1) * sizeof *idx), *vis_col = malloc((most + 1) * sizeof *idx);
     uint32_t *hid_col = malloc((most + 1) * sizeof *idx);
-    float *vis_val = malloc((most + 1) * sizeof(float)), *hid_val = malloc((most + 1) * sizeof(float));
+    float *vis_val = malloc((most + 1) * sizeof(float)),
+          *hid_val = malloc((most + 1) * sizeof(float));
     float *pred = malloc((most + 1) * sizeof(float)), *h = malloc(H * sizeof(float));
     int rc = FS_ERROR;
-    if (!film_sum || !film_n || !idx || !vis_col || !hid_col || !vis_val || !hid_val || !pred ||
-        !h)
+    if (!film_sum || !film_n || !idx || !vis_col || !hid_col || !vis_val || !hid_val || !pred || !h)
         goto done;
     double all_sum = 0.0;
     size_t all_n = 0;
@@ -1160,18 +1172,18 @@ done:
 
 static int options_ok(const AeOptions *o)
 {
-    return o->hidden >= 1 && o->epochs >= 0 && o->batch >= 1 && o->lr > 0.0f &&
-           isfinite(o->lr) && (o->loss == AE_LOSS_RATED || o->loss == AE_LOSS_STUDY) &&
-           o->unrated_share >= 0.0f && o->unrated_share <= 1e6f && o->unrated_weight >= 0.0f &&
-           isfinite(o->unrated_weight) && o->val_share >= 0.0 && o->val_share < 1.0 &&
-           o->heldout_share >= 0.0f && o->heldout_share <= 1.0f && o->input_dropout >= 0.0f &&
-           o->input_dropout < 1.0f && o->weight_decay >= 0.0f && isfinite(o->weight_decay) &&
-           o->implicit_weight >= 0.0f && isfinite(o->implicit_weight) &&
-           o->implicit_negatives >= 0.0f && o->implicit_negatives <= 1e6f;
+    return o->hidden >= 1 && o->epochs >= 0 && o->batch >= 1 && o->lr > 0.0f && isfinite(o->lr) &&
+           (o->loss == AE_LOSS_RATED || o->loss == AE_LOSS_STUDY) && o->unrated_share >= 0.0f &&
+           o->unrated_share <= 1e6f && o->unrated_weight >= 0.0f && isfinite(o->unrated_weight) &&
+           o->val_share >= 0.0 && o->val_share < 1.0 && o->heldout_share >= 0.0f &&
+           o->heldout_share <= 1.0f && o->input_dropout >= 0.0f && o->input_dropout < 1.0f &&
+           o->weight_decay >= 0.0f && isfinite(o->weight_decay) && o->implicit_weight >= 0.0f &&
+           isfinite(o->implicit_weight) && o->implicit_negatives >= 0.0f &&
+           o->implicit_negatives <= 1e6f;
 }
 
-int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt,
-             const Progress *progress, AeReport *report)
+int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const Progress *progress,
+             AeReport *report)
 {
     AeReport rep = {0};
     if (report)
@@ -1250,13 +1262,13 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt,
         EvalSums e;
         evaluate(&t, val, n_val, study, &e);
         rep.train_loss[epoch] = loss_n ? loss_sum / (double)loss_n : NAN;
-        rep.val_loss[epoch] = n_val == 0      ? NAN
-                              : study         ? e.abs_cells / (double)e.n_cells
-                              : e.n_rated     ? e.sq_rated / (double)e.n_rated
-                                              : NAN;
+        rep.val_loss[epoch] = n_val == 0  ? NAN
+                              : study     ? e.abs_cells / (double)e.n_cells
+                              : e.n_rated ? e.sq_rated / (double)e.n_rated
+                                          : NAN;
         rep.epochs_run = epoch + 1;
-        ProgressEvent ev = {"autoencoder", epoch + 1, opt->epochs, rep.train_loss[epoch],
-                            rep.val_loss[epoch], NAN, NAN};
+        ProgressEvent ev = {"autoencoder",       epoch + 1, opt->epochs, rep.train_loss[epoch],
+                            rep.val_loss[epoch], NAN,       NAN};
         progress_report(progress, &ev);
         if (progress_cancelled(progress)) {
             rc = FS_CANCELLED;

@@ -396,7 +396,7 @@ typedef struct {
     size_t *row_start; /* (n+1) or NULL: dense */
     uint32_t *col;
     float *value;
-    bool borrowed;     /* the CSR arrays are the caller's (classifier_train_csr) */
+    bool borrowed; /* the CSR arrays are the caller's (classifier_train_csr) */
 } Inputs;
 
 static void inputs_free(Inputs *in)
@@ -865,8 +865,8 @@ int classifier_train(Classifier *c, const float *x, size_t n, size_t n_in, const
         k > CLASSIFIER_MAX_K || !options_valid(opt) || n > SIZE_MAX / sizeof(float) / n_in ||
         !labels_valid(labels, n, k) || !all_finite(x, n * n_in))
         return FS_ERROR;
-    return train_inputs(c, (Inputs){x, n, n_in, NULL, NULL, NULL, false}, labels, k, opt,
-                        progress, report);
+    return train_inputs(c, (Inputs){x, n, n_in, NULL, NULL, NULL, false}, labels, k, opt, progress,
+                        report);
 }
 
 int classifier_train_csr(Classifier *c, const size_t *row_start, const uint32_t *col,
@@ -895,9 +895,9 @@ int classifier_train_csr(Classifier *c, const size_t *row_start, const uint32_t 
                 return FS_ERROR;
     }
     /* the CSR arrays are only read: the const is cast away for the shared struct */
-    return train_inputs(c, (Inputs){NULL, n, n_in, (size_t *)row_start, (uint32_t *)col,
-                                    (float *)value, true},
-                        labels, k, opt, progress, report);
+    return train_inputs(
+        c, (Inputs){NULL, n, n_in, (size_t *)row_start, (uint32_t *)col, (float *)value, true},
+        labels, k, opt, progress, report);
 }
 
 /* ---------------------------------------------------------------- prediction */

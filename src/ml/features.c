@@ -38,7 +38,8 @@ int demo_encoding_fit(DemoEncoding *enc, const Panel *panel)
         return FS_ERROR;
     }
     for (size_t i = 0; i < panel->n_occupations; i++)
-        if (occ_used[i] && !(enc->occupations[enc->n_occupations++] = strdup(panel->occupations[i]))) {
+        if (occ_used[i] &&
+            !(enc->occupations[enc->n_occupations++] = strdup(panel->occupations[i]))) {
             demo_encoding_free(enc);
             return FS_ERROR;
         }
@@ -71,9 +72,8 @@ void demo_encode(const DemoEncoding *enc, const Panel *panel, const PanelUser *u
     memset(out, 0, width * sizeof *out);
     out[0] = (float)((user->age - enc->age_mean) / enc->age_std);
     out[1] = user->gender == 'M';
-    const char *occupation = user->occupation < panel->n_occupations
-                                 ? panel->occupations[user->occupation]
-                                 : "";
+    const char *occupation =
+        user->occupation < panel->n_occupations ? panel->occupations[user->occupation] : "";
     for (size_t i = 0; i < enc->n_occupations; i++)
         if (strcmp(enc->occupations[i], occupation) == 0)
             out[2 + i] = 1;
@@ -113,9 +113,8 @@ static double total_variance(const float *x, size_t n, size_t dim, size_t ld)
     return total;
 }
 
-int features_build(const float *emb, const float *demo, size_t n, size_t taste_dim,
-                   size_t demo_dim, const FeatureOptions *opts, FeatureScaling *scaling,
-                   float **out)
+int features_build(const float *emb, const float *demo, size_t n, size_t taste_dim, size_t demo_dim,
+                   const FeatureOptions *opts, FeatureScaling *scaling, float **out)
 {
     *out = NULL;
     if (n == 0)

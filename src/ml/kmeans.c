@@ -34,7 +34,7 @@
  * results do not depend on the machine. */
 typedef float Lanes4 __attribute__((vector_size(16)));
 
-#define STEP_FLOATS 16 /* floats per step: four vectors of four lanes */
+#define STEP_FLOATS 16   /* floats per step: four vectors of four lanes */
 #define BLOCK_FLOATS 128 /* each lane sums 8 squares in float, then double */
 
 static inline Lanes4 load4(const float *p)
@@ -90,8 +90,7 @@ typedef float Lanes8 __attribute__((vector_size(32)));
 /* sqdist_sse with 8-lane vectors: lanes 0-3 of v0 and v1 are c0 and c2
  * above, lanes 4-7 are c1 and c3, and the sums are formed in the same order,
  * so the result is bit for bit the same (no FMA: only AVX2 is enabled). */
-__attribute__((target("avx2"))) static double sqdist_avx2(const float *a, const float *b,
-                                                          size_t d)
+__attribute__((target("avx2"))) static double sqdist_avx2(const float *a, const float *b, size_t d)
 {
     float pad_a[STEP_FLOATS], pad_b[STEP_FLOATS];
     double total = 0.0;
@@ -158,8 +157,8 @@ static float *padded_copy(const float *x, size_t n, size_t d, size_t dp)
 /* Nearest centroid to point (lowest index on a tie). Fills *best_sq, and
  * *second_sq (INFINITY when k == 1) and lower[0..k) (distances, rounded
  * down) when not NULL. */
-static int nearest(const float *point, const float *centroids, int k, size_t d,
-                   double *best_sq, double *second_sq, float *lower)
+static int nearest(const float *point, const float *centroids, int k, size_t d, double *best_sq,
+                   double *second_sq, float *lower)
 {
     int best = 0;
     double b1 = INFINITY, b2 = INFINITY;
@@ -286,8 +285,8 @@ static bool options_valid(const KmeansOptions *opts)
 
 static bool shape_valid(const float *x, size_t n, size_t d)
 {
-    return x && n >= 1 && d >= 1 && n <= SIZE_MAX / d / sizeof(double) &&
-           n <= (size_t)INT32_MAX && all_finite(x, n * d);
+    return x && n >= 1 && d >= 1 && n <= SIZE_MAX / d / sizeof(double) && n <= (size_t)INT32_MAX &&
+           all_finite(x, n * d);
 }
 
 /* tol is relative to the data: scaled by the mean per-column variance. */
@@ -344,14 +343,14 @@ int kmeans_assign_nearest(const float *centroids, int k, size_t d, const float *
 /* --------------------------------------------------------------- seeding */
 
 typedef struct {
-    const float *x;          /* n rows of d floats, zero-padded (see sqdist) */
+    const float *x; /* n rows of d floats, zero-padded (see sqdist) */
     size_t n, d;
-    size_t columns;          /* the data's own columns, <= d */
+    size_t columns; /* the data's own columns, <= d */
     int k;
     int max_iter;
     KmeansAlgorithm algorithm;
     uint64_t seed;
-    double tol_shift;        /* bound on the summed squared centroid shift */
+    double tol_shift; /* bound on the summed squared centroid shift */
     const Progress *progress;
     const uint32_t *seeds;   /* optional: row r holds restart r's seed points */
     int seeds_stride;        /* entries per row of seeds (>= k) */
@@ -506,8 +505,7 @@ static bool fit_work_alloc(FitWork *w, const FitProblem *p)
     w->shift = malloc(k * sizeof *w->shift);
     w->half_gap = malloc(k * sizeof *w->half_gap);
     bool ok = w->labels && w->sum_labels && w->centroids && w->old_centroids && w->dist &&
-              w->upper && w->lower && w->seeds && w->sums && w->counts && w->shift &&
-              w->half_gap;
+              w->upper && w->lower && w->seeds && w->sums && w->counts && w->shift && w->half_gap;
     if (ok && !p->seeds) {
         ok = (w->scratch = malloc(5 * n * sizeof *w->scratch)) != NULL;
         if (n <= SIZE_MAX / sizeof(double) / k) /* only a shortcut: may be NULL */
@@ -802,12 +800,9 @@ static void update_bounds(const FitProblem *p, FitWork *w)
 static bool assign_pruned(const FitProblem *p, FitWork *w)
 {
     switch (p->algorithm) {
-    case KMEANS_ELKAN:
-        return assign_elkan(p, w);
-    case KMEANS_HAMERLY:
-        return assign_hamerly(p, w);
-    default:
-        return assign_full(p, w);
+    case KMEANS_ELKAN: return assign_elkan(p, w);
+    case KMEANS_HAMERLY: return assign_hamerly(p, w);
+    default: return assign_full(p, w);
     }
 }
 
@@ -819,8 +814,8 @@ static int fit_once(const FitProblem *p, FitWork *w, int restart)
     const double *table;
     if (p->seeds) {
         seeds = p->seeds + (size_t)restart * (size_t)p->seeds_stride;
-        table = p->seed_dist ? p->seed_dist + (size_t)restart * (size_t)p->seeds_stride * p->n
-                             : NULL;
+        table =
+            p->seed_dist ? p->seed_dist + (size_t)restart * (size_t)p->seeds_stride * p->n : NULL;
     } else {
         table = w->seed_dist;
         int status = choose_seeds(p, restart, p->k, w->scratch, w->seeds, w->seed_dist);
@@ -837,8 +832,9 @@ static int fit_once(const FitProblem *p, FitWork *w, int restart)
     for (int it = 0; it < p->max_iter; it++) {
         if (progress_cancelled(p->progress))
             return FS_CANCELLED;
-        bool changed = it > 0 ? assign_pruned(p, w)
-                       : table ? assign_from_table(p, w, table) : assign_full(p, w);
+        bool changed = it > 0  ? assign_pruned(p, w)
+                       : table ? assign_from_table(p, w, table)
+                               : assign_full(p, w);
         w->iterations = it + 1;
         if (!changed) {
             converged = true; /* centroids are already the means of these labels */
@@ -924,8 +920,7 @@ static int fit_restarts(const FitProblem *p, int restarts, int threads, KmeansRe
         if (!rw->ready || rw->best_restart < 0)
             continue;
         if (!winner || rw->best_inertia < winner->best_inertia ||
-            (rw->best_inertia == winner->best_inertia &&
-             rw->best_restart < winner->best_restart))
+            (rw->best_inertia == winner->best_inertia && rw->best_restart < winner->best_restart))
             winner = rw;
     }
     if (status == FS_OK && !winner)
@@ -969,9 +964,15 @@ int kmeans_fit(const float *x, size_t n, size_t d, const KmeansOptions *opts,
     float *xp = padded_copy(x, n, d, dp);
     if (!xp)
         return FS_ERROR;
-    FitProblem p = {.x = xp, .n = n, .d = dp, .columns = d, .k = opts->k,
-                    .max_iter = opts->max_iter, .algorithm = opts->algorithm,
-                    .seed = opts->seed, .tol_shift = absolute_tolerance(x, n, d, opts->tol),
+    FitProblem p = {.x = xp,
+                    .n = n,
+                    .d = dp,
+                    .columns = d,
+                    .k = opts->k,
+                    .max_iter = opts->max_iter,
+                    .algorithm = opts->algorithm,
+                    .seed = opts->seed,
+                    .tol_shift = absolute_tolerance(x, n, d, opts->tol),
                     .progress = progress};
     int status = fit_restarts(&p, opts->restarts, opts->threads, out);
     free(xp);
@@ -984,9 +985,9 @@ int kmeans_fit(const float *x, size_t n, size_t d, const KmeansOptions *opts,
 typedef struct {
     const float *x;
     size_t d;
-    size_t m;            /* points used */
-    uint32_t *index;     /* m row numbers, ascending; NULL = rows 0..m-1 */
-    float *pair_dist;    /* optional packed upper triangle of distances */
+    size_t m;         /* points used */
+    uint32_t *index;  /* m row numbers, ascending; NULL = rows 0..m-1 */
+    float *pair_dist; /* optional packed upper triangle of distances */
 } SilhouetteSet;
 
 static const float *silhouette_row(const SilhouetteSet *s, size_t a)
@@ -1005,8 +1006,7 @@ static int compare_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static bool silhouette_set_init(SilhouetteSet *s, const float *x, size_t n, size_t d,
-                                uint64_t seed)
+static bool silhouette_set_init(SilhouetteSet *s, const float *x, size_t n, size_t d, uint64_t seed)
 {
     memset(s, 0, sizeof *s);
     s->x = x;
@@ -1073,9 +1073,8 @@ static double silhouette_of(const SilhouetteSet *s, const int32_t *labels, int k
     const size_t m = s->m;
     size_t *counts = calloc((size_t)k, sizeof *counts);
     int32_t *lab = malloc(m * sizeof *lab);
-    double *sums = (m <= SIZE_MAX / sizeof(double) / (size_t)k)
-                       ? calloc(m * (size_t)k, sizeof *sums)
-                       : NULL;
+    double *sums =
+        (m <= SIZE_MAX / sizeof(double) / (size_t)k) ? calloc(m * (size_t)k, sizeof *sums) : NULL;
     double result = NAN;
     if (!counts || !lab || !sums)
         goto done;
@@ -1186,9 +1185,9 @@ static int seed_job(void *ctx, int worker, int restart)
     double *scratch = malloc(5 * p->n * sizeof *scratch);
     if (!scratch)
         return FS_ERROR;
-    int status = choose_seeds(p, restart, p->seeds_stride, scratch,
-                              jobs->seeds + (size_t)restart * stride,
-                              jobs->table ? jobs->table + (size_t)restart * stride * p->n : NULL);
+    int status =
+        choose_seeds(p, restart, p->seeds_stride, scratch, jobs->seeds + (size_t)restart * stride,
+                     jobs->table ? jobs->table + (size_t)restart * stride * p->n : NULL);
     free(scratch);
     return status;
 }
@@ -1211,8 +1210,7 @@ int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptio
     if (!out)
         return FS_ERROR;
     memset(out, 0, sizeof *out);
-    if (!opts || !options_valid(opts) || !shape_valid(x, n, d) || kmax < 1 ||
-        (size_t)kmax > n)
+    if (!opts || !options_valid(opts) || !shape_valid(x, n, d) || kmax < 1 || (size_t)kmax > n)
         return FS_ERROR;
     out->kmax = kmax;
     out->results = calloc((size_t)kmax, sizeof *out->results);
@@ -1227,10 +1225,17 @@ int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptio
     int status = FS_ERROR;
     if (!out->results || !out->silhouette || !inertia || !seeds || !xp)
         goto done;
-    FitProblem p = {.x = xp, .n = n, .d = dp, .columns = d, .k = kmax, .max_iter = opts->max_iter,
-                    .algorithm = opts->algorithm, .seed = opts->seed,
+    FitProblem p = {.x = xp,
+                    .n = n,
+                    .d = dp,
+                    .columns = d,
+                    .k = kmax,
+                    .max_iter = opts->max_iter,
+                    .algorithm = opts->algorithm,
+                    .seed = opts->seed,
                     .tol_shift = absolute_tolerance(x, n, d, opts->tol),
-                    .progress = progress, .seeds_stride = kmax};
+                    .progress = progress,
+                    .seeds_stride = kmax};
     /* k-means++ once per restart for kmax; every k uses a prefix */
     size_t table_size = (size_t)opts->restarts * (size_t)kmax; /* only a shortcut */
     if (n <= SEED_TABLE_MAX / table_size)
@@ -1258,10 +1263,14 @@ int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptio
         if (status != FS_OK)
             goto done;
         inertia[k - 1] = out->results[k - 1].inertia;
-        out->silhouette[k - 1] =
-            k >= 2 ? silhouette_of(&set, out->results[k - 1].labels, k) : NAN;
-        ProgressEvent ev = {.stage = "kmeans", .step = k, .steps = kmax, .loss = NAN,
-                            .val_loss = NAN, .metric = inertia[k - 1], .val_metric = NAN};
+        out->silhouette[k - 1] = k >= 2 ? silhouette_of(&set, out->results[k - 1].labels, k) : NAN;
+        ProgressEvent ev = {.stage = "kmeans",
+                            .step = k,
+                            .steps = kmax,
+                            .loss = NAN,
+                            .val_loss = NAN,
+                            .metric = inertia[k - 1],
+                            .val_metric = NAN};
         progress_report(progress, &ev);
     }
     if (progress_cancelled(progress)) {

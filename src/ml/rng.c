@@ -24,7 +24,10 @@ void rng_seed_stream(Rng *rng, uint64_t seed, uint64_t stream)
     rng_seed(rng, splitmix64(&x));
 }
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
 uint64_t rng_next(Rng *rng)
 {
@@ -50,7 +53,10 @@ uint64_t rng_below(Rng *rng, uint64_t n)
     return x % n;
 }
 
-double rng_uniform(Rng *rng) { return (double)(rng_next(rng) >> 11) * 0x1.0p-53; }
+double rng_uniform(Rng *rng)
+{
+    return (double)(rng_next(rng) >> 11) * 0x1.0p-53;
+}
 
 double rng_normal(Rng *rng)
 {

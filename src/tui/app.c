@@ -78,7 +78,10 @@ void app_set_segmentation(TuiApp *app, Segmentation *seg)
     app_set_k(app, seg->k >= 2 ? seg->k : 2);
 }
 
-const int32_t *app_labels(const TuiApp *app) { return app->seg ? app->labels : NULL; }
+const int32_t *app_labels(const TuiApp *app)
+{
+    return app->seg ? app->labels : NULL;
+}
 
 void app_move_segment(TuiApp *app, int delta)
 {
@@ -137,8 +140,9 @@ void app_save(TuiApp *app)
     if (model_save(app->seg, path, error, sizeof error) != 0)
         app_message(app, true, "%s", error);
     else if (app->k != app->seg->k) /* the sweep keeps every k; the classifier is for one */
-        app_message(app, false, "model saved to %s; its classifier is for k=%d (t: retrain at k=%d)",
-                    path, app->seg->k, app->k);
+        app_message(app, false,
+                    "model saved to %s; its classifier is for k=%d (t: retrain at k=%d)", path,
+                    app->seg->k, app->k);
     else
         app_message(app, false, "model saved to %s", path);
 }

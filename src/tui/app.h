@@ -26,22 +26,22 @@ enum { FORM_K, FORM_KMAX, FORM_EPOCHS, FORM_HIDDEN, FORM_WEIGHT, FORM_SEED, FORM
 typedef struct TuiApp {
     TuiConfig *config;
     Panel *panel;
-    Segmentation *seg;   /* NULL until trained or loaded */
-    int32_t *labels;     /* panel user -> segment at k (-1: not in the model); NULL without seg */
-    int k;               /* the chosen k */
-    int segment;         /* the segment shown, 0..k-1 */
-    Profile whole;       /* everyone */
-    Profile *profiles;   /* (k) the segments at k */
-    size_t matched;      /* panel users found in the model */
+    Segmentation *seg; /* NULL until trained or loaded */
+    int32_t *labels;   /* panel user -> segment at k (-1: not in the model); NULL without seg */
+    int k;             /* the chosen k */
+    int segment;       /* the segment shown, 0..k-1 */
+    Profile whole;     /* everyone */
+    Profile *profiles; /* (k) the segments at k */
+    size_t matched;    /* panel users found in the model */
 
-    int pane;            /* the pane shown */
-    bool help;           /* the help overlay is open */
+    int pane;  /* the pane shown */
+    bool help; /* the help overlay is open */
     bool quit;
 
     /* films pane */
-    bool films_whole;    /* the whole sample rather than the segment */
+    bool films_whole; /* the whole sample rather than the segment */
     TitleFilter filter;
-    bool prompt;         /* the filter prompt is open */
+    bool prompt; /* the filter prompt is open */
     char prompt_text[256];
     size_t prompt_len;
 
@@ -54,26 +54,33 @@ typedef struct TuiApp {
 
     /* training */
     Worker worker;
-    TrainStatus train;   /* the UI's copy */
-    bool form;           /* the retrain form is open */
+    TrainStatus train; /* the UI's copy */
+    bool form;         /* the retrain form is open */
     int form_field;
     char form_value[FORM_FIELDS][24];
 
-    char message[256];   /* the status line's message */
+    char message[256]; /* the status line's message */
     bool message_error;
     double message_at;
     unsigned frame_version; /* training version last drawn */
 } TuiApp;
 
 typedef struct {
-    const char *name;                           /* the tab's label */
+    const char *name; /* the tab's label */
     void (*draw)(TuiApp *app, Rect r);
-    bool (*key)(TuiApp *app, int ch);           /* true when handled; may be NULL */
-    const char *hints;                          /* the status line's keys for this pane */
+    bool (*key)(TuiApp *app, int ch); /* true when handled; may be NULL */
+    const char *hints;                /* the status line's keys for this pane */
 } Pane;
 
-enum { PANE_AUDIENCE, PANE_ELBOW, PANE_SEGMENTS, PANE_FILMS, PANE_HEATMAP, PANE_TRAINING,
-       PANE_COUNT };
+enum {
+    PANE_AUDIENCE,
+    PANE_ELBOW,
+    PANE_SEGMENTS,
+    PANE_FILMS,
+    PANE_HEATMAP,
+    PANE_TRAINING,
+    PANE_COUNT
+};
 
 extern const Pane PANE_AUDIENCE_DEF, PANE_ELBOW_DEF, PANE_SEGMENTS_DEF, PANE_FILMS_DEF,
     PANE_HEATMAP_DEF, PANE_TRAINING_DEF;

@@ -3,7 +3,6 @@
 #include "crt.h"
 
 #include <curses.h>
-#include <term.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdarg.h>
@@ -11,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h>
 #include <wchar.h>
 
 Crt crt = {false, false, SCHEME_MONO, NULL, false};
@@ -24,91 +24,95 @@ typedef struct {
 } ColorSpec;
 
 #define D (-1)
-static const ColorSpec SCHEMES[SCHEME_COUNT][CE_COUNT] = {
-    [SCHEME_256] = {
-        [CE_NORMAL] = {D, D, 0},
-        [CE_TAB] = {252, 236, 0},
-        [CE_TAB_ACTIVE] = {16, 44, A_BOLD},
-        [CE_STATUS] = {16, 44, 0},
-        [CE_STATUS_KEY] = {16, 44, A_BOLD},
-        [CE_TITLE] = {44, D, A_BOLD},
-        [CE_LABEL] = {250, D, 0},
-        [CE_DIM] = {244, D, 0},
-        [CE_BAR] = {37, D, 0},
-        [CE_BAR_ALT] = {175, D, 0},
-        [CE_AXIS] = {244, D, 0},
-        [CE_CURVE] = {45, D, A_BOLD},
-        [CE_CURVE_ALT] = {214, D, A_BOLD},
-        [CE_KNEE] = {214, D, A_BOLD},
-        [CE_CHOSEN] = {16, 214, A_BOLD},
-        [CE_HIGH] = {42, D, A_BOLD},
-        [CE_LOW] = {174, D, 0},
-        [CE_ERROR] = {231, 124, A_BOLD},
-        [CE_OK] = {42, D, A_BOLD},
-        [CE_HELP] = {231, 238, 0},
-        [CE_HEAT0] = {250, 235, 0},
-        [CE_HEAT1] = {231, 24, 0},
-        [CE_HEAT2] = {231, 31, 0},
-        [CE_HEAT3] = {16, 37, 0},
-        [CE_HEAT4] = {16, 114, 0},
-        [CE_HEAT5] = {16, 220, A_BOLD},
-    },
-    [SCHEME_8] = {
-        [CE_NORMAL] = {D, D, 0},
-        [CE_TAB] = {COLOR_WHITE, COLOR_BLUE, 0},
-        [CE_TAB_ACTIVE] = {COLOR_BLACK, COLOR_CYAN, A_BOLD},
-        [CE_STATUS] = {COLOR_BLACK, COLOR_CYAN, 0},
-        [CE_STATUS_KEY] = {COLOR_BLACK, COLOR_CYAN, A_BOLD},
-        [CE_TITLE] = {COLOR_CYAN, D, A_BOLD},
-        [CE_LABEL] = {D, D, 0},
-        [CE_DIM] = {D, D, A_DIM},
-        [CE_BAR] = {COLOR_CYAN, D, 0},
-        [CE_BAR_ALT] = {COLOR_MAGENTA, D, 0},
-        [CE_AXIS] = {D, D, A_DIM},
-        [CE_CURVE] = {COLOR_CYAN, D, A_BOLD},
-        [CE_CURVE_ALT] = {COLOR_YELLOW, D, A_BOLD},
-        [CE_KNEE] = {COLOR_YELLOW, D, A_BOLD},
-        [CE_CHOSEN] = {COLOR_BLACK, COLOR_YELLOW, A_BOLD},
-        [CE_HIGH] = {COLOR_GREEN, D, A_BOLD},
-        [CE_LOW] = {COLOR_RED, D, 0},
-        [CE_ERROR] = {COLOR_WHITE, COLOR_RED, A_BOLD},
-        [CE_OK] = {COLOR_GREEN, D, A_BOLD},
-        [CE_HELP] = {COLOR_WHITE, COLOR_BLUE, 0},
-        [CE_HEAT0] = {D, D, 0},
-        [CE_HEAT1] = {COLOR_WHITE, COLOR_BLUE, 0},
-        [CE_HEAT2] = {COLOR_BLACK, COLOR_CYAN, 0},
-        [CE_HEAT3] = {COLOR_BLACK, COLOR_GREEN, 0},
-        [CE_HEAT4] = {COLOR_BLACK, COLOR_YELLOW, 0},
-        [CE_HEAT5] = {COLOR_WHITE, COLOR_RED, A_BOLD},
-    },
-    [SCHEME_MONO] = {
-        [CE_NORMAL] = {D, D, 0},
-        [CE_TAB] = {D, D, 0},
-        [CE_TAB_ACTIVE] = {D, D, A_REVERSE | A_BOLD},
-        [CE_STATUS] = {D, D, A_REVERSE},
-        [CE_STATUS_KEY] = {D, D, A_REVERSE | A_BOLD},
-        [CE_TITLE] = {D, D, A_BOLD},
-        [CE_LABEL] = {D, D, 0},
-        [CE_DIM] = {D, D, A_DIM},
-        [CE_BAR] = {D, D, 0},
-        [CE_BAR_ALT] = {D, D, 0},
-        [CE_AXIS] = {D, D, 0},
-        [CE_CURVE] = {D, D, A_BOLD},
-        [CE_CURVE_ALT] = {D, D, 0},
-        [CE_KNEE] = {D, D, A_BOLD},
-        [CE_CHOSEN] = {D, D, A_REVERSE},
-        [CE_HIGH] = {D, D, A_BOLD},
-        [CE_LOW] = {D, D, 0},
-        [CE_ERROR] = {D, D, A_REVERSE | A_BOLD},
-        [CE_OK] = {D, D, A_BOLD},
-        [CE_HELP] = {D, D, 0},
-        [CE_HEAT0] = {D, D, 0},
-        [CE_HEAT1] = {D, D, 0},
-        [CE_HEAT2] = {D, D, 0},
-        [CE_HEAT3] = {D, D, 0},
-        [CE_HEAT4] = {D, D, A_BOLD},
-        [CE_HEAT5] = {D, D, A_BOLD},
-    },
+static const ColorSpec SCHEMES[SCHEME_COUNT][CE_COUNT] =
+    {
+        [SCHEME_256] =
+            {
+                [CE_NORMAL] = {D, D, 0},
+                [CE_TAB] = {252, 236, 0},
+                [CE_TAB_ACTIVE] = {16, 44, A_BOLD},
+                [CE_STATUS] = {16, 44, 0},
+                [CE_STATUS_KEY] = {16, 44, A_BOLD},
+                [CE_TITLE] = {44, D, A_BOLD},
+                [CE_LABEL] = {250, D, 0},
+                [CE_DIM] = {244, D, 0},
+                [CE_BAR] = {37, D, 0},
+                [CE_BAR_ALT] = {175, D, 0},
+                [CE_AXIS] = {244, D, 0},
+                [CE_CURVE] = {45, D, A_BOLD},
+                [CE_CURVE_ALT] = {214, D, A_BOLD},
+                [CE_KNEE] = {214, D, A_BOLD},
+                [CE_CHOSEN] = {16, 214, A_BOLD},
+                [CE_HIGH] = {42, D, A_BOLD},
+                [CE_LOW] = {174, D, 0},
+                [CE_ERROR] = {231, 124, A_BOLD},
+                [CE_OK] = {42, D, A_BOLD},
+                [CE_HELP] = {231, 238, 0},
+                [CE_HEAT0] = {250, 235, 0},
+                [CE_HEAT1] = {231, 24, 0},
+                [CE_HEAT2] = {231, 31, 0},
+                [CE_HEAT3] = {16, 37, 0},
+                [CE_HEAT4] = {16, 114, 0},
+                [CE_HEAT5] = {16, 220, A_BOLD},
+            },
+        [SCHEME_8] =
+            {
+                [CE_NORMAL] = {D, D, 0},
+                [CE_TAB] = {COLOR_WHITE, COLOR_BLUE, 0},
+                [CE_TAB_ACTIVE] = {COLOR_BLACK, COLOR_CYAN, A_BOLD},
+                [CE_STATUS] = {COLOR_BLACK, COLOR_CYAN, 0},
+                [CE_STATUS_KEY] = {COLOR_BLACK, COLOR_CYAN, A_BOLD},
+                [CE_TITLE] = {COLOR_CYAN, D, A_BOLD},
+                [CE_LABEL] = {D, D, 0},
+                [CE_DIM] = {D, D, A_DIM},
+                [CE_BAR] = {COLOR_CYAN, D, 0},
+                [CE_BAR_ALT] = {COLOR_MAGENTA, D, 0},
+                [CE_AXIS] = {D, D, A_DIM},
+                [CE_CURVE] = {COLOR_CYAN, D, A_BOLD},
+                [CE_CURVE_ALT] = {COLOR_YELLOW, D, A_BOLD},
+                [CE_KNEE] = {COLOR_YELLOW, D, A_BOLD},
+                [CE_CHOSEN] = {COLOR_BLACK, COLOR_YELLOW, A_BOLD},
+                [CE_HIGH] = {COLOR_GREEN, D, A_BOLD},
+                [CE_LOW] = {COLOR_RED, D, 0},
+                [CE_ERROR] = {COLOR_WHITE, COLOR_RED, A_BOLD},
+                [CE_OK] = {COLOR_GREEN, D, A_BOLD},
+                [CE_HELP] = {COLOR_WHITE, COLOR_BLUE, 0},
+                [CE_HEAT0] = {D, D, 0},
+                [CE_HEAT1] = {COLOR_WHITE, COLOR_BLUE, 0},
+                [CE_HEAT2] = {COLOR_BLACK, COLOR_CYAN, 0},
+                [CE_HEAT3] = {COLOR_BLACK, COLOR_GREEN, 0},
+                [CE_HEAT4] = {COLOR_BLACK, COLOR_YELLOW, 0},
+                [CE_HEAT5] = {COLOR_WHITE, COLOR_RED, A_BOLD},
+            },
+        [SCHEME_MONO] =
+            {
+                [CE_NORMAL] = {D, D, 0},
+                [CE_TAB] = {D, D, 0},
+                [CE_TAB_ACTIVE] = {D, D, A_REVERSE | A_BOLD},
+                [CE_STATUS] = {D, D, A_REVERSE},
+                [CE_STATUS_KEY] = {D, D, A_REVERSE | A_BOLD},
+                [CE_TITLE] = {D, D, A_BOLD},
+                [CE_LABEL] = {D, D, 0},
+                [CE_DIM] = {D, D, A_DIM},
+                [CE_BAR] = {D, D, 0},
+                [CE_BAR_ALT] = {D, D, 0},
+                [CE_AXIS] = {D, D, 0},
+                [CE_CURVE] = {D, D, A_BOLD},
+                [CE_CURVE_ALT] = {D, D, 0},
+                [CE_KNEE] = {D, D, A_BOLD},
+                [CE_CHOSEN] = {D, D, A_REVERSE},
+                [CE_HIGH] = {D, D, A_BOLD},
+                [CE_LOW] = {D, D, 0},
+                [CE_ERROR] = {D, D, A_REVERSE | A_BOLD},
+                [CE_OK] = {D, D, A_BOLD},
+                [CE_HELP] = {D, D, 0},
+                [CE_HEAT0] = {D, D, 0},
+                [CE_HEAT1] = {D, D, 0},
+                [CE_HEAT2] = {D, D, 0},
+                [CE_HEAT3] = {D, D, 0},
+                [CE_HEAT4] = {D, D, A_BOLD},
+                [CE_HEAT5] = {D, D, A_BOLD},
+            },
 };
 #undef D
 
@@ -142,7 +146,10 @@ static const Glyphs GLYPHS_ASCII = {
     .star = "*",
 };
 
-const Glyphs *crt_glyphs(bool utf8) { return utf8 ? &GLYPHS_UTF8 : &GLYPHS_ASCII; }
+const Glyphs *crt_glyphs(bool utf8)
+{
+    return utf8 ? &GLYPHS_UTF8 : &GLYPHS_ASCII;
+}
 
 SchemeId crt_pick_scheme(const char *no_color, bool has_colours, int colours)
 {
@@ -162,9 +169,15 @@ int crt_attr(ColorElement e)
     return attr;
 }
 
-void crt_set(ColorElement e) { attrset(crt_attr(e)); }
+void crt_set(ColorElement e)
+{
+    attrset(crt_attr(e));
+}
 
-static void on_signal(int sig) { crt_signal = sig; }
+static void on_signal(int sig)
+{
+    crt_signal = sig;
+}
 
 static void install_signals(void)
 {

@@ -45,18 +45,18 @@ enum { HEAT_LEVELS = 6 };
 typedef enum { SCHEME_256, SCHEME_8, SCHEME_MONO, SCHEME_COUNT } SchemeId;
 
 typedef struct {
-    const char *block;      /* a full bar cell */
-    const char *eighths[8]; /* [i]: a cell i/8 full ([0] unused); NULL on ASCII */
+    const char *block;              /* a full bar cell */
+    const char *eighths[8];         /* [i]: a cell i/8 full ([0] unused); NULL on ASCII */
     const char *shade[HEAT_LEVELS]; /* the character ramp, light to dark */
     const char *vline, *hline, *corner, *point, *point_alt, *knee, *mark, *ellipsis, *star;
 } Glyphs;
 
 typedef struct {
-    bool utf8;          /* the locale is UTF-8: draw UTF-8, else ASCII only */
-    bool colour;        /* the scheme has colours */
+    bool utf8;   /* the locale is UTF-8: draw UTF-8, else ASCII only */
+    bool colour; /* the scheme has colours */
     SchemeId scheme;
     const Glyphs *glyphs;
-    bool started;       /* ncurses is running */
+    bool started; /* ncurses is running */
 } Crt;
 
 extern Crt crt;
@@ -79,8 +79,7 @@ void crt_set(ColorElement e);
 /* Text, clipped to maxw columns: UTF-8 when crt.utf8, otherwise every
  * non-ASCII character becomes '?'. Returns the columns drawn. */
 int tui_text(int y, int x, int maxw, const char *s);
-int tui_textf(int y, int x, int maxw, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+int tui_textf(int y, int x, int maxw, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* w copies of a glyph. */
 void tui_fill(int y, int x, int w, const char *glyph);
 /* Columns s takes (UTF-8 when utf8, else one per character). */

@@ -37,7 +37,8 @@ size_t films_top(const Panel *panel, const int32_t *labels, int segment, int sco
     for (size_t f = 0; f < panel->n_films; f++) {
         size_t count = 0;
         for (uint32_t i = panel->film_start[f]; i < panel->film_start[f + 1]; i++)
-            count += panel->film_score[i] == score && selected(labels, segment, panel->film_user[i]);
+            count +=
+                panel->film_score[i] == score && selected(labels, segment, panel->film_user[i]);
         if (count && (!filter || title_filter_match(filter, panel->films[f].title)))
             all[m++] = (FilmCount){(uint32_t)f, count};
     }
@@ -48,8 +49,8 @@ size_t films_top(const Panel *panel, const int32_t *labels, int segment, int sco
     return k;
 }
 
-void films_heat_rows(const Panel *panel, const int32_t *labels, int segment,
-                     const uint32_t *films, size_t n, HeatRow *rows)
+void films_heat_rows(const Panel *panel, const int32_t *labels, int segment, const uint32_t *films,
+                     size_t n, HeatRow *rows)
 {
     size_t seg_users = 0;
     for (size_t u = 0; u < panel->n_users; u++)
@@ -160,8 +161,8 @@ size_t films_distinctive(const Panel *panel, const int32_t *labels, int segment,
         for (uint32_t j = panel->film_start[f]; j < panel->film_start[f + 1]; j++)
             seg += selected(labels, segment, panel->film_user[j]);
         if (seg >= min_raters && all)
-            lifts[m++] = (Lift){(uint32_t)f, ((double)seg / seg_users) /
-                                                 ((double)all / panel->n_users)};
+            lifts[m++] =
+                (Lift){(uint32_t)f, ((double)seg / seg_users) / ((double)all / panel->n_users)};
     }
     qsort_r(lifts, m, sizeof *lifts, by_lift, (void *)panel);
     size_t k = m < count ? m : count;

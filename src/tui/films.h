@@ -28,8 +28,8 @@ typedef struct {
 } HeatRow;
 
 /* Fills rows[i] for films[i]. */
-void films_heat_rows(const Panel *panel, const int32_t *labels, int segment,
-                     const uint32_t *films, size_t n, HeatRow *rows);
+void films_heat_rows(const Panel *panel, const int32_t *labels, int segment, const uint32_t *films,
+                     size_t n, HeatRow *rows);
 /* The study's sample: `count` films with more than min_ratings ratings, drawn
  * with the seed, in film id order; when fewer qualify, the most-rated films.
  * Returns how many were written (at most count). */

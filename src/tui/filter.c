@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-void title_filter_init(TitleFilter *f) { memset(f, 0, sizeof *f); }
+void title_filter_init(TitleFilter *f)
+{
+    memset(f, 0, sizeof *f);
+}
 
 void title_filter_free(TitleFilter *f)
 {
@@ -28,9 +31,9 @@ bool title_filter_set(TitleFilter *f, const char *pattern, char *error, size_t e
     }
     int code;
     PCRE2_SIZE offset;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                                   PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code,
-                                   &offset, NULL);
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                      PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &offset, NULL);
     if (!re) {
         PCRE2_UCHAR msg[160];
         if (pcre2_get_error_message(code, msg, sizeof msg) < 0)
@@ -52,7 +55,10 @@ bool title_filter_set(TitleFilter *f, const char *pattern, char *error, size_t e
     return true;
 }
 
-bool title_filter_active(const TitleFilter *f) { return f->code != NULL; }
+bool title_filter_active(const TitleFilter *f)
+{
+    return f->code != NULL;
+}
 
 bool title_filter_match(const TitleFilter *f, const char *title)
 {

@@ -7,8 +7,8 @@
 #include <stddef.h>
 
 typedef struct {
-    void *code;        /* pcre2_code *, NULL: no filter */
-    void *match;       /* pcre2_match_data * */
+    void *code;  /* pcre2_code *, NULL: no filter */
+    void *match; /* pcre2_match_data * */
     char pattern[256];
 } TitleFilter;
 

@@ -44,7 +44,7 @@ void widget_histogram(Rect r, const char *const *labels, const double *values,
     histogram_heights(values, n, bar_rows, eighths);
     const Glyphs *g = crt.glyphs;
     /* in eighths of a row upwards; ASCII rounds to whole rows */
-    static const char *const UP_UTF8[8] = {NULL, "\u2581", "\u2582", "\u2583",
+    static const char *const UP_UTF8[8] = {NULL,     "\u2581", "\u2582", "\u2583",
                                            "\u2584", "\u2585", "\u2586", "\u2587"};
     for (int i = 0; i < n; i++) {
         int x = r.x + i * (col_w + 1);

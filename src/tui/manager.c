@@ -29,7 +29,10 @@ double tui_now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-bool tui_available(void) { return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO); }
+bool tui_available(void)
+{
+    return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
 
 static void tab_names(const char **names)
 {
@@ -79,9 +82,9 @@ static void draw_help(Rect pane)
 
 /* ---- the retrain form ---- */
 
-static const char *const FORM_LABEL[FORM_FIELDS] = {
-    "k (segments)", "K (sweep k = 1..K)", "autoencoder epochs", "hidden units",
-    "demographics weight", "seed"};
+static const char *const FORM_LABEL[FORM_FIELDS] = {"k (segments)",        "K (sweep k = 1..K)",
+                                                    "autoencoder epochs",  "hidden units",
+                                                    "demographics weight", "seed"};
 
 static void form_open(TuiApp *app)
 {
@@ -229,7 +232,10 @@ static void training_summary(const TuiApp *app, char *buf, size_t size)
                  t->stage >= 0 ? stage_name(t->stage) : "starting", t->step, t->steps, eta);
         break;
     }
-    case WORKER_DONE: snprintf(buf, size, "%s", app->config->model_path && app->train.started == 0 ? "model loaded" : "trained"); break;
+    case WORKER_DONE:
+        snprintf(buf, size, "%s",
+                 app->config->model_path && app->train.started == 0 ? "model loaded" : "trained");
+        break;
     case WORKER_FAILED: snprintf(buf, size, "training failed"); break;
     case WORKER_CANCELLED: snprintf(buf, size, "training cancelled"); break;
     default: snprintf(buf, size, "not trained"); break;
@@ -241,8 +247,9 @@ static void draw_status(TuiApp *app, Rect r)
     char train[96], left[200], name[256];
     training_summary(app, train, sizeof train);
     if (app->seg)
-        snprintf(left, sizeof left, " %s %zu users  k=%d seg %d/%d  %s ", panel_name(app->panel, name, sizeof name),
-                 app->panel->n_users, app->k, app->segment + 1, app->k, train);
+        snprintf(left, sizeof left, " %s %zu users  k=%d seg %d/%d  %s ",
+                 panel_name(app->panel, name, sizeof name), app->panel->n_users, app->k,
+                 app->segment + 1, app->k, train);
     else
         snprintf(left, sizeof left, " %s %zu users  %s ", panel_name(app->panel, name, sizeof name),
                  app->panel->n_users, train);
@@ -373,13 +380,23 @@ static void handle_key(TuiApp *app, int ch)
     if (PANES[app->pane]->key && PANES[app->pane]->key(app, ch))
         return;
     switch (ch) {
-    case 'q': case 'Q': case KEY_F(10): app->quit = true; break;
-    case '?': case KEY_F(1): app->help = true; break;
-    case '1': case '2': case '3': case '4': case '5': case '6': app->pane = ch - '1'; break;
+    case 'q':
+    case 'Q':
+    case KEY_F(10): app->quit = true; break;
+    case '?':
+    case KEY_F(1): app->help = true; break;
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6': app->pane = ch - '1'; break;
     case '\t': app->pane = (app->pane + 1) % PANE_COUNT; break;
     case KEY_BTAB: app->pane = (app->pane + PANE_COUNT - 1) % PANE_COUNT; break;
-    case '[': case KEY_PPAGE: app_move_segment(app, -1); break;
-    case ']': case KEY_NPAGE: app_move_segment(app, +1); break;
+    case '[':
+    case KEY_PPAGE: app_move_segment(app, -1); break;
+    case ']':
+    case KEY_NPAGE: app_move_segment(app, +1); break;
     case 'x':
         if (worker_running(&app->worker)) {
             worker_cancel(&app->worker);

@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static double pct(size_t part, size_t whole) { return whole ? 100.0 * part / whole : 0; }
+static double pct(size_t part, size_t whole)
+{
+    return whole ? 100.0 * part / whole : 0;
+}
 
 static ColorElement index_color(double index)
 {
@@ -40,8 +43,8 @@ static void draw_occupations(Rect r, const Panel *panel, const Profile *p, const
         row->color = CE_BAR;
         row->note_color = CE_LABEL;
         if (base) {
-            double idx = share_index(c->count, p->n_users, occupation_count(base, c->index),
-                                     base->n_users);
+            double idx =
+                share_index(c->count, p->n_users, occupation_count(base, c->index), base->n_users);
             snprintf(row->note, sizeof row->note, "%5.1f%% %4.0f", pct(c->count, p->n_users), idx);
             row->note_color = index_color(idx);
         } else {
@@ -99,8 +102,8 @@ static void draw_states(Rect r, const Profile *p, const Profile *base)
         max = counts[s] > max ? counts[s] : max;
     for (int s = 0; s < PANEL_MAX_STATES; s++) {
         if (base) {
-            value[s] = share_index((size_t)counts[s], p->n_users, (size_t)base_counts[s],
-                                   base->n_users);
+            value[s] =
+                share_index((size_t)counts[s], p->n_users, (size_t)base_counts[s], base->n_users);
             level[s] = tilemap_index_level(value[s], base_counts[s] > 0);
         } else {
             value[s] = counts[s];
@@ -155,13 +158,12 @@ static void draw_ratings(Rect r, const Profile *p, const Profile *base)
         int score = 5 - i;
         size_t n = p->ratings_by_score[score];
         snprintf(labels[i], sizeof labels[i], "%d %s", score, crt.glyphs->star);
-        rows[i] = (BarRow){.label = labels[i], .value = (double)n, .color = CE_BAR,
-                           .note_color = CE_LABEL};
+        rows[i] = (BarRow){
+            .label = labels[i], .value = (double)n, .color = CE_BAR, .note_color = CE_LABEL};
         if (base) {
-            double idx = share_index(n, p->n_ratings, base->ratings_by_score[score],
-                                     base->n_ratings);
-            snprintf(rows[i].note, sizeof rows[i].note, "%5.1f%% %4.0f", pct(n, p->n_ratings),
-                     idx);
+            double idx =
+                share_index(n, p->n_ratings, base->ratings_by_score[score], base->n_ratings);
+            snprintf(rows[i].note, sizeof rows[i].note, "%5.1f%% %4.0f", pct(n, p->n_ratings), idx);
             rows[i].note_color = index_color(idx);
         } else {
             char count[16];
@@ -191,7 +193,7 @@ void demographics_draw(Rect r, const Panel *panel, const Profile *p, const Profi
     draw_ages(left, p, base);
     /* right: states, gender, ratings */
     int map_h = right.h >= 2 * TILE_ROWS + 10 && right.w / TILE_COLS < 7 ? 2 * TILE_ROWS + 1
-                                                                       : TILE_ROWS + 1;
+                                                                         : TILE_ROWS + 1;
     draw_states(rect_take_top(&right, map_h), p, base);
     rect_take_top(&right, 1);
     draw_gender(rect_take_top(&right, 3), p, base);

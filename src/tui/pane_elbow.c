@@ -33,8 +33,8 @@ static void elbow_draw(TuiApp *app, Rect r)
     if (seg) {
         double sil = seg->sweep.silhouette ? seg->sweep.silhouette[app->k - 1] : NAN;
         snprintf(title, sizeof title,
-                 "Elbow: inertia by k (1..%d); knee k=%d; chosen k=%d, silhouette %.3f", kmax,
-                 knee, app->k, sil);
+                 "Elbow: inertia by k (1..%d); knee k=%d; chosen k=%d, silhouette %.3f", kmax, knee,
+                 app->k, sil);
     } else {
         snprintf(title, sizeof title, "Elbow: inertia by k, the sweep so far (k=1..%d)", kmax);
     }
@@ -80,10 +80,14 @@ static bool elbow_key(TuiApp *app, int ch)
     if (!app->seg)
         return false;
     switch (ch) {
-    case KEY_LEFT: case 'h': app_set_k(app, app->k - 1); return true;
-    case KEY_RIGHT: case 'l': app_set_k(app, app->k + 1); return true;
-    case KEY_HOME: case 'g': app_set_k(app, 2); return true;
-    case KEY_END: case 'G': app_set_k(app, app->seg->sweep.kmax); return true;
+    case KEY_LEFT:
+    case 'h': app_set_k(app, app->k - 1); return true;
+    case KEY_RIGHT:
+    case 'l': app_set_k(app, app->k + 1); return true;
+    case KEY_HOME:
+    case 'g': app_set_k(app, 2); return true;
+    case KEY_END:
+    case 'G': app_set_k(app, app->seg->sweep.kmax); return true;
     case 'n':
         if (app->seg->sweep.knee >= 2)
             app_set_k(app, app->seg->sweep.knee);

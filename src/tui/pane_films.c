@@ -34,8 +34,9 @@ static void films_draw(TuiApp *app, Rect r)
         snprintf(title, sizeof title, "Top %d films per score: the whole sample (%zu users)%s",
                  PROFILE_TOP_N, app->whole.n_users, app->seg ? "; a: segment" : "");
     else
-        snprintf(title, sizeof title, "Top %d films per score: segment %d of %d (%zu users); a: all",
-                 PROFILE_TOP_N, app->segment + 1, app->k, app->profiles[app->segment].n_users);
+        snprintf(title, sizeof title,
+                 "Top %d films per score: segment %d of %d (%zu users); a: all", PROFILE_TOP_N,
+                 app->segment + 1, app->k, app->profiles[app->segment].n_users);
     pane_title(rect_take_top(&r, 1), title);
     Rect line = rect_take_top(&r, 1);
     if (title_filter_active(&app->filter)) {
@@ -51,8 +52,8 @@ static void films_draw(TuiApp *app, Rect r)
     FilmCount top[5][PROFILE_TOP_N];
     size_t n_top[5], max_count = 0;
     for (int c = 0; c < 5; c++) {
-        n_top[c] = films_top(app->panel, labels, app->segment, 5 - c, &app->filter, top[c],
-                             PROFILE_TOP_N);
+        n_top[c] =
+            films_top(app->panel, labels, app->segment, 5 - c, &app->filter, top[c], PROFILE_TOP_N);
         for (size_t i = 0; i < n_top[c]; i++)
             max_count = top[c][i].count > max_count ? top[c][i].count : max_count;
     }
@@ -88,9 +89,7 @@ static bool films_key(TuiApp *app, int ch)
 {
     switch (ch) {
     case '/': app_open_prompt(app); return true;
-    case 'a':
-        app->films_whole = !app->films_whole;
-        return true;
+    case 'a': app->films_whole = !app->films_whole; return true;
     case KEY_LEFT:
     case 'h': app_move_segment(app, -1); return app->seg != NULL;
     case KEY_RIGHT:

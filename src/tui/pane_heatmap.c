@@ -49,8 +49,7 @@ static void heatmap_draw(TuiApp *app, Rect r)
     crt_set(CE_TITLE);
     tui_text(r.y, r.x, title_w, "film");
     for (int s = 1; s <= 5; s++)
-        tui_textf(r.y, r.x + title_w + 1 + (s - 1) * cw, cw, "%*d%s", cw / 2, s,
-                  crt.glyphs->star);
+        tui_textf(r.y, r.x + title_w + 1 + (s - 1) * cw, cw, "%*d%s", cw / 2, s, crt.glyphs->star);
     tui_text(r.y, r.x + title_w + 1 + 5 * cw, extra_w,
              app->heat_mode == HEAT_DISTINCTIVE ? "    n  lift" : "    n");
     crt_set(CE_NORMAL);
@@ -96,10 +95,14 @@ static bool heatmap_key(TuiApp *app, int ch)
         app->heat_mode = app->heat_mode == HEAT_SAMPLE ? HEAT_DISTINCTIVE : HEAT_SAMPLE;
         app_refresh_heat(app);
         return true;
-    case KEY_UP: case 'k': app->heat_scroll--; return true;
-    case KEY_DOWN: case 'j': app->heat_scroll++; return true;
-    case KEY_LEFT: case 'h': app_move_segment(app, -1); return app->seg != NULL;
-    case KEY_RIGHT: case 'l': app_move_segment(app, +1); return app->seg != NULL;
+    case KEY_UP:
+    case 'k': app->heat_scroll--; return true;
+    case KEY_DOWN:
+    case 'j': app->heat_scroll++; return true;
+    case KEY_LEFT:
+    case 'h': app_move_segment(app, -1); return app->seg != NULL;
+    case KEY_RIGHT:
+    case 'l': app_move_segment(app, +1); return app->seg != NULL;
     }
     return false;
 }

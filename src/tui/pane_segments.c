@@ -20,8 +20,8 @@ static void segments_draw(TuiApp *app, Rect r)
     snprintf(title, sizeof title,
              "Segment %d of %d (k=%d): %zu users (%.1f%% of %zu), %zu ratings, mean %.2f",
              app->segment + 1, app->k, app->k, p->n_users,
-             app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0,
-             app->whole.n_users, p->n_ratings, p->rating_mean);
+             app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0, app->whole.n_users,
+             p->n_ratings, p->rating_mean);
     pane_title(rect_take_top(&r, 1), title);
     /* the sizes of every segment on one line */
     Rect sizes = rect_take_top(&r, 1);
@@ -31,7 +31,8 @@ static void segments_draw(TuiApp *app, Rect r)
     for (int s = 0; s < app->k && x < sizes.x + sizes.w; s++) {
         crt_set(s == app->segment ? CE_CHOSEN : CE_LABEL);
         x += tui_textf(sizes.y, x + 1, sizes.x + sizes.w - x - 1, "%d:%zu", s + 1,
-                       app->profiles[s].n_users) + 1;
+                       app->profiles[s].n_users) +
+             1;
     }
     crt_set(CE_NORMAL);
     if (app->matched < app->panel->n_users) {

@@ -24,8 +24,7 @@ static void training_draw(TuiApp *app, Rect r)
                  t->stage >= 0 ? stage_name(t->stage) : "starting", t->step, t->steps,
                  now - t->started, eta);
     } else if (t->state == WORKER_DONE) {
-        snprintf(title, sizeof title, "Training finished in %.1fs",
-                 t->finished - t->started);
+        snprintf(title, sizeof title, "Training finished in %.1fs", t->finished - t->started);
     } else if (t->state == WORKER_CANCELLED) {
         snprintf(title, sizeof title, "Training cancelled after %.1fs", t->finished - t->started);
     } else if (t->state == WORKER_FAILED) {
@@ -49,10 +48,13 @@ static void training_draw(TuiApp *app, Rect r)
         for (int s = 0; s < STAGE_COUNT; s++) {
             bool done = t->state == WORKER_DONE || s < t->stage;
             crt_set(s == t->stage && t->state == WORKER_RUNNING ? CE_CHOSEN
-                    : done                                        ? CE_OK
-                                                                  : CE_DIM);
+                    : done                                      ? CE_OK
+                                                                : CE_DIM);
             x += tui_textf(line.y, x, line.x + line.w - x, "%s %s", stage_name(s),
-                           done ? "ok" : s == t->stage ? "..." : "") + 2;
+                           done            ? "ok"
+                           : s == t->stage ? "..."
+                                           : "") +
+                 2;
         }
         line = rect_take_top(&r, 1);
         double f = train_fraction(t);
@@ -74,17 +76,26 @@ static void training_draw(TuiApp *app, Rect r)
     pane_title(rect_take_top(&left, 1), "Autoencoder loss by epoch");
     PlotSeries ae[2] = {{t->ae_loss.v, t->ae_loss.n, crt.glyphs->point, CE_CURVE, NULL},
                         {t->ae_val.v, t->ae_val.n, crt.glyphs->point_alt, CE_CURVE_ALT, NULL}};
-    PlotSpec spec = {.series = ae, .n_series = 2, .x0 = 1,
+    PlotSpec spec = {.series = ae,
+                     .n_series = 2,
+                     .x0 = 1,
                      .x1 = o->ae.epochs > t->ae_loss.n ? o->ae.epochs : t->ae_loss.n,
-                     .mark_x = NAN, .point_x = NAN, .x_label = "epoch"};
+                     .mark_x = NAN,
+                     .point_x = NAN,
+                     .x_label = "epoch"};
     widget_plot(left, &spec);
     Rect top = rect_take_top(&right, right.h / 2);
     pane_title(rect_take_top(&top, 1), "Classifier loss");
     int clf_epochs = o->classifier.epochs > t->clf_loss.n ? o->classifier.epochs : t->clf_loss.n;
     PlotSeries cl[2] = {{t->clf_loss.v, t->clf_loss.n, crt.glyphs->point, CE_CURVE, NULL},
                         {t->clf_val.v, t->clf_val.n, crt.glyphs->point_alt, CE_CURVE_ALT, NULL}};
-    spec = (PlotSpec){.series = cl, .n_series = 2, .x0 = 1, .x1 = clf_epochs,
-                      .mark_x = NAN, .point_x = NAN, .x_label = "epoch"};
+    spec = (PlotSpec){.series = cl,
+                      .n_series = 2,
+                      .x0 = 1,
+                      .x1 = clf_epochs,
+                      .mark_x = NAN,
+                      .point_x = NAN,
+                      .x_label = "epoch"};
     widget_plot(top, &spec);
     char acc_title[96];
     if (t->clf_val_acc.n > 0 && isfinite(t->clf_val_acc.v[t->clf_val_acc.n - 1]))
@@ -93,10 +104,18 @@ static void training_draw(TuiApp *app, Rect r)
     else
         snprintf(acc_title, sizeof acc_title, "Classifier accuracy");
     pane_title(rect_take_top(&right, 1), acc_title);
-    PlotSeries ac[2] = {{t->clf_acc.v, t->clf_acc.n, crt.glyphs->point, CE_CURVE, NULL},
-                        {t->clf_val_acc.v, t->clf_val_acc.n, crt.glyphs->point_alt, CE_CURVE_ALT, NULL}};
-    spec = (PlotSpec){.series = ac, .n_series = 2, .x0 = 1, .x1 = clf_epochs, .y_lo = 0,
-                      .y_hi = 1, .mark_x = NAN, .point_x = NAN, .x_label = "epoch"};
+    PlotSeries ac[2] = {
+        {t->clf_acc.v, t->clf_acc.n, crt.glyphs->point, CE_CURVE, NULL},
+        {t->clf_val_acc.v, t->clf_val_acc.n, crt.glyphs->point_alt, CE_CURVE_ALT, NULL}};
+    spec = (PlotSpec){.series = ac,
+                      .n_series = 2,
+                      .x0 = 1,
+                      .x1 = clf_epochs,
+                      .y_lo = 0,
+                      .y_hi = 1,
+                      .mark_x = NAN,
+                      .point_x = NAN,
+                      .x_label = "epoch"};
     widget_plot(right, &spec);
 }
 

@@ -11,14 +11,10 @@
 
 /* The layout: ".." is an empty cell. */
 static const char *const TILE_GRID[TILE_ROWS] = {
-    "AK .. .. .. .. .. .. .. .. .. ME",
-    ".. .. .. .. .. .. .. .. .. VT NH",
-    "WA ID MT ND MN IL WI MI NY RI MA",
-    "OR NV WY SD IA IN OH PA NJ CT ..",
-    "CA UT CO NE MO KY WV VA MD DE ..",
-    ".. AZ NM KS AR TN NC SC DC .. ..",
-    ".. .. .. OK LA MS AL GA .. .. ..",
-    "HI .. .. TX .. .. .. .. FL .. ..",
+    "AK .. .. .. .. .. .. .. .. .. ME", ".. .. .. .. .. .. .. .. .. VT NH",
+    "WA ID MT ND MN IL WI MI NY RI MA", "OR NV WY SD IA IN OH PA NJ CT ..",
+    "CA UT CO NE MO KY WV VA MD DE ..", ".. AZ NM KS AR TN NC SC DC .. ..",
+    ".. .. .. OK LA MS AL GA .. .. ..", "HI .. .. TX .. .. .. .. FL .. ..",
 };
 
 bool tilemap_position(int state, int *row, int *col)
@@ -100,7 +96,9 @@ int widget_tilemap(Rect r, const int *level, const double *value)
             crt_set(CE_NORMAL);
             tui_fill(y, x + used, tile_w - used, crt.glyphs->shade[l]);
             if (tile_h == 2) {
-                used = value && !values_inline && l > 0 ? tui_textf(y + 1, x, tile_w - 1, "%.0f", value[s]) : 0;
+                used = value && !values_inline && l > 0
+                           ? tui_textf(y + 1, x, tile_w - 1, "%.0f", value[s])
+                           : 0;
                 tui_fill(y + 1, x + used, tile_w - used, crt.glyphs->shade[l]);
             }
         }

@@ -61,21 +61,21 @@ int plot_row(const PlotScale *s, double v, int rows);
 int plot_col(double x, double x0, double x1, int cols);
 
 typedef struct {
-    const double *y;     /* y[i] at x = x0 + i; NAN points are skipped */
+    const double *y; /* y[i] at x = x0 + i; NAN points are skipped */
     int n;
     const char *glyph;
     ColorElement color;
-    const char *name;    /* for the legend, may be NULL */
+    const char *name; /* for the legend, may be NULL */
 } PlotSeries;
 
 typedef struct {
     const PlotSeries *series;
     int n_series;
-    double x0, x1;       /* the x axis */
-    bool y_from_zero;    /* the y scale starts at 0 */
-    double y_lo, y_hi;   /* fixed y range when y_lo < y_hi */
-    double mark_x;       /* a vertical line at this x (NAN: none) */
-    double point_x;      /* a marked point of series 0 at this x (NAN: none) */
+    double x0, x1;     /* the x axis */
+    bool y_from_zero;  /* the y scale starts at 0 */
+    double y_lo, y_hi; /* fixed y range when y_lo < y_hi */
+    double mark_x;     /* a vertical line at this x (NAN: none) */
+    double point_x;    /* a marked point of series 0 at this x (NAN: none) */
     const char *point_label;
     const char *x_label;
 } PlotSpec;

@@ -121,8 +121,8 @@ static void *run(void *arg)
     Progress progress = {on_progress, w, &w->cancel};
     Segmentation *seg = calloc(1, sizeof *seg);
     char error[256] = "out of memory";
-    int rc = seg ? pipeline_run(w->panel, &w->options, &progress, seg, error, sizeof error)
-                 : FS_ERROR;
+    int rc =
+        seg ? pipeline_run(w->panel, &w->options, &progress, seg, error, sizeof error) : FS_ERROR;
     pthread_mutex_lock(&w->lock);
     TrainStatus *s = &w->status;
     s->finished = tui_now();
@@ -180,7 +180,10 @@ bool worker_running(Worker *w)
     return running;
 }
 
-void worker_cancel(Worker *w) { atomic_store(&w->cancel, 1); }
+void worker_cancel(Worker *w)
+{
+    atomic_store(&w->cancel, 1);
+}
 
 void worker_snapshot(Worker *w, TrainStatus *copy)
 {

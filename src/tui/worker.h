@@ -14,10 +14,10 @@
 #include <stdbool.h>
 
 typedef enum {
-    WORKER_IDLE,      /* never started */
+    WORKER_IDLE, /* never started */
     WORKER_RUNNING,
-    WORKER_DONE,      /* a result is waiting or was taken */
-    WORKER_FAILED,    /* error[] says why */
+    WORKER_DONE,   /* a result is waiting or was taken */
+    WORKER_FAILED, /* error[] says why */
     WORKER_CANCELLED
 } WorkerState;
 
@@ -29,8 +29,8 @@ typedef struct {
 /* What the UI draws; copied out under the lock. */
 typedef struct {
     WorkerState state;
-    int stage;        /* STAGE_*, -1 before the first event */
-    int step, steps;  /* within the stage */
+    int stage;                               /* STAGE_*, -1 before the first event */
+    int step, steps;                         /* within the stage */
     double started, stage_started, finished; /* tui_now() seconds */
     Series ae_loss, ae_val, clf_loss, clf_val, clf_acc, clf_val_acc, inertia;
     PipelineOptions options;
@@ -44,10 +44,10 @@ typedef struct {
     Segmentation *result; /* guarded by lock: the finished result, until taken */
     atomic_int cancel;
     pthread_t thread;
-    bool joinable;        /* UI thread only */
+    bool joinable; /* UI thread only */
     const Panel *panel;
     PipelineOptions options;
-    unsigned delay_ms;    /* test hook: sleep per progress event */
+    unsigned delay_ms; /* test hook: sleep per progress event */
 } Worker;
 
 void worker_init(Worker *w);

@@ -7,6 +7,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <cmocka.h>
 
 #include "filmseg/adam.h"

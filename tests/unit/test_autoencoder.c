@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <cmocka.h>
 
 #include "filmseg/autoencoder.h"
@@ -84,15 +88,15 @@ static double dot_d(const float *a, const float *b, size_t n)
 }
 
 /* Central difference of f at p[i] with step h; f reads p. */
-#define CENTRAL_DIFF(out, p, i, h, expr)                                                         \
-    do {                                                                                         \
-        float keep_ = (p)[i];                                                                    \
-        (p)[i] = keep_ + (h);                                                                    \
-        double up_ = (expr);                                                                     \
-        (p)[i] = keep_ - (h);                                                                    \
-        double down_ = (expr);                                                                   \
-        (p)[i] = keep_;                                                                          \
-        (out) = (up_ - down_) / (2.0 * (double)(h));                                             \
+#define CENTRAL_DIFF(out, p, i, h, expr)                                                           \
+    do {                                                                                           \
+        float keep_ = (p)[i];                                                                      \
+        (p)[i] = keep_ + (h);                                                                      \
+        double up_ = (expr);                                                                       \
+        (p)[i] = keep_ - (h);                                                                      \
+        double down_ = (expr);                                                                     \
+        (p)[i] = keep_;                                                                            \
+        (out) = (up_ - down_) / (2.0 * (double)(h));                                               \
     } while (0)
 
 enum { B = 3, N = 7, H = 5 };
@@ -306,8 +310,8 @@ typedef struct {
     AeLoss loss;
     uint32_t *qstart, *qcol; /* RATED: rated columns then sampled unrated ones */
     float *qt, *qw;
-    float *ot, *ow;          /* RATED: the watched head's targets and weights */
-    float scale, implicit;   /* implicit: the watched head's weight (two heads) */
+    float *ot, *ow;        /* RATED: the watched head's targets and weights */
+    float scale, implicit; /* implicit: the watched head's weight (two heads) */
 } Chain;
 
 /* Forward (and backward into grads when non-NULL) through every layer, the
@@ -331,9 +335,9 @@ static double chain_loss(const Chain *ch, float *grads)
         ae_sigmoid_forward(s, z, B * N);
         loss = ae_mae_forward(s, xd, B, N, N) / (B * N);
         if (grads) {
-        ae_mae_backward(ds, s, xd, B, N, N, 1.0f / (B * N));
-        ae_sigmoid_backward(dz, s, ds, B * N);
-        ae_decoder_backward(dh, g_w_dec, g_b_dec, dz, h, ae->w_dec, B, N, H);
+            ae_mae_backward(ds, s, xd, B, N, N, 1.0f / (B * N));
+            ae_sigmoid_backward(dz, s, ds, B * N);
+            ae_decoder_backward(dh, g_w_dec, g_b_dec, dz, h, ae->w_dec, B, N, H);
         }
     } else {
         size_t nq = ch->qstart[B];
@@ -342,10 +346,10 @@ static double chain_loss(const Chain *ch, float *grads)
         ae_sigmoid_forward(s, z, nq);
         loss = ae_sq_forward(s, ch->qt, ch->qw, nq, ch->scale);
         if (grads) {
-        ae_sq_backward(ds, s, ch->qt, ch->qw, nq, ch->scale);
-        ae_sigmoid_backward(dz, s, ds, nq);
-        ae_sparse_decoder_backward(dh, g_w_dec, g_b_dec, dz, h, ch->qstart, ch->qcol,
-                                   ae->w_dec, B, H);
+            ae_sq_backward(ds, s, ch->qt, ch->qw, nq, ch->scale);
+            ae_sigmoid_backward(dz, s, ds, nq);
+            ae_sparse_decoder_backward(dh, g_w_dec, g_b_dec, dz, h, ch->qstart, ch->qcol, ae->w_dec,
+                                       B, H);
         }
     }
     if (ae->heads == 2) {
@@ -523,7 +527,8 @@ static void make_low_rank(Csr *c, size_t users, size_t films, double density, ui
     for (size_t i = 0; i < users; i++) {
         for (size_t j = 0; j < films; j++)
             if (rng_uniform(&rng) < density) {
-                double r = floor(3.0 + 1.6 * (u[2 * i] * f[2 * j] + u[2 * i + 1] * f[2 * j + 1]) + 0.5);
+                double r =
+                    floor(3.0 + 1.6 * (u[2 * i] * f[2 * j] + u[2 * i + 1] * f[2 * j + 1]) + 0.5);
                 r = r < 1 ? 1 : r > 5 ? 5 : r;
                 c->col[nnz] = (uint32_t)j;
                 c->value[nnz++] = (float)(r / 5.0);
@@ -648,12 +653,12 @@ static void test_bad_arguments(void **state)
     assert_int_equal(ae_train(NULL, &x, &o, NULL, NULL), FS_ERROR);
     assert_int_equal(ae_train(&ae, NULL, &o, NULL, NULL), FS_ERROR);
     assert_int_equal(ae_train(&ae, &x, NULL, NULL, NULL), FS_ERROR);
-#define BAD_OPTION(field, bad)                                                                   \
-    do {                                                                                         \
-        AeOptions b_ = o;                                                                        \
-        b_.field = bad;                                                                          \
-        assert_int_equal(ae_train(&ae, &x, &b_, NULL, &r), FS_ERROR);                            \
-        assert_null(ae.params);                                                                  \
+#define BAD_OPTION(field, bad)                                                                     \
+    do {                                                                                           \
+        AeOptions b_ = o;                                                                          \
+        b_.field = bad;                                                                            \
+        assert_int_equal(ae_train(&ae, &x, &b_, NULL, &r), FS_ERROR);                              \
+        assert_null(ae.params);                                                                    \
     } while (0)
     BAD_OPTION(hidden, 0);
     BAD_OPTION(batch, 0);
@@ -669,11 +674,11 @@ static void test_bad_arguments(void **state)
     BAD_OPTION(weight_decay, -1.0f);
     BAD_OPTION(heldout_share, 2.0f);
 #undef BAD_OPTION
-#define BAD_INPUT(stmt, undo)                                                                    \
-    do {                                                                                         \
-        stmt;                                                                                    \
-        assert_int_equal(ae_train(&ae, &x, &o, NULL, &r), FS_ERROR);                             \
-        undo;                                                                                    \
+#define BAD_INPUT(stmt, undo)                                                                      \
+    do {                                                                                           \
+        stmt;                                                                                      \
+        assert_int_equal(ae_train(&ae, &x, &o, NULL, &r), FS_ERROR);                               \
+        undo;                                                                                      \
     } while (0)
     BAD_INPUT(col[1] = 4, col[1] = 2);       /* film out of range */
     BAD_INPUT(col[1] = 0, col[1] = 2);       /* film twice in a row */
@@ -731,8 +736,8 @@ static void test_encode_and_rebuild(void **state)
     assert_memory_equal(all, again, 40 * 8 * sizeof(float));
     for (size_t i = 0; i < 40; i++) {
         uint32_t k0 = c.row_start[i];
-        assert_int_equal(ae_encode_one(&copy, c.row_start[i + 1] - k0, c.col + k0, c.value + k0, one),
-                         FS_OK);
+        assert_int_equal(
+            ae_encode_one(&copy, c.row_start[i + 1] - k0, c.col + k0, c.value + k0, one), FS_OK);
         assert_memory_equal(one, all + i * 8, sizeof one);
         for (size_t k = 0; k < 8; k++)
             assert_true(one[k] >= 0.0f);

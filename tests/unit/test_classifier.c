@@ -13,6 +13,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <cmocka.h>
 
 #include "filmseg/classifier.h"
@@ -525,15 +529,15 @@ static void test_learns_sparse_rows(void **state)
     }
     row_start[N] = nnz;
     Classifier csr;
-    assert_int_equal(classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &opt, NULL,
-                                          NULL),
-                     FS_OK);
+    assert_int_equal(
+        classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &opt, NULL, NULL),
+        FS_OK);
     assert_memory_equal(csr.params, c.params, c.n_params * sizeof(float));
     classifier_free(&csr);
     col[0] = D; /* a column out of range is refused */
-    assert_int_equal(classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &opt, NULL,
-                                          NULL),
-                     FS_ERROR);
+    assert_int_equal(
+        classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &opt, NULL, NULL),
+        FS_ERROR);
     free(row_start);
     free(col);
     free(value);

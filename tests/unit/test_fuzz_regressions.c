@@ -52,8 +52,9 @@ static void regressions_and_seeds_replay_cleanly(void **state)
 {
     (void)state;
     replay("tests/fuzz/regressions", NULL);
-    size_t seeds = replay("tests/fuzz/seeds/ml100k", "ml100k") + replay("tests/fuzz/seeds/ml1m", "ml1m") +
-                   replay("tests/fuzz/seeds/mlcsv", "mlcsv") + replay("tests/fuzz/seeds/zips", "zips");
+    size_t seeds =
+        replay("tests/fuzz/seeds/ml100k", "ml100k") + replay("tests/fuzz/seeds/ml1m", "ml1m") +
+        replay("tests/fuzz/seeds/mlcsv", "mlcsv") + replay("tests/fuzz/seeds/zips", "zips");
     assert_true(seeds >= 8);
 }
 

@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <cmocka.h>
 
 #include "filmseg/kmeans.h"
@@ -293,8 +297,7 @@ static void test_sweep_results_match_fit(void **state)
         assert_int_equal(kmeans_fit(x, 200, 5, &ok, NULL, &r), FS_OK);
         assert_same_result(&r, &s.results[k - 1]);
         if (k >= 2)
-            assert_true(kmeans_silhouette(x, 200, 5, r.labels, k, o.seed) ==
-                        s.silhouette[k - 1]);
+            assert_true(kmeans_silhouette(x, 200, 5, r.labels, k, o.seed) == s.silhouette[k - 1]);
         kmeans_result_free(&r);
     }
     kmeans_sweep_free(&s);

@@ -12,11 +12,10 @@
 static const char *USERS = "1|24|M|technician|85711\n"
                            "2|53|F|other|94043\n"
                            "3|23|M|writer|32067\n";
-static const char *ITEMS = ITEM(1, "Toy Story (1995)") ITEM(2, "GoldenEye (1995)")
-    ITEM(3, "Four Rooms (1995)");
+static const char *ITEMS =
+    ITEM(1, "Toy Story (1995)") ITEM(2, "GoldenEye (1995)") ITEM(3, "Four Rooms (1995)");
 
-static Panel *load_ok(const char *users, const char *items, const char *ratings,
-                      CapturedDiag *diag)
+static Panel *load_ok(const char *users, const char *items, const char *ratings, CapturedDiag *diag)
 {
     Panel *p = NULL;
     assert_int_equal(load_ml100k_strings(users, items, ratings, NULL, diag, &p), 0);
@@ -24,14 +23,18 @@ static Panel *load_ok(const char *users, const char *items, const char *ratings,
     return p;
 }
 
-static size_t skipped(CapturedDiag *c) { return diag_total_skipped(&c->diag); }
+static size_t skipped(CapturedDiag *c)
+{
+    return diag_total_skipped(&c->diag);
+}
 
 static void csr_and_csc_hold_every_rating(void **state)
 {
     (void)state;
     CapturedDiag c;
     captured_diag_init(&c, false);
-    Panel *p = load_ok(USERS, ITEMS, "2\t3\t4\t100\n1\t2\t5\t101\n2\t1\t3\t102\n1\t1\t1\t103\n", &c);
+    Panel *p =
+        load_ok(USERS, ITEMS, "2\t3\t4\t100\n1\t2\t5\t101\n2\t1\t3\t102\n1\t1\t1\t103\n", &c);
     assert_int_equal(p->n_users, 3);
     assert_int_equal(p->n_films, 3);
     assert_int_equal(p->n_ratings, 4);
@@ -79,9 +82,10 @@ static void films_titles_dates_and_genres(void **state)
     (void)state;
     CapturedDiag c;
     captured_diag_init(&c, false);
-    const char *items = "1|Caf\xe9 Society (1995)|01-Jan-1995||u|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1\n"
-                        "267|unknown||||1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
-                        "3|No Date (1987)||||0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
+    const char *items =
+        "1|Caf\xe9 Society (1995)|01-Jan-1995||u|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1\n"
+        "267|unknown||||1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+        "3|No Date (1987)||||0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
     Panel *p = load_ok(USERS, items, "1\t1\t4\t1\n", &c);
     assert_int_equal(p->n_films, 3);
     assert_string_equal(p->films[0].title, "Caf\xc3\xa9 Society (1995)");
@@ -89,7 +93,7 @@ static void films_titles_dates_and_genres(void **state)
     assert_int_equal(p->films[0].genres, (1u << 1) | (1u << 18));
     assert_string_equal(p->genres[18], "Western");
     assert_int_equal(p->films[1].id, 267);
-    assert_int_equal(p->films[1].year, 0); /* no date, no year in the title */
+    assert_int_equal(p->films[1].year, 0);    /* no date, no year in the title */
     assert_int_equal(p->films[2].year, 1987); /* from the title */
     panel_free(p);
     captured_diag_free(&c);
@@ -100,16 +104,16 @@ static void malformed_lines_are_reported_skipped_and_counted(void **state)
     (void)state;
     CapturedDiag c;
     captured_diag_init(&c, false);
-    const char *ratings = "1\t1\t4\t1\n"  /* 1 fine */
-                          "1\t2\t4\n"     /* 2 wrong number of fields */
-                          "x\t2\t4\t1\n"  /* 3 non-numeric user */
-                          "1\t2\t6\t1\n"  /* 4 rating outside 1..5 */
-                          "1\t2\t0\t1\n"  /* 5 rating outside 1..5 */
-                          "9\t2\t4\t1\n"  /* 6 unknown user */
-                          "1\t99\t4\t1\n" /* 7 unknown film */
-                          "1\t1\t2\t5\n"  /* 8 duplicate of line 1 */
+    const char *ratings = "1\t1\t4\t1\n"   /* 1 fine */
+                          "1\t2\t4\n"      /* 2 wrong number of fields */
+                          "x\t2\t4\t1\n"   /* 3 non-numeric user */
+                          "1\t2\t6\t1\n"   /* 4 rating outside 1..5 */
+                          "1\t2\t0\t1\n"   /* 5 rating outside 1..5 */
+                          "9\t2\t4\t1\n"   /* 6 unknown user */
+                          "1\t99\t4\t1\n"  /* 7 unknown film */
+                          "1\t1\t2\t5\n"   /* 8 duplicate of line 1 */
                           "1\t2\t4.5\t1\n" /* 9 not whole */
-                          "2\t3"; /* 10 truncated last line */
+                          "2\t3";          /* 10 truncated last line */
     Panel *p = load_ok(USERS, ITEMS, ratings, &c);
     const char *text = captured_diag_text(&c);
     assert_int_equal(p->n_ratings, 1);
@@ -139,10 +143,11 @@ static void malformed_users_and_items(void **state)
                         "3|30|X|other|94043\n"  /* gender */
                         "4|30|F|other\n"        /* fields */
                         "5|30|F||94043\n";      /* occupation */
-    const char *items = ITEM(1, "A (1990)") "2|B|31-Foo-1990||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
-                        "3|C|01-Jan-1990||u|0|0|2|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
-                        "x|D|01-Jan-1990||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
-                        "5||01-Jan-1990||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
+    const char *items =
+        ITEM(1, "A (1990)") "2|B|31-Foo-1990||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+                            "3|C|01-Jan-1990||u|0|0|2|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+                            "x|D|01-Jan-1990||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+                            "5||01-Jan-1990||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
     Panel *p = load_ok(users, items, "1\t1\t4\t1\n", &c);
     const char *text = captured_diag_text(&c);
     assert_int_equal(p->n_users, 1);
@@ -166,9 +171,10 @@ static void crlf_files_load_like_lf_files(void **state)
     (void)state;
     CapturedDiag c;
     captured_diag_init(&c, false);
-    Panel *p = load_ok("1|24|M|technician|85711\r\n2|53|F|other|94043\r\n",
-                       "1|Toy Story (1995)|01-Jan-1995||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1\r\n",
-                       "1\t1\t4\t1\r\n2\t1\t5\t2\r\n", &c);
+    Panel *p =
+        load_ok("1|24|M|technician|85711\r\n2|53|F|other|94043\r\n",
+                "1|Toy Story (1995)|01-Jan-1995||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1\r\n",
+                "1\t1\t4\t1\r\n2\t1\t5\t2\r\n", &c);
     assert_int_equal(skipped(&c), 0);
     assert_int_equal(p->n_ratings, 2);
     assert_string_equal(p->users[1].zip, "94043");
@@ -207,14 +213,16 @@ static void strict_mode_stops_at_the_first_malformed_line(void **state)
     CapturedDiag c;
     captured_diag_init(&c, true);
     Panel *p = NULL;
-    assert_int_equal(load_ml100k_strings(USERS, ITEMS, "1\t1\t4\t1\n1\t1\t9\t1\n", NULL, &c, &p), 2);
+    assert_int_equal(load_ml100k_strings(USERS, ITEMS, "1\t1\t4\t1\n1\t1\t9\t1\n", NULL, &c, &p),
+                     2);
     assert_null(p);
     assert_non_null(strstr(captured_diag_text(&c), "t/u.data:2: rating '9'"));
     assert_non_null(strstr(captured_diag_text(&c), "--strict"));
     captured_diag_free(&c);
     /* a duplicate is found after parsing; strict stops there too */
     captured_diag_init(&c, true);
-    assert_int_equal(load_ml100k_strings(USERS, ITEMS, "1\t1\t4\t1\n1\t1\t4\t1\n", NULL, &c, &p), 2);
+    assert_int_equal(load_ml100k_strings(USERS, ITEMS, "1\t1\t4\t1\n1\t1\t4\t1\n", NULL, &c, &p),
+                     2);
     assert_null(p);
     captured_diag_free(&c);
 }
@@ -287,7 +295,8 @@ static void sample_rules_drop_users_and_their_ratings(void **state)
                         "3|23|M|writer|96813\n"     /* HI */
                         "4|23|M|writer|T8H1N\n"     /* not US */
                         "5|40|F|writer|10027\n";    /* NY */
-    const char *ratings = "1\t1\t4\t1\n2\t1\t4\t1\n3\t1\t4\t1\n4\t1\t4\t1\n4\t2\t4\t1\n5\t2\t1\t1\n";
+    const char *ratings =
+        "1\t1\t4\t1\n2\t1\t4\t1\n3\t1\t4\t1\n4\t1\t4\t1\n4\t2\t4\t1\n5\t2\t1\t1\n";
     PanelOptions options;
     panel_options_default(&options); /* the study's rules */
     CapturedDiag c;

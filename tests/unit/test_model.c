@@ -100,8 +100,8 @@ static void score_rows(const Segmentation *seg, const Panel *p, float *proba, in
         segmentation_classifier_row(seg, p, &p->users[u], n, col, value, row);
         classifier_predict_proba(&seg->classifier, row, proba + u * (size_t)seg->k);
         assert_int_equal(segmentation_feature_row(seg, p, &p->users[u], n, col, value, feat), 0);
-        nearest[u] = kmeans_assign_nearest(seg->sweep.results[seg->k - 1].centroids, seg->k,
-                                           seg->dim, feat);
+        nearest[u] =
+            kmeans_assign_nearest(seg->sweep.results[seg->k - 1].centroids, seg->k, seg->dim, feat);
     }
     free(row);
     free(feat);
@@ -187,7 +187,8 @@ static void broken_files_are_refused(void **state)
     assert_int_equal(model_decode(&s, buf, len, "m.fsm", error, sizeof error), -1);
     assert_non_null(strstr(error, "version 2, this filmseg reads version 1"));
     /* not a model at all */
-    assert_int_equal(model_decode(&s, (const uint8_t *)"u.user\n", 7, "x", error, sizeof error), -1);
+    assert_int_equal(model_decode(&s, (const uint8_t *)"u.user\n", 7, "x", error, sizeof error),
+                     -1);
     assert_non_null(strstr(error, "not a filmseg model"));
     free(buf);
     assert_int_equal(model_load(&s, "/nonexistent/m.fsm", error, sizeof error), -1);

@@ -6,11 +6,11 @@
 #include "filmseg/profile.h"
 #include "filmseg/states.h"
 
-static const char *USERS = "1|20|M|writer|10027\n"   /* NY */
-                           "2|31|F|student|60614\n"  /* IL */
-                           "3|40|M|student|10027\n"  /* NY */
-                           "4|17|F|writer|60614\n"   /* IL */
-                           "5|60|M|artist|02139\n";  /* MA */
+static const char *USERS = "1|20|M|writer|10027\n"  /* NY */
+                           "2|31|F|student|60614\n" /* IL */
+                           "3|40|M|student|10027\n" /* NY */
+                           "4|17|F|writer|60614\n"  /* IL */
+                           "5|60|M|artist|02139\n"; /* MA */
 static const char *ITEMS = ITEM(10, "Ten (1990)") ITEM(5, "Five (1990)") ITEM(7, "Seven (1990)");
 
 static Panel *panel(void)
@@ -39,8 +39,8 @@ static void whole_panel_profile(void **state)
     assert_true(pr.age_median == 31);
     assert_int_equal(pr.age_min, 17);
     assert_int_equal(pr.age_max, 60);
-    assert_int_equal(pr.age_bands[0], 1);  /* under 18 */
-    assert_int_equal(pr.age_bands[6], 1);  /* 56+ */
+    assert_int_equal(pr.age_bands[0], 1); /* under 18 */
+    assert_int_equal(pr.age_bands[6], 1); /* 56+ */
     /* writer 2 and student 2 tie: writer appeared first */
     assert_int_equal(pr.n_occupations, 3);
     assert_string_equal(p->occupations[pr.occupations[0].index], "writer");

@@ -74,7 +74,7 @@ static void latin1_becomes_utf8(void **state)
     assert_true(text_is_utf8(s, strlen(s)));
     free(s);
     assert_false(text_is_utf8("\xc3", 1));
-    assert_false(text_is_utf8("\xc0\x80", 2)); /* overlong */
+    assert_false(text_is_utf8("\xc0\x80", 2));     /* overlong */
     assert_false(text_is_utf8("\xed\xa0\x80", 3)); /* surrogate */
 }
 
@@ -98,8 +98,8 @@ static void read_file_reports_errno(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(lines_split_on_lf_and_crlf), cmocka_unit_test(split_counts_every_field),
-        cmocka_unit_test(numbers_are_strict),         cmocka_unit_test(latin1_becomes_utf8),
+        cmocka_unit_test(lines_split_on_lf_and_crlf),  cmocka_unit_test(split_counts_every_field),
+        cmocka_unit_test(numbers_are_strict),          cmocka_unit_test(latin1_becomes_utf8),
         cmocka_unit_test(binary_lines_are_recognised), cmocka_unit_test(read_file_reports_errno),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

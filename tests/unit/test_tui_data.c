@@ -149,7 +149,7 @@ static void study_sample_on_ml100k(void **state)
     assert_int_equal(films_heat_sample(p, 100, 30, 1, a), 30);
     assert_int_equal(films_heat_sample(p, 100, 30, 1, a2), 30);
     assert_int_equal(films_heat_sample(p, 100, 30, 2, b), 30);
-    assert_memory_equal(a, a2, sizeof a); /* the same seed, the same films */
+    assert_memory_equal(a, a2, sizeof a);    /* the same seed, the same films */
     assert_memory_not_equal(a, b, sizeof a); /* `r` draws another */
     for (int i = 0; i < 30; i++) {
         assert_true(p->film_start[a[i] + 1] - p->film_start[a[i]] > 100);
@@ -186,7 +186,7 @@ static void distinctive_films(void **state)
     for (size_t u = 0; u < p->n_users; u++)
         labels[u] = 0;
     size_t n = films_distinctive(p, labels, 0, 3, out);
-    assert_int_equal(n, 2); /* films 10 and 5 have 3 ratings; 7 has 2 */
+    assert_int_equal(n, 2);                   /* films 10 and 5 have 3 ratings; 7 has 2 */
     assert_int_equal(p->films[out[0]].id, 5); /* a tie: by id */
     panel_free(p);
 }
@@ -266,8 +266,8 @@ static void worker_trains_and_hands_over(void **state)
     memset(&s, 0, sizeof s);
     worker_snapshot(&w, &s);
     assert_int_equal(s.state, WORKER_DONE);
-    assert_int_equal(s.ae_loss.n, 5);       /* one point per epoch */
-    assert_int_equal(s.inertia.n, 8);       /* one per k */
+    assert_int_equal(s.ae_loss.n, 5); /* one point per epoch */
+    assert_int_equal(s.inertia.n, 8); /* one per k */
     assert_true(s.clf_acc.n > 0);
     assert_true(train_fraction(&s) == 1);
     Segmentation *seg = worker_take_result(&w);

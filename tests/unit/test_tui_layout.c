@@ -68,7 +68,7 @@ static void scroll_windows(void **state)
     (void)state;
     assert_int_equal(layout_window(10, 20, 5), 0); /* all fit */
     assert_int_equal(layout_window(29, 10, 0), 0);
-    assert_int_equal(layout_window(29, 10, 14), 9); /* centred */
+    assert_int_equal(layout_window(29, 10, 14), 9);  /* centred */
     assert_int_equal(layout_window(29, 10, 28), 19); /* the end */
     assert_int_equal(layout_window(29, 10, 99), 19);
 }
@@ -143,10 +143,10 @@ static void compact_numbers(void **state)
 static void age_axis(void **state)
 {
     (void)state;
-    assert_true(age_band_position(18) == 1.0);                 /* the start of 18-24 */
+    assert_true(age_band_position(18) == 1.0);                   /* the start of 18-24 */
     assert_true(fabs(age_band_position(30) - (2 + 0.5)) < 1e-9); /* 25-34: 5 of 10 */
-    assert_true(age_band_position(9) == 0.5);                  /* under 18: 0..18 */
-    assert_true(age_band_position(80) == 7.0);                 /* 56+ ends at 75 */
+    assert_true(age_band_position(9) == 0.5);                    /* under 18: 0..18 */
+    assert_true(age_band_position(80) == 7.0);                   /* 56+ ends at 75 */
     assert_true(age_band_position(NAN) < 0);
     double v[3] = {1, 4, 2};
     int e[3];
@@ -169,7 +169,10 @@ static void text_clipping(void **state)
     /* without UTF-8 every character is one column ('?') */
     assert_int_equal(text_columns("Caf\xc3\xa9", false), 4);
     /* a bad byte counts one column and does not run past the end */
-    assert_int_equal(text_columns("a\xff" "b", true), 3);
+    assert_int_equal(text_columns("a\xff"
+                                  "b",
+                                  true),
+                     3);
     assert_int_equal(text_clip("\xe2\x96", 10, true, &cols), 2);
 }
 
@@ -183,8 +186,8 @@ static void colour_schemes(void **state)
     assert_int_equal(crt_pick_scheme(NULL, false, 0), SCHEME_MONO);
     assert_int_equal(crt_pick_scheme(NULL, true, 2), SCHEME_MONO);
     const Glyphs *a = crt_glyphs(false);
-    const char *all[] = {a->block, a->vline, a->hline, a->corner, a->point, a->point_alt,
-                         a->knee, a->mark, a->ellipsis, a->star};
+    const char *all[] = {a->block,     a->vline, a->hline, a->corner,   a->point,
+                         a->point_alt, a->knee,  a->mark,  a->ellipsis, a->star};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         for (const char *p = all[i]; *p; p++)
             assert_true((unsigned char)*p < 0x80); /* ASCII glyphs are ASCII */
@@ -195,11 +198,11 @@ static void colour_schemes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(screen_areas),  cmocka_unit_test(tabs_hit_boxes),
-        cmocka_unit_test(rect_cuts),     cmocka_unit_test(scroll_windows),
-        cmocka_unit_test(bar_lengths),   cmocka_unit_test(plot_scales),
+        cmocka_unit_test(screen_areas),    cmocka_unit_test(tabs_hit_boxes),
+        cmocka_unit_test(rect_cuts),       cmocka_unit_test(scroll_windows),
+        cmocka_unit_test(bar_lengths),     cmocka_unit_test(plot_scales),
         cmocka_unit_test(compact_numbers), cmocka_unit_test(age_axis),
-        cmocka_unit_test(text_clipping), cmocka_unit_test(colour_schemes),
+        cmocka_unit_test(text_clipping),   cmocka_unit_test(colour_schemes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

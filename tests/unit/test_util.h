@@ -73,6 +73,7 @@ static inline const char *shared_dir(void)
 }
 
 /* A u.item line for film `id` with a title and no genres. */
-#define ITEM(id, title) #id "|" title "|01-Jan-1995||http://x|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+#define ITEM(id, title)                                                                            \
+#id "|" title "|01-Jan-1995||http://x|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
 
 #endif
