@@ -18,6 +18,7 @@ typedef struct {
     const char *buf;
     size_t len, pos;
     size_t line_no; /* 1-based number of the line last returned */
+    bool clean;     /* no line holds binary data (checked once for the buffer) */
 } LineReader;
 
 /* Reads a whole file. Returns 0, or an errno value (ENOENT, EACCES, ...).

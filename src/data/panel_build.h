@@ -20,7 +20,7 @@
     while ((ok) && line_reader_next(&(reader), &(line)))                                           \
         if ((line).len == 0 || text_trim(line).len == 0)                                           \
             continue;                                                                              \
-        else if (text_is_binary(line))                                                             \
+        else if (!(reader).clean && text_is_binary(line))                                          \
             (ok) = diag_bad_line(b->diag, (file)->path, (reader).line_no,                          \
                                  "binary data (control characters)");                              \
         else

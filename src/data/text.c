@@ -3,9 +3,15 @@
 #include "filmseg/text.h"
 
 #include <errno.h>
+#include <sys/stat.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static bool has_control(const unsigned char *p, size_t n, bool line_breaks);
 
 int text_read_file(const char *path, char **buf, size_t *len)
 {
@@ -14,7 +20,11 @@ int text_read_file(const char *path, char **buf, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f)
         return errno ? errno : EIO;
-    size_t cap = 1 << 16, n = 0;
+    struct stat st;
+    size_t cap = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
+                     ? (size_t)st.st_size + 1 /* one more: the read that sees the end */
+                     : 1 << 16,
+           n = 0;
     char *data = malloc(cap + 1);
     if (!data) {
         fclose(f);
@@ -54,6 +64,7 @@ void line_reader_init(LineReader *reader, const char *buf, size_t len)
     reader->len = len;
     reader->pos = 0;
     reader->line_no = 0;
+    reader->clean = !has_control((const unsigned char *)buf, len, true);
 }
 
 bool line_reader_next(LineReader *reader, Field *line)
@@ -98,16 +109,38 @@ size_t text_split(Field line, const char *sep, Field *fields, size_t max)
     return count + 1;
 }
 
+/* True when p[0..n) holds a C0 control byte other than tab (and, when
+ * line_breaks, CR and LF) or DEL. 32 bytes at a time where AVX2 is there. */
+static bool has_control(const unsigned char *p, size_t n, bool line_breaks)
+{
+    size_t i = 0;
+#if defined(__AVX2__)
+    const __m256i c1f = _mm256_set1_epi8(0x1f), del = _mm256_set1_epi8(0x7f),
+                  tab = _mm256_set1_epi8('\t'), cr = _mm256_set1_epi8('\r'),
+                  lf = _mm256_set1_epi8('\n');
+    for (; i + 32 <= n; i += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(p + i));
+        __m256i ctl = _mm256_cmpeq_epi8(_mm256_min_epu8(v, c1f), v); /* v <= 0x1f */
+        __m256i ok = _mm256_cmpeq_epi8(v, tab);
+        if (line_breaks)
+            ok = _mm256_or_si256(
+                ok, _mm256_or_si256(_mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, lf)));
+        ctl = _mm256_or_si256(_mm256_andnot_si256(ok, ctl), _mm256_cmpeq_epi8(v, del));
+        if (!_mm256_testz_si256(ctl, ctl))
+            return true;
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned char c = p[i];
+        if ((c < 0x20 && c != '\t' && !(line_breaks && (c == '\r' || c == '\n'))) || c == 0x7f)
+            return true;
+    }
+    return false;
+}
+
 bool text_is_binary(Field line)
 {
-    /* C0 controls but tab, and DEL; written without early exit so that the
-     * compiler vectorises it (every byte of every file passes here). */
-    bool found = false;
-    for (size_t i = 0; i < line.len; i++) {
-        unsigned char c = (unsigned char)line.s[i];
-        found |= (c < 0x20 && c != '\t') | (c == 0x7f);
-    }
-    return found;
+    return has_control((const unsigned char *)line.s, line.len, false);
 }
 
 Field text_trim(Field f)
