@@ -45,7 +45,7 @@ static void load(PanelFormat format, PanelFile *files, size_t n_files, const uin
 
 int fuzz_ml100k(const uint8_t *data, size_t size)
 {
-    static const char users[] = "1|24|M|technician|85711\n2|53|F|other|94043\n";
+    static const char users[] = "1|23|M|technician|85711\n2|52|F|other|94043\n";
     static const char items[] = "1|A (1995)|01-Jan-1995||u|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
                                 "2|B|||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1\n";
     static const char ratings[] = "1\t1\t5\t1\n2\t2\t3\t2\n";

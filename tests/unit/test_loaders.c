@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *USERS = "1|24|M|technician|85711\n"
-                           "2|53|F|other|94043\n"
-                           "3|23|M|writer|32067\n";
+static const char *USERS = "1|23|M|technician|85711\n"
+                           "2|52|F|other|94043\n"
+                           "3|22|M|writer|32067\n";
 static const char *ITEMS =
     ITEM(1, "Toy Story (1995)") ITEM(2, "GoldenEye (1995)") ITEM(3, "Four Rooms (1995)");
 
@@ -65,7 +65,7 @@ static void users_get_bands_occupations_and_states(void **state)
     CapturedDiag c;
     captured_diag_init(&c, false);
     Panel *p = load_ok(USERS, ITEMS, "1\t1\t4\t1\n", &c);
-    assert_int_equal(p->users[0].age, 24);
+    assert_int_equal(p->users[0].age, 23);
     assert_string_equal(age_band_label(p->users[0].age_band), "18-24");
     assert_string_equal(age_band_label(p->users[1].age_band), "50-55");
     assert_string_equal(p->occupations[p->users[2].occupation], "writer");
@@ -137,7 +137,7 @@ static void malformed_users_and_items(void **state)
     (void)state;
     CapturedDiag c;
     captured_diag_init(&c, false);
-    const char *users = "1|24|M|technician|85711\n"
+    const char *users = "1|23|M|technician|85711\n"
                         "1|30|F|other|94043\n"  /* duplicate id */
                         "2|abc|F|other|94043\n" /* age */
                         "3|30|X|other|94043\n"  /* gender */
@@ -172,8 +172,8 @@ static void crlf_files_load_like_lf_files(void **state)
     CapturedDiag c;
     captured_diag_init(&c, false);
     Panel *p =
-        load_ok("1|24|M|technician|85711\r\n2|53|F|other|94043\r\n",
-                "1|Toy Story (1995)|01-Jan-1995||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1\r\n",
+        load_ok("1|23|M|technician|85711\r\n2|52|F|other|94043\r\n",
+                "1|Toy Story (1995)|02-Jan-1995||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1\r\n",
                 "1\t1\t4\t1\r\n2\t1\t5\t2\r\n", &c);
     assert_int_equal(skipped(&c), 0);
     assert_int_equal(p->n_ratings, 2);
@@ -290,7 +290,7 @@ static void folders_missing_unreadable_or_unknown(void **state)
 static void sample_rules_drop_users_and_their_ratings(void **state)
 {
     (void)state;
-    const char *users = "1|24|M|technician|85711\n" /* AZ */
+    const char *users = "1|23|M|technician|85711\n" /* AZ */
                         "2|53|F|other|99501\n"      /* AK */
                         "3|23|M|writer|96813\n"     /* HI */
                         "4|23|M|writer|T8H1N\n"     /* not US */
