@@ -7,7 +7,6 @@
 #include "filmseg/model.h"
 #include "filmseg/tui.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,21 +22,6 @@ static void usage(FILE *out)
             "Without a model it trains one in the background (--no-train: not until `t`).\n"
             "`s` saves the model to --out (default: the --model file, else model.fsm).\n"
             "Inside, `?` lists every key.\n");
-}
-
-static bool parse_num(const char *name, const char *value, double lo, double hi, bool whole,
-                      double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(value, &end);
-    if (errno || end == value || *end || !(v >= lo && v <= hi) || (whole && v != (long)v)) {
-        fprintf(stderr, "filmseg explore: --%s must be a %s %g..%g\n", name,
-                whole ? "whole number" : "number", lo, hi);
-        return false;
-    }
-    *out = v;
-    return true;
 }
 
 int cmd_explore(int argc, char **argv)
@@ -87,32 +71,32 @@ int cmd_explore(int argc, char **argv)
         case 'o': out_path = optarg; break;
         case 'n': config.train_at_start = false; break;
         case 'k':
-            if (!parse_num("k", optarg, 2, 255, true, &v))
+            if (!cli_number("explore", "k", optarg, 2, 255, true, &v))
                 return EXIT_USAGE;
             config.training.k = (int)v;
             break;
         case 'K':
-            if (!parse_num("kmax", optarg, 2, 255, true, &v))
+            if (!cli_number("explore", "kmax", optarg, 2, 255, true, &v))
                 return EXIT_USAGE;
             config.training.kmax = (int)v;
             break;
         case 'e':
-            if (!parse_num("epochs", optarg, 1, 100000, true, &v))
+            if (!cli_number("explore", "epochs", optarg, 1, 100000, true, &v))
                 return EXIT_USAGE;
             config.training.ae.epochs = (int)v;
             break;
         case 'H':
-            if (!parse_num("hidden", optarg, 2, 4096, true, &v))
+            if (!cli_number("explore", "hidden", optarg, 2, 4096, true, &v))
                 return EXIT_USAGE;
             config.training.ae.hidden = (int)v;
             break;
         case 'w':
-            if (!parse_num("demo-weight", optarg, 0, 1000, false, &v))
+            if (!cli_number("explore", "demo-weight", optarg, 0, 1000, false, &v))
                 return EXIT_USAGE;
             config.training.features.demo_weight = v;
             break;
         case 's':
-            if (!parse_num("seed", optarg, 0, 2147483647.0, true, &v))
+            if (!cli_number("explore", "seed", optarg, 0, 2147483647.0, true, &v))
                 return EXIT_USAGE;
             pipeline_options_seed(&config.training, (uint64_t)v);
             break;

@@ -28,19 +28,6 @@ static void usage(FILE *out)
         "every cell, L1 embeddings, unscaled demographics).\n");
 }
 
-static bool parse_int(const char *name, const char *value, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(value, &end, 10);
-    if (errno || *end || end == value || v < lo || v > hi) {
-        fprintf(stderr, "filmseg train: --%s must be a whole number %ld..%ld\n", name, lo, hi);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
 /* Writes user_id,segment to a temporary file renamed over path. */
 int write_labels_csv(const char *path, const int32_t *user_ids, const int32_t *labels, size_t n)
 {
@@ -92,7 +79,7 @@ int cmd_train(int argc, char **argv)
                                                  {0, 0, 0, 0}};
     PanelArgs args;
     panel_args_init(&args);
-    long k = 5, kmax = 29, epochs = 100, seed = 0, hidden = 100, restarts = 10, threads = 0;
+    double k = 5, kmax = 29, epochs = 100, seed = 0, hidden = 100, restarts = 10, threads = 0;
     bool study = false, have_weight = false, have_norm = false;
     double weight = 0, unrated_share = -1, unrated_weight = -1, implicit_weight = -1,
            implicit_negatives = -1;
@@ -107,34 +94,33 @@ int cmd_train(int argc, char **argv)
             return EXIT_USAGE;
         if (handled)
             continue;
-        char *end;
         switch (opt) {
         case 'k':
-            if (!parse_int("k", optarg, 2, 255, &k))
+            if (!cli_number("train", "k", optarg, 2, 255, true, &k))
                 return EXIT_USAGE;
             break;
         case 'K':
-            if (!parse_int("kmax", optarg, 2, 255, &kmax))
+            if (!cli_number("train", "kmax", optarg, 2, 255, true, &kmax))
                 return EXIT_USAGE;
             break;
         case 'e':
-            if (!parse_int("epochs", optarg, 1, 100000, &epochs))
+            if (!cli_number("train", "epochs", optarg, 1, 100000, true, &epochs))
                 return EXIT_USAGE;
             break;
         case 's':
-            if (!parse_int("seed", optarg, 0, 0x7fffffffL, &seed))
+            if (!cli_number("train", "seed", optarg, 0, 0x7fffffff, true, &seed))
                 return EXIT_USAGE;
             break;
         case 'H':
-            if (!parse_int("hidden", optarg, 2, 4096, &hidden))
+            if (!cli_number("train", "hidden", optarg, 2, 4096, true, &hidden))
                 return EXIT_USAGE;
             break;
         case 'r':
-            if (!parse_int("restarts", optarg, 1, 1000, &restarts))
+            if (!cli_number("train", "restarts", optarg, 1, 1000, true, &restarts))
                 return EXIT_USAGE;
             break;
         case 'T':
-            if (!parse_int("threads", optarg, 0, 256, &threads))
+            if (!cli_number("train", "threads", optarg, 0, 256, true, &threads))
                 return EXIT_USAGE;
             break;
         case 'o': out_path = optarg; break;
@@ -147,11 +133,8 @@ int cmd_train(int argc, char **argv)
             study = strcmp(optarg, "study") == 0;
             break;
         case 'w':
-            weight = strtod(optarg, &end);
-            if (*end || end == optarg || !(weight >= 0 && weight <= 1000)) {
-                fprintf(stderr, "filmseg train: --demo-weight must be a number 0..1000\n");
+            if (!cli_number("train", "demo-weight", optarg, 0, 1000, false, &weight))
                 return EXIT_USAGE;
-            }
             have_weight = true;
             break;
         case 'n':
@@ -166,19 +149,16 @@ int cmd_train(int argc, char **argv)
         case 'V':
         case 'I':
         case 'N': {
-            double v = strtod(optarg, &end);
             const char *name = opt == 'U'   ? "unrated-share"
                                : opt == 'V' ? "unrated-weight"
                                : opt == 'I' ? "implicit-weight"
                                             : "implicit-negatives";
-            if (*end || end == optarg || !(v >= 0 && v <= 100)) {
-                fprintf(stderr, "filmseg train: --%s must be a number 0..100\n", name);
+            double *target = opt == 'U'   ? &unrated_share
+                             : opt == 'V' ? &unrated_weight
+                             : opt == 'I' ? &implicit_weight
+                                          : &implicit_negatives;
+            if (!cli_number("train", name, optarg, 0, 100, false, target))
                 return EXIT_USAGE;
-            }
-            *(opt == 'U'   ? &unrated_share
-              : opt == 'V' ? &unrated_weight
-              : opt == 'I' ? &implicit_weight
-                           : &implicit_negatives) = v;
             break;
         }
         case 'f':
@@ -197,7 +177,7 @@ int cmd_train(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (k > kmax) {
-        fprintf(stderr, "filmseg train: --k %ld is above --kmax %ld\n", k, kmax);
+        fprintf(stderr, "filmseg train: --k %g is above --kmax %g\n", k, kmax);
         return EXIT_USAGE;
     }
     PipelineOptions options;

@@ -34,6 +34,11 @@ int panel_args_option(PanelArgs *args, int opt, const char *value);
 /* Loads the panel, printing diagnostics; NULL on failure (exit 2). */
 Panel *panel_args_load(const PanelArgs *args);
 
+/* Parses --name's value as a number in [lo, hi] (a whole one when whole);
+ * false after printing "filmseg COMMAND: --name must be ..." */
+bool cli_number(const char *command, const char *name, const char *value, double lo, double hi,
+                bool whole, double *out);
+
 int cmd_report(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_score(int argc, char **argv);

@@ -1,7 +1,9 @@
 /* panel_args.c: the panel options shared by the commands; see commands.h. */
 #include "commands.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 void panel_args_init(PanelArgs *args)
 {
@@ -40,4 +42,19 @@ Panel *panel_args_load(const PanelArgs *args)
         return NULL;
     }
     return panel;
+}
+
+bool cli_number(const char *command, const char *name, const char *value, double lo, double hi,
+                bool whole, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    if (errno || end == value || *end || !(v >= lo && v <= hi) || (whole && v != (long)v)) {
+        fprintf(stderr, "filmseg %s: --%s must be a %s %g..%g\n", command, name,
+                whole ? "whole number" : "number", lo, hi);
+        return false;
+    }
+    *out = v;
+    return true;
 }
