@@ -40,12 +40,7 @@ int cmd_explore(int argc, char **argv)
     static const struct option long_options[] = {PANEL_LONG_OPTIONS,
                                                  {"model", required_argument, 0, 'm'},
                                                  {"out", required_argument, 0, 'o'},
-                                                 {"k", required_argument, 0, 'k'},
-                                                 {"kmax", required_argument, 0, 'K'},
-                                                 {"epochs", required_argument, 0, 'e'},
-                                                 {"hidden", required_argument, 0, 'H'},
-                                                 {"demo-weight", required_argument, 0, 'w'},
-                                                 {"seed", required_argument, 0, 's'},
+                                                 TRAINING_LONG_OPTIONS,
                                                  {"no-train", no_argument, 0, 'n'},
                                                  {"help", no_argument, 0, 'h'},
                                                  {0, 0, 0, 0}};
@@ -57,11 +52,13 @@ int cmd_explore(int argc, char **argv)
     config.train_at_start = true;
     config.started = started;
     const char *out_path = NULL;
-    double v;
+    TrainingArgs training = {0};
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         int handled = panel_args_option(&args, opt, optarg);
+        if (handled == 0)
+            handled = training_args_option(&training, "explore", opt, optarg);
         if (handled < 0)
             return EXIT_USAGE;
         if (handled)
@@ -70,36 +67,6 @@ int cmd_explore(int argc, char **argv)
         case 'm': config.model_path = optarg; break;
         case 'o': out_path = optarg; break;
         case 'n': config.train_at_start = false; break;
-        case 'k':
-            if (!cli_number("explore", "k", optarg, 2, 255, true, &v))
-                return EXIT_USAGE;
-            config.training.k = (int)v;
-            break;
-        case 'K':
-            if (!cli_number("explore", "kmax", optarg, 2, 255, true, &v))
-                return EXIT_USAGE;
-            config.training.kmax = (int)v;
-            break;
-        case 'e':
-            if (!cli_number("explore", "epochs", optarg, 1, 100000, true, &v))
-                return EXIT_USAGE;
-            config.training.ae.epochs = (int)v;
-            break;
-        case 'H':
-            if (!cli_number("explore", "hidden", optarg, 2, 4096, true, &v))
-                return EXIT_USAGE;
-            config.training.ae.hidden = (int)v;
-            break;
-        case 'w':
-            if (!cli_number("explore", "demo-weight", optarg, 0, 1000, false, &v))
-                return EXIT_USAGE;
-            config.training.features.demo_weight = v;
-            break;
-        case 's':
-            if (!cli_number("explore", "seed", optarg, 0, 2147483647.0, true, &v))
-                return EXIT_USAGE;
-            pipeline_options_seed(&config.training, (uint64_t)v);
-            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -108,11 +75,8 @@ int cmd_explore(int argc, char **argv)
         fprintf(stderr, "filmseg explore: unexpected argument '%s'\n", argv[optind]);
         return EXIT_USAGE;
     }
-    if (config.training.k > config.training.kmax) {
-        fprintf(stderr, "filmseg explore: --k %d is above --kmax %d\n", config.training.k,
-                config.training.kmax);
+    if (!training_args_apply(&training, "explore", &config.training))
         return EXIT_USAGE;
-    }
     if (!tui_available()) {
         fprintf(stderr, "filmseg explore: not a terminal; use `filmseg report` for the audience "
                         "report as text\n");

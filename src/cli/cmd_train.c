@@ -58,14 +58,9 @@ int write_labels_csv(const char *path, const int32_t *user_ids, const int32_t *l
 int cmd_train(int argc, char **argv)
 {
     static const struct option long_options[] = {PANEL_LONG_OPTIONS,
-                                                 {"k", required_argument, 0, 'k'},
-                                                 {"kmax", required_argument, 0, 'K'},
-                                                 {"epochs", required_argument, 0, 'e'},
-                                                 {"seed", required_argument, 0, 's'},
+                                                 TRAINING_LONG_OPTIONS,
                                                  {"loss", required_argument, 0, 'l'},
-                                                 {"demo-weight", required_argument, 0, 'w'},
                                                  {"norm", required_argument, 0, 'n'},
-                                                 {"hidden", required_argument, 0, 'H'},
                                                  {"restarts", required_argument, 0, 'r'},
                                                  {"threads", required_argument, 0, 'T'},
                                                  {"out", required_argument, 0, 'o'},
@@ -79,10 +74,10 @@ int cmd_train(int argc, char **argv)
                                                  {0, 0, 0, 0}};
     PanelArgs args;
     panel_args_init(&args);
-    double k = 5, kmax = 29, epochs = 100, seed = 0, hidden = 100, restarts = 10, threads = 0;
-    bool study = false, have_weight = false, have_norm = false;
-    double weight = 0, unrated_share = -1, unrated_weight = -1, implicit_weight = -1,
-           implicit_negatives = -1;
+    TrainingArgs training = {0};
+    double restarts = 10, threads = 0;
+    bool study = false, have_norm = false;
+    double unrated_share = -1, unrated_weight = -1, implicit_weight = -1, implicit_negatives = -1;
     EmbedNorm norm = EMBED_NORM_L2;
     const char *out_path = "model.fsm", *labels_path = NULL;
     OutputFormat format = FORMAT_TEXT;
@@ -90,31 +85,13 @@ int cmd_train(int argc, char **argv)
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         int handled = panel_args_option(&args, opt, optarg);
+        if (handled == 0)
+            handled = training_args_option(&training, "train", opt, optarg);
         if (handled < 0)
             return EXIT_USAGE;
         if (handled)
             continue;
         switch (opt) {
-        case 'k':
-            if (!cli_number("train", "k", optarg, 2, 255, true, &k))
-                return EXIT_USAGE;
-            break;
-        case 'K':
-            if (!cli_number("train", "kmax", optarg, 2, 255, true, &kmax))
-                return EXIT_USAGE;
-            break;
-        case 'e':
-            if (!cli_number("train", "epochs", optarg, 1, 100000, true, &epochs))
-                return EXIT_USAGE;
-            break;
-        case 's':
-            if (!cli_number("train", "seed", optarg, 0, 0x7fffffff, true, &seed))
-                return EXIT_USAGE;
-            break;
-        case 'H':
-            if (!cli_number("train", "hidden", optarg, 2, 4096, true, &hidden))
-                return EXIT_USAGE;
-            break;
         case 'r':
             if (!cli_number("train", "restarts", optarg, 1, 1000, true, &restarts))
                 return EXIT_USAGE;
@@ -131,11 +108,6 @@ int cmd_train(int argc, char **argv)
                 return EXIT_USAGE;
             }
             study = strcmp(optarg, "study") == 0;
-            break;
-        case 'w':
-            if (!cli_number("train", "demo-weight", optarg, 0, 1000, false, &weight))
-                return EXIT_USAGE;
-            have_weight = true;
             break;
         case 'n':
             if (strcmp(optarg, "l1") != 0 && strcmp(optarg, "l2") != 0) {
@@ -176,25 +148,16 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "filmseg train: unexpected argument '%s'\n", argv[optind]);
         return EXIT_USAGE;
     }
-    if (k > kmax) {
-        fprintf(stderr, "filmseg train: --k %g is above --kmax %g\n", k, kmax);
-        return EXIT_USAGE;
-    }
     PipelineOptions options;
     if (study)
         pipeline_options_study(&options);
     else
         pipeline_options_default(&options);
-    pipeline_options_seed(&options, (uint64_t)seed);
-    options.k = (int)k;
-    options.kmax = (int)kmax;
-    options.ae.epochs = (int)epochs;
-    options.ae.hidden = (int)hidden;
+    if (!training_args_apply(&training, "train", &options))
+        return EXIT_USAGE;
     options.kmeans.restarts = (int)restarts;
     options.kmeans.threads = (int)threads;
     options.ae.threads = (int)threads;
-    if (have_weight)
-        options.features.demo_weight = weight;
     if (have_norm)
         options.features.norm = norm;
     if (unrated_share >= 0)

@@ -4,6 +4,7 @@
 #define FILMSEG_COMMANDS_H
 
 #include "filmseg/panel.h"
+#include "filmseg/pipeline.h"
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -33,6 +34,30 @@ void panel_args_init(PanelArgs *args);
 int panel_args_option(PanelArgs *args, int opt, const char *value);
 /* Loads the panel, printing diagnostics; NULL on failure (exit 2). */
 Panel *panel_args_load(const PanelArgs *args);
+
+/* The training options that train and explore share: --k, --kmax, --epochs,
+ * --hidden, --demo-weight, --seed (ids 1100..1105). Values are kept until
+ * training_args_apply puts them over a preset. */
+#define TRAINING_LONG_OPTIONS                                                                      \
+    {"k", required_argument, 0, 1100}, {"kmax", required_argument, 0, 1101},                       \
+        {"epochs", required_argument, 0, 1102}, {"hidden", required_argument, 0, 1103},            \
+        {"demo-weight", required_argument, 0, 1104},                                               \
+    {                                                                                              \
+        "seed", required_argument, 0, 1105                                                         \
+    }
+
+enum { TRAINING_OPTION_COUNT = 6 };
+
+typedef struct {
+    double value[TRAINING_OPTION_COUNT];
+    bool given[TRAINING_OPTION_COUNT];
+} TrainingArgs;
+
+/* Handles one getopt result: 1 when it was a training option, 0 when not,
+ * -1 on a bad value (message printed). */
+int training_args_option(TrainingArgs *args, const char *command, int opt, const char *value);
+/* Puts the given options over opts; false (message printed) when k > kmax. */
+bool training_args_apply(const TrainingArgs *args, const char *command, PipelineOptions *opts);
 
 /* Parses --name's value as a number in [lo, hi] (a whole one when whole);
  * false after printing "filmseg COMMAND: --name must be ..." */

@@ -1,4 +1,5 @@
-/* panel_args.c: the panel options shared by the commands; see commands.h. */
+/* panel_args.c: the options several commands share (panel, training, numbers);
+ * see commands.h. */
 #include "commands.h"
 
 #include <errno.h>
@@ -56,5 +57,49 @@ bool cli_number(const char *command, const char *name, const char *value, double
         return false;
     }
     *out = v;
+    return true;
+}
+
+static const struct {
+    const char *name;
+    double lo, hi;
+    bool whole;
+} TRAINING_OPTIONS[TRAINING_OPTION_COUNT] = {
+    {"k", 2, 255, true},       {"kmax", 2, 255, true},          {"epochs", 1, 100000, true},
+    {"hidden", 2, 4096, true}, {"demo-weight", 0, 1000, false}, {"seed", 0, 2147483647.0, true},
+};
+
+int training_args_option(TrainingArgs *args, const char *command, int opt, const char *value)
+{
+    int i = opt - 1100;
+    if (i < 0 || i >= TRAINING_OPTION_COUNT)
+        return 0;
+    if (!cli_number(command, TRAINING_OPTIONS[i].name, value, TRAINING_OPTIONS[i].lo,
+                    TRAINING_OPTIONS[i].hi, TRAINING_OPTIONS[i].whole, &args->value[i]))
+        return -1;
+    args->given[i] = true;
+    return 1;
+}
+
+bool training_args_apply(const TrainingArgs *args, const char *command, PipelineOptions *opts)
+{
+    const double *v = args->value;
+    const bool *given = args->given;
+    if (given[0])
+        opts->k = (int)v[0];
+    if (given[1])
+        opts->kmax = (int)v[1];
+    if (given[2])
+        opts->ae.epochs = (int)v[2];
+    if (given[3])
+        opts->ae.hidden = (int)v[3];
+    if (given[4])
+        opts->features.demo_weight = v[4];
+    if (given[5])
+        pipeline_options_seed(opts, (uint64_t)v[5]);
+    if (opts->k > opts->kmax) {
+        fprintf(stderr, "filmseg %s: --k %d is above --kmax %d\n", command, opts->k, opts->kmax);
+        return false;
+    }
     return true;
 }
