@@ -848,22 +848,35 @@ done:
     return status;
 }
 
-int classifier_train(Classifier *c, const float *x, size_t n, size_t n_in, const int32_t *labels,
-                     int k, const ClassifierOptions *opt, const Progress *progress,
-                     ClassifierReport *report)
+/* What both entry points check and do first: outputs zeroed, options (the
+ * defaults when opt is NULL, copied to *defaults) and the arguments the two
+ * share. Returns the options to use, or NULL on bad arguments. */
+static const ClassifierOptions *begin_training(Classifier *c, ClassifierReport *report,
+                                               const ClassifierOptions *opt,
+                                               ClassifierOptions *defaults, size_t n, size_t n_in,
+                                               const int32_t *labels, int k)
 {
     if (c)
         memset(c, 0, sizeof *c);
     if (report)
         memset(report, 0, sizeof *report);
-    ClassifierOptions defaults;
     if (!opt) {
-        classifier_options_default(&defaults);
-        opt = &defaults;
+        classifier_options_default(defaults);
+        opt = defaults;
     }
-    if (!c || !x || !labels || n < 2 || n > UINT32_MAX || n_in == 0 || k < 2 ||
-        k > CLASSIFIER_MAX_K || !options_valid(opt) || n > SIZE_MAX / sizeof(float) / n_in ||
-        !labels_valid(labels, n, k) || !all_finite(x, n * n_in))
+    if (!c || !labels || n < 2 || n > UINT32_MAX || n_in == 0 || n_in > UINT32_MAX || k < 2 ||
+        k > CLASSIFIER_MAX_K || !options_valid(opt) || !labels_valid(labels, n, k))
+        return NULL;
+    return opt;
+}
+
+int classifier_train(Classifier *c, const float *x, size_t n, size_t n_in, const int32_t *labels,
+                     int k, const ClassifierOptions *opt, const Progress *progress,
+                     ClassifierReport *report)
+{
+    ClassifierOptions defaults;
+    opt = begin_training(c, report, opt, &defaults, n, n_in, labels, k);
+    if (!opt || !x || n > SIZE_MAX / sizeof(float) / n_in || !all_finite(x, n * n_in))
         return FS_ERROR;
     return train_inputs(c, (Inputs){x, n, n_in, NULL, NULL, NULL, false}, labels, k, opt, progress,
                         report);
@@ -874,18 +887,9 @@ int classifier_train_csr(Classifier *c, const size_t *row_start, const uint32_t 
                          const ClassifierOptions *opt, const Progress *progress,
                          ClassifierReport *report)
 {
-    if (c)
-        memset(c, 0, sizeof *c);
-    if (report)
-        memset(report, 0, sizeof *report);
     ClassifierOptions defaults;
-    if (!opt) {
-        classifier_options_default(&defaults);
-        opt = &defaults;
-    }
-    if (!c || !row_start || !col || !value || !labels || n < 2 || n > UINT32_MAX || n_in == 0 ||
-        n_in > UINT32_MAX || k < 2 || k > CLASSIFIER_MAX_K || !options_valid(opt) ||
-        !labels_valid(labels, n, k) || row_start[0] != 0)
+    opt = begin_training(c, report, opt, &defaults, n, n_in, labels, k);
+    if (!opt || !row_start || !col || !value || row_start[0] != 0)
         return FS_ERROR;
     for (size_t r = 0; r < n; r++) {
         if (row_start[r + 1] < row_start[r])
