@@ -22,7 +22,8 @@ void report_top_films_table(const Panel *panel, const Profile *profile, Table *t
 void report_training(const Segmentation *seg, OutputFormat format, FILE *out);
 /* The segments of a model on a panel (users matched by id): sizes, per-segment
  * demographics against the whole sample (index, 100 = as everyone) and top 10
- * films per score. labels[u] is panel user u's segment or -1. */
+ * films per score. labels[u] is panel user u's segment or -1; everyone is the
+ * whole panel's profile (the index's base). */
 void report_segments(const Panel *panel, const Segmentation *seg, const int32_t *labels,
-                     OutputFormat format, FILE *out);
+                     const Profile *everyone, OutputFormat format, FILE *out);
 #endif

@@ -345,11 +345,8 @@ static double index_of(size_t part, size_t whole, size_t all_part, size_t all_wh
 }
 
 void report_segments(const Panel *panel, const Segmentation *seg, const int32_t *labels,
-                     OutputFormat format, FILE *out)
+                     const Profile *everyone, OutputFormat format, FILE *out)
 {
-    Profile all;
-    if (profile_compute(panel, NULL, 0, &all) != 0)
-        return;
     for (int s = 0; s < seg->k; s++) {
         Profile p;
         if (profile_compute(panel, labels, s, &p) != 0)
@@ -358,11 +355,11 @@ void report_segments(const Panel *panel, const Segmentation *seg, const int32_t 
         snprintf(title, sizeof title, "Segment %d", s);
         heading(format, out, title);
         fprintf(out, "%zu users (%.1f%% of the sample), %zu ratings, mean rating %.2f.\n",
-                p.n_users, percent(p.n_users, all.n_users), p.n_ratings, p.rating_mean);
+                p.n_users, percent(p.n_users, everyone->n_users), p.n_ratings, p.rating_mean);
         if (p.has_demographics && p.n_users) {
             fprintf(out, "Male %.1f%% (index %.0f); age mean %.1f, median %g.\n",
                     percent(p.n_male, p.n_users),
-                    index_of(p.n_male, p.n_users, all.n_male, all.n_users), p.age_mean,
+                    index_of(p.n_male, p.n_users, everyone->n_male, everyone->n_users), p.age_mean,
                     p.age_median);
             Table t;
             static const char *const headers[] = {"occupation", "users", "share", "index"};
@@ -371,12 +368,13 @@ void report_segments(const Panel *panel, const Segmentation *seg, const int32_t 
             t.right_align[1] = t.right_align[2] = t.right_align[3] = true;
             for (size_t i = 0; i < p.n_occupations && i < 8; i++) {
                 size_t all_count = 0;
-                for (size_t j = 0; j < all.n_occupations; j++)
-                    if (all.occupations[j].index == p.occupations[i].index)
-                        all_count = all.occupations[j].count;
-                table_row(&t, "%s\t%zu\t%.1f%%\t%.0f", panel->occupations[p.occupations[i].index],
-                          p.occupations[i].count, percent(p.occupations[i].count, p.n_users),
-                          index_of(p.occupations[i].count, p.n_users, all_count, all.n_users));
+                for (size_t j = 0; j < everyone->n_occupations; j++)
+                    if (everyone->occupations[j].index == p.occupations[i].index)
+                        all_count = everyone->occupations[j].count;
+                table_row(
+                    &t, "%s\t%zu\t%.1f%%\t%.0f", panel->occupations[p.occupations[i].index],
+                    p.occupations[i].count, percent(p.occupations[i].count, p.n_users),
+                    index_of(p.occupations[i].count, p.n_users, all_count, everyone->n_users));
             }
             table_print(&t, format, out);
             table_free(&t);
@@ -385,9 +383,10 @@ void report_segments(const Panel *panel, const Segmentation *seg, const int32_t 
             table_init(&t, 4, age_headers);
             t.right_align[1] = t.right_align[2] = t.right_align[3] = true;
             for (int b = 0; b < AGE_BAND_COUNT; b++)
-                table_row(&t, "%s\t%zu\t%.1f%%\t%.0f", age_band_label(b), p.age_bands[b],
-                          percent(p.age_bands[b], p.n_users),
-                          index_of(p.age_bands[b], p.n_users, all.age_bands[b], all.n_users));
+                table_row(
+                    &t, "%s\t%zu\t%.1f%%\t%.0f", age_band_label(b), p.age_bands[b],
+                    percent(p.age_bands[b], p.n_users),
+                    index_of(p.age_bands[b], p.n_users, everyone->age_bands[b], everyone->n_users));
             table_print(&t, format, out);
             table_free(&t);
         }
@@ -398,5 +397,4 @@ void report_segments(const Panel *panel, const Segmentation *seg, const int32_t 
         table_free(&t);
         profile_free(&p);
     }
-    profile_free(&all);
 }

@@ -20,8 +20,8 @@ static void usage(FILE *out)
 }
 
 /* The model's segments on this panel: its users are matched by id. */
-static int print_model_segments(const Panel *panel, const Segmentation *seg, const char *path,
-                                OutputFormat format)
+static int print_model_segments(const Panel *panel, const Profile *everyone,
+                                const Segmentation *seg, const char *path, OutputFormat format)
 {
     int32_t *labels = malloc((panel->n_users + 1) * sizeof *labels);
     if (!labels)
@@ -47,7 +47,7 @@ static int print_model_segments(const Panel *panel, const Segmentation *seg, con
     report_training(seg, format, stdout);
     if (matched < panel->n_users)
         printf("\nUsers of the panel who are not in the model are left out below.\n");
-    report_segments(panel, seg, labels, format, stdout);
+    report_segments(panel, seg, labels, everyone, format, stdout);
     free(labels);
     return 0;
 }
@@ -110,7 +110,7 @@ int cmd_report(int argc, char **argv)
     else
         fprintf(stderr, "filmseg report: out of memory\n");
     if (rc == 0 && model_path)
-        rc = print_model_segments(panel, &seg, model_path, format);
+        rc = print_model_segments(panel, &profile, &seg, model_path, format);
     segmentation_free(&seg);
     profile_free(&profile);
     panel_free(panel);
