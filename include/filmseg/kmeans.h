@@ -92,7 +92,7 @@ typedef struct {
     int kmax;
     KmeansResult *results; /* kmax entries, results[k-1] is the fit at k */
     double *silhouette;    /* kmax entries, silhouette[k-1]; NAN at k = 1 */
-    int knee;              /* kmeans_knee of the inertia curve, 0 if none */
+    int knee;              /* kmeans_knee_focused of the inertia curve, 0 if none */
 } KmeansSweep;
 
 /* Fits k = 1..kmax (1 <= kmax <= n) with opts (opts->k ignored), computes the
@@ -108,6 +108,15 @@ void kmeans_sweep_free(KmeansSweep *sweep);
  * tie). Returns 0 when there is no knee: kmax < 3, a flat or non-finite curve,
  * or a difference curve that never rises above 0 (a straight line). */
 int kmeans_knee(const double *inertia, int kmax);
+
+/* The knee with its range focused, after Salvador and Chan's L-method:
+ * Kneedle over k = 1..kmax, then again over 1..max(2 x knee, KNEE_MIN_RANGE)
+ * while that range is narrower, until it stops narrowing. Kneedle normalises
+ * over the whole range, so a long tail of small gains (structure inside the
+ * segments) pulls its knee to the right; focusing removes that pull, and the
+ * floor keeps a curve without a clear bend (1/k) from drifting to k = 2. */
+#define KNEE_MIN_RANGE 10
+int kmeans_knee_focused(const double *inertia, int kmax);
 
 /* Mean silhouette (Euclidean) of labels (n, in [0, k)); a point alone in its
  * cluster scores 0. NAN when k < 2, fewer than 2 clusters are present, or on

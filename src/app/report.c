@@ -284,7 +284,8 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
     table_print(&t, format, out);
     table_free(&t);
     if (seg->sweep.knee)
-        fprintf(out, "\nThe inertia curve bends most at k = %d (Kneedle).\n", seg->sweep.knee);
+        fprintf(out, "\nThe inertia curve bends most at k = %d (Kneedle, focused on the bend).\n",
+                seg->sweep.knee);
 
     heading(format, out, "Segments");
     const int32_t *labels = segmentation_labels(seg, seg->k);

@@ -1170,6 +1170,23 @@ int kmeans_knee(const double *inertia, int kmax)
     return knee;
 }
 
+int kmeans_knee_focused(const double *inertia, int kmax)
+{
+    int range = kmax;
+    int knee = kmeans_knee(inertia, range);
+    while (knee > 0) {
+        int next = 2 * knee > KNEE_MIN_RANGE ? 2 * knee : KNEE_MIN_RANGE;
+        if (next >= range)
+            break;
+        int focused = kmeans_knee(inertia, next);
+        if (focused == 0)
+            break;
+        range = next;
+        knee = focused;
+    }
+    return knee;
+}
+
 typedef struct {
     const FitProblem *problem;
     uint32_t *seeds; /* restarts x problem->seeds_stride */
@@ -1277,7 +1294,7 @@ int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptio
         status = FS_CANCELLED;
         goto done;
     }
-    out->knee = kmeans_knee(inertia, kmax);
+    out->knee = kmeans_knee_focused(inertia, kmax);
     status = FS_OK;
 done:
     if (have_set)

@@ -226,6 +226,33 @@ static void test_knee_planted_curve(void **state)
     assert_int_equal(kmeans_knee(bad, 4), 0);
 }
 
+/* The inertia curve of a generated panel with 3 well-separated segments
+ * (k = 1..29): three steep drops, then a long tail of small gains. Kneedle
+ * over the whole range lands on 5; focused on 1..10 it lands on 3. */
+static void test_knee_focused_ignores_the_long_tail(void **state)
+{
+    (void)state;
+    const double curve3[] = {528.000, 317.074, 127.732, 104.346, 84.586, 67.415, 62.952, 58.661,
+                             55.753,  54.410,  52.264,  50.654,  49.245, 47.964, 47.279, 46.201,
+                             45.527,  44.953,  44.226,  43.591,  42.917, 42.709, 42.389, 41.904,
+                             41.269,  40.949,  40.500,  40.312,  39.733};
+    assert_int_equal(kmeans_knee(curve3, 29), 5);
+    assert_int_equal(kmeans_knee_focused(curve3, 29), 3);
+    /* 1/k has no real bend: the floor of the range keeps it at its 1..10 knee */
+    double hyperbola[29];
+    for (int k = 1; k <= 29; k++)
+        hyperbola[k - 1] = 1.0 / k;
+    assert_int_equal(kmeans_knee(hyperbola, 29), 5);
+    assert_int_equal(kmeans_knee_focused(hyperbola, 29), 3);
+    assert_int_equal(kmeans_knee_focused(hyperbola, 10), 3);
+    /* a knee already found on a short range is kept; no knee stays none */
+    const double elbow4[] = {1000, 600, 300, 100, 90, 80, 70, 60, 50, 40};
+    assert_int_equal(kmeans_knee_focused(elbow4, 10), 4);
+    const double line[] = {50, 40, 30, 20, 10, 0};
+    assert_int_equal(kmeans_knee_focused(line, 6), 0);
+    assert_int_equal(kmeans_knee_focused(NULL, 29), 0);
+}
+
 typedef struct {
     int calls;
     int last_step;
@@ -526,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_fit_same_seed_same_result_any_threads),
         cmocka_unit_test(test_bounded_algorithms_match_plain_lloyd),
         cmocka_unit_test(test_knee_planted_curve),
+        cmocka_unit_test(test_knee_focused_ignores_the_long_tail),
         cmocka_unit_test(test_sweep_knee_four_planted_clusters),
         cmocka_unit_test(test_sweep_results_match_fit),
         cmocka_unit_test(test_adjusted_rand_sanity),
