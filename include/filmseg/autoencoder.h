@@ -101,9 +101,9 @@ typedef struct {
     int epochs_run;
     double *train_loss, *val_loss; /* (epochs_run) each, owned; val NAN if no val users */
     /* At the end, on the validation users (NAN when there are none): */
-    double val_mae_cells;          /* study MAE: mean |s - x| over every cell */
-    double val_mae_rated_stars;    /* mean |s - x| * 5 over rated cells, nothing hidden */
-    double heldout_mae_stars;      /* MAE in stars on a seeded hidden share of ratings */
+    double val_mae_cells;       /* study MAE: mean |s - x| over every cell (STUDY only, else NAN) */
+    double val_mae_rated_stars; /* mean |s - x| * 5 over rated cells, nothing hidden */
+    double heldout_mae_stars;   /* MAE in stars on a seeded hidden share of ratings */
     double heldout_baseline_stars; /* same cells predicted by the film mean over training
                                       users (the global mean for films with none) */
     size_t heldout_cells;

@@ -11,7 +11,11 @@
  * l1 sum|p| + l2 sum p^2 over every weight and bias (the study's reg()), Adam
  * (PyTorch's formula), a per-epoch shuffle, ReduceLROnPlateau on the validation
  * loss (factor 0.1, relative threshold 1e-4, PyTorch's rule) and early stopping
- * that restores the weights of the best validation epoch.
+ * that restores the weights of the best validation epoch. When the inputs are
+ * mostly zeros (a user's ratings over every film) the first layer is sparse:
+ * a mini-batch moves only the rows of W1 whose input is nonzero in one of its
+ * rows (lazy Adam, their penalty included), so an epoch costs the number of
+ * ratings x hidden1, not users x films x hidden1.
  *
  * Parameters live in one flat float buffer, in this order and layout (weights
  * are input-major, out = inp W + b, i.e. torch's Linear.weight transposed):

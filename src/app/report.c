@@ -247,7 +247,9 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
     if (ar->epochs_run > 0)
         fprintf(out, "Last epoch: training loss %.4f, validation loss %.4f.\n",
                 ar->train_loss[ar->epochs_run - 1], ar->val_loss[ar->epochs_run - 1]);
-    fprintf(out, "Validation MAE over every cell (the study's figure): %.4f.\n", ar->val_mae_cells);
+    if (isfinite(ar->val_mae_cells)) /* computed for the study's loss only */
+        fprintf(out, "Validation MAE over every cell (the study's figure): %.4f.\n",
+                ar->val_mae_cells);
     fprintf(out,
             "Held-out ratings of validation users: error %.3f stars, film-mean baseline %.3f "
             "stars.\n",

@@ -848,6 +848,40 @@ static double study_decoder_step(Trainer *t, const uint32_t *rows, size_t B)
     return (p0.sum + p1.sum) / (double)(B * t->N);
 }
 
+/* RATED: starts the rating head at the film-mean baseline: each film's
+ * decoder bias is the logit of its mean rating among the training users
+ * (the panel's mean for a film none of them rated), so the network learns
+ * each user's departures from it rather than the means themselves. */
+static int rated_bias_init(Trainer *t, const uint32_t *train, size_t n_train)
+{
+    const SparseRows *x = t->x;
+    double *sum = calloc(t->N, sizeof *sum);
+    uint32_t *count = calloc(t->N, sizeof *count);
+    if (!sum || !count) {
+        free(sum);
+        free(count);
+        return FS_ERROR;
+    }
+    double all = 0.0;
+    size_t n_all = 0;
+    for (size_t i = 0; i < n_train; i++)
+        for (uint32_t k = x->row_start[train[i]]; k < x->row_start[train[i] + 1]; k++) {
+            sum[x->col[k]] += x->value[k];
+            count[x->col[k]]++;
+            all += x->value[k];
+            n_all++;
+        }
+    double mean_all = n_all ? all / (double)n_all : 0.5;
+    for (size_t j = 0; j < t->N; j++) {
+        double m = count[j] ? sum[j] / count[j] : mean_all;
+        m = m < 0.05 ? 0.05 : m > 0.95 ? 0.95 : m;
+        t->ae->b_dec[j] = (float)log(m / (1.0 - m));
+    }
+    free(sum);
+    free(count);
+    return FS_OK;
+}
+
 /* RATED: the decoder on each user's rated films plus a sample of unrated ones,
  * squared error (weight 1 on rated cells, unrated_weight on sampled ones, all
  * over the batch's number of ratings), backward, lazy Adam on the decoder rows
@@ -857,7 +891,7 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
 {
     Autoencoder *ae = t->ae;
     const SparseRows *x = t->x;
-    size_t N = t->N, H = t->H, nq = 0, nr = 0, n_dec = 0;
+    size_t H = t->H, nq = 0, nr = 0, n_dec = 0;
     uint32_t batch = next_stamp(t);
     for (size_t b = 0; b < B; b++) {
         size_t r = rows[b], m = x->row_start[r + 1] - x->row_start[r];
@@ -878,7 +912,7 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
         size_t for_rating = (size_t)floor((double)t->opt->unrated_share * (double)m + 0.5);
         size_t want = n_sampled(t, m), got = 0;
         for (size_t tries = 0; got < want && tries < 4 * want + 16; tries++) {
-            uint32_t j = (uint32_t)rng_below(&t->sample_rng, N);
+            uint32_t j = (uint32_t)rng_below(&t->sample_rng, t->N);
             if (t->user_mark[j] == user)
                 continue;
             t->user_mark[j] = user;
@@ -1207,6 +1241,13 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
 
     Trainer t = {.x = x, .opt = opt, .ae = ae, .N = N, .H = H, .B = B};
     int rc = FS_ERROR;
+#ifdef AE_X86
+    /* denormals flushed to zero (FTZ, DAZ) while training, here and in the
+     * helper thread, which inherits the setting: Adam's second moments of
+     * rarely used rows decay into denormals, which cost ~100x per operation */
+    unsigned int saved_mxcsr = _mm_getcsr();
+    _mm_setcsr(saved_mxcsr | 0x8040);
+#endif
     uint32_t *users = malloc(n * sizeof *users);
     rep.train_loss = malloc(((size_t)opt->epochs + 1) * sizeof(double));
     rep.val_loss = malloc(((size_t)opt->epochs + 1) * sizeof(double));
@@ -1223,7 +1264,8 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
     rng_seed_stream(&t.dropout_rng, opt->seed, STREAM_DROPOUT);
     rng_shuffle_u32(&split_rng, users, n);
     uint32_t *train = users, *val = users + n_train;
-    if (trainer_alloc(&t, train, n_train) != FS_OK || check_no_repeats(x, t.enc_mark) != FS_OK)
+    if (trainer_alloc(&t, train, n_train) != FS_OK || check_no_repeats(x, t.enc_mark) != FS_OK ||
+        (opt->loss == AE_LOSS_RATED && rated_bias_init(&t, train, n_train) != FS_OK))
         goto done;
 
     int study = opt->loss == AE_LOSS_STUDY;
@@ -1276,8 +1318,8 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
         }
     }
 
-    EvalSums e;
-    evaluate(&t, val, n_val, 1, &e);
+    EvalSums e; /* every cell only for STUDY: it costs users x films */
+    evaluate(&t, val, n_val, study, &e);
     rep.val_mae_cells = e.n_cells ? e.abs_cells / (double)e.n_cells : NAN;
     rep.val_mae_rated_stars = e.n_rated ? e.abs_rated / (double)e.n_rated * 5.0 : NAN;
     rep.heldout_mae_stars = rep.heldout_baseline_stars = NAN;
@@ -1288,6 +1330,9 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
     rc = FS_OK;
 done:
     trainer_free(&t);
+#ifdef AE_X86
+    _mm_setcsr(saved_mxcsr);
+#endif
     free(users);
     if (rc == FS_OK && report) {
         *report = rep;

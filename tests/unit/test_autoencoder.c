@@ -563,6 +563,43 @@ static void test_rated_loss_beats_film_mean(void **state)
     csr_free(&c);
 }
 
+/* The rating head starts from the film-mean baseline: with a learning rate
+ * too small to move anything, each film's output for a user with no input
+ * is its mean rating among the training users (clamped to 0.05..0.95). The
+ * every-cell MAE, which costs users x films, is the study loss's alone. */
+static void test_rated_loss_starts_at_the_film_means(void **state)
+{
+    (void)state;
+    Csr c;
+    make_low_rank(&c, 200, 30, 0.5, 7);
+    AeOptions o;
+    ae_options_default(&o);
+    o.hidden = 8;
+    o.epochs = 1;
+    o.lr = 1e-12f;
+    o.val_share = 0.0;
+    Autoencoder ae;
+    AeReport r;
+    assert_int_equal(ae_train(&ae, &c.x, &o, NULL, &r), FS_OK);
+    assert_true(isnan(r.val_mae_cells));
+    for (size_t j = 0; j < c.x.n_cols; j++) {
+        double sum = 0;
+        size_t n = 0;
+        for (size_t u = 0; u < c.x.n_rows; u++)
+            for (uint32_t k = c.x.row_start[u]; k < c.x.row_start[u + 1]; k++)
+                if (c.x.col[k] == j) {
+                    sum += c.x.value[k];
+                    n++;
+                }
+        double mean = n ? sum / n : 0.5;
+        mean = mean < 0.05 ? 0.05 : mean > 0.95 ? 0.95 : mean;
+        assert_float_equal(1.0 / (1.0 + exp(-ae.b_dec[j])), mean, 1e-4);
+    }
+    ae_free(&ae);
+    ae_report_free(&r);
+    csr_free(&c);
+}
+
 /* The study loss on the same panel learns too (its loss falls) and reports
  * every figure. */
 static void test_study_loss_trains(void **state)
@@ -768,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_parameters),
         cmocka_unit_test(test_study_loss_same_with_one_or_two_threads),
         cmocka_unit_test(test_rated_loss_beats_film_mean),
+        cmocka_unit_test(test_rated_loss_starts_at_the_film_means),
         cmocka_unit_test(test_study_loss_trains),
         cmocka_unit_test(test_progress_and_cancel),
         cmocka_unit_test(test_bad_arguments),

@@ -497,6 +497,7 @@ static void test_learns_sparse_rows(void **state)
                 rng_uniform(&rng) < 0.8 ? (size_t)s * 30 + rng_below(&rng, 30) : rng_below(&rng, D);
             x[i * D + j] = (float)(0.2 + 0.8 * rng_uniform(&rng));
         }
+        x[i * D + D - 1] = 0.0f; /* an input no row has */
     }
     ClassifierOptions opt;
     classifier_options_default(&opt);
@@ -504,6 +505,14 @@ static void test_learns_sparse_rows(void **state)
     ClassifierReport rep;
     assert_int_equal(classifier_train(&c, x, N, D, labels, K, &opt, NULL, &rep), FS_OK);
     assert_true(rep.val_accuracy >= 0.9);
+    /* lazy first layer: the row of the input no row has never moved (dense
+     * Adam would have pulled it towards 0 with the penalties), the others did */
+    Classifier fresh;
+    assert_int_equal(classifier_init(&fresh, D, K, opt.hidden1, opt.hidden2, opt.seed), FS_OK);
+    size_t h1 = (size_t)opt.hidden1;
+    assert_memory_equal(c.w1 + (D - 1) * h1, fresh.w1 + (D - 1) * h1, h1 * sizeof(float));
+    assert_memory_not_equal(c.w1, fresh.w1, h1 * sizeof(float));
+    classifier_free(&fresh);
     /* the training-time validation loss (sparse path) equals the dense path's */
     float *xv = malloc(rep.n_val * D * sizeof *xv);
     int32_t *yv = malloc(rep.n_val * sizeof *yv);
