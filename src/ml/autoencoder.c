@@ -14,6 +14,7 @@
 
 #include "filmseg/adam.h"
 #include "filmseg/rng.h"
+#include "filmseg/rowset.h"
 
 /* The sigmoid runs on every output cell of the study loss: x86-64 gets an
  * AVX-512 / AVX2 version picked at run time, doing the same IEEE operations in
@@ -460,15 +461,15 @@ static int check_rows(const SparseRows *x, size_t n_cols)
 
 /* No film twice in a row (a repeated column would count twice in the encoder
  * and give the rated loss two targets for one cell). mark is (n_cols), zeroed. */
-static int check_no_repeats(const SparseRows *x, uint32_t *mark)
+static int check_no_repeats(const SparseRows *x, RowSet *cols)
 {
-    for (size_t r = 0; r < x->n_rows; r++)
-        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++) {
-            if (mark[x->col[k]] == r + 1)
+    for (size_t r = 0; r < x->n_rows; r++) {
+        rowset_empty(cols);
+        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
+            if (!rowset_add(cols, x->col[k]))
                 return FS_ERROR;
-            mark[x->col[k]] = (uint32_t)(r + 1);
-        }
-    memset(mark, 0, x->n_cols * sizeof *mark);
+    }
+    rowset_empty(cols);
     return FS_OK;
 }
 
@@ -622,18 +623,17 @@ typedef struct {
     Autoencoder *ae;
     size_t N, H, B;
     Adam adam;
-    float *grads;               /* (n_params), zero outside the rows being used */
-    float *pre, *h, *dh, *dpre; /* (B,H) */
-    float *xd;                  /* STUDY: (B,N) dense batch, zero between batches */
-    float *out;                 /* (EVAL_CHUNK, N) dense output when evaluating */
-    float *z, *s, *ds, *dz;     /* (qcap): a STUDY block (B, DEC_BLOCK) or the query cells */
-    uint32_t *qstart, *qcol;    /* RATED: (B+1), (qcap) query columns per user */
-    float *qt, *qw;             /* RATED: (qcap) target and weight per query cell */
-    float *ot, *ow;             /* RATED, two heads: (qcap) watched target (1 rated, 0 sampled)
-                                   and weight per query cell */
-    uint32_t *enc_mark, *dec_mark, *user_mark; /* (N) stamps */
-    uint32_t *enc_rows, *dec_rows;             /* (N) films touched this batch */
-    uint32_t stamp;
+    float *grads;                /* (n_params), zero outside the rows being used */
+    float *pre, *h, *dh, *dpre;  /* (B,H) */
+    float *xd;                   /* STUDY: (B,N) dense batch, zero between batches */
+    float *out;                  /* (EVAL_CHUNK, N) dense output when evaluating */
+    float *z, *s, *ds, *dz;      /* (qcap): a STUDY block (B, DEC_BLOCK) or the query cells */
+    uint32_t *qstart, *qcol;     /* RATED: (B+1), (qcap) query columns per user */
+    float *qt, *qw;              /* RATED: (qcap) target and weight per query cell */
+    float *ot, *ow;              /* RATED, two heads: (qcap) watched target (1 rated, 0 sampled)
+                                    and weight per query cell */
+    RowSet enc_rows, dec_rows;   /* films whose encoder / decoder rows the batch touched */
+    RowSet user_films;           /* one user's rated and sampled films */
     uint32_t *in_start, *in_col; /* RATED with dropout: the batch's kept inputs (B+1), (in_cap) */
     float *in_value;
     Rng sample_rng, dropout_rng;
@@ -647,17 +647,6 @@ typedef struct {
     Helper helper;
 } Trainer;
 
-static uint32_t next_stamp(Trainer *t)
-{
-    if (++t->stamp == 0) { /* wrapped: forget all old stamps */
-        memset(t->enc_mark, 0, t->N * sizeof *t->enc_mark);
-        memset(t->dec_mark, 0, t->N * sizeof *t->dec_mark);
-        memset(t->user_mark, 0, t->N * sizeof *t->user_mark);
-        t->stamp = 1;
-    }
-    return t->stamp;
-}
-
 static void trainer_free(Trainer *t)
 {
     helper_stop(&t->helper);
@@ -667,11 +656,12 @@ static void trainer_free(Trainer *t)
     free(t->dz1);
     free(t->dh1);
     adam_free(&t->adam);
-    void *bufs[] = {t->ot,       t->ow,       t->grads,    t->out,      t->pre,
-                    t->h,        t->dh,       t->dpre,     t->xd,       t->z,
-                    t->s,        t->ds,       t->dz,       t->qstart,   t->qcol,
-                    t->qt,       t->qw,       t->enc_mark, t->dec_mark, t->user_mark,
-                    t->enc_rows, t->dec_rows, t->in_start, t->in_col,   t->in_value};
+    rowset_free(&t->enc_rows);
+    rowset_free(&t->dec_rows);
+    rowset_free(&t->user_films);
+    void *bufs[] = {t->ot,   t->ow, t->grads, t->out,      t->pre,    t->h,       t->dh,
+                    t->dpre, t->xd, t->z,     t->s,        t->ds,     t->dz,      t->qstart,
+                    t->qcol, t->qt, t->qw,    t->in_start, t->in_col, t->in_value};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
 }
@@ -741,15 +731,10 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     t->qw = malloc(qcap * sizeof(float));
     t->ot = malloc(qcap * sizeof(float));
     t->ow = malloc(qcap * sizeof(float));
-    t->enc_mark = calloc(N, sizeof(uint32_t));
-    t->dec_mark = calloc(N, sizeof(uint32_t));
-    t->user_mark = calloc(N, sizeof(uint32_t));
-    t->enc_rows = malloc(N * sizeof(uint32_t));
-    t->dec_rows = malloc(N * sizeof(uint32_t));
     if (!t->grads || !t->out || !t->pre || !t->h || !t->dh || !t->dpre || !t->xd || !t->z ||
         !t->s || !t->ds || !t->dz || !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot ||
-        !t->ow || !t->enc_mark || !t->dec_mark || !t->user_mark || !t->enc_rows || !t->dec_rows ||
-        !t->in_start || !t->in_col || !t->in_value)
+        !t->ow || !t->in_start || !t->in_col || !t->in_value || rowset_init(&t->enc_rows, N) != 0 ||
+        rowset_init(&t->dec_rows, N) != 0 || rowset_init(&t->user_films, N) != 0)
         return FS_ERROR;
     if (adam_init(&t->adam, t->ae->n_params, t->opt->lr) != 0)
         return FS_ERROR;
@@ -848,38 +833,44 @@ static double study_decoder_step(Trainer *t, const uint32_t *rows, size_t B)
     return (p0.sum + p1.sum) / (double)(B * t->N);
 }
 
-/* RATED: starts the rating head at the film-mean baseline: each film's
- * decoder bias is the logit of its mean rating among the training users
- * (the panel's mean for a film none of them rated), so the network learns
- * each user's departures from it rather than the means themselves. */
-static int rated_bias_init(Trainer *t, const uint32_t *train, size_t n_train)
+/* Each film's mean rating (input scale, rating / 5) among the training
+ * users, the mean of all their ratings for a film none of them rated (3 stars
+ * when there are none at all): the baseline the held-out error is compared
+ * with, and where the rating head starts. NULL when out of memory. */
+static double *film_means(const SparseRows *x, const uint32_t *train, size_t n_train)
 {
-    const SparseRows *x = t->x;
-    double *sum = calloc(t->N, sizeof *sum);
-    uint32_t *count = calloc(t->N, sizeof *count);
-    if (!sum || !count) {
-        free(sum);
+    double *mean = calloc(x->n_cols ? x->n_cols : 1, sizeof *mean);
+    uint32_t *count = calloc(x->n_cols ? x->n_cols : 1, sizeof *count);
+    if (!mean || !count) {
+        free(mean);
         free(count);
-        return FS_ERROR;
+        return NULL;
     }
     double all = 0.0;
     size_t n_all = 0;
     for (size_t i = 0; i < n_train; i++)
         for (uint32_t k = x->row_start[train[i]]; k < x->row_start[train[i] + 1]; k++) {
-            sum[x->col[k]] += x->value[k];
+            mean[x->col[k]] += x->value[k];
             count[x->col[k]]++;
             all += x->value[k];
             n_all++;
         }
-    double mean_all = n_all ? all / (double)n_all : 0.5;
-    for (size_t j = 0; j < t->N; j++) {
-        double m = count[j] ? sum[j] / count[j] : mean_all;
-        m = m < 0.05 ? 0.05 : m > 0.95 ? 0.95 : m;
-        t->ae->b_dec[j] = (float)log(m / (1.0 - m));
-    }
-    free(sum);
+    double mean_all = n_all ? all / (double)n_all : 0.6;
+    for (size_t j = 0; j < x->n_cols; j++)
+        mean[j] = count[j] ? mean[j] / count[j] : mean_all;
     free(count);
-    return FS_OK;
+    return mean;
+}
+
+/* RATED: starts the rating head at the film-mean baseline: each film's
+ * decoder bias is the logit of its mean rating (clamped to 0.05..0.95), so
+ * the network learns each user's departures from it rather than the means. */
+static void rated_bias_init(Autoencoder *ae, const double *film_mean)
+{
+    for (size_t j = 0; j < ae->n_in; j++) {
+        double m = film_mean[j] < 0.05 ? 0.05 : film_mean[j] > 0.95 ? 0.95 : film_mean[j];
+        ae->b_dec[j] = (float)log(m / (1.0 - m));
+    }
 }
 
 /* RATED: the decoder on each user's rated films plus a sample of unrated ones,
@@ -891,15 +882,14 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
 {
     Autoencoder *ae = t->ae;
     const SparseRows *x = t->x;
-    size_t H = t->H, nq = 0, nr = 0, n_dec = 0;
-    uint32_t batch = next_stamp(t);
+    size_t H = t->H, nq = 0, nr = 0;
     for (size_t b = 0; b < B; b++) {
         size_t r = rows[b], m = x->row_start[r + 1] - x->row_start[r];
-        uint32_t user = next_stamp(t);
+        rowset_empty(&t->user_films);
         t->qstart[b] = (uint32_t)nq;
         for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++) {
             uint32_t j = x->col[k];
-            t->user_mark[j] = user;
+            rowset_add(&t->user_films, j);
             t->qcol[nq] = j;
             t->qt[nq] = x->value[k];
             t->ot[nq] = 1.0f;
@@ -913,9 +903,8 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
         size_t want = n_sampled(t, m), got = 0;
         for (size_t tries = 0; got < want && tries < 4 * want + 16; tries++) {
             uint32_t j = (uint32_t)rng_below(&t->sample_rng, t->N);
-            if (t->user_mark[j] == user)
+            if (!rowset_add(&t->user_films, j))
                 continue;
-            t->user_mark[j] = user;
             t->qcol[nq] = j;
             t->qt[nq] = 0.0f;
             t->ot[nq] = 0.0f;
@@ -926,11 +915,9 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
         nr += m;
     }
     t->qstart[B] = (uint32_t)nq;
+    rowset_empty(&t->dec_rows);
     for (size_t k = 0; k < nq; k++)
-        if (t->dec_mark[t->qcol[k]] != batch) {
-            t->dec_mark[t->qcol[k]] = batch;
-            t->dec_rows[n_dec++] = t->qcol[k];
-        }
+        rowset_add(&t->dec_rows, t->qcol[k]);
 
     float scale = nr ? 1.0f / (float)nr : 1.0f;
     ae_sparse_decoder_forward(t->z, t->h, t->qstart, t->qcol, ae->w_dec, ae->b_dec, B, H);
@@ -961,8 +948,8 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
                                    t->qstart, t->qcol, ae->w_obs, B, H);
     }
     float wd = t->opt->weight_decay;
-    for (size_t i = 0; i < n_dec; i++) {
-        size_t j = t->dec_rows[i];
+    for (size_t i = 0; i < t->dec_rows.n_rows; i++) {
+        size_t j = t->dec_rows.rows[i];
         if (wd > 0.0f)
             vec_axpy(t->grads + off_w + j * H, wd, ae->w_dec + j * H, H);
         adam_update(&t->adam, ae->params, t->grads, off_w + j * H, H);
@@ -1008,7 +995,6 @@ static SparseRows dropout_batch(Trainer *t, const uint32_t *rows, size_t B)
  * their gradient, runs of untouched rows in one call each with a zero one. */
 typedef struct {
     Trainer *t;
-    uint32_t batch;
     size_t from, to;
 } EncoderAdam;
 
@@ -1020,7 +1006,7 @@ static void encoder_adam_rows(void *arg)
     size_t H = t->H, off_w = (size_t)(ae->w_enc - ae->params), j = p->from;
     while (j < p->to) {
         size_t e = j;
-        while (e < p->to && t->enc_mark[e] != p->batch)
+        while (e < p->to && !rowset_has(&t->enc_rows, (uint32_t)e))
             e++;
         if (e > j)
             adam_update(&t->adam, ae->params, NULL, off_w + j * H, (e - j) * H);
@@ -1036,33 +1022,31 @@ static void encoder_adam_rows(void *arg)
 static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, size_t B)
 {
     Autoencoder *ae = t->ae;
-    size_t N = t->N, H = t->H, n_enc = 0;
+    size_t N = t->N, H = t->H;
     size_t off_w = (size_t)(ae->w_enc - ae->params), off_b = (size_t)(ae->b_enc - ae->params);
-    uint32_t batch = next_stamp(t);
+    RowSet *used = &t->enc_rows;
+    rowset_empty(used);
     for (size_t b = 0; b < B; b++)
         for (uint32_t k = x->row_start[row_of(rows, b)]; k < x->row_start[row_of(rows, b) + 1]; k++)
-            if (t->enc_mark[x->col[k]] != batch) {
-                t->enc_mark[x->col[k]] = batch;
-                t->enc_rows[n_enc++] = x->col[k];
-            }
+            rowset_add(used, x->col[k]);
     memset(t->dpre, 0, B * H * sizeof(float));
     ae_relu_backward(t->dpre, t->h, t->dh, B * H);
     memset(t->grads + off_b, 0, H * sizeof(float));
     ae_encoder_backward(t->grads + off_w, t->grads + off_b, t->dpre, x, rows, B, H);
     adam_update(&t->adam, ae->params, t->grads, off_b, H);
     if (t->opt->loss == AE_LOSS_STUDY) {
-        EncoderAdam p0 = {t, batch, 0, t->enc_split}, p1 = {t, batch, t->enc_split, N};
+        EncoderAdam p0 = {t, 0, t->enc_split}, p1 = {t, t->enc_split, N};
         helper_run(&t->helper, encoder_adam_rows, &p1, encoder_adam_rows, &p0);
     } else {
         float wd = t->opt->weight_decay;
-        for (size_t i = 0; i < n_enc && wd > 0.0f; i++)
-            vec_axpy(t->grads + off_w + (size_t)t->enc_rows[i] * H, wd,
-                     ae->w_enc + (size_t)t->enc_rows[i] * H, H);
-        for (size_t i = 0; i < n_enc; i++)
-            adam_update(&t->adam, ae->params, t->grads, off_w + (size_t)t->enc_rows[i] * H, H);
+        for (size_t i = 0; i < used->n_rows && wd > 0.0f; i++)
+            vec_axpy(t->grads + off_w + (size_t)used->rows[i] * H, wd,
+                     ae->w_enc + (size_t)used->rows[i] * H, H);
+        for (size_t i = 0; i < used->n_rows; i++)
+            adam_update(&t->adam, ae->params, t->grads, off_w + (size_t)used->rows[i] * H, H);
     }
-    for (size_t i = 0; i < n_enc; i++)
-        memset(t->grads + off_w + (size_t)t->enc_rows[i] * H, 0, H * sizeof(float));
+    for (size_t i = 0; i < used->n_rows; i++)
+        memset(t->grads + off_w + (size_t)used->rows[i] * H, 0, H * sizeof(float));
 }
 
 /* Evaluation over users rows[0..n): fills the study MAE over all cells (when
@@ -1116,14 +1100,12 @@ static void evaluate(Trainer *t, const uint32_t *rows, size_t n, int want_cells,
  * user's ratings, encode the rest, compare the reconstruction of the hidden
  * cells with the ratings; the baseline predicts the film's mean over training
  * users. */
-static int heldout_eval(Trainer *t, const uint32_t *train, size_t n_train, const uint32_t *val,
-                        size_t n_val, AeReport *rep)
+static int heldout_eval(Trainer *t, const double *film_mean, const uint32_t *val, size_t n_val,
+                        AeReport *rep)
 {
     Autoencoder *ae = t->ae;
     const SparseRows *x = t->x;
-    size_t N = t->N, H = t->H;
-    double *film_sum = calloc(N, sizeof *film_sum);
-    uint32_t *film_n = calloc(N, sizeof *film_n);
+    size_t H = t->H;
     size_t most = 0;
     for (size_t i = 0; i < n_val; i++) {
         size_t m = x->row_start[val[i] + 1] - x->row_start[val[i]];
@@ -1135,18 +1117,8 @@ static int heldout_eval(Trainer *t, const uint32_t *train, size_t n_train, const
           *hid_val = malloc((most + 1) * sizeof(float));
     float *pred = malloc((most + 1) * sizeof(float)), *h = malloc(H * sizeof(float));
     int rc = FS_ERROR;
-    if (!film_sum || !film_n || !idx || !vis_col || !hid_col || !vis_val || !hid_val || !pred || !h)
+    if (!idx || !vis_col || !hid_col || !vis_val || !hid_val || !pred || !h)
         goto done;
-    double all_sum = 0.0;
-    size_t all_n = 0;
-    for (size_t i = 0; i < n_train; i++)
-        for (uint32_t k = x->row_start[train[i]]; k < x->row_start[train[i] + 1]; k++) {
-            film_sum[x->col[k]] += x->value[k] * 5.0;
-            film_n[x->col[k]]++;
-            all_sum += x->value[k] * 5.0;
-            all_n++;
-        }
-    double global = all_n ? all_sum / (double)all_n : 3.0;
     Rng rng;
     rng_seed_stream(&rng, t->opt->seed, STREAM_HOLDOUT);
     double err = 0.0, base = 0.0;
@@ -1181,9 +1153,8 @@ static int heldout_eval(Trainer *t, const uint32_t *train, size_t n_train, const
         for (size_t k = 0; k < k_hide; k++) {
             uint32_t j = hid_col[k];
             double truth = hid_val[k] * 5.0;
-            double mean = film_n[j] ? film_sum[j] / film_n[j] : global;
             err += fabs(pred[k] * 5.0 - truth);
-            base += fabs(mean - truth);
+            base += fabs(film_mean[j] * 5.0 - truth);
             cells++;
         }
     }
@@ -1192,8 +1163,6 @@ static int heldout_eval(Trainer *t, const uint32_t *train, size_t n_train, const
     rep->heldout_baseline_stars = cells ? base / (double)cells : NAN;
     rc = FS_OK;
 done:
-    free(film_sum);
-    free(film_n);
     free(idx);
     free(vis_col);
     free(hid_col);
@@ -1241,13 +1210,7 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
 
     Trainer t = {.x = x, .opt = opt, .ae = ae, .N = N, .H = H, .B = B};
     int rc = FS_ERROR;
-#ifdef AE_X86
-    /* denormals flushed to zero (FTZ, DAZ) while training, here and in the
-     * helper thread, which inherits the setting: Adam's second moments of
-     * rarely used rows decay into denormals, which cost ~100x per operation */
-    unsigned int saved_mxcsr = _mm_getcsr();
-    _mm_setcsr(saved_mxcsr | 0x8040);
-#endif
+    double *film_mean = NULL; /* (N) over the training users */
     uint32_t *users = malloc(n * sizeof *users);
     rep.train_loss = malloc(((size_t)opt->epochs + 1) * sizeof(double));
     rep.val_loss = malloc(((size_t)opt->epochs + 1) * sizeof(double));
@@ -1264,9 +1227,11 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
     rng_seed_stream(&t.dropout_rng, opt->seed, STREAM_DROPOUT);
     rng_shuffle_u32(&split_rng, users, n);
     uint32_t *train = users, *val = users + n_train;
-    if (trainer_alloc(&t, train, n_train) != FS_OK || check_no_repeats(x, t.enc_mark) != FS_OK ||
-        (opt->loss == AE_LOSS_RATED && rated_bias_init(&t, train, n_train) != FS_OK))
+    if (trainer_alloc(&t, train, n_train) != FS_OK || check_no_repeats(x, &t.enc_rows) != FS_OK ||
+        !(film_mean = film_means(x, train, n_train)))
         goto done;
+    if (opt->loss == AE_LOSS_RATED)
+        rated_bias_init(ae, film_mean);
 
     int study = opt->loss == AE_LOSS_STUDY;
     size_t batches = 0;
@@ -1323,17 +1288,15 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
     rep.val_mae_cells = e.n_cells ? e.abs_cells / (double)e.n_cells : NAN;
     rep.val_mae_rated_stars = e.n_rated ? e.abs_rated / (double)e.n_rated * 5.0 : NAN;
     rep.heldout_mae_stars = rep.heldout_baseline_stars = NAN;
-    if (heldout_eval(&t, train, n_train, val, n_val, &rep) != FS_OK)
+    if (heldout_eval(&t, film_mean, val, n_val, &rep) != FS_OK)
         goto done;
     rep.n_train = n_train;
     rep.n_val = n_val;
     rc = FS_OK;
 done:
     trainer_free(&t);
-#ifdef AE_X86
-    _mm_setcsr(saved_mxcsr);
-#endif
     free(users);
+    free(film_mean);
     if (rc == FS_OK && report) {
         *report = rep;
     } else {

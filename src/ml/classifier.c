@@ -9,6 +9,7 @@
 
 #include "filmseg/adam.h"
 #include "filmseg/rng.h"
+#include "filmseg/rowset.h"
 
 #if defined(__AVX__) || defined(__FMA__)
 #include <immintrin.h>
@@ -670,7 +671,7 @@ typedef struct {
     float *grads, *best_params;
     uint32_t *train, *val, *scratch;
     bool *is_val;
-    uint32_t *w1_mark, *w1_rows, stamp; /* sparse inputs: first-layer rows a batch touches */
+    RowSet w1_rows; /* sparse inputs: the first-layer rows a batch touches */
 } Trainer;
 
 static void trainer_free(Trainer *t)
@@ -685,8 +686,7 @@ static void trainer_free(Trainer *t)
     free(t->val);
     free(t->scratch);
     free(t->is_val);
-    free(t->w1_mark);
-    free(t->w1_rows);
+    rowset_free(&t->w1_rows);
     memset(t, 0, sizeof *t);
 }
 
@@ -730,26 +730,21 @@ static double train_batch(Trainer *t, Classifier *c, const ClassifierOptions *op
     /* sparse inputs: the first layer's rows whose input is zero in every row
      * of the batch are left as they are (lazy Adam, penalties included), so a
      * batch costs its nonzeros x hidden1, not inputs x hidden1 */
-    size_t h1 = (size_t)c->hidden1, n_rows = 0;
-    if (++t->stamp == 0) {
-        memset(t->w1_mark, 0, c->n_in * sizeof *t->w1_mark);
-        t->stamp = 1;
-    }
+    size_t h1 = (size_t)c->hidden1;
+    RowSet *used = &t->w1_rows;
+    rowset_empty(used);
     for (size_t r = 0; r < B; r++)
         for (size_t e = t->in.row_start[rows[r]]; e < t->in.row_start[rows[r] + 1]; e++)
-            if (t->w1_mark[t->in.col[e]] != t->stamp) {
-                t->w1_mark[t->in.col[e]] = t->stamp;
-                t->w1_rows[n_rows++] = t->in.col[e];
-            }
+            rowset_add(used, t->in.col[e]);
     size_t rest = (size_t)(c->b1 - c->params); /* b1 onwards: every step */
-    for (size_t i = 0; i < n_rows; i++)
-        clf_penalty_backward(t->grads + t->w1_rows[i] * h1, c->params + t->w1_rows[i] * h1, h1,
+    for (size_t i = 0; i < used->n_rows; i++)
+        clf_penalty_backward(t->grads + used->rows[i] * h1, c->params + used->rows[i] * h1, h1,
                              opt->l1, opt->l2);
     clf_penalty_backward(t->grads + rest, c->params + rest, c->n_params - rest, opt->l1, opt->l2);
     backward(w, c, &t->in, B, t->grads);
     adam_begin_step(&t->adam);
-    for (size_t i = 0; i < n_rows; i++)
-        adam_update(&t->adam, c->params, t->grads, t->w1_rows[i] * h1, h1);
+    for (size_t i = 0; i < used->n_rows; i++)
+        adam_update(&t->adam, c->params, t->grads, used->rows[i] * h1, h1);
     adam_update(&t->adam, c->params, t->grads, rest, c->n_params - rest);
     return loss;
 }
@@ -863,12 +858,8 @@ static int train_inputs(Classifier *c, Inputs in, const int32_t *labels, int k,
     t.best_params = malloc(c->n_params * sizeof *t.best_params);
     if (!t.grads || !t.best_params)
         goto done;
-    if (!dense) {
-        t.w1_mark = calloc(n_in, sizeof *t.w1_mark);
-        t.w1_rows = malloc(n_in * sizeof *t.w1_rows);
-        if (!t.w1_mark || !t.w1_rows)
-            goto done;
-    }
+    if (!dense && rowset_init(&t.w1_rows, n_in) != 0)
+        goto done;
     status = train_epochs(&t, c, labels, opt, progress, &r);
 
 done:
