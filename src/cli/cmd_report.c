@@ -71,18 +71,17 @@ int cmd_report(int argc, char **argv)
             return EXIT_USAGE;
         if (handled)
             continue;
-        if (opt == 'f' && strcmp(optarg, "text") == 0)
-            format = FORMAT_TEXT;
-        else if (opt == 'f' && strcmp(optarg, "markdown") == 0)
-            format = FORMAT_MARKDOWN;
-        else if (opt == 'm')
+        if (opt == 'f') {
+            if (!cli_format("report", optarg, &format)) {
+                usage(stderr);
+                return EXIT_USAGE;
+            }
+        } else if (opt == 'm') {
             model_path = optarg;
-        else if (opt == 'h') {
+        } else if (opt == 'h') {
             usage(stdout);
             return 0;
         } else {
-            if (opt == 'f')
-                fprintf(stderr, "filmseg report: --format must be text or markdown\n");
             usage(stderr);
             return EXIT_USAGE;
         }

@@ -134,11 +134,8 @@ int cmd_train(int argc, char **argv)
             break;
         }
         case 'f':
-            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "markdown") != 0) {
-                fprintf(stderr, "filmseg train: --format must be text or markdown\n");
+            if (!cli_format("train", optarg, &format))
                 return EXIT_USAGE;
-            }
-            format = strcmp(optarg, "text") == 0 ? FORMAT_TEXT : FORMAT_MARKDOWN;
             break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;

@@ -5,6 +5,7 @@
 
 #include "filmseg/panel.h"
 #include "filmseg/pipeline.h"
+#include "filmseg/table.h"
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -63,6 +64,10 @@ bool training_args_apply(const TrainingArgs *args, const char *command, Pipeline
  * false after printing "filmseg COMMAND: --name must be ..." */
 bool cli_number(const char *command, const char *name, const char *value, double lo, double hi,
                 bool whole, double *out);
+
+/* Parses --format's value (text or markdown); false after printing
+ * "filmseg COMMAND: --format must be text or markdown". */
+bool cli_format(const char *command, const char *value, OutputFormat *out);
 
 int cmd_report(int argc, char **argv);
 int cmd_train(int argc, char **argv);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void panel_args_init(PanelArgs *args)
 {
@@ -57,6 +58,19 @@ bool cli_number(const char *command, const char *name, const char *value, double
         return false;
     }
     *out = v;
+    return true;
+}
+
+bool cli_format(const char *command, const char *value, OutputFormat *out)
+{
+    if (strcmp(value, "text") == 0)
+        *out = FORMAT_TEXT;
+    else if (strcmp(value, "markdown") == 0)
+        *out = FORMAT_MARKDOWN;
+    else {
+        fprintf(stderr, "filmseg %s: --format must be text or markdown\n", command);
+        return false;
+    }
     return true;
 }
 
