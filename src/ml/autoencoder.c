@@ -1210,6 +1210,14 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
 
     Trainer t = {.x = x, .opt = opt, .ae = ae, .N = N, .H = H, .B = B};
     int rc = FS_ERROR;
+#ifdef AE_X86
+    /* denormals flushed to zero (FTZ, DAZ) while training, in this thread and
+     * the helper, which inherits it: tiny gradients and Adam moments otherwise
+     * fall into denormals, which are slow (the default training on ml-100k
+     * took 3.5-4.0 s with them, 2.65 s without; same labels either way) */
+    unsigned int saved_mxcsr = _mm_getcsr();
+    _mm_setcsr(saved_mxcsr | 0x8040);
+#endif
     double *film_mean = NULL; /* (N) over the training users */
     uint32_t *users = malloc(n * sizeof *users);
     rep.train_loss = malloc(((size_t)opt->epochs + 1) * sizeof(double));
@@ -1295,6 +1303,9 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
     rc = FS_OK;
 done:
     trainer_free(&t);
+#ifdef AE_X86
+    _mm_setcsr(saved_mxcsr);
+#endif
     free(users);
     free(film_mean);
     if (rc == FS_OK && report) {
