@@ -45,5 +45,9 @@ void profile_free(Profile *profile);
  * profile's order; returns how many were written. */
 size_t profile_top_films(const Panel *panel, const int32_t *labels, int segment, int score,
                          FilmCount *out, size_t n);
+/* The same among the films f for which keep(panel, f, ctx) is true. */
+typedef bool (*FilmKeep)(const Panel *panel, uint32_t film, void *ctx);
+size_t profile_top_films_kept(const Panel *panel, const int32_t *labels, int segment, int score,
+                              FilmKeep keep, void *ctx, FilmCount *out, size_t n);
 
 #endif

@@ -58,19 +58,29 @@ static int compare_film_tally(const void *pa, const void *pb)
 size_t profile_top_films(const Panel *panel, const int32_t *labels, int segment, int score,
                          FilmCount *out, size_t n)
 {
+    return profile_top_films_kept(panel, labels, segment, score, NULL, NULL, out, n);
+}
+
+size_t profile_top_films_kept(const Panel *panel, const int32_t *labels, int segment, int score,
+                              FilmKeep keep, void *ctx, FilmCount *out, size_t n)
+{
     FilmTally *tally = calloc(panel->n_films + 1, sizeof *tally);
     if (!tally)
         return 0;
+    size_t m = 0;
     for (size_t f = 0; f < panel->n_films; f++) {
-        tally[f].film = (uint32_t)f;
-        tally[f].id = panel->films[f].id;
+        if (keep && !keep(panel, (uint32_t)f, ctx))
+            continue;
+        FilmTally *t = &tally[m++];
+        t->film = (uint32_t)f;
+        t->id = panel->films[f].id;
         for (uint32_t i = panel->film_start[f]; i < panel->film_start[f + 1]; i++)
             if (panel->film_score[i] == score && selected(labels, segment, panel->film_user[i]))
-                tally[f].count++;
+                t->count++;
     }
-    qsort(tally, panel->n_films, sizeof *tally, compare_film_tally);
+    qsort(tally, m, sizeof *tally, compare_film_tally);
     size_t k = 0;
-    for (size_t f = 0; f < panel->n_films && k < n && tally[f].count; f++)
+    for (size_t f = 0; f < m && k < n && tally[f].count; f++)
         out[k++] = (FilmCount){tally[f].film, tally[f].count};
     free(tally);
     return k;

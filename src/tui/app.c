@@ -95,11 +95,11 @@ void app_refresh_heat(TuiApp *app)
 {
     app->heat_scroll = 0;
     if (app->heat_mode == HEAT_DISTINCTIVE && app->seg)
-        app->n_heat_films = films_distinctive(app->panel, app->labels, app->segment,
-                                              HEAT_SAMPLE_FILMS, app->heat_films);
+        app->n_heat_films = heatmap_distinctive(app->panel, app->labels, app->segment,
+                                                HEATMAP_FILMS, app->heat_films);
     else
-        app->n_heat_films = films_heat_sample(app->panel, HEAT_MIN_RATINGS, HEAT_SAMPLE_FILMS,
-                                              app->heat_seed, app->heat_films);
+        app->n_heat_films = heatmap_sample(app->panel, HEATMAP_MIN_RATINGS, HEATMAP_FILMS,
+                                           app->heat_seed, app->heat_films);
 }
 
 void app_message(TuiApp *app, bool error, const char *fmt, ...)

@@ -10,13 +10,12 @@
 #include "layout.h"
 #include "worker.h"
 
+#include "filmseg/heatmap.h"
 #include "filmseg/profile.h"
 #include "filmseg/tui.h"
 
 #include <stdbool.h>
 #include <stdint.h>
-
-enum { HEAT_SAMPLE_FILMS = 30, HEAT_MIN_RATINGS = 100 };
 
 typedef enum { HEAT_SAMPLE, HEAT_DISTINCTIVE } HeatMode;
 
@@ -48,7 +47,7 @@ typedef struct TuiApp {
     /* heatmap pane */
     HeatMode heat_mode;
     uint64_t heat_seed;
-    uint32_t heat_films[HEAT_SAMPLE_FILMS];
+    uint32_t heat_films[HEATMAP_FILMS];
     size_t n_heat_films;
     int heat_scroll;
 

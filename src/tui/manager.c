@@ -483,7 +483,7 @@ int tui_run(TuiConfig *config)
         return 1;
     app->config = config;
     app->panel = config->panel;
-    app->heat_seed = 1;
+    app->heat_seed = HEATMAP_SEED;
     app->train.stage = -1;
     title_filter_init(&app->filter);
     worker_init(&app->worker);

@@ -5,7 +5,6 @@
  * segment's most distinctive films (`d`). */
 #include "app.h"
 #include "crt.h"
-#include "films.h"
 #include "widgets.h"
 
 #include <curses.h>
@@ -22,22 +21,22 @@ static void heatmap_draw(TuiApp *app, Rect r)
         snprintf(who, sizeof who, "everyone");
     size_t eligible = 0;
     for (size_t f = 0; f < app->panel->n_films; f++)
-        eligible += app->panel->film_start[f + 1] - app->panel->film_start[f] > HEAT_MIN_RATINGS;
+        eligible += app->panel->film_start[f + 1] - app->panel->film_start[f] > HEATMAP_MIN_RATINGS;
     if (app->heat_mode == HEAT_DISTINCTIVE && seg)
         snprintf(title, sizeof title, "Heatmap, %s: its %zu most distinctive films (d: sample)",
                  who, app->n_heat_films);
-    else if (eligible >= HEAT_SAMPLE_FILMS)
+    else if (eligible >= HEATMAP_FILMS)
         snprintf(title, sizeof title, "Heatmap, %s: %zu of the %zu films with >%d ratings", who,
-                 app->n_heat_films, eligible, HEAT_MIN_RATINGS);
+                 app->n_heat_films, eligible, HEATMAP_MIN_RATINGS);
     else
         snprintf(title, sizeof title, "Heatmap, %s: the %zu most rated films", who,
                  app->n_heat_films);
     pane_title(rect_take_top(&r, 1), title);
     Rect legend = {r.y + r.h - 1, r.x, 1, r.w};
     r.h -= 2;
-    HeatRow rows[HEAT_SAMPLE_FILMS];
-    films_heat_rows(app->panel, seg ? app->labels : NULL, app->segment, app->heat_films,
-                    app->n_heat_films, rows);
+    HeatRow rows[HEATMAP_FILMS];
+    heatmap_rows(app->panel, seg ? app->labels : NULL, app->segment, app->heat_films,
+                 app->n_heat_films, rows);
     int cw = (r.w - 40) / 5;
     if (cw > 8)
         cw = 8;

@@ -1,6 +1,5 @@
 /* test_tui_data.c: unit tests of what the explorer computes from a panel:
- * the US tile map, shade levels, heatmap shares, the heatmap's film sample
- * and a segment's distinctive films, the PCRE2 title filter and the filtered
+ * the US tile map, shade levels, the PCRE2 title filter and the filtered
  * top films (equal to profile_top_films without a filter), and the training
  * worker (a result handed over, a cancel, progress published). */
 #include "test_util.h"
@@ -16,23 +15,6 @@
 
 #include <math.h>
 #include <time.h>
-
-static const char *USERS = "1|20|M|writer|10027\n2|31|F|student|60614\n3|40|M|student|10027\n"
-                           "4|17|F|writer|60614\n5|60|M|artist|02139\n";
-static const char *ITEMS = ITEM(10, "Ten (1990)") ITEM(5, "Five (1990)") ITEM(7, "Seven (1991)");
-/* film 10: users 1,2 five stars, 3 four; film 5: 1,2 five, 5 one; film 7: 3 five, 4 four */
-static const char *RATINGS = "1\t10\t5\t1\n2\t10\t5\t1\n3\t10\t4\t1\n1\t5\t5\t1\n2\t5\t5\t1\n"
-                             "5\t5\t1\t1\n3\t7\t5\t1\n4\t7\t4\t1\n";
-
-static Panel *small_panel(void)
-{
-    CapturedDiag c;
-    captured_diag_init(&c, false);
-    Panel *p = NULL;
-    assert_int_equal(load_ml100k_strings(USERS, ITEMS, RATINGS, NULL, &c, &p), 0);
-    captured_diag_free(&c);
-    return p;
-}
 
 static void tile_map(void **state)
 {
@@ -82,80 +64,12 @@ static void shade_levels(void **state)
     assert_int_equal(heat_level(NAN), 0);
 }
 
-static void heat_shares(void **state)
+static void unfiltered_top_on_ml100k(void **state)
 {
     (void)state;
-    Panel *p = small_panel();
-    uint32_t films[3] = {(uint32_t)panel_film_index(p, 10), (uint32_t)panel_film_index(p, 5),
-                         (uint32_t)panel_film_index(p, 7)};
-    HeatRow rows[3];
-    films_heat_rows(p, NULL, 0, films, 3, rows);
-    assert_int_equal(rows[0].ratings, 3);
-    assert_true(fabs(rows[0].share[5] - 2.0 / 3) < 1e-12);
-    assert_true(fabs(rows[0].share[4] - 1.0 / 3) < 1e-12);
-    assert_true(rows[0].share[1] == 0);
-    double sum = 0;
-    for (int s = 1; s <= 5; s++)
-        sum += rows[1].share[s];
-    assert_true(fabs(sum - 1) < 1e-12);
-    assert_true(fabs(rows[0].lift - 1) < 1e-12); /* everyone: lift 1 */
-    /* a segment: users 1 and 2 (indexes by id) */
-    int32_t labels[5];
-    for (size_t u = 0; u < p->n_users; u++)
-        labels[u] = p->users[u].id <= 2 ? 0 : 1;
-    films_heat_rows(p, labels, 0, films, 3, rows);
-    assert_int_equal(rows[0].ratings, 2);
-    assert_true(rows[0].share[5] == 1);
-    assert_int_equal(rows[2].ratings, 0); /* film 7: nobody in segment 0 */
-    assert_true(rows[2].share[5] == 0);
-    /* lift of film 10 in segment 0: 2/2 of the segment vs 3/5 of everyone */
-    assert_true(fabs(rows[0].lift - 1.0 / 0.6) < 1e-12);
-    panel_free(p);
-}
-
-static void heat_sample(void **state)
-{
-    (void)state;
-    Panel *p = small_panel();
-    uint32_t out[30];
-    /* no film has more than 100 ratings: the most-rated, in id order */
-    size_t n = films_heat_sample(p, 100, 30, 1, out);
-    assert_int_equal(n, 3);
-    assert_int_equal(p->films[out[0]].id, 5);
-    assert_int_equal(p->films[out[2]].id, 10);
-    /* films with more than 2 ratings: 10 and 5; draw one */
-    n = films_heat_sample(p, 2, 1, 1, out);
-    assert_int_equal(n, 1);
-    assert_true(p->films[out[0]].id == 10 || p->films[out[0]].id == 5);
-    panel_free(p);
-}
-
-static void study_sample_on_ml100k(void **state)
-{
-    (void)state;
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/data/ml-100k", shared_dir());
-    PanelOptions o;
-    panel_options_default(&o);
-    CapturedDiag c;
-    captured_diag_init(&c, false);
-    Panel *p = NULL;
-    if (panel_load_dir(dir, &o, &c.diag, &p) != 0) {
-        captured_diag_free(&c);
+    Panel *p = shared_ml100k_panel();
+    if (!p)
         skip();
-    }
-    captured_diag_free(&c);
-    uint32_t a[30], b[30], a2[30];
-    assert_int_equal(films_heat_sample(p, 100, 30, 1, a), 30);
-    assert_int_equal(films_heat_sample(p, 100, 30, 1, a2), 30);
-    assert_int_equal(films_heat_sample(p, 100, 30, 2, b), 30);
-    assert_memory_equal(a, a2, sizeof a);    /* the same seed, the same films */
-    assert_memory_not_equal(a, b, sizeof a); /* `r` draws another */
-    for (int i = 0; i < 30; i++) {
-        assert_true(p->film_start[a[i] + 1] - p->film_start[a[i]] > 100);
-        if (i)
-            assert_true(p->films[a[i - 1]].id < p->films[a[i]].id);
-    }
     /* the filtered top list is profile_top_films when nothing is filtered */
     for (int score = 1; score <= 5; score++) {
         FilmCount want[10], got[10];
@@ -167,27 +81,6 @@ static void study_sample_on_ml100k(void **state)
             assert_int_equal(want[i].count, got[i].count);
         }
     }
-    panel_free(p);
-}
-
-static void distinctive_films(void **state)
-{
-    (void)state;
-    Panel *p = small_panel();
-    int32_t labels[5];
-    for (size_t u = 0; u < p->n_users; u++)
-        labels[u] = p->users[u].id == 3 || p->users[u].id == 4 ? 1 : 0;
-    uint32_t out[3];
-    /* segment 1 (users 3, 4): film 7 is rated by both (lift 2/2 / 2/5 = 2.5),
-     * film 10 by one of them, below the minimum of 3 raters -> only films
-     * rated by at least 3 of a 2-user segment: none */
-    assert_int_equal(films_distinctive(p, labels, 1, 3, out), 0);
-    /* everyone in one segment: every film rated by at least 3 has lift 1 */
-    for (size_t u = 0; u < p->n_users; u++)
-        labels[u] = 0;
-    size_t n = films_distinctive(p, labels, 0, 3, out);
-    assert_int_equal(n, 2);                   /* films 10 and 5 have 3 ratings; 7 has 2 */
-    assert_int_equal(p->films[out[0]].id, 5); /* a tie: by id */
     panel_free(p);
 }
 
@@ -214,7 +107,7 @@ static void title_filter(void **state)
     assert_true(title_filter_match(&f, "Fjord Caf\xc3\xa9 (1989)"));
     assert_false(title_filter_match(&f, "bad \xff bytes"));
     /* films_top with the filter */
-    Panel *p = small_panel();
+    Panel *p = three_film_panel();
     assert_true(title_filter_set(&f, "^f", error, sizeof error));
     FilmCount top[10];
     size_t n = films_top(p, NULL, 0, 5, &f, top, 10);
@@ -352,10 +245,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tile_map),
         cmocka_unit_test(shade_levels),
-        cmocka_unit_test(heat_shares),
-        cmocka_unit_test(heat_sample),
-        cmocka_unit_test(study_sample_on_ml100k),
-        cmocka_unit_test(distinctive_films),
+        cmocka_unit_test(unfiltered_top_on_ml100k),
         cmocka_unit_test(title_filter),
         cmocka_unit_test(worker_trains_and_hands_over),
         cmocka_unit_test(worker_cancels),

@@ -72,8 +72,42 @@ static inline const char *shared_dir(void)
     return s && *s ? s : "../shared";
 }
 
+/* ../shared's MovieLens 100K with the default sample rules, or NULL when it
+ * is not there (the caller skips). */
+static inline Panel *shared_ml100k_panel(void)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/data/ml-100k", shared_dir());
+    PanelOptions o;
+    panel_options_default(&o);
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    if (panel_load_dir(dir, &o, &c.diag, &p) != 0)
+        p = NULL;
+    captured_diag_free(&c);
+    return p;
+}
+
 /* A u.item line for film `id` with a title and no genres. */
 #define ITEM(id, title)                                                                            \
 #id "|" title "|01-Jan-1995||http://x|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+
+/* Five users and three films: film 10 rated 5, 5, 4 by users 1, 2, 3; film 5
+ * rated 5, 5, 1 by users 1, 2, 5; film 7 rated 5, 4 by users 3, 4. */
+static inline Panel *three_film_panel(void)
+{
+    const char *users = "1|20|M|writer|10027\n2|31|F|student|60614\n3|40|M|student|10027\n"
+                        "4|17|F|writer|60614\n5|60|M|artist|02139\n";
+    const char *items = ITEM(10, "Ten (1990)") ITEM(5, "Five (1990)") ITEM(7, "Seven (1991)");
+    const char *ratings = "1\t10\t5\t1\n2\t10\t5\t1\n3\t10\t4\t1\n1\t5\t5\t1\n2\t5\t5\t1\n"
+                          "5\t5\t1\t1\n3\t7\t5\t1\n4\t7\t4\t1\n";
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    assert_int_equal(load_ml100k_strings(users, items, ratings, NULL, &c, &p), 0);
+    captured_diag_free(&c);
+    return p;
+}
 
 #endif

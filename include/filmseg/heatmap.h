@@ -1,0 +1,40 @@
+/* heatmap.h: the numbers behind the rating heatmaps (the explorer's heatmap
+ * pane and `filmseg export`): the share of each score among a segment's
+ * ratings of a film, the study's sample of films, and a segment's most
+ * distinctive films. */
+#ifndef FILMSEG_HEATMAP_H
+#define FILMSEG_HEATMAP_H
+
+#include "filmseg/panel.h"
+#include "filmseg/profile.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The study's heatmap: this many films with more than HEATMAP_MIN_RATINGS
+ * ratings, drawn with a seed (HEATMAP_SEED unless the user draws again). */
+enum { HEATMAP_FILMS = 30, HEATMAP_MIN_RATINGS = 100, HEATMAP_SEED = 1 };
+
+typedef struct {
+    uint32_t film;
+    size_t ratings;  /* the segment's ratings of the film */
+    double share[6]; /* [1..5]: share of those ratings at each score */
+    double lift;     /* share of the segment rating it / share of everyone (NAN if unknown) */
+} HeatRow;
+
+/* Fills rows[i] for films[i]. */
+void heatmap_rows(const Panel *panel, const int32_t *labels, int segment, const uint32_t *films,
+                  size_t n, HeatRow *rows);
+/* The study's sample: `count` films with more than min_ratings ratings, drawn
+ * with the seed, in film id order; when fewer qualify, the most-rated films.
+ * Returns how many were written (at most count). */
+size_t heatmap_sample(const Panel *panel, size_t min_ratings, size_t count, uint64_t seed,
+                      uint32_t *out);
+/* The segment's most distinctive films: the highest lift (the share of the
+ * segment who rated the film over the share of everyone who did) among films
+ * rated by at least max(3, 5% of the segment) of its users, lift descending,
+ * ties by film id. Returns how many were written. */
+size_t heatmap_distinctive(const Panel *panel, const int32_t *labels, int segment, size_t count,
+                           uint32_t *out);
+
+#endif

@@ -1,0 +1,146 @@
+/* heatmap.c: the numbers behind the rating heatmaps; see heatmap.h. */
+#include "filmseg/heatmap.h"
+
+#include "filmseg/rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool selected(const int32_t *labels, int segment, uint32_t u)
+{
+    return !labels || labels[u] == segment;
+}
+
+static int by_count_then_id(const void *a, const void *b, void *ctx)
+{
+    const Panel *panel = ctx;
+    const FilmCount *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    int32_t ix = panel->films[x->film].id, iy = panel->films[y->film].id;
+    return (ix > iy) - (ix < iy);
+}
+
+void heatmap_rows(const Panel *panel, const int32_t *labels, int segment, const uint32_t *films,
+                  size_t n, HeatRow *rows)
+{
+    size_t seg_users = 0;
+    for (size_t u = 0; u < panel->n_users; u++)
+        seg_users += selected(labels, segment, (uint32_t)u);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t f = films[i];
+        size_t by_score[6] = {0}, total = 0, all = panel->film_start[f + 1] - panel->film_start[f];
+        for (uint32_t j = panel->film_start[f]; j < panel->film_start[f + 1]; j++)
+            if (selected(labels, segment, panel->film_user[j])) {
+                by_score[panel->film_score[j]]++;
+                total++;
+            }
+        HeatRow *r = &rows[i];
+        memset(r, 0, sizeof *r);
+        r->film = f;
+        r->ratings = total;
+        for (int s = 1; s <= 5; s++)
+            r->share[s] = total ? (double)by_score[s] / total : 0;
+        double seg_rate = seg_users ? (double)total / seg_users : 0;
+        double all_rate = panel->n_users ? (double)all / panel->n_users : 0;
+        r->lift = all_rate > 0 ? seg_rate / all_rate : NAN;
+    }
+}
+
+static int by_id(const void *a, const void *b, void *ctx)
+{
+    const Panel *panel = ctx;
+    int32_t x = panel->films[*(const uint32_t *)a].id, y = panel->films[*(const uint32_t *)b].id;
+    return (x > y) - (x < y);
+}
+
+size_t heatmap_sample(const Panel *panel, size_t min_ratings, size_t count, uint64_t seed,
+                      uint32_t *out)
+{
+    uint32_t *pool = malloc((panel->n_films + 1) * sizeof *pool);
+    if (!pool)
+        return 0;
+    size_t m = 0;
+    for (size_t f = 0; f < panel->n_films; f++)
+        if (panel->film_start[f + 1] - panel->film_start[f] > min_ratings)
+            pool[m++] = (uint32_t)f;
+    size_t k;
+    if (m >= count) {
+        Rng rng;
+        rng_seed_stream(&rng, seed, 0x4ea7);
+        for (size_t i = 0; i < count; i++) { /* partial Fisher-Yates */
+            size_t j = i + (size_t)rng_below(&rng, m - i);
+            uint32_t t = pool[i];
+            pool[i] = pool[j];
+            pool[j] = t;
+        }
+        k = count;
+    } else {
+        /* too few qualify: the most-rated films */
+        FilmCount *all = malloc((panel->n_films + 1) * sizeof *all);
+        if (!all) {
+            free(pool);
+            return 0;
+        }
+        size_t n = 0;
+        for (size_t f = 0; f < panel->n_films; f++) {
+            size_t c = panel->film_start[f + 1] - panel->film_start[f];
+            if (c)
+                all[n++] = (FilmCount){(uint32_t)f, c};
+        }
+        qsort_r(all, n, sizeof *all, by_count_then_id, (void *)panel);
+        k = n < count ? n : count;
+        for (size_t i = 0; i < k; i++)
+            pool[i] = all[i].film;
+        free(all);
+    }
+    qsort_r(pool, k, sizeof *pool, by_id, (void *)panel);
+    memcpy(out, pool, k * sizeof *out);
+    free(pool);
+    return k;
+}
+
+typedef struct {
+    uint32_t film;
+    double lift;
+} Lift;
+
+static int by_lift(const void *a, const void *b, void *ctx)
+{
+    const Panel *panel = ctx;
+    const Lift *x = a, *y = b;
+    if (x->lift != y->lift)
+        return x->lift > y->lift ? -1 : 1;
+    int32_t ix = panel->films[x->film].id, iy = panel->films[y->film].id;
+    return (ix > iy) - (ix < iy);
+}
+
+size_t heatmap_distinctive(const Panel *panel, const int32_t *labels, int segment, size_t count,
+                           uint32_t *out)
+{
+    size_t seg_users = 0;
+    for (size_t u = 0; u < panel->n_users; u++)
+        seg_users += selected(labels, segment, (uint32_t)u);
+    if (!seg_users)
+        return 0;
+    size_t min_raters = seg_users / 20 > 3 ? seg_users / 20 : 3;
+    Lift *lifts = malloc((panel->n_films + 1) * sizeof *lifts);
+    if (!lifts)
+        return 0;
+    size_t m = 0;
+    for (size_t f = 0; f < panel->n_films; f++) {
+        size_t all = panel->film_start[f + 1] - panel->film_start[f], seg = 0;
+        for (uint32_t j = panel->film_start[f]; j < panel->film_start[f + 1]; j++)
+            seg += selected(labels, segment, panel->film_user[j]);
+        if (seg >= min_raters && all)
+            lifts[m++] =
+                (Lift){(uint32_t)f, ((double)seg / seg_users) / ((double)all / panel->n_users)};
+    }
+    qsort_r(lifts, m, sizeof *lifts, by_lift, (void *)panel);
+    size_t k = m < count ? m : count;
+    for (size_t i = 0; i < k; i++)
+        out[i] = lifts[i].film;
+    free(lifts);
+    return k;
+}

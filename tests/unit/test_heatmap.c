@@ -1,0 +1,107 @@
+/* test_heatmap.c: unit tests of the heatmap numbers: score shares and lift
+ * per segment, the study's seeded film sample, a segment's distinctive films. */
+#include "test_util.h"
+
+#include "filmseg/heatmap.h"
+
+#include <math.h>
+
+static void heat_shares(void **state)
+{
+    (void)state;
+    Panel *p = three_film_panel();
+    uint32_t films[3] = {(uint32_t)panel_film_index(p, 10), (uint32_t)panel_film_index(p, 5),
+                         (uint32_t)panel_film_index(p, 7)};
+    HeatRow rows[3];
+    heatmap_rows(p, NULL, 0, films, 3, rows);
+    assert_int_equal(rows[0].ratings, 3);
+    assert_true(fabs(rows[0].share[5] - 2.0 / 3) < 1e-12);
+    assert_true(fabs(rows[0].share[4] - 1.0 / 3) < 1e-12);
+    assert_true(rows[0].share[1] == 0);
+    double sum = 0;
+    for (int s = 1; s <= 5; s++)
+        sum += rows[1].share[s];
+    assert_true(fabs(sum - 1) < 1e-12);
+    assert_true(fabs(rows[0].lift - 1) < 1e-12); /* everyone: lift 1 */
+    /* a segment: users 1 and 2 (indexes by id) */
+    int32_t labels[5];
+    for (size_t u = 0; u < p->n_users; u++)
+        labels[u] = p->users[u].id <= 2 ? 0 : 1;
+    heatmap_rows(p, labels, 0, films, 3, rows);
+    assert_int_equal(rows[0].ratings, 2);
+    assert_true(rows[0].share[5] == 1);
+    assert_int_equal(rows[2].ratings, 0); /* film 7: nobody in segment 0 */
+    assert_true(rows[2].share[5] == 0);
+    /* lift of film 10 in segment 0: 2/2 of the segment vs 3/5 of everyone */
+    assert_true(fabs(rows[0].lift - 1.0 / 0.6) < 1e-12);
+    panel_free(p);
+}
+
+static void heat_sample(void **state)
+{
+    (void)state;
+    Panel *p = three_film_panel();
+    uint32_t out[30];
+    /* no film has more than 100 ratings: the most-rated, in id order */
+    size_t n = heatmap_sample(p, 100, 30, 1, out);
+    assert_int_equal(n, 3);
+    assert_int_equal(p->films[out[0]].id, 5);
+    assert_int_equal(p->films[out[2]].id, 10);
+    /* films with more than 2 ratings: 10 and 5; draw one */
+    n = heatmap_sample(p, 2, 1, 1, out);
+    assert_int_equal(n, 1);
+    assert_true(p->films[out[0]].id == 10 || p->films[out[0]].id == 5);
+    panel_free(p);
+}
+
+static void study_sample_on_ml100k(void **state)
+{
+    (void)state;
+    Panel *p = shared_ml100k_panel();
+    if (!p)
+        skip();
+    uint32_t a[30], b[30], a2[30];
+    assert_int_equal(heatmap_sample(p, 100, 30, 1, a), 30);
+    assert_int_equal(heatmap_sample(p, 100, 30, 1, a2), 30);
+    assert_int_equal(heatmap_sample(p, 100, 30, 2, b), 30);
+    assert_memory_equal(a, a2, sizeof a);    /* the same seed, the same films */
+    assert_memory_not_equal(a, b, sizeof a); /* `r` draws another */
+    for (int i = 0; i < 30; i++) {
+        assert_true(p->film_start[a[i] + 1] - p->film_start[a[i]] > 100);
+        if (i)
+            assert_true(p->films[a[i - 1]].id < p->films[a[i]].id);
+    }
+    panel_free(p);
+}
+
+static void distinctive_films(void **state)
+{
+    (void)state;
+    Panel *p = three_film_panel();
+    int32_t labels[5];
+    for (size_t u = 0; u < p->n_users; u++)
+        labels[u] = p->users[u].id == 3 || p->users[u].id == 4 ? 1 : 0;
+    uint32_t out[3];
+    /* segment 1 (users 3, 4): film 7 is rated by both (lift 2/2 / 2/5 = 2.5),
+     * film 10 by one of them, below the minimum of 3 raters -> only films
+     * rated by at least 3 of a 2-user segment: none */
+    assert_int_equal(heatmap_distinctive(p, labels, 1, 3, out), 0);
+    /* everyone in one segment: every film rated by at least 3 has lift 1 */
+    for (size_t u = 0; u < p->n_users; u++)
+        labels[u] = 0;
+    size_t n = heatmap_distinctive(p, labels, 0, 3, out);
+    assert_int_equal(n, 2);                   /* films 10 and 5 have 3 ratings; 7 has 2 */
+    assert_int_equal(p->films[out[0]].id, 5); /* a tie: by id */
+    panel_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(heat_shares),
+        cmocka_unit_test(heat_sample),
+        cmocka_unit_test(study_sample_on_ml100k),
+        cmocka_unit_test(distinctive_films),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
