@@ -76,6 +76,10 @@ const char *stage_name(int stage);
 int segmentation_index_films(Segmentation *seg);
 /* Labels at the chosen k (n_users), or at another k of the sweep. */
 const int32_t *segmentation_labels(const Segmentation *seg, int k);
+/* Panel user u's segment at k (1..kmax) into labels[u], matched by user id,
+ * -1 for users not in the model. Returns how many matched, or -1 when k is
+ * out of range. */
+long segmentation_panel_labels(const Segmentation *seg, int k, const Panel *panel, int32_t *labels);
 
 /* One user's rated films as the model's columns: col/value (rating/5) for the
  * films the model knows; returns how many (at most n_ratings). */

@@ -208,6 +208,24 @@ const int32_t *segmentation_labels(const Segmentation *seg, int k)
     return seg->sweep.results[k - 1].labels;
 }
 
+long segmentation_panel_labels(const Segmentation *seg, int k, const Panel *panel, int32_t *labels)
+{
+    const int32_t *model_labels = segmentation_labels(seg, k);
+    if (!model_labels)
+        return -1;
+    for (size_t u = 0; u < panel->n_users; u++)
+        labels[u] = -1;
+    long matched = 0;
+    for (size_t i = 0; i < seg->n_users; i++) {
+        long u = panel_user_index(panel, seg->user_ids[i]);
+        if (u >= 0) {
+            labels[u] = model_labels[i];
+            matched++;
+        }
+    }
+    return matched;
+}
+
 static void report_stage(const Progress *progress, int stage)
 {
     ProgressEvent ev = {.stage = stage_name(stage),

@@ -24,28 +24,17 @@ static int print_model_segments(const Panel *panel, const Profile *everyone,
                                 const Segmentation *seg, const char *path, OutputFormat format)
 {
     int32_t *labels = malloc((panel->n_users + 1) * sizeof *labels);
-    if (!labels)
-        return EXIT_INPUT;
-    IdIndex index;
-    if (!idindex_init(&index, seg->n_users)) {
+    long matched = labels ? segmentation_panel_labels(seg, seg->k, panel, labels) : -1;
+    if (matched < 0) {
         free(labels);
+        fprintf(stderr, "filmseg report: out of memory\n");
         return EXIT_INPUT;
     }
-    for (size_t u = 0; u < seg->n_users; u++)
-        idindex_put(&index, seg->user_ids[u], (uint32_t)u, NULL);
-    const int32_t *model_labels = segmentation_labels(seg, seg->k);
-    size_t matched = 0;
-    for (size_t u = 0; u < panel->n_users; u++) {
-        long m = idindex_get(&index, panel->users[u].id);
-        labels[u] = m >= 0 ? model_labels[m] : -1;
-        matched += m >= 0;
-    }
-    idindex_free(&index);
     printf(format == FORMAT_MARKDOWN ? "\n# Segments of %s\n\n" : "\nSegments of %s\n\n", path);
-    printf("%zu of the panel's %zu users are in the model (matched by user id).\n", matched,
+    printf("%ld of the panel's %zu users are in the model (matched by user id).\n", matched,
            panel->n_users);
     report_training(seg, format, stdout);
-    if (matched < panel->n_users)
+    if ((size_t)matched < panel->n_users)
         printf("\nUsers of the panel who are not in the model are left out below.\n");
     report_segments(panel, seg, labels, everyone, format, stdout);
     free(labels);

@@ -7,11 +7,9 @@
 #include "filmseg/report.h"
 #include "progress_print.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -26,33 +24,6 @@ static void usage(FILE *out)
         "Trains the segmentation (autoencoder, k-means sweep k = 1..kmax, classifier at k)\n"
         "and writes the model file. --loss study reproduces the study's method (MAE over\n"
         "every cell, L1 embeddings, unscaled demographics).\n");
-}
-
-/* Writes user_id,segment to a temporary file renamed over path. */
-int write_labels_csv(const char *path, const int32_t *user_ids, const int32_t *labels, size_t n)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        fprintf(stderr, "filmseg: %s: cannot write: %s\n", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    fprintf(f, "user_id,segment\n");
-    for (size_t u = 0; u < n; u++)
-        if (labels[u] >= 0)
-            fprintf(f, "%d,%d\n", user_ids[u], labels[u]);
-    bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        fprintf(stderr, "filmseg: %s: cannot write: %s\n", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
 }
 
 int cmd_train(int argc, char **argv)
@@ -186,8 +157,8 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "filmseg train: %s\n", error);
         status = EXIT_INPUT;
     }
-    if (labels_path && write_labels_csv(labels_path, seg.user_ids, segmentation_labels(&seg, seg.k),
-                                        seg.n_users) != 0)
+    if (labels_path &&
+        write_export("train", labels_path, EXPORT_LABELS, &seg, seg.k, NULL, NULL) != 0)
         status = EXIT_INPUT;
     printf("Trained on %s: %zu users, %zu films rated, %zu ratings.\n", panel->source,
            panel->n_users, seg.n_films, panel->n_ratings);

@@ -3,6 +3,7 @@
 #ifndef FILMSEG_COMMANDS_H
 #define FILMSEG_COMMANDS_H
 
+#include "filmseg/export.h"
 #include "filmseg/panel.h"
 #include "filmseg/pipeline.h"
 #include "filmseg/table.h"
@@ -74,8 +75,11 @@ int cmd_train(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_explore(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
-/* Writes a user_id,segment CSV atomically (labels < 0 are left out). */
-int write_labels_csv(const char *path, const int32_t *user_ids, const int32_t *labels, size_t n);
+/* Writes an export table to path ("-" or NULL: stdout) through a temporary
+ * file renamed into place; prints what went wrong and returns -1 on failure. */
+int write_export(const char *command, const char *path, ExportTable table, const Segmentation *seg,
+                 int k, const Panel *panel, const int32_t *labels);
 
 #endif

@@ -1,5 +1,5 @@
 /* main.c: filmseg's entry point: global --help and --version, then one
- * function per command (report, ...). */
+ * function per command (report, train, score, export, ...). */
 #include "commands.h"
 
 #include <cblas.h>
@@ -19,6 +19,7 @@ static void usage(FILE *out)
             "  report     print the audience report of a panel (with --model: its segments)\n"
             "  train      train the segmentation and write a model file\n"
             "  score      assign new users to the segments of a model\n"
+            "  export     write a table of a model's segments as CSV\n"
             "  synth      write a synthetic panel with planted segments (and truth.csv)\n"
             "\n"
             "panel options (every command that reads a panel):\n"
@@ -57,6 +58,8 @@ int main(int argc, char **argv)
         return cmd_train(argc - 1, argv + 1);
     if (strcmp(argv[1], "score") == 0)
         return cmd_score(argc - 1, argv + 1);
+    if (strcmp(argv[1], "export") == 0)
+        return cmd_export(argc - 1, argv + 1);
     if (strcmp(argv[1], "synth") == 0)
         return cmd_synth(argc - 1, argv + 1);
     fprintf(stderr, "filmseg: unknown command '%s'\n\n", argv[1]);

@@ -5,14 +5,17 @@
 #include "crt.h"
 #include "films.h"
 
+#include "filmseg/export.h"
 #include "filmseg/model.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void free_profiles(TuiApp *app)
 {
@@ -31,21 +34,11 @@ void app_set_k(TuiApp *app, int k)
         k = 2;
     if (k > app->seg->sweep.kmax)
         k = app->seg->sweep.kmax;
-    const int32_t *labels = segmentation_labels(app->seg, k);
-    if (!labels)
+    if (!segmentation_labels(app->seg, k))
         return;
     free_profiles(app);
     app->k = k;
-    for (size_t u = 0; u < app->panel->n_users; u++)
-        app->labels[u] = -1;
-    app->matched = 0;
-    for (size_t i = 0; i < app->seg->n_users; i++) {
-        long u = panel_user_index(app->panel, app->seg->user_ids[i]);
-        if (u >= 0) {
-            app->labels[u] = labels[i];
-            app->matched++;
-        }
-    }
+    app->matched = (size_t)segmentation_panel_labels(app->seg, k, app->panel, app->labels);
     app->profiles = calloc((size_t)k, sizeof *app->profiles);
     if (app->profiles)
         for (int s = 0; s < k; s++)
@@ -145,6 +138,37 @@ void app_save(TuiApp *app)
                     app->seg->k, app->k);
     else
         app_message(app, false, "model saved to %s", path);
+}
+
+/* model.fsm -> model-csv: the save path without its extension, plus "-csv" */
+static void export_folder(const char *save_path, char *out, size_t size)
+{
+    const char *slash = strrchr(save_path, '/'), *dot = strrchr(save_path, '.');
+    size_t len = dot && (!slash || dot > slash + 1) ? (size_t)(dot - save_path) : strlen(save_path);
+    snprintf(out, size, "%.*s-csv", (int)len, save_path);
+}
+
+void app_export(TuiApp *app)
+{
+    if (!app->seg) {
+        app_message(app, true, "nothing to export yet: training has not finished");
+        return;
+    }
+    char dir[2048], path[2200], error[2400];
+    export_folder(app->config->save_path, dir, sizeof dir);
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        app_message(app, true, "%s: cannot make the folder: %s", dir, strerror(errno));
+        return;
+    }
+    for (int t = 0; t < EXPORT_COUNT; t++) {
+        snprintf(path, sizeof path, "%s/%s.csv", dir, export_table_name((ExportTable)t));
+        if (export_save((ExportTable)t, app->seg, app->k, app->panel, app->labels, path, error,
+                        sizeof error) != FS_OK) {
+            app_message(app, true, "%s", error);
+            return;
+        }
+    }
+    app_message(app, false, "k=%d exported to %s/ (CSV)", app->k, dir);
 }
 
 /* ---- drawing helpers the panes share ---- */

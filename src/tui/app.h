@@ -104,6 +104,9 @@ void app_message(TuiApp *app, bool error, const char *fmt, ...)
 void app_train(TuiApp *app, const PipelineOptions *options);
 /* Saves the model atomically to the save path. */
 void app_save(TuiApp *app);
+/* Writes every export table at the chosen k as CSV into the folder beside the
+ * save path (model.fsm -> model-csv/), made when missing. */
+void app_export(TuiApp *app);
 /* Opens the title filter prompt (manager.c). */
 void app_open_prompt(TuiApp *app);
 

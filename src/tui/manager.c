@@ -55,6 +55,7 @@ static const char *const HELP[] = {
     "t                 retrain with other settings (a form)",
     "x                 cancel training",
     "s                 save the model",
+    "e                 export this k's segments as CSV tables",
     "Ctrl-L            redraw",
     "?, F1             this help (any key closes it)",
     "q, F10            quit",
@@ -406,6 +407,7 @@ static void handle_key(TuiApp *app, int ch)
         }
         break;
     case 's': app_save(app); break;
+    case 'e': app_export(app); break;
     case 't': form_open(app); break;
     case 12: clearok(curscr, TRUE); break; /* Ctrl-L */
     default: break;

@@ -55,4 +55,5 @@ static bool segments_key(TuiApp *app, int ch)
     return false;
 }
 
-const Pane PANE_SEGMENTS_DEF = {"Segments", segments_draw, segments_key, "[ ] Left/Right segment"};
+const Pane PANE_SEGMENTS_DEF = {"Segments", segments_draw, segments_key,
+                                "[ ] Left/Right segment  e export"};

@@ -1,0 +1,132 @@
+/* cmd_export.c: `filmseg export`: one table of a model's segments as CSV
+ * (see export.h for the tables), for spreadsheets and other programs. */
+#include "commands.h"
+
+#include "filmseg/export.h"
+#include "filmseg/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: filmseg export --model FILE --table NAME [--k K] [--out FILE.csv]\n"
+                 "                      [--data DIR] [--zips FILE] [--exclude-states LIST]\n"
+                 "                      [--keep-unknown-state] [--strict]\n"
+                 "Writes one table of the model's segments as CSV (to stdout without --out):\n"
+                 "  labels       user_id,segment of every user the model was trained on\n"
+                 "  elbow        inertia, drop, silhouette, knee and choice for k = 1..kmax\n"
+                 "  segments     each segment's size, ratings, share of men, age\n"
+                 "  profiles     each segment's users by gender, age, occupation and state,\n"
+                 "               with the index against the whole sample (100 = as everyone)\n"
+                 "  top          each segment's top 10 films per score\n"
+                 "  heatmap      the study's sample of films: each score's share per segment\n"
+                 "  distinctive  each segment's films with the highest lift, with score shares\n"
+                 "--k picks another segmentation of the model's sweep (default: the model's k).\n"
+                 "The tables from segments on describe the panel's users (matched to the\n"
+                 "model by user id): give the panel the model was trained on with --data.\n");
+}
+
+int cmd_export(int argc, char **argv)
+{
+    static const struct option long_options[] = {PANEL_LONG_OPTIONS,
+                                                 {"model", required_argument, 0, 'm'},
+                                                 {"table", required_argument, 0, 't'},
+                                                 {"k", required_argument, 0, 'k'},
+                                                 {"out", required_argument, 0, 'o'},
+                                                 {"help", no_argument, 0, 'h'},
+                                                 {0, 0, 0, 0}};
+    PanelArgs args;
+    panel_args_init(&args);
+    const char *model_path = NULL, *out_path = NULL;
+    int table = -1;
+    double k = 0;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+        int handled = panel_args_option(&args, opt, optarg);
+        if (handled < 0)
+            return EXIT_USAGE;
+        if (handled)
+            continue;
+        switch (opt) {
+        case 'm': model_path = optarg; break;
+        case 'o': out_path = optarg; break;
+        case 't':
+            table = export_table_find(optarg);
+            if (table < 0) {
+                fprintf(stderr,
+                        "filmseg export: --table must be labels, elbow, segments, profiles, "
+                        "top, heatmap or distinctive (not '%s')\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'k':
+            if (!cli_number("export", "k", optarg, 1, 1000, true, &k))
+                return EXIT_USAGE;
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "filmseg export: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!model_path || table < 0) {
+        fprintf(stderr, "filmseg export: %s\n",
+                !model_path ? "--model is required" : "--table is required");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    Segmentation seg = {0};
+    char error[512];
+    if (model_load(&seg, model_path, error, sizeof error) != 0) {
+        fprintf(stderr, "filmseg export: %s\n", error);
+        return EXIT_INPUT;
+    }
+    int chosen = k > 0 ? (int)k : seg.k;
+    if (chosen > seg.sweep.kmax) {
+        fprintf(stderr, "filmseg export: --k must be at most %d, the largest k of %s's sweep\n",
+                seg.sweep.kmax, model_path);
+        segmentation_free(&seg);
+        return EXIT_USAGE;
+    }
+    Panel *panel = NULL;
+    int32_t *labels = NULL;
+    int status = 0;
+    if (export_table_needs_panel((ExportTable)table)) {
+        panel = panel_args_load(&args);
+        if (!panel) {
+            segmentation_free(&seg);
+            return EXIT_INPUT;
+        }
+        labels = malloc((panel->n_users + 1) * sizeof *labels);
+        long matched = labels ? segmentation_panel_labels(&seg, chosen, panel, labels) : -1;
+        if (matched < 0) {
+            fprintf(stderr, "filmseg export: out of memory\n");
+            status = EXIT_INPUT;
+        } else if (matched == 0) {
+            fprintf(stderr,
+                    "filmseg export: none of the %zu users of %s is in %s (users are matched "
+                    "by id): give the panel the model was trained on with --data\n",
+                    panel->n_users, panel->source, model_path);
+            status = EXIT_INPUT;
+        } else if ((size_t)matched < panel->n_users) {
+            fprintf(stderr,
+                    "filmseg export: %ld of the panel's %zu users are in the model; the "
+                    "others count in \"all\" only\n",
+                    matched, panel->n_users);
+        }
+    }
+    if (status == 0 &&
+        write_export("export", out_path, (ExportTable)table, &seg, chosen, panel, labels) != 0)
+        status = EXIT_INPUT;
+    free(labels);
+    panel_free(panel);
+    segmentation_free(&seg);
+    return status;
+}
