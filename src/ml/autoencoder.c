@@ -524,7 +524,11 @@ typedef struct Helper {
     void *arg;
 } Helper;
 
-enum { HELPER_SPINS = 1000 };
+/* Pauses before sleeping: about half a millisecond, longer than the other
+ * thread's share of a batch, so that the two rarely sleep (measured on the
+ * study loss, ml-100k, builds run alternately: 2.73-2.79 s with 30000 against
+ * 3.24-3.29 s with 1000). */
+enum { HELPER_SPINS = 30000 };
 
 static inline void cpu_relax(void)
 {
