@@ -10,7 +10,9 @@
  * Two losses: AE_LOSS_STUDY is the study's (mean |s - x| over every cell, rated
  * or not; dense decoder, plain Adam), AE_LOSS_RATED (default) is squared error
  * on rated cells (optionally plus a weighted sample of unrated cells pushed
- * towards 0), with input dropout (denoising) and L2 weight decay; its decoder
+ * towards 0) plus a second head that ranks the films a user liked first (see
+ * implicit_weight), on input scaled to unit length per user, with input
+ * dropout (denoising) and L2 weight decay; its decoders
  * runs only on those columns and its Adam is lazy (rows a batch touched), so an
  * epoch costs O(ratings x hidden), not O(users x films x hidden).
  *
@@ -19,7 +21,7 @@
  *   b_enc (hidden)
  *   w_dec (n_in, hidden)  row j = film j's output weights (torch dec.weight)
  *   b_dec (n_in)
- *   w_obs (n_in, hidden)  the watched head (RATED with implicit_weight > 0 only)
+ *   w_obs (n_in, hidden)  the likes head (RATED with implicit_weight > 0 only)
  *   b_obs (n_in)
  * Initialised like torch.nn.Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
  * weights and biases (fan_in = n_in for the encoder, hidden for the decoder).
@@ -27,6 +29,7 @@
 #ifndef FILMSEG_AUTOENCODER_H
 #define FILMSEG_AUTOENCODER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,12 +64,13 @@ typedef struct {
                                  loss (0.25); 0 = none */
     float weight_decay;       /* RATED: L2 penalty wd/2 |w|^2 on the weight rows a batch
                                  uses (added to their gradient) (1e-3); 0 = none */
-    float implicit_weight;    /* RATED: weight of the second, "watched" head (0.3); 0 = one
-                                 head. It predicts which films a user rated at all
-                                 (logistic loss on the rated films against
-                                 implicit_negatives sampled unrated ones per rating),
-                                 so the embedding also carries what users choose to
-                                 watch, not only how they rate it */
+    float implicit_weight;    /* RATED: weight of the second, "likes" head (10); 0 = one
+                                 head. It ranks, with a softmax over each user's rated
+                                 films and implicit_negatives sampled unrated ones per
+                                 rating, the films the user liked (4 or 5 stars) first,
+                                 so that the embedding carries what a user likes, not
+                                 only how they rate (multinomial likelihood as in
+                                 Liang et al.'s Mult-DAE, over a sample of films) */
     float implicit_negatives; /* RATED, two heads: sampled unrated films per rating (1) */
     int threads;              /* STUDY: 1, or 2 to split each batch's dense work over two
                                  threads (0 = 2 when there are two CPUs); the result is
@@ -77,15 +81,17 @@ void ae_options_default(AeOptions *opt);
 
 typedef struct {
     size_t n_in, hidden;
-    int heads;     /* 1, or 2 with the watched head (w_obs, b_obs) */
-    float *params; /* owned, (n_params) */
+    int heads;       /* 1, or 2 with the likes head (w_obs, b_obs) */
+    bool unit_input; /* the encoder scales each user's input to unit length (RATED;
+                        the study's input is raw) */
+    float *params;   /* owned, (n_params) */
     size_t n_params;
     float *w_enc, *b_enc, *w_dec, *b_dec; /* point into params, see top */
     float *w_obs, *b_obs;                 /* two heads only: (n_in, hidden), (n_in) */
 } Autoencoder;
 
 /* ae_n_params(n_in, hidden) = 2 n_in hidden + hidden + n_in; 0 on overflow.
- * With the watched head: (1 + heads) n_in hidden + hidden + heads n_in. */
+ * With the likes head: (1 + heads) n_in hidden + hidden + heads n_in. */
 size_t ae_n_params(size_t n_in, size_t hidden);
 size_t ae_n_params_heads(size_t n_in, size_t hidden, int heads);
 /* A fresh model with torch.nn.Linear's initialisation from the seed.
@@ -93,8 +99,9 @@ size_t ae_n_params_heads(size_t n_in, size_t hidden, int heads);
 int ae_init(Autoencoder *ae, size_t n_in, size_t hidden, uint64_t seed);
 int ae_init_heads(Autoencoder *ae, size_t n_in, size_t hidden, int heads, uint64_t seed);
 /* A model from a saved parameter buffer (copied); n_params must match one or
- * two heads. */
-int ae_init_from(Autoencoder *ae, size_t n_in, size_t hidden, const float *params, size_t n_params);
+ * two heads; unit_input as the trained model had it. */
+int ae_init_from(Autoencoder *ae, size_t n_in, size_t hidden, const float *params, size_t n_params,
+                 bool unit_input);
 void ae_free(Autoencoder *ae);
 
 typedef struct {
@@ -137,12 +144,14 @@ void ae_decode_some(const Autoencoder *ae, const float *h, size_t n_query, const
  * pairs; backward functions ACCUMULATE (+=) into parameter gradients and dinp) */
 
 /* pre (B,H) = b_enc + sum over row rows[b]'s entries of value * w_enc[col] (rows
- * NULL: rows 0..B-1). w_enc (N,H). */
+ * NULL: rows 0..B-1), each value divided by the row's length when unit. w_enc
+ * (N,H). */
 void ae_encoder_forward(float *pre, const SparseRows *x, const uint32_t *rows, size_t B,
-                        const float *w_enc, const float *b_enc, size_t H);
-/* dw_enc[col] += value * dpre[b] for each entry; db_enc += sum_b dpre[b]. */
+                        const float *w_enc, const float *b_enc, size_t H, bool unit);
+/* dw_enc[col] += value * dpre[b] for each entry (value as the forward used
+ * it); db_enc += sum_b dpre[b]. */
 void ae_encoder_backward(float *dw_enc, float *db_enc, const float *dpre, const SparseRows *x,
-                         const uint32_t *rows, size_t B, size_t H);
+                         const uint32_t *rows, size_t B, size_t H, bool unit);
 void ae_relu_forward(float *out, const float *inp, size_t n);
 /* dinp += dout * (out > 0) */
 void ae_relu_backward(float *dinp, const float *out, const float *dout, size_t n);
@@ -174,12 +183,13 @@ double ae_sq_forward(const float *s, const float *target, const float *weight, s
                      float scale);
 void ae_sq_backward(float *ds, const float *s, const float *target, const float *weight, size_t n,
                     float scale);
-/* Watched head: logistic loss on n logits z with targets 0/1: returns
- * sum weight (log(1 + e^z) - target z) * scale; backward:
- * dz += scale weight (sigmoid(z) - target). */
-double ae_bce_forward(const float *z, const float *target, const float *weight, size_t n,
-                      float scale);
-void ae_bce_backward(float *dz, const float *z, const float *target, const float *weight, size_t n,
-                     float scale);
+/* Likes head: for each user b, a softmax over its cells qstart[b] ..
+ * qstart[b+1] (rated films and sampled unrated ones); returns scale times
+ * -sum target log softmax(z); backward: dz += scale (softmax(z) sum(target)
+ * - target), the sum over the user's cells. */
+double ae_softmax_forward(const float *z, const float *target, const uint32_t *qstart, size_t B,
+                          float scale);
+void ae_softmax_backward(float *dz, const float *z, const float *target, const uint32_t *qstart,
+                         size_t B, float scale);
 
 #endif

@@ -23,7 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MODEL_VERSION 1
+/* 2: the rated loss's encoder scales each user's input to unit length and its
+ * second head is the likes head (a file of version 1 would be misread). */
+#define MODEL_VERSION 2
 
 /* Returns 0, or -1 with the reason in error[]. */
 int model_save(const Segmentation *seg, const char *path, char *error, size_t error_size);

@@ -394,7 +394,9 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
 
     size_t hidden = get_u64(&r, "autoencoder"), n_params = get_u64(&r, "autoencoder");
     float *params = get_array(&r, n_params, sizeof *params, "autoencoder");
-    if (params && ae_init_from(&seg->ae, seg->n_films, hidden, params, n_params) != FS_OK) {
+    bool unit_input = seg->options.ae.loss == AE_LOSS_RATED; /* as ae_train set it */
+    if (params &&
+        ae_init_from(&seg->ae, seg->n_films, hidden, params, n_params, unit_input) != FS_OK) {
         free(params);
         return refuse(seg, error, error_size, "%s: the autoencoder's shape is inconsistent", name);
     }

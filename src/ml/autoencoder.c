@@ -30,6 +30,9 @@ enum {
     CANCEL_EVERY = 16, /* mini-batches between looks at the cancel flag */
 };
 
+/* A film the user liked: rated 4 or 5 stars (the input is rating / 5). */
+#define LIKED_VALUE (4.0f / 5.0f)
+
 /* RNG streams derived from the seed, one per purpose. */
 enum {
     STREAM_INIT = 1,
@@ -55,7 +58,7 @@ void ae_options_default(AeOptions *opt)
         .heldout_share = 0.2f,
         .input_dropout = 0.25f,
         .weight_decay = 1e-3f,
-        .implicit_weight = 0.3f,
+        .implicit_weight = 10.0f,
         .implicit_negatives = 1.0f,
     };
 }
@@ -128,7 +131,8 @@ int ae_init_heads(Autoencoder *ae, size_t n_in, size_t hidden, int heads, uint64
     return FS_OK;
 }
 
-int ae_init_from(Autoencoder *ae, size_t n_in, size_t hidden, const float *params, size_t n_params)
+int ae_init_from(Autoencoder *ae, size_t n_in, size_t hidden, const float *params, size_t n_params,
+                 bool unit_input)
 {
     if (!ae)
         return FS_ERROR;
@@ -141,6 +145,7 @@ int ae_init_from(Autoencoder *ae, size_t n_in, size_t hidden, const float *param
     if (ae_alloc(ae, n_in, hidden, heads) != FS_OK)
         return FS_ERROR;
     memcpy(ae->params, params, n_params * sizeof *params);
+    ae->unit_input = unit_input;
     return FS_OK;
 }
 
@@ -206,28 +211,41 @@ static inline void vec_axpy(float *y, float alpha, const float *x, size_t n)
         y[i] += alpha * x[i];
 }
 
+/* 1 / |row r| when the input is scaled to unit length, else 1. */
+static float input_scale(const SparseRows *x, size_t r, bool unit)
+{
+    if (!unit)
+        return 1.0f;
+    double sq = 0.0;
+    for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
+        sq += (double)x->value[k] * x->value[k];
+    return sq > 0.0 ? (float)(1.0 / sqrt(sq)) : 1.0f;
+}
+
 void ae_encoder_forward(float *pre, const SparseRows *x, const uint32_t *rows, size_t B,
-                        const float *w_enc, const float *b_enc, size_t H)
+                        const float *w_enc, const float *b_enc, size_t H, bool unit)
 {
     // pre is (B,H), w_enc is (N,H), b_enc is (H)
     for (size_t b = 0; b < B; b++) {
         float *out = pre + b * H;
         memcpy(out, b_enc, H * sizeof *out);
         size_t r = row_of(rows, b);
+        float scale = input_scale(x, r, unit);
         for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
-            vec_axpy(out, x->value[k], w_enc + (size_t)x->col[k] * H, H);
+            vec_axpy(out, scale * x->value[k], w_enc + (size_t)x->col[k] * H, H);
     }
 }
 
 void ae_encoder_backward(float *dw_enc, float *db_enc, const float *dpre, const SparseRows *x,
-                         const uint32_t *rows, size_t B, size_t H)
+                         const uint32_t *rows, size_t B, size_t H, bool unit)
 {
     // dpre is (B,H); only the rows of dw_enc (N,H) of films in the batch change
     for (size_t b = 0; b < B; b++) {
         const float *d = dpre + b * H;
         size_t r = row_of(rows, b);
+        float scale = input_scale(x, r, unit);
         for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
-            vec_axpy(dw_enc + (size_t)x->col[k] * H, x->value[k], d, H);
+            vec_axpy(dw_enc + (size_t)x->col[k] * H, scale * x->value[k], d, H);
         for (size_t i = 0; i < H; i++)
             db_enc[i] += d[i];
     }
@@ -421,24 +439,45 @@ void ae_sq_backward(float *ds, const float *s, const float *target, const float 
 
 /* ------------------------------------------------------------ checking */
 
-double ae_bce_forward(const float *z, const float *target, const float *weight, size_t n,
-                      float scale)
+/* log of the sum of exp(z[k]) over cells a..e-1, computed from the largest */
+static double log_sum_exp(const float *z, uint32_t a, uint32_t e)
 {
+    float top = z[a];
+    for (uint32_t k = a; k < e; k++)
+        top = z[k] > top ? z[k] : top;
     double sum = 0.0;
-    for (size_t k = 0; k < n; k++) {
-        /* log(1 + e^z) - y z, computed without overflow */
-        double zk = z[k], softplus = zk > 0 ? zk + log1p(exp(-zk)) : log1p(exp(zk));
-        sum += (double)weight[k] * (softplus - target[k] * zk);
-    }
-    return sum * scale;
+    for (uint32_t k = a; k < e; k++)
+        sum += exp((double)(z[k] - top));
+    return (double)top + log(sum);
 }
 
-void ae_bce_backward(float *dz, const float *z, const float *target, const float *weight, size_t n,
-                     float scale)
+double ae_softmax_forward(const float *z, const float *target, const uint32_t *qstart, size_t B,
+                          float scale)
 {
-    for (size_t k = 0; k < n; k++) {
-        float p = 1.0f / (1.0f + expf(-z[k]));
-        dz[k] += scale * weight[k] * (p - target[k]);
+    double loss = 0.0;
+    for (size_t b = 0; b < B; b++) {
+        uint32_t a = qstart[b], e = qstart[b + 1];
+        if (a == e)
+            continue;
+        double log_norm = log_sum_exp(z, a, e);
+        for (uint32_t k = a; k < e; k++)
+            loss -= target[k] * ((double)z[k] - log_norm);
+    }
+    return scale * loss;
+}
+
+void ae_softmax_backward(float *dz, const float *z, const float *target, const uint32_t *qstart,
+                         size_t B, float scale)
+{
+    for (size_t b = 0; b < B; b++) {
+        uint32_t a = qstart[b], e = qstart[b + 1];
+        if (a == e)
+            continue;
+        double log_norm = log_sum_exp(z, a, e), total = 0.0;
+        for (uint32_t k = a; k < e; k++)
+            total += target[k];
+        for (uint32_t k = a; k < e; k++)
+            dz[k] += scale * (float)(exp((double)z[k] - log_norm) * total - target[k]);
     }
 }
 
@@ -480,7 +519,7 @@ int ae_encode(const Autoencoder *ae, const SparseRows *x, float *out)
     if (!ae || !ae->params || !out || check_rows(x, ae->n_in) != FS_OK)
         return FS_ERROR;
     size_t H = ae->hidden;
-    ae_encoder_forward(out, x, NULL, x->n_rows, ae->w_enc, ae->b_enc, H);
+    ae_encoder_forward(out, x, NULL, x->n_rows, ae->w_enc, ae->b_enc, H, ae->unit_input);
     ae_relu_forward(out, out, x->n_rows * H);
     return FS_OK;
 }
@@ -495,7 +534,7 @@ int ae_encode_one(const Autoencoder *ae, size_t n, const uint32_t *col, const fl
             return FS_ERROR;
     uint32_t rs[2] = {0, (uint32_t)n};
     SparseRows one = {1, ae->n_in, rs, col, value};
-    ae_encoder_forward(out, &one, NULL, 1, ae->w_enc, ae->b_enc, ae->hidden);
+    ae_encoder_forward(out, &one, NULL, 1, ae->w_enc, ae->b_enc, ae->hidden, ae->unit_input);
     ae_relu_forward(out, out, ae->hidden);
     return FS_OK;
 }
@@ -634,8 +673,8 @@ typedef struct {
     float *z, *s, *ds, *dz;      /* (qcap): a STUDY block (B, DEC_BLOCK) or the query cells */
     uint32_t *qstart, *qcol;     /* RATED: (B+1), (qcap) query columns per user */
     float *qt, *qw;              /* RATED: (qcap) target and weight per query cell */
-    float *ot, *ow;              /* RATED, two heads: (qcap) watched target (1 rated, 0 sampled)
-                                    and weight per query cell */
+    float *ot;                   /* RATED, two heads: (qcap) the likes head's target per
+                                    query cell (1 liked, 0 rated lower or sampled) */
     RowSet enc_rows, dec_rows;   /* films whose encoder / decoder rows the batch touched */
     RowSet user_films;           /* one user's rated and sampled films */
     uint32_t *in_start, *in_col; /* RATED with dropout: the batch's kept inputs (B+1), (in_cap) */
@@ -663,9 +702,9 @@ static void trainer_free(Trainer *t)
     rowset_free(&t->enc_rows);
     rowset_free(&t->dec_rows);
     rowset_free(&t->user_films);
-    void *bufs[] = {t->ot,   t->ow, t->grads, t->out,      t->pre,    t->h,       t->dh,
-                    t->dpre, t->xd, t->z,     t->s,        t->ds,     t->dz,      t->qstart,
-                    t->qcol, t->qt, t->qw,    t->in_start, t->in_col, t->in_value};
+    void *bufs[] = {t->ot, t->grads, t->out,      t->pre,    t->h,       t->dh,     t->dpre,
+                    t->xd, t->z,     t->s,        t->ds,     t->dz,      t->qstart, t->qcol,
+                    t->qt, t->qw,    t->in_start, t->in_col, t->in_value};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
 }
@@ -677,7 +716,7 @@ static int cmp_size_desc(const void *a, const void *b)
 }
 
 /* Unrated films sampled for a user with m ratings: for the rating head
- * (unrated_share) and, with two heads, as the watched head's negatives. */
+ * (unrated_share) and, with two heads, as the likes head's negatives. */
 static size_t n_sampled(const Trainer *t, size_t m)
 {
     double share = t->opt->unrated_share;
@@ -734,10 +773,9 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     t->qt = malloc(qcap * sizeof(float));
     t->qw = malloc(qcap * sizeof(float));
     t->ot = malloc(qcap * sizeof(float));
-    t->ow = malloc(qcap * sizeof(float));
     if (!t->grads || !t->out || !t->pre || !t->h || !t->dh || !t->dpre || !t->xd || !t->z ||
         !t->s || !t->ds || !t->dz || !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot ||
-        !t->ow || !t->in_start || !t->in_col || !t->in_value || rowset_init(&t->enc_rows, N) != 0 ||
+        !t->in_start || !t->in_col || !t->in_value || rowset_init(&t->enc_rows, N) != 0 ||
         rowset_init(&t->dec_rows, N) != 0 || rowset_init(&t->user_films, N) != 0)
         return FS_ERROR;
     if (adam_init(&t->adam, t->ae->n_params, t->opt->lr) != 0)
@@ -896,12 +934,11 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
             rowset_add(&t->user_films, j);
             t->qcol[nq] = j;
             t->qt[nq] = x->value[k];
-            t->ot[nq] = 1.0f;
-            t->ow[nq] = 1.0f;
+            t->ot[nq] = x->value[k] >= LIKED_VALUE ? 1.0f : 0.0f;
             t->qw[nq++] = 1.0f;
         }
         /* sampled unrated films: pushed to 0 by the rating head with
-         * unrated_weight (only up to unrated_share of them), and the watched
+         * unrated_weight (only up to unrated_share of them), and the likes
          * head's negatives */
         size_t for_rating = (size_t)floor((double)t->opt->unrated_share * (double)m + 0.5);
         size_t want = n_sampled(t, m), got = 0;
@@ -912,7 +949,6 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
             t->qcol[nq] = j;
             t->qt[nq] = 0.0f;
             t->ot[nq] = 0.0f;
-            t->ow[nq] = 1.0f;
             t->qw[nq++] = got < for_rating ? t->opt->unrated_weight : 0.0f;
             got++;
         }
@@ -941,13 +977,13 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
     ae_sparse_decoder_backward(t->dh, t->grads + off_w, t->grads + off_b, t->dz, t->h, t->qstart,
                                t->qcol, ae->w_dec, B, H);
     size_t off_wo = 0, off_bo = 0;
-    if (ae->heads == 2) { /* the watched head: logistic loss, rated vs sampled */
+    if (ae->heads == 2) { /* the likes head: softmax over each user's cells, liked films */
         off_wo = (size_t)(ae->w_obs - ae->params);
         off_bo = (size_t)(ae->b_obs - ae->params);
         float iscale = t->opt->implicit_weight * scale;
         ae_sparse_decoder_forward(t->z, t->h, t->qstart, t->qcol, ae->w_obs, ae->b_obs, B, H);
         memset(t->dz, 0, nq * sizeof(float));
-        ae_bce_backward(t->dz, t->z, t->ot, t->ow, nq, iscale);
+        ae_softmax_backward(t->dz, t->z, t->ot, t->qstart, B, iscale);
         ae_sparse_decoder_backward(t->dh, t->grads + off_wo, t->grads + off_bo, t->dz, t->h,
                                    t->qstart, t->qcol, ae->w_obs, B, H);
     }
@@ -1036,7 +1072,7 @@ static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, 
     memset(t->dpre, 0, B * H * sizeof(float));
     ae_relu_backward(t->dpre, t->h, t->dh, B * H);
     memset(t->grads + off_b, 0, H * sizeof(float));
-    ae_encoder_backward(t->grads + off_w, t->grads + off_b, t->dpre, x, rows, B, H);
+    ae_encoder_backward(t->grads + off_w, t->grads + off_b, t->dpre, x, rows, B, H, ae->unit_input);
     adam_update(&t->adam, ae->params, t->grads, off_b, H);
     if (t->opt->loss == AE_LOSS_STUDY) {
         EncoderAdam p0 = {t, 0, t->enc_split}, p1 = {t, t->enc_split, N};
@@ -1070,7 +1106,7 @@ static void evaluate(Trainer *t, const uint32_t *rows, size_t n, int want_cells,
     for (size_t i0 = 0; i0 < n; i0 += EVAL_CHUNK) {
         size_t C = n - i0 < EVAL_CHUNK ? n - i0 : EVAL_CHUNK;
         const uint32_t *r = rows + i0;
-        ae_encoder_forward(t->pre, x, r, C, ae->w_enc, ae->b_enc, H);
+        ae_encoder_forward(t->pre, x, r, C, ae->w_enc, ae->b_enc, H, ae->unit_input);
         ae_relu_forward(t->h, t->pre, C * H);
         if (want_cells) {
             ae_decoder_forward(t->out, t->h, ae->w_dec, ae->b_dec, C, N, H);
@@ -1230,6 +1266,7 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
     if (!users || !rep.train_loss || !rep.val_loss ||
         ae_init_heads(ae, N, H, heads, opt->seed) != FS_OK)
         goto done;
+    ae->unit_input = opt->loss == AE_LOSS_RATED;
     for (size_t i = 0; i < n; i++)
         users[i] = (uint32_t)i;
     Rng split_rng, shuffle_rng;
@@ -1265,7 +1302,7 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
                 in = dropout_batch(&t, rows, Bc);
                 in_rows = NULL;
             }
-            ae_encoder_forward(t.pre, &in, in_rows, Bc, ae->w_enc, ae->b_enc, H);
+            ae_encoder_forward(t.pre, &in, in_rows, Bc, ae->w_enc, ae->b_enc, H, ae->unit_input);
             ae_relu_forward(t.h, t.pre, Bc * H);
             adam_begin_step(&t.adam);
             if (study) {

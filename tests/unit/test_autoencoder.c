@@ -104,16 +104,15 @@ enum { B = 3, N = 7, H = 5 };
 /* --------------------------------------------- layer gradient checks */
 
 /* L = <g, pre(x; w_enc, b_enc)>: the encoder is linear in its parameters. */
-static double enc_objective(const Csr *c, const float *w, const float *b, const float *g)
+static double enc_objective(const Csr *c, const float *w, const float *b, const float *g, bool unit)
 {
     float pre[B * H];
-    ae_encoder_forward(pre, &c->x, NULL, B, w, b, H);
+    ae_encoder_forward(pre, &c->x, NULL, B, w, b, H, unit);
     return dot_d(pre, g, B * H);
 }
 
-static void test_encoder_gradients(void **state)
+static void check_encoder_gradients(bool unit)
 {
-    (void)state;
     Rng rng;
     rng_seed(&rng, 11);
     Csr c;
@@ -121,26 +120,46 @@ static void test_encoder_gradients(void **state)
     float *w = rand_buf(&rng, N * H, -1, 1), *b = rand_buf(&rng, H, -1, 1);
     float *g = rand_buf(&rng, B * H, -1, 1);
     float *dw = zeros(N * H), *db = zeros(H);
-    ae_encoder_backward(dw, db, g, &c.x, NULL, B, H);
+    ae_encoder_backward(dw, db, g, &c.x, NULL, B, H, unit);
     for (size_t i = 0; i < N * H; i++) {
         double num;
-        CENTRAL_DIFF(num, w, i, 1e-2f, enc_objective(&c, w, b, g));
+        CENTRAL_DIFF(num, w, i, 1e-2f, enc_objective(&c, w, b, g, unit));
         assert_grad("dw_enc", i, dw[i], num, 1e-3, 1e-5);
     }
     for (size_t i = 0; i < H; i++) {
         double num;
-        CENTRAL_DIFF(num, b, i, 1e-2f, enc_objective(&c, w, b, g));
+        CENTRAL_DIFF(num, b, i, 1e-2f, enc_objective(&c, w, b, g, unit));
         assert_grad("db_enc", i, db[i], num, 1e-3, 1e-5);
     }
     /* rows selected through a row list: same as the matrix's own rows */
     uint32_t rows[B] = {2, 0, 1};
     float pre_sel[B * H], pre_all[B * H];
-    ae_encoder_forward(pre_sel, &c.x, rows, B, w, b, H);
-    ae_encoder_forward(pre_all, &c.x, NULL, B, w, b, H);
+    ae_encoder_forward(pre_sel, &c.x, rows, B, w, b, H, unit);
+    ae_encoder_forward(pre_all, &c.x, NULL, B, w, b, H, unit);
     for (size_t k = 0; k < H; k++)
         assert_true(pre_sel[k] == pre_all[2 * H + k]);
+    if (unit) { /* unit length: doubling every rating changes nothing */
+        Csr twice;
+        csr_random(&twice, &rng, B, N, 0.5);
+        memcpy(twice.col, c.col, c.row_start[B] * sizeof *c.col);
+        memcpy(twice.row_start, c.row_start, (B + 1) * sizeof *c.row_start);
+        for (uint32_t k = 0; k < c.row_start[B]; k++)
+            twice.value[k] = 2.0f * c.value[k];
+        float pre_twice[B * H];
+        ae_encoder_forward(pre_twice, &twice.x, NULL, B, w, b, H, true);
+        for (size_t k = 0; k < B * H; k++)
+            assert_true(fabsf(pre_twice[k] - pre_all[k]) < 1e-5f);
+        csr_free(&twice);
+    }
     free(w), free(b), free(g), free(dw), free(db);
     csr_free(&c);
+}
+
+static void test_encoder_gradients(void **state)
+{
+    (void)state;
+    check_encoder_gradients(false);
+    check_encoder_gradients(true);
 }
 
 static void test_relu_gradients(void **state)
@@ -300,6 +319,26 @@ static void test_loss_gradients(void **state)
         CENTRAL_DIFF(num, q, i, 1e-2f, ae_sq_forward(q, t, wt, 9, 0.25f));
         assert_grad("sq", i, dq[i], num, 1e-3, 1e-6);
     }
+    /* the likes head's softmax: two users (cells 0..3 and 4..8), one liked
+     * film and two liked films, and a user with no cells */
+    uint32_t qs[4] = {0, 4, 9, 9};
+    float zs[9], ts[9] = {1, 0, 0, 0, 0, 1, 0, 1, 0}, dzs[9] = {0};
+    for (size_t i = 0; i < 9; i++)
+        zs[i] = (float)(4.0 * rng_uniform(&rng) - 2.0);
+    ae_softmax_backward(dzs, zs, ts, qs, 3, 0.5f);
+    double sum0 = 0;
+    for (size_t i = 0; i < 4; i++)
+        sum0 += dzs[i];
+    assert_true(fabs(sum0) < 1e-6); /* the gradient over a softmax sums to 0 */
+    for (size_t i = 0; i < 9; i++) {
+        double num;
+        CENTRAL_DIFF(num, zs, i, 1e-2f, ae_softmax_forward(zs, ts, qs, 3, 0.5f));
+        assert_grad("softmax", i, dzs[i], num, 1e-3, 1e-6);
+    }
+    /* a liked film ranked far above the rest costs almost nothing */
+    float sure[3] = {30, 0, 0}, one[3] = {1, 0, 0};
+    uint32_t qs1[2] = {0, 3};
+    assert_true(ae_softmax_forward(sure, one, qs1, 1, 1.0f) < 1e-9);
 }
 
 /* --------------------------------------- both losses, end to end */
@@ -310,8 +349,8 @@ typedef struct {
     AeLoss loss;
     uint32_t *qstart, *qcol; /* RATED: rated columns then sampled unrated ones */
     float *qt, *qw;
-    float *ot, *ow;        /* RATED: the watched head's targets and weights */
-    float scale, implicit; /* implicit: the watched head's weight (two heads) */
+    float *ot;             /* RATED: the likes head's targets (1 liked, else 0) */
+    float scale, implicit; /* implicit: the likes head's weight (two heads) */
 } Chain;
 
 /* Forward (and backward into grads when non-NULL) through every layer, the
@@ -321,7 +360,7 @@ static double chain_loss(const Chain *ch, float *grads)
     Autoencoder *ae = ch->ae;
     const SparseRows *x = &ch->c->x;
     float pre[B * H], h[B * H], dh[B * H] = {0}, dpre[B * H] = {0};
-    ae_encoder_forward(pre, x, NULL, B, ae->w_enc, ae->b_enc, H);
+    ae_encoder_forward(pre, x, NULL, B, ae->w_enc, ae->b_enc, H, ae->unit_input);
     ae_relu_forward(h, pre, B * H);
     double loss;
     float *g_w_enc = grads, *g_b_enc = grads ? grads + N * H : NULL;
@@ -356,10 +395,10 @@ static double chain_loss(const Chain *ch, float *grads)
         size_t nq = ch->qstart[B];
         float zo[B * N], dzo[B * N];
         ae_sparse_decoder_forward(zo, h, ch->qstart, ch->qcol, ae->w_obs, ae->b_obs, B, H);
-        loss += ae_bce_forward(zo, ch->ot, ch->ow, nq, ch->implicit * ch->scale);
+        loss += ae_softmax_forward(zo, ch->ot, ch->qstart, B, ch->implicit * ch->scale);
         if (grads) {
             memset(dzo, 0, nq * sizeof(float));
-            ae_bce_backward(dzo, zo, ch->ot, ch->ow, nq, ch->implicit * ch->scale);
+            ae_softmax_backward(dzo, zo, ch->ot, ch->qstart, B, ch->implicit * ch->scale);
             float *g_w_obs = g_b_dec + N, *g_b_obs = g_w_obs + N * H;
             ae_sparse_decoder_backward(dh, g_w_obs, g_b_obs, dzo, h, ch->qstart, ch->qcol,
                                        ae->w_obs, B, H);
@@ -368,7 +407,7 @@ static double chain_loss(const Chain *ch, float *grads)
     if (!grads)
         return loss;
     ae_relu_backward(dpre, h, dh, B * H);
-    ae_encoder_backward(g_w_enc, g_b_enc, dpre, x, NULL, B, H);
+    ae_encoder_backward(g_w_enc, g_b_enc, dpre, x, NULL, B, H, ae->unit_input);
     return loss;
 }
 
@@ -380,30 +419,31 @@ static void check_chain(AeLoss loss, int heads, uint64_t seed)
     csr_random(&c, &rng, B, N, 0.6);
     Autoencoder ae;
     assert_int_equal(ae_init_heads(&ae, N, H, heads, seed), FS_OK);
+    ae.unit_input = loss == AE_LOSS_RATED; /* as ae_train sets it */
     /* larger weights than the default init so every path carries signal */
     for (size_t i = 0; i < ae.n_params; i++)
         ae.params[i] *= 3.0f;
     uint32_t qstart[B + 1], qcol[B * N];
-    float qt[B * N], qw[B * N], ot[B * N], ow[B * N];
+    float qt[B * N], qw[B * N], ot[B * N];
     size_t nq = 0, nr = 0;
     for (size_t bb = 0; bb < B; bb++) {
         qstart[bb] = (uint32_t)nq;
         uint8_t rated[N] = {0};
         for (uint32_t k = c.row_start[bb]; k < c.row_start[bb + 1]; k++) {
             rated[c.col[k]] = 1;
-            ot[nq] = 1.0f, ow[nq] = 1.0f;
+            ot[nq] = c.value[k] >= 0.8f ? 1.0f : 0.0f;
             qcol[nq] = c.col[k], qt[nq] = c.value[k], qw[nq++] = 1.0f, nr++;
         }
         for (uint32_t j = 0; j < N; j += 2) /* "sampled" unrated: every other one */
             if (!rated[j])
-                ot[nq] = 0.0f, ow[nq] = 1.0f, qcol[nq] = j, qt[nq] = 0.0f, qw[nq++] = 0.1f;
+                ot[nq] = 0.0f, qcol[nq] = j, qt[nq] = 0.0f, qw[nq++] = 0.1f;
     }
     qstart[B] = (uint32_t)nq;
-    Chain ch = {&c, &ae, loss, qstart, qcol, qt, qw, ot, ow, 1.0f / (float)(nr ? nr : 1), 0.7f};
+    Chain ch = {&c, &ae, loss, qstart, qcol, qt, qw, ot, 1.0f / (float)(nr ? nr : 1), 0.7f};
     float *grads = zeros(ae.n_params);
     chain_loss(&ch, grads);
     float pre[B * H];
-    ae_encoder_forward(pre, &c.x, NULL, B, ae.w_enc, ae.b_enc, H);
+    ae_encoder_forward(pre, &c.x, NULL, B, ae.w_enc, ae.b_enc, H, ae.unit_input);
     size_t checked = 0;
     for (size_t i = 0; i < ae.n_params; i++) {
         double num;
@@ -439,7 +479,7 @@ static void test_rated_loss_gradients(void **state)
     (void)state;
     check_chain(AE_LOSS_RATED, 1, 23);
     check_chain(AE_LOSS_RATED, 1, 24);
-    check_chain(AE_LOSS_RATED, 2, 25); /* with the watched head */
+    check_chain(AE_LOSS_RATED, 2, 25); /* with the likes head */
     check_chain(AE_LOSS_RATED, 2, 26);
 }
 
@@ -735,7 +775,7 @@ static void test_bad_arguments(void **state)
     uint32_t far = 9;
     assert_int_equal(ae_encode_one(&ae, 1, &far, val, h), FS_ERROR);
     Autoencoder bad;
-    assert_int_equal(ae_init_from(&bad, 4, 8, params, 10), FS_ERROR);
+    assert_int_equal(ae_init_from(&bad, 4, 8, params, 10, true), FS_ERROR);
     assert_null(bad.params);
     assert_int_equal(ae_init(&bad, 0, 8, 1), FS_ERROR);
     assert_int_equal(ae_init(&bad, 4, 0, 1), FS_ERROR);
@@ -756,8 +796,9 @@ static void test_encode_and_rebuild(void **state)
     AeOptions o = small_options(AE_LOSS_RATED);
     Autoencoder ae, copy;
     assert_int_equal(ae_train(&ae, &c.x, &o, NULL, NULL), FS_OK);
-    /* the default rated loss has the watched head */
+    /* the default rated loss has the likes head, on unit-length input */
     assert_int_equal(ae.heads, 2);
+    assert_true(ae.unit_input);
     assert_int_equal(ae.n_params, ae_n_params_heads(20, 8, 2));
     assert_int_equal(ae.n_params, 3 * 20 * 8 + 8 + 2 * 20);
     assert_ptr_equal(ae.b_enc, ae.params + 20 * 8);
@@ -766,7 +807,7 @@ static void test_encode_and_rebuild(void **state)
     assert_ptr_equal(ae.w_obs, ae.b_dec + 20);
     assert_ptr_equal(ae.b_obs, ae.w_obs + 20 * 8);
     assert_int_equal(ae_n_params(20, 8), 2 * 20 * 8 + 8 + 20);
-    assert_int_equal(ae_init_from(&copy, 20, 8, ae.params, ae.n_params), FS_OK);
+    assert_int_equal(ae_init_from(&copy, 20, 8, ae.params, ae.n_params, ae.unit_input), FS_OK);
     float *all = zeros(40 * 8), *again = zeros(40 * 8), one[8];
     assert_int_equal(ae_encode(&ae, &c.x, all), FS_OK);
     assert_int_equal(ae_encode(&copy, &c.x, again), FS_OK);

@@ -185,7 +185,7 @@ static void broken_files_are_refused(void **state)
     uint64_t sum = model_checksum(buf, len - 8);
     memcpy(buf + len - 8, &sum, 8);
     assert_int_equal(model_decode(&s, buf, len, "m.fsm", error, sizeof error), -1);
-    assert_non_null(strstr(error, "version 2, this filmseg reads version 1"));
+    assert_non_null(strstr(error, "version 3, this filmseg reads version 2"));
     /* not a model at all */
     assert_int_equal(model_decode(&s, (const uint8_t *)"u.user\n", 7, "x", error, sizeof error),
                      -1);
