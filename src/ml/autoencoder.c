@@ -437,18 +437,18 @@ void ae_sq_backward(float *ds, const float *s, const float *target, const float 
         ds[k] += 2.0f * scale * (weight ? weight[k] : 1.0f) * (s[k] - target[k]);
 }
 
-/* ------------------------------------------------------------ checking */
-
-/* log of the sum of exp(z[k]) over cells a..e-1, computed from the largest */
+/* log of the sum of exp(z[k]) over cells a..e-1 (a < e), computed from the
+ * largest, whose own term is 1 */
 static double log_sum_exp(const float *z, uint32_t a, uint32_t e)
 {
-    float top = z[a];
+    uint32_t top = a;
     for (uint32_t k = a; k < e; k++)
-        top = z[k] > top ? z[k] : top;
-    double sum = 0.0;
+        top = z[k] > z[top] ? k : top;
+    double sum = 1.0;
     for (uint32_t k = a; k < e; k++)
-        sum += exp((double)(z[k] - top));
-    return (double)top + log(sum);
+        if (k != top)
+            sum += exp((double)(z[k] - z[top]));
+    return (double)z[top] + log(sum);
 }
 
 double ae_softmax_forward(const float *z, const float *target, const uint32_t *qstart, size_t B,
@@ -480,6 +480,8 @@ void ae_softmax_backward(float *dz, const float *z, const float *target, const u
             dz[k] += scale * (float)(exp((double)z[k] - log_norm) * total - target[k]);
     }
 }
+
+/* ------------------------------------------------------------ checking */
 
 static int check_rows(const SparseRows *x, size_t n_cols)
 {
