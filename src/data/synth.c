@@ -26,8 +26,9 @@
  * quality + opinion + user bias + noise, cut into 1..5 stars at SCORE_CUT_*,
  * which gives about MovieLens's 6/11/27/34/21%). Measured with the default
  * pipeline (943 x 1682 x 100,000, 5 segments, 30 epochs), adjusted Rand
- * index at k = 5: 1.0 at separation 100; at 70, 0.8..1.0 (rated-cell
- * autoencoder) or 1.0 (with the watched head); at 50, 0.3 or 0.75..0.99. */
+ * index at k = 5: 1.0 at separation 100; at 70 and at 50, 1.0 with the
+ * likes head (seeds 0 and 1; with the logistic head it replaced, 1.0 at 70
+ * and 0.75..0.99 at 50). */
 enum {
     MIN_USER_RATINGS = 20,  /* as in MovieLens, when the ratings allow it */
     ACTIVITY_CONTINUE = 30, /* % chance of doubling a user's activity again */

@@ -412,9 +412,8 @@ static void default_pipeline_recovers_planted_segments(void **state)
 
 /* On well-separated panels the knee falls on the true k, over the default
  * sweep k = 1..29. (Plain Kneedle over 1..29 lands on 5 or 6 for 3 or 4
- * segments: the watched head's second structure, light and heavy raters
- * within each segment, leaves a long tail of gains; the focused knee does
- * not.) */
+ * segments: a second structure, light and heavy raters within each segment,
+ * leaves a long tail of gains; the focused knee does not.) */
 static void knee_falls_on_the_true_k_when_well_separated(void **state)
 {
     (void)state;
