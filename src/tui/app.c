@@ -154,6 +154,10 @@ void app_export(TuiApp *app)
         app_message(app, true, "nothing to export yet: training has not finished");
         return;
     }
+    if (app->matched == 0) {
+        app_message(app, true, "nothing to export: none of the panel's users is in the model");
+        return;
+    }
     char dir[2048], path[2200], error[2400];
     export_folder(app->config->save_path, dir, sizeof dir);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
