@@ -248,9 +248,9 @@ static void draw_status(TuiApp *app, Rect r)
     char train[96], left[200], name[256];
     training_summary(app, train, sizeof train);
     if (app->seg)
-        snprintf(left, sizeof left, " %s %zu users  k=%d seg %d/%d  %s ",
+        snprintf(left, sizeof left, " %s %zu users  k=%d seg %d  %s ",
                  panel_name(app->panel, name, sizeof name), app->panel->n_users, app->k,
-                 app->segment + 1, app->k, train);
+                 app->segment, train);
     else
         snprintf(left, sizeof left, " %s %zu users  %s ", panel_name(app->panel, name, sizeof name),
                  app->panel->n_users, train);

@@ -35,8 +35,8 @@ static void films_draw(TuiApp *app, Rect r)
                  PROFILE_TOP_N, app->whole.n_users, app->seg ? "; a: segment" : "");
     else
         snprintf(title, sizeof title,
-                 "Top %d films per score: segment %d of %d (%zu users); a: all", PROFILE_TOP_N,
-                 app->segment + 1, app->k, app->profiles[app->segment].n_users);
+                 "Top %d films per score: segment %d (k=%d, %zu users); a: all", PROFILE_TOP_N,
+                 app->segment, app->k, app->profiles[app->segment].n_users);
     pane_title(rect_take_top(&r, 1), title);
     Rect line = rect_take_top(&r, 1);
     if (title_filter_active(&app->filter)) {

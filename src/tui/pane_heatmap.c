@@ -16,7 +16,7 @@ static void heatmap_draw(TuiApp *app, Rect r)
     bool seg = app->seg != NULL;
     char title[256], who[96];
     if (seg)
-        snprintf(who, sizeof who, "segment %d/%d", app->segment + 1, app->k);
+        snprintf(who, sizeof who, "segment %d (k=%d)", app->segment, app->k);
     else
         snprintf(who, sizeof who, "everyone");
     size_t eligible = 0;

@@ -18,8 +18,8 @@ static void segments_draw(TuiApp *app, Rect r)
     const Profile *p = &app->profiles[app->segment];
     char title[256];
     snprintf(title, sizeof title,
-             "Segment %d of %d (k=%d): %zu users (%.1f%% of %zu), %zu ratings, mean %.2f",
-             app->segment + 1, app->k, app->k, p->n_users,
+             "Segment %d (k=%d): %zu users (%.1f%% of %zu), %zu ratings, mean %.2f",
+             app->segment, app->k, p->n_users,
              app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0, app->whole.n_users,
              p->n_ratings, p->rating_mean);
     pane_title(rect_take_top(&r, 1), title);
@@ -30,7 +30,7 @@ static void segments_draw(TuiApp *app, Rect r)
     x += tui_text(sizes.y, x, sizes.w, "sizes:");
     for (int s = 0; s < app->k && x < sizes.x + sizes.w; s++) {
         crt_set(s == app->segment ? CE_CHOSEN : CE_LABEL);
-        x += tui_textf(sizes.y, x + 1, sizes.x + sizes.w - x - 1, "%d:%zu", s + 1,
+        x += tui_textf(sizes.y, x + 1, sizes.x + sizes.w - x - 1, "%d:%zu", s,
                        app->profiles[s].n_users) +
              1;
     }
