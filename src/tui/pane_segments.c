@@ -18,10 +18,9 @@ static void segments_draw(TuiApp *app, Rect r)
     const Profile *p = &app->profiles[app->segment];
     char title[256];
     snprintf(title, sizeof title,
-             "Segment %d (k=%d): %zu users (%.1f%% of %zu), %zu ratings, mean %.2f",
-             app->segment, app->k, p->n_users,
-             app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0, app->whole.n_users,
-             p->n_ratings, p->rating_mean);
+             "Segment %d (k=%d): %zu users (%.1f%% of %zu), %zu ratings, mean %.2f", app->segment,
+             app->k, p->n_users, app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0,
+             app->whole.n_users, p->n_ratings, p->rating_mean);
     pane_title(rect_take_top(&r, 1), title);
     /* the sizes of every segment on one line */
     Rect sizes = rect_take_top(&r, 1);
