@@ -1,6 +1,7 @@
 /* export.c: a model's segments as CSV tables; see export.h. */
 #include "filmseg/export.h"
 
+#include "filmseg/atomic_file.h"
 #include "filmseg/heatmap.h"
 #include "filmseg/profile.h"
 #include "filmseg/states.h"
@@ -9,8 +10,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static const char *const TABLE_NAMES[EXPORT_COUNT] = {"labels", "elbow",   "segments",   "profiles",
                                                       "top",    "heatmap", "distinctive"};
@@ -302,34 +301,19 @@ int export_save(ExportTable table, const Segmentation *seg, int k, const Panel *
                  export_table_name(table));
         return FS_ERROR;
     }
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
+    AtomicFile file;
+    if (!atomic_file_open(&file, path)) {
         snprintf(error, error_size, "%s: cannot write: %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
         return FS_ERROR;
     }
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask); /* mkstemp makes it 0600; a table is for everyone to read */
-    int status = export_write(table, seg, k, panel, labels, f);
-    errno = 0;
-    bool ok = status == FS_OK && fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0;
-    int err = errno;
-    ok = fclose(f) == 0 && ok;
-    if (ok && rename(tmp, path) == 0)
-        return FS_OK;
-    if (!err)
-        err = errno;
-    snprintf(error, error_size, "%s: cannot write: %s", path,
-             status != FS_OK ? "out of memory"
-             : err           ? strerror(err)
-                             : "write error");
-    unlink(tmp);
-    return FS_ERROR;
+    if (export_write(table, seg, k, panel, labels, file.f) != FS_OK) {
+        atomic_file_discard(&file);
+        snprintf(error, error_size, "%s: cannot write: out of memory", path);
+        return FS_ERROR;
+    }
+    if (!atomic_file_commit(&file)) {
+        snprintf(error, error_size, "%s: cannot write: %s", path, strerror(errno));
+        return FS_ERROR;
+    }
+    return FS_OK;
 }

@@ -3,6 +3,8 @@
  * buffer and Reader takes them back with a bounds check on every read. */
 #include "filmseg/model.h"
 
+#include "filmseg/atomic_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -212,35 +214,17 @@ int model_save(const Segmentation *seg, const char *path, char *error, size_t er
         snprintf(error, error_size, "%s: out of memory encoding the model", path);
         return -1;
     }
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(error, error_size, "%s: cannot create a temporary file: %s", tmp, strerror(errno));
-        free(buf);
-        return -1;
+    AtomicFile file;
+    bool ok = atomic_file_open(&file, path);
+    if (ok && fwrite(buf, 1, len, file.f) != len) {
+        int err = errno;
+        atomic_file_discard(&file);
+        errno = err;
+        ok = false;
     }
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, buf + done, len - done);
-        if (n <= 0) {
-            if (n < 0 && errno == EINTR)
-                continue;
-            break;
-        }
-        done += (size_t)n;
-    }
-    int err = done < len ? errno : 0;
-    if (!err && fsync(fd) != 0)
-        err = errno;
-    fchmod(fd, 0644);
-    if (close(fd) != 0 && !err)
-        err = errno;
     free(buf);
-    if (err || rename(tmp, path) != 0) {
-        snprintf(error, error_size, "%s: cannot write the model: %s", path,
-                 strerror(err ? err : errno));
-        unlink(tmp);
+    if (!ok || !atomic_file_commit(&file)) {
+        snprintf(error, error_size, "%s: cannot write the model: %s", path, strerror(errno));
         return -1;
     }
     return 0;

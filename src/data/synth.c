@@ -4,6 +4,8 @@
  * same options on any machine. Scores and affinities are in 1/64 star. */
 #include "filmseg/synth.h"
 
+#include "filmseg/atomic_file.h"
+
 #include "filmseg/rng.h"
 #include "filmseg/states.h"
 #include "filmseg/zipmap.h"
@@ -228,10 +230,9 @@ static size_t draw_u32_weights(Rng *rng, const uint32_t *weights, size_t n)
 
 /* ---- buffered file writer: a temporary file renamed into place ---- */
 typedef struct {
-    FILE *f;
+    AtomicFile file;
     char *buf;
     size_t len, cap;
-    char tmp[4096], path[4096];
     bool failed;
     uint64_t bytes;
 } Out;
@@ -241,28 +242,18 @@ enum { OUT_BUFFER = 1 << 20 };
 static bool out_open(Out *o, const char *dir, const char *name)
 {
     memset(o, 0, sizeof *o);
-    snprintf(o->path, sizeof o->path, "%s/%s", dir, name);
-    snprintf(o->tmp, sizeof o->tmp, "%s/.%s.tmp.XXXXXX", dir, name);
-    int fd = mkstemp(o->tmp);
-    if (fd < 0) {
-        o->tmp[0] = '\0';
-        return false;
-    }
-    fchmod(fd, 0644); /* mkstemp makes it 0600; a panel is for everyone to read */
-    o->f = fdopen(fd, "w");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (!atomic_file_open(&o->file, path))
+        return false; /* o->file.path names it for the message */
     o->buf = malloc(OUT_BUFFER);
     o->cap = OUT_BUFFER;
-    if (!o->f || !o->buf) {
-        if (!o->f)
-            close(fd);
-        return false;
-    }
-    return true;
+    return o->buf != NULL;
 }
 
 static void out_flush(Out *o)
 {
-    if (o->len && !o->failed && fwrite(o->buf, 1, o->len, o->f) != o->len)
+    if (o->len && !o->failed && fwrite(o->buf, 1, o->len, o->file.f) != o->len)
         o->failed = true;
     o->bytes += o->len;
     o->len = 0;
@@ -280,7 +271,7 @@ static void out_str(Out *o, const char *s)
     size_t n = strlen(s);
     if (n > o->cap / 2) { /* never for what we write, but be correct */
         out_flush(o);
-        if (!o->failed && fwrite(s, 1, n, o->f) != n)
+        if (!o->failed && fwrite(s, 1, n, o->file.f) != n)
             o->failed = true;
         o->bytes += n;
         return;
@@ -324,25 +315,17 @@ static void out_fmt(Out *o, const char *fmt, ...)
 static bool out_commit(Out *o)
 {
     out_flush(o);
-    bool ok = !o->failed && fflush(o->f) == 0 && fsync(fileno(o->f)) == 0;
-    ok = fclose(o->f) == 0 && ok;
-    o->f = NULL;
-    if (ok && rename(o->tmp, o->path) != 0)
-        ok = false;
-    if (ok)
-        o->tmp[0] = '\0';
-    return ok;
+    if (o->failed) {
+        atomic_file_discard(&o->file);
+        return false;
+    }
+    return atomic_file_commit(&o->file);
 }
 
 /* Frees and removes the temporary file when it was not committed. */
 static void out_discard(Out *o)
 {
-    if (o->f)
-        fclose(o->f);
-    o->f = NULL;
-    if (o->tmp[0])
-        unlink(o->tmp);
-    o->tmp[0] = '\0';
+    atomic_file_discard(&o->file);
     free(o->buf);
     o->buf = NULL;
 }
@@ -916,15 +899,15 @@ int synth_write(const SynthOptions *opts, const char *dir, SynthSummary *summary
     memset(&genres, 0, sizeof genres);
     const char *bad = NULL;
     if (!out_open(&items, dir, ml1m ? "movies.dat" : "u.item"))
-        bad = items.path;
+        bad = items.file.path;
     else if (!ml1m && !out_open(&genres, dir, "u.genre"))
-        bad = genres.path;
+        bad = genres.file.path;
     else if (!out_open(&w.users, dir, ml1m ? "users.dat" : "u.user"))
-        bad = w.users.path;
+        bad = w.users.file.path;
     else if (!out_open(&w.ratings, dir, ml1m ? "ratings.dat" : "u.data"))
-        bad = w.ratings.path;
+        bad = w.ratings.file.path;
     else if (!out_open(&w.truth, dir, "truth.csv"))
-        bad = w.truth.path;
+        bad = w.truth.file.path;
     if (!bad) {
         write_films(&m, &items);
         if (!ml1m)
@@ -940,7 +923,7 @@ int synth_write(const SynthOptions *opts, const char *dir, SynthSummary *summary
                 continue;
             uint64_t bytes = order[i]->bytes + order[i]->len;
             if (!out_commit(order[i]))
-                bad = order[i]->path;
+                bad = order[i]->file.path;
             sum->bytes_written += bytes;
         }
     }

@@ -1,0 +1,28 @@
+/* atomic_file.h: writing a file so that it is never seen half-written: the
+ * bytes go to a temporary file beside it (PATH.tmp.XXXXXX, mode 0644), which
+ * is synced and renamed over PATH only when everything was written. On any
+ * failure the temporary file is removed and an earlier file of that name is
+ * left as it was. The model file, `export` tables and `synth` panels are
+ * written this way. */
+#ifndef FILMSEG_ATOMIC_FILE_H
+#define FILMSEG_ATOMIC_FILE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct {
+    FILE *f; /* write here between open and commit */
+    char path[4096], tmp[4200];
+} AtomicFile;
+
+/* Creates the temporary file for path (a->path names it even on failure);
+ * false (errno set) when it cannot. */
+bool atomic_file_open(AtomicFile *a, const char *path);
+/* Flushes, syncs, closes and renames into place; false (errno set, the
+ * temporary file removed) on any error, including an earlier write error. */
+bool atomic_file_commit(AtomicFile *a);
+/* Closes and removes the temporary file unless it was committed; safe to call
+ * after commit or on a zeroed AtomicFile. */
+void atomic_file_discard(AtomicFile *a);
+
+#endif
