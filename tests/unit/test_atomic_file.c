@@ -10,21 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    size_t cap = 0;
-    if (getdelim(&text, &cap, '\0', f) < 0) {
-        free(text);
-        text = NULL;
-    }
-    fclose(f);
-    return text;
-}
-
 /* Files in dir other than . and .. */
 static int entries(const char *dir)
 {
@@ -45,7 +30,7 @@ static void commit_discard_and_failure(void **state)
     fputs("first\n", a.f);
     assert_int_equal(access(path, F_OK), -1); /* not there until the commit */
     assert_true(atomic_file_commit(&a));
-    char *text = read_all(path);
+    char *text = file_text(path);
     assert_string_equal(text, "first\n");
     free(text);
     struct stat st;
@@ -59,7 +44,7 @@ static void commit_discard_and_failure(void **state)
     fputs("second, never committed\n", a.f);
     assert_int_equal(entries(dir), 2);
     atomic_file_discard(&a);
-    text = read_all(path);
+    text = file_text(path);
     assert_string_equal(text, "first\n");
     free(text);
     assert_int_equal(entries(dir), 1);

@@ -230,22 +230,6 @@ static void panel_tables(void **state)
     segmentation_free(&seg);
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&text, &cap, '\0', f);
-    fclose(f);
-    if (n < 0) {
-        free(text);
-        return NULL;
-    }
-    return text;
-}
-
 static void saved_files(void **state)
 {
     (void)state;
@@ -256,7 +240,7 @@ static void saved_files(void **state)
     snprintf(path, sizeof path, "%s/elbow.csv", dir);
     assert_int_equal(export_save(EXPORT_ELBOW, &seg, 2, NULL, NULL, path, error, sizeof error),
                      FS_OK);
-    char *text = read_file(path), *want = export_text(EXPORT_ELBOW, &seg, 2, NULL, NULL);
+    char *text = file_text(path), *want = export_text(EXPORT_ELBOW, &seg, 2, NULL, NULL);
     assert_non_null(text);
     assert_string_equal(text, want);
     free(text);
@@ -268,7 +252,7 @@ static void saved_files(void **state)
     assert_int_equal(export_save(EXPORT_TOP, &seg, 2, NULL, NULL, path, error, sizeof error),
                      FS_ERROR);
     assert_non_null(strstr(error, "needs the panel"));
-    text = read_file(path);
+    text = file_text(path);
     assert_non_null(strstr(text, "k,inertia"));
     free(text);
     /* a folder that is not there: the message names the path */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "filmseg/panel.h"
+#include "filmseg/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,14 @@ static inline Panel *shared_ml100k_panel(void)
         p = NULL;
     captured_diag_free(&c);
     return p;
+}
+
+/* The file's text, or NULL when it cannot be read (free it). */
+static inline char *file_text(const char *path)
+{
+    char *buf = NULL;
+    size_t len;
+    return text_read_file(path, &buf, &len) == 0 ? buf : NULL;
 }
 
 /* A u.item line for film `id` with a title and no genres. */
