@@ -32,6 +32,13 @@ void adam_begin_step(Adam *a);
  *   p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)    (PyTorch's formula,
  * computed as lr sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps sqrt(1-b2^t))) */
 void adam_update(Adam *a, float *params, const float *grads, size_t offset, size_t count);
+/* The current step's constants, for kernels that fuse Adam into their own
+ * loops (the study decoder): m = b1 m + c1 g; v = b2 v + c2 g^2;
+ * p -= step_sbc2 * m / (sqrt(v) + eps_sbc2), as adam_update does. */
+typedef struct {
+    float b1, b2, c1, c2, step_sbc2, eps_sbc2;
+} AdamCoef;
+AdamCoef adam_coef(const Adam *a);
 /* Dense step over the whole buffer: begin + update(0, n). */
 void adam_step(Adam *a, float *params, const float *grads);
 

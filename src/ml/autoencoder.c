@@ -15,17 +15,13 @@
 #include "filmseg/adam.h"
 #include "filmseg/rng.h"
 #include "filmseg/rowset.h"
+#include "filmseg/study_decoder.h"
 
-/* The sigmoid runs on every output cell of the study loss: x86-64 gets an
- * AVX-512 / AVX2 version picked at run time, doing the same IEEE operations in
- * the same order as the scalar code (no FMA), so results are bit-identical. */
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define AE_X86 1
-#endif
+/* The sigmoid runs on every output cell: x86-64 gets an AVX-512 / AVX2
+ * version picked at run time, bit-identical to the scalar one (simd.h). */
+#include "simd.h"
 
 enum {
-    DEC_BLOCK = 256,   /* decoder columns per fused forward/backward/Adam block */
     EVAL_CHUNK = 64,   /* users per chunk when evaluating */
     CANCEL_EVERY = 16, /* mini-batches between looks at the cancel flag */
 };
@@ -310,78 +306,29 @@ void ae_sparse_decoder_backward(float *dh, float *dw_dec, float *db_dec, const f
         }
 }
 
-/* sigmoid(z) = 1 / (1 + exp(-z)) with exp(x) = 2^n p(r), x = n ln2 + r,
- * |r| <= ln2/2, p a degree-6 Taylor polynomial (about 2 ulp; glibc's expf is a
- * scalar call that would dominate the study loss). */
-#define EXP_LOG2E 1.44269504f
-#define EXP_ROUND 12582912.0f /* 1.5 * 2^23: adding and subtracting it rounds */
-#define EXP_LN2_HI 0.693145752f
-#define EXP_LN2_LO 1.42860677e-6f
-#define EXP_P2 0.5f
-#define EXP_P3 0.166666672f
-#define EXP_P4 0.0416666679f
-#define EXP_P5 0.00833333377f
-#define EXP_P6 0.00138888892f
-
-static float sigmoid_scalar(float z)
-{
-    float x = -z;
-    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
-    float n = (x * EXP_LOG2E + EXP_ROUND) - EXP_ROUND;
-    float r = (x - n * EXP_LN2_HI) - n * EXP_LN2_LO;
-    float p =
-        1.0f + r * (1.0f + r * (EXP_P2 + r * (EXP_P3 + r * (EXP_P4 + r * (EXP_P5 + r * EXP_P6)))));
-    int32_t bits = ((int32_t)n + 127) * (1 << 23);
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return 1.0f / (1.0f + p * scale);
-}
-
-#ifdef AE_X86
-#define SIGMOID_VEC(PS, SI, W, LANES, set1, add, sub, mul, div, max, min, cvt, addi, slli, cast)   \
-    size_t i = 0;                                                                                  \
-    for (; i + LANES <= n; i += LANES) {                                                           \
-        PS x = sub(set1(0.0f), _mm##W##_loadu(inp + i));                                           \
-        x = min(max(x, set1(-87.0f)), set1(88.0f));                                                \
-        PS nn = sub(add(mul(x, set1(EXP_LOG2E)), set1(EXP_ROUND)), set1(EXP_ROUND));               \
-        PS r = sub(sub(x, mul(nn, set1(EXP_LN2_HI))), mul(nn, set1(EXP_LN2_LO)));                  \
-        PS p = add(set1(EXP_P5), mul(r, set1(EXP_P6)));                                            \
-        p = add(set1(EXP_P4), mul(r, p));                                                          \
-        p = add(set1(EXP_P3), mul(r, p));                                                          \
-        p = add(set1(EXP_P2), mul(r, p));                                                          \
-        p = add(set1(1.0f), mul(r, p));                                                            \
-        p = add(set1(1.0f), mul(r, p));                                                            \
-        SI bits = slli(addi(cvt(nn), _mm##W##_set1_epi32(127)), 23);                               \
-        PS e = mul(p, cast(bits));                                                                 \
-        _mm##W##_storeu(out + i, div(set1(1.0f), add(set1(1.0f), e)));                             \
-    }                                                                                              \
-    return i;
-
-#define _mm512_loadu(p) _mm512_loadu_ps(p)
-#define _mm512_storeu(p, v) _mm512_storeu_ps(p, v)
-#define _mm256_loadu(p) _mm256_loadu_ps(p)
-#define _mm256_storeu(p, v) _mm256_storeu_ps(p, v)
-
+#ifdef SIMD_X86
 __attribute__((target("avx512f"))) static size_t sigmoid_avx512(float *out, const float *inp,
                                                                 size_t n)
 {
-    SIGMOID_VEC(__m512, __m512i, 512, 16, _mm512_set1_ps, _mm512_add_ps, _mm512_sub_ps,
-                _mm512_mul_ps, _mm512_div_ps, _mm512_max_ps, _mm512_min_ps, _mm512_cvttps_epi32,
-                _mm512_add_epi32, _mm512_slli_epi32, _mm512_castsi512_ps)
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(out + i, sigmoid_ps512(_mm512_loadu_ps(inp + i)));
+    return i;
 }
 
 __attribute__((target("avx2"))) static size_t sigmoid_avx2(float *out, const float *inp, size_t n)
 {
-    SIGMOID_VEC(__m256, __m256i, 256, 8, _mm256_set1_ps, _mm256_add_ps, _mm256_sub_ps,
-                _mm256_mul_ps, _mm256_div_ps, _mm256_max_ps, _mm256_min_ps, _mm256_cvttps_epi32,
-                _mm256_add_epi32, _mm256_slli_epi32, _mm256_castsi256_ps)
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(out + i, sigmoid_ps256(_mm256_loadu_ps(inp + i)));
+    return i;
 }
 #endif
 
 void ae_sigmoid_forward(float *out, const float *inp, size_t n)
 {
     size_t i = 0;
-#ifdef AE_X86
+#ifdef SIMD_X86
     if (__builtin_cpu_supports("avx512f"))
         i = sigmoid_avx512(out, inp, n);
     else if (__builtin_cpu_supports("avx2"))
@@ -671,8 +618,7 @@ typedef struct {
     float *grads;                /* (n_params), zero outside the rows being used */
     float *pre, *h, *dh, *dpre;  /* (B,H) */
     float *xd;                   /* STUDY: (B,N) dense batch, zero between batches */
-    float *out;                  /* (EVAL_CHUNK, N) dense output when evaluating */
-    float *z, *s, *ds, *dz;      /* (qcap): a STUDY block (B, DEC_BLOCK) or the query cells */
+    float *z, *s, *ds, *dz;      /* (qcap) the query cells */
     uint32_t *qstart, *qcol;     /* RATED: (B+1), (qcap) query columns per user */
     float *qt, *qw;              /* RATED: (qcap) target and weight per query cell */
     float *ot;                   /* RATED, two heads: (qcap) the likes head's target per
@@ -682,12 +628,18 @@ typedef struct {
     uint32_t *in_start, *in_col; /* RATED with dropout: the batch's kept inputs (B+1), (in_cap) */
     float *in_value;
     Rng sample_rng, dropout_rng;
-    /* STUDY splits each batch's dense work in two fixed parts (decoder column
-     * blocks, encoder rows); part 1 has its own scratch and dh, and runs on a
-     * helper thread when there are two, else after part 0: the same
-     * arithmetic either way, so results do not depend on the thread count. */
-    float *z1, *s1, *ds1, *dz1, *dh1;
-    size_t split;     /* first decoder column of part 1 (a DEC_BLOCK boundary) */
+    /* STUDY trains the decoder with the fused step of study_decoder.h, on the
+     * weights transposed (wt, copied back to w_dec for evaluation; their Adam
+     * moments, in adam.m/v at w_dec's offset, are kept transposed too). It
+     * splits each batch's dense work in two fixed parts (decoder columns,
+     * encoder rows); part 1 has its own dh and runs on a helper thread when
+     * there are two, else after part 0: the same arithmetic either way, so
+     * results do not depend on the thread count. */
+    float *wt;        /* (H,N) */
+    float *wt_dz;     /* (max(B, EVAL_CHUNK), N) the fused step's scratch */
+    float *wt_g;      /* (N) the fused step's scratch */
+    float *dh1;       /* (B,H) part 1's share of dh */
+    size_t split;     /* first decoder column of part 1 */
     size_t enc_split; /* first encoder row of part 1 */
     Helper helper;
 } Trainer;
@@ -695,18 +647,17 @@ typedef struct {
 static void trainer_free(Trainer *t)
 {
     helper_stop(&t->helper);
-    free(t->z1);
-    free(t->s1);
-    free(t->ds1);
-    free(t->dz1);
+    free(t->wt);
+    free(t->wt_dz);
+    free(t->wt_g);
     free(t->dh1);
     adam_free(&t->adam);
     rowset_free(&t->enc_rows);
     rowset_free(&t->dec_rows);
     rowset_free(&t->user_films);
-    void *bufs[] = {t->ot, t->grads, t->out,      t->pre,    t->h,       t->dh,     t->dpre,
-                    t->xd, t->z,     t->s,        t->ds,     t->dz,      t->qstart, t->qcol,
-                    t->qt, t->qw,    t->in_start, t->in_col, t->in_value};
+    void *bufs[] = {t->ot,   t->grads, t->pre, t->h,        t->dh,     t->dpre,
+                    t->xd,   t->z,     t->s,   t->ds,       t->dz,     t->qstart,
+                    t->qcol, t->qt,    t->qw,  t->in_start, t->in_col, t->in_value};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
 }
@@ -732,7 +683,7 @@ static size_t n_sampled(const Trainer *t, size_t m)
 static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
 {
     size_t N = t->N, H = t->H, B = t->B;
-    size_t qcap = B * (N > DEC_BLOCK ? DEC_BLOCK : N); /* a STUDY block */
+    size_t qcap = 1;
     if (t->opt->loss == AE_LOSS_RATED) {
         /* the B users with the most rated + sampled cells bound a batch's queries */
         size_t *q = malloc((n_train ? n_train : 1) * sizeof *q);
@@ -760,7 +711,6 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     t->in_value = malloc((B * most + 1) * sizeof(float));
     size_t bh = (B > EVAL_CHUNK ? B : EVAL_CHUNK) * H;
     t->grads = calloc(t->ae->n_params, sizeof *t->grads);
-    t->out = malloc((size_t)EVAL_CHUNK * N * sizeof(float));
     t->pre = malloc(bh * sizeof(float));
     t->h = malloc(bh * sizeof(float));
     t->dh = malloc(bh * sizeof(float));
@@ -775,26 +725,23 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     t->qt = malloc(qcap * sizeof(float));
     t->qw = malloc(qcap * sizeof(float));
     t->ot = malloc(qcap * sizeof(float));
-    if (!t->grads || !t->out || !t->pre || !t->h || !t->dh || !t->dpre || !t->xd || !t->z ||
-        !t->s || !t->ds || !t->dz || !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot ||
-        !t->in_start || !t->in_col || !t->in_value || rowset_init(&t->enc_rows, N) != 0 ||
+    if (!t->grads || !t->pre || !t->h || !t->dh || !t->dpre || !t->xd || !t->z || !t->s || !t->ds ||
+        !t->dz || !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot || !t->in_start ||
+        !t->in_col || !t->in_value || rowset_init(&t->enc_rows, N) != 0 ||
         rowset_init(&t->dec_rows, N) != 0 || rowset_init(&t->user_films, N) != 0)
         return FS_ERROR;
     if (adam_init(&t->adam, t->ae->n_params, t->opt->lr) != 0)
         return FS_ERROR;
     if (t->opt->loss == AE_LOSS_STUDY) {
-        size_t blocks = (N + DEC_BLOCK - 1) / DEC_BLOCK;
-        t->split = ((blocks + 1) / 2) * DEC_BLOCK;
+        t->split = (N / 2 + 31) / 32 * 32; /* whole blocks of the fused step */
         if (t->split > N)
             t->split = N;
         t->enc_split = N / 2;
-        size_t block = B * (N > DEC_BLOCK ? DEC_BLOCK : N);
-        t->z1 = malloc(block * sizeof(float));
-        t->s1 = malloc(block * sizeof(float));
-        t->ds1 = malloc(block * sizeof(float));
-        t->dz1 = malloc(block * sizeof(float));
+        t->wt = malloc(H * N * sizeof(float));
+        t->wt_dz = malloc((B > EVAL_CHUNK ? B : EVAL_CHUNK) * N * sizeof(float));
+        t->wt_g = malloc(N * sizeof(float));
         t->dh1 = malloc(B * H * sizeof(float));
-        if (!t->z1 || !t->s1 || !t->ds1 || !t->dz1 || !t->dh1)
+        if (!t->wt || !t->wt_dz || !t->wt_g || !t->dh1)
             return FS_ERROR;
         int threads = t->opt->threads;
         if (threads <= 0) {
@@ -818,63 +765,82 @@ static void dense_batch(Trainer *t, const uint32_t *rows, size_t B, int scatter)
     }
 }
 
-/* STUDY: decoder forward, MAE on every cell, decoder backward and the Adam step
- * of w_dec/b_dec, fused per block of DEC_BLOCK films so that each block's
- * weights, gradients and moments pass through the cache once per batch.
- * (The loss is a sum over cells, so a block's gradient needs only its own
- * outputs.) Leaves dh (B,H). Returns the batch's mean |s - x|. */
+/* STUDY: the fused decoder on the batch's h (B users) and dense ratings xd. */
+static StudyDecoder study_decoder(Trainer *t, size_t B)
+{
+    Autoencoder *ae = t->ae;
+    size_t off_w = (size_t)(ae->w_dec - ae->params), off_b = (size_t)(ae->b_dec - ae->params);
+    StudyDecoder d = {B,
+                      t->H,
+                      t->N,
+                      t->h,
+                      t->xd,
+                      t->wt,
+                      ae->b_dec,
+                      t->adam.m + off_w,
+                      t->adam.v + off_w,
+                      t->adam.m + off_b,
+                      t->adam.v + off_b,
+                      t->wt_dz,
+                      t->wt_g,
+                      false};
+    return d;
+}
+
+/* Copies the decoder's weights between w_dec (N,H) and the trainer's wt (H,N). */
+static void decoder_transpose(Trainer *t, bool to_trainer)
+{
+    float *w = t->ae->w_dec;
+    for (size_t j = 0; j < t->N; j++)
+        for (size_t i = 0; i < t->H; i++) {
+            if (to_trainer)
+                t->wt[i * t->N + j] = w[j * t->H + i];
+            else
+                w[j * t->H + i] = t->wt[i * t->N + j];
+        }
+}
+
 typedef struct {
-    Trainer *t;
-    size_t B, from, to;          /* decoder columns [from, to) */
-    float *z, *s, *ds, *dz, *dh; /* this part's scratch and dh (B,H) */
+    StudyDecoder dec;
+    size_t from, to; /* decoder columns */
+    bool train;
+    AdamCoef coef;
+    float scale;
+    float *dh; /* (B,H) this part's share */
     double sum;
 } StudyPart;
 
-static void study_decoder_part(void *arg)
+static void study_part(void *arg)
 {
     StudyPart *p = arg;
-    Trainer *t = p->t;
-    Autoencoder *ae = t->ae;
-    size_t N = t->N, H = t->H, B = p->B;
-    size_t off_w = (size_t)(ae->w_dec - ae->params), off_b = (size_t)(ae->b_dec - ae->params);
-    float scale = 1.0f / (float)(B * N);
-    p->sum = 0.0;
-    memset(p->dh, 0, B * H * sizeof(float));
-    for (size_t j0 = p->from; j0 < p->to; j0 += DEC_BLOCK) {
-        size_t M = p->to - j0 < DEC_BLOCK ? p->to - j0 : DEC_BLOCK;
-        const float *w = ae->w_dec + j0 * H;
-        float *gw = t->grads + off_w + j0 * H, *gb = t->grads + off_b + j0;
-        ae_decoder_forward(p->z, t->h, w, ae->b_dec + j0, B, M, H);
-        ae_sigmoid_forward(p->s, p->z, B * M);
-        p->sum += ae_mae_forward(p->s, t->xd + j0, B, M, N);
-        memset(p->ds, 0, B * M * sizeof(float));
-        ae_mae_backward(p->ds, p->s, t->xd + j0, B, M, N, scale);
-        memset(p->dz, 0, B * M * sizeof(float));
-        ae_sigmoid_backward(p->dz, p->s, p->ds, B * M);
-        memset(gw, 0, M * H * sizeof(float));
-        memset(gb, 0, M * sizeof(float));
-        ae_decoder_backward(p->dh, gw, gb, p->dz, t->h, w, B, M, H);
-        adam_update(&t->adam, ae->params, t->grads, off_w + j0 * H, M * H);
-        adam_update(&t->adam, ae->params, t->grads, off_b + j0, M);
-    }
+    p->sum = p->train ? study_decoder_step(&p->dec, p->from, p->to, p->scale, &p->coef, p->dh)
+                      : study_decoder_loss(&p->dec, p->from, p->to);
 }
 
-/* STUDY: decoder forward, MAE on every cell, decoder backward and the Adam step
- * of w_dec/b_dec, fused per block of DEC_BLOCK films so that each block's
- * weights, gradients and moments pass through the cache once per batch.
- * (The loss is a sum over cells, so a block's gradient needs only its own
- * outputs.) The columns are done in two parts (see Trainer). Leaves dh (B,H).
- * Returns the batch's mean |s - x|. */
-static double study_decoder_step(Trainer *t, const uint32_t *rows, size_t B)
+/* STUDY: the sum of |s - x| over the B users in h and xd and every film; when
+ * training, also the decoder's Adam step (the step begun) and dh (B,H). The
+ * columns are done in two parts (see Trainer). */
+static double study_decoder_run(Trainer *t, size_t B, bool train)
+{
+    StudyDecoder d = study_decoder(t, B);
+    AdamCoef coef = adam_coef(&t->adam);
+    float scale = 1.0f / (float)(B * t->N);
+    StudyPart p0 = {d, 0, t->split, train, coef, scale, t->dh, 0.0};
+    StudyPart p1 = {d, t->split, t->N, train, coef, scale, t->dh1, 0.0};
+    helper_run(&t->helper, study_part, &p1, study_part, &p0);
+    if (train)
+        for (size_t i = 0; i < B * t->H; i++)
+            t->dh[i] += t->dh1[i];
+    return p0.sum + p1.sum;
+}
+
+/* STUDY: one batch's decoder step; returns the batch's mean |s - x|. */
+static double study_batch_step(Trainer *t, const uint32_t *rows, size_t B)
 {
     dense_batch(t, rows, B, 1);
-    StudyPart p0 = {t, B, 0, t->split, t->z, t->s, t->ds, t->dz, t->dh, 0.0};
-    StudyPart p1 = {t, B, t->split, t->N, t->z1, t->s1, t->ds1, t->dz1, t->dh1, 0.0};
-    helper_run(&t->helper, study_decoder_part, &p1, study_decoder_part, &p0);
-    for (size_t i = 0; i < B * t->H; i++)
-        t->dh[i] += t->dh1[i];
+    double sum = study_decoder_run(t, B, true);
     dense_batch(t, rows, B, 0);
-    return (p0.sum + p1.sum) / (double)(B * t->N);
+    return sum / (double)(B * t->N);
 }
 
 /* Each film's mean rating (input scale, rating / 5) among the training
@@ -1111,10 +1077,8 @@ static void evaluate(Trainer *t, const uint32_t *rows, size_t n, int want_cells,
         ae_encoder_forward(t->pre, x, r, C, ae->w_enc, ae->b_enc, H, ae->unit_input);
         ae_relu_forward(t->h, t->pre, C * H);
         if (want_cells) {
-            ae_decoder_forward(t->out, t->h, ae->w_dec, ae->b_dec, C, N, H);
-            ae_sigmoid_forward(t->out, t->out, C * N);
             dense_batch(t, r, C, 1);
-            e->abs_cells += ae_mae_forward(t->out, t->xd, C, N, N);
+            e->abs_cells += study_decoder_run(t, C, false);
             e->n_cells += C * N;
             dense_batch(t, r, C, 0);
         }
@@ -1252,7 +1216,7 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
 
     Trainer t = {.x = x, .opt = opt, .ae = ae, .N = N, .H = H, .B = B};
     int rc = FS_ERROR;
-#ifdef AE_X86
+#ifdef SIMD_X86
     /* denormals flushed to zero (FTZ, DAZ) while training, in this thread and
      * the helper, which inherits it: tiny gradients and Adam moments otherwise
      * fall into denormals, which are slow (the default training on ml-100k
@@ -1283,6 +1247,8 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
         goto done;
     if (opt->loss == AE_LOSS_RATED)
         rated_bias_init(ae, film_mean);
+    else
+        decoder_transpose(&t, true);
 
     int study = opt->loss == AE_LOSS_STUDY;
     size_t batches = 0;
@@ -1308,7 +1274,7 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
             ae_relu_forward(t.h, t.pre, Bc * H);
             adam_begin_step(&t.adam);
             if (study) {
-                loss_sum += study_decoder_step(&t, rows, Bc) * (double)(Bc * N);
+                loss_sum += study_batch_step(&t, rows, Bc) * (double)(Bc * N);
                 loss_n += Bc * N;
             } else {
                 size_t nr;
@@ -1317,6 +1283,8 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
             }
             encoder_step(&t, &in, in_rows, Bc);
         }
+        if (study)
+            decoder_transpose(&t, false);
         EvalSums e;
         evaluate(&t, val, n_val, study, &e);
         rep.train_loss[epoch] = loss_n ? loss_sum / (double)loss_n : NAN;
@@ -1346,7 +1314,7 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
     rc = FS_OK;
 done:
     trainer_free(&t);
-#ifdef AE_X86
+#ifdef SIMD_X86
     _mm_setcsr(saved_mxcsr);
 #endif
     free(users);
