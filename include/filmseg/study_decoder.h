@@ -10,7 +10,9 @@
  * While training, the weights are kept transposed, Wt (hidden, films), so that
  * neighbouring films are neighbours in memory. Two calls on disjoint film
  * ranges touch disjoint memory (except their own dh), so they can run on two
- * threads. AVX-512 where the machine has it (batches of up to
+ * threads; rows of whole cache lines (ld a multiple of 16, 64-byte aligned
+ * buffers) and ranges split at a multiple of 16 keep them off each other's
+ * cache lines too. AVX-512 where the machine has it (batches of up to
  * STUDY_FAST_BATCH users), portable C otherwise; the two agree within
  * rounding. */
 #ifndef FILMSEG_STUDY_DECODER_H
@@ -24,12 +26,13 @@
 enum { STUDY_FAST_BATCH = 16 };
 
 typedef struct {
-    size_t B, H, N;                 /* users in the batch, hidden units, films */
+    size_t B, H;                    /* users in the batch, hidden units */
+    size_t ld;                      /* row length of x, wt and dz: at least the films, N */
     const float *h;                 /* (B, H) hidden activations */
-    const float *x;                 /* (B, N) targets: rating / 5, 0 when unrated */
-    float *wt, *b;                  /* (H, N) weights, (N) biases */
+    const float *x;                 /* (B, ld) targets: rating / 5, 0 when unrated */
+    float *wt, *b;                  /* (H, ld) weights, (N) biases */
     float *wt_m, *wt_v, *b_m, *b_v; /* their Adam moments, same layouts */
-    float *dz;                      /* (B, N) scratch */
+    float *dz;                      /* (B, ld) scratch */
     float *g;                       /* (N) scratch */
     bool portable;                  /* tests: the portable code even where AVX-512 is */
 } StudyDecoder;

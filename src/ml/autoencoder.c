@@ -22,7 +22,9 @@
 #include "simd.h"
 
 enum {
-    EVAL_CHUNK = 64,   /* users per chunk when evaluating */
+    EVAL_CHUNK = 64, /* users per chunk when evaluating */
+    LINE_BYTES = 64, /* a cache line */
+    LINE_FLOATS = LINE_BYTES / (int)sizeof(float),
     CANCEL_EVERY = 16, /* mini-batches between looks at the cancel flag */
 };
 
@@ -218,33 +220,60 @@ static float input_scale(const SparseRows *x, size_t r, bool unit)
     return sq > 0.0 ? (float)(1.0 / sqrt(sq)) : 1.0f;
 }
 
+/* The encoder's pre-activations from the films from <= j < to only, plus
+ * b_enc (NULL: none). */
+static void encoder_forward_films(float *pre, const SparseRows *x, const uint32_t *rows, size_t B,
+                                  const float *w_enc, const float *b_enc, size_t H, bool unit,
+                                  size_t from, size_t to)
+{
+    for (size_t b = 0; b < B; b++) {
+        float *out = pre + b * H;
+        if (b_enc)
+            memcpy(out, b_enc, H * sizeof *out);
+        else
+            memset(out, 0, H * sizeof *out);
+        size_t r = row_of(rows, b);
+        float scale = input_scale(x, r, unit);
+        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
+            if (x->col[k] >= from && x->col[k] < to)
+                vec_axpy(out, scale * x->value[k], w_enc + (size_t)x->col[k] * H, H);
+    }
+}
+
 void ae_encoder_forward(float *pre, const SparseRows *x, const uint32_t *rows, size_t B,
                         const float *w_enc, const float *b_enc, size_t H, bool unit)
 {
     // pre is (B,H), w_enc is (N,H), b_enc is (H)
+    encoder_forward_films(pre, x, rows, B, w_enc, b_enc, H, unit, 0, x->n_cols);
+}
+
+/* The encoder's weight gradient, only in the rows of films from <= j < to. */
+static void encoder_backward_films(float *dw_enc, const float *dpre, const SparseRows *x,
+                                   const uint32_t *rows, size_t B, size_t H, bool unit, size_t from,
+                                   size_t to)
+{
     for (size_t b = 0; b < B; b++) {
-        float *out = pre + b * H;
-        memcpy(out, b_enc, H * sizeof *out);
         size_t r = row_of(rows, b);
         float scale = input_scale(x, r, unit);
         for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
-            vec_axpy(out, scale * x->value[k], w_enc + (size_t)x->col[k] * H, H);
+            if (x->col[k] >= from && x->col[k] < to)
+                vec_axpy(dw_enc + (size_t)x->col[k] * H, scale * x->value[k], dpre + b * H, H);
     }
+}
+
+static void encoder_backward_bias(float *db_enc, const float *dpre, size_t B, size_t H)
+{
+    for (size_t b = 0; b < B; b++)
+        for (size_t i = 0; i < H; i++)
+            db_enc[i] += dpre[b * H + i];
 }
 
 void ae_encoder_backward(float *dw_enc, float *db_enc, const float *dpre, const SparseRows *x,
                          const uint32_t *rows, size_t B, size_t H, bool unit)
 {
     // dpre is (B,H); only the rows of dw_enc (N,H) of films in the batch change
-    for (size_t b = 0; b < B; b++) {
-        const float *d = dpre + b * H;
-        size_t r = row_of(rows, b);
-        float scale = input_scale(x, r, unit);
-        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
-            vec_axpy(dw_enc + (size_t)x->col[k] * H, scale * x->value[k], d, H);
-        for (size_t i = 0; i < H; i++)
-            db_enc[i] += d[i];
-    }
+    encoder_backward_films(dw_enc, dpre, x, rows, B, H, unit, 0, x->n_cols);
+    encoder_backward_bias(db_enc, dpre, B, H);
 }
 
 void ae_relu_forward(float *out, const float *inp, size_t n)
@@ -617,7 +646,6 @@ typedef struct {
     Adam adam;
     float *grads;                /* (n_params), zero outside the rows being used */
     float *pre, *h, *dh, *dpre;  /* (B,H) */
-    float *xd;                   /* STUDY: (B,N) dense batch, zero between batches */
     float *z, *s, *ds, *dz;      /* (qcap) the query cells */
     uint32_t *qstart, *qcol;     /* RATED: (B+1), (qcap) query columns per user */
     float *qt, *qw;              /* RATED: (qcap) target and weight per query cell */
@@ -629,37 +657,56 @@ typedef struct {
     float *in_value;
     Rng sample_rng, dropout_rng;
     /* STUDY trains the decoder with the fused step of study_decoder.h, on the
-     * weights transposed (wt, copied back to w_dec for evaluation; their Adam
-     * moments, in adam.m/v at w_dec's offset, are kept transposed too). It
-     * splits each batch's dense work in two fixed parts (decoder columns,
-     * encoder rows); part 1 has its own dh and runs on a helper thread when
-     * there are two, else after part 0: the same arithmetic either way, so
-     * results do not depend on the thread count. */
-    float *wt;        /* (H,N) */
-    float *wt_dz;     /* (max(B, EVAL_CHUNK), N) the fused step's scratch */
-    float *wt_g;      /* (N) the fused step's scratch */
-    float *dh1;       /* (B,H) part 1's share of dh */
-    size_t split;     /* first decoder column of part 1 */
-    size_t enc_split; /* first encoder row of part 1 */
+     * weights transposed (wt, copied back to w_dec for evaluation) with their
+     * own Adam moments. It splits each batch's dense work in two fixed parts
+     * (decoder columns, encoder rows); part 1 has its own dh and pre and runs
+     * on a helper thread when there are two, else after part 0: the same
+     * arithmetic either way, so results do not depend on the thread count.
+     * The parts never write to the same cache line (study_decoder.h): a line
+     * going back and forth between two cores every batch made two threads
+     * slower than one. */
+    size_t ld;               /* row length of xd, wt, wt_m, wt_v, wt_dz: N rounded up to lines */
+    float *xd;               /* (max(B, EVAL_CHUNK), ld) dense batch, zero between batches */
+    float *wt, *wt_m, *wt_v; /* (H, ld) */
+    float *wt_dz;            /* (max(B, EVAL_CHUNK), ld) the fused step's scratch */
+    float *wt_g;             /* (N) the fused step's scratch */
+    float *dh1;              /* (B,H) part 1's share of dh */
+    float *pre1;             /* (max(B, EVAL_CHUNK),H) part 1's share of pre */
+    size_t split;            /* first decoder column of part 1, a multiple of 32 */
+    size_t enc_split;        /* first encoder row of part 1 */
     Helper helper;
 } Trainer;
 
 static void trainer_free(Trainer *t)
 {
     helper_stop(&t->helper);
+    free(t->xd);
     free(t->wt);
+    free(t->wt_m);
+    free(t->wt_v);
     free(t->wt_dz);
     free(t->wt_g);
     free(t->dh1);
+    free(t->pre1);
     adam_free(&t->adam);
     rowset_free(&t->enc_rows);
     rowset_free(&t->dec_rows);
     rowset_free(&t->user_films);
-    void *bufs[] = {t->ot,   t->grads, t->pre, t->h,        t->dh,     t->dpre,
-                    t->xd,   t->z,     t->s,   t->ds,       t->dz,     t->qstart,
-                    t->qcol, t->qt,    t->qw,  t->in_start, t->in_col, t->in_value};
+    void *bufs[] = {t->ot, t->grads, t->pre,      t->h,      t->dh,      t->dpre,
+                    t->z,  t->s,     t->ds,       t->dz,     t->qstart,  t->qcol,
+                    t->qt, t->qw,    t->in_start, t->in_col, t->in_value};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
+}
+
+/* n zeroed floats on whole cache lines of their own. NULL when out of memory. */
+static float *alloc_lines(size_t n)
+{
+    size_t bytes = (n * sizeof(float) + LINE_BYTES - 1) / LINE_BYTES * LINE_BYTES;
+    float *p = aligned_alloc(LINE_BYTES, bytes ? bytes : LINE_BYTES);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
 }
 
 static int cmp_size_desc(const void *a, const void *b)
@@ -715,7 +762,6 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     t->h = malloc(bh * sizeof(float));
     t->dh = malloc(bh * sizeof(float));
     t->dpre = malloc(bh * sizeof(float));
-    t->xd = calloc((B > EVAL_CHUNK ? B : EVAL_CHUNK) * N, sizeof(float));
     t->z = malloc(qcap * sizeof(float));
     t->s = malloc(qcap * sizeof(float));
     t->ds = malloc(qcap * sizeof(float));
@@ -725,10 +771,10 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     t->qt = malloc(qcap * sizeof(float));
     t->qw = malloc(qcap * sizeof(float));
     t->ot = malloc(qcap * sizeof(float));
-    if (!t->grads || !t->pre || !t->h || !t->dh || !t->dpre || !t->xd || !t->z || !t->s || !t->ds ||
-        !t->dz || !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot || !t->in_start ||
-        !t->in_col || !t->in_value || rowset_init(&t->enc_rows, N) != 0 ||
-        rowset_init(&t->dec_rows, N) != 0 || rowset_init(&t->user_films, N) != 0)
+    if (!t->grads || !t->pre || !t->h || !t->dh || !t->dpre || !t->z || !t->s || !t->ds || !t->dz ||
+        !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot || !t->in_start || !t->in_col ||
+        !t->in_value || rowset_init(&t->enc_rows, N) != 0 || rowset_init(&t->dec_rows, N) != 0 ||
+        rowset_init(&t->user_films, N) != 0)
         return FS_ERROR;
     if (adam_init(&t->adam, t->ae->n_params, t->opt->lr) != 0)
         return FS_ERROR;
@@ -737,11 +783,18 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
         if (t->split > N)
             t->split = N;
         t->enc_split = N / 2;
-        t->wt = malloc(H * N * sizeof(float));
-        t->wt_dz = malloc((B > EVAL_CHUNK ? B : EVAL_CHUNK) * N * sizeof(float));
-        t->wt_g = malloc(N * sizeof(float));
-        t->dh1 = malloc(B * H * sizeof(float));
-        if (!t->wt || !t->wt_dz || !t->wt_g || !t->dh1)
+        size_t rows = B > EVAL_CHUNK ? B : EVAL_CHUNK;
+        t->ld = (N + LINE_FLOATS - 1) / LINE_FLOATS * LINE_FLOATS;
+        t->xd = alloc_lines(rows * t->ld);
+        t->wt = alloc_lines(H * t->ld);
+        t->wt_m = alloc_lines(H * t->ld);
+        t->wt_v = alloc_lines(H * t->ld);
+        t->wt_dz = alloc_lines(rows * t->ld);
+        t->wt_g = alloc_lines(N);
+        t->dh1 = alloc_lines(B * H);
+        t->pre1 = alloc_lines(rows * H);
+        if (!t->xd || !t->wt || !t->wt_m || !t->wt_v || !t->wt_dz || !t->wt_g || !t->dh1 ||
+            !t->pre1)
             return FS_ERROR;
         int threads = t->opt->threads;
         if (threads <= 0) {
@@ -754,14 +807,17 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     return FS_OK;
 }
 
-/* Scatters (scatter = 1) or clears (0) the batch's ratings in the dense xd (B,N). */
-static void dense_batch(Trainer *t, const uint32_t *rows, size_t B, int scatter)
+/* Scatters (scatter = 1) or clears (0) the batch's ratings of films [from, to)
+ * in the dense xd. */
+static void dense_batch(Trainer *t, const uint32_t *rows, size_t B, size_t from, size_t to,
+                        int scatter)
 {
     const SparseRows *x = t->x;
     for (size_t b = 0; b < B; b++) {
         size_t r = rows[b];
         for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
-            t->xd[b * t->N + x->col[k]] = scatter ? x->value[k] : 0.0f;
+            if (x->col[k] >= from && x->col[k] < to)
+                t->xd[b * t->ld + x->col[k]] = scatter ? x->value[k] : 0.0f;
     }
 }
 
@@ -769,16 +825,16 @@ static void dense_batch(Trainer *t, const uint32_t *rows, size_t B, int scatter)
 static StudyDecoder study_decoder(Trainer *t, size_t B)
 {
     Autoencoder *ae = t->ae;
-    size_t off_w = (size_t)(ae->w_dec - ae->params), off_b = (size_t)(ae->b_dec - ae->params);
+    size_t off_b = (size_t)(ae->b_dec - ae->params);
     StudyDecoder d = {B,
                       t->H,
-                      t->N,
+                      t->ld,
                       t->h,
                       t->xd,
                       t->wt,
                       ae->b_dec,
-                      t->adam.m + off_w,
-                      t->adam.v + off_w,
+                      t->wt_m,
+                      t->wt_v,
                       t->adam.m + off_b,
                       t->adam.v + off_b,
                       t->wt_dz,
@@ -794,13 +850,15 @@ static void decoder_transpose(Trainer *t, bool to_trainer)
     for (size_t j = 0; j < t->N; j++)
         for (size_t i = 0; i < t->H; i++) {
             if (to_trainer)
-                t->wt[i * t->N + j] = w[j * t->H + i];
+                t->wt[i * t->ld + j] = w[j * t->H + i];
             else
-                w[j * t->H + i] = t->wt[i * t->N + j];
+                w[j * t->H + i] = t->wt[i * t->ld + j];
         }
 }
 
 typedef struct {
+    Trainer *t;
+    const uint32_t *rows; /* the batch */
     StudyDecoder dec;
     size_t from, to; /* decoder columns */
     bool train;
@@ -813,20 +871,24 @@ typedef struct {
 static void study_part(void *arg)
 {
     StudyPart *p = arg;
+    /* each part writes its own columns of xd: no cache line goes back and forth */
+    dense_batch(p->t, p->rows, p->dec.B, p->from, p->to, 1);
     p->sum = p->train ? study_decoder_step(&p->dec, p->from, p->to, p->scale, &p->coef, p->dh)
                       : study_decoder_loss(&p->dec, p->from, p->to);
+    dense_batch(p->t, p->rows, p->dec.B, p->from, p->to, 0);
 }
 
-/* STUDY: the sum of |s - x| over the B users in h and xd and every film; when
- * training, also the decoder's Adam step (the step begun) and dh (B,H). The
- * columns are done in two parts (see Trainer). */
-static double study_decoder_run(Trainer *t, size_t B, bool train)
+/* STUDY: the sum of |s - x| over the B users rows (h holds their hidden
+ * activations) and every film; when training, also the decoder's Adam step
+ * (the step begun) and dh (B,H). The columns are done in two parts (see
+ * Trainer). */
+static double study_decoder_run(Trainer *t, const uint32_t *rows, size_t B, bool train)
 {
     StudyDecoder d = study_decoder(t, B);
     AdamCoef coef = adam_coef(&t->adam);
     float scale = 1.0f / (float)(B * t->N);
-    StudyPart p0 = {d, 0, t->split, train, coef, scale, t->dh, 0.0};
-    StudyPart p1 = {d, t->split, t->N, train, coef, scale, t->dh1, 0.0};
+    StudyPart p0 = {t, rows, d, 0, t->split, train, coef, scale, t->dh, 0.0};
+    StudyPart p1 = {t, rows, d, t->split, t->N, train, coef, scale, t->dh1, 0.0};
     helper_run(&t->helper, study_part, &p1, study_part, &p0);
     if (train)
         for (size_t i = 0; i < B * t->H; i++)
@@ -837,10 +899,7 @@ static double study_decoder_run(Trainer *t, size_t B, bool train)
 /* STUDY: one batch's decoder step; returns the batch's mean |s - x|. */
 static double study_batch_step(Trainer *t, const uint32_t *rows, size_t B)
 {
-    dense_batch(t, rows, B, 1);
-    double sum = study_decoder_run(t, B, true);
-    dense_batch(t, rows, B, 0);
-    return sum / (double)(B * t->N);
+    return study_decoder_run(t, rows, B, true) / (double)(B * t->N);
 }
 
 /* Each film's mean rating (input scale, rating / 5) among the training
@@ -999,34 +1058,69 @@ static SparseRows dropout_batch(Trainer *t, const uint32_t *rows, size_t B)
     return (SparseRows){B, t->N, t->in_start, t->in_col, t->in_value};
 }
 
-/* STUDY: plain Adam on encoder rows [from, to): rows the batch touched along
- * their gradient, runs of untouched rows in one call each with a zero one. */
+/* STUDY: a part of the encoder's work on a batch, on the rows of films
+ * [from, to) of w_enc, which only this part reads and writes (part 0 on this
+ * thread, part 1 on the helper), so that they stay in that core's cache. */
 typedef struct {
     Trainer *t;
-    size_t from, to;
-} EncoderAdam;
+    const SparseRows *x;
+    const uint32_t *rows; /* the batch */
+    size_t B, from, to;
+    float *pre; /* (B,H) this part's share of pre, b_enc in part 0's */
+} EncoderPart;
 
-static void encoder_adam_rows(void *arg)
+static void encoder_part_forward(void *arg)
 {
-    EncoderAdam *p = arg;
+    EncoderPart *p = arg;
+    Autoencoder *ae = p->t->ae;
+    encoder_forward_films(p->pre, p->x, p->rows, p->B, ae->w_enc, p->from == 0 ? ae->b_enc : NULL,
+                          p->t->H, ae->unit_input, p->from, p->to);
+}
+
+/* pre and h (B,H) of the batch: STUDY in two parts, summed here. */
+static void encoder_forward(Trainer *t, const SparseRows *x, const uint32_t *rows, size_t B)
+{
+    size_t H = t->H;
+    if (t->opt->loss == AE_LOSS_STUDY) {
+        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre};
+        EncoderPart p1 = {t, x, rows, B, t->enc_split, t->N, t->pre1};
+        helper_run(&t->helper, encoder_part_forward, &p1, encoder_part_forward, &p0);
+        for (size_t i = 0; i < B * H; i++)
+            t->pre[i] += t->pre1[i];
+    } else {
+        ae_encoder_forward(t->pre, x, rows, B, t->ae->w_enc, t->ae->b_enc, H, t->ae->unit_input);
+    }
+    ae_relu_forward(t->h, t->pre, B * H);
+}
+
+/* STUDY, one part of the encoder's step: the weight gradient in its rows, the
+ * Adam step of those rows (plain Adam: untouched rows move too, along their
+ * momentum), then their gradients back to zero. */
+static void encoder_part_step(void *arg)
+{
+    EncoderPart *p = arg;
     Trainer *t = p->t;
     Autoencoder *ae = t->ae;
-    size_t H = t->H, off_w = (size_t)(ae->w_enc - ae->params), j = p->from;
-    while (j < p->to) {
+    size_t H = t->H, off_w = (size_t)(ae->w_enc - ae->params);
+    float *grads = t->grads + off_w;
+    encoder_backward_films(grads, t->dpre, p->x, p->rows, p->B, H, ae->unit_input, p->from, p->to);
+    for (size_t j = p->from; j < p->to;) {
         size_t e = j;
         while (e < p->to && !rowset_has(&t->enc_rows, (uint32_t)e))
             e++;
         if (e > j)
             adam_update(&t->adam, ae->params, NULL, off_w + j * H, (e - j) * H);
-        if (e < p->to)
+        if (e < p->to) {
             adam_update(&t->adam, ae->params, t->grads, off_w + e * H, H);
+            memset(grads + e * H, 0, H * sizeof(float));
+        }
         j = e + 1;
     }
 }
 
 /* Encoder backward and Adam on w_enc/b_enc. STUDY moves every row (plain Adam,
- * like PyTorch: untouched rows still follow their momentum), RATED only the
- * rows of films rated in the batch (lazy Adam). */
+ * like PyTorch), in two parts; RATED only the rows of films rated in the
+ * batch (lazy Adam). */
 static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, size_t B)
 {
     Autoencoder *ae = t->ae;
@@ -1040,21 +1134,23 @@ static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, 
     memset(t->dpre, 0, B * H * sizeof(float));
     ae_relu_backward(t->dpre, t->h, t->dh, B * H);
     memset(t->grads + off_b, 0, H * sizeof(float));
-    ae_encoder_backward(t->grads + off_w, t->grads + off_b, t->dpre, x, rows, B, H, ae->unit_input);
+    encoder_backward_bias(t->grads + off_b, t->dpre, B, H);
     adam_update(&t->adam, ae->params, t->grads, off_b, H);
     if (t->opt->loss == AE_LOSS_STUDY) {
-        EncoderAdam p0 = {t, 0, t->enc_split}, p1 = {t, t->enc_split, N};
-        helper_run(&t->helper, encoder_adam_rows, &p1, encoder_adam_rows, &p0);
-    } else {
-        float wd = t->opt->weight_decay;
-        for (size_t i = 0; i < used->n_rows && wd > 0.0f; i++)
-            vec_axpy(t->grads + off_w + (size_t)used->rows[i] * H, wd,
-                     ae->w_enc + (size_t)used->rows[i] * H, H);
-        for (size_t i = 0; i < used->n_rows; i++)
-            adam_update(&t->adam, ae->params, t->grads, off_w + (size_t)used->rows[i] * H, H);
+        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, NULL};
+        EncoderPart p1 = {t, x, rows, B, t->enc_split, N, NULL};
+        helper_run(&t->helper, encoder_part_step, &p1, encoder_part_step, &p0);
+        return;
     }
-    for (size_t i = 0; i < used->n_rows; i++)
+    encoder_backward_films(t->grads + off_w, t->dpre, x, rows, B, H, ae->unit_input, 0, N);
+    float wd = t->opt->weight_decay;
+    for (size_t i = 0; i < used->n_rows && wd > 0.0f; i++)
+        vec_axpy(t->grads + off_w + (size_t)used->rows[i] * H, wd,
+                 ae->w_enc + (size_t)used->rows[i] * H, H);
+    for (size_t i = 0; i < used->n_rows; i++) {
+        adam_update(&t->adam, ae->params, t->grads, off_w + (size_t)used->rows[i] * H, H);
         memset(t->grads + off_w + (size_t)used->rows[i] * H, 0, H * sizeof(float));
+    }
 }
 
 /* Evaluation over users rows[0..n): fills the study MAE over all cells (when
@@ -1074,13 +1170,10 @@ static void evaluate(Trainer *t, const uint32_t *rows, size_t n, int want_cells,
     for (size_t i0 = 0; i0 < n; i0 += EVAL_CHUNK) {
         size_t C = n - i0 < EVAL_CHUNK ? n - i0 : EVAL_CHUNK;
         const uint32_t *r = rows + i0;
-        ae_encoder_forward(t->pre, x, r, C, ae->w_enc, ae->b_enc, H, ae->unit_input);
-        ae_relu_forward(t->h, t->pre, C * H);
+        encoder_forward(t, x, r, C);
         if (want_cells) {
-            dense_batch(t, r, C, 1);
-            e->abs_cells += study_decoder_run(t, C, false);
+            e->abs_cells += study_decoder_run(t, r, C, false);
             e->n_cells += C * N;
-            dense_batch(t, r, C, 0);
         }
         size_t nq = 0;
         for (size_t b = 0; b < C; b++) {
@@ -1270,8 +1363,7 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
                 in = dropout_batch(&t, rows, Bc);
                 in_rows = NULL;
             }
-            ae_encoder_forward(t.pre, &in, in_rows, Bc, ae->w_enc, ae->b_enc, H, ae->unit_input);
-            ae_relu_forward(t.h, t.pre, Bc * H);
+            encoder_forward(&t, &in, in_rows, Bc);
             adam_begin_step(&t.adam);
             if (study) {
                 loss_sum += study_batch_step(&t, rows, Bc) * (double)(Bc * N);

@@ -22,7 +22,7 @@ static float loss_slope(float diff, float scale)
 static double pass1_portable(const StudyDecoder *d, size_t from, size_t to, float scale, bool train,
                              const AdamCoef *k)
 {
-    size_t N = d->N, H = d->H, M = to - from;
+    size_t N = d->ld, H = d->H, M = to - from;
     double sum = 0.0;
     for (size_t u = 0; u < d->B; u++) {
         float *z = d->dz + u * N + from;
@@ -59,7 +59,7 @@ static double pass1_portable(const StudyDecoder *d, size_t from, size_t to, floa
 static void pass2_portable(const StudyDecoder *d, size_t from, size_t to, const AdamCoef *k,
                            float *dh)
 {
-    size_t N = d->N, H = d->H;
+    size_t N = d->ld, H = d->H;
     float *g = d->g;
     for (size_t i = 0; i < H; i++) {
         float *w = d->wt + i * N;
@@ -111,7 +111,7 @@ AVX512_INLINE void store16(float *p, __m512 v, __mmask16 mk, bool full)
 AVX512_INLINE float pass1_block(const StudyDecoder *d, size_t u0, size_t j0, const __mmask16 mk[2],
                                 bool full, float scale, bool train, const int NU)
 {
-    size_t N = d->N, H = d->H;
+    size_t N = d->ld, H = d->H;
     __m512 z[P1_USERS][2];
     __m512 b0 = load16(d->b + j0, mk[0], full), b1 = load16(d->b + j0 + 16, mk[1], full);
     for (int u = 0; u < NU; u++) {
@@ -179,7 +179,7 @@ AVX512 static double pass1_avx512(const StudyDecoder *d, size_t from, size_t to,
             size_t j = j0 + 16 * (size_t)c;
             __m512 gb = _mm512_setzero_ps();
             for (size_t u = 0; u < d->B; u++)
-                gb = _mm512_add_ps(gb, _mm512_maskz_loadu_ps(mk[c], d->dz + u * d->N + j));
+                gb = _mm512_add_ps(gb, _mm512_maskz_loadu_ps(mk[c], d->dz + u * d->ld + j));
             __m512 m = _mm512_maskz_loadu_ps(mk[c], d->b_m + j);
             __m512 v = _mm512_maskz_loadu_ps(mk[c], d->b_v + j);
             __m512 p = adam_ps512(k, _mm512_maskz_loadu_ps(mk[c], d->b + j), gb, &m, &v);
@@ -198,7 +198,7 @@ AVX512_INLINE void pass2_chunk(const StudyDecoder *d, float *w, float *wm, float
 {
     __m512 p = load16(w + j, mk, full), g = _mm512_setzero_ps();
     for (int u = 0; u < NB; u++) {
-        __m512 dz = load16(d->dz + (size_t)u * d->N + j, mk, full);
+        __m512 dz = load16(d->dz + (size_t)u * d->ld + j, mk, full);
         acc[u] = _mm512_fmadd_ps(dz, p, acc[u]);
         g = _mm512_fmadd_ps(hu[u], dz, g);
     }
@@ -213,7 +213,7 @@ AVX512_INLINE void pass2_chunk(const StudyDecoder *d, float *w, float *wm, float
 AVX512_INLINE void pass2_row(const StudyDecoder *d, size_t i, size_t from, size_t to,
                              const AdamCoef *k, float *dh, const int NB)
 {
-    size_t N = d->N, H = d->H;
+    size_t N = d->ld, H = d->H;
     float *w = d->wt + i * N, *wm = d->wt_m + i * N, *wv = d->wt_v + i * N;
     __m512 acc[STUDY_FAST_BATCH], hu[STUDY_FAST_BATCH];
     for (int u = 0; u < NB; u++) {

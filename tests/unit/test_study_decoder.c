@@ -45,9 +45,10 @@ static void torch_adam(double *p, double *m, double *v, double g, long t)
     *p -= LR / bc1 * *m / (sqrt(*v) / sqrt(bc2) + 1e-8);
 }
 
-/* One reference step: returns sum |s - x|, fills dh (B,H), moves w, b. */
-static double reference_step(Reference *r, const float *h, const float *x, double scale, long t,
-                             double *dh)
+/* One reference step (x has rows ld long): returns sum |s - x|, fills dh
+ * (B,H), moves w, b. */
+static double reference_step(Reference *r, const float *h, const float *x, size_t ld, double scale,
+                             long t, double *dh)
 {
     size_t B = r->B, H = r->H, N = r->N;
     double *dz = calloc(B * N, sizeof *dz), sum = 0.0;
@@ -56,7 +57,7 @@ static double reference_step(Reference *r, const float *h, const float *x, doubl
             double z = r->b[j];
             for (size_t i = 0; i < H; i++)
                 z += h[u * H + i] * r->w[j * H + i];
-            double s = 1.0 / (1.0 + exp(-z)), diff = s - x[u * N + j];
+            double s = 1.0 / (1.0 + exp(-z)), diff = s - x[u * ld + j];
             sum += fabs(diff);
             dz[u * N + j] = (diff > 0 ? scale : diff < 0 ? -scale : 0.0) * s * (1 - s);
         }
@@ -84,15 +85,17 @@ static double reference_step(Reference *r, const float *h, const float *x, doubl
 
 /* Trains `steps` batches through the fused step on films [0, split) and
  * [split, N) and through the reference, comparing the loss, dh, and at the
- * end every weight, bias and moment. */
-static void check_against_reference(size_t B, size_t N, size_t H, size_t split, bool portable)
+ * end every weight, bias and moment. Rows are ld long (ld >= N); the cells
+ * past N hold NaN, which would spread if they were read. */
+static void check_against_reference(size_t B, size_t N, size_t ld, size_t H, size_t split,
+                                    bool portable)
 {
     enum { STEPS = 3 };
-    float *h = calloc(B * H, sizeof *h), *x = calloc(B * N, sizeof *x);
-    float *wt = calloc(H * N, sizeof *wt), *b = calloc(N, sizeof *b);
-    float *wt_m = calloc(H * N, sizeof *wt_m), *wt_v = calloc(H * N, sizeof *wt_v);
+    float *h = calloc(B * H, sizeof *h), *x = calloc(B * ld, sizeof *x);
+    float *wt = calloc(H * ld, sizeof *wt), *b = calloc(N, sizeof *b);
+    float *wt_m = calloc(H * ld, sizeof *wt_m), *wt_v = calloc(H * ld, sizeof *wt_v);
     float *b_m = calloc(N, sizeof *b_m), *b_v = calloc(N, sizeof *b_v);
-    float *dz = calloc(B * N, sizeof *dz), *g = calloc(N, sizeof *g);
+    float *dz = calloc(B * ld, sizeof *dz), *g = calloc(N, sizeof *g);
     float *dh0 = calloc(B * H, sizeof *dh0), *dh1 = calloc(B * H, sizeof *dh1);
     double *dh_ref = calloc(B * H, sizeof *dh_ref);
     Reference r = {B,
@@ -107,13 +110,22 @@ static void check_against_reference(size_t B, size_t N, size_t H, size_t split, 
     for (size_t j = 0; j < N; j++) {
         r.b[j] = b[j] = (float)(wiggle(j, 1) - 0.5);
         for (size_t i = 0; i < H; i++)
-            r.w[j * H + i] = wt[i * N + j] = (float)(wiggle(j * H + i, 2) - 0.5);
+            r.w[j * H + i] = wt[i * ld + j] = (float)(wiggle(j * H + i, 2) - 0.5);
     }
-    for (size_t c = 0; c < B * N; c++) /* half unrated (0), the rest 1..5 stars / 5 */
-        x[c] = wiggle(c, 3) < 0.5 ? 0.0f : (float)(1 + (int)(wiggle(c, 4) * 5)) / 5.0f;
+    for (size_t u = 0; u < B; u++) /* half unrated (0), the rest 1..5 stars / 5 */
+        for (size_t j = 0; j < N; j++) {
+            size_t c = u * N + j;
+            x[u * ld + j] = wiggle(c, 3) < 0.5 ? 0.0f : (float)(1 + (int)(wiggle(c, 4) * 5)) / 5.0f;
+        }
+    for (size_t j = N; j < ld; j++) {
+        for (size_t u = 0; u < B; u++)
+            x[u * ld + j] = NAN;
+        for (size_t i = 0; i < H; i++)
+            wt[i * ld + j] = wt_m[i * ld + j] = wt_v[i * ld + j] = NAN;
+    }
     Adam adam;
     assert_int_equal(adam_init(&adam, 1, (float)LR), 0);
-    StudyDecoder d = {B, H, N, h, x, wt, b, wt_m, wt_v, b_m, b_v, dz, g, portable};
+    StudyDecoder d = {B, H, ld, h, x, wt, b, wt_m, wt_v, b_m, b_v, dz, g, portable};
     float scale = 1.0f / (float)(B * N);
     for (long t = 1; t <= STEPS; t++) {
         for (size_t c = 0; c < B * H; c++) /* ReLU outputs: some exactly 0 */
@@ -123,7 +135,7 @@ static void check_against_reference(size_t B, size_t N, size_t H, size_t split, 
         AdamCoef k = adam_coef(&adam);
         double sum = study_decoder_step(&d, 0, split, scale, &k, dh0) +
                      study_decoder_step(&d, split, N, scale, &k, dh1);
-        double want = reference_step(&r, h, x, scale, t, dh_ref);
+        double want = reference_step(&r, h, x, ld, scale, t, dh_ref);
         assert_near(sum, want, 1e-4 * want, "loss", (size_t)t);
         assert_near(before, want, 1e-4 * want, "loss before the step", (size_t)t);
         for (size_t c = 0; c < B * H; c++)
@@ -133,10 +145,10 @@ static void check_against_reference(size_t B, size_t N, size_t H, size_t split, 
         assert_near(b[j], r.b[j], 2e-5, "b", j);
         assert_near(b_m[j], r.bm[j], 1e-6 + 1e-3 * fabs(r.bm[j]), "b moment 1", j);
         for (size_t i = 0; i < H; i++) {
-            assert_near(wt[i * N + j], r.w[j * H + i], 2e-5, "w", j * H + i);
-            assert_near(wt_m[i * N + j], r.wm[j * H + i], 1e-6 + 1e-3 * fabs(r.wm[j * H + i]),
+            assert_near(wt[i * ld + j], r.w[j * H + i], 2e-5, "w", j * H + i);
+            assert_near(wt_m[i * ld + j], r.wm[j * H + i], 1e-6 + 1e-3 * fabs(r.wm[j * H + i]),
                         "w moment 1", j * H + i);
-            assert_near(wt_v[i * N + j], r.wv[j * H + i], 1e-9 + 1e-3 * fabs(r.wv[j * H + i]),
+            assert_near(wt_v[i * ld + j], r.wv[j * H + i], 1e-9 + 1e-3 * fabs(r.wv[j * H + i]),
                         "w moment 2", j * H + i);
         }
     }
@@ -151,25 +163,27 @@ static void check_against_reference(size_t B, size_t N, size_t H, size_t split, 
 static void test_step_matches_reference_batch_10(void **state)
 {
     (void)state;
-    check_against_reference(10, 70, 9, 32, false);
-    check_against_reference(10, 70, 9, 37, true);
+    check_against_reference(10, 70, 70, 9, 32, false);
+    check_against_reference(10, 70, 70, 9, 37, true);
+    check_against_reference(10, 70, 80, 9, 32, false); /* rows padded to whole cache lines */
+    check_against_reference(10, 70, 80, 9, 32, true);
 }
 
 /* One user, a range shorter than a vector, and an empty first range. */
 static void test_step_matches_reference_small(void **state)
 {
     (void)state;
-    check_against_reference(1, 17, 3, 5, false);
-    check_against_reference(1, 17, 3, 0, true);
+    check_against_reference(1, 17, 17, 3, 5, false);
+    check_against_reference(1, 17, 17, 3, 0, true);
 }
 
 /* The largest batch the AVX-512 code takes, and one more (portable). */
 static void test_step_matches_reference_large_batches(void **state)
 {
     (void)state;
-    check_against_reference(STUDY_FAST_BATCH, 45, 5, 16, false);
-    check_against_reference(STUDY_FAST_BATCH + 1, 40, 4, 20, false);
-    check_against_reference(STUDY_FAST_BATCH + 1, 40, 4, 20, true);
+    check_against_reference(STUDY_FAST_BATCH, 45, 48, 5, 16, false);
+    check_against_reference(STUDY_FAST_BATCH + 1, 40, 40, 4, 20, false);
+    check_against_reference(STUDY_FAST_BATCH + 1, 40, 40, 4, 20, true);
 }
 
 /* A step on a range of films leaves the other films' weights, biases and
