@@ -187,6 +187,10 @@ static inline float vec_dot(const float *a, const float *b, size_t n)
         acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
     __m256 acc = _mm256_add_ps(acc0, acc1);
     __m128 lo = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    if (i + 4 <= n) { /* hidden sizes like 100 end in 4 */
+        lo = _mm_fmadd_ps(_mm_loadu_ps(a + i), _mm_loadu_ps(b + i), lo);
+        i += 4;
+    }
     lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
     lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
     sum = _mm_cvtss_f32(lo);
@@ -204,6 +208,11 @@ static inline void vec_axpy(float *y, float alpha, const float *x, size_t n)
     __m256 a = _mm256_set1_ps(alpha);
     for (; i + 8 <= n; i += 8)
         _mm256_storeu_ps(y + i, _mm256_fmadd_ps(a, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    if (i + 4 <= n) { /* hidden sizes like 100 end in 4 */
+        _mm_storeu_ps(y + i, _mm_fmadd_ps(_mm256_castps256_ps128(a), _mm_loadu_ps(x + i),
+                                          _mm_loadu_ps(y + i)));
+        i += 4;
+    }
 #endif
     for (; i < n; i++)
         y[i] += alpha * x[i];
