@@ -73,8 +73,9 @@ typedef struct {
                                  Liang et al.'s Mult-DAE, over a sample of films) */
     float implicit_negatives; /* RATED, two heads: sampled unrated films per rating (1) */
     int threads;              /* STUDY: 1, or 2 to split each batch's dense work over two
-                                 threads (0 = 2 when there are two CPUs); the result is
-                                 the same either way */
+                                 threads; 0: with two CPUs, time both ways over the
+                                 first batches and keep the faster. The result is the
+                                 same either way */
 } AeOptions;
 
 void ae_options_default(AeOptions *opt);
