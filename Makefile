@@ -20,9 +20,9 @@ SHARED      ?= ../shared
 FUZZ_SECONDS ?= 60
 VERSION     := 0.1.0
 
-PKGS        := ncursesw libpcre2-8 cmocka openblas
+PKGS        := ncursesw libpcre2-8 cmocka
 DEB_PACKAGES := build-essential pkg-config libncurses-dev libcsv-dev libpcre2-dev \
-                libcmocka-dev libopenblas-dev tmux clang libclang-rt-14-dev curl unzip \
+                libcmocka-dev tmux clang libclang-rt-14-dev curl unzip \
                 ca-certificates
 BENCH_PACKAGES := python3-pandas python3-sklearn python3-torch time
 
@@ -46,7 +46,7 @@ else
 WARN     := -Wall -Wextra -Werror
 CFLAGS_COMMON := -std=c11 -march=x86-64-v3 -D_GNU_SOURCE -DFILMSEG_VERSION='"$(VERSION)"' -g $(WARN) -Iinclude \
                  -MMD -MP $(shell pkg-config --cflags $(PKGS))
-LIBS     := $(shell pkg-config --libs ncursesw libpcre2-8 openblas) -lcsv -lm -lpthread
+LIBS     := $(shell pkg-config --libs ncursesw libpcre2-8) -lcsv -lm -lpthread
 TEST_LIBS := $(shell pkg-config --libs cmocka) $(LIBS)
 
 # -O3 vectorises the k-means bound and centroid loops: the same labels and

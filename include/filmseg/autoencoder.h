@@ -156,12 +156,6 @@ void ae_encoder_backward(float *dw_enc, float *db_enc, const float *dpre, const 
 void ae_relu_forward(float *out, const float *inp, size_t n);
 /* dinp += dout * (out > 0) */
 void ae_relu_backward(float *dinp, const float *out, const float *dout, size_t n);
-/* out (B,M) = h (B,H) w^T + b; w (M,H), b (M): M decoder columns (a block). */
-void ae_decoder_forward(float *out, const float *h, const float *w, const float *b, size_t B,
-                        size_t M, size_t H);
-/* dh (B,H) += dout w; dw (M,H) += dout^T h; db (M) += column sums of dout. */
-void ae_decoder_backward(float *dh, float *dw, float *db, const float *dout, const float *h,
-                         const float *w, size_t B, size_t M, size_t H);
 /* Sparse decoder: out[k] = h[b] . w_dec[qcol[k]] + b_dec[qcol[k]] for k in
  * qstart[b] .. qstart[b+1]. */
 void ae_sparse_decoder_forward(float *out, const float *h, const uint32_t *qstart,
@@ -173,11 +167,6 @@ void ae_sparse_decoder_backward(float *dh, float *dw_dec, float *db_dec, const f
 void ae_sigmoid_forward(float *out, const float *inp, size_t n);
 /* dinp += dout * out (1 - out) */
 void ae_sigmoid_backward(float *dinp, const float *out, const float *dout, size_t n);
-/* Study loss on a (B,M) block: returns sum |s - x| (x has row stride ldx);
- * backward: ds += scale * sign(s - x) (sign(0) = 0, like torch). */
-double ae_mae_forward(const float *s, const float *x, size_t B, size_t M, size_t ldx);
-void ae_mae_backward(float *ds, const float *s, const float *x, size_t B, size_t M, size_t ldx,
-                     float scale);
 /* Rated loss on n listed cells: returns sum weight (s - target)^2 * scale;
  * backward: ds += 2 scale weight (s - target). */
 double ae_sq_forward(const float *s, const float *target, const float *weight, size_t n,

@@ -4,7 +4,7 @@
  * s = sigmoid(z)), the absolute error against the dense ratings, its gradient,
  * dh for the encoder, and the Adam step of the weights and biases; instead of
  * three matrix products, a sigmoid pass and an optimiser pass, each over all
- * the weights (at a batch of 10 users the products are too thin for BLAS to
+ * the weights (at a batch of 10 users the products are too thin for a BLAS to
  * run near the machine's peak).
  *
  * While training, the weights are kept transposed, Wt (hidden, films), so that

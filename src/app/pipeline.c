@@ -1,7 +1,6 @@
 /* pipeline.c: the segmentation pipeline, stage by stage; see pipeline.h. */
 #include "filmseg/pipeline.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -253,7 +252,6 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
                  opts->kmax);
         return FS_ERROR;
     }
-    openblas_set_num_threads(1); /* our batches are small: one thread is faster */
 
     double t = now_seconds();
     report_stage(progress, STAGE_MATRIX);

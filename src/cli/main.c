@@ -2,8 +2,6 @@
  * function per command (report, train, score, export, ...). */
 #include "commands.h"
 
-#include <cblas.h>
-
 #include <stdio.h>
 #include <string.h>
 
@@ -37,9 +35,6 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    /* filmseg's matrix products are small (mini-batches): OpenBLAS's own
-     * threads would only spin beside ours */
-    openblas_set_num_threads(1);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return 0;

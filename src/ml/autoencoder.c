@@ -3,7 +3,6 @@
  * see autoencoder.h for the model and the parameter layout. */
 #include "filmseg/autoencoder.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -299,29 +298,6 @@ void ae_relu_backward(float *dinp, const float *out, const float *dout, size_t n
             dinp[i] += dout[i];
 }
 
-void ae_decoder_forward(float *out, const float *h, const float *w, const float *b, size_t B,
-                        size_t M, size_t H)
-{
-    // out (B,M) = h (B,H) . w^T (H,M) + b (M)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)M, (int)H, 1.0f, h, (int)H, w,
-                (int)H, 0.0f, out, (int)M);
-    for (size_t i = 0; i < B; i++)
-        cblas_saxpy((int)M, 1.0f, b, 1, out + i * M, 1);
-}
-
-void ae_decoder_backward(float *dh, float *dw, float *db, const float *dout, const float *h,
-                         const float *w, size_t B, size_t M, size_t H)
-{
-    // dh (B,H) += dout (B,M) . w (M,H)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)H, (int)M, 1.0f, dout,
-                (int)M, w, (int)H, 1.0f, dh, (int)H);
-    // dw (M,H) += dout^T (M,B) . h (B,H)
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)M, (int)H, (int)B, 1.0f, dout, (int)M,
-                h, (int)H, 1.0f, dw, (int)H);
-    for (size_t i = 0; i < B; i++)
-        cblas_saxpy((int)M, 1.0f, dout + i * M, 1, db, 1);
-}
-
 void ae_sparse_decoder_forward(float *out, const float *h, const uint32_t *qstart,
                                const uint32_t *qcol, const float *w_dec, const float *b_dec,
                                size_t B, size_t H)
@@ -381,28 +357,6 @@ void ae_sigmoid_backward(float *dinp, const float *out, const float *dout, size_
 {
     for (size_t i = 0; i < n; i++)
         dinp[i] += dout[i] * (out[i] * (1.0f - out[i]));
-}
-
-double ae_mae_forward(const float *s, const float *x, size_t B, size_t M, size_t ldx)
-{
-    double sum = 0.0;
-    for (size_t b = 0; b < B; b++) {
-        float part = 0.0f;
-        for (size_t j = 0; j < M; j++)
-            part += fabsf(s[b * M + j] - x[b * ldx + j]);
-        sum += part;
-    }
-    return sum;
-}
-
-void ae_mae_backward(float *ds, const float *s, const float *x, size_t B, size_t M, size_t ldx,
-                     float scale)
-{
-    for (size_t b = 0; b < B; b++)
-        for (size_t j = 0; j < M; j++) {
-            float d = s[b * M + j] - x[b * ldx + j];
-            ds[b * M + j] += d > 0.0f ? scale : d < 0.0f ? -scale : 0.0f;
-        }
 }
 
 double ae_sq_forward(const float *s, const float *target, const float *weight, size_t n,

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "filmseg/autoencoder.h"
+#include "filmseg/study_decoder.h"
 #include "filmseg/rng.h"
 
 /* ------------------------------------------------------------- helpers */
@@ -183,41 +184,7 @@ static void test_relu_gradients(void **state)
     }
 }
 
-static double dec_objective(const float *h, const float *w, const float *b, const float *g)
-{
-    float out[B * N];
-    ae_decoder_forward(out, h, w, b, B, N, H);
-    return dot_d(out, g, B * N);
-}
-
-static void test_dense_decoder_gradients(void **state)
-{
-    (void)state;
-    Rng rng;
-    rng_seed(&rng, 13);
-    float *h = rand_buf(&rng, B * H, 0, 1), *w = rand_buf(&rng, N * H, -1, 1);
-    float *b = rand_buf(&rng, N, -1, 1), *g = rand_buf(&rng, B * N, -1, 1);
-    float *dh = zeros(B * H), *dw = zeros(N * H), *db = zeros(N);
-    ae_decoder_backward(dh, dw, db, g, h, w, B, N, H);
-    for (size_t i = 0; i < B * H; i++) {
-        double num;
-        CENTRAL_DIFF(num, h, i, 1e-2f, dec_objective(h, w, b, g));
-        assert_grad("dh", i, dh[i], num, 1e-3, 1e-5);
-    }
-    for (size_t i = 0; i < N * H; i++) {
-        double num;
-        CENTRAL_DIFF(num, w, i, 1e-2f, dec_objective(h, w, b, g));
-        assert_grad("dw_dec", i, dw[i], num, 1e-3, 1e-5);
-    }
-    for (size_t i = 0; i < N; i++) {
-        double num;
-        CENTRAL_DIFF(num, b, i, 1e-2f, dec_objective(h, w, b, g));
-        assert_grad("db_dec", i, db[i], num, 1e-3, 1e-5);
-    }
-    free(h), free(w), free(b), free(g), free(dh), free(dw), free(db);
-}
-
-/* The sparse decoder at listed columns equals the dense one there, and its
+/* The sparse decoder at listed columns equals h . w + b there, and its
  * gradients match finite differences (columns repeat across users). */
 static void test_sparse_decoder_gradients(void **state)
 {
@@ -227,12 +194,15 @@ static void test_sparse_decoder_gradients(void **state)
     uint32_t qstart[B + 1] = {0, 3, 4, 7}, qcol[7] = {0, 4, 6, 4, 1, 4, 2};
     float *h = rand_buf(&rng, B * H, 0, 1), *w = rand_buf(&rng, N * H, -1, 1);
     float *b = rand_buf(&rng, N, -1, 1), *g = rand_buf(&rng, 7, -1, 1);
-    float out[7], dense[B * N];
+    float out[7];
     ae_sparse_decoder_forward(out, h, qstart, qcol, w, b, B, H);
-    ae_decoder_forward(dense, h, w, b, B, N, H);
     for (size_t bb = 0; bb < B; bb++)
-        for (uint32_t k = qstart[bb]; k < qstart[bb + 1]; k++)
-            assert_true(fabsf(out[k] - dense[bb * N + qcol[k]]) < 1e-5f);
+        for (uint32_t k = qstart[bb]; k < qstart[bb + 1]; k++) {
+            double want = b[qcol[k]];
+            for (size_t i = 0; i < H; i++)
+                want += (double)h[bb * H + i] * w[qcol[k] * H + i];
+            assert_true(fabs(out[k] - want) < 1e-5);
+        }
     float *dh = zeros(B * H), *dw = zeros(N * H), *db = zeros(N);
     ae_sparse_decoder_backward(dh, dw, db, g, h, qstart, qcol, w, B, H);
 #define SPARSE_OBJ (ae_sparse_decoder_forward(out, h, qstart, qcol, w, b, B, H), dot_d(out, g, 7))
@@ -289,24 +259,8 @@ static void test_loss_gradients(void **state)
     (void)state;
     Rng rng;
     rng_seed(&rng, 15);
-    /* MAE on a (B, N) block whose x has a wider row stride; keep |s - x| >= 0.05 */
-    enum { LDX = N + 2 };
-    float s[B * N], x[B * LDX], ds[B * N] = {0};
-    for (size_t i = 0; i < B * LDX; i++)
-        x[i] = (float)rng_uniform(&rng);
-    for (size_t bb = 0; bb < B; bb++)
-        for (size_t j = 0; j < N; j++) {
-            float off = (float)(0.05 + 0.3 * rng_uniform(&rng));
-            s[bb * N + j] = x[bb * LDX + j] + (rng_uniform(&rng) < 0.5 ? -off : off);
-        }
-    float scale = 1.0f / (B * N);
-    ae_mae_backward(ds, s, x, B, N, LDX, scale);
-    for (size_t i = 0; i < B * N; i++) {
-        double num;
-        CENTRAL_DIFF(num, s, i, 1e-2f, ae_mae_forward(s, x, B, N, LDX) * scale);
-        assert_grad("mae", i, ds[i], num, 1e-3, 1e-6);
-    }
-    /* weighted squared error */
+    /* weighted squared error (the study loss's absolute error is checked
+     * with its fused decoder, test_study_decoder.c) */
     float q[9], t[9], wt[9], dq[9] = {0};
     for (size_t i = 0; i < 9; i++) {
         q[i] = (float)rng_uniform(&rng);
@@ -353,6 +307,11 @@ typedef struct {
     float scale, implicit; /* implicit: the likes head's weight (two heads) */
 } Chain;
 
+/* Adam constants that make a step move each parameter by minus its gradient
+ * (m = g, v = g^2, p -= 1e6 g / (|g| + 1e6)): reads the fused decoder's
+ * gradients. */
+static const AdamCoef GRADIENT_STEP = {0.0f, 0.0f, 1.0f, 1.0f, 1e6f, 1e6f};
+
 /* Forward (and backward into grads when non-NULL) through every layer, the
  * way the trainer composes them. Returns the loss in double. */
 static double chain_loss(const Chain *ch, float *grads)
@@ -366,17 +325,26 @@ static double chain_loss(const Chain *ch, float *grads)
     float *g_w_enc = grads, *g_b_enc = grads ? grads + N * H : NULL;
     float *g_w_dec = grads ? g_b_enc + H : NULL, *g_b_dec = grads ? g_w_dec + N * H : NULL;
     if (ch->loss == AE_LOSS_STUDY) {
-        float z[B * N], s[B * N], ds[B * N] = {0}, dz[B * N] = {0}, xd[B * N] = {0};
+        /* the fused decoder on a transposed copy; its Adam step with
+         * GRADIENT_STEP moves each weight by minus its gradient */
+        float xd[B * N] = {0}, wt[H * N], b[N], m[H * N] = {0}, v[H * N] = {0}, bm[N] = {0};
+        float bv[N] = {0}, dz[B * N], g[N];
         for (size_t bb = 0; bb < B; bb++)
             for (uint32_t k = x->row_start[bb]; k < x->row_start[bb + 1]; k++)
                 xd[bb * N + x->col[k]] = x->value[k];
-        ae_decoder_forward(z, h, ae->w_dec, ae->b_dec, B, N, H);
-        ae_sigmoid_forward(s, z, B * N);
-        loss = ae_mae_forward(s, xd, B, N, N) / (B * N);
+        for (size_t j = 0; j < N; j++)
+            for (size_t i = 0; i < H; i++)
+                wt[i * N + j] = ae->w_dec[j * H + i];
+        memcpy(b, ae->b_dec, sizeof b);
+        StudyDecoder d = {B, H, N, h, xd, wt, b, m, v, bm, bv, dz, g, false};
+        loss = study_decoder_loss(&d, 0, N) / (B * N);
         if (grads) {
-            ae_mae_backward(ds, s, xd, B, N, N, 1.0f / (B * N));
-            ae_sigmoid_backward(dz, s, ds, B * N);
-            ae_decoder_backward(dh, g_w_dec, g_b_dec, dz, h, ae->w_dec, B, N, H);
+            study_decoder_step(&d, 0, N, 1.0f / (B * N), &GRADIENT_STEP, dh);
+            for (size_t j = 0; j < N; j++) {
+                g_b_dec[j] = ae->b_dec[j] - b[j];
+                for (size_t i = 0; i < H; i++)
+                    g_w_dec[j * H + i] = ae->w_dec[j * H + i] - wt[i * N + j];
+            }
         }
     } else {
         size_t nq = ch->qstart[B];
@@ -847,7 +815,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encoder_gradients),
         cmocka_unit_test(test_relu_gradients),
-        cmocka_unit_test(test_dense_decoder_gradients),
         cmocka_unit_test(test_sparse_decoder_gradients),
         cmocka_unit_test(test_sigmoid_values_and_gradients),
         cmocka_unit_test(test_loss_gradients),

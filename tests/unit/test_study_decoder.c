@@ -186,6 +186,67 @@ static void test_step_matches_reference_large_batches(void **state)
     check_against_reference(STUDY_FAST_BATCH + 1, 40, 40, 4, 20, true);
 }
 
+/* Adam constants that make a step move each parameter by minus its gradient
+ * (m = g, v = g^2, p -= 1e6 g / (|g| + 1e6)): reads the step's gradients. */
+static const AdamCoef GRADIENT_STEP = {0.0f, 0.0f, 1.0f, 1.0f, 1e6f, 1e6f};
+
+/* The loss a step minimises, scale * sum |s - x|, in double. */
+static double scaled_loss(const StudyDecoder *d, size_t N, float scale)
+{
+    return scale * study_decoder_loss(d, 0, N);
+}
+
+/* The gradients of a step (dh, and the weights' and biases' read through
+ * GRADIENT_STEP) against central differences of study_decoder_loss, on both
+ * code paths. Targets are 0 or 1, which the sigmoid never reaches: no kink
+ * of |s - x| lies near. */
+static void test_step_gradients_match_finite_differences(void **state)
+{
+    (void)state;
+    enum { B = 3, H = 4, N = 21 };
+    const float scale = 1.0f / (B * N);
+    for (int portable = 0; portable <= 1; portable++) {
+        float h[B * H], x[B * N], wt[H * N], b[N], dz[B * N], g[N], dh[B * H];
+        float wt_m[H * N] = {0}, wt_v[H * N] = {0}, b_m[N] = {0}, b_v[N] = {0};
+        for (size_t c = 0; c < B * H; c++)
+            h[c] = (float)wiggle(c, 30);
+        for (size_t c = 0; c < B * N; c++)
+            x[c] = wiggle(c, 31) < 0.5 ? 0.0f : 1.0f;
+        for (size_t c = 0; c < H * N; c++)
+            wt[c] = (float)(2 * wiggle(c, 32) - 1);
+        for (size_t j = 0; j < N; j++)
+            b[j] = (float)(wiggle(j, 33) - 0.5);
+        StudyDecoder d = {B, H, N, h, x, wt, b, wt_m, wt_v, b_m, b_v, dz, g, portable};
+        float wt0[H * N], b0[N];
+        memcpy(wt0, wt, sizeof wt);
+        memcpy(b0, b, sizeof b);
+        study_decoder_step(&d, 0, N, scale, &GRADIENT_STEP, dh);
+        float gw[H * N], gb[N];
+        for (size_t c = 0; c < H * N; c++)
+            gw[c] = wt0[c] - wt[c];
+        for (size_t j = 0; j < N; j++)
+            gb[j] = b0[j] - b[j];
+        memcpy(wt, wt0, sizeof wt);
+        memcpy(b, b0, sizeof b);
+        const float step = 1e-2f;
+        float *params[3] = {h, wt, b};
+        const float *grads[3] = {dh, gw, gb};
+        const size_t counts[3] = {B * H, H * N, N};
+        const char *names[3] = {"dh", "w", "b"};
+        for (int p = 0; p < 3; p++)
+            for (size_t i = 0; i < counts[p]; i++) {
+                float keep = params[p][i];
+                params[p][i] = keep + step;
+                double up = scaled_loss(&d, N, scale);
+                params[p][i] = keep - step;
+                double down = scaled_loss(&d, N, scale);
+                params[p][i] = keep;
+                double num = (up - down) / (2.0 * step);
+                assert_near(grads[p][i], num, 1e-5 + 1e-3 * fabs(num), names[p], i);
+            }
+    }
+}
+
 /* A step on a range of films leaves the other films' weights, biases and
  * moments as they were. */
 static void test_step_touches_only_its_range(void **state)
@@ -232,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_step_matches_reference_small),
         cmocka_unit_test(test_step_matches_reference_large_batches),
         cmocka_unit_test(test_step_touches_only_its_range),
+        cmocka_unit_test(test_step_gradients_match_finite_differences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
