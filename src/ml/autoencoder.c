@@ -1242,9 +1242,11 @@ done:
 /* STUDY with the thread count left to us: after PROBE_BATCHES batches to warm
  * up, the next batches alternate, in rounds of PROBE_BATCHES, between this
  * thread alone and two threads, and training keeps whichever took less time
- * (the arithmetic is the same either way). On a machine whose two logical CPUs share one physical
- * core (usual for a two-CPU virtual machine) the helper makes each step slower: measured here, 1.33
- * s on one thread against 1.70 s on two for the study's autoencoder, in one run. */
+ * (the arithmetic is the same either way). A step takes a fraction of a
+ * millisecond, and where moving a batch's data between two cores costs
+ * more than the second core saves, the helper makes each step slower:
+ * measured on this project's virtual machines, 1.33 s on one thread against
+ * 1.70 s on two for the study's autoencoder, in one run. */
 enum { PROBE_BATCHES = 25, PROBE_ROUNDS = 4 };
 
 typedef struct {
