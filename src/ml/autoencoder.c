@@ -627,9 +627,9 @@ typedef struct {
      * (decoder columns, encoder rows); part 1 has its own dh and pre and runs
      * on a helper thread when there are two, else after part 0: the same
      * arithmetic either way, so results do not depend on the thread count.
-     * The parts never write to the same cache line (study_decoder.h): a line
-     * going back and forth between two cores every batch made two threads
-     * slower than one. */
+     * The parts never write to the same cache line (study_decoder.h); what
+     * must still cross between the cores every batch (h, pre, dh, dpre) can
+     * cost more than the second core saves: see ThreadProbe. */
     size_t ld;               /* row length of xd, wt, wt_m, wt_v, wt_dz: N rounded up to lines */
     float *xd;               /* (max(B, EVAL_CHUNK), ld) dense batch, zero between batches */
     float *wt, *wt_m, *wt_v; /* (H, ld) */
