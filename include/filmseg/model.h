@@ -24,8 +24,11 @@
 #include <stdint.h>
 
 /* 2: the rated loss's encoder scales each user's input to unit length and its
- * second head is the likes head (a file of version 1 would be misread). */
-#define MODEL_VERSION 2
+ * second head is the likes head (a file of version 1 would be misread).
+ * 3: the settings end with the recency of the embeddings' input (a version 2
+ * file reads as recency 0, which is how its embeddings were made). */
+#define MODEL_VERSION 3
+#define MODEL_OLDEST_VERSION 2
 
 /* Returns 0, or -1 with the reason in error[]. */
 int model_save(const Segmentation *seg, const char *path, char *error, size_t error_size);

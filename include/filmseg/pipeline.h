@@ -81,18 +81,21 @@ const int32_t *segmentation_labels(const Segmentation *seg, int k);
  * out of range. */
 long segmentation_panel_labels(const Segmentation *seg, int k, const Panel *panel, int32_t *labels);
 
-/* One user's rated films as the model's columns: col/value (rating/5) for the
+/* One user's rated films as the model's columns: col/value (rating/5), and
+ * time_out[] (when not NULL) from times[] (0 when times is NULL), for the
  * films the model knows; returns how many (at most n_ratings). */
 size_t segmentation_user_ratings(const Segmentation *seg, const int32_t *film_ids,
-                                 const uint8_t *scores, size_t n_ratings, uint32_t *col,
-                                 float *value);
+                                 const uint8_t *scores, const uint32_t *times, size_t n_ratings,
+                                 uint32_t *col, float *value, uint32_t *time_out);
 /* The classifier's input row (demographics, then min-max-scaled ratings over
  * the model's films) of a user: width demo + n_films. */
 size_t segmentation_classifier_width(const Segmentation *seg);
 void segmentation_classifier_row(const Segmentation *seg, const Panel *panel, const PanelUser *user,
                                  size_t n, const uint32_t *col, const float *value, float *row);
-/* The clustering feature row of a user: width seg->dim. */
+/* The clustering feature row of a user: width seg->dim. time: when each
+ * rating was made (NULL: unknown), for the model's recency weights. */
 int segmentation_feature_row(const Segmentation *seg, const Panel *panel, const PanelUser *user,
-                             size_t n, const uint32_t *col, const float *value, float *row);
+                             size_t n, const uint32_t *col, const float *value,
+                             const uint32_t *time, float *row);
 
 #endif

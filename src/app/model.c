@@ -112,6 +112,7 @@ static void put_settings(Writer *w, const PipelineOptions *o)
     put_u32(w, (uint32_t)o->classifier.hidden1);
     put_u32(w, (uint32_t)o->classifier.hidden2);
     put_u32(w, (uint32_t)o->classifier.epochs);
+    put_f64(w, o->features.recency);
 }
 
 int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len)
@@ -309,7 +310,7 @@ static char *get_string(Reader *r, const char *what)
     return s;
 }
 
-static void get_settings(Reader *r, PipelineOptions *o)
+static void get_settings(Reader *r, uint32_t version, PipelineOptions *o)
 {
     pipeline_options_default(o);
     o->k = (int)get_u32(r, "settings");
@@ -328,6 +329,8 @@ static void get_settings(Reader *r, PipelineOptions *o)
     o->classifier.hidden1 = (int)get_u32(r, "settings");
     o->classifier.hidden2 = (int)get_u32(r, "settings");
     o->classifier.epochs = (int)get_u32(r, "settings");
+    /* version 2 files predate the recency weights: their embeddings had none */
+    o->features.recency = version >= 3 ? get_f64(r, "settings") : 0.0;
 }
 
 static int refuse(Segmentation *seg, char *error, size_t size, const char *fmt, ...)
@@ -352,10 +355,10 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     uint64_t payload;
     memcpy(&version, buf + 8, 4);
     memcpy(&payload, buf + 16, 8);
-    if (version != MODEL_VERSION)
+    if (version < MODEL_OLDEST_VERSION || version > MODEL_VERSION)
         return refuse(seg, error, error_size,
-                      "%s: model file version %u, this filmseg reads version %d", name, version,
-                      MODEL_VERSION);
+                      "%s: model file version %u, this filmseg reads versions %d to %d", name,
+                      version, MODEL_OLDEST_VERSION, MODEL_VERSION);
     if (payload != len - HEADER_SIZE - TRAILER_SIZE)
         return refuse(seg, error, error_size,
                       "%s: model file size %zu does not match its header (%llu expected): "
@@ -368,7 +371,7 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
                       name);
 
     Reader r = {buf, len - TRAILER_SIZE, HEADER_SIZE, false, NULL};
-    get_settings(&r, &seg->options);
+    get_settings(&r, version, &seg->options);
     seg->n_users = get_u64(&r, "users");
     seg->user_ids = get_array(&r, seg->n_users, sizeof *seg->user_ids, "users");
     seg->n_films = get_u64(&r, "films");

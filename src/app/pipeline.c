@@ -44,6 +44,7 @@ void pipeline_options_default(PipelineOptions *opts)
     opts->ae.loss = AE_LOSS_RATED;
     opts->features.norm = EMBED_NORM_L2;
     opts->features.demo_weight = 0.1;
+    opts->features.recency = 4;
 }
 
 static double now_seconds(void)
@@ -127,6 +128,44 @@ static int build_matrix(const Panel *panel, Segmentation *seg, RatingMatrix *m)
     return FS_OK;
 }
 
+/* The autoencoder's input for the embeddings: one user's values times their
+ * recency weights (scratch: 2n uint32). */
+static void weigh_by_recency(double recency, const uint32_t *time, const float *value, size_t n,
+                             uint32_t *scratch, float *out)
+{
+    recency_weights(time, n, recency, scratch, out);
+    for (size_t i = 0; i < n; i++)
+        out[i] *= value[i];
+}
+
+/* Every panel user's embedding (n_users x hidden), each user's ratings
+ * weighted by recency. */
+static int encode_panel(const Segmentation *seg, const Panel *panel, const RatingMatrix *m,
+                        float *emb)
+{
+    size_t most = 0;
+    for (size_t u = 0; u < panel->n_users; u++) {
+        size_t count = panel->user_start[u + 1] - panel->user_start[u];
+        most = count > most ? count : most;
+    }
+    float *weighted = malloc((panel->n_ratings + 1) * sizeof *weighted);
+    uint32_t *scratch = malloc((2 * most + 1) * sizeof *scratch);
+    int rc = weighted && scratch ? FS_OK : FS_ERROR;
+    for (size_t u = 0; rc == FS_OK && u < panel->n_users; u++) {
+        uint32_t from = panel->user_start[u];
+        weigh_by_recency(seg->options.features.recency, panel->user_time + from, m->value + from,
+                         panel->user_start[u + 1] - from, scratch, weighted + from);
+    }
+    if (rc == FS_OK) {
+        SparseRows rows = m->rows;
+        rows.value = weighted;
+        rc = ae_encode(&seg->ae, &rows, emb);
+    }
+    free(weighted);
+    free(scratch);
+    return rc;
+}
+
 static void free_matrix(RatingMatrix *m)
 {
     free(m->row_start);
@@ -158,31 +197,40 @@ void segmentation_classifier_row(const Segmentation *seg, const Panel *panel, co
 }
 
 int segmentation_feature_row(const Segmentation *seg, const Panel *panel, const PanelUser *user,
-                             size_t n, const uint32_t *col, const float *value, float *row)
+                             size_t n, const uint32_t *col, const float *value,
+                             const uint32_t *time, float *row)
 {
     size_t hidden = seg->ae.hidden, demo_w = demo_encoding_width(&seg->demo);
-    float *emb = malloc((hidden + demo_w + 1) * sizeof *emb);
-    if (!emb)
+    float *emb = malloc((hidden + demo_w + n + 1) * sizeof *emb);
+    uint32_t *scratch = malloc((2 * n + 1) * sizeof *scratch);
+    if (!emb || !scratch) {
+        free(emb);
+        free(scratch);
         return FS_ERROR;
-    float *demo = emb + hidden;
-    int rc = ae_encode_one(&seg->ae, n, col, value, emb);
+    }
+    float *demo = emb + hidden, *weighted = demo + demo_w;
+    weigh_by_recency(seg->options.features.recency, time, value, n, scratch, weighted);
+    int rc = ae_encode_one(&seg->ae, n, col, weighted, emb);
     if (rc == FS_OK) {
         embeddings_normalise(emb, 1, hidden, seg->scaling.norm);
         demo_encode(&seg->demo, panel, user, demo);
         features_row(emb, demo, &seg->scaling, row);
     }
     free(emb);
+    free(scratch);
     return rc;
 }
 
 size_t segmentation_user_ratings(const Segmentation *seg, const int32_t *film_ids,
-                                 const uint8_t *scores, size_t n_ratings, uint32_t *col,
-                                 float *value)
+                                 const uint8_t *scores, const uint32_t *times, size_t n_ratings,
+                                 uint32_t *col, float *value, uint32_t *time_out)
 {
     size_t n = 0;
     for (size_t i = 0; i < n_ratings; i++) {
         long j = idindex_get(&seg->film_index, film_ids[i]);
         if (j >= 0) {
+            if (time_out)
+                time_out[n] = times ? times[i] : 0;
             col[n] = (uint32_t)j;
             value[n++] = scores[i] / 5.0f;
         }
@@ -280,7 +328,7 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
     if (rc == FS_OK && (demo = malloc((n * demo_w + 1) * sizeof *demo)) == NULL)
         rc = FS_ERROR;
     if (rc == FS_OK)
-        rc = ae_encode(&seg->ae, &m.rows, emb);
+        rc = encode_panel(seg, panel, &m, emb);
     if (rc == FS_OK) {
         embeddings_normalise(emb, n, hidden, opts->features.norm);
         for (size_t u = 0; u < n; u++)

@@ -19,7 +19,7 @@ static void usage(FILE *out)
         "                     [--seed S] [--loss rated|study] [--demo-weight W] [--norm l1|l2]\n"
         "                     [--hidden 100] [--restarts 10] [--threads N] [--out model.fsm]\n"
         "                     [--labels FILE.csv] [--format text|markdown]\n"
-        "                     [--implicit-weight W] [--implicit-negatives X]\n"
+        "                     [--implicit-weight W] [--implicit-negatives X] [--recency R]\n"
         "                     [--unrated-share X] [--unrated-weight W]\n"
         "Trains the segmentation (autoencoder, k-means sweep k = 1..kmax, classifier at k)\n"
         "and writes the model file. --loss study reproduces the study's method (MAE over\n"
@@ -41,6 +41,7 @@ int cmd_train(int argc, char **argv)
                                                  {"unrated-weight", required_argument, 0, 'V'},
                                                  {"implicit-weight", required_argument, 0, 'I'},
                                                  {"implicit-negatives", required_argument, 0, 'N'},
+                                                 {"recency", required_argument, 0, 'R'},
                                                  {"help", no_argument, 0, 'h'},
                                                  {0, 0, 0, 0}};
     PanelArgs args;
@@ -49,6 +50,7 @@ int cmd_train(int argc, char **argv)
     double restarts = 10, threads = 0;
     bool study = false, have_norm = false;
     double unrated_share = -1, unrated_weight = -1, implicit_weight = -1, implicit_negatives = -1;
+    double recency = -1;
     EmbedNorm norm = EMBED_NORM_L2;
     const char *out_path = "model.fsm", *labels_path = NULL;
     OutputFormat format = FORMAT_TEXT;
@@ -104,6 +106,10 @@ int cmd_train(int argc, char **argv)
                 return EXIT_USAGE;
             break;
         }
+        case 'R':
+            if (!cli_number("train", "recency", optarg, 0, 50, false, &recency))
+                return EXIT_USAGE;
+            break;
         case 'f':
             if (!cli_format("train", optarg, &format))
                 return EXIT_USAGE;
@@ -136,6 +142,8 @@ int cmd_train(int argc, char **argv)
         options.ae.implicit_weight = (float)implicit_weight;
     if (implicit_negatives >= 0)
         options.ae.implicit_negatives = (float)implicit_negatives;
+    if (recency >= 0)
+        options.features.recency = recency;
 
     Panel *panel = panel_args_load(&args);
     if (!panel)

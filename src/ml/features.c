@@ -82,6 +82,37 @@ void demo_encode(const DemoEncoding *enc, const Panel *panel, const PanelUser *u
             out[2 + enc->n_occupations + s] = 1;
 }
 
+/* qsort's comparison for recency_weights: (time, index) pairs, in order. */
+static int cmp_time_index(const void *a, const void *b)
+{
+    const uint32_t *x = a, *y = b;
+    if (x[0] != y[0])
+        return x[0] < y[0] ? -1 : 1;
+    return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+void recency_weights(const uint32_t *time, size_t n, double recency, uint32_t *scratch,
+                     float *weight)
+{
+    bool known = false;
+    for (size_t i = 0; time && i < n && !known; i++)
+        known = time[i] != 0;
+    if (recency == 0 || n < 2 || !known) {
+        for (size_t i = 0; i < n; i++)
+            weight[i] = 1.0f;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        scratch[2 * i] = time[i];
+        scratch[2 * i + 1] = (uint32_t)i;
+    }
+    qsort(scratch, n, 2 * sizeof *scratch, cmp_time_index);
+    for (size_t rank = 0; rank < n; rank++) {
+        double q = (double)rank / (double)(n - 1);
+        weight[scratch[2 * rank + 1]] = (float)exp(recency * (q - 1.0));
+    }
+}
+
 void embeddings_normalise(float *emb, size_t n, size_t dim, EmbedNorm norm)
 {
     for (size_t i = 0; i < n; i++) {

@@ -8,6 +8,31 @@
 
 #include <math.h>
 
+/* Weights by place in time, worked by hand: exp(4 (q - 1)), q = rank / (n-1). */
+static void recency_weights_by_hand(void **state)
+{
+    (void)state;
+    uint32_t scratch[8];
+    float w[4];
+    const uint32_t times[3] = {30, 10, 20}; /* places 2, 0, 1 */
+    recency_weights(times, 3, 4.0, scratch, w);
+    assert_true(fabsf(w[0] - 1.0f) < 1e-6f);
+    assert_true(fabsf(w[1] - expf(-4.0f)) < 1e-6f);
+    assert_true(fabsf(w[2] - expf(-2.0f)) < 1e-6f);
+    const uint32_t ties[2] = {5, 5}; /* equal times: in their given order */
+    recency_weights(ties, 2, 1.0, scratch, w);
+    assert_true(fabsf(w[0] - expf(-1.0f)) < 1e-6f && w[1] == 1.0f);
+    const uint32_t unknown[3] = {0, 0, 0};
+    recency_weights(unknown, 3, 4.0, scratch, w);
+    assert_true(w[0] == 1.0f && w[1] == 1.0f && w[2] == 1.0f);
+    recency_weights(times, 3, 0.0, scratch, w); /* recency 0: all alike */
+    assert_true(w[0] == 1.0f && w[1] == 1.0f && w[2] == 1.0f);
+    recency_weights(NULL, 3, 4.0, scratch, w);
+    assert_true(w[0] == 1.0f && w[1] == 1.0f && w[2] == 1.0f);
+    recency_weights(times, 1, 4.0, scratch, w);
+    assert_true(w[0] == 1.0f);
+}
+
 static void demographic_encoding(void **state)
 {
     (void)state;
@@ -61,17 +86,17 @@ static void block_weights_set_variance_shares(void **state)
     }
     FeatureScaling sc;
     float *x;
-    FeatureOptions study = {EMBED_NORM_L1, -1};
+    FeatureOptions study = {EMBED_NORM_L1, -1, 0};
     assert_int_equal(features_build(emb, demo, N, 2, 1, &study, &sc, &x), 0);
     assert_true(sc.taste_scale == 1 && sc.demo_scale == 1);
     assert_true(sc.taste_variance_share < 0.01); /* the study's join: demographics swamp taste */
     assert_true(x[2] == demo[0] && x[5] == demo[1]);
     free(x);
-    FeatureOptions equal = {EMBED_NORM_L2, 1};
+    FeatureOptions equal = {EMBED_NORM_L2, 1, 0};
     assert_int_equal(features_build(emb, demo, N, 2, 1, &equal, &sc, &x), 0);
     assert_true(fabs(sc.taste_variance_share - 0.5) < 1e-9);
     free(x);
-    FeatureOptions taste = {EMBED_NORM_L2, 0};
+    FeatureOptions taste = {EMBED_NORM_L2, 0, 0};
     assert_int_equal(features_build(emb, demo, N, 2, 1, &taste, &sc, &x), 0);
     assert_true(sc.taste_variance_share == 1);
     for (int i = 0; i < N; i++)
@@ -85,6 +110,7 @@ static void block_weights_set_variance_shares(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(recency_weights_by_hand),
         cmocka_unit_test(demographic_encoding),
         cmocka_unit_test(normalisation),
         cmocka_unit_test(block_weights_set_variance_shares),

@@ -91,15 +91,18 @@ static void score_rows(const Segmentation *seg, const Panel *p, float *proba, in
     float *row = malloc(width * sizeof *row), *feat = malloc(seg->dim * sizeof *feat);
     uint32_t *col = malloc(seg->n_films * sizeof *col);
     float *value = malloc(seg->n_films * sizeof *value);
+    uint32_t *time = malloc(seg->n_films * sizeof *time);
     int32_t *ids = malloc((p->n_ratings + 1) * sizeof *ids);
     for (size_t u = 0; u < p->n_users; u++) {
         uint32_t from = p->user_start[u], count = p->user_start[u + 1] - from;
         for (uint32_t i = 0; i < count; i++)
             ids[i] = p->films[p->user_film[from + i]].id;
-        size_t n = segmentation_user_ratings(seg, ids, p->user_score + from, count, col, value);
+        size_t n = segmentation_user_ratings(seg, ids, p->user_score + from, p->user_time + from,
+                                             count, col, value, time);
         segmentation_classifier_row(seg, p, &p->users[u], n, col, value, row);
         classifier_predict_proba(&seg->classifier, row, proba + u * (size_t)seg->k);
-        assert_int_equal(segmentation_feature_row(seg, p, &p->users[u], n, col, value, feat), 0);
+        assert_int_equal(segmentation_feature_row(seg, p, &p->users[u], n, col, value, time, feat),
+                         0);
         nearest[u] =
             kmeans_assign_nearest(seg->sweep.results[seg->k - 1].centroids, seg->k, seg->dim, feat);
     }
@@ -107,6 +110,7 @@ static void score_rows(const Segmentation *seg, const Panel *p, float *proba, in
     free(feat);
     free(col);
     free(value);
+    free(time);
     free(ids);
 }
 
@@ -180,12 +184,16 @@ static void broken_files_are_refused(void **state)
     assert_non_null(strstr(error, "checksum mismatch"));
     buf[len / 2] ^= 1;
     /* another version, with a valid checksum: refused by its version */
-    uint32_t version = MODEL_VERSION + 1;
-    memcpy(buf + 8, &version, 4);
-    uint64_t sum = model_checksum(buf, len - 8);
-    memcpy(buf + len - 8, &sum, 8);
-    assert_int_equal(model_decode(&s, buf, len, "m.fsm", error, sizeof error), -1);
-    assert_non_null(strstr(error, "version 3, this filmseg reads version 2"));
+    uint32_t versions[2] = {MODEL_VERSION + 1, MODEL_OLDEST_VERSION - 1};
+    for (int i = 0; i < 2; i++) {
+        memcpy(buf + 8, &versions[i], 4);
+        uint64_t sum = model_checksum(buf, len - 8);
+        memcpy(buf + len - 8, &sum, 8);
+        assert_int_equal(model_decode(&s, buf, len, "m.fsm", error, sizeof error), -1);
+        char want[64];
+        snprintf(want, sizeof want, "version %u, this filmseg reads versions 2 to 3", versions[i]);
+        assert_non_null(strstr(error, want));
+    }
     /* not a model at all */
     assert_int_equal(model_decode(&s, (const uint8_t *)"u.user\n", 7, "x", error, sizeof error),
                      -1);
@@ -193,6 +201,40 @@ static void broken_files_are_refused(void **state)
     free(buf);
     assert_int_equal(model_load(&s, "/nonexistent/m.fsm", error, sizeof error), -1);
     assert_non_null(strstr(error, "cannot open"));
+}
+
+/* A version 2 file (settings without the recency, which came in version 3)
+ * still loads, as recency 0, which is how its embeddings were made. */
+static void version_2_files_load_without_recency(void **state)
+{
+    void **pair = *state;
+    const Segmentation *seg = pair[1];
+    assert_true(seg->options.features.recency > 0);
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(model_encode(seg, &buf, &len), 0);
+    /* the settings open the payload (24 bytes of header); recency is their
+     * last field, 80 bytes in: cut it out and rewrite version, length, sum */
+    const size_t at = 24 + 80;
+    double recency;
+    memcpy(&recency, buf + at, 8);
+    assert_true(recency == seg->options.features.recency);
+    memmove(buf + at, buf + at + 8, len - at - 8);
+    len -= 8;
+    uint32_t version = 2;
+    uint64_t payload = len - 24 - 8, sum;
+    memcpy(buf + 8, &version, 4);
+    memcpy(buf + 16, &payload, 8);
+    sum = model_checksum(buf, len - 8);
+    memcpy(buf + len - 8, &sum, 8);
+    Segmentation s;
+    char error[256];
+    assert_int_equal(model_decode(&s, buf, len, "old.fsm", error, sizeof error), 0);
+    assert_true(s.options.features.recency == 0.0);
+    assert_int_equal(s.k, seg->k);
+    assert_memory_equal(s.ae.params, seg->ae.params, seg->ae.n_params * sizeof(float));
+    segmentation_free(&s);
+    free(buf);
 }
 
 static void saving_never_leaves_a_half_written_file(void **state)
@@ -241,6 +283,7 @@ int main(void)
         cmocka_unit_test(pipeline_keeps_every_k),
         cmocka_unit_test(save_load_and_score_give_identical_output),
         cmocka_unit_test(broken_files_are_refused),
+        cmocka_unit_test(version_2_files_load_without_recency),
         cmocka_unit_test(saving_never_leaves_a_half_written_file),
         cmocka_unit_test(cancelled_pipeline_returns_cancelled),
     };
