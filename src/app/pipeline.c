@@ -44,7 +44,7 @@ void pipeline_options_default(PipelineOptions *opts)
     opts->ae.loss = AE_LOSS_RATED;
     opts->features.norm = EMBED_NORM_L2;
     opts->features.demo_weight = 0.1;
-    opts->features.recency = 4;
+    opts->features.recency = 12;
 }
 
 static double now_seconds(void)
@@ -138,8 +138,9 @@ static void weigh_by_recency(double recency, const uint32_t *time, const float *
         out[i] *= value[i];
 }
 
-/* Every panel user's embedding (n_users x hidden), each user's ratings
- * weighted by recency. */
+/* Every panel user's embedding (n_users x hidden): of all their ratings, and
+ * with a recency, blended with that of their ratings weighted by recency
+ * (see embeddings_blend_recent). */
 static int encode_panel(const Segmentation *seg, const Panel *panel, const RatingMatrix *m,
                         float *emb)
 {
@@ -148,9 +149,14 @@ static int encode_panel(const Segmentation *seg, const Panel *panel, const Ratin
         size_t count = panel->user_start[u + 1] - panel->user_start[u];
         most = count > most ? count : most;
     }
+    int rc = ae_encode(&seg->ae, &m->rows, emb);
+    if (rc != FS_OK || seg->options.features.recency == 0)
+        return rc;
+    size_t hidden = seg->ae.hidden;
     float *weighted = malloc((panel->n_ratings + 1) * sizeof *weighted);
+    float *recent = malloc((panel->n_users * hidden + 1) * sizeof *recent);
     uint32_t *scratch = malloc((2 * most + 1) * sizeof *scratch);
-    int rc = weighted && scratch ? FS_OK : FS_ERROR;
+    rc = weighted && recent && scratch ? FS_OK : FS_ERROR;
     for (size_t u = 0; rc == FS_OK && u < panel->n_users; u++) {
         uint32_t from = panel->user_start[u];
         weigh_by_recency(seg->options.features.recency, panel->user_time + from, m->value + from,
@@ -159,9 +165,12 @@ static int encode_panel(const Segmentation *seg, const Panel *panel, const Ratin
     if (rc == FS_OK) {
         SparseRows rows = m->rows;
         rows.value = weighted;
-        rc = ae_encode(&seg->ae, &rows, emb);
+        rc = ae_encode(&seg->ae, &rows, recent);
     }
+    if (rc == FS_OK)
+        embeddings_blend_recent(emb, recent, panel->n_users, hidden);
     free(weighted);
+    free(recent);
     free(scratch);
     return rc;
 }
@@ -201,16 +210,22 @@ int segmentation_feature_row(const Segmentation *seg, const Panel *panel, const 
                              const uint32_t *time, float *row)
 {
     size_t hidden = seg->ae.hidden, demo_w = demo_encoding_width(&seg->demo);
-    float *emb = malloc((hidden + demo_w + n + 1) * sizeof *emb);
+    float *emb = malloc((2 * hidden + demo_w + n + 1) * sizeof *emb);
     uint32_t *scratch = malloc((2 * n + 1) * sizeof *scratch);
     if (!emb || !scratch) {
         free(emb);
         free(scratch);
         return FS_ERROR;
     }
-    float *demo = emb + hidden, *weighted = demo + demo_w;
-    weigh_by_recency(seg->options.features.recency, time, value, n, scratch, weighted);
-    int rc = ae_encode_one(&seg->ae, n, col, weighted, emb);
+    float *recent = emb + hidden, *demo = recent + hidden, *weighted = demo + demo_w;
+    double recency = seg->options.features.recency;
+    int rc = ae_encode_one(&seg->ae, n, col, value, emb);
+    if (rc == FS_OK && recency != 0) { /* as encode_panel */
+        weigh_by_recency(recency, time, value, n, scratch, weighted);
+        rc = ae_encode_one(&seg->ae, n, col, weighted, recent);
+        if (rc == FS_OK)
+            embeddings_blend_recent(emb, recent, 1, hidden);
+    }
     if (rc == FS_OK) {
         embeddings_normalise(emb, 1, hidden, seg->scaling.norm);
         demo_encode(&seg->demo, panel, user, demo);

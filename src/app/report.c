@@ -264,8 +264,8 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
                 o->features.norm == EMBED_NORM_L1 ? "L1" : "L2", o->features.demo_weight);
     if (o->features.recency > 0)
         fprintf(out,
-                "Later ratings weigh more in the embeddings (recency %g: the first of a user's "
-                "ratings counts %.3f of the last).\n",
+                "Taste: half each user's whole history, half their later ratings (recency %g: "
+                "the first rating counts %.2g of the last).\n",
                 o->features.recency, exp(-o->features.recency));
     fprintf(out, "Share of the variance: taste %.1f%%, demographics %.1f%% (%zu + %zu columns).\n",
             100 * seg->scaling.taste_variance_share, 100 * (1 - seg->scaling.taste_variance_share),

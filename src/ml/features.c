@@ -113,6 +113,14 @@ void recency_weights(const uint32_t *time, size_t n, double recency, uint32_t *s
     }
 }
 
+void embeddings_blend_recent(float *emb, float *recent, size_t n, size_t dim)
+{
+    embeddings_normalise(emb, n, dim, EMBED_NORM_L2);
+    embeddings_normalise(recent, n, dim, EMBED_NORM_L2);
+    for (size_t i = 0; i < n * dim; i++)
+        emb[i] += recent[i];
+}
+
 void embeddings_normalise(float *emb, size_t n, size_t dim, EmbedNorm norm)
 {
     for (size_t i = 0; i < n; i++) {

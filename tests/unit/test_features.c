@@ -33,6 +33,16 @@ static void recency_weights_by_hand(void **state)
     assert_true(w[0] == 1.0f);
 }
 
+/* Blending: each row becomes emb / |emb| + recent / |recent|. */
+static void blend_with_recent_embeddings(void **state)
+{
+    (void)state;
+    float emb[4] = {3, 4, 0, 5}, recent[4] = {0, 2, 1, 0};
+    embeddings_blend_recent(emb, recent, 2, 2);
+    assert_true(fabsf(emb[0] - 0.6f) < 1e-6f && fabsf(emb[1] - 1.8f) < 1e-6f);
+    assert_true(fabsf(emb[2] - 1.0f) < 1e-6f && fabsf(emb[3] - 1.0f) < 1e-6f);
+}
+
 static void demographic_encoding(void **state)
 {
     (void)state;
@@ -111,6 +121,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(recency_weights_by_hand),
+        cmocka_unit_test(blend_with_recent_embeddings),
         cmocka_unit_test(demographic_encoding),
         cmocka_unit_test(normalisation),
         cmocka_unit_test(block_weights_set_variance_shares),
