@@ -74,7 +74,7 @@ typedef struct {
     float implicit_negatives; /* RATED, two heads: sampled unrated films per rating (1) */
     int threads;              /* STUDY: 1, or 2 to split each batch's dense work over two
                                  threads; 0: with two CPUs, time both ways over the
-                                 first batches and keep the faster. The result is the
+                                 first epochs and keep the faster. The result is the
                                  same either way */
 } AeOptions;
 

@@ -1239,19 +1239,22 @@ done:
     return rc;
 }
 
-/* STUDY with the thread count left to us: after PROBE_BATCHES batches to warm
- * up, the next batches alternate, in rounds of PROBE_BATCHES, between this
- * thread alone and two threads, and training keeps whichever took less time
+/* STUDY with the thread count left to us: after a first epoch on two threads
+ * to warm up, the next epochs alternate between this thread alone and two
+ * threads, PROBE_ROUNDS each, and training keeps whichever took less time
  * (the arithmetic is the same either way). A step takes a fraction of a
  * millisecond, and where moving a batch's data between two cores costs
  * more than the second core saves, the helper makes each step slower:
  * measured on this project's virtual machines, 1.33 s on one thread against
- * 1.70 s on two for the study's autoencoder, in one run. */
-enum { PROBE_BATCHES = 25, PROBE_ROUNDS = 4 };
+ * 1.70 s on two for the study's autoencoder, in one run. Whole epochs, not
+ * shorter rounds: each switch moves half the weights from one core's cache
+ * to the other's, which rounds of 25 batches paid for as much as the
+ * difference they were to measure. */
+enum { PROBE_ROUNDS = 2 };
 
 typedef struct {
-    size_t batches;    /* batches run so far */
     double seconds[2]; /* [0] on one thread, [1] on two */
+    double started;
 } ThreadProbe;
 
 static double seconds_now(void)
@@ -1261,19 +1264,20 @@ static double seconds_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Before a batch: which way to run it while probing. */
-static void probe_begin(Trainer *t, const ThreadProbe *p)
+/* Before epoch `epoch`: which way to run it while probing. */
+static void probe_begin(Trainer *t, ThreadProbe *p, int epoch)
 {
-    t->helper.paused = (p->batches / PROBE_BATCHES) % 2 == 1; /* round 0 (warm-up): two */
+    t->helper.paused = epoch % 2 == 1; /* epoch 0 (warm-up): two */
+    p->started = seconds_now();
 }
 
-/* After a batch that took `seconds`: at the end of the probe, keeps the
- * faster way (stopping the helper when one thread won). */
-static void probe_end(Trainer *t, ThreadProbe *p, double seconds)
+/* After epoch `epoch`: at the end of the probe, keeps the faster way
+ * (stopping the helper when one thread won). */
+static void probe_end(Trainer *t, ThreadProbe *p, int epoch)
 {
-    if (p->batches >= PROBE_BATCHES)
-        p->seconds[t->helper.paused ? 0 : 1] += seconds;
-    if (++p->batches < (2 * PROBE_ROUNDS + 1) * PROBE_BATCHES)
+    if (epoch > 0)
+        p->seconds[t->helper.paused ? 0 : 1] += seconds_now() - p->started;
+    if (epoch < 2 * PROBE_ROUNDS)
         return;
     t->probe_threads = false;
     t->helper.paused = false;
@@ -1356,6 +1360,8 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
     size_t batches = 0;
     ThreadProbe probe = {0};
     for (int epoch = 0; epoch < opt->epochs; epoch++) {
+        if (t.probe_threads)
+            probe_begin(&t, &probe, epoch);
         rng_shuffle_u32(&shuffle_rng, train, n_train);
         double loss_sum = 0.0;
         size_t loss_n = 0;
@@ -1373,11 +1379,6 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
                 in = dropout_batch(&t, rows, Bc);
                 in_rows = NULL;
             }
-            double started = 0.0;
-            if (t.probe_threads) {
-                probe_begin(&t, &probe);
-                started = seconds_now();
-            }
             encoder_forward(&t, &in, in_rows, Bc);
             adam_begin_step(&t.adam);
             if (study) {
@@ -1389,13 +1390,13 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
                 loss_n += nr;
             }
             encoder_step(&t, &in, in_rows, Bc);
-            if (t.probe_threads)
-                probe_end(&t, &probe, seconds_now() - started);
         }
         if (study)
             decoder_transpose(&t, false);
         EvalSums e;
         evaluate(&t, val, n_val, study, &e);
+        if (t.probe_threads)
+            probe_end(&t, &probe, epoch);
         rep.train_loss[epoch] = loss_n ? loss_sum / (double)loss_n : NAN;
         rep.val_loss[epoch] = n_val == 0  ? NAN
                               : study     ? e.abs_cells / (double)e.n_cells

@@ -511,8 +511,8 @@ static void test_study_loss_same_with_one_or_two_threads(void **state)
     assert_memory_equal(one.params, two.params, one.n_params * sizeof(float));
     ae_free(&one);
     ae_free(&two);
-    /* left to it (0), training times both ways over its first batches and
-     * goes on with the faster: 320 batches, past the end of that probe */
+    /* left to it (0), training times both ways over its first epochs and
+     * goes on with the faster: 40 epochs, past the end of that probe (5) */
     o.epochs = 40;
     o.threads = 1;
     assert_int_equal(ae_train(&one, &c.x, &o, NULL, NULL), FS_OK);
