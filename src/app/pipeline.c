@@ -144,14 +144,14 @@ static void weigh_by_recency(double recency, const uint32_t *time, const float *
 static int encode_panel(const Segmentation *seg, const Panel *panel, const RatingMatrix *m,
                         float *emb)
 {
-    size_t most = 0;
+    int rc = ae_encode(&seg->ae, &m->rows, emb);
+    if (rc != FS_OK || seg->options.features.recency == 0)
+        return rc;
+    size_t most = 0; /* a user's ratings, at most */
     for (size_t u = 0; u < panel->n_users; u++) {
         size_t count = panel->user_start[u + 1] - panel->user_start[u];
         most = count > most ? count : most;
     }
-    int rc = ae_encode(&seg->ae, &m->rows, emb);
-    if (rc != FS_OK || seg->options.features.recency == 0)
-        return rc;
     size_t hidden = seg->ae.hidden;
     float *weighted = malloc((panel->n_ratings + 1) * sizeof *weighted);
     float *recent = malloc((panel->n_users * hidden + 1) * sizeof *recent);
