@@ -492,6 +492,20 @@ static void test_same_seed_same_parameters(void **state)
     csr_free(&c);
 }
 
+/* Trains with o on one thread and on `threads`: the parameters must match to
+ * the bit. */
+static void assert_same_as_one_thread(const Csr *c, AeOptions o, int threads)
+{
+    Autoencoder one, other;
+    o.threads = 1;
+    assert_int_equal(ae_train(&one, &c->x, &o, NULL, NULL), FS_OK);
+    o.threads = threads;
+    assert_int_equal(ae_train(&other, &c->x, &o, NULL, NULL), FS_OK);
+    assert_memory_equal(one.params, other.params, one.n_params * sizeof(float));
+    ae_free(&one);
+    ae_free(&other);
+}
+
 /* The study loss splits each batch over two threads or runs both halves on
  * one: the parameters must come out bit-identical either way, and when the
  * choice is left to training. */
@@ -503,24 +517,11 @@ static void test_study_loss_same_with_one_or_two_threads(void **state)
     Csr c;
     csr_random(&c, &rng, 40, 600, 0.05);
     AeOptions o = small_options(AE_LOSS_STUDY);
-    Autoencoder one, two;
-    o.threads = 1;
-    assert_int_equal(ae_train(&one, &c.x, &o, NULL, NULL), FS_OK);
-    o.threads = 2;
-    assert_int_equal(ae_train(&two, &c.x, &o, NULL, NULL), FS_OK);
-    assert_memory_equal(one.params, two.params, one.n_params * sizeof(float));
-    ae_free(&one);
-    ae_free(&two);
+    assert_same_as_one_thread(&c, o, 2);
     /* left to it (0), training times both ways over its first epochs and
      * goes on with the faster: 40 epochs, past the end of that probe (5) */
     o.epochs = 40;
-    o.threads = 1;
-    assert_int_equal(ae_train(&one, &c.x, &o, NULL, NULL), FS_OK);
-    o.threads = 0;
-    assert_int_equal(ae_train(&two, &c.x, &o, NULL, NULL), FS_OK);
-    assert_memory_equal(one.params, two.params, one.n_params * sizeof(float));
-    ae_free(&one);
-    ae_free(&two);
+    assert_same_as_one_thread(&c, o, 0);
     csr_free(&c);
 }
 
