@@ -128,50 +128,65 @@ static int build_matrix(const Panel *panel, Segmentation *seg, RatingMatrix *m)
     return FS_OK;
 }
 
-/* The autoencoder's input for the embeddings: one user's values times their
- * recency weights (scratch: 2n uint32). */
-static void weigh_by_recency(double recency, const uint32_t *time, const float *value, size_t n,
-                             uint32_t *scratch, float *out)
+/* Scratch for embed_user, for users of at most n ratings. */
+typedef struct {
+    float *recent;   /* (hidden) */
+    float *weighted; /* (n) */
+    uint32_t *order; /* (2n) */
+} EmbedScratch;
+
+static int embed_scratch_init(EmbedScratch *s, size_t hidden, size_t n)
 {
-    recency_weights(time, n, recency, scratch, out);
-    for (size_t i = 0; i < n; i++)
-        out[i] *= value[i];
+    s->recent = malloc((hidden + 1) * sizeof *s->recent);
+    s->weighted = malloc((n + 1) * sizeof *s->weighted);
+    s->order = malloc((2 * n + 1) * sizeof *s->order);
+    return s->recent && s->weighted && s->order ? FS_OK : FS_ERROR;
 }
 
-/* Every panel user's embedding (n_users x hidden): of all their ratings, and
- * with a recency, blended with that of their ratings weighted by recency
- * (see embeddings_blend_recent). */
+static void embed_scratch_free(EmbedScratch *s)
+{
+    free(s->recent);
+    free(s->weighted);
+    free(s->order);
+}
+
+/* One user's taste embedding (hidden floats, not yet normalised): the
+ * encoding of their n ratings, and with a recency, blended with the encoding
+ * of the same ratings weighted by recency_weights (embeddings_blend_recent).
+ * The panel's users at training and new users when scored go through here. */
+static int embed_user(const Segmentation *seg, size_t n, const uint32_t *col, const float *value,
+                      const uint32_t *time, EmbedScratch *s, float *emb)
+{
+    double recency = seg->options.features.recency;
+    int rc = ae_encode_one(&seg->ae, n, col, value, emb);
+    if (rc != FS_OK || recency == 0)
+        return rc;
+    recency_weights(time, n, recency, s->order, s->weighted);
+    for (size_t i = 0; i < n; i++)
+        s->weighted[i] *= value[i];
+    rc = ae_encode_one(&seg->ae, n, col, s->weighted, s->recent);
+    if (rc == FS_OK)
+        embeddings_blend_recent(emb, s->recent, 1, seg->ae.hidden);
+    return rc;
+}
+
+/* Every panel user's embedding (n_users x hidden), by embed_user. */
 static int encode_panel(const Segmentation *seg, const Panel *panel, const RatingMatrix *m,
                         float *emb)
 {
-    int rc = ae_encode(&seg->ae, &m->rows, emb);
-    if (rc != FS_OK || seg->options.features.recency == 0)
-        return rc;
     size_t most = 0; /* a user's ratings, at most */
     for (size_t u = 0; u < panel->n_users; u++) {
         size_t count = panel->user_start[u + 1] - panel->user_start[u];
         most = count > most ? count : most;
     }
-    size_t hidden = seg->ae.hidden;
-    float *weighted = malloc((panel->n_ratings + 1) * sizeof *weighted);
-    float *recent = malloc((panel->n_users * hidden + 1) * sizeof *recent);
-    uint32_t *scratch = malloc((2 * most + 1) * sizeof *scratch);
-    rc = weighted && recent && scratch ? FS_OK : FS_ERROR;
+    EmbedScratch s = {0};
+    int rc = embed_scratch_init(&s, seg->ae.hidden, most);
     for (size_t u = 0; rc == FS_OK && u < panel->n_users; u++) {
         uint32_t from = panel->user_start[u];
-        weigh_by_recency(seg->options.features.recency, panel->user_time + from, m->value + from,
-                         panel->user_start[u + 1] - from, scratch, weighted + from);
+        rc = embed_user(seg, panel->user_start[u + 1] - from, m->col + from, m->value + from,
+                        panel->user_time + from, &s, emb + u * seg->ae.hidden);
     }
-    if (rc == FS_OK) {
-        SparseRows rows = m->rows;
-        rows.value = weighted;
-        rc = ae_encode(&seg->ae, &rows, recent);
-    }
-    if (rc == FS_OK)
-        embeddings_blend_recent(emb, recent, panel->n_users, hidden);
-    free(weighted);
-    free(recent);
-    free(scratch);
+    embed_scratch_free(&s);
     return rc;
 }
 
@@ -210,29 +225,19 @@ int segmentation_feature_row(const Segmentation *seg, const Panel *panel, const 
                              const uint32_t *time, float *row)
 {
     size_t hidden = seg->ae.hidden, demo_w = demo_encoding_width(&seg->demo);
-    float *emb = malloc((2 * hidden + demo_w + n + 1) * sizeof *emb);
-    uint32_t *scratch = malloc((2 * n + 1) * sizeof *scratch);
-    if (!emb || !scratch) {
-        free(emb);
-        free(scratch);
-        return FS_ERROR;
-    }
-    float *recent = emb + hidden, *demo = recent + hidden, *weighted = demo + demo_w;
-    double recency = seg->options.features.recency;
-    int rc = ae_encode_one(&seg->ae, n, col, value, emb);
-    if (rc == FS_OK && recency != 0) { /* as encode_panel */
-        weigh_by_recency(recency, time, value, n, scratch, weighted);
-        rc = ae_encode_one(&seg->ae, n, col, weighted, recent);
-        if (rc == FS_OK)
-            embeddings_blend_recent(emb, recent, 1, hidden);
-    }
+    float *emb = malloc((hidden + demo_w + 1) * sizeof *emb);
+    EmbedScratch s = {0};
+    int rc = emb && embed_scratch_init(&s, hidden, n) == FS_OK ? FS_OK : FS_ERROR;
+    if (rc == FS_OK)
+        rc = embed_user(seg, n, col, value, time, &s, emb);
     if (rc == FS_OK) {
+        float *demo = emb + hidden;
         embeddings_normalise(emb, 1, hidden, seg->scaling.norm);
         demo_encode(&seg->demo, panel, user, demo);
         features_row(emb, demo, &seg->scaling, row);
     }
+    embed_scratch_free(&s);
     free(emb);
-    free(scratch);
     return rc;
 }
 
