@@ -3,10 +3,11 @@
  * sweep, Kneedle, silhouette and adjusted Rand index; see kmeans.h for the
  * contract.
  *
- * Every distance goes through one function (sqdist) that sums the same terms
- * in the same order, so plain Lloyd, Elkan, Hamerly and kmeans_assign_nearest
- * agree to the last bit, and the bounds are widened by BOUND_SLACK so that
- * rounding can never make a pruned step skip a point plain Lloyd would move. */
+ * Every distance is measured by sqdist.h, which sums the same terms in the
+ * same order whether one or four at a time, so plain Lloyd, Elkan, Hamerly and
+ * kmeans_assign_nearest agree to the last bit, and the bounds are widened by
+ * BOUND_SLACK so that rounding can never make a pruned step skip a point
+ * plain Lloyd would move. */
 #include "filmseg/kmeans.h"
 
 #include <math.h>
@@ -16,8 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define KMEANS_X86 1
+#include <immintrin.h>
+#endif
 
 #include "filmseg/rng.h"
+#include "filmseg/sqdist.h"
 
 /* Relative widening of every bound; far above the distance rounding error
  * (about 1e-6 relative, see sqdist), far below anything that costs pruning. */
@@ -27,120 +33,7 @@
  * take at most this many, sparing each fit its first assignment pass. */
 #define SEED_TABLE_MAX ((size_t)1 << 25)
 
-/* ------------------------------------------------------------ distances */
-
-/* Float lanes: GCC and Clang emit SSE, AVX or NEON instructions for these;
- * every lane does the same arithmetic whatever the instruction set, so the
- * results do not depend on the machine. */
-typedef float Lanes4 __attribute__((vector_size(16)));
-
-#define STEP_FLOATS 16   /* floats per step: four vectors of four lanes */
-#define BLOCK_FLOATS 128 /* each lane sums 8 squares in float, then double */
-
-static inline Lanes4 load4(const float *p)
-{
-    Lanes4 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-/* Squared Euclidean distance between a and b (d floats). Differences and
- * squares are float, each of 16 lanes sums at most 8 of them per block of
- * 128 floats and blocks add up in double: relative error about 1e-6 for any
- * d. A last partial step is zero-padded, so rows padded with zeros to a
- * multiple of 16 floats (as the fitting code keeps them) give the very same
- * result as the unpadded rows, only faster. */
-static double sqdist_sse(const float *a, const float *b, size_t d)
-{
-    float pad_a[STEP_FLOATS], pad_b[STEP_FLOATS];
-    double total = 0.0;
-    size_t i = 0;
-    while (i < d) {
-        size_t end = d - i > BLOCK_FLOATS ? i + BLOCK_FLOATS : d;
-        Lanes4 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
-        for (; i < end; i += STEP_FLOATS) {
-            const float *ra = a + i, *rb = b + i;
-            if (end - i < STEP_FLOATS) {
-                memset(pad_a, 0, sizeof pad_a);
-                memset(pad_b, 0, sizeof pad_b);
-                memcpy(pad_a, ra, (end - i) * sizeof(float));
-                memcpy(pad_b, rb, (end - i) * sizeof(float));
-                ra = pad_a;
-                rb = pad_b;
-                end = i + STEP_FLOATS;
-                d = end; /* the zero padding ends the row */
-            }
-            Lanes4 t0 = load4(ra) - load4(rb), t1 = load4(ra + 4) - load4(rb + 4);
-            Lanes4 t2 = load4(ra + 8) - load4(rb + 8), t3 = load4(ra + 12) - load4(rb + 12);
-            c0 += t0 * t0;
-            c1 += t1 * t1;
-            c2 += t2 * t2;
-            c3 += t3 * t3;
-        }
-        Lanes4 s = (c0 + c1) + (c2 + c3);
-        total += ((double)s[0] + s[1]) + ((double)s[2] + s[3]);
-    }
-    return total;
-}
-
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define HAVE_AVX2_PATH 1
-typedef float Lanes8 __attribute__((vector_size(32)));
-
-/* sqdist_sse with 8-lane vectors: lanes 0-3 of v0 and v1 are c0 and c2
- * above, lanes 4-7 are c1 and c3, and the sums are formed in the same order,
- * so the result is bit for bit the same (no FMA: only AVX2 is enabled). */
-__attribute__((target("avx2"))) static double sqdist_avx2(const float *a, const float *b, size_t d)
-{
-    float pad_a[STEP_FLOATS], pad_b[STEP_FLOATS];
-    double total = 0.0;
-    size_t i = 0;
-    while (i < d) {
-        size_t end = d - i > BLOCK_FLOATS ? i + BLOCK_FLOATS : d;
-        Lanes8 v0 = {0}, v1 = {0};
-        for (; i < end; i += STEP_FLOATS) {
-            const float *ra = a + i, *rb = b + i;
-            if (end - i < STEP_FLOATS) {
-                memset(pad_a, 0, sizeof pad_a);
-                memset(pad_b, 0, sizeof pad_b);
-                memcpy(pad_a, ra, (end - i) * sizeof(float));
-                memcpy(pad_b, rb, (end - i) * sizeof(float));
-                ra = pad_a;
-                rb = pad_b;
-                end = i + STEP_FLOATS;
-                d = end;
-            }
-            Lanes8 xa0, xb0, xa1, xb1;
-            memcpy(&xa0, ra, sizeof xa0);
-            memcpy(&xb0, rb, sizeof xb0);
-            memcpy(&xa1, ra + 8, sizeof xa1);
-            memcpy(&xb1, rb + 8, sizeof xb1);
-            Lanes8 t0 = xa0 - xb0, t1 = xa1 - xb1;
-            v0 += t0 * t0;
-            v1 += t1 * t1;
-        }
-        Lanes4 c0 = {v0[0], v0[1], v0[2], v0[3]}, c1 = {v0[4], v0[5], v0[6], v0[7]};
-        Lanes4 c2 = {v1[0], v1[1], v1[2], v1[3]}, c3 = {v1[4], v1[5], v1[6], v1[7]};
-        Lanes4 s = (c0 + c1) + (c2 + c3);
-        total += ((double)s[0] + s[1]) + ((double)s[2] + s[3]);
-    }
-    return total;
-}
-#endif
-
-static inline double sqdist(const float *a, const float *b, size_t d)
-{
-#ifdef HAVE_AVX2_PATH
-    if (__builtin_cpu_supports("avx2"))
-        return sqdist_avx2(a, b, d);
-#endif
-    return sqdist_sse(a, b, d);
-}
-
-static size_t padded_columns(size_t d)
-{
-    return (d + STEP_FLOATS - 1) / STEP_FLOATS * STEP_FLOATS;
-}
+/* ------------------------------------------------------------ padding */
 
 /* x (n x d) with every row zero-padded to dp columns; NULL if out of memory. */
 static float *padded_copy(const float *x, size_t n, size_t d, size_t dp)
@@ -157,13 +50,18 @@ static float *padded_copy(const float *x, size_t n, size_t d, size_t dp)
 /* Nearest centroid to point (lowest index on a tie). Fills *best_sq, and
  * *second_sq (INFINITY when k == 1) and lower[0..k) (distances, rounded
  * down) when not NULL. */
+#define NEAREST_CHUNK 32 /* distances measured in one go */
+
 static int nearest(const float *point, const float *centroids, int k, size_t d, double *best_sq,
                    double *second_sq, float *lower)
 {
     int best = 0;
-    double b1 = INFINITY, b2 = INFINITY;
+    double b1 = INFINITY, b2 = INFINITY, chunk[NEAREST_CHUNK];
     for (int j = 0; j < k; j++) {
-        double v = sqdist(point, centroids + (size_t)j * d, d);
+        if (j % NEAREST_CHUNK == 0)
+            sqdist_to_rows(point, centroids + (size_t)j * d, NULL, d,
+                           k - j < NEAREST_CHUNK ? (size_t)(k - j) : NEAREST_CHUNK, chunk);
+        double v = chunk[j % NEAREST_CHUNK];
         if (lower)
             lower[j] = (float)(sqrt(v) * (1.0 - BOUND_SLACK));
         if (v < b1) {
@@ -392,10 +290,9 @@ static int choose_seeds(const FitProblem *p, int restart, int count, double *scr
     rng_seed_stream(&rng, p->seed, (uint64_t)restart);
     seeds[0] = (uint32_t)rng_below(&rng, n);
     double potential = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        dist[i] = sqdist(p->x + i * d, p->x + (size_t)seeds[0] * d, d);
+    sqdist_to_rows(p->x + (size_t)seeds[0] * d, p->x, NULL, d, n, dist);
+    for (size_t i = 0; i < n; i++)
         potential += dist[i];
-    }
     if (table)
         memcpy(table, dist, n * sizeof *table);
     for (int c = 1; c < count; c++) {
@@ -408,9 +305,9 @@ static int choose_seeds(const FitProblem *p, int restart, int count, double *scr
             size_t idx = sample_by_weight(dist, n, potential, &rng);
             const float *xc = p->x + idx * d;
             double pot = 0.0;
+            sqdist_to_rows(xc, p->x, NULL, d, n, raw);
             for (size_t i = 0; i < n; i++) {
-                double v = sqdist(p->x + i * d, xc, d);
-                raw[i] = v;
+                double v = raw[i];
                 if (dist[i] < v)
                     v = dist[i];
                 cand[i] = v;
@@ -442,25 +339,29 @@ static int choose_seeds(const FitProblem *p, int restart, int count, double *scr
 
 /* Scratch of one run; labels and centroids hold the run's answer. */
 typedef struct {
-    int32_t *labels;      /* n */
-    int32_t *sum_labels;  /* n: the labels that sums and counts describe */
-    float *centroids;     /* k x d */
-    float *old_centroids; /* k x d */
-    double *dist;         /* n: squared distance to own centroid (when valid) */
-    double *upper;        /* n: upper bound on the distance to own centroid */
-    double *lower;        /* Hamerly, n: lower bound on distance to any other */
-    float *lower_each;    /* Elkan, n x k: lower bound on distance to each */
-    double *scratch;      /* 5 n: seeding */
-    double *seed_dist;    /* k x n: seeding, distances to the seeds (or NULL) */
-    uint32_t *seeds;      /* k */
-    double *sums;         /* k x d: sum of the points of each cluster */
-    size_t *counts;       /* k */
-    double *shift;        /* k: distance each centroid moved (widened) */
-    float *shift_f;       /* Elkan, k: the same as float, rounded up */
-    double *half_gap;     /* k: half the distance to the nearest other centroid */
-    float *half_pair;     /* Elkan, k x k: half the distance between centroids
-                             (rounded down; +inf on the diagonal) */
-    uint32_t *candidates; /* Elkan, k */
+    int32_t *labels;         /* n */
+    int32_t *sum_labels;     /* n: the labels that sums and counts describe */
+    float *centroids;        /* k x d */
+    float *old_centroids;    /* k x d */
+    double *dist;            /* n: squared distance to own centroid (when valid) */
+    double *upper;           /* n: upper bound on the distance to own centroid */
+    double *lower;           /* Hamerly, n: lower bound on distance to any other */
+    float *lower_each;       /* Elkan, n x k: lower bound on distance to each */
+    double *scratch;         /* 5 n: seeding */
+    double *seed_dist;       /* k x n: seeding, distances to the seeds (or NULL) */
+    uint32_t *seeds;         /* k */
+    double *sums;            /* k x d: sum of the points of each cluster */
+    size_t *counts;          /* k */
+    double *shift;           /* k: distance each centroid moved (widened) */
+    float *shift_f;          /* Elkan, k: the same as float, rounded up */
+    double *half_gap;        /* k: half the distance to the nearest other centroid */
+    double *gap_sq;          /* k: scratch, squared distances between centroids */
+    float *half_pair;        /* Elkan, k x k: half the distance between centroids
+                                (rounded down; +inf on the diagonal) */
+    uint32_t *candidates;    /* Elkan, k */
+    double *candidate_sq;    /* Elkan, k: their squared distances */
+    uint32_t *pending;       /* Elkan, n: points whose bounds did not settle them */
+    uint32_t *pending_label; /* Elkan, n: and their labels */
     double inertia;
     int iterations;
 } FitWork;
@@ -483,8 +384,12 @@ static void fit_work_free(FitWork *w)
     free(w->shift);
     free(w->shift_f);
     free(w->half_gap);
+    free(w->gap_sq);
     free(w->half_pair);
     free(w->candidates);
+    free(w->candidate_sq);
+    free(w->pending);
+    free(w->pending_label);
     memset(w, 0, sizeof *w);
 }
 
@@ -504,8 +409,10 @@ static bool fit_work_alloc(FitWork *w, const FitProblem *p)
     w->counts = malloc(k * sizeof *w->counts);
     w->shift = malloc(k * sizeof *w->shift);
     w->half_gap = malloc(k * sizeof *w->half_gap);
+    w->gap_sq = malloc(k * sizeof *w->gap_sq);
     bool ok = w->labels && w->sum_labels && w->centroids && w->old_centroids && w->dist &&
-              w->upper && w->lower && w->seeds && w->sums && w->counts && w->shift && w->half_gap;
+              w->upper && w->lower && w->seeds && w->sums && w->counts && w->shift && w->half_gap &&
+              w->gap_sq;
     if (ok && !p->seeds) {
         ok = (w->scratch = malloc(5 * n * sizeof *w->scratch)) != NULL;
         if (n <= SIZE_MAX / sizeof(double) / k) /* only a shortcut: may be NULL */
@@ -516,7 +423,10 @@ static bool fit_work_alloc(FitWork *w, const FitProblem *p)
              (w->lower_each = malloc(n * k * sizeof *w->lower_each)) &&
              (w->half_pair = malloc(k * k * sizeof *w->half_pair)) &&
              (w->shift_f = malloc(k * sizeof *w->shift_f)) &&
-             (w->candidates = malloc(k * sizeof *w->candidates));
+             (w->candidates = malloc(k * sizeof *w->candidates)) &&
+             (w->candidate_sq = malloc(k * sizeof *w->candidate_sq)) &&
+             (w->pending = malloc(n * sizeof *w->pending)) &&
+             (w->pending_label = malloc(n * sizeof *w->pending_label));
     if (!ok)
         fit_work_free(w);
     return ok;
@@ -599,54 +509,98 @@ static bool assign_hamerly(const FitProblem *p, FitWork *w)
     return changed;
 }
 
+/* Elkan's candidates for a point with upper bound u: the centroids j whose
+ * bound max(lower[j], half[j]) does not rule them out (u >= bound), listed
+ * in increasing order. */
+static size_t elkan_candidates_portable(const float *lower, const float *half, float u, size_t k,
+                                        uint32_t *cand)
+{
+    size_t m = 0;
+    for (size_t j = 0; j < k; j++) {
+        float z = lower[j] > half[j] ? lower[j] : half[j];
+        cand[m] = (uint32_t)j;
+        m += u >= z;
+    }
+    return m;
+}
+
+#ifdef KMEANS_X86
+__attribute__((target("avx512f"))) static size_t
+elkan_candidates_avx512(const float *lower, const float *half, float u, size_t k, uint32_t *cand)
+{
+    size_t m = 0;
+    const __m512 uv = _mm512_set1_ps(u);
+    __m512i index = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (size_t j = 0; j < k; j += 16) {
+        __mmask16 live = k - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - j)) - 1);
+        __m512 z = _mm512_max_ps(_mm512_maskz_loadu_ps(live, lower + j),
+                                 _mm512_maskz_loadu_ps(live, half + j));
+        __mmask16 keep = _mm512_mask_cmp_ps_mask(live, uv, z, _CMP_GE_OQ);
+        _mm512_mask_compressstoreu_epi32(cand + m, keep, index);
+        m += (size_t)__builtin_popcount(keep);
+        index = _mm512_add_epi32(index, _mm512_set1_epi32(16));
+    }
+    return m;
+}
+#endif
+
+static size_t elkan_candidates(const float *lower, const float *half, float u, size_t k,
+                               uint32_t *cand)
+{
+#ifdef KMEANS_X86
+    if (__builtin_cpu_supports("avx512f"))
+        return elkan_candidates_avx512(lower, half, u, k, cand);
+#endif
+    return elkan_candidates_portable(lower, half, u, k, cand);
+}
+
 /* Elkan: one lower bound per point and centroid. A centroid j is measured
  * only when neither its bound nor half its distance to the point's centroid
- * rules it out; the survivors are listed without branches first, which
- * keeps the common case (nobody survives) fast. Squared distances are
- * compared as plain Lloyd compares them, the lower index winning a tie.
- * Leaves w->dist stale. */
+ * rules it out. In three passes, so that distances are measured four at a
+ * time: list the points with any candidate (vector compares; the common
+ * case is none), measure their own centroids (tightening the upper bound),
+ * then list each one's candidates again under the tighter bound and measure
+ * them. Squared distances are compared as plain Lloyd compares them, the
+ * lower index winning a tie. Uses w->dist as scratch (leaves it stale). */
 static bool assign_elkan(const FitProblem *p, FitWork *w)
 {
     bool changed = false;
     const size_t d = p->d, k = (size_t)p->k;
-    uint32_t *cand = w->candidates;
+    uint32_t *cand = w->candidates, *pending = w->pending;
+    size_t n_pending = 0;
     for (size_t i = 0; i < p->n; i++) {
         int a = w->labels[i];
         double u = w->upper[i];
-        if (u < w->half_gap[a])
-            continue;
-        float *lower = w->lower_each + i * k;
-        const float *half = w->half_pair + (size_t)a * k;
-        const float uf = (float)u;
-        size_t m = 0;
-        for (size_t j = 0; j < k; j++) {
-            float z = lower[j] > half[j] ? lower[j] : half[j];
-            cand[m] = (uint32_t)j;
-            m += uf >= z;
+        if (u >= w->half_gap[a] &&
+            elkan_candidates(w->lower_each + i * k, w->half_pair + (size_t)a * k, (float)u, k,
+                             cand) > 0) {
+            pending[n_pending] = (uint32_t)i;
+            w->pending_label[n_pending++] = (uint32_t)a;
         }
-        if (m == 0)
-            continue;
-        const float *xi = p->x + i * d;
-        double best_sq = sqdist(xi, w->centroids + (size_t)a * d, d);
-        u = sqrt(best_sq) * (1.0 + BOUND_SLACK);
-        lower[a] = (float)(sqrt(best_sq) * (1.0 - BOUND_SLACK));
+    }
+    sqdist_batch(p->x, pending, 1, w->centroids, w->pending_label, d, n_pending, w->dist);
+    for (size_t q = 0; q < n_pending; q++) {
+        const size_t i = pending[q];
+        const int was = w->labels[i];
+        double best_sq = w->dist[q];
+        float *lower = w->lower_each + i * k;
+        lower[was] = (float)(sqrt(best_sq) * (1.0 - BOUND_SLACK));
+        double u = sqrt(best_sq) * (1.0 + BOUND_SLACK);
+        /* half_pair's diagonal is +inf: the own centroid is never listed */
+        size_t m = elkan_candidates(lower, w->half_pair + (size_t)was * k, (float)u, k, cand);
+        sqdist_to_rows(p->x + i * d, w->centroids, cand, d, m, w->candidate_sq);
+        int a = was;
         for (size_t c = 0; c < m; c++) {
             size_t j = cand[c];
-            if ((int)j == a)
-                continue;
-            float hj = w->half_pair[(size_t)a * k + j];
-            if (u < (lower[j] > hj ? lower[j] : hj))
-                continue;
-            double v = sqdist(xi, w->centroids + j * d, d);
+            double v = w->candidate_sq[c];
             lower[j] = (float)(sqrt(v) * (1.0 - BOUND_SLACK));
             if (v < best_sq || (v == best_sq && (int)j < a)) {
                 a = (int)j;
                 best_sq = v;
-                u = sqrt(v) * (1.0 + BOUND_SLACK);
             }
         }
-        w->upper[i] = u;
-        if (a != w->labels[i]) {
+        w->upper[i] = sqrt(best_sq) * (1.0 + BOUND_SLACK);
+        if (a != was) {
             w->labels[i] = a;
             changed = true;
         }
@@ -656,8 +610,7 @@ static bool assign_elkan(const FitProblem *p, FitWork *w)
 
 static void exact_distances(const FitProblem *p, FitWork *w)
 {
-    for (size_t i = 0; i < p->n; i++)
-        w->dist[i] = sqdist(p->x + i * p->d, w->centroids + (size_t)w->labels[i] * p->d, p->d);
+    sqdist_batch(p->x, NULL, 1, w->centroids, (const uint32_t *)w->labels, p->d, p->n, w->dist);
 }
 
 static void add_point(double *sum, const float *x, size_t d, double sign)
@@ -727,7 +680,6 @@ static double update_centroids(const FitProblem *p, FitWork *w, bool fresh, bool
             memset(w->lower_each + far * k, 0, k * sizeof *w->lower_each);
     }
     memcpy(w->old_centroids, w->centroids, k * d * sizeof(float));
-    double total = 0.0;
     for (size_t j = 0; j < k; j++) {
         float *c = w->centroids + j * d;
         const double *s = w->sums + j * d;
@@ -736,9 +688,12 @@ static double update_centroids(const FitProblem *p, FitWork *w, bool fresh, bool
             for (size_t t = 0; t < d; t++)
                 c[t] = (float)(s[t] / count);
         }
-        double sq = sqdist(c, w->old_centroids + j * d, d);
-        w->shift[j] = sqrt(sq) * (1.0 + BOUND_SLACK);
-        total += sq;
+    }
+    sqdist_batch(w->centroids, NULL, 1, w->old_centroids, NULL, d, k, w->shift);
+    double total = 0.0;
+    for (size_t j = 0; j < k; j++) {
+        total += w->shift[j];
+        w->shift[j] = sqrt(w->shift[j]) * (1.0 + BOUND_SLACK);
     }
     return total;
 }
@@ -752,10 +707,12 @@ static void update_bounds(const FitProblem *p, FitWork *w)
         if (w->half_pair)
             w->half_pair[j * k + j] = INFINITY;
     }
-    for (size_t j = 0; j < k; j++)
+    double *gap_sq = w->gap_sq;
+    for (size_t j = 0; j + 1 < k; j++) {
+        sqdist_to_rows(w->centroids + j * d, w->centroids + (j + 1) * d, NULL, d, k - j - 1,
+                       gap_sq);
         for (size_t t = j + 1; t < k; t++) {
-            double g = 0.5 * sqrt(sqdist(w->centroids + j * d, w->centroids + t * d, d)) *
-                       (1.0 - BOUND_SLACK);
+            double g = 0.5 * sqrt(gap_sq[t - j - 1]) * (1.0 - BOUND_SLACK);
             if (w->half_pair) {
                 w->half_pair[j * k + t] = (float)g;
                 w->half_pair[t * k + j] = (float)g;
@@ -765,6 +722,7 @@ static void update_bounds(const FitProblem *p, FitWork *w)
             if (g < w->half_gap[t])
                 w->half_gap[t] = g;
         }
+    }
     for (size_t i = 0; i < p->n; i++)
         w->upper[i] += w->shift[w->labels[i]];
     if (w->lower_each) {
@@ -848,9 +806,10 @@ static int fit_once(const FitProblem *p, FitWork *w, int restart)
     }
     if (!converged) /* make the labels agree with the final centroids */
         assign_pruned(p, w);
+    exact_distances(p, w);
     double inertia = 0.0;
     for (size_t i = 0; i < p->n; i++)
-        inertia += sqdist(p->x + i * d, w->centroids + (size_t)w->labels[i] * d, d);
+        inertia += w->dist[i];
     w->inertia = inertia;
     return FS_OK;
 }
@@ -960,7 +919,7 @@ int kmeans_fit(const float *x, size_t n, size_t d, const KmeansOptions *opts,
     if (!opts || !options_valid(opts) || !shape_valid(x, n, d) || opts->k < 1 ||
         (size_t)opts->k > n)
         return FS_ERROR;
-    const size_t dp = padded_columns(d);
+    const size_t dp = sqdist_padded_columns(d);
     float *xp = padded_copy(x, n, d, dp);
     if (!xp)
         return FS_ERROR;
@@ -1235,7 +1194,7 @@ int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptio
     double *inertia = malloc((size_t)kmax * sizeof *inertia);
     uint32_t *seeds = malloc((size_t)opts->restarts * (size_t)kmax * sizeof *seeds);
     double *seed_table = NULL;
-    const size_t dp = padded_columns(d);
+    const size_t dp = sqdist_padded_columns(d);
     float *xp = padded_copy(x, n, d, dp);
     SilhouetteSet set;
     bool have_set = false;

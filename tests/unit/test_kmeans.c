@@ -399,20 +399,30 @@ static void test_silhouette_hand_computed(void **state)
     free(truth);
 }
 
+/* Scoring a training point gives its training label back: in 7 columns and
+ * at the study's width, where fitting measures padded rows four at a time
+ * (AVX-512) and assign_nearest one unpadded row at a time. */
 static void test_assign_nearest_returns_training_labels(void **state)
 {
     (void)state;
-    float *x = uniform_data(300, 7, 17);
-    KmeansOptions o = options(9, 2);
-    KmeansResult r;
-    assert_int_equal(kmeans_fit(x, 300, 7, &o, NULL, &r), FS_OK);
-    for (size_t i = 0; i < 300; i++)
-        assert_int_equal(kmeans_assign_nearest(r.centroids, r.k, 7, x + i * 7), r.labels[i]);
-    assert_int_equal(kmeans_assign_nearest(NULL, 9, 7, x), -1);
-    assert_int_equal(kmeans_assign_nearest(r.centroids, 0, 7, x), -1);
-    assert_int_equal(kmeans_assign_nearest(r.centroids, 9, 7, NULL), -1);
-    kmeans_result_free(&r);
-    free(x);
+    const struct {
+        size_t n, d;
+        int k;
+    } shapes[] = {{300, 7, 9}, {400, 180, 29}};
+    for (size_t s = 0; s < 2; s++) {
+        const size_t n = shapes[s].n, d = shapes[s].d;
+        float *x = uniform_data(n, d, 17 + s);
+        KmeansOptions o = options(shapes[s].k, 2);
+        KmeansResult r;
+        assert_int_equal(kmeans_fit(x, n, d, &o, NULL, &r), FS_OK);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(kmeans_assign_nearest(r.centroids, r.k, d, x + i * d), r.labels[i]);
+        assert_int_equal(kmeans_assign_nearest(NULL, r.k, d, x), -1);
+        assert_int_equal(kmeans_assign_nearest(r.centroids, 0, d, x), -1);
+        assert_int_equal(kmeans_assign_nearest(r.centroids, r.k, d, NULL), -1);
+        kmeans_result_free(&r);
+        free(x);
+    }
 }
 
 static void test_degenerate_data(void **state)
