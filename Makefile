@@ -51,7 +51,9 @@ TEST_LIBS := $(shell pkg-config --libs cmocka) $(LIBS)
 
 # -O3 vectorises the k-means bound and centroid loops: the same labels and
 # inertias as -O2 (no fast-math), the sweep's fits about 15% faster.
-REL_CFLAGS  := $(CFLAGS_COMMON) -O3
+# -fno-math-errno lets sqrt be one instruction (nothing reads errno after
+# maths): the same results, the sweep about 3% faster.
+REL_CFLAGS  := $(CFLAGS_COMMON) -O3 -fno-math-errno
 ASAN_CFLAGS := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer \
                -fsanitize=address,undefined -fno-sanitize-recover=undefined
 

@@ -32,6 +32,9 @@
 /* A sweep keeps the seeding distances (restarts x kmax x n doubles) when they
  * take at most this many, sparing each fit its first assignment pass. */
 #define SEED_TABLE_MAX ((size_t)1 << 25)
+/* Elkan measures its (point, centroid) pairs in runs of at most this many
+ * (at least k: a point's candidates go in one run). */
+#define ELKAN_PAIRS_MIN 1024
 
 /* ------------------------------------------------------------ padding */
 
@@ -359,9 +362,13 @@ typedef struct {
     float *half_pair;        /* Elkan, k x k: half the distance between centroids
                                 (rounded down; +inf on the diagonal) */
     uint32_t *candidates;    /* Elkan, k */
-    double *candidate_sq;    /* Elkan, k: their squared distances */
     uint32_t *pending;       /* Elkan, n: points whose bounds did not settle them */
-    uint32_t *pending_label; /* Elkan, n: and their labels */
+    uint32_t *pending_label; /* Elkan, n: their labels, then their nearest so far */
+    size_t pair_capacity;    /* Elkan: max(k, ELKAN_PAIRS_MIN) */
+    uint32_t *pair_pending;  /* Elkan, pair_capacity: (pending number, */
+    uint32_t *pair_point;    /* point, */
+    uint32_t *pair_centroid; /* centroid) pairs to measure, */
+    double *pair_sq;         /* and their squared distances */
     double inertia;
     int iterations;
 } FitWork;
@@ -387,9 +394,12 @@ static void fit_work_free(FitWork *w)
     free(w->gap_sq);
     free(w->half_pair);
     free(w->candidates);
-    free(w->candidate_sq);
     free(w->pending);
     free(w->pending_label);
+    free(w->pair_pending);
+    free(w->pair_point);
+    free(w->pair_centroid);
+    free(w->pair_sq);
     memset(w, 0, sizeof *w);
 }
 
@@ -424,9 +434,13 @@ static bool fit_work_alloc(FitWork *w, const FitProblem *p)
              (w->half_pair = malloc(k * k * sizeof *w->half_pair)) &&
              (w->shift_f = malloc(k * sizeof *w->shift_f)) &&
              (w->candidates = malloc(k * sizeof *w->candidates)) &&
-             (w->candidate_sq = malloc(k * sizeof *w->candidate_sq)) &&
              (w->pending = malloc(n * sizeof *w->pending)) &&
-             (w->pending_label = malloc(n * sizeof *w->pending_label));
+             (w->pending_label = malloc(n * sizeof *w->pending_label)) &&
+             (w->pair_capacity = k > ELKAN_PAIRS_MIN ? k : ELKAN_PAIRS_MIN) &&
+             (w->pair_pending = malloc(w->pair_capacity * sizeof *w->pair_pending)) &&
+             (w->pair_point = malloc(w->pair_capacity * sizeof *w->pair_point)) &&
+             (w->pair_centroid = malloc(w->pair_capacity * sizeof *w->pair_centroid)) &&
+             (w->pair_sq = malloc(w->pair_capacity * sizeof *w->pair_sq));
     if (!ok)
         fit_work_free(w);
     return ok;
@@ -554,54 +568,74 @@ static size_t elkan_candidates(const float *lower, const float *half, float u, s
     return elkan_candidates_portable(lower, half, u, k, cand);
 }
 
+/* Elkan's measured pairs so far (w->pair_*): their distances, then each
+ * applied to its point's bounds and best centroid, in the order listed. */
+static void elkan_measure_pairs(const FitProblem *p, FitWork *w, size_t n_pairs)
+{
+    const size_t k = (size_t)p->k;
+    sqdist_batch(p->x, w->pair_point, 1, w->centroids, w->pair_centroid, p->d, n_pairs, w->pair_sq);
+    for (size_t c = 0; c < n_pairs; c++) {
+        const uint32_t q = w->pair_pending[c], j = w->pair_centroid[c];
+        const double v = w->pair_sq[c];
+        w->lower_each[(size_t)w->pair_point[c] * k + j] = (float)(sqrt(v) * (1.0 - BOUND_SLACK));
+        if (v < w->dist[q] || (v == w->dist[q] && j < w->pending_label[q])) {
+            w->dist[q] = v;
+            w->pending_label[q] = j;
+        }
+    }
+}
+
 /* Elkan: one lower bound per point and centroid. A centroid j is measured
  * only when neither its bound nor half its distance to the point's centroid
- * rules it out. In three passes, so that distances are measured four at a
- * time: list the points with any candidate (vector compares; the common
- * case is none), measure their own centroids (tightening the upper bound),
- * then list each one's candidates again under the tighter bound and measure
- * them. Squared distances are compared as plain Lloyd compares them, the
- * lower index winning a tie. Uses w->dist as scratch (leaves it stale). */
+ * rules it out. In passes, so that distances are measured four at a time:
+ * list the points with any candidate (vector compares; the common case is
+ * none), measure their own centroids (tightening the upper bound), list
+ * their candidates again under the tighter bound as (point, centroid) pairs,
+ * measure those. Squared distances are compared as plain Lloyd compares
+ * them, the lower index winning a tie. Uses w->dist as scratch (leaves it
+ * stale). */
 static bool assign_elkan(const FitProblem *p, FitWork *w)
 {
-    bool changed = false;
     const size_t d = p->d, k = (size_t)p->k;
-    uint32_t *cand = w->candidates, *pending = w->pending;
+    uint32_t *pending = w->pending;
     size_t n_pending = 0;
     for (size_t i = 0; i < p->n; i++) {
         int a = w->labels[i];
         double u = w->upper[i];
         if (u >= w->half_gap[a] &&
             elkan_candidates(w->lower_each + i * k, w->half_pair + (size_t)a * k, (float)u, k,
-                             cand) > 0) {
+                             w->candidates) > 0) {
             pending[n_pending] = (uint32_t)i;
             w->pending_label[n_pending++] = (uint32_t)a;
         }
     }
     sqdist_batch(p->x, pending, 1, w->centroids, w->pending_label, d, n_pending, w->dist);
+    size_t n_pairs = 0;
+    for (size_t q = 0; q < n_pending; q++) {
+        const size_t i = pending[q], was = (size_t)w->labels[i];
+        float *lower = w->lower_each + i * k;
+        lower[was] = (float)(sqrt(w->dist[q]) * (1.0 - BOUND_SLACK));
+        /* half_pair's diagonal is +inf: the own centroid is never listed */
+        size_t m =
+            elkan_candidates(lower, w->half_pair + was * k,
+                             (float)(sqrt(w->dist[q]) * (1.0 + BOUND_SLACK)), k, w->candidates);
+        if (n_pairs + m > w->pair_capacity) {
+            elkan_measure_pairs(p, w, n_pairs);
+            n_pairs = 0;
+        }
+        for (size_t c = 0; c < m; c++) {
+            w->pair_pending[n_pairs] = (uint32_t)q;
+            w->pair_point[n_pairs] = (uint32_t)i;
+            w->pair_centroid[n_pairs++] = w->candidates[c];
+        }
+    }
+    elkan_measure_pairs(p, w, n_pairs);
+    bool changed = false;
     for (size_t q = 0; q < n_pending; q++) {
         const size_t i = pending[q];
-        const int was = w->labels[i];
-        double best_sq = w->dist[q];
-        float *lower = w->lower_each + i * k;
-        lower[was] = (float)(sqrt(best_sq) * (1.0 - BOUND_SLACK));
-        double u = sqrt(best_sq) * (1.0 + BOUND_SLACK);
-        /* half_pair's diagonal is +inf: the own centroid is never listed */
-        size_t m = elkan_candidates(lower, w->half_pair + (size_t)was * k, (float)u, k, cand);
-        sqdist_to_rows(p->x + i * d, w->centroids, cand, d, m, w->candidate_sq);
-        int a = was;
-        for (size_t c = 0; c < m; c++) {
-            size_t j = cand[c];
-            double v = w->candidate_sq[c];
-            lower[j] = (float)(sqrt(v) * (1.0 - BOUND_SLACK));
-            if (v < best_sq || (v == best_sq && (int)j < a)) {
-                a = (int)j;
-                best_sq = v;
-            }
-        }
-        w->upper[i] = sqrt(best_sq) * (1.0 + BOUND_SLACK);
-        if (a != was) {
-            w->labels[i] = a;
+        w->upper[i] = sqrt(w->dist[q]) * (1.0 + BOUND_SLACK);
+        if ((int32_t)w->pending_label[q] != w->labels[i]) {
+            w->labels[i] = (int32_t)w->pending_label[q];
             changed = true;
         }
     }
