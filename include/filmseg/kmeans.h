@@ -96,8 +96,10 @@ typedef struct {
 } KmeansSweep;
 
 /* Fits k = 1..kmax (1 <= kmax <= n) with opts (opts->k ignored), computes the
- * silhouette of every k >= 2 and the knee. Reports once per k: stage
- * "kmeans", step k, steps kmax, metric = inertia at k. */
+ * silhouette of every k >= 2 and the knee. Every restart of every k is one
+ * job for the threads. Reports once per k, in order of k and one report at a
+ * time, from whichever thread finished it: stage "kmeans", step k, steps
+ * kmax, metric = inertia at k. */
 int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptions *opts,
                  const Progress *progress, KmeansSweep *out);
 void kmeans_sweep_free(KmeansSweep *sweep);

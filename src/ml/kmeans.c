@@ -848,98 +848,134 @@ static int fit_once(const FitProblem *p, FitWork *w, int restart)
     return FS_OK;
 }
 
-/* --------------------------------------------------- restarts in threads */
+/* ------------------------------------------------------- fits in threads */
 
+/* The best restart of one k so far (lowest inertia, then lowest restart),
+ * and how many of its restarts have finished. */
 typedef struct {
-    FitWork work;
-    bool ready;
-    int32_t *best_labels;
-    float *best_centroids;
-    double best_inertia;
-    int best_iterations;
-    int best_restart; /* -1 while none */
-} RestartWorker;
+    pthread_mutex_t lock;
+    int32_t *labels;  /* n */
+    float *centroids; /* k_last x d, so that it swaps with a worker's */
+    double inertia;
+    int iterations;
+    int restart; /* -1 while none */
+    int done;
+} BestFit;
 
+/* Called once per k by the worker that finished its last restart, the k's
+ * result already in place. */
+typedef void (*KDone)(void *ctx, int k);
+
+/* Every restart of every k in k_first..problem->k is one job, so that both
+ * threads stay busy across the ks (not only within one). */
 typedef struct {
-    const FitProblem *problem;
-    RestartWorker workers[MAX_THREADS];
-} RestartJobs;
+    const FitProblem *problem; /* k: the last k */
+    int k_first, restarts;
+    BestFit *best;         /* per k from k_first */
+    KmeansResult *results; /* per k from k_first */
+    FitWork work[MAX_THREADS];
+    bool ready[MAX_THREADS];
+    KDone k_done;
+    void *k_done_ctx;
+} FitJobs;
 
-static int restart_job(void *ctx, int worker, int restart)
+/* The k's best restart as its result: labels moved, centroids unpadded. */
+static int best_fit_result(const FitProblem *p, BestFit *b, KmeansResult *out)
 {
-    RestartJobs *jobs = ctx;
-    const FitProblem *p = jobs->problem;
-    RestartWorker *rw = &jobs->workers[worker];
-    if (!rw->ready) {
-        rw->best_restart = -1;
-        if (!fit_work_alloc(&rw->work, p))
-            return FS_ERROR;
-        rw->best_labels = malloc(p->n * sizeof *rw->best_labels);
-        rw->best_centroids = malloc((size_t)p->k * p->d * sizeof *rw->best_centroids);
-        if (!rw->best_labels || !rw->best_centroids)
-            return FS_ERROR;
-        rw->ready = true;
-    }
-    int status = fit_once(p, &rw->work, restart);
-    if (status != FS_OK)
-        return status;
-    /* a worker's restarts come in increasing order: strict < keeps the
-     * earliest on a tie */
-    if (rw->best_restart < 0 || rw->work.inertia < rw->best_inertia) {
-        int32_t *labels = rw->best_labels;
-        float *centroids = rw->best_centroids;
-        rw->best_labels = rw->work.labels;
-        rw->best_centroids = rw->work.centroids;
-        rw->work.labels = labels;
-        rw->work.centroids = centroids;
-        rw->best_inertia = rw->work.inertia;
-        rw->best_iterations = rw->work.iterations;
-        rw->best_restart = restart;
-    }
+    out->centroids = malloc((size_t)p->k * p->columns * sizeof *out->centroids);
+    if (!out->centroids)
+        return FS_ERROR;
+    for (size_t j = 0; j < (size_t)p->k; j++)
+        memcpy(out->centroids + j * p->columns, b->centroids + j * p->d,
+               p->columns * sizeof(float));
+    out->k = p->k;
+    out->n = p->n;
+    out->d = p->columns;
+    out->labels = b->labels;
+    out->inertia = b->inertia;
+    out->iterations = b->iterations;
+    b->labels = NULL;
     return FS_OK;
 }
 
-/* All restarts of p; the best (lowest inertia, then lowest restart) to out. */
-static int fit_restarts(const FitProblem *p, int restarts, int threads, KmeansResult *out)
+static int fit_job(void *ctx, int worker, int job)
 {
-    RestartJobs *jobs = calloc(1, sizeof *jobs);
-    if (!jobs)
-        return FS_ERROR;
-    jobs->problem = p;
-    int status = pool_run(threads, restarts, restart_job, jobs);
-    RestartWorker *winner = NULL;
-    for (int t = 0; t < MAX_THREADS; t++) {
-        RestartWorker *rw = &jobs->workers[t];
-        if (!rw->ready || rw->best_restart < 0)
-            continue;
-        if (!winner || rw->best_inertia < winner->best_inertia ||
-            (rw->best_inertia == winner->best_inertia && rw->best_restart < winner->best_restart))
-            winner = rw;
+    FitJobs *jobs = ctx;
+    FitProblem p = *jobs->problem;
+    p.k = jobs->k_first + job / jobs->restarts;
+    const int restart = job % jobs->restarts;
+    FitWork *w = &jobs->work[worker];
+    if (!jobs->ready[worker]) {
+        if (!fit_work_alloc(w, jobs->problem)) /* sized for the last k */
+            return FS_ERROR;
+        jobs->ready[worker] = true;
     }
-    if (status == FS_OK && !winner)
-        status = FS_ERROR;
-    if (status == FS_OK) {
-        out->centroids = malloc((size_t)p->k * p->columns * sizeof *out->centroids);
-        if (!out->centroids)
+    int status = fit_once(&p, w, restart);
+    if (status != FS_OK)
+        return status;
+    BestFit *b = &jobs->best[p.k - jobs->k_first];
+    pthread_mutex_lock(&b->lock);
+    if (b->restart < 0 || w->inertia < b->inertia ||
+        (w->inertia == b->inertia && restart < b->restart)) {
+        int32_t *labels = b->labels;
+        float *centroids = b->centroids;
+        b->labels = w->labels;
+        b->centroids = w->centroids;
+        w->labels = labels;
+        w->centroids = centroids;
+        b->inertia = w->inertia;
+        b->iterations = w->iterations;
+        b->restart = restart;
+    }
+    const bool last = ++b->done == jobs->restarts;
+    pthread_mutex_unlock(&b->lock);
+    if (!last)
+        return FS_OK;
+    status = best_fit_result(&p, b, &jobs->results[p.k - jobs->k_first]);
+    if (status == FS_OK && jobs->k_done)
+        jobs->k_done(jobs->k_done_ctx, p.k);
+    return status;
+}
+
+/* All restarts of every k from k_first to p->k into results[0 ..]. */
+static int fit_all(const FitProblem *p, int k_first, int restarts, int threads,
+                   KmeansResult *results, KDone k_done, void *k_done_ctx)
+{
+    const int ks = p->k - k_first + 1;
+    FitJobs *jobs = calloc(1, sizeof *jobs);
+    BestFit *best = calloc((size_t)ks, sizeof *best);
+    int status = jobs && best ? FS_OK : FS_ERROR;
+    int ready = 0; /* BestFits set up */
+    for (; status == FS_OK && ready < ks; ready++) {
+        BestFit *b = &best[ready];
+        b->restart = -1;
+        b->labels = malloc(p->n * sizeof *b->labels);
+        b->centroids = malloc((size_t)p->k * p->d * sizeof *b->centroids);
+        if (!b->labels || !b->centroids || pthread_mutex_init(&b->lock, NULL) != 0) {
+            free(b->labels);
+            free(b->centroids);
             status = FS_ERROR;
+            break;
+        }
     }
     if (status == FS_OK) {
-        for (size_t j = 0; j < (size_t)p->k; j++)
-            memcpy(out->centroids + j * p->columns, winner->best_centroids + j * p->d,
-                   p->columns * sizeof(float));
-        out->k = p->k;
-        out->n = p->n;
-        out->d = p->columns;
-        out->labels = winner->best_labels;
-        out->inertia = winner->best_inertia;
-        out->iterations = winner->best_iterations;
-        winner->best_labels = NULL;
+        *jobs = (FitJobs){.problem = p,
+                          .k_first = k_first,
+                          .restarts = restarts,
+                          .best = best,
+                          .results = results,
+                          .k_done = k_done,
+                          .k_done_ctx = k_done_ctx};
+        status = pool_run(threads, ks * restarts, fit_job, jobs);
     }
-    for (int t = 0; t < MAX_THREADS; t++) {
-        fit_work_free(&jobs->workers[t].work);
-        free(jobs->workers[t].best_labels);
-        free(jobs->workers[t].best_centroids);
+    for (int t = 0; jobs && t < MAX_THREADS; t++)
+        fit_work_free(&jobs->work[t]);
+    for (int i = 0; i < ready; i++) {
+        free(best[i].labels);
+        free(best[i].centroids);
+        pthread_mutex_destroy(&best[i].lock);
     }
+    free(best);
     free(jobs);
     return status;
 }
@@ -967,7 +1003,7 @@ int kmeans_fit(const float *x, size_t n, size_t d, const KmeansOptions *opts,
                     .seed = opts->seed,
                     .tol_shift = absolute_tolerance(x, n, d, opts->tol),
                     .progress = progress};
-    int status = fit_restarts(&p, opts->restarts, opts->threads, out);
+    int status = fit_all(&p, opts->k, opts->restarts, opts->threads, out, NULL, NULL);
     free(xp);
     return status;
 }
@@ -1214,6 +1250,39 @@ void kmeans_sweep_free(KmeansSweep *sweep)
     memset(sweep, 0, sizeof *sweep);
 }
 
+/* A sweep's work once a k is fitted: its silhouette, then the progress
+ * report of every k finished so far in order (the elbow grows from k = 1). */
+typedef struct {
+    KmeansSweep *out;
+    const SilhouetteSet *set; /* NULL when kmax is 1 */
+    const Progress *progress;
+    pthread_mutex_t lock; /* over finished, next and the reports */
+    bool *finished;       /* kmax */
+    int next;             /* k - 1 of the next report */
+} SweepReport;
+
+static void sweep_k_done(void *ctx, int k)
+{
+    SweepReport *r = ctx;
+    KmeansSweep *out = r->out;
+    out->silhouette[k - 1] = k >= 2 ? silhouette_of(r->set, out->results[k - 1].labels, k) : NAN;
+    pthread_mutex_lock(&r->lock);
+    r->finished[k - 1] = true;
+    /* nothing more once cancelled: the caller gets FS_CANCELLED */
+    for (; r->next < out->kmax && r->finished[r->next] && !progress_cancelled(r->progress);
+         r->next++) {
+        ProgressEvent ev = {.stage = "kmeans",
+                            .step = r->next + 1,
+                            .steps = out->kmax,
+                            .loss = NAN,
+                            .val_loss = NAN,
+                            .metric = out->results[r->next].inertia,
+                            .val_metric = NAN};
+        progress_report(r->progress, &ev);
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
 int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptions *opts,
                  const Progress *progress, KmeansSweep *out)
 {
@@ -1263,30 +1332,21 @@ int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptio
         have_set = true;
         silhouette_set_precompute(&set, opts->threads);
     }
-    for (int k = 1; k <= kmax; k++) {
-        if (progress_cancelled(progress)) {
-            status = FS_CANCELLED;
-            goto done;
-        }
-        p.k = k;
-        status = fit_restarts(&p, opts->restarts, opts->threads, &out->results[k - 1]);
-        if (status != FS_OK)
-            goto done;
-        inertia[k - 1] = out->results[k - 1].inertia;
-        out->silhouette[k - 1] = k >= 2 ? silhouette_of(&set, out->results[k - 1].labels, k) : NAN;
-        ProgressEvent ev = {.stage = "kmeans",
-                            .step = k,
-                            .steps = kmax,
-                            .loss = NAN,
-                            .val_loss = NAN,
-                            .metric = inertia[k - 1],
-                            .val_metric = NAN};
-        progress_report(progress, &ev);
-    }
-    if (progress_cancelled(progress)) {
-        status = FS_CANCELLED;
+    SweepReport report = {.out = out, .set = have_set ? &set : NULL, .progress = progress};
+    if (pthread_mutex_init(&report.lock, NULL) != 0)
         goto done;
-    }
+    report.finished = calloc((size_t)kmax, sizeof *report.finished);
+    status = report.finished ? fit_all(&p, 1, opts->restarts, opts->threads, out->results,
+                                       sweep_k_done, &report)
+                             : FS_ERROR;
+    free(report.finished);
+    pthread_mutex_destroy(&report.lock);
+    if (status == FS_OK && progress_cancelled(progress))
+        status = FS_CANCELLED;
+    if (status != FS_OK)
+        goto done;
+    for (int k = 1; k <= kmax; k++)
+        inertia[k - 1] = out->results[k - 1].inertia;
     out->knee = kmeans_knee_focused(inertia, kmax);
     status = FS_OK;
 done:
