@@ -12,7 +12,12 @@
  * on rated cells (optionally plus a weighted sample of unrated cells pushed
  * towards 0) plus a second head that ranks the films a user liked first (see
  * implicit_weight), on input scaled to unit length per user, with input
- * dropout (denoising) and L2 weight decay; its decoders
+ * dropout (denoising) and L2 weight decay. Unit length hides how high a user
+ * rates, so RATED's rating head adds to z each user's mean offset from the
+ * film means over their input ratings (a constant, taken at the sigmoid's
+ * slope at the film's mean: the head starts from film mean plus user offset
+ * and learns the rest; it needs the training users' film means, so it
+ * predicts only while training and for the held-out error). Its decoders
  * runs only on those columns and its Adam is lazy (rows a batch touched), so an
  * epoch costs O(ratings x hidden), not O(users x films x hidden).
  *
@@ -136,10 +141,6 @@ int ae_encode(const Autoencoder *ae, const SparseRows *x, float *out);
 /* One user's embedding from its n rated films: out (hidden). */
 int ae_encode_one(const Autoencoder *ae, size_t n, const uint32_t *col, const float *value,
                   float *out);
-/* Reconstruction s (sigmoid output, rating/5) of films query[0..n_query) from a
- * user's embedding h (hidden): out (n_query). */
-void ae_decode_some(const Autoencoder *ae, const float *h, size_t n_query, const uint32_t *query,
-                    float *out);
 
 /* ---- layers, exposed for the gradient tests (llm.c style: forward/backward
  * pairs; backward functions ACCUMULATE (+=) into parameter gradients and dinp) */

@@ -30,6 +30,10 @@ enum {
 
 /* A film the user liked: rated 4 or 5 stars (the input is rating / 5). */
 #define LIKED_VALUE (4.0f / 5.0f)
+/* RATED: a user's offset from the film means is the sum of their input
+ * ratings' departures over (count + this): shrunk towards 0 for users with
+ * few ratings. */
+#define OFFSET_SHRINK 2.0
 
 /* RNG streams derived from the seed, one per purpose. */
 enum {
@@ -481,14 +485,6 @@ int ae_encode_one(const Autoencoder *ae, size_t n, const uint32_t *col, const fl
     return FS_OK;
 }
 
-void ae_decode_some(const Autoencoder *ae, const float *h, size_t n_query, const uint32_t *query,
-                    float *out)
-{
-    uint32_t qs[2] = {0, (uint32_t)n_query};
-    ae_sparse_decoder_forward(out, h, qs, query, ae->w_dec, ae->b_dec, 1, ae->hidden);
-    ae_sigmoid_forward(out, out, n_query);
-}
-
 /* ------------------------------------------------------------ training */
 
 /* A helper thread that runs one job per call of helper_run, in step with
@@ -641,11 +637,16 @@ typedef struct {
     size_t enc_split;        /* first encoder row of part 1 */
     Helper helper;
     bool probe_threads; /* the thread count is ours to choose: see ThreadProbe */
+    /* RATED: the rating head adds each user's offset from the film means (see
+     * add_user_offsets) */
+    const double *film_mean; /* (N) over the training users */
+    float *offset;           /* (max(B, EVAL_CHUNK)) the batch's users' offsets */
 } Trainer;
 
 static void trainer_free(Trainer *t)
 {
     helper_stop(&t->helper);
+    free(t->offset);
     free(t->xd);
     free(t->wt);
     free(t->wt_m);
@@ -737,10 +738,11 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     t->qt = malloc(qcap * sizeof(float));
     t->qw = malloc(qcap * sizeof(float));
     t->ot = malloc(qcap * sizeof(float));
+    t->offset = malloc((B > EVAL_CHUNK ? B : EVAL_CHUNK) * sizeof(float));
     if (!t->grads || !t->pre || !t->h || !t->dh || !t->dpre || !t->z || !t->s || !t->ds || !t->dz ||
-        !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot || !t->in_start || !t->in_col ||
-        !t->in_value || rowset_init(&t->enc_rows, N) != 0 || rowset_init(&t->dec_rows, N) != 0 ||
-        rowset_init(&t->user_films, N) != 0)
+        !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot || !t->offset || !t->in_start ||
+        !t->in_col || !t->in_value || rowset_init(&t->enc_rows, N) != 0 ||
+        rowset_init(&t->dec_rows, N) != 0 || rowset_init(&t->user_films, N) != 0)
         return FS_ERROR;
     if (adam_init(&t->adam, t->ae->n_params, t->opt->lr) != 0)
         return FS_ERROR;
@@ -901,11 +903,56 @@ static double *film_means(const SparseRows *x, const uint32_t *train, size_t n_t
 /* RATED: starts the rating head at the film-mean baseline: each film's
  * decoder bias is the logit of its mean rating (clamped to 0.05..0.95), so
  * the network learns each user's departures from it rather than the means. */
+static double clamped_mean(double m)
+{
+    return m < 0.05 ? 0.05 : m > 0.95 ? 0.95 : m;
+}
+
 static void rated_bias_init(Autoencoder *ae, const double *film_mean)
 {
     for (size_t j = 0; j < ae->n_in; j++) {
-        double m = film_mean[j] < 0.05 ? 0.05 : film_mean[j] > 0.95 ? 0.95 : film_mean[j];
+        double m = clamped_mean(film_mean[j]);
         ae->b_dec[j] = (float)log(m / (1.0 - m));
+    }
+}
+
+/* A user's offset from the film means (rating / 5 units) over their n input
+ * ratings (each value times value_scale, which undoes input dropout's
+ * scaling), shrunk by OFFSET_SHRINK. */
+static float user_offset(const double *film_mean, size_t n, const uint32_t *col, const float *value,
+                         float value_scale)
+{
+    double sum = 0.0;
+    for (size_t k = 0; k < n; k++)
+        sum += (double)value[k] * value_scale - film_mean[col[k]];
+    return (float)(sum / ((double)n + OFFSET_SHRINK));
+}
+
+/* The rating head's logits z (cells qstart[b]..qstart[b+1] of user b) plus
+ * each user's offset, turned into a logit at the film's mean (the slope of
+ * the sigmoid there), so that the head starts from the film mean plus the
+ * user's offset and learns what departs from that. A constant for the
+ * gradients: nothing to learn in it. */
+static void add_user_offsets(const double *film_mean, const float *offset, const uint32_t *qstart,
+                             const uint32_t *qcol, size_t B, float *z)
+{
+    for (size_t b = 0; b < B; b++)
+        for (uint32_t k = qstart[b]; k < qstart[b + 1]; k++) {
+            double m = clamped_mean(film_mean[qcol[k]]);
+            z[k] += (float)(offset[b] / (m * (1.0 - m)));
+        }
+}
+
+/* offset[b] for each user of a batch from the rows the encoder saw (rows
+ * NULL: x's rows 0..B-1, input dropout's batch). */
+static void batch_offsets(Trainer *t, const SparseRows *x, const uint32_t *rows, size_t B,
+                          float value_scale)
+{
+    for (size_t b = 0; b < B; b++) {
+        size_t r = rows ? rows[b] : b;
+        uint32_t from = x->row_start[r];
+        t->offset[b] = user_offset(t->film_mean, x->row_start[r + 1] - from, x->col + from,
+                                   x->value + from, value_scale);
     }
 }
 
@@ -955,6 +1002,7 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
 
     float scale = nr ? 1.0f / (float)nr : 1.0f;
     ae_sparse_decoder_forward(t->z, t->h, t->qstart, t->qcol, ae->w_dec, ae->b_dec, B, H);
+    add_user_offsets(t->film_mean, t->offset, t->qstart, t->qcol, B, t->z);
     ae_sigmoid_forward(t->s, t->z, nq);
     double sse = 0.0;
     for (size_t k = 0; k < nq; k++)
@@ -1152,6 +1200,10 @@ static void evaluate(Trainer *t, const uint32_t *rows, size_t n, int want_cells,
         }
         t->qstart[C] = (uint32_t)nq;
         ae_sparse_decoder_forward(t->z, t->h, t->qstart, t->qcol, ae->w_dec, ae->b_dec, C, H);
+        if (t->opt->loss == AE_LOSS_RATED) {
+            batch_offsets(t, x, r, C, 1.0f);
+            add_user_offsets(t->film_mean, t->offset, t->qstart, t->qcol, C, t->z);
+        }
         ae_sigmoid_forward(t->s, t->z, nq);
         for (size_t k = 0; k < nq; k++) {
             double d = (double)t->s[k] - t->qt[k];
@@ -1215,7 +1267,13 @@ static int heldout_eval(Trainer *t, const double *film_mean, const uint32_t *val
             }
         }
         ae_encode_one(ae, m - k_hide, vis_col, vis_val, h);
-        ae_decode_some(ae, h, k_hide, hid_col, pred);
+        uint32_t qs[2] = {0, (uint32_t)k_hide};
+        ae_sparse_decoder_forward(pred, h, qs, hid_col, ae->w_dec, ae->b_dec, 1, H);
+        if (t->opt->loss == AE_LOSS_RATED) {
+            float offset = user_offset(film_mean, m - k_hide, vis_col, vis_val, 1.0f);
+            add_user_offsets(film_mean, &offset, qs, hid_col, 1, pred);
+        }
+        ae_sigmoid_forward(pred, pred, k_hide);
         for (size_t k = 0; k < k_hide; k++) {
             uint32_t j = hid_col[k];
             double truth = hid_val[k] * 5.0;
@@ -1351,6 +1409,7 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
     if (trainer_alloc(&t, train, n_train) != FS_OK || check_no_repeats(x, &t.enc_rows) != FS_OK ||
         !(film_mean = film_means(x, train, n_train)))
         goto done;
+    t.film_mean = film_mean;
     if (opt->loss == AE_LOSS_RATED)
         rated_bias_init(ae, film_mean);
     else
@@ -1380,6 +1439,8 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
                 in_rows = NULL;
             }
             encoder_forward(&t, &in, in_rows, Bc);
+            if (!study) /* from what the encoder saw, dropout's scaling undone */
+                batch_offsets(&t, &in, in_rows, Bc, in_rows ? 1.0f : 1.0f - opt->input_dropout);
             adam_begin_step(&t.adam);
             if (study) {
                 loss_sum += study_batch_step(&t, rows, Bc) * (double)(Bc * N);

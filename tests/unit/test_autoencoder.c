@@ -527,7 +527,10 @@ static void test_study_loss_same_with_one_or_two_threads(void **state)
 
 /* Ratings from a rank-2 taste model: rating = round(3 + 1.6 u.v), 1..5. The
  * film mean cannot see a user's taste; the autoencoder can. */
-static void make_low_rank(Csr *c, size_t users, size_t films, double density, uint64_t seed)
+/* Ratings of rank 2 (taste scales the user x film factors), plus, with bias,
+ * a per-user offset uniform in [-bias, bias] stars; density of rated cells. */
+static void make_rated(Csr *c, size_t users, size_t films, double density, uint64_t seed,
+                       double taste, double bias)
 {
     Rng rng;
     rng_seed(&rng, seed);
@@ -537,6 +540,10 @@ static void make_low_rank(Csr *c, size_t users, size_t films, double density, ui
         u[i] = rng_normal(&rng);
     for (size_t i = 0; i < films * 2; i++)
         f[i] = rng_normal(&rng) * 0.7;
+    double *user_bias = malloc(users * sizeof *user_bias);
+    assert_non_null(user_bias);
+    for (size_t i = 0; i < users; i++)
+        user_bias[i] = bias != 0.0 ? 2.0 * rng_uniform(&rng) - 1.0 : 0.0;
     c->row_start = malloc((users + 1) * sizeof(uint32_t));
     c->col = malloc(users * films * sizeof(uint32_t));
     c->value = malloc(users * films * sizeof(float));
@@ -546,8 +553,8 @@ static void make_low_rank(Csr *c, size_t users, size_t films, double density, ui
     for (size_t i = 0; i < users; i++) {
         for (size_t j = 0; j < films; j++)
             if (rng_uniform(&rng) < density) {
-                double r =
-                    floor(3.0 + 1.6 * (u[2 * i] * f[2 * j] + u[2 * i + 1] * f[2 * j + 1]) + 0.5);
+                double r = floor(3.0 + taste * (u[2 * i] * f[2 * j] + u[2 * i + 1] * f[2 * j + 1]) +
+                                 bias * user_bias[i] + 0.5);
                 r = r < 1 ? 1 : r > 5 ? 5 : r;
                 c->col[nnz] = (uint32_t)j;
                 c->value[nnz++] = (float)(r / 5.0);
@@ -555,7 +562,12 @@ static void make_low_rank(Csr *c, size_t users, size_t films, double density, ui
         c->row_start[i + 1] = (uint32_t)nnz;
     }
     c->x = (SparseRows){users, films, c->row_start, c->col, c->value};
-    free(u), free(f);
+    free(u), free(f), free(user_bias);
+}
+
+static void make_low_rank(Csr *c, size_t users, size_t films, double density, uint64_t seed)
+{
+    make_rated(c, users, films, density, seed, 1.6, 0.0);
 }
 
 static void test_rated_loss_beats_film_mean(void **state)
@@ -577,6 +589,31 @@ static void test_rated_loss_beats_film_mean(void **state)
     assert_true(r.heldout_cells >= 200);
     assert_true(r.heldout_mae_stars < 0.9 * r.heldout_baseline_stars);
     assert_true(r.val_loss[o.epochs - 1] < r.val_loss[0]);
+    ae_free(&ae);
+    ae_report_free(&r);
+    csr_free(&c);
+}
+
+/* Users who rate everything higher or lower than others: unit-length input
+ * hides that level, the user offset brings it back (film means alone are
+ * off by the user's bias on every cell). */
+static void test_rated_loss_learns_user_offsets(void **state)
+{
+    (void)state;
+    Csr c;
+    make_rated(&c, 600, 40, 0.5, 43, 0.0, 1.5);
+    AeOptions o;
+    ae_options_default(&o);
+    o.hidden = 8;
+    o.epochs = 10;
+    o.seed = 4;
+    Autoencoder ae;
+    AeReport r;
+    assert_int_equal(ae_train(&ae, &c.x, &o, NULL, &r), FS_OK);
+    print_message("held-out MAE %.3f stars vs film mean %.3f (%zu cells)\n", r.heldout_mae_stars,
+                  r.heldout_baseline_stars, r.heldout_cells);
+    assert_true(r.heldout_baseline_stars > 0.5);
+    assert_true(r.heldout_mae_stars < 0.6 * r.heldout_baseline_stars);
     ae_free(&ae);
     ae_report_free(&r);
     csr_free(&c);
@@ -824,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_parameters),
         cmocka_unit_test(test_study_loss_same_with_one_or_two_threads),
         cmocka_unit_test(test_rated_loss_beats_film_mean),
+        cmocka_unit_test(test_rated_loss_learns_user_offsets),
         cmocka_unit_test(test_rated_loss_starts_at_the_film_means),
         cmocka_unit_test(test_study_loss_trains),
         cmocka_unit_test(test_progress_and_cancel),
