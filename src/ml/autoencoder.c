@@ -640,6 +640,8 @@ typedef struct {
     /* RATED: the rating head adds each user's offset from the film means (see
      * add_user_offsets) */
     const double *film_mean; /* (N) over the training users */
+    float *offset_slope;     /* (N) 1 / (m (1 - m)), m the film's mean clamped as for
+                                its bias: a rating offset as a logit at the mean */
     float *offset;           /* (max(B, EVAL_CHUNK)) the batch's users' offsets */
 } Trainer;
 
@@ -647,6 +649,7 @@ static void trainer_free(Trainer *t)
 {
     helper_stop(&t->helper);
     free(t->offset);
+    free(t->offset_slope);
     free(t->xd);
     free(t->wt);
     free(t->wt_m);
@@ -739,9 +742,10 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     t->qw = malloc(qcap * sizeof(float));
     t->ot = malloc(qcap * sizeof(float));
     t->offset = malloc((B > EVAL_CHUNK ? B : EVAL_CHUNK) * sizeof(float));
+    t->offset_slope = malloc((N + 1) * sizeof(float));
     if (!t->grads || !t->pre || !t->h || !t->dh || !t->dpre || !t->z || !t->s || !t->ds || !t->dz ||
-        !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot || !t->offset || !t->in_start ||
-        !t->in_col || !t->in_value || rowset_init(&t->enc_rows, N) != 0 ||
+        !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot || !t->offset || !t->offset_slope ||
+        !t->in_start || !t->in_col || !t->in_value || rowset_init(&t->enc_rows, N) != 0 ||
         rowset_init(&t->dec_rows, N) != 0 || rowset_init(&t->user_films, N) != 0)
         return FS_ERROR;
     if (adam_init(&t->adam, t->ae->n_params, t->opt->lr) != 0)
@@ -929,18 +933,16 @@ static float user_offset(const double *film_mean, size_t n, const uint32_t *col,
 }
 
 /* The rating head's logits z (cells qstart[b]..qstart[b+1] of user b) plus
- * each user's offset, turned into a logit at the film's mean (the slope of
- * the sigmoid there), so that the head starts from the film mean plus the
- * user's offset and learns what departs from that. A constant for the
- * gradients: nothing to learn in it. */
-static void add_user_offsets(const double *film_mean, const float *offset, const uint32_t *qstart,
+ * each user's offset, turned into a logit at the film's mean (slope: see
+ * Trainer), so that the head starts from the film mean plus the user's
+ * offset and learns what departs from that. A constant for the gradients:
+ * nothing to learn in it. */
+static void add_user_offsets(const float *slope, const float *offset, const uint32_t *qstart,
                              const uint32_t *qcol, size_t B, float *z)
 {
     for (size_t b = 0; b < B; b++)
-        for (uint32_t k = qstart[b]; k < qstart[b + 1]; k++) {
-            double m = clamped_mean(film_mean[qcol[k]]);
-            z[k] += (float)(offset[b] / (m * (1.0 - m)));
-        }
+        for (uint32_t k = qstart[b]; k < qstart[b + 1]; k++)
+            z[k] += offset[b] * slope[qcol[k]];
 }
 
 /* offset[b] for each user of a batch from the rows the encoder saw (rows
@@ -1002,7 +1004,7 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
 
     float scale = nr ? 1.0f / (float)nr : 1.0f;
     ae_sparse_decoder_forward(t->z, t->h, t->qstart, t->qcol, ae->w_dec, ae->b_dec, B, H);
-    add_user_offsets(t->film_mean, t->offset, t->qstart, t->qcol, B, t->z);
+    add_user_offsets(t->offset_slope, t->offset, t->qstart, t->qcol, B, t->z);
     ae_sigmoid_forward(t->s, t->z, nq);
     double sse = 0.0;
     for (size_t k = 0; k < nq; k++)
@@ -1202,7 +1204,7 @@ static void evaluate(Trainer *t, const uint32_t *rows, size_t n, int want_cells,
         ae_sparse_decoder_forward(t->z, t->h, t->qstart, t->qcol, ae->w_dec, ae->b_dec, C, H);
         if (t->opt->loss == AE_LOSS_RATED) {
             batch_offsets(t, x, r, C, 1.0f);
-            add_user_offsets(t->film_mean, t->offset, t->qstart, t->qcol, C, t->z);
+            add_user_offsets(t->offset_slope, t->offset, t->qstart, t->qcol, C, t->z);
         }
         ae_sigmoid_forward(t->s, t->z, nq);
         for (size_t k = 0; k < nq; k++) {
@@ -1271,7 +1273,7 @@ static int heldout_eval(Trainer *t, const double *film_mean, const uint32_t *val
         ae_sparse_decoder_forward(pred, h, qs, hid_col, ae->w_dec, ae->b_dec, 1, H);
         if (t->opt->loss == AE_LOSS_RATED) {
             float offset = user_offset(film_mean, m - k_hide, vis_col, vis_val, 1.0f);
-            add_user_offsets(film_mean, &offset, qs, hid_col, 1, pred);
+            add_user_offsets(t->offset_slope, &offset, qs, hid_col, 1, pred);
         }
         ae_sigmoid_forward(pred, pred, k_hide);
         for (size_t k = 0; k < k_hide; k++) {
@@ -1410,6 +1412,10 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
         !(film_mean = film_means(x, train, n_train)))
         goto done;
     t.film_mean = film_mean;
+    for (size_t j = 0; j < N; j++) {
+        double m = clamped_mean(film_mean[j]);
+        t.offset_slope[j] = (float)(1.0 / (m * (1.0 - m)));
+    }
     if (opt->loss == AE_LOSS_RATED)
         rated_bias_init(ae, film_mean);
     else
