@@ -904,14 +904,15 @@ static double *film_means(const SparseRows *x, const uint32_t *train, size_t n_t
     return mean;
 }
 
-/* RATED: starts the rating head at the film-mean baseline: each film's
- * decoder bias is the logit of its mean rating (clamped to 0.05..0.95), so
- * the network learns each user's departures from it rather than the means. */
+/* A film's mean rating (rating / 5) kept off 0 and 1, where logits run off. */
 static double clamped_mean(double m)
 {
     return m < 0.05 ? 0.05 : m > 0.95 ? 0.95 : m;
 }
 
+/* RATED: starts the rating head at the film-mean baseline: each film's
+ * decoder bias is the logit of its mean rating (clamped to 0.05..0.95), so
+ * the network learns each user's departures from it rather than the means. */
 static void rated_bias_init(Autoencoder *ae, const double *film_mean)
 {
     for (size_t j = 0; j < ae->n_in; j++) {
