@@ -50,11 +50,11 @@ static float *padded_copy(const float *x, size_t n, size_t d, size_t dp)
     return out;
 }
 
+#define NEAREST_CHUNK 32 /* distances measured in one go */
+
 /* Nearest centroid to point (lowest index on a tie). Fills *best_sq, and
  * *second_sq (INFINITY when k == 1) and lower[0..k) (distances, rounded
  * down) when not NULL. */
-#define NEAREST_CHUNK 32 /* distances measured in one go */
-
 static int nearest(const float *point, const float *centroids, int k, size_t d, double *best_sq,
                    double *second_sq, float *lower)
 {
@@ -642,6 +642,8 @@ static bool assign_elkan(const FitProblem *p, FitWork *w)
     return changed;
 }
 
+/* w->dist[i]: point i's squared distance to its own centroid (labels are
+ * all set, so none is negative and they serve as row numbers). */
 static void exact_distances(const FitProblem *p, FitWork *w)
 {
     sqdist_batch(p->x, NULL, 1, w->centroids, (const uint32_t *)w->labels, p->d, p->n, w->dist);
