@@ -4,6 +4,7 @@
 
 #include <curses.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 PlotScale plot_scale(double lo, double hi, int ticks)
@@ -36,6 +37,18 @@ PlotScale plot_scale(double lo, double hi, int ticks)
     return s;
 }
 
+void plot_tick_label(const PlotScale *s, double v, char *buf, size_t size)
+{
+    int decimals = s->step < 1 && s->step > 0 ? (int)ceil(-log10(s->step) - 1e-9) : 0;
+    if (decimals == 0 || decimals > 4 || fabs(v) >= 1e4) {
+        format_compact(v, buf, size);
+        return;
+    }
+    if (fabs(v) < s->step * 1e-6) /* a tick at zero, not "-0.000" */
+        v = 0;
+    snprintf(buf, size, "%.*f", decimals, v);
+}
+
 int plot_row(const PlotScale *s, double v, int rows)
 {
     if (rows <= 1 || !(s->hi > s->lo))
@@ -53,14 +66,15 @@ int plot_col(double x, double x0, double x1, int cols)
     return c < 0 ? 0 : c >= cols ? cols - 1 : c;
 }
 
-enum { Y_LABEL_W = 6 };
+/* The y labels' column: at least Y_LABEL_W wide, wider when a tick's label is
+ * (a step of 0.0005 reads "0.0305"), then a blank column and the axis. */
+enum { Y_LABEL_W = 5, Y_LABEL_MAX = 10 };
 
 void widget_plot(Rect r, const PlotSpec *spec)
 {
-    int rows = r.h - 2, cols = r.w - Y_LABEL_W - 1;
-    if (rows < 2 || cols < 4)
+    int rows = r.h - 2;
+    if (rows < 2)
         return;
-    int px = r.x + Y_LABEL_W + 1; /* the plot's left column */
     double lo = INFINITY, hi = -INFINITY;
     for (int s = 0; s < spec->n_series; s++)
         for (int i = 0; i < spec->series[s].n; i++) {
@@ -81,8 +95,18 @@ void widget_plot(Rect r, const PlotSpec *spec)
     if (spec->y_from_zero && lo > 0)
         lo = 0;
     PlotScale ys = plot_scale(lo, hi, rows / 3 + 1);
-    const Glyphs *g = crt.glyphs;
     char buf[32];
+    int label_w = Y_LABEL_W;
+    for (int t = 0; t < ys.ticks; t++) {
+        plot_tick_label(&ys, ys.lo + t * ys.step, buf, sizeof buf);
+        int w = (int)strlen(buf);
+        label_w = w > label_w ? (w < Y_LABEL_MAX ? w : Y_LABEL_MAX) : label_w;
+    }
+    int px = r.x + label_w + 2; /* the plot's left column */
+    int cols = r.x + r.w - px;
+    if (cols < 4)
+        return;
+    const Glyphs *g = crt.glyphs;
     /* y axis and its ticks */
     crt_set(CE_AXIS);
     for (int y = 0; y < rows; y++)
@@ -96,9 +120,10 @@ void widget_plot(Rect r, const PlotSpec *spec)
         if (y - last_row < 2 && t != ys.ticks - 1)
             continue;
         last_row = y;
-        format_compact(v, buf, sizeof buf);
+        plot_tick_label(&ys, v, buf, sizeof buf);
         int w = (int)strlen(buf);
-        tui_text(r.y + y, px - 2 - (w < Y_LABEL_W ? w : Y_LABEL_W), Y_LABEL_W, buf);
+        w = w < label_w ? w : label_w;
+        tui_text(r.y + y, px - 2 - w, w, buf);
     }
     /* x ticks */
     double x0 = spec->x0, x1 = spec->x1 > spec->x0 ? spec->x1 : spec->x0 + 1;
@@ -111,7 +136,7 @@ void widget_plot(Rect r, const PlotSpec *spec)
         if (v < x0 - 1e-9 || v > x1 + 1e-9)
             continue;
         int c = plot_col(v, x0, x1, cols);
-        format_compact(v, buf, sizeof buf);
+        plot_tick_label(&xs, v, buf, sizeof buf);
         int w = (int)strlen(buf), start = px + c - w / 2;
         if (start <= last_end + 1 || start + w > r.x + r.w)
             continue;

@@ -55,6 +55,10 @@ typedef struct {
 
 /* A nice scale over [lo, hi] with about `ticks` ticks (1, 2 or 5 x 10^n). */
 PlotScale plot_scale(double lo, double hi, int ticks);
+/* The label of tick v on scale s: format_compact's, with as many decimals as
+ * the step needs (up to 4) so that neighbouring ticks read differently
+ * ("0.026", "0.028" where format_compact gives "0.03" twice). */
+void plot_tick_label(const PlotScale *s, double v, char *buf, size_t size);
 /* The row (0 = top) of value v in a plot rows tall; clamped. */
 int plot_row(const PlotScale *s, double v, int rows);
 /* The column of x in [x0, x1] over cols columns; clamped. */

@@ -114,6 +114,31 @@ static void plot_scales(void **state)
     assert_int_equal(plot_col(3, 1, 1, 43), 0);
 }
 
+static void tick_labels(void **state)
+{
+    (void)state;
+    char a[32], b[32];
+    /* a training loss between 0.0255 and 0.037: every tick reads differently */
+    PlotScale s = plot_scale(0.0255, 0.037, 7);
+    assert_true(fabs(s.step - 0.002) < 1e-12);
+    for (int t = 0; t + 1 < s.ticks; t++) {
+        plot_tick_label(&s, s.lo + t * s.step, a, sizeof a);
+        plot_tick_label(&s, s.lo + (t + 1) * s.step, b, sizeof b);
+        assert_string_not_equal(a, b);
+    }
+    plot_tick_label(&s, 0.026, a, sizeof a);
+    assert_string_equal(a, "0.026");
+    s = plot_scale(-0.5, 0.5, 11); /* a tick at zero that rounding left below it */
+    plot_tick_label(&s, -1e-17, a, sizeof a);
+    assert_string_equal(a, "0.0");
+    s = plot_scale(0, 959, 6); /* whole steps: format_compact's labels */
+    plot_tick_label(&s, 800, a, sizeof a);
+    assert_string_equal(a, "800");
+    s = plot_scale(10000, 12000, 5);
+    plot_tick_label(&s, 12000, a, sizeof a);
+    assert_string_equal(a, "12k");
+}
+
 static void compact_numbers(void **state)
 {
     (void)state;
@@ -198,11 +223,12 @@ static void colour_schemes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(screen_areas),    cmocka_unit_test(tabs_hit_boxes),
-        cmocka_unit_test(rect_cuts),       cmocka_unit_test(scroll_windows),
-        cmocka_unit_test(bar_lengths),     cmocka_unit_test(plot_scales),
-        cmocka_unit_test(compact_numbers), cmocka_unit_test(age_axis),
-        cmocka_unit_test(text_clipping),   cmocka_unit_test(colour_schemes),
+        cmocka_unit_test(screen_areas),   cmocka_unit_test(tabs_hit_boxes),
+        cmocka_unit_test(rect_cuts),      cmocka_unit_test(scroll_windows),
+        cmocka_unit_test(bar_lengths),    cmocka_unit_test(plot_scales),
+        cmocka_unit_test(tick_labels),    cmocka_unit_test(compact_numbers),
+        cmocka_unit_test(age_axis),       cmocka_unit_test(text_clipping),
+        cmocka_unit_test(colour_schemes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
