@@ -243,6 +243,8 @@ static void training_summary(const TuiApp *app, char *buf, size_t size)
     }
 }
 
+#define HELP_HINT "? help q quit "
+
 static void draw_status(TuiApp *app, Rect r)
 {
     char train[96], left[200], name[256];
@@ -273,13 +275,29 @@ static void draw_status(TuiApp *app, Rect r)
         crt_set(app->message_error ? CE_ERROR : CE_STATUS_KEY);
         right = app->message;
     } else {
-        snprintf(buf, sizeof buf, "%s ? help q quit ", PANES[app->pane]->hints);
+        snprintf(buf, sizeof buf, "%s %s", PANES[app->pane]->hints, HELP_HINT);
         crt_set(CE_STATUS_KEY);
         right = buf;
     }
     int w = text_columns(right, crt.utf8), room = r.w - used;
+    /* the pane's hints give way to the panel, a whole hint at a time from the
+     * last ("a all  [ ] segment" are two); "? help" stays (the help lists
+     * every key), clipped only when even that does not fit */
+    char hints[200];
+    snprintf(hints, sizeof hints, "%s", PANES[app->pane]->hints);
+    while (w > room && !recent && hints[0]) {
+        char *last = NULL;
+        for (char *p = strstr(hints, "  "); p; p = strstr(p + 2, "  "))
+            last = p;
+        if (last)
+            *last = 0;
+        else
+            hints[0] = 0;
+        snprintf(buf, sizeof buf, "%s%s%s", hints, hints[0] ? " " : "", HELP_HINT);
+        w = text_columns(right, crt.utf8);
+    }
     if (w > room && !recent)
-        w = room; /* hints give way to the panel; a message covers it */
+        w = room;
     if (w > r.w)
         w = r.w;
     tui_text(r.y, r.x + r.w - w, w, right);

@@ -54,5 +54,4 @@ static bool segments_key(TuiApp *app, int ch)
     return false;
 }
 
-const Pane PANE_SEGMENTS_DEF = {"Segments", segments_draw, segments_key,
-                                "[ ] Left/Right segment  e export"};
+const Pane PANE_SEGMENTS_DEF = {"Segments", segments_draw, segments_key, "[ ] segment  e export"};
