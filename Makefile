@@ -133,26 +133,24 @@ install: filmseg
 	install -m 644 man/filmseg.1 $(DESTDIR)$(PREFIX)/share/man/man1/filmseg.1
 
 # ---- fuzzing: one libFuzzer target per parser (tests/fuzz/targets.c) ----
-FUZZ_TARGETS := ml100k ml1m mlcsv zips
+FUZZ_TARGETS := ml100k ml1m mlcsv zips model
 FUZZ_CFLAGS := -std=c11 -march=x86-64-v3 -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
                $(shell pkg-config --cflags libpcre2-8)
+# inputs up to 8 KiB; a model's payload (the seed is a small model) up to 64 KiB
+FUZZ_MAX_LEN = $(if $(filter model,$(1)),65536,8192)
 
-# the parsers and what they use: the loaders and the ZIP table
-FUZZ_SRC := $(filter-out src/data/synth.c,$(wildcard src/data/*.c))
-
-build/fuzz/fuzz_%: tests/fuzz/targets.c tests/fuzz/entry.c $(FUZZ_SRC) $(ASSETS)
+build/fuzz/fuzz_%: tests/fuzz/targets.c tests/fuzz/entry.c $(LIB_SRC) $(ASSETS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -DFUZZ_TARGET=fuzz_$* -o $@ tests/fuzz/entry.c tests/fuzz/targets.c \
-	    $(FUZZ_SRC) $(LIBS)
+	    $(LIB_SRC) $(LIBS)
 
 fuzz: $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))
-	@set -e; for t in $(FUZZ_TARGETS); do \
-	    mkdir -p build/fuzz/corpus/$$t tests/fuzz/regressions; \
-	    echo "== fuzzing $$t for $(FUZZ_SECONDS)s"; \
-	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
-	        -artifact_prefix=tests/fuzz/regressions/$$t- \
-	        build/fuzz/corpus/$$t tests/fuzz/seeds/$$t; \
-	done
+	@set -e; $(foreach t,$(FUZZ_TARGETS), \
+	    mkdir -p build/fuzz/corpus/$(t) tests/fuzz/regressions; \
+	    echo "== fuzzing $(t) for $(FUZZ_SECONDS)s"; \
+	    build/fuzz/fuzz_$(t) -max_total_time=$(FUZZ_SECONDS) -max_len=$(call FUZZ_MAX_LEN,$(t)) \
+	        -artifact_prefix=tests/fuzz/regressions/$(t)- \
+	        build/fuzz/corpus/$(t) tests/fuzz/seeds/$(t);)
 
 # ---- benchmarks ----
 bench: filmseg

@@ -333,6 +333,17 @@ static void get_settings(Reader *r, uint32_t version, PipelineOptions *o)
     o->features.recency = version >= 3 ? get_f64(r, "settings") : 0.0;
 }
 
+/* The settings the model is used with (the rest are only shown): the loss
+ * decides how a user's ratings are encoded, the norm and weights how the
+ * features are built. */
+static bool settings_valid(const PipelineOptions *o)
+{
+    return (o->ae.loss == AE_LOSS_RATED || o->ae.loss == AE_LOSS_STUDY) &&
+           (o->features.norm == EMBED_NORM_L1 || o->features.norm == EMBED_NORM_L2) &&
+           isfinite(o->features.demo_weight) && isfinite(o->features.recency) &&
+           o->features.recency >= 0 && o->ae.hidden > 0;
+}
+
 static int refuse(Segmentation *seg, char *error, size_t size, const char *fmt, ...)
 {
     va_list ap;
@@ -379,7 +390,19 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     seg->film_min = get_array(&r, seg->n_films, sizeof *seg->film_min, "films");
     seg->film_max = get_array(&r, seg->n_films, sizeof *seg->film_max, "films");
 
+    const PipelineOptions *o = &seg->options;
+    if (!r.bad && !settings_valid(o))
+        return refuse(seg, error, error_size,
+                      "%s: malformed model file (a setting is out of range: loss %d, norm %d, "
+                      "demographics weight %g, recency %g)",
+                      name, (int)o->ae.loss, (int)o->features.norm, o->features.demo_weight,
+                      o->features.recency);
     size_t hidden = get_u64(&r, "autoencoder"), n_params = get_u64(&r, "autoencoder");
+    if (!r.bad && hidden != (size_t)o->ae.hidden)
+        return refuse(seg, error, error_size,
+                      "%s: malformed model file (the autoencoder has %zu hidden units, its "
+                      "settings say %d)",
+                      name, hidden, o->ae.hidden);
     float *params = get_array(&r, n_params, sizeof *params, "autoencoder");
     bool unit_input = seg->options.ae.loss == AE_LOSS_RATED; /* as ae_train set it */
     if (params &&
@@ -428,9 +451,10 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     uint32_t kmax = get_u32(&r, "sweep");
     sw->knee = (int)get_u32(&r, "sweep");
     seg->k = (int)get_u32(&r, "sweep");
-    if (!r.bad && (kmax < 1 || kmax > 10000 || seg->k < 1 || (uint32_t)seg->k > kmax))
-        return refuse(seg, error, error_size, "%s: k %d and kmax %u are out of range", name, seg->k,
-                      kmax);
+    if (!r.bad && (kmax < 1 || kmax > 10000 || seg->k < 1 || (uint32_t)seg->k > kmax ||
+                   sw->knee < 0 || (uint32_t)sw->knee > kmax))
+        return refuse(seg, error, error_size, "%s: k %d, knee %d and kmax %u are out of range",
+                      name, seg->k, sw->knee, kmax);
     sw->results = r.bad ? NULL : calloc(kmax, sizeof *sw->results);
     sw->silhouette = r.bad ? NULL : calloc(kmax, sizeof *sw->silhouette);
     if (sw->results && sw->silhouette)

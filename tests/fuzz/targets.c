@@ -1,11 +1,18 @@
 /* targets.c: the fuzz targets (see targets.h). For the multi-file formats the
  * first byte picks which file the rest of the input replaces (the others stay
- * small and valid) and whether --strict is on. */
+ * small and valid) and whether --strict is on. The model target takes a model
+ * file's payload and gives it a right header and checksum, so that the
+ * fuzzer reaches the fields behind them. */
 #include "targets.h"
 
+#include "filmseg/export.h"
+#include "filmseg/model.h"
 #include "filmseg/panel.h"
+#include "filmseg/profile.h"
+#include "filmseg/report.h"
 #include "filmseg/zipmap.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,5 +102,117 @@ int fuzz_zips(const uint8_t *data, size_t size)
     }
     zipmap_free(&map);
     free(copy);
+    return 0;
+}
+
+/* What score, report and export do with a model, on a small panel whose
+ * users and films overlap the seed models' (ids 1..3). */
+static void use_model(const Segmentation *seg)
+{
+    static const char users[] =
+        "1|23|M|technician|85711\n2|52|F|other|94043\n3|30|M|nobody|00000\n";
+    static const char items[] = "1|A (1995)|01-Jan-1995||u|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+                                "2|B|||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1\n"
+                                "99|C|||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1\n";
+    static const char ratings[] = "1\t1\t5\t1\n1\t2\t2\t7\n2\t2\t3\t2\n3\t99\t4\t3\n";
+    PanelFile files[3] = {{"u.user", "f/u.user", users, sizeof users - 1},
+                          {"u.item", "f/u.item", items, sizeof items - 1},
+                          {"u.data", "f/u.data", ratings, sizeof ratings - 1}};
+    PanelOptions options;
+    panel_options_default(&options);
+    options.rules.keep_unknown_state = true;
+    Diag diag;
+    diag_init(&diag, NULL, false);
+    Panel *panel = NULL;
+    if (panel_load_files(PANEL_ML100K, files, 3, NULL, &options, &diag, &panel) != 0)
+        abort(); /* the panel above is valid */
+    FILE *sink = fopen("/dev/null", "w");
+    size_t width = segmentation_classifier_width(seg);
+    width = width > seg->dim ? width : seg->dim;
+    float *row = malloc((width + 1) * sizeof *row), *proba = malloc((size_t)seg->k * sizeof *proba);
+    uint32_t *col = malloc((seg->n_films + 1) * sizeof *col);
+    float *value = malloc((seg->n_films + 1) * sizeof *value);
+    uint32_t *time = malloc((seg->n_films + 1) * sizeof *time);
+    int32_t *film_ids = malloc(8 * sizeof *film_ids);
+    int32_t *labels = malloc((panel->n_users + 1) * sizeof *labels);
+    if (!sink || !row || !proba || !col || !value || !time || !film_ids || !labels)
+        abort();
+    const KmeansResult *km = &seg->sweep.results[seg->k - 1];
+    for (size_t u = 0; u < panel->n_users; u++) {
+        uint32_t from = panel->user_start[u], count = panel->user_start[u + 1] - from;
+        for (uint32_t i = 0; i < count; i++)
+            film_ids[i] = panel->films[panel->user_film[from + i]].id;
+        size_t n = segmentation_user_ratings(seg, film_ids, panel->user_score + from,
+                                             panel->user_time + from, count, col, value, time);
+        if (segmentation_feature_row(seg, panel, &panel->users[u], n, col, value, time, row) == 0) {
+            int nearest = kmeans_assign_nearest(km->centroids, seg->k, seg->dim, row);
+            if (nearest < -1 || nearest >= seg->k)
+                abort();
+        }
+        segmentation_classifier_row(seg, panel, &panel->users[u], n, col, value, row);
+        classifier_predict_proba(&seg->classifier, row, proba);
+        int segment = classifier_predict(&seg->classifier, row);
+        if (segment < 0 || segment >= seg->k)
+            abort();
+    }
+    for (int k = 1; k <= seg->sweep.kmax; k++) {
+        if (segmentation_panel_labels(seg, k, panel, labels) < 0)
+            abort();
+        for (int t = 0; t < EXPORT_COUNT; t++)
+            export_write((ExportTable)t, seg, k, panel, labels, sink);
+    }
+    Profile everyone;
+    if (profile_compute(panel, NULL, 0, &everyone) == 0) {
+        if (segmentation_panel_labels(seg, seg->k, panel, labels) < 0)
+            abort();
+        report_training(seg, FORMAT_TEXT, sink);
+        report_segments(panel, seg, labels, &everyone, FORMAT_MARKDOWN, sink);
+        profile_free(&everyone);
+    }
+    fclose(sink);
+    free(row);
+    free(proba);
+    free(col);
+    free(value);
+    free(time);
+    free(film_ids);
+    free(labels);
+    panel_free(panel);
+}
+
+uint8_t *fuzz_model_file(const uint8_t *payload, size_t size, size_t *len)
+{
+    *len = 24 + size + 8;
+    uint8_t *buf = malloc(*len); /* exact size, so that ASan sees overreads */
+    if (!buf)
+        return NULL;
+    uint32_t version = MODEL_VERSION, reserved = 0;
+    uint64_t length = size;
+    memcpy(buf, "FILMSEG\x1a", 8);
+    memcpy(buf + 8, &version, 4);
+    memcpy(buf + 12, &reserved, 4);
+    memcpy(buf + 16, &length, 8);
+    if (size)
+        memcpy(buf + 24, payload, size);
+    uint64_t sum = model_checksum(buf, *len - 8);
+    memcpy(buf + *len - 8, &sum, 8);
+    return buf;
+}
+
+int fuzz_model(const uint8_t *data, size_t size)
+{
+    size_t len;
+    uint8_t *buf = fuzz_model_file(data, size, &len);
+    if (!buf)
+        return 0;
+    Segmentation seg;
+    char error[512] = "";
+    if (model_decode(&seg, buf, len, "f/model.fsm", error, sizeof error) == 0) {
+        use_model(&seg);
+        segmentation_free(&seg);
+    } else if (!error[0]) {
+        abort(); /* a refusal says why */
+    }
+    free(buf);
     return 0;
 }

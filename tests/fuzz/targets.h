@@ -12,5 +12,9 @@ int fuzz_ml100k(const uint8_t *data, size_t size);
 int fuzz_ml1m(const uint8_t *data, size_t size);
 int fuzz_mlcsv(const uint8_t *data, size_t size);
 int fuzz_zips(const uint8_t *data, size_t size);
+int fuzz_model(const uint8_t *data, size_t size);
+/* The model file fuzz_model decodes: a header and checksum around payload
+ * (malloc'd, *len bytes). */
+uint8_t *fuzz_model_file(const uint8_t *payload, size_t size, size_t *len);
 
 #endif

@@ -20,6 +20,8 @@ static Target target_of(const char *name)
         return fuzz_mlcsv;
     if (strncmp(name, "zips", 4) == 0)
         return fuzz_zips;
+    if (strncmp(name, "model", 5) == 0)
+        return fuzz_model;
     return NULL;
 }
 
@@ -54,12 +56,35 @@ static void regressions_and_seeds_replay_cleanly(void **state)
     replay("tests/fuzz/regressions", NULL);
     size_t seeds =
         replay("tests/fuzz/seeds/ml100k", "ml100k") + replay("tests/fuzz/seeds/ml1m", "ml1m") +
-        replay("tests/fuzz/seeds/mlcsv", "mlcsv") + replay("tests/fuzz/seeds/zips", "zips");
-    assert_true(seeds >= 8);
+        replay("tests/fuzz/seeds/mlcsv", "mlcsv") + replay("tests/fuzz/seeds/zips", "zips") +
+        replay("tests/fuzz/seeds/model", "model");
+    assert_true(seeds >= 10);
+}
+
+/* The model seeds decode, so that replaying them runs score, report and
+ * export on a model (under ASan in the sanitizer build). */
+static void model_seeds_decode(void **state)
+{
+    (void)state;
+    const char *seeds[] = {"tests/fuzz/seeds/model/rated", "tests/fuzz/seeds/model/study"};
+    for (size_t i = 0; i < 2; i++) {
+        char *payload;
+        size_t size, len;
+        assert_int_equal(text_read_file(seeds[i], &payload, &size), 0);
+        uint8_t *file = fuzz_model_file((const uint8_t *)payload, size, &len);
+        Segmentation seg;
+        char error[512] = "";
+        assert_int_equal(model_decode(&seg, file, len, seeds[i], error, sizeof error), 0);
+        assert_int_equal(seg.n_films, 12);
+        segmentation_free(&seg);
+        free(file);
+        free(payload);
+    }
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(regressions_and_seeds_replay_cleanly)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(regressions_and_seeds_replay_cleanly),
+                                       cmocka_unit_test(model_seeds_decode)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

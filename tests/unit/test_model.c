@@ -203,6 +203,63 @@ static void broken_files_are_refused(void **state)
     assert_non_null(strstr(error, "cannot open"));
 }
 
+/* Rewrites n bytes at payload offset at of a copy of the file, with a right
+ * checksum, and decodes it: the refusal's message in error[]. */
+static int decode_with(const uint8_t *file, size_t len, size_t at, const void *bytes, size_t n,
+                       char *error, size_t size)
+{
+    uint8_t *copy = malloc(len);
+    memcpy(copy, file, len);
+    memcpy(copy + 24 + at, bytes, n);
+    uint64_t sum = model_checksum(copy, len - 8);
+    memcpy(copy + len - 8, &sum, 8);
+    Segmentation s;
+    int rc = model_decode(&s, copy, len, "m.fsm", error, size);
+    if (rc == 0)
+        segmentation_free(&s);
+    free(copy);
+    return rc;
+}
+
+/* A file with a right checksum whose settings or knee are out of range (a
+ * writer's bug, or a crafted file) is refused too. Offsets in the payload:
+ * the settings open it (hidden 16, loss 28, norm 40, demographics weight 44,
+ * recency 80). */
+static void out_of_range_settings_are_refused(void **state)
+{
+    void **pair = *state;
+    const Segmentation *seg = pair[1];
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(model_encode(seg, &buf, &len), 0);
+    char error[256];
+    uint32_t loss = 7, norm = 0, hidden = (uint32_t)seg->options.ae.hidden + 1;
+    double nan = NAN, negative = -1.0;
+    assert_int_equal(decode_with(buf, len, 28, &loss, 4, error, sizeof error), -1);
+    assert_non_null(strstr(error, "a setting is out of range: loss 7"));
+    assert_int_equal(decode_with(buf, len, 40, &norm, 4, error, sizeof error), -1);
+    assert_non_null(strstr(error, "norm 0"));
+    assert_int_equal(decode_with(buf, len, 44, &nan, 8, error, sizeof error), -1);
+    assert_non_null(strstr(error, "demographics weight nan"));
+    assert_int_equal(decode_with(buf, len, 80, &negative, 8, error, sizeof error), -1);
+    assert_non_null(strstr(error, "recency -1"));
+    assert_int_equal(decode_with(buf, len, 16, &hidden, 4, error, sizeof error), -1);
+    assert_non_null(strstr(error, "hidden units, its settings say"));
+    /* the knee follows kmax in the sweep: find kmax, knee, k by their values */
+    uint32_t want[3] = {(uint32_t)seg->sweep.kmax, (uint32_t)seg->sweep.knee, (uint32_t)seg->k};
+    size_t at = 0;
+    for (size_t i = 24; i + 12 <= len && !at; i++)
+        if (memcmp(buf + i, want, 12) == 0)
+            at = i - 24;
+    assert_true(at > 0);
+    uint32_t knee = (uint32_t)seg->sweep.kmax + 1;
+    assert_int_equal(decode_with(buf, len, at + 4, &knee, 4, error, sizeof error), -1);
+    assert_non_null(strstr(error, "knee"));
+    /* the unchanged file still loads */
+    assert_int_equal(decode_with(buf, len, at + 4, &want[1], 4, error, sizeof error), 0);
+    free(buf);
+}
+
 /* A version 2 file (settings without the recency, which came in version 3)
  * still loads, as recency 0, which is how its embeddings were made. */
 static void version_2_files_load_without_recency(void **state)
@@ -283,6 +340,7 @@ int main(void)
         cmocka_unit_test(pipeline_keeps_every_k),
         cmocka_unit_test(save_load_and_score_give_identical_output),
         cmocka_unit_test(broken_files_are_refused),
+        cmocka_unit_test(out_of_range_settings_are_refused),
         cmocka_unit_test(version_2_files_load_without_recency),
         cmocka_unit_test(saving_never_leaves_a_half_written_file),
         cmocka_unit_test(cancelled_pipeline_returns_cancelled),
