@@ -81,11 +81,11 @@ const int32_t *segmentation_labels(const Segmentation *seg, int k);
  * out of range. */
 long segmentation_panel_labels(const Segmentation *seg, int k, const Panel *panel, int32_t *labels);
 
-/* One user's rated films as the model's columns: col/value (rating/5), and
- * time_out[] (when not NULL) from times[] (0 when times is NULL), for the
- * films the model knows; returns how many (at most n_ratings). */
-size_t segmentation_user_ratings(const Segmentation *seg, const int32_t *film_ids,
-                                 const uint8_t *scores, const uint32_t *times, size_t n_ratings,
+/* Panel user u's rated films as the model's columns (films matched by id):
+ * col/value (rating/5), and time_out[] (when not NULL) when each was rated,
+ * for the films the model knows; returns how many (at most the user's
+ * ratings, and at most seg->n_films). */
+size_t segmentation_user_ratings(const Segmentation *seg, const Panel *panel, size_t u,
                                  uint32_t *col, float *value, uint32_t *time_out);
 /* The classifier's input row (demographics, then min-max-scaled ratings over
  * the model's films) of a user: width demo + n_films. */

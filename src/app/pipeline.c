@@ -241,18 +241,17 @@ int segmentation_feature_row(const Segmentation *seg, const Panel *panel, const 
     return rc;
 }
 
-size_t segmentation_user_ratings(const Segmentation *seg, const int32_t *film_ids,
-                                 const uint8_t *scores, const uint32_t *times, size_t n_ratings,
+size_t segmentation_user_ratings(const Segmentation *seg, const Panel *panel, size_t u,
                                  uint32_t *col, float *value, uint32_t *time_out)
 {
     size_t n = 0;
-    for (size_t i = 0; i < n_ratings; i++) {
-        long j = idindex_get(&seg->film_index, film_ids[i]);
+    for (uint32_t i = panel->user_start[u]; i < panel->user_start[u + 1]; i++) {
+        long j = idindex_get(&seg->film_index, panel->films[panel->user_film[i]].id);
         if (j >= 0) {
             if (time_out)
-                time_out[n] = times ? times[i] : 0;
+                time_out[n] = panel->user_time[i];
             col[n] = (uint32_t)j;
-            value[n++] = scores[i] / 5.0f;
+            value[n++] = panel->user_score[i] / 5.0f;
         }
     }
     return n;

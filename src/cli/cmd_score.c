@@ -91,8 +91,7 @@ int cmd_score(int argc, char **argv)
     uint32_t *col = malloc((seg.n_films + 1) * sizeof *col);
     float *value = malloc((seg.n_films + 1) * sizeof *value);
     uint32_t *time = malloc((seg.n_films + 1) * sizeof *time);
-    int32_t *film_ids = malloc((seg.n_films + 1) * sizeof *film_ids);
-    rc = row && proba && col && value && time && film_ids ? 0 : EXIT_INPUT;
+    rc = row && proba && col && value && time ? 0 : EXIT_INPUT;
     if (rc == 0) {
         printf("user_id,segment");
         for (int s = 0; s < seg.k; s++)
@@ -100,11 +99,7 @@ int cmd_score(int argc, char **argv)
         printf("\n");
     }
     for (size_t u = 0; rc == 0 && u < panel->n_users; u++) {
-        uint32_t from = panel->user_start[u], count = panel->user_start[u + 1] - from;
-        for (uint32_t i = 0; i < count; i++)
-            film_ids[i] = panel->films[panel->user_film[from + i]].id;
-        size_t n = segmentation_user_ratings(&seg, film_ids, panel->user_score + from,
-                                             panel->user_time + from, count, col, value, time);
+        size_t n = segmentation_user_ratings(&seg, panel, u, col, value, time);
         int segment;
         if (nearest) {
             if (segmentation_feature_row(&seg, panel, &panel->users[u], n, col, value, time, row) !=
@@ -138,7 +133,6 @@ int cmd_score(int argc, char **argv)
     free(col);
     free(value);
     free(time);
-    free(film_ids);
     panel_free(panel);
     segmentation_free(&seg);
     return rc;

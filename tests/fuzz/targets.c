@@ -133,17 +133,12 @@ static void use_model(const Segmentation *seg)
     uint32_t *col = malloc((seg->n_films + 1) * sizeof *col);
     float *value = malloc((seg->n_films + 1) * sizeof *value);
     uint32_t *time = malloc((seg->n_films + 1) * sizeof *time);
-    int32_t *film_ids = malloc(8 * sizeof *film_ids);
     int32_t *labels = malloc((panel->n_users + 1) * sizeof *labels);
-    if (!sink || !row || !proba || !col || !value || !time || !film_ids || !labels)
+    if (!sink || !row || !proba || !col || !value || !time || !labels)
         abort();
     const KmeansResult *km = &seg->sweep.results[seg->k - 1];
     for (size_t u = 0; u < panel->n_users; u++) {
-        uint32_t from = panel->user_start[u], count = panel->user_start[u + 1] - from;
-        for (uint32_t i = 0; i < count; i++)
-            film_ids[i] = panel->films[panel->user_film[from + i]].id;
-        size_t n = segmentation_user_ratings(seg, film_ids, panel->user_score + from,
-                                             panel->user_time + from, count, col, value, time);
+        size_t n = segmentation_user_ratings(seg, panel, u, col, value, time);
         if (segmentation_feature_row(seg, panel, &panel->users[u], n, col, value, time, row) == 0) {
             int nearest = kmeans_assign_nearest(km->centroids, seg->k, seg->dim, row);
             if (nearest < -1 || nearest >= seg->k)
@@ -175,7 +170,6 @@ static void use_model(const Segmentation *seg)
     free(col);
     free(value);
     free(time);
-    free(film_ids);
     free(labels);
     panel_free(panel);
 }

@@ -92,13 +92,8 @@ static void score_rows(const Segmentation *seg, const Panel *p, float *proba, in
     uint32_t *col = malloc(seg->n_films * sizeof *col);
     float *value = malloc(seg->n_films * sizeof *value);
     uint32_t *time = malloc(seg->n_films * sizeof *time);
-    int32_t *ids = malloc((p->n_ratings + 1) * sizeof *ids);
     for (size_t u = 0; u < p->n_users; u++) {
-        uint32_t from = p->user_start[u], count = p->user_start[u + 1] - from;
-        for (uint32_t i = 0; i < count; i++)
-            ids[i] = p->films[p->user_film[from + i]].id;
-        size_t n = segmentation_user_ratings(seg, ids, p->user_score + from, p->user_time + from,
-                                             count, col, value, time);
+        size_t n = segmentation_user_ratings(seg, p, u, col, value, time);
         segmentation_classifier_row(seg, p, &p->users[u], n, col, value, row);
         classifier_predict_proba(&seg->classifier, row, proba + u * (size_t)seg->k);
         assert_int_equal(segmentation_feature_row(seg, p, &p->users[u], n, col, value, time, feat),
@@ -111,7 +106,6 @@ static void score_rows(const Segmentation *seg, const Panel *p, float *proba, in
     free(col);
     free(value);
     free(time);
-    free(ids);
 }
 
 static void save_load_and_score_give_identical_output(void **state)
