@@ -39,6 +39,8 @@ typedef struct TuiApp {
 
     /* films pane */
     bool films_whole; /* the whole sample rather than the segment */
+    int films_first;  /* the first score column shown (0: 5 stars) when not all fit */
+    int films_shown;  /* how many score columns the last frame fitted */
     TitleFilter filter;
     bool prompt; /* the filter prompt is open */
     char prompt_text[256];

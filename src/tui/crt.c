@@ -127,6 +127,8 @@ static const Glyphs GLYPHS_UTF8 = {
     .point_alt = "\u25cb",
     .knee = "\u25c6",
     .mark = "\u25b2",
+    .mark_left = "\u25c0",
+    .mark_right = "\u25b6",
     .ellipsis = "\u2026",
     .star = "\u2605",
 };
@@ -142,6 +144,8 @@ static const Glyphs GLYPHS_ASCII = {
     .point_alt = "o",
     .knee = "K",
     .mark = "^",
+    .mark_left = "<",
+    .mark_right = ">",
     .ellipsis = "~",
     .star = "*",
 };

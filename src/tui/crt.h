@@ -48,7 +48,8 @@ typedef struct {
     const char *block;              /* a full bar cell */
     const char *eighths[8];         /* [i]: a cell i/8 full ([0] unused); NULL on ASCII */
     const char *shade[HEAT_LEVELS]; /* the character ramp, light to dark */
-    const char *vline, *hline, *corner, *point, *point_alt, *knee, *mark, *ellipsis, *star;
+    const char *vline, *hline, *corner, *point, *point_alt, *knee, *mark, *mark_left, *mark_right,
+        *ellipsis, *star;
 } Glyphs;
 
 typedef struct {

@@ -12,3 +12,9 @@ size_t films_top(const Panel *panel, const int32_t *labels, int segment, int sco
     return profile_top_films_kept(panel, labels, segment, score, filter ? title_passes : NULL,
                                   (void *)filter, out, n);
 }
+
+int films_columns_shown(int width)
+{
+    int n = (width + 1) / (FILMS_MIN_COLUMN + 1);
+    return n < 1 ? 1 : n > 5 ? 5 : n;
+}

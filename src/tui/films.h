@@ -18,4 +18,12 @@
 size_t films_top(const Panel *panel, const int32_t *labels, int segment, int score,
                  const TitleFilter *filter, FilmCount *out, size_t n);
 
+/* The narrowest column a score's list gets: a count and 22 characters of
+ * title, enough for three titles in four (years dropped). */
+#define FILMS_MIN_COLUMN 25
+
+/* How many of the five score columns (one column of space between two) fit
+ * side by side in `width` columns at FILMS_MIN_COLUMN or wider: 1 to 5. */
+int films_columns_shown(int width);
+
 #endif

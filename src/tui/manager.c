@@ -45,7 +45,8 @@ static void tab_names(const char **names)
 static const char *const HELP[] = {
     "Keys",
     "1-6, Tab, S-Tab   switch pane (or click a tab)",
-    "Left/Right, h/l   Elbow: choose k (every pane follows)",
+    "Left/Right, h/l   Elbow: choose k (every pane follows);",
+    "                  Films: other scores when not all fit",
     "[ ], PgUp/PgDn    previous / next segment",
     "Up/Down, j/k      scroll (heatmap)",
     "/                 Films: filter titles (PCRE2; empty clears)",

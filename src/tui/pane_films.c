@@ -1,6 +1,8 @@
 /* pane_films.c: pane 4, the top 10 films per score (5 down to 1) for the
  * segment or the whole sample, as the study's tables; `/` filters titles
- * with a PCRE2 pattern, `a` switches segment / whole sample. */
+ * with a PCRE2 pattern, `a` switches segment / whole sample. As many score
+ * columns as fit readably are shown (all five from about 130 columns);
+ * Left/Right bring in the others. */
 #include "app.h"
 #include "crt.h"
 #include "films.h"
@@ -38,29 +40,50 @@ static void films_draw(TuiApp *app, Rect r)
                  "Top %d films per score: segment %d (k=%d, %zu users); a: all", PROFILE_TOP_N,
                  app->segment, app->k, app->profiles[app->segment].n_users);
     pane_title(rect_take_top(&r, 1), title);
+
+    /* as many score columns as fit readably; Left/Right bring in the others */
+    int shown = films_columns_shown(r.w);
+    if (app->films_first > 5 - shown)
+        app->films_first = 5 - shown;
+    if (app->films_first < 0)
+        app->films_first = 0;
+    app->films_shown = shown;
+    int cw = (r.w - (shown - 1)) / shown;
+
     Rect line = rect_take_top(&r, 1);
+    if (shown < 5) {
+        char more[64];
+        snprintf(more, sizeof more, "%s%s%s", app->films_first > 0 ? crt.glyphs->mark_left : " ",
+                 " Left/Right: scores ",
+                 app->films_first + shown < 5 ? crt.glyphs->mark_right : " ");
+        int more_w = text_columns(more, crt.utf8);
+        crt_set(CE_KNEE);
+        tui_text(line.y, line.x + line.w - more_w, more_w, more);
+        line.w -= more_w + 1;
+    }
     if (title_filter_active(&app->filter)) {
         crt_set(CE_KNEE);
-        tui_textf(line.y, line.x, line.w, "titles matching /%s/ (/ to change, empty clears)",
+        tui_textf(line.y, line.x, line.w, "titles matching /%s/ (/ changes, empty clears)",
                   app->filter.pattern);
     } else {
         crt_set(CE_DIM);
         tui_text(line.y, line.x, line.w, "all titles (/ filters them with a PCRE2 pattern)");
     }
     crt_set(CE_NORMAL);
-    int cw = (r.w - 4) / 5;
+
     FilmCount top[5][PROFILE_TOP_N];
     size_t n_top[5], max_count = 0;
-    for (int c = 0; c < 5; c++) {
+    for (int c = 0; c < shown; c++) {
+        int score = 5 - app->films_first - c;
         n_top[c] =
-            films_top(app->panel, labels, app->segment, 5 - c, &app->filter, top[c], PROFILE_TOP_N);
+            films_top(app->panel, labels, app->segment, score, &app->filter, top[c], PROFILE_TOP_N);
         for (size_t i = 0; i < n_top[c]; i++)
             max_count = top[c][i].count > max_count ? top[c][i].count : max_count;
     }
     int nw = max_count >= 10000 ? 5 : max_count >= 1000 ? 4 : max_count >= 100 ? 3 : 2;
     int rows = r.h - 1 < PROFILE_TOP_N ? r.h - 1 : PROFILE_TOP_N;
-    for (int c = 0; c < 5; c++) {
-        int score = 5 - c, x = r.x + c * (cw + 1);
+    for (int c = 0; c < shown; c++) {
+        int score = 5 - app->films_first - c, x = r.x + c * (cw + 1);
         size_t n = n_top[c];
         crt_set(CE_TITLE);
         tui_textf(r.y, x, cw, "%d%s films", score, crt.glyphs->star);
@@ -91,11 +114,18 @@ static bool films_key(TuiApp *app, int ch)
     case '/': app_open_prompt(app); return true;
     case 'a': app->films_whole = !app->films_whole; return true;
     case KEY_LEFT:
-    case 'h': app_move_segment(app, -1); return app->seg != NULL;
+    case 'h':
+        if (app->films_first > 0)
+            app->films_first--;
+        return true;
     case KEY_RIGHT:
-    case 'l': app_move_segment(app, +1); return app->seg != NULL;
+    case 'l':
+        if (app->films_shown > 0 && app->films_first + app->films_shown < 5)
+            app->films_first++;
+        return true;
     }
     return false;
 }
 
-const Pane PANE_FILMS_DEF = {"Films", films_draw, films_key, "/ filter  a all  [ ] segment"};
+const Pane PANE_FILMS_DEF = {"Films", films_draw, films_key,
+                             "/ filter  a all  [ ] segment  Left/Right scores"};

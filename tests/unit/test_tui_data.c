@@ -1,6 +1,7 @@
 /* test_tui_data.c: unit tests of what the explorer computes from a panel:
  * the US tile map, shade levels, the PCRE2 title filter and the filtered
- * top films (equal to profile_top_films without a filter), and the training
+ * top films (equal to profile_top_films without a filter), how many score
+ * columns the films pane fits, and the training
  * worker (a result handed over, a cancel, progress published). */
 #include "test_util.h"
 
@@ -134,6 +135,25 @@ static Panel *demo_panel(void)
     return p;
 }
 
+static void films_columns(void **state)
+{
+    (void)state;
+    assert_int_equal(films_columns_shown(80), 3); /* the smallest terminal: 26 each */
+    assert_int_equal(films_columns_shown(100), 3);
+    assert_int_equal(films_columns_shown(104), 4);
+    assert_int_equal(films_columns_shown(128), 4);
+    assert_int_equal(films_columns_shown(129), 5);
+    assert_int_equal(films_columns_shown(300), 5);
+    assert_int_equal(films_columns_shown(10), 1); /* never none */
+    assert_int_equal(films_columns_shown(0), 1);
+    for (int width = FILMS_MIN_COLUMN; width < 400; width++) {
+        int n = films_columns_shown(width), column = (width - (n - 1)) / n;
+        assert_true(column >= FILMS_MIN_COLUMN);
+        if (n < 5) /* one more would not have fitted */
+            assert_true((width - n) / (n + 1) < FILMS_MIN_COLUMN);
+    }
+}
+
 static void wait_finished(Worker *w)
 {
     for (int i = 0; i < 60000 && worker_running(w); i++) {
@@ -247,6 +267,7 @@ int main(void)
         cmocka_unit_test(shade_levels),
         cmocka_unit_test(unfiltered_top_on_ml100k),
         cmocka_unit_test(title_filter),
+        cmocka_unit_test(films_columns),
         cmocka_unit_test(worker_trains_and_hands_over),
         cmocka_unit_test(worker_cancels),
         cmocka_unit_test(worker_reports_failure),
