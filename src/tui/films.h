@@ -8,6 +8,7 @@
 #include "filmseg/panel.h"
 #include "filmseg/profile.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,10 @@
  * Returns how many were written. */
 size_t films_top(const Panel *panel, const int32_t *labels, int segment, int score,
                  const TitleFilter *filter, FilmCount *out, size_t n);
+
+/* "Star Wars (1977)" -> "Star Wars" into out (size bytes); false, out
+ * untouched, when the title does not end in a year in parentheses. */
+bool films_title_without_year(const char *title, char *out, size_t size);
 
 /* The narrowest column a score's list gets: a count and 22 characters of
  * title, enough for three titles in four (years dropped). */

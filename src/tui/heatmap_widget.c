@@ -1,5 +1,5 @@
 /* heatmap_widget.c: heatmap cells and their legend: a colour ramp on colour
- * terminals, a character ramp on monochrome ones. */
+ * terminals, a character ramp on monochrome ones; rows of few ratings dim. */
 #include "widgets.h"
 
 #include <curses.h>
@@ -18,7 +18,7 @@ int heat_level(double share)
     return HEAT_LEVELS - 1;
 }
 
-void widget_heat_cell(int y, int x, int w, double share)
+void widget_heat_cell(int y, int x, int w, double share, bool few)
 {
     int level = heat_level(share);
     char buf[16];
@@ -26,7 +26,11 @@ void widget_heat_cell(int y, int x, int w, double share)
         snprintf(buf, sizeof buf, "%3.0f", 100 * share);
     else
         snprintf(buf, sizeof buf, "  -");
-    if (crt.colour) {
+    if (few) {
+        crt_set(CE_DIM);
+        tui_fill(y, x, w, " ");
+        tui_text(y, x + (w - 4) / 2, 3, buf);
+    } else if (crt.colour) {
         crt_set((ColorElement)(CE_HEAT0 + level));
         tui_fill(y, x, w, " ");
         tui_text(y, x + (w - 4) / 2, 3, buf);
@@ -53,5 +57,7 @@ void widget_heat_legend(int y, int x, int w)
         crt_set(CE_LABEL);
         cx += tui_textf(y, cx, x + w - cx, " %s ", LABEL[l]);
     }
+    crt_set(CE_DIM);
+    tui_textf(y, cx + 1, x + w - cx - 1, "dim: n<%d", HEAT_FEW_RATINGS);
     crt_set(CE_NORMAL);
 }

@@ -12,21 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* "Star Wars (1977)" -> "Star Wars" when columns are narrow. */
-static bool strip_year(const char *title, char *out, size_t size)
-{
-    size_t len = strlen(title);
-    if (len < 8 || len >= size || title[len - 1] != ')' || title[len - 6] != '(' ||
-        title[len - 7] != ' ')
-        return false;
-    for (size_t i = len - 5; i < len - 1; i++)
-        if (title[i] < '0' || title[i] > '9')
-            return false;
-    memcpy(out, title, len - 7);
-    out[len - 7] = 0;
-    return true;
-}
-
 static void films_draw(TuiApp *app, Rect r)
 {
     bool whole = app->films_whole || !app->seg;
@@ -100,7 +85,7 @@ static void films_draw(TuiApp *app, Rect r)
             crt_set(CE_NORMAL);
             const char *title = app->panel->films[top[c][i].film].title;
             char shortened[256];
-            if (cw < 32 && strip_year(title, shortened, sizeof shortened))
+            if (cw < 32 && films_title_without_year(title, shortened, sizeof shortened))
                 title = shortened;
             tui_text(y, x + used + 1, cw - used - 1, title);
         }

@@ -2,9 +2,11 @@
  * before there are segments), each cell shaded by the share of the
  * segment's ratings of that film at that score. The films are the study's
  * sample (30 films with more than 100 ratings; `r` draws another) or the
- * segment's most distinctive films (`d`). */
+ * segment's most distinctive films (`d`). Rows of fewer than 10 of the
+ * segment's ratings are dim: their shares say little. */
 #include "app.h"
 #include "crt.h"
+#include "films.h"
 #include "widgets.h"
 
 #include <curses.h>
@@ -60,11 +62,17 @@ static void heatmap_draw(TuiApp *app, Rect r)
     for (int i = 0; i < visible && app->heat_scroll + i < (int)app->n_heat_films; i++) {
         const HeatRow *row = &rows[app->heat_scroll + i];
         int y = r.y + 1 + i;
-        crt_set(CE_LABEL);
-        tui_text(y, r.x, title_w, app->panel->films[row->film].title);
+        bool few = row->ratings < HEAT_FEW_RATINGS;
+        const char *film = app->panel->films[row->film].title;
+        char shortened[256];
+        if (text_columns(film, crt.utf8) > title_w &&
+            films_title_without_year(film, shortened, sizeof shortened))
+            film = shortened;
+        crt_set(few ? CE_DIM : CE_LABEL);
+        tui_text(y, r.x, title_w, film);
         for (int s = 1; s <= 5; s++)
-            widget_heat_cell(y, r.x + title_w + 1 + (s - 1) * cw, cw - 1, row->share[s]);
-        crt_set(CE_LABEL);
+            widget_heat_cell(y, r.x + title_w + 1 + (s - 1) * cw, cw - 1, row->share[s], few);
+        crt_set(few ? CE_DIM : CE_LABEL);
         if (app->heat_mode == HEAT_DISTINCTIVE && isfinite(row->lift))
             tui_textf(y, r.x + title_w + 1 + 5 * cw, extra_w, "%5zu %5.1fx", row->ratings,
                       row->lift);

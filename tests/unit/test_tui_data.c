@@ -1,7 +1,7 @@
 /* test_tui_data.c: unit tests of what the explorer computes from a panel:
  * the US tile map, shade levels, the PCRE2 title filter and the filtered
  * top films (equal to profile_top_films without a filter), how many score
- * columns the films pane fits, and the training
+ * columns the films pane fits, titles without their year, and the training
  * worker (a result handed over, a cancel, progress published). */
 #include "test_util.h"
 
@@ -154,6 +154,22 @@ static void films_columns(void **state)
     }
 }
 
+static void titles_without_year(void **state)
+{
+    (void)state;
+    char out[64] = "untouched";
+    assert_true(films_title_without_year("Star Wars (1977)", out, sizeof out));
+    assert_string_equal(out, "Star Wars");
+    assert_true(films_title_without_year("English Patient, The (1996)", out, sizeof out));
+    assert_string_equal(out, "English Patient, The");
+    strcpy(out, "untouched");
+    assert_false(films_title_without_year("Heat", out, sizeof out));
+    assert_false(films_title_without_year("Seven (199x)", out, sizeof out));
+    assert_false(films_title_without_year("Seven(1995)", out, sizeof out));
+    assert_false(films_title_without_year("Star Wars (1977)", out, 8)); /* too long */
+    assert_string_equal(out, "untouched");
+}
+
 static void wait_finished(Worker *w)
 {
     for (int i = 0; i < 60000 && worker_running(w); i++) {
@@ -268,6 +284,7 @@ int main(void)
         cmocka_unit_test(unfiltered_top_on_ml100k),
         cmocka_unit_test(title_filter),
         cmocka_unit_test(films_columns),
+        cmocka_unit_test(titles_without_year),
         cmocka_unit_test(worker_trains_and_hands_over),
         cmocka_unit_test(worker_cancels),
         cmocka_unit_test(worker_reports_failure),
