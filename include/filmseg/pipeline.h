@@ -23,8 +23,10 @@ typedef struct {
     FeatureOptions features;
     KmeansOptions kmeans;
     ClassifierOptions classifier;
-    int k;    /* the segmentation used (classifier, labels) */
-    int kmax; /* the sweep: k = 1..kmax */
+    int k;         /* the segmentation used (classifier, labels) */
+    int kmax;      /* the sweep: k = 1..kmax */
+    int stability; /* resamples measuring each k's stability (kmeans_sweep_stability;
+                      5); 0: not measured (the study's method) */
     uint64_t seed;
 } PipelineOptions;
 
@@ -41,6 +43,7 @@ enum {
     STAGE_FEATURES,
     STAGE_SWEEP,
     STAGE_CLASSIFIER,
+    STAGE_STABILITY,
     STAGE_COUNT
 };
 

@@ -86,7 +86,7 @@ static void write_labels(const Segmentation *seg, const int32_t *labels, FILE *o
 
 static void write_elbow(const Segmentation *seg, FILE *out)
 {
-    fputs("k,inertia,drop,silhouette,knee,chosen\n", out);
+    fputs("k,inertia,drop,silhouette,stability,knee,chosen\n", out);
     for (int j = 1; j <= seg->sweep.kmax; j++) {
         double inertia = seg->sweep.results[j - 1].inertia;
         double prev = j > 1 ? seg->sweep.results[j - 2].inertia : NAN;
@@ -94,6 +94,8 @@ static void write_elbow(const Segmentation *seg, FILE *out)
         write_number(out, "%.6f", prev > 0 ? (prev - inertia) / prev : NAN);
         fputc(',', out);
         write_number(out, "%.6f", seg->sweep.silhouette[j - 1]);
+        fputc(',', out);
+        write_number(out, "%.6f", seg->sweep.stability ? seg->sweep.stability[j - 1] : NAN);
         fprintf(out, ",%d,%d\n", j == seg->sweep.knee, j == seg->k);
     }
 }

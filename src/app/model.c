@@ -113,6 +113,7 @@ static void put_settings(Writer *w, const PipelineOptions *o)
     put_u32(w, (uint32_t)o->classifier.hidden2);
     put_u32(w, (uint32_t)o->classifier.epochs);
     put_f64(w, o->features.recency);
+    put_u32(w, (uint32_t)o->stability);
 }
 
 int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len)
@@ -162,10 +163,13 @@ int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len)
     put_u32(&w, (uint32_t)seg->sweep.kmax);
     put_u32(&w, (uint32_t)seg->sweep.knee);
     put_u32(&w, (uint32_t)seg->k);
+    bool stable = seg->sweep.stability != NULL;
+    put_u32(&w, stable ? (uint32_t)seg->sweep.stability_resamples : 0);
     for (int k = 1; k <= seg->sweep.kmax; k++) {
         const KmeansResult *r = &seg->sweep.results[k - 1];
         put_f64(&w, r->inertia);
         put_f64(&w, seg->sweep.silhouette[k - 1]);
+        put_f64(&w, stable ? seg->sweep.stability[k - 1] : NAN);
         put_u32(&w, (uint32_t)r->iterations);
         put_i32s(&w, r->labels, seg->n_users);
         put_f32s(&w, r->centroids, (size_t)k * seg->dim);
@@ -331,6 +335,7 @@ static void get_settings(Reader *r, uint32_t version, PipelineOptions *o)
     o->classifier.epochs = (int)get_u32(r, "settings");
     /* version 2 files predate the recency weights: their embeddings had none */
     o->features.recency = version >= 3 ? get_f64(r, "settings") : 0.0;
+    o->stability = version >= 4 ? (int)get_u32(r, "settings") : 0;
 }
 
 /* The settings the model is used with (the rest are only shown): the loss
@@ -341,7 +346,8 @@ static bool settings_valid(const PipelineOptions *o)
     return (o->ae.loss == AE_LOSS_RATED || o->ae.loss == AE_LOSS_STUDY) &&
            (o->features.norm == EMBED_NORM_L1 || o->features.norm == EMBED_NORM_L2) &&
            isfinite(o->features.demo_weight) && isfinite(o->features.recency) &&
-           o->features.recency >= 0 && o->ae.hidden > 0;
+           o->features.recency >= 0 && o->ae.hidden > 0 && o->stability >= 0 &&
+           o->stability <= KMEANS_STABILITY_MAX_RESAMPLES;
 }
 
 static int refuse(Segmentation *seg, char *error, size_t size, const char *fmt, ...)
@@ -394,9 +400,9 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     if (!r.bad && !settings_valid(o))
         return refuse(seg, error, error_size,
                       "%s: malformed model file (a setting is out of range: loss %d, norm %d, "
-                      "demographics weight %g, recency %g)",
+                      "demographics weight %g, recency %g, stability resamples %d)",
                       name, (int)o->ae.loss, (int)o->features.norm, o->features.demo_weight,
-                      o->features.recency);
+                      o->features.recency, o->stability);
     size_t hidden = get_u64(&r, "autoencoder"), n_params = get_u64(&r, "autoencoder");
     if (!r.bad && hidden != (size_t)o->ae.hidden)
         return refuse(seg, error, error_size,
@@ -455,8 +461,18 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
                    sw->knee < 0 || (uint32_t)sw->knee > kmax))
         return refuse(seg, error, error_size, "%s: k %d, knee %d and kmax %u are out of range",
                       name, seg->k, sw->knee, kmax);
+    uint32_t resamples = version >= 4 ? get_u32(&r, "sweep") : 0;
+    if (!r.bad && resamples > KMEANS_STABILITY_MAX_RESAMPLES)
+        return refuse(seg, error, error_size, "%s: %u stability resamples is out of range", name,
+                      resamples);
     sw->results = r.bad ? NULL : calloc(kmax, sizeof *sw->results);
     sw->silhouette = r.bad ? NULL : calloc(kmax, sizeof *sw->silhouette);
+    if (resamples > 0 && !r.bad) {
+        sw->stability = calloc(kmax, sizeof *sw->stability);
+        sw->stability_resamples = (int)resamples;
+        if (!sw->stability)
+            r.bad = true;
+    }
     if (sw->results && sw->silhouette)
         sw->kmax = (int)kmax;
     for (int k = 1; k <= sw->kmax && !r.bad; k++) {
@@ -466,6 +482,14 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
         res->d = seg->dim;
         res->inertia = get_f64(&r, "sweep");
         sw->silhouette[k - 1] = get_f64(&r, "sweep");
+        if (version >= 4) {
+            double stability = get_f64(&r, "sweep");
+            if (sw->stability && !r.bad && !(stability >= -1.0 && stability <= 1.0))
+                return refuse(seg, error, error_size, "%s: the stability at k %d is out of range",
+                              name, k);
+            if (sw->stability)
+                sw->stability[k - 1] = stability;
+        }
         res->iterations = (int)get_u32(&r, "sweep");
         res->labels = get_array(&r, seg->n_users, sizeof *res->labels, "sweep labels");
         if (!seg->dim || (size_t)k > SIZE_MAX / 4 / seg->dim)
@@ -501,7 +525,8 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     cr->n_val = get_u64(&r, "classifier history");
     cr->k = seg->k;
     cr->confusion = get_array(&r, (size_t)seg->k * (size_t)seg->k, sizeof(int), "confusion");
-    for (int i = 0; i < STAGE_COUNT; i++)
+    int stages = version >= 4 ? STAGE_COUNT : STAGE_STABILITY; /* older files: no stability */
+    for (int i = 0; i < stages; i++)
         seg->seconds[i] = get_f64(&r, "timings");
     if (r.bad)
         return refuse(seg, error, error_size, "%s: malformed model file (%s does not fit)", name,

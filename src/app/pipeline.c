@@ -9,7 +9,7 @@
 #include <time.h>
 
 static const char *STAGE_NAMES[STAGE_COUNT] = {"ratings matrix", "autoencoder", "features",
-                                               "k-means sweep", "classifier"};
+                                               "k-means sweep",  "classifier",  "stability"};
 
 const char *stage_name(int stage)
 {
@@ -45,6 +45,7 @@ void pipeline_options_default(PipelineOptions *opts)
     opts->features.norm = EMBED_NORM_L2;
     opts->features.demo_weight = 0.1;
     opts->features.recency = 12;
+    opts->stability = 5;
 }
 
 static double now_seconds(void)
@@ -319,10 +320,23 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
                  opts->kmax);
         return FS_ERROR;
     }
+    if (opts->stability < 0 || opts->stability > KMEANS_STABILITY_MAX_RESAMPLES) {
+        snprintf(error, error_size, "stability resamples must be 0..%d (%d)",
+                 KMEANS_STABILITY_MAX_RESAMPLES, opts->stability);
+        return FS_ERROR;
+    }
+    if (opts->stability > 0 && (size_t)opts->kmax > kmeans_stability_points(panel->n_users)) {
+        snprintf(error, error_size,
+                 "the panel has %zu users: too few to measure stability up to kmax %d on %zu "
+                 "of them (lower kmax, or no stability)",
+                 panel->n_users, opts->kmax, kmeans_stability_points(panel->n_users));
+        return FS_ERROR;
+    }
 
     double t = now_seconds();
     report_stage(progress, STAGE_MATRIX);
     RatingMatrix m = {0};
+    float *features = NULL; /* the users' feature rows, until the stability is measured */
     if (build_matrix(panel, seg, &m) != FS_OK) {
         rc = fail(error, error_size, FS_ERROR, "out of memory building the ratings matrix");
         goto done;
@@ -341,7 +355,7 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
     t = now_seconds();
     report_stage(progress, STAGE_FEATURES);
     size_t n = panel->n_users, hidden = seg->ae.hidden;
-    float *emb = malloc(n * hidden * sizeof *emb), *demo = NULL, *features = NULL;
+    float *emb = malloc(n * hidden * sizeof *emb), *demo = NULL;
     rc = emb && demo_encoding_fit(&seg->demo, panel) == FS_OK ? FS_OK : FS_ERROR;
     size_t demo_w = demo_encoding_width(&seg->demo);
     if (rc == FS_OK && (demo = malloc((n * demo_w + 1) * sizeof *demo)) == NULL)
@@ -367,7 +381,6 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
     t = now_seconds();
     report_stage(progress, STAGE_SWEEP);
     rc = kmeans_sweep(features, n, seg->dim, opts->kmax, &opts->kmeans, progress, &seg->sweep);
-    free(features);
     if (rc != FS_OK) {
         rc = fail(error, error_size, rc, "the k-means sweep failed");
         goto done;
@@ -425,7 +438,20 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
     }
     seg->seconds[STAGE_CLASSIFIER] = now_seconds() - t;
 
+    if (opts->stability > 0) {
+        t = now_seconds();
+        report_stage(progress, STAGE_STABILITY);
+        rc = kmeans_sweep_stability(features, n, seg->dim, &opts->kmeans, opts->stability, progress,
+                                    &seg->sweep);
+        if (rc != FS_OK) {
+            rc = fail(error, error_size, rc, "the stability of the segments could not be measured");
+            goto done;
+        }
+        seg->seconds[STAGE_STABILITY] = now_seconds() - t;
+    }
+
 done:
+    free(features);
     free_matrix(&m);
     if (rc != FS_OK)
         segmentation_free(seg);

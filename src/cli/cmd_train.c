@@ -20,10 +20,12 @@ static void usage(FILE *out)
         "                     [--hidden 100] [--restarts 10] [--threads N] [--out model.fsm]\n"
         "                     [--labels FILE.csv] [--format text|markdown]\n"
         "                     [--implicit-weight W] [--implicit-negatives X] [--recency R]\n"
-        "                     [--unrated-share X] [--unrated-weight W]\n"
-        "Trains the segmentation (autoencoder, k-means sweep k = 1..kmax, classifier at k)\n"
-        "and writes the model file. --loss study reproduces the study's method (MAE over\n"
-        "every cell, L1 embeddings, unscaled demographics).\n");
+        "                     [--unrated-share X] [--unrated-weight W] [--stability 5]\n"
+        "Trains the segmentation (autoencoder, k-means sweep k = 1..kmax, classifier at k),\n"
+        "measures each k's stability (the sweep made again on --stability random 80%%\n"
+        "shares of the users; 0: not measured) and writes the model file. --loss study\n"
+        "reproduces the study's method (MAE over every cell, L1 embeddings, unscaled\n"
+        "demographics, no stability).\n");
 }
 
 int cmd_train(int argc, char **argv)

@@ -79,8 +79,13 @@ static const struct {
     double lo, hi;
     bool whole;
 } TRAINING_OPTIONS[TRAINING_OPTION_COUNT] = {
-    {"k", 2, 255, true},       {"kmax", 2, 255, true},          {"epochs", 1, 100000, true},
-    {"hidden", 2, 4096, true}, {"demo-weight", 0, 1000, false}, {"seed", 0, 2147483647.0, true},
+    {"k", 2, 255, true},
+    {"kmax", 2, 255, true},
+    {"epochs", 1, 100000, true},
+    {"hidden", 2, 4096, true},
+    {"demo-weight", 0, 1000, false},
+    {"seed", 0, 2147483647.0, true},
+    {"stability", 0, KMEANS_STABILITY_MAX_RESAMPLES, true},
 };
 
 int training_args_option(TrainingArgs *args, const char *command, int opt, const char *value)
@@ -111,6 +116,8 @@ bool training_args_apply(const TrainingArgs *args, const char *command, Pipeline
         opts->features.demo_weight = v[4];
     if (given[5])
         pipeline_options_seed(opts, (uint64_t)v[5]);
+    if (given[6])
+        opts->stability = (int)v[6];
     if (opts->k > opts->kmax) {
         fprintf(stderr, "filmseg %s: --k %d is above --kmax %d\n", command, opts->k, opts->kmax);
         return false;

@@ -1249,6 +1249,7 @@ void kmeans_sweep_free(KmeansSweep *sweep)
             kmeans_result_free(&sweep->results[i]);
     free(sweep->results);
     free(sweep->silhouette);
+    free(sweep->stability);
     memset(sweep, 0, sizeof *sweep);
 }
 
@@ -1267,7 +1268,8 @@ static void sweep_k_done(void *ctx, int k)
 {
     SweepReport *r = ctx;
     KmeansSweep *out = r->out;
-    out->silhouette[k - 1] = k >= 2 ? silhouette_of(r->set, out->results[k - 1].labels, k) : NAN;
+    out->silhouette[k - 1] =
+        k >= 2 && r->set ? silhouette_of(r->set, out->results[k - 1].labels, k) : NAN;
     pthread_mutex_lock(&r->lock);
     r->finished[k - 1] = true;
     /* nothing more once cancelled: the caller gets FS_CANCELLED */
@@ -1285,8 +1287,9 @@ static void sweep_k_done(void *ctx, int k)
     pthread_mutex_unlock(&r->lock);
 }
 
-int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptions *opts,
-                 const Progress *progress, KmeansSweep *out)
+/* kmeans_sweep, with the silhouettes (NAN without) */
+static int sweep_fits(const float *x, size_t n, size_t d, int kmax, const KmeansOptions *opts,
+                      const Progress *progress, bool silhouettes, KmeansSweep *out)
 {
     if (!out)
         return FS_ERROR;
@@ -1328,7 +1331,7 @@ int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptio
     status = FS_ERROR;
     p.seeds = seeds;
     p.seed_dist = seed_table;
-    if (kmax >= 2) {
+    if (kmax >= 2 && silhouettes) {
         if (!silhouette_set_init(&set, xp, n, dp, opts->seed))
             goto done;
         have_set = true;
@@ -1361,6 +1364,100 @@ done:
     if (status != FS_OK)
         kmeans_sweep_free(out);
     return status;
+}
+
+int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptions *opts,
+                 const Progress *progress, KmeansSweep *out)
+{
+    return sweep_fits(x, n, d, kmax, opts, progress, true, out);
+}
+
+/* ---------------------------------------------------------------- stability */
+
+/* Resample r of kmeans_sweep_stability: index[0..m) the points it keeps (a
+ * share KMEANS_STABILITY_SHARE, drawn without replacement, in index order),
+ * *fit_seed the seed of its k-means. Returns m. */
+size_t kmeans_stability_points(size_t n)
+{
+    return (size_t)(KMEANS_STABILITY_SHARE * (double)n + 0.5);
+}
+
+static size_t resample_points(size_t n, uint64_t seed, int resample, uint32_t *index,
+                              uint64_t *fit_seed)
+{
+    size_t m = kmeans_stability_points(n);
+    Rng rng;
+    rng_seed_stream(&rng, seed, KMEANS_STABILITY_STREAM + (uint64_t)resample);
+    for (size_t i = 0; i < n; i++)
+        index[i] = (uint32_t)i;
+    for (size_t i = 0; i < m; i++) { /* a partial Fisher-Yates shuffle */
+        size_t j = i + (size_t)rng_below(&rng, n - i);
+        uint32_t t = index[i];
+        index[i] = index[j];
+        index[j] = t;
+    }
+    qsort(index, m, sizeof *index, compare_u32);
+    *fit_seed = rng_next(&rng);
+    return m;
+}
+
+int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptions *opts,
+                           int resamples, const Progress *progress, KmeansSweep *sweep)
+{
+    if (!sweep || !sweep->results || sweep->kmax < 1 || !opts || !shape_valid(x, n, d) ||
+        resamples < 1 || resamples > KMEANS_STABILITY_MAX_RESAMPLES)
+        return FS_ERROR;
+    int kmax = sweep->kmax;
+    size_t m = kmeans_stability_points(n);
+    if ((size_t)kmax > m || sweep->results[0].n != n)
+        return FS_ERROR;
+    double *stability = calloc((size_t)kmax, sizeof *stability);
+    uint32_t *index = malloc(n * sizeof *index);
+    int32_t *chosen = malloc(m * sizeof *chosen);
+    float *subset = m <= SIZE_MAX / sizeof(float) / d ? malloc(m * d * sizeof *subset) : NULL;
+    /* the resamples report nothing of their own k-means, but stop on cancel */
+    Progress quiet = {.report = NULL, .ctx = NULL, .cancel = progress ? progress->cancel : NULL};
+    KmeansOptions sub_opts = *opts;
+    int status = stability && index && chosen && subset ? FS_OK : FS_ERROR;
+    for (int r = 0; status == FS_OK && r < resamples; r++) {
+        resample_points(n, opts->seed, r, index, &sub_opts.seed);
+        for (size_t i = 0; i < m; i++)
+            memcpy(subset + i * d, x + (size_t)index[i] * d, d * sizeof *subset);
+        KmeansSweep again;
+        status = sweep_fits(subset, m, d, kmax, &sub_opts, &quiet, false, &again);
+        for (int k = 1; status == FS_OK && k <= kmax; k++) {
+            for (size_t i = 0; i < m; i++)
+                chosen[i] = sweep->results[k - 1].labels[index[i]];
+            double ari = kmeans_adjusted_rand(chosen, again.results[k - 1].labels, m);
+            if (isnan(ari))
+                status = FS_ERROR;
+            stability[k - 1] += ari / resamples;
+        }
+        kmeans_sweep_free(&again);
+        if (status == FS_OK && progress_cancelled(progress))
+            status = FS_CANCELLED;
+        if (status == FS_OK) {
+            ProgressEvent ev = {.stage = "stability",
+                                .step = r + 1,
+                                .steps = resamples,
+                                .loss = NAN,
+                                .val_loss = NAN,
+                                .metric = NAN,
+                                .val_metric = NAN};
+            progress_report(progress, &ev);
+        }
+    }
+    free(index);
+    free(chosen);
+    free(subset);
+    if (status != FS_OK) {
+        free(stability);
+        return status;
+    }
+    free(sweep->stability);
+    sweep->stability = stability;
+    sweep->stability_resamples = resamples;
+    return FS_OK;
 }
 
 /* ------------------------------------------------------ adjusted Rand index */

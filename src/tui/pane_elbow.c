@@ -1,6 +1,7 @@
 /* pane_elbow.c: pane 2, the elbow: inertia for k = 1..K as a plot with
- * axes, the knee marked and the chosen k drawn as a line, the silhouette of
- * each k in a table beside it. Left/Right choose k; every pane follows. */
+ * axes, the knee marked and the chosen k drawn as a line, the silhouette and
+ * stability of each k in a table beside it. Left/Right choose k; every pane
+ * follows. */
 #include "app.h"
 #include "crt.h"
 #include "widgets.h"
@@ -31,16 +32,14 @@ static void elbow_draw(TuiApp *app, Rect r)
     int knee = seg ? seg->sweep.knee : 0;
     char title[200];
     if (seg) {
-        double sil = seg->sweep.silhouette ? seg->sweep.silhouette[app->k - 1] : NAN;
-        snprintf(title, sizeof title,
-                 "Elbow: inertia by k (1..%d); knee k=%d; chosen k=%d, silhouette %.3f", kmax, knee,
-                 app->k, sil);
+        snprintf(title, sizeof title, "Elbow: inertia by k (1..%d); knee k=%d; chosen k=%d", kmax,
+                 knee, app->k);
     } else {
         snprintf(title, sizeof title, "Elbow: inertia by k, the sweep so far (k=1..%d)", kmax);
     }
     pane_title(rect_take_top(&r, 1), title);
     rect_take_top(&r, 1);
-    int table_w = 26;
+    int table_w = 36;
     Rect plot = rect_take_left(&r, r.w - table_w - 2, 2), table = r;
     char knee_label[32];
     snprintf(knee_label, sizeof knee_label, "knee k=%d", knee);
@@ -55,21 +54,20 @@ static void elbow_draw(TuiApp *app, Rect r)
                      .point_label = knee_label,
                      .x_label = "k"};
     widget_plot(plot, &spec);
-    /* the table: k, inertia, silhouette, a window around the chosen k */
+    /* the table: k, inertia, silhouette, stability, a window around the chosen k */
     crt_set(CE_TITLE);
-    tui_text(table.y, table.x, table.w, "  k    inertia  silhouette");
+    tui_text(table.y, table.x, table.w, "  k   inertia silhouette stability");
     int rows = table.h - 1, first = layout_window(kmax, rows, seg ? app->k - 1 : kmax - 1);
     for (int i = 0; i < rows && first + i < kmax; i++) {
         int k = first + i + 1;
         double sil = seg && seg->sweep.silhouette ? seg->sweep.silhouette[k - 1] : NAN;
-        char inert[16], silh[16];
+        double stable = seg && seg->sweep.stability ? seg->sweep.stability[k - 1] : NAN;
+        char inert[16], silh[16], stab[16];
         format_compact(inertia[k - 1], inert, sizeof inert);
-        if (isfinite(sil))
-            snprintf(silh, sizeof silh, "%6.3f", sil);
-        else
-            snprintf(silh, sizeof silh, "     -");
+        snprintf(silh, sizeof silh, isfinite(sil) ? "%10.3f" : "         -", sil);
+        snprintf(stab, sizeof stab, isfinite(stable) ? "%9.2f" : "        -", stable);
         crt_set(seg && k == app->k ? CE_CHOSEN : k == knee ? CE_KNEE : CE_LABEL);
-        tui_textf(table.y + 1 + i, table.x, table.w, "%3d %10s  %s %s", k, inert, silh,
+        tui_textf(table.y + 1 + i, table.x, table.w, "%3d %9s %s %s %s", k, inert, silh, stab,
                   k == knee ? crt.glyphs->knee : " ");
     }
     crt_set(CE_NORMAL);

@@ -42,15 +42,19 @@ static void training_draw(TuiApp *app, Rect r)
                   "k=%d  K=%d  epochs %d  hidden %d  demographics weight %g  seed %llu", o->k,
                   o->kmax, o->ae.epochs, o->ae.hidden, o->features.demo_weight,
                   (unsigned long long)o->seed);
-        /* the stages, the current one marked */
+        /* the stages, the current one marked (short names: all six fit in 80 columns) */
+        static const char *const STAGE_LABEL[STAGE_COUNT] = {"matrix", "autoencoder", "features",
+                                                             "sweep",  "classifier",  "stability"};
         line = rect_take_top(&r, 1);
         int x = line.x;
         for (int s = 0; s < STAGE_COUNT; s++) {
+            if (s == STAGE_STABILITY && o->stability == 0)
+                continue;
             bool done = t->state == WORKER_DONE || s < t->stage;
             crt_set(s == t->stage && t->state == WORKER_RUNNING ? CE_CHOSEN
                     : done                                      ? CE_OK
                                                                 : CE_DIM);
-            x += tui_textf(line.y, x, line.x + line.w - x, "%s %s", stage_name(s),
+            x += tui_textf(line.y, x, line.x + line.w - x, "%s %s", STAGE_LABEL[s],
                            done            ? "ok"
                            : s == t->stage ? "..."
                                            : "") +

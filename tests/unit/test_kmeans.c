@@ -1,6 +1,6 @@
 /* test_kmeans.c: unit tests of the k-means module (fit, Hamerly vs plain
- * Lloyd, determinism across threads, sweep, Kneedle, silhouette, adjusted Rand
- * index, cancelling and argument checks). */
+ * Lloyd, determinism across threads, sweep, Kneedle, silhouette, stability,
+ * adjusted Rand index, cancelling and argument checks). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -331,6 +331,111 @@ static void test_sweep_results_match_fit(void **state)
     free(x);
 }
 
+typedef struct {
+    int calls, last_step, steps;
+} StabilityLog;
+
+static void log_stability(void *ctx, const ProgressEvent *ev)
+{
+    StabilityLog *log = ctx;
+    assert_string_equal(ev->stage, "stability"); /* the resamples' own k-means say nothing */
+    assert_int_equal(ev->step, log->last_step + 1);
+    log->last_step = ev->step;
+    log->steps = ev->steps;
+    log->calls++;
+}
+
+/* Three well-separated planted clusters: every resample finds them again, so
+ * k = 3 is perfectly stable; splitting a round cluster in two (k = 6) is
+ * arbitrary and comes back different. */
+static void test_stability_planted_clusters(void **state)
+{
+    (void)state;
+    int32_t *truth;
+    float *x = planted_clusters(300, 5, 3, 20.0, 7, &truth);
+    KmeansOptions o = options(0, 2);
+    KmeansSweep s;
+    assert_int_equal(kmeans_sweep(x, 300, 5, 8, &o, NULL, &s), FS_OK);
+    assert_null(s.stability); /* not measured by the sweep itself */
+    StabilityLog log = {0};
+    Progress progress = {.report = log_stability, .ctx = &log};
+    assert_int_equal(kmeans_sweep_stability(x, 300, 5, &o, 4, &progress, &s), FS_OK);
+    assert_int_equal(log.calls, 4);
+    assert_int_equal(log.steps, 4);
+    assert_int_equal(s.stability_resamples, 4);
+    assert_non_null(s.stability);
+    assert_true(s.stability[0] == 1.0);
+    assert_float_equal(s.stability[2], 1.0, 1e-12);
+    assert_true(s.stability[5] < 0.9);
+    for (int k = 1; k <= 8; k++)
+        assert_true(s.stability[k - 1] >= -1.0 && s.stability[k - 1] <= 1.0 + 1e-12);
+
+    /* the same seed gives the same figures whatever the threads */
+    KmeansOptions one = options(0, 1);
+    KmeansSweep s1;
+    assert_int_equal(kmeans_sweep(x, 300, 5, 8, &one, NULL, &s1), FS_OK);
+    assert_int_equal(kmeans_sweep_stability(x, 300, 5, &one, 4, NULL, &s1), FS_OK);
+    assert_memory_equal(s.stability, s1.stability, 8 * sizeof *s.stability);
+    /* another seed draws other resamples */
+    KmeansOptions other = o;
+    other.seed = 43;
+    KmeansSweep s2;
+    assert_int_equal(kmeans_sweep(x, 300, 5, 8, &other, NULL, &s2), FS_OK);
+    assert_int_equal(kmeans_sweep_stability(x, 300, 5, &other, 4, NULL, &s2), FS_OK);
+    assert_memory_not_equal(s.stability + 3, s2.stability + 3, 5 * sizeof *s.stability);
+    kmeans_sweep_free(&s);
+    kmeans_sweep_free(&s1);
+    kmeans_sweep_free(&s2);
+    free(x);
+    free(truth);
+}
+
+/* Uniform noise has no segments to find: no k beyond 1 is perfectly stable. */
+static void test_stability_uniform_noise(void **state)
+{
+    (void)state;
+    float *x = uniform_data(300, 8, 5);
+    KmeansOptions o = options(0, 2);
+    KmeansSweep s;
+    assert_int_equal(kmeans_sweep(x, 300, 8, 8, &o, NULL, &s), FS_OK);
+    assert_int_equal(kmeans_sweep_stability(x, 300, 8, &o, 3, NULL, &s), FS_OK);
+    for (int k = 2; k <= 8; k++)
+        assert_true(s.stability[k - 1] < 0.95);
+    kmeans_sweep_free(&s);
+    free(x);
+}
+
+static void test_stability_bad_arguments_and_cancel(void **state)
+{
+    (void)state;
+    float *x = uniform_data(20, 3, 1);
+    KmeansOptions o = options(0, 1);
+    KmeansSweep s;
+    assert_int_equal(kmeans_sweep(x, 20, 3, 17, &o, NULL, &s), FS_OK);
+    /* 16 points in a resample: kmax 17 cannot be fitted again */
+    assert_int_equal(kmeans_sweep_stability(x, 20, 3, &o, 2, NULL, &s), FS_ERROR);
+    assert_null(s.stability);
+    kmeans_sweep_free(&s);
+    assert_int_equal(kmeans_sweep(x, 20, 3, 4, &o, NULL, &s), FS_OK);
+    assert_int_equal(kmeans_sweep_stability(x, 20, 3, &o, 0, NULL, &s), FS_ERROR);
+    assert_int_equal(
+        kmeans_sweep_stability(x, 20, 3, &o, KMEANS_STABILITY_MAX_RESAMPLES + 1, NULL, &s),
+        FS_ERROR);
+    assert_int_equal(kmeans_sweep_stability(x, 19, 3, &o, 2, NULL, &s), FS_ERROR); /* other x */
+    assert_int_equal(kmeans_sweep_stability(NULL, 20, 3, &o, 2, NULL, &s), FS_ERROR);
+    assert_int_equal(kmeans_sweep_stability(x, 20, 3, NULL, 2, NULL, &s), FS_ERROR);
+    assert_int_equal(kmeans_sweep_stability(x, 20, 3, &o, 2, NULL, NULL), FS_ERROR);
+    atomic_int flag;
+    atomic_init(&flag, 1);
+    Progress cancelled = {.cancel = &flag};
+    assert_int_equal(kmeans_sweep_stability(x, 20, 3, &o, 2, &cancelled, &s), FS_CANCELLED);
+    assert_null(s.stability);
+    assert_int_equal(kmeans_sweep_stability(x, 20, 3, &o, 2, NULL, &s), FS_OK);
+    assert_non_null(s.stability);
+    kmeans_sweep_free(&s);
+    free(x);
+}
+
 static void test_adjusted_rand_sanity(void **state)
 {
     (void)state;
@@ -566,6 +671,9 @@ int main(void)
         cmocka_unit_test(test_knee_focused_ignores_the_long_tail),
         cmocka_unit_test(test_sweep_knee_four_planted_clusters),
         cmocka_unit_test(test_sweep_results_match_fit),
+        cmocka_unit_test(test_stability_planted_clusters),
+        cmocka_unit_test(test_stability_uniform_noise),
+        cmocka_unit_test(test_stability_bad_arguments_and_cancel),
         cmocka_unit_test(test_adjusted_rand_sanity),
         cmocka_unit_test(test_silhouette_hand_computed),
         cmocka_unit_test(test_assign_nearest_returns_training_labels),

@@ -1,7 +1,7 @@
 /* test_model.c: unit tests of the pipeline and the model file: a small
  * pipeline on the demo panel; save, load and score give identical output;
  * truncated, bit-flipped, wrong-version and foreign files are refused;
- * cancelling stops the pipeline. */
+ * files of older versions load; cancelling stops the pipeline. */
 #include "test_util.h"
 
 #include "filmseg/model.h"
@@ -81,8 +81,48 @@ static void pipeline_keeps_every_k(void **state)
             assert_true(seg->sweep.results[k - 1].inertia <= seg->sweep.results[k - 2].inertia);
     }
     assert_null(segmentation_labels(seg, 7));
+    /* the stability of every k, measured last */
+    assert_non_null(seg->sweep.stability);
+    assert_int_equal(seg->sweep.stability_resamples, seg->options.stability);
+    assert_true(seg->sweep.stability[0] == 1.0);
+    for (int k = 2; k <= 6; k++)
+        assert_true(seg->sweep.stability[k - 1] > -1.0 && seg->sweep.stability[k - 1] <= 1.0);
+    assert_true(seg->seconds[STAGE_STABILITY] > 0);
     assert_int_equal(seg->classifier.k, 3);
     assert_int_equal(seg->dim, seg->scaling.taste_dim + seg->scaling.demo_dim);
+}
+
+/* The study's method measures no stability; a panel too small to refit kmax
+ * on 80% of its users is refused before any training. */
+static void stability_settings(void **state)
+{
+    void **pair = *state;
+    const Panel *p = pair[0];
+    PipelineOptions o;
+    small_options(&o);
+    o.ae.loss = AE_LOSS_STUDY;
+    o.stability = 0;
+    Segmentation seg;
+    char error[256];
+    assert_int_equal(pipeline_run(p, &o, NULL, &seg, error, sizeof error), FS_OK);
+    assert_null(seg.sweep.stability);
+    assert_true(seg.seconds[STAGE_STABILITY] == 0.0);
+    segmentation_free(&seg);
+    PipelineOptions study;
+    pipeline_options_study(&study);
+    assert_int_equal(study.stability, 0);
+
+    small_options(&o);
+    o.kmax = (int)p->n_users; /* refits of 80% of the users cannot reach it */
+    assert_int_equal(pipeline_run(p, &o, NULL, &seg, error, sizeof error), FS_ERROR);
+    char want[128];
+    snprintf(want, sizeof want, "too few to measure stability up to kmax %zu on %zu of them",
+             p->n_users, (size_t)(0.8 * (double)p->n_users + 0.5));
+    assert_non_null(strstr(error, want));
+    o.stability = KMEANS_STABILITY_MAX_RESAMPLES + 1;
+    o.kmax = 6;
+    assert_int_equal(pipeline_run(p, &o, NULL, &seg, error, sizeof error), FS_ERROR);
+    assert_non_null(strstr(error, "stability resamples must be 0..100"));
 }
 
 static void score_rows(const Segmentation *seg, const Panel *p, float *proba, int32_t *nearest)
@@ -129,6 +169,9 @@ static void save_load_and_score_give_identical_output(void **state)
     for (int k = 1; k <= seg->sweep.kmax; k++)
         assert_memory_equal(segmentation_labels(&loaded, k), segmentation_labels(seg, k),
                             seg->n_users * sizeof(int32_t));
+    assert_int_equal(loaded.sweep.stability_resamples, seg->options.stability);
+    assert_memory_equal(loaded.sweep.stability, seg->sweep.stability,
+                        (size_t)seg->sweep.kmax * sizeof(double));
     size_t n = p->n_users;
     float *a = malloc(n * (size_t)seg->k * sizeof *a), *b = malloc(n * (size_t)seg->k * sizeof *b);
     int32_t *na = malloc(n * sizeof *na), *nb = malloc(n * sizeof *nb);
@@ -185,7 +228,7 @@ static void broken_files_are_refused(void **state)
         memcpy(buf + len - 8, &sum, 8);
         assert_int_equal(model_decode(&s, buf, len, "m.fsm", error, sizeof error), -1);
         char want[64];
-        snprintf(want, sizeof want, "version %u, this filmseg reads versions 2 to 3", versions[i]);
+        snprintf(want, sizeof want, "version %u, this filmseg reads versions 2 to 4", versions[i]);
         assert_non_null(strstr(error, want));
     }
     /* not a model at all */
@@ -215,10 +258,23 @@ static int decode_with(const uint8_t *file, size_t len, size_t at, const void *b
     return rc;
 }
 
+/* Where the sweep's kmax, knee and k are in an encoded model (found by their
+ * values; the settings hold k and kmax in another order), from the start of
+ * the file. */
+static size_t sweep_offset(const Segmentation *seg, const uint8_t *buf, size_t len)
+{
+    uint32_t want[3] = {(uint32_t)seg->sweep.kmax, (uint32_t)seg->sweep.knee, (uint32_t)seg->k};
+    for (size_t i = 24; i + 12 <= len; i++)
+        if (memcmp(buf + i, want, 12) == 0)
+            return i;
+    fail_msg("the sweep's kmax, knee and k are not in the file");
+    return 0;
+}
+
 /* A file with a right checksum whose settings or knee are out of range (a
  * writer's bug, or a crafted file) is refused too. Offsets in the payload:
  * the settings open it (hidden 16, loss 28, norm 40, demographics weight 44,
- * recency 80). */
+ * recency 80, stability resamples 88). */
 static void out_of_range_settings_are_refused(void **state)
 {
     void **pair = *state;
@@ -239,53 +295,102 @@ static void out_of_range_settings_are_refused(void **state)
     assert_non_null(strstr(error, "recency -1"));
     assert_int_equal(decode_with(buf, len, 16, &hidden, 4, error, sizeof error), -1);
     assert_non_null(strstr(error, "hidden units, its settings say"));
-    /* the knee follows kmax in the sweep: find kmax, knee, k by their values */
-    uint32_t want[3] = {(uint32_t)seg->sweep.kmax, (uint32_t)seg->sweep.knee, (uint32_t)seg->k};
-    size_t at = 0;
-    for (size_t i = 24; i + 12 <= len && !at; i++)
-        if (memcmp(buf + i, want, 12) == 0)
-            at = i - 24;
-    assert_true(at > 0);
+    uint32_t too_many = KMEANS_STABILITY_MAX_RESAMPLES + 1;
+    assert_int_equal(decode_with(buf, len, 88, &too_many, 4, error, sizeof error), -1);
+    assert_non_null(strstr(error, "stability resamples 101"));
+    /* the knee follows kmax in the sweep, then the stability's resamples,
+     * then each k's inertia, silhouette and stability */
+    size_t at = sweep_offset(seg, buf, len) - 24;
     uint32_t knee = (uint32_t)seg->sweep.kmax + 1;
     assert_int_equal(decode_with(buf, len, at + 4, &knee, 4, error, sizeof error), -1);
     assert_non_null(strstr(error, "knee"));
+    assert_int_equal(decode_with(buf, len, at + 12, &too_many, 4, error, sizeof error), -1);
+    assert_non_null(strstr(error, "101 stability resamples is out of range"));
+    double above = 1.5;
+    assert_int_equal(decode_with(buf, len, at + 16 + 16, &above, 8, error, sizeof error), -1);
+    assert_non_null(strstr(error, "the stability at k 1 is out of range"));
+    assert_int_equal(decode_with(buf, len, at + 16 + 16, &nan, 8, error, sizeof error), -1);
     /* the unchanged file still loads */
-    assert_int_equal(decode_with(buf, len, at + 4, &want[1], 4, error, sizeof error), 0);
+    uint32_t same_knee = (uint32_t)seg->sweep.knee;
+    assert_int_equal(decode_with(buf, len, at + 4, &same_knee, 4, error, sizeof error), 0);
     free(buf);
 }
 
-/* A version 2 file (settings without the recency, which came in version 3)
- * still loads, as recency 0, which is how its embeddings were made. */
-static void version_2_files_load_without_recency(void **state)
+/* The model as a file of an older version (2 or 3) would hold it: the
+ * current encoding without the fields that came later (version 3: the
+ * recency, last of the settings; version 4: the stability's resamples after
+ * the settings and after the sweep's k, each k's stability after its
+ * silhouette, and the stability stage's time, last before the checksum). */
+static uint8_t *older_file(const Segmentation *seg, uint32_t version, size_t *old_len)
+{
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(model_encode(seg, &buf, &len), 0);
+    uint8_t *old = malloc(len);
+    assert_non_null(old);
+    size_t to = 0;
+#define KEEP(from, n)                                                                              \
+    do {                                                                                           \
+        memcpy(old + to, buf + (from), (n));                                                       \
+        to += (n);                                                                                 \
+    } while (0)
+    const size_t settings = 24, recency = settings + 80, after_settings = settings + 92;
+    KEEP(0, recency);
+    if (version >= 3)
+        KEEP(recency, 8);
+    size_t sweep = sweep_offset(seg, buf, len);
+    KEEP(after_settings, sweep + 12 - after_settings);
+    size_t at = sweep + 12 + 4; /* past kmax, knee, k and the resamples */
+    for (int k = 1; k <= seg->sweep.kmax; k++) {
+        size_t rest = 4 + 4 * seg->n_users + 4 * (size_t)k * seg->dim;
+        KEEP(at, 16); /* inertia, silhouette */
+        KEEP(at + 24, rest);
+        at += 24 + rest;
+    }
+    KEEP(at, len - 8 - 8 - at); /* up to the stability's time and the checksum */
+#undef KEEP
+    uint64_t payload = to - 24, sum;
+    memcpy(old + 8, &version, 4);
+    memcpy(old + 16, &payload, 8);
+    sum = model_checksum(old, to);
+    memcpy(old + to, &sum, 8);
+    *old_len = to + 8;
+    free(buf);
+    return old;
+}
+
+/* Files of versions 2 and 3 still load: version 2 (settings without the
+ * recency, which came in version 3) as recency 0, which is how its
+ * embeddings were made; both without a measured stability. */
+static void older_versions_load(void **state)
 {
     void **pair = *state;
     const Segmentation *seg = pair[1];
     assert_true(seg->options.features.recency > 0);
-    uint8_t *buf;
-    size_t len;
-    assert_int_equal(model_encode(seg, &buf, &len), 0);
-    /* the settings open the payload (24 bytes of header); recency is their
-     * last field, 80 bytes in: cut it out and rewrite version, length, sum */
-    const size_t at = 24 + 80;
-    double recency;
-    memcpy(&recency, buf + at, 8);
-    assert_true(recency == seg->options.features.recency);
-    memmove(buf + at, buf + at + 8, len - at - 8);
-    len -= 8;
-    uint32_t version = 2;
-    uint64_t payload = len - 24 - 8, sum;
-    memcpy(buf + 8, &version, 4);
-    memcpy(buf + 16, &payload, 8);
-    sum = model_checksum(buf, len - 8);
-    memcpy(buf + len - 8, &sum, 8);
-    Segmentation s;
-    char error[256];
-    assert_int_equal(model_decode(&s, buf, len, "old.fsm", error, sizeof error), 0);
-    assert_true(s.options.features.recency == 0.0);
-    assert_int_equal(s.k, seg->k);
-    assert_memory_equal(s.ae.params, seg->ae.params, seg->ae.n_params * sizeof(float));
-    segmentation_free(&s);
-    free(buf);
+    assert_non_null(seg->sweep.stability);
+    for (uint32_t version = 2; version <= 3; version++) {
+        size_t len;
+        uint8_t *buf = older_file(seg, version, &len);
+        Segmentation s;
+        char error[256];
+        assert_int_equal(model_decode(&s, buf, len, "old.fsm", error, sizeof error), 0);
+        assert_true(s.options.features.recency ==
+                    (version >= 3 ? seg->options.features.recency : 0.0));
+        assert_int_equal(s.options.stability, 0);
+        assert_null(s.sweep.stability);
+        assert_true(s.seconds[STAGE_STABILITY] == 0.0);
+        assert_true(s.seconds[STAGE_CLASSIFIER] == seg->seconds[STAGE_CLASSIFIER]);
+        assert_int_equal(s.k, seg->k);
+        for (int k = 1; k <= seg->sweep.kmax; k++) {
+            assert_memory_equal(segmentation_labels(&s, k), segmentation_labels(seg, k),
+                                seg->n_users * sizeof(int32_t));
+            assert_true(s.sweep.silhouette[k - 1] == seg->sweep.silhouette[k - 1] ||
+                        (isnan(s.sweep.silhouette[k - 1]) && isnan(seg->sweep.silhouette[k - 1])));
+        }
+        assert_memory_equal(s.ae.params, seg->ae.params, seg->ae.n_params * sizeof(float));
+        segmentation_free(&s);
+        free(buf);
+    }
 }
 
 static void saving_never_leaves_a_half_written_file(void **state)
@@ -335,7 +440,8 @@ int main(void)
         cmocka_unit_test(save_load_and_score_give_identical_output),
         cmocka_unit_test(broken_files_are_refused),
         cmocka_unit_test(out_of_range_settings_are_refused),
-        cmocka_unit_test(version_2_files_load_without_recency),
+        cmocka_unit_test(older_versions_load),
+        cmocka_unit_test(stability_settings),
         cmocka_unit_test(saving_never_leaves_a_half_written_file),
         cmocka_unit_test(cancelled_pipeline_returns_cancelled),
     };
