@@ -91,10 +91,12 @@ int kmeans_assign_nearest(const float *centroids, int k, size_t d, const float *
 
 typedef struct {
     int kmax;
-    KmeansResult *results; /* kmax entries, results[k-1] is the fit at k */
-    double *silhouette;    /* kmax entries, silhouette[k-1]; NAN at k = 1 */
-    int knee;              /* kmeans_knee_focused of the inertia curve, 0 if none */
-    double *stability;     /* kmax entries by kmeans_sweep_stability; NULL if not measured */
+    KmeansResult *results;     /* kmax entries, results[k-1] is the fit at k */
+    double *silhouette;        /* kmax entries, silhouette[k-1]; NAN at k = 1 */
+    int knee;                  /* kmeans_knee_focused of the inertia curve, 0 if none */
+    double *stability;         /* kmax entries by kmeans_sweep_stability; NULL if not measured */
+    double *segment_stability; /* each segment's, kmax (kmax + 1) / 2 entries: k's segments
+                                  from k (k - 1) / 2 on (kmeans_segment_stability) */
     int stability_resamples;
 } KmeansSweep;
 
@@ -115,7 +117,8 @@ void kmeans_sweep_free(KmeansSweep *sweep);
  * k-means++ seeds), and the labels at k are compared with the sweep's labels
  * at k on the same points by the adjusted Rand index. Fills
  * sweep->stability[k-1] with the mean over the resamples (1 at k = 1: one
- * segment is always the same) and sweep->stability_resamples. x, n and d
+ * segment is always the same), sweep->segment_stability (below) and
+ * sweep->stability_resamples. x, n and d
  * must be those the sweep was fitted on. Reports once per resample: stage
  * "stability", step r, steps resamples. Costs about resamples x 0.8 sweeps
  * (no silhouettes). FS_ERROR also when kmax exceeds the points of a subset
@@ -127,6 +130,14 @@ int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptio
                            int resamples, const Progress *progress, KmeansSweep *sweep);
 /* How many of n points each resample keeps: KMEANS_STABILITY_SHARE of them. */
 size_t kmeans_stability_points(size_t n);
+/* Each segment's stability, also measured by kmeans_sweep_stability (as
+ * Hennig's clusterwise stability): the best Jaccard similarity between the
+ * segment's points in a resample and a segment found again there (the share
+ * of the two segments' points they have in common), averaged over the
+ * resamples. 1: the segment always comes back whole; below about 0.6 it
+ * does not really exist. NAN when not measured or out of range (or when the
+ * segment had no point in any resample). */
+double kmeans_segment_stability(const KmeansSweep *sweep, int k, int segment);
 
 /* Kneedle knee of a decreasing convex curve inertia[0..kmax-1] (at k = 1..kmax):
  * x and y are normalised to [0, 1], the difference curve (1 - y) - x is

@@ -27,9 +27,9 @@
  * second head is the likes head (a file of version 1 would be misread).
  * 3: the settings end with the recency of the embeddings' input (a version 2
  * file reads as recency 0, which is how its embeddings were made).
- * 4: the stability of every k (the settings end with its resamples, the
- * sweep holds the figures) and the stability stage's time; versions 2 and 3
- * read as not measured. */
+ * 4: the stability of every k and of each of its segments (the settings end
+ * with its resamples, the sweep holds the figures) and the stability stage's
+ * time; versions 2 and 3 read as not measured. */
 #define MODEL_VERSION 4
 #define MODEL_OLDEST_VERSION 2
 

@@ -102,7 +102,10 @@ static void write_elbow(const Segmentation *seg, FILE *out)
 
 /* ---- tables that describe the panel's users ---- */
 
-static void write_segment_row(FILE *out, int segment, const Profile *p, const Profile *all)
+/* stability: the segment's (kmeans_segment_stability), NAN for the whole
+ * sample or when not measured */
+static void write_segment_row(FILE *out, int segment, const Profile *p, const Profile *all,
+                              double stability)
 {
     write_segment(out, segment);
     fprintf(out, ",%zu,", p->n_users);
@@ -117,6 +120,8 @@ static void write_segment_row(FILE *out, int segment, const Profile *p, const Pr
     write_number(out, "%.4f", ages ? p->age_mean : NAN);
     fputc(',', out);
     write_number(out, "%g", ages ? p->age_median : NAN);
+    fputc(',', out);
+    write_number(out, "%.6f", stability);
     fputc('\n', out);
 }
 
@@ -225,7 +230,8 @@ static const char *panel_header(ExportTable table)
 {
     switch (table) {
     case EXPORT_SEGMENTS:
-        return "segment,users,share,ratings,mean_rating,male_share,age_mean,age_median\n";
+        return "segment,users,share,ratings,mean_rating,male_share,age_mean,age_median,"
+               "stability\n";
     case EXPORT_PROFILES: return "segment,dimension,category,users,share,index\n";
     case EXPORT_TOP: return "segment,score,rank,film_id,title,count\n";
     case EXPORT_HEATMAP:
@@ -237,8 +243,8 @@ static const char *panel_header(ExportTable table)
 }
 
 /* The whole sample first (segment -1), then each segment. */
-static int write_panel_table(ExportTable table, int k, const Panel *panel, const int32_t *labels,
-                             FILE *out)
+static int write_panel_table(ExportTable table, const KmeansSweep *sweep, int k, const Panel *panel,
+                             const int32_t *labels, FILE *out)
 {
     Profile all;
     if (profile_compute(panel, NULL, 0, &all) != FS_OK)
@@ -257,7 +263,9 @@ static int write_panel_table(ExportTable table, int k, const Panel *panel, const
         }
         const Profile *cur = segment < 0 ? &all : &p;
         switch (table) {
-        case EXPORT_SEGMENTS: write_segment_row(out, segment, cur, &all); break;
+        case EXPORT_SEGMENTS:
+            write_segment_row(out, segment, cur, &all, kmeans_segment_stability(sweep, k, segment));
+            break;
         case EXPORT_PROFILES: write_profile_rows(out, panel, segment, cur, &all); break;
         case EXPORT_TOP: write_top_rows(out, panel, segment, cur); break;
         default:
@@ -287,7 +295,7 @@ int export_write(ExportTable table, const Segmentation *seg, int k, const Panel 
     }
     if (!panel || !labels)
         return FS_ERROR;
-    return write_panel_table(table, k, panel, labels, out);
+    return write_panel_table(table, &seg->sweep, k, panel, labels, out);
 }
 
 int export_save(ExportTable table, const Segmentation *seg, int k, const Panel *panel,

@@ -170,6 +170,8 @@ int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len)
         put_f64(&w, r->inertia);
         put_f64(&w, seg->sweep.silhouette[k - 1]);
         put_f64(&w, stable ? seg->sweep.stability[k - 1] : NAN);
+        for (int s = 0; stable && s < k; s++)
+            put_f64(&w, kmeans_segment_stability(&seg->sweep, k, s));
         put_u32(&w, (uint32_t)r->iterations);
         put_i32s(&w, r->labels, seg->n_users);
         put_f32s(&w, r->centroids, (size_t)k * seg->dim);
@@ -469,8 +471,10 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     sw->silhouette = r.bad ? NULL : calloc(kmax, sizeof *sw->silhouette);
     if (resamples > 0 && !r.bad) {
         sw->stability = calloc(kmax, sizeof *sw->stability);
+        sw->segment_stability =
+            calloc((size_t)kmax * (kmax + 1) / 2, sizeof *sw->segment_stability);
         sw->stability_resamples = (int)resamples;
-        if (!sw->stability)
+        if (!sw->stability || !sw->segment_stability)
             r.bad = true;
     }
     if (sw->results && sw->silhouette)
@@ -489,6 +493,14 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
                               name, k);
             if (sw->stability)
                 sw->stability[k - 1] = stability;
+            for (int s = 0; sw->segment_stability && s < k && !r.bad; s++) {
+                double st = get_f64(&r, "sweep");
+                if (!r.bad && !(isnan(st) || (st >= 0.0 && st <= 1.0)))
+                    return refuse(seg, error, error_size,
+                                  "%s: the stability of segment %d at k %d is out of range", name,
+                                  s, k);
+                sw->segment_stability[(size_t)k * (k - 1) / 2 + s] = st;
+            }
         }
         res->iterations = (int)get_u32(&r, "sweep");
         res->labels = get_array(&r, seg->n_users, sizeof *res->labels, "sweep labels");

@@ -1250,6 +1250,7 @@ void kmeans_sweep_free(KmeansSweep *sweep)
     free(sweep->results);
     free(sweep->silhouette);
     free(sweep->stability);
+    free(sweep->segment_stability);
     memset(sweep, 0, sizeof *sweep);
 }
 
@@ -1401,6 +1402,49 @@ static size_t resample_points(size_t n, uint64_t seed, int resample, uint32_t *i
     return m;
 }
 
+static int compare_u64(const void *a, const void *b);
+
+/* For each segment s of a (m points, labels in [0, k)), the best Jaccard
+ * similarity |s & c| / |s | c| with a cluster c of b (labels in [0, k)) is
+ * added to sum[s] and counted in seen[s] (segments with no point: nothing).
+ * keys: m scratch; sizes: 2k scratch. */
+static void add_best_jaccard(const int32_t *a, const int32_t *b, size_t m, int k, uint64_t *keys,
+                             size_t *sizes, double *best, double *sum, int *seen)
+{
+    size_t *size_a = sizes, *size_b = sizes + k;
+    memset(sizes, 0, 2 * (size_t)k * sizeof *sizes);
+    for (size_t i = 0; i < m; i++) {
+        size_a[a[i]]++;
+        size_b[b[i]]++;
+        keys[i] = (uint64_t)(uint32_t)a[i] << 32 | (uint32_t)b[i];
+    }
+    qsort(keys, m, sizeof *keys, compare_u64);
+    for (int s = 0; s < k; s++)
+        best[s] = 0;
+    for (size_t i = 0, run = 1; i < m; i++, run++) {
+        if (i + 1 < m && keys[i + 1] == keys[i])
+            continue;
+        size_t s = (size_t)(keys[i] >> 32), c = (size_t)(keys[i] & 0xffffffffu);
+        double jaccard = (double)run / (double)(size_a[s] + size_b[c] - run);
+        if (jaccard > best[s])
+            best[s] = jaccard;
+        run = 0;
+    }
+    for (int s = 0; s < k; s++)
+        if (size_a[s] > 0) {
+            sum[s] += best[s];
+            seen[s]++;
+        }
+}
+
+double kmeans_segment_stability(const KmeansSweep *sweep, int k, int segment)
+{
+    if (!sweep || !sweep->segment_stability || k < 1 || k > sweep->kmax || segment < 0 ||
+        segment >= k)
+        return NAN;
+    return sweep->segment_stability[(size_t)k * (size_t)(k - 1) / 2 + (size_t)segment];
+}
+
 int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptions *opts,
                            int resamples, const Progress *progress, KmeansSweep *sweep)
 {
@@ -1411,14 +1455,22 @@ int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptio
     size_t m = kmeans_stability_points(n);
     if ((size_t)kmax > m || sweep->results[0].n != n)
         return FS_ERROR;
+    size_t pairs = (size_t)kmax * (size_t)(kmax + 1) / 2; /* (k, segment) for k = 1..kmax */
     double *stability = calloc((size_t)kmax, sizeof *stability);
+    double *segment_sum = calloc(pairs, sizeof *segment_sum), *best = malloc(kmax * sizeof *best);
+    int *seen = calloc(pairs, sizeof *seen);
+    size_t *sizes = malloc(2 * (size_t)kmax * sizeof *sizes);
+    uint64_t *keys = malloc(m * sizeof *keys);
     uint32_t *index = malloc(n * sizeof *index);
     int32_t *chosen = malloc(m * sizeof *chosen);
     float *subset = m <= SIZE_MAX / sizeof(float) / d ? malloc(m * d * sizeof *subset) : NULL;
     /* the resamples report nothing of their own k-means, but stop on cancel */
     Progress quiet = {.report = NULL, .ctx = NULL, .cancel = progress ? progress->cancel : NULL};
     KmeansOptions sub_opts = *opts;
-    int status = stability && index && chosen && subset ? FS_OK : FS_ERROR;
+    int status =
+        stability && segment_sum && best && seen && sizes && keys && index && chosen && subset
+            ? FS_OK
+            : FS_ERROR;
     for (int r = 0; status == FS_OK && r < resamples; r++) {
         resample_points(n, opts->seed, r, index, &sub_opts.seed);
         for (size_t i = 0; i < m; i++)
@@ -1428,10 +1480,13 @@ int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptio
         for (int k = 1; status == FS_OK && k <= kmax; k++) {
             for (size_t i = 0; i < m; i++)
                 chosen[i] = sweep->results[k - 1].labels[index[i]];
-            double ari = kmeans_adjusted_rand(chosen, again.results[k - 1].labels, m);
+            const int32_t *found = again.results[k - 1].labels;
+            double ari = kmeans_adjusted_rand(chosen, found, m);
             if (isnan(ari))
                 status = FS_ERROR;
             stability[k - 1] += ari / resamples;
+            size_t at = (size_t)k * (size_t)(k - 1) / 2;
+            add_best_jaccard(chosen, found, m, k, keys, sizes, best, segment_sum + at, seen + at);
         }
         kmeans_sweep_free(&again);
         if (status == FS_OK && progress_cancelled(progress))
@@ -1447,15 +1502,25 @@ int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptio
             progress_report(progress, &ev);
         }
     }
+    free(best);
+    free(sizes);
+    free(keys);
     free(index);
     free(chosen);
     free(subset);
     if (status != FS_OK) {
         free(stability);
+        free(segment_sum);
+        free(seen);
         return status;
     }
+    for (size_t i = 0; i < pairs; i++)
+        segment_sum[i] = seen[i] ? segment_sum[i] / seen[i] : NAN;
+    free(seen);
     free(sweep->stability);
+    free(sweep->segment_stability);
     sweep->stability = stability;
+    sweep->segment_stability = segment_sum;
     sweep->stability_resamples = resamples;
     return FS_OK;
 }

@@ -6,6 +6,7 @@
 #include "widgets.h"
 
 #include <curses.h>
+#include <math.h>
 #include <stdio.h>
 
 static void segments_draw(TuiApp *app, Rect r)
@@ -16,11 +17,14 @@ static void segments_draw(TuiApp *app, Rect r)
         return;
     }
     const Profile *p = &app->profiles[app->segment];
-    char title[256];
-    snprintf(title, sizeof title,
-             "Segment %d (k=%d): %zu users (%.1f%% of %zu), %zu ratings, mean %.2f", app->segment,
-             app->k, p->n_users, app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0,
-             app->whole.n_users, p->n_ratings, p->rating_mean);
+    char title[256], stable[48] = "";
+    double stability = kmeans_segment_stability(&app->seg->sweep, app->k, app->segment);
+    if (isfinite(stability))
+        snprintf(stable, sizeof stable, ", stability %.2f", stability);
+    snprintf(title, sizeof title, "Segment %d (k=%d): %zu users (%.1f%%), %zu ratings, mean %.2f%s",
+             app->segment, app->k, p->n_users,
+             app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0, p->n_ratings,
+             p->rating_mean, stable);
     pane_title(rect_take_top(&r, 1), title);
     /* the sizes of every segment on one line */
     Rect sizes = rect_take_top(&r, 1);

@@ -357,6 +357,7 @@ static void test_stability_planted_clusters(void **state)
     KmeansSweep s;
     assert_int_equal(kmeans_sweep(x, 300, 5, 8, &o, NULL, &s), FS_OK);
     assert_null(s.stability); /* not measured by the sweep itself */
+    assert_true(isnan(kmeans_segment_stability(&s, 3, 0)));
     StabilityLog log = {0};
     Progress progress = {.report = log_stability, .ctx = &log};
     assert_int_equal(kmeans_sweep_stability(x, 300, 5, &o, 4, &progress, &s), FS_OK);
@@ -369,6 +370,21 @@ static void test_stability_planted_clusters(void **state)
     assert_true(s.stability[5] < 0.9);
     for (int k = 1; k <= 8; k++)
         assert_true(s.stability[k - 1] >= -1.0 && s.stability[k - 1] <= 1.0 + 1e-12);
+    /* each segment's: the three planted ones come back whole every time; of
+     * the six halves, some do not */
+    assert_true(kmeans_segment_stability(&s, 1, 0) == 1.0);
+    for (int seg = 0; seg < 3; seg++)
+        assert_float_equal(kmeans_segment_stability(&s, 3, seg), 1.0, 1e-12);
+    double weakest = 1.0;
+    for (int seg = 0; seg < 6; seg++) {
+        double st = kmeans_segment_stability(&s, 6, seg);
+        assert_true(st > 0.0 && st <= 1.0);
+        weakest = st < weakest ? st : weakest;
+    }
+    assert_true(weakest < 0.9);
+    assert_true(isnan(kmeans_segment_stability(&s, 6, 6)));
+    assert_true(isnan(kmeans_segment_stability(&s, 9, 0)));
+    assert_true(isnan(kmeans_segment_stability(&s, 0, 0)));
 
     /* the same seed gives the same figures whatever the threads */
     KmeansOptions one = options(0, 1);
@@ -376,6 +392,7 @@ static void test_stability_planted_clusters(void **state)
     assert_int_equal(kmeans_sweep(x, 300, 5, 8, &one, NULL, &s1), FS_OK);
     assert_int_equal(kmeans_sweep_stability(x, 300, 5, &one, 4, NULL, &s1), FS_OK);
     assert_memory_equal(s.stability, s1.stability, 8 * sizeof *s.stability);
+    assert_memory_equal(s.segment_stability, s1.segment_stability, 36 * sizeof(double));
     /* another seed draws other resamples */
     KmeansOptions other = o;
     other.seed = 43;

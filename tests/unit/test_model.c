@@ -88,6 +88,10 @@ static void pipeline_keeps_every_k(void **state)
     for (int k = 2; k <= 6; k++)
         assert_true(seg->sweep.stability[k - 1] > -1.0 && seg->sweep.stability[k - 1] <= 1.0);
     assert_true(seg->seconds[STAGE_STABILITY] > 0);
+    for (int s = 0; s < 3; s++) {
+        double st = kmeans_segment_stability(&seg->sweep, 3, s);
+        assert_true(st > 0 && st <= 1.0);
+    }
     assert_int_equal(seg->classifier.k, 3);
     assert_int_equal(seg->dim, seg->scaling.taste_dim + seg->scaling.demo_dim);
 }
@@ -172,6 +176,10 @@ static void save_load_and_score_give_identical_output(void **state)
     assert_int_equal(loaded.sweep.stability_resamples, seg->options.stability);
     assert_memory_equal(loaded.sweep.stability, seg->sweep.stability,
                         (size_t)seg->sweep.kmax * sizeof(double));
+    for (int k = 1; k <= seg->sweep.kmax; k++)
+        for (int s = 0; s < k; s++)
+            assert_true(kmeans_segment_stability(&loaded.sweep, k, s) ==
+                        kmeans_segment_stability(&seg->sweep, k, s));
     size_t n = p->n_users;
     float *a = malloc(n * (size_t)seg->k * sizeof *a), *b = malloc(n * (size_t)seg->k * sizeof *b);
     int32_t *na = malloc(n * sizeof *na), *nb = malloc(n * sizeof *nb);
@@ -310,6 +318,8 @@ static void out_of_range_settings_are_refused(void **state)
     assert_int_equal(decode_with(buf, len, at + 16 + 16, &above, 8, error, sizeof error), -1);
     assert_non_null(strstr(error, "the stability at k 1 is out of range"));
     assert_int_equal(decode_with(buf, len, at + 16 + 16, &nan, 8, error, sizeof error), -1);
+    assert_int_equal(decode_with(buf, len, at + 16 + 24, &above, 8, error, sizeof error), -1);
+    assert_non_null(strstr(error, "the stability of segment 0 at k 1 is out of range"));
     /* the unchanged file still loads */
     uint32_t same_knee = (uint32_t)seg->sweep.knee;
     assert_int_equal(decode_with(buf, len, at + 4, &same_knee, 4, error, sizeof error), 0);
@@ -319,8 +329,9 @@ static void out_of_range_settings_are_refused(void **state)
 /* The model as a file of an older version (2 or 3) would hold it: the
  * current encoding without the fields that came later (version 3: the
  * recency, last of the settings; version 4: the stability's resamples after
- * the settings and after the sweep's k, each k's stability after its
- * silhouette, and the stability stage's time, last before the checksum). */
+ * the settings and after the sweep's k, each k's stability and its
+ * segments' after its silhouette, and the stability stage's time, last
+ * before the checksum). */
 static uint8_t *older_file(const Segmentation *seg, uint32_t version, size_t *old_len)
 {
     uint8_t *buf;
@@ -343,9 +354,10 @@ static uint8_t *older_file(const Segmentation *seg, uint32_t version, size_t *ol
     size_t at = sweep + 12 + 4; /* past kmax, knee, k and the resamples */
     for (int k = 1; k <= seg->sweep.kmax; k++) {
         size_t rest = 4 + 4 * seg->n_users + 4 * (size_t)k * seg->dim;
-        KEEP(at, 16); /* inertia, silhouette */
-        KEEP(at + 24, rest);
-        at += 24 + rest;
+        size_t stability = 8 + 8 * (size_t)k; /* the k's, then its segments' */
+        KEEP(at, 16);                         /* inertia, silhouette */
+        KEEP(at + 16 + stability, rest);
+        at += 16 + stability + rest;
     }
     KEEP(at, len - 8 - 8 - at); /* up to the stability's time and the checksum */
 #undef KEEP
