@@ -1375,14 +1375,14 @@ int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptio
 
 /* ---------------------------------------------------------------- stability */
 
-/* Resample r of kmeans_sweep_stability: index[0..m) the points it keeps (a
- * share KMEANS_STABILITY_SHARE, drawn without replacement, in index order),
- * *fit_seed the seed of its k-means. Returns m. */
 size_t kmeans_stability_points(size_t n)
 {
     return (size_t)(KMEANS_STABILITY_SHARE * (double)n + 0.5);
 }
 
+/* Resample r of kmeans_sweep_stability: index[0..m) the points it keeps (a
+ * share KMEANS_STABILITY_SHARE, drawn without replacement, in index order),
+ * *fit_seed the seed of its k-means. Returns m. */
 static size_t resample_points(size_t n, uint64_t seed, int resample, uint32_t *index,
                               uint64_t *fit_seed)
 {
