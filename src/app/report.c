@@ -363,6 +363,8 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
     heading(format, out, "Time");
     double total = 0;
     for (int s = 0; s < STAGE_COUNT; s++) {
+        if (s == STAGE_STABILITY && !seg->sweep.stability)
+            continue; /* not measured */
         fprintf(out, "%-16s %8.3f s\n", stage_name(s), seg->seconds[s]);
         total += seg->seconds[s];
     }
