@@ -139,45 +139,8 @@ static bool parse_films(PanelBuilder *b, const PanelFile *file)
     return ok;
 }
 
-static bool parse_ratings(PanelBuilder *b, const PanelFile *file)
-{
-    LineReader reader;
-    Field line, f[5];
-    bool ok = true;
-    b->ratings_path = file->path;
-    line_reader_init(&reader, file->data, file->len);
-    FOR_EACH_LINE(reader, file, line, ok)
-    {
-        size_t n = text_split(line, "\t", f, 5), at = reader.line_no;
-        long user_id, film_id, score, time, user = -1, film = -1;
-        if (n != 4)
-            ok =
-                diag_bad_line(b->diag, file->path, at,
-                              "%zu fields, expected 4 tab-separated (user, item, rating, time)", n);
-        else if (!text_parse_long(f[0], INT32_MIN, INT32_MAX, &user_id))
-            ok = diag_bad_line(b->diag, file->path, at, "user id '%.*s' is not a number",
-                               SHOW(f[0]));
-        else if (!text_parse_long(f[1], INT32_MIN, INT32_MAX, &film_id))
-            ok = diag_bad_line(b->diag, file->path, at, "item id '%.*s' is not a number",
-                               SHOW(f[1]));
-        else if (!text_parse_long(f[2], 1, 5, &score))
-            ok = diag_bad_line(b->diag, file->path, at, "rating '%.*s' is not a whole number 1..5",
-                               SHOW(f[2]));
-        else if (!text_parse_long(f[3], 0, UINT32_MAX, &time))
-            ok = diag_bad_line(b->diag, file->path, at, "timestamp '%.*s' is not a number",
-                               SHOW(f[3]));
-        else if ((user = idindex_get(&b->panel->user_index, user_id)) < 0)
-            ok = diag_bad_line(b->diag, file->path, at, "user %ld is not in u.user", user_id);
-        else if ((film = idindex_get(&b->panel->film_index, film_id)) < 0 && b->skip_unknown_films)
-            b->panel->sample.ratings_unknown_film++;
-        else if (film < 0)
-            ok = diag_bad_line(b->diag, file->path, at, "item %ld is not in u.item", film_id);
-        else if (!panel_build_add_rating(b, (uint32_t)user, (uint32_t)film, (uint8_t)score,
-                                         (uint32_t)time, (uint32_t)at))
-            return false;
-    }
-    return ok;
-}
+static const RatingsFormat RATINGS = {"\t", "4 tab-separated (user, item, rating, time)", "item",
+                                      "u.user", "u.item"};
 
 int panel_parse_ml100k(PanelBuilder *b, const PanelFile *files, size_t n_files)
 {
@@ -191,7 +154,7 @@ int panel_parse_ml100k(PanelBuilder *b, const PanelFile *files, size_t n_files)
     if (genres && genres->len == 0)
         genres = NULL;
     bool ok = parse_genres(b, genres) && parse_users(b, users) && parse_films(b, films) &&
-              parse_ratings(b, ratings);
+              panel_parse_ratings(b, ratings, &RATINGS);
     if (ok && !b->oom && b->panel->n_users == 0) {
         diag_fatal(b->diag, "%s: no valid users", users->path);
         return 2;
@@ -214,7 +177,7 @@ int panel_parse_users_ratings(PanelBuilder *b, const PanelFile *users, const Pan
             !panel_build_add_film(b, film_ids[f], title, 0, 0))
             return 2;
     }
-    if (!parse_users(b, users) || !parse_ratings(b, ratings) || b->oom)
+    if (!parse_users(b, users) || !panel_parse_ratings(b, ratings, &RATINGS) || b->oom)
         return 2;
     return 0;
 }

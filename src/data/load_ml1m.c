@@ -104,42 +104,8 @@ static bool parse_films(PanelBuilder *b, const PanelFile *file)
     return ok;
 }
 
-static bool parse_ratings(PanelBuilder *b, const PanelFile *file)
-{
-    LineReader reader;
-    Field line, f[5];
-    bool ok = true;
-    b->ratings_path = file->path;
-    line_reader_init(&reader, file->data, file->len);
-    FOR_EACH_LINE(reader, file, line, ok)
-    {
-        size_t n = text_split(line, "::", f, 5), at = reader.line_no;
-        long user_id, film_id, score, time, user, film;
-        if (n != 4)
-            ok = diag_bad_line(b->diag, file->path, at,
-                               "%zu fields, expected 4 (user::movie::rating::time)", n);
-        else if (!text_parse_long(f[0], INT32_MIN, INT32_MAX, &user_id))
-            ok = diag_bad_line(b->diag, file->path, at, "user id '%.*s' is not a number",
-                               SHOW(f[0]));
-        else if (!text_parse_long(f[1], INT32_MIN, INT32_MAX, &film_id))
-            ok = diag_bad_line(b->diag, file->path, at, "movie id '%.*s' is not a number",
-                               SHOW(f[1]));
-        else if (!text_parse_long(f[2], 1, 5, &score))
-            ok = diag_bad_line(b->diag, file->path, at, "rating '%.*s' is not a whole number 1..5",
-                               SHOW(f[2]));
-        else if (!text_parse_long(f[3], 0, UINT32_MAX, &time))
-            ok = diag_bad_line(b->diag, file->path, at, "timestamp '%.*s' is not a number",
-                               SHOW(f[3]));
-        else if ((user = idindex_get(&b->panel->user_index, user_id)) < 0)
-            ok = diag_bad_line(b->diag, file->path, at, "user %ld is not in users.dat", user_id);
-        else if ((film = idindex_get(&b->panel->film_index, film_id)) < 0)
-            ok = diag_bad_line(b->diag, file->path, at, "movie %ld is not in movies.dat", film_id);
-        else if (!panel_build_add_rating(b, (uint32_t)user, (uint32_t)film, (uint8_t)score,
-                                         (uint32_t)time, (uint32_t)at))
-            return false;
-    }
-    return ok;
-}
+static const RatingsFormat RATINGS = {"::", "4 (user::movie::rating::time)", "movie", "users.dat",
+                                      "movies.dat"};
 
 int panel_parse_ml1m(PanelBuilder *b, const PanelFile *files, size_t n_files)
 {
@@ -150,7 +116,8 @@ int panel_parse_ml1m(PanelBuilder *b, const PanelFile *files, size_t n_files)
     const PanelFile *ratings = films ? panel_required_file(b, files, n_files, "ratings.dat") : NULL;
     if (!ratings)
         return 2;
-    bool ok = parse_users(b, users) && parse_films(b, films) && parse_ratings(b, ratings);
+    bool ok =
+        parse_users(b, users) && parse_films(b, films) && panel_parse_ratings(b, ratings, &RATINGS);
     if (ok && !b->oom && b->panel->n_users == 0) {
         diag_fatal(b->diag, "%s: no valid users", users->path);
         return 2;

@@ -176,6 +176,47 @@ bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8
     return true;
 }
 
+bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFormat *format)
+{
+    LineReader reader;
+    Field line, f[5];
+    bool ok = true;
+    b->ratings_path = file->path;
+    line_reader_init(&reader, file->data, file->len);
+    FOR_EACH_LINE(reader, file, line, ok)
+    {
+        size_t n = text_split(line, format->separator, f, 5), at = reader.line_no;
+        long user_id, film_id, score, time, user = -1, film = -1;
+        if (n != 4)
+            ok = diag_bad_line(b->diag, file->path, at, "%zu fields, expected %s", n,
+                               format->layout);
+        else if (!text_parse_long(f[0], INT32_MIN, INT32_MAX, &user_id))
+            ok = diag_bad_line(b->diag, file->path, at, "user id '%.*s' is not a number",
+                               SHOW(f[0]));
+        else if (!text_parse_long(f[1], INT32_MIN, INT32_MAX, &film_id))
+            ok = diag_bad_line(b->diag, file->path, at, "%s id '%.*s' is not a number",
+                               format->film, SHOW(f[1]));
+        else if (!text_parse_long(f[2], 1, 5, &score))
+            ok = diag_bad_line(b->diag, file->path, at, "rating '%.*s' is not a whole number 1..5",
+                               SHOW(f[2]));
+        else if (!text_parse_long(f[3], 0, UINT32_MAX, &time))
+            ok = diag_bad_line(b->diag, file->path, at, "timestamp '%.*s' is not a number",
+                               SHOW(f[3]));
+        else if ((user = idindex_get(&b->panel->user_index, user_id)) < 0)
+            ok = diag_bad_line(b->diag, file->path, at, "user %ld is not in %s", user_id,
+                               format->users_file);
+        else if ((film = idindex_get(&b->panel->film_index, film_id)) < 0 && b->skip_unknown_films)
+            b->panel->sample.ratings_unknown_film++;
+        else if (film < 0)
+            ok = diag_bad_line(b->diag, file->path, at, "%s %ld is not in %s", format->film,
+                               film_id, format->films_file);
+        else if (!panel_build_add_rating(b, (uint32_t)user, (uint32_t)film, (uint8_t)score,
+                                         (uint32_t)time, (uint32_t)at))
+            return false;
+    }
+    return ok;
+}
+
 int panel_build_occupation(PanelBuilder *b, const char *label, size_t len)
 {
     Panel *p = b->panel;

@@ -65,6 +65,21 @@ int panel_build_title_year(PanelBuilder *b, Field title);
 /* Finishes the panel (see above) and frees the builder. */
 int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *rules, Panel **out);
 
+/* A MovieLens 100K or 1M ratings file: user, film, rating 1..5 and time on
+ * each line, split by `separator`. The other fields name things in the
+ * messages as the format does. */
+typedef struct {
+    const char *separator; /* "\t", "::" */
+    const char *layout;    /* the fields, for a line of the wrong shape */
+    const char *film;      /* what the format calls a film: "item", "movie" */
+    const char *users_file, *films_file;
+} RatingsFormat;
+/* Adds every rating of the file. A bad line is reported naming the file,
+ * line and field (and ends the parse unless the diag keeps going); a film
+ * the panel does not know is counted and left out when b->skip_unknown_films.
+ * Returns false on a bad line or when memory ran out (b->oom). */
+bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFormat *format);
+
 /* The format parsers. Each returns 0 or 2 (fatal, reason in diag). */
 int panel_parse_ml100k(PanelBuilder *b, const PanelFile *files, size_t n_files);
 int panel_parse_ml1m(PanelBuilder *b, const PanelFile *files, size_t n_files);
