@@ -112,23 +112,27 @@ void kmeans_sweep_free(KmeansSweep *sweep);
 /* Stability: how much of a sweep's segmentation at each k comes back when the
  * segmentation is made again from part of the points, as it would be after a
  * refresh of the panel. For each of `resamples` random subsets of the points
- * (a share KMEANS_STABILITY_SHARE, drawn from stream KMEANS_STABILITY_STREAM
+ * (kmeans_stability_points of them, drawn from stream KMEANS_STABILITY_STREAM
  * + r of opts->seed), k = 1..kmax are fitted again with opts (their own
  * k-means++ seeds), and the labels at k are compared with the sweep's labels
  * at k on the same points by the adjusted Rand index. Fills
  * sweep->stability[k-1] with the mean over the resamples (1 at k = 1: one
  * segment is always the same), sweep->segment_stability (below) and
- * sweep->stability_resamples. x, n and d
- * must be those the sweep was fitted on. Reports once per resample: stage
- * "stability", step r, steps resamples. Costs about resamples x 0.8 sweeps
- * (no silhouettes). FS_ERROR also when kmax exceeds the points of a subset
- * or resamples is not 1..KMEANS_STABILITY_MAX_RESAMPLES. */
+ * sweep->stability_resamples. x, n and d must be those the sweep was fitted
+ * on. Reports once per resample: stage "stability", step r, steps
+ * resamples. Costs about resamples x 0.8 sweeps (no silhouettes; less from
+ * 12,500 points on, where the subsets stop growing). FS_ERROR also when
+ * kmax exceeds the points of a subset or resamples is not
+ * 1..KMEANS_STABILITY_MAX_RESAMPLES. */
 #define KMEANS_STABILITY_SHARE 0.8
+#define KMEANS_STABILITY_MAX_POINTS 10000
 #define KMEANS_STABILITY_STREAM 0x57ab000ULL
 #define KMEANS_STABILITY_MAX_RESAMPLES 100
 int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptions *opts,
                            int resamples, const Progress *progress, KmeansSweep *sweep);
-/* How many of n points each resample keeps: KMEANS_STABILITY_SHARE of them. */
+/* How many of n points each resample keeps: KMEANS_STABILITY_SHARE of them,
+ * at most KMEANS_STABILITY_MAX_POINTS (enough to find kmax segments again;
+ * a sweep on 80% of a 100,000-user panel would take minutes). */
 size_t kmeans_stability_points(size_t n);
 /* Each segment's stability, also measured by kmeans_sweep_stability (as
  * Hennig's clusterwise stability): the best Jaccard similarity between the

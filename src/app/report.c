@@ -301,11 +301,11 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
                 seg->sweep.knee);
     if (stability)
         fprintf(out,
-                "Stability: the segments made again from %d random %.0f%% shares of the users "
-                "agree with these by an adjusted Rand index of %.3f on average at k = %d (1: the "
-                "same segments; near 0: no more alike than chance).\n",
-                seg->sweep.stability_resamples, 100 * KMEANS_STABILITY_SHARE, stability[seg->k - 1],
-                seg->k);
+                "Stability: the segments made again from %d random samples of %zu of the %zu "
+                "users agree with these by an adjusted Rand index of %.3f on average at k = %d "
+                "(1: the same segments; near 0: no more alike than chance).\n",
+                seg->sweep.stability_resamples, kmeans_stability_points(seg->n_users), seg->n_users,
+                stability[seg->k - 1], seg->k);
 
     heading(format, out, "Segments");
     const int32_t *labels = segmentation_labels(seg, seg->k);

@@ -1377,11 +1377,12 @@ int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptio
 
 size_t kmeans_stability_points(size_t n)
 {
-    return (size_t)(KMEANS_STABILITY_SHARE * (double)n + 0.5);
+    size_t m = (size_t)(KMEANS_STABILITY_SHARE * (double)n + 0.5);
+    return m < KMEANS_STABILITY_MAX_POINTS ? m : KMEANS_STABILITY_MAX_POINTS;
 }
 
 /* Resample r of kmeans_sweep_stability: index[0..m) the points it keeps (a
- * share KMEANS_STABILITY_SHARE, drawn without replacement, in index order),
+ * kmeans_stability_points(n), drawn without replacement, in index order),
  * *fit_seed the seed of its k-means. Returns m. */
 static size_t resample_points(size_t n, uint64_t seed, int resample, uint32_t *index,
                               uint64_t *fit_seed)

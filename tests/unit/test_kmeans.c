@@ -449,6 +449,11 @@ static void test_stability_bad_arguments_and_cancel(void **state)
     assert_null(s.stability);
     assert_int_equal(kmeans_sweep_stability(x, 20, 3, &o, 2, NULL, &s), FS_OK);
     assert_non_null(s.stability);
+    /* how many points a resample keeps: 80%, at most 10,000 */
+    assert_int_equal(kmeans_stability_points(20), 16);
+    assert_int_equal(kmeans_stability_points(872), 698);
+    assert_int_equal(kmeans_stability_points(12500), 10000);
+    assert_int_equal(kmeans_stability_points(100000), 10000);
     kmeans_sweep_free(&s);
     free(x);
 }
