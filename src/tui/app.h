@@ -20,7 +20,16 @@
 typedef enum { HEAT_SAMPLE, HEAT_DISTINCTIVE } HeatMode;
 
 /* The retrain form's fields. */
-enum { FORM_K, FORM_KMAX, FORM_EPOCHS, FORM_HIDDEN, FORM_WEIGHT, FORM_SEED, FORM_FIELDS };
+enum {
+    FORM_K,
+    FORM_KMAX,
+    FORM_EPOCHS,
+    FORM_HIDDEN,
+    FORM_WEIGHT,
+    FORM_SEED,
+    FORM_STABILITY,
+    FORM_FIELDS
+};
 
 typedef struct TuiApp {
     TuiConfig *config;

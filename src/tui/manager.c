@@ -86,7 +86,8 @@ static void draw_help(Rect pane)
 
 static const char *const FORM_LABEL[FORM_FIELDS] = {"k (segments)",        "K (sweep k = 1..K)",
                                                     "autoencoder epochs",  "hidden units",
-                                                    "demographics weight", "seed"};
+                                                    "demographics weight", "seed",
+                                                    "stability refits"};
 
 static void form_open(TuiApp *app)
 {
@@ -97,6 +98,7 @@ static void form_open(TuiApp *app)
     snprintf(app->form_value[FORM_HIDDEN], 24, "%d", o->ae.hidden);
     snprintf(app->form_value[FORM_WEIGHT], 24, "%g", o->features.demo_weight);
     snprintf(app->form_value[FORM_SEED], 24, "%llu", (unsigned long long)o->seed);
+    snprintf(app->form_value[FORM_STABILITY], 24, "%d", o->stability);
     app->form = true;
     app->form_field = 0;
 }
@@ -115,8 +117,9 @@ static bool form_number(const char *s, double lo, double hi, double *out)
 /* Builds options from the form; false with a message when a field is bad. */
 static bool form_options(TuiApp *app, PipelineOptions *o)
 {
-    static const double LO[FORM_FIELDS] = {2, 2, 1, 2, -1, 0};
-    static const double HI[FORM_FIELDS] = {255, 255, 100000, 4096, 1000, 2147483647.0};
+    static const double LO[FORM_FIELDS] = {2, 2, 1, 2, -1, 0, 0};
+    static const double HI[FORM_FIELDS] = {
+        255, 255, 100000, 4096, 1000, 2147483647.0, KMEANS_STABILITY_MAX_RESAMPLES};
     double v[FORM_FIELDS];
     for (int f = 0; f < FORM_FIELDS; f++)
         if (!form_number(app->form_value[f], LO[f], HI[f], &v[f]) ||
@@ -134,6 +137,13 @@ static bool form_options(TuiApp *app, PipelineOptions *o)
         app_message(app, true, "K must be at most the %zu users", app->panel->n_users);
         return false;
     }
+    size_t refit = kmeans_stability_points(app->panel->n_users);
+    if (v[FORM_STABILITY] > 0 && v[FORM_KMAX] > (double)refit) {
+        app_message(app, true, "K must be at most %zu to measure the stability (or 0 refits)",
+                    refit);
+        app->form_field = FORM_KMAX;
+        return false;
+    }
     *o = app->seg ? app->seg->options : app->config->training;
     o->k = (int)v[FORM_K];
     o->kmax = (int)v[FORM_KMAX];
@@ -141,6 +151,7 @@ static bool form_options(TuiApp *app, PipelineOptions *o)
     o->ae.hidden = (int)v[FORM_HIDDEN];
     o->features.demo_weight = v[FORM_WEIGHT];
     pipeline_options_seed(o, (uint64_t)v[FORM_SEED]);
+    o->stability = (int)v[FORM_STABILITY];
     return true;
 }
 
