@@ -1,7 +1,8 @@
 /* test_tui_data.c: unit tests of what the explorer computes from a panel:
  * the US tile map, shade levels, the PCRE2 title filter and the filtered
  * top films (equal to profile_top_films without a filter), how many score
- * columns the films pane fits, titles without their year, and the training
+ * columns the films pane fits, titles without their year, the progress
+ * bar's fraction, and the training
  * worker (a result handed over, a cancel, progress published). */
 #include "test_util.h"
 
@@ -170,6 +171,38 @@ static void titles_without_year(void **state)
     assert_string_equal(out, "untouched");
 }
 
+/* The progress bar's fraction: the stages that run, in order; the stability
+ * stage only when it is measured. */
+static void train_fraction_follows_the_stages(void **state)
+{
+    (void)state;
+    TrainStatus s;
+    memset(&s, 0, sizeof s);
+    s.state = WORKER_RUNNING;
+    s.stage = -1;
+    assert_true(train_fraction(&s) == 0);
+    pipeline_options_default(&s.options);
+    s.stage = STAGE_CLASSIFIER; /* the classifier done, the stability to come */
+    s.step = s.steps = 10;
+    double before_stability = train_fraction(&s);
+    assert_true(before_stability > 0.8 && before_stability < 0.95);
+    s.stage = STAGE_STABILITY;
+    s.step = 2;
+    s.steps = 4;
+    double halfway = train_fraction(&s);
+    assert_true(halfway > before_stability && halfway < 1);
+    s.step = 4;
+    assert_float_equal(train_fraction(&s), 1.0, 1e-12);
+    s.options.stability = 0; /* the study's method: the classifier ends it */
+    s.stage = STAGE_CLASSIFIER;
+    s.step = s.steps = 10;
+    assert_float_equal(train_fraction(&s), 1.0, 1e-12);
+    s.step = 5;
+    assert_true(train_fraction(&s) < 1);
+    s.state = WORKER_DONE;
+    assert_true(train_fraction(&s) == 1);
+}
+
 static void wait_finished(Worker *w)
 {
     for (int i = 0; i < 60000 && worker_running(w); i++) {
@@ -285,6 +318,7 @@ int main(void)
         cmocka_unit_test(title_filter),
         cmocka_unit_test(films_columns),
         cmocka_unit_test(titles_without_year),
+        cmocka_unit_test(train_fraction_follows_the_stages),
         cmocka_unit_test(worker_trains_and_hands_over),
         cmocka_unit_test(worker_cancels),
         cmocka_unit_test(worker_reports_failure),
