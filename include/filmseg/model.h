@@ -30,6 +30,9 @@
  * 4: the stability of every k and of each of its segments (the settings end
  * with its resamples, the sweep holds the figures) and the stability stage's
  * time; versions 2 and 3 read as not measured. */
+/* A change of format also means making again the model fuzz seeds
+ * (tests/unit/test_fuzz_regressions.c says how) and tests/tui/demo-model.fsm
+ * with its screens (tests/tui/run says how). */
 #define MODEL_VERSION 4
 #define MODEL_OLDEST_VERSION 2
 
