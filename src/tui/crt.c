@@ -338,6 +338,14 @@ int tui_textf(int y, int x, int maxw, const char *fmt, ...)
     return tui_text(y, x, maxw, buf);
 }
 
+int tui_text_cut(int y, int x, int maxw, const char *s)
+{
+    if (maxw < 2 || text_columns(s, crt.utf8) <= maxw)
+        return tui_text(y, x, maxw, s);
+    int cols = tui_text(y, x, maxw - 1, s);
+    return cols + tui_text(y, x + cols, 1, crt.glyphs->ellipsis);
+}
+
 void tui_fill(int y, int x, int w, const char *glyph)
 {
     if (y < 0 || y >= LINES)

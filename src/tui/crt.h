@@ -81,6 +81,9 @@ void crt_set(ColorElement e);
  * non-ASCII character becomes '?'. Returns the columns drawn. */
 int tui_text(int y, int x, int maxw, const char *s);
 int tui_textf(int y, int x, int maxw, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* As tui_text, but a text cut short ends in the ellipsis glyph, so that a
+ * reader sees it was cut (titles in narrow columns). */
+int tui_text_cut(int y, int x, int maxw, const char *s);
 /* w copies of a glyph. */
 void tui_fill(int y, int x, int w, const char *glyph);
 /* Columns s takes (UTF-8 when utf8, else one per character). */

@@ -87,7 +87,7 @@ static void films_draw(TuiApp *app, Rect r)
             char shortened[256];
             if (cw < 32 && films_title_without_year(title, shortened, sizeof shortened))
                 title = shortened;
-            tui_text(y, x + used + 1, cw - used - 1, title);
+            tui_text_cut(y, x + used + 1, cw - used - 1, title);
         }
     }
     crt_set(CE_NORMAL);

@@ -69,7 +69,7 @@ static void heatmap_draw(TuiApp *app, Rect r)
             films_title_without_year(film, shortened, sizeof shortened))
             film = shortened;
         crt_set(few ? CE_DIM : CE_LABEL);
-        tui_text(y, r.x, title_w, film);
+        tui_text_cut(y, r.x, title_w, film);
         for (int s = 1; s <= 5; s++)
             widget_heat_cell(y, r.x + title_w + 1 + (s - 1) * cw, cw - 1, row->share[s], few);
         crt_set(few ? CE_DIM : CE_LABEL);
