@@ -32,7 +32,7 @@
  * time; versions 2 and 3 read as not measured. */
 /* A change of format also means making again the model fuzz seeds
  * (tests/unit/test_fuzz_regressions.c says how) and tests/tui/demo-model.fsm
- * with its screens (tests/tui/run says how). */
+ * (tests/tui/run says how) with its screens and tests/cli/expected. */
 #define MODEL_VERSION 4
 #define MODEL_OLDEST_VERSION 2
 
