@@ -1,7 +1,7 @@
 /* pane_films.c: pane 4, the top 10 films per score (5 down to 1) for the
  * segment or the whole sample, as the study's tables; `/` filters titles
  * with a PCRE2 pattern, `a` switches segment / whole sample. As many score
- * columns as fit readably are shown (all five from about 130 columns);
+ * columns as fit readably are shown (all five from 129 columns);
  * Left/Right bring in the others. */
 #include "app.h"
 #include "crt.h"
