@@ -48,8 +48,8 @@ typedef struct TuiApp {
 
     /* films pane */
     bool films_whole; /* the whole sample rather than the segment */
-    int films_first;  /* the first score column shown (0: 5 stars) when not all fit */
-    int films_shown;  /* how many score columns the last frame fitted */
+    int films_first;  /* the first score column shown (0: 5 stars) when not all fit;
+                         drawing keeps it where the columns that fit allow */
     TitleFilter filter;
     bool prompt; /* the filter prompt is open */
     char prompt_text[256];

@@ -26,13 +26,11 @@ static void films_draw(TuiApp *app, Rect r)
                  app->segment, app->k, app->profiles[app->segment].n_users);
     pane_title(rect_take_top(&r, 1), title);
 
-    /* as many score columns as fit readably; Left/Right bring in the others */
+    /* as many score columns as fit readably; Left/Right bring in the others
+     * (a key may move past the last window: it is brought back here) */
     int shown = films_columns_shown(r.w);
     if (app->films_first > 5 - shown)
         app->films_first = 5 - shown;
-    if (app->films_first < 0)
-        app->films_first = 0;
-    app->films_shown = shown;
     int cw = (r.w - (shown - 1)) / shown;
 
     Rect line = rect_take_top(&r, 1);
@@ -105,7 +103,7 @@ static bool films_key(TuiApp *app, int ch)
         return true;
     case KEY_RIGHT:
     case 'l':
-        if (app->films_shown > 0 && app->films_first + app->films_shown < 5)
+        if (app->films_first < 4)
             app->films_first++;
         return true;
     }
