@@ -1,7 +1,8 @@
 /* profile.h: the audience profile of a panel or of one segment of it: counts
- * by gender, age, occupation and state, the rating distribution, and the top
- * films per score (count descending, ties by film id ascending). Category
- * counts are ordered by count descending, ties by first appearance. */
+ * by gender, age, occupation and state, the rating distribution, the genres
+ * of the films rated and liked, and the top films per score (count
+ * descending, ties by film id ascending). Category counts are ordered by
+ * count descending, ties by first appearance. */
 #ifndef FILMSEG_PROFILE_H
 #define FILMSEG_PROFILE_H
 
@@ -32,6 +33,10 @@ typedef struct {
     size_t n_states;
     size_t ratings_by_score[6]; /* [1..5] */
     double rating_mean;
+    /* Genres (Panel.genres): ratings of films of genre g, and of those the
+     * likes (4 or 5 stars). A film of several genres counts in each. */
+    size_t n_likes; /* ratings of 4 or 5 stars */
+    size_t genre_ratings[PANEL_MAX_GENRES], genre_likes[PANEL_MAX_GENRES];
     FilmCount top[6][PROFILE_TOP_N]; /* top[score][rank] */
     size_t n_top[6];
 } Profile;
@@ -40,6 +45,13 @@ typedef struct {
  * NULL. Returns 0, or FS_ERROR when memory runs out. */
 int profile_compute(const Panel *panel, const int32_t *labels, int segment, Profile *out);
 void profile_free(Profile *profile);
+
+/* A segment's share part/whole against the whole sample's share
+ * all_part/all_whole, times 100 (100 = as everyone; 0 when the whole sample
+ * has none). */
+double profile_share_index(size_t part, size_t whole, size_t all_part, size_t all_whole);
+/* The profile's count of users of an occupation (0 when it has none). */
+size_t profile_occupation_count(const Profile *p, int occupation);
 
 /* The n films most often rated `score` by the selected users, in the
  * profile's order; returns how many were written. */

@@ -115,8 +115,16 @@ int profile_compute(const Panel *panel, const int32_t *labels, int segment, Prof
         seen++;
         out->n_users++;
         for (uint32_t i = panel->user_start[u]; i < panel->user_start[u + 1]; i++) {
-            out->ratings_by_score[panel->user_score[i]]++;
-            rating_sum += panel->user_score[i];
+            int score = panel->user_score[i];
+            bool liked = score >= 4;
+            out->ratings_by_score[score]++;
+            rating_sum += score;
+            out->n_likes += liked;
+            for (uint32_t g = panel->films[panel->user_film[i]].genres; g; g &= g - 1) {
+                int genre = __builtin_ctz(g);
+                out->genre_ratings[genre]++;
+                out->genre_likes[genre] += liked;
+            }
         }
         out->n_ratings += panel->user_start[u + 1] - panel->user_start[u];
         if (!panel->has_demographics)
@@ -155,4 +163,18 @@ void profile_free(Profile *profile)
 {
     free(profile->occupations);
     profile->occupations = NULL;
+}
+
+double profile_share_index(size_t part, size_t whole, size_t all_part, size_t all_whole)
+{
+    double a = whole ? (double)part / whole : 0, b = all_whole ? (double)all_part / all_whole : 0;
+    return b > 0 ? 100 * a / b : 0;
+}
+
+size_t profile_occupation_count(const Profile *p, int occupation)
+{
+    for (size_t i = 0; i < p->n_occupations; i++)
+        if (p->occupations[i].index == occupation)
+            return p->occupations[i].count;
+    return 0;
 }

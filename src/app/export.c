@@ -138,14 +138,6 @@ static void write_category(FILE *out, int segment, const char *dimension, const 
     fputc('\n', out);
 }
 
-static size_t occupation_count(const Profile *p, int index)
-{
-    for (size_t i = 0; i < p->n_occupations; i++)
-        if (p->occupations[i].index == index)
-            return p->occupations[i].count;
-    return 0;
-}
-
 static size_t state_count_of(const Profile *p, int index)
 {
     for (size_t i = 0; i < p->n_states; i++)
@@ -168,8 +160,8 @@ static void write_profile_rows(FILE *out, const Panel *panel, int segment, const
                        all->age_bands[b], all);
     for (size_t i = 0; i < all->n_occupations; i++) {
         int o = all->occupations[i].index;
-        write_category(out, segment, "occupation", panel->occupations[o], occupation_count(p, o), p,
-                       all->occupations[i].count, all);
+        write_category(out, segment, "occupation", panel->occupations[o],
+                       profile_occupation_count(p, o), p, all->occupations[i].count, all);
     }
     for (size_t i = 0; i < all->n_states; i++) {
         int s = all->states[i].index;

@@ -371,13 +371,6 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
     fprintf(out, "%-16s %8.3f s\n", "total", total);
 }
 
-/* index of a share against the whole sample's share: 100 = as everyone */
-static double index_of(size_t part, size_t whole, size_t all_part, size_t all_whole)
-{
-    double a = whole ? (double)part / whole : 0, b = all_whole ? (double)all_part / all_whole : 0;
-    return b > 0 ? 100 * a / b : 0;
-}
-
 void report_segments(const Panel *panel, const Segmentation *seg, const int32_t *labels,
                      const Profile *everyone, OutputFormat format, FILE *out)
 {
@@ -393,22 +386,19 @@ void report_segments(const Panel *panel, const Segmentation *seg, const int32_t 
         if (p.has_demographics && p.n_users) {
             fprintf(out, "Male %.1f%% (index %.0f); age mean %.1f, median %g.\n",
                     percent(p.n_male, p.n_users),
-                    index_of(p.n_male, p.n_users, everyone->n_male, everyone->n_users), p.age_mean,
-                    p.age_median);
+                    profile_share_index(p.n_male, p.n_users, everyone->n_male, everyone->n_users),
+                    p.age_mean, p.age_median);
             Table t;
             static const char *const headers[] = {"occupation", "users", "share", "index"};
             fputc('\n', out);
             table_init(&t, 4, headers);
             t.right_align[1] = t.right_align[2] = t.right_align[3] = true;
             for (size_t i = 0; i < p.n_occupations && i < 8; i++) {
-                size_t all_count = 0;
-                for (size_t j = 0; j < everyone->n_occupations; j++)
-                    if (everyone->occupations[j].index == p.occupations[i].index)
-                        all_count = everyone->occupations[j].count;
-                table_row(
-                    &t, "%s\t%zu\t%.1f%%\t%.0f", panel->occupations[p.occupations[i].index],
-                    p.occupations[i].count, percent(p.occupations[i].count, p.n_users),
-                    index_of(p.occupations[i].count, p.n_users, all_count, everyone->n_users));
+                size_t all_count = profile_occupation_count(everyone, p.occupations[i].index);
+                table_row(&t, "%s\t%zu\t%.1f%%\t%.0f", panel->occupations[p.occupations[i].index],
+                          p.occupations[i].count, percent(p.occupations[i].count, p.n_users),
+                          profile_share_index(p.occupations[i].count, p.n_users, all_count,
+                                              everyone->n_users));
             }
             table_print(&t, format, out);
             table_free(&t);
@@ -417,10 +407,10 @@ void report_segments(const Panel *panel, const Segmentation *seg, const int32_t 
             table_init(&t, 4, age_headers);
             t.right_align[1] = t.right_align[2] = t.right_align[3] = true;
             for (int b = 0; b < AGE_BAND_COUNT; b++)
-                table_row(
-                    &t, "%s\t%zu\t%.1f%%\t%.0f", age_band_label(b), p.age_bands[b],
-                    percent(p.age_bands[b], p.n_users),
-                    index_of(p.age_bands[b], p.n_users, everyone->age_bands[b], everyone->n_users));
+                table_row(&t, "%s\t%zu\t%.1f%%\t%.0f", age_band_label(b), p.age_bands[b],
+                          percent(p.age_bands[b], p.n_users),
+                          profile_share_index(p.age_bands[b], p.n_users, everyone->age_bands[b],
+                                              everyone->n_users));
             table_print(&t, format, out);
             table_free(&t);
         }

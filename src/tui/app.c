@@ -203,12 +203,6 @@ void pane_waiting(TuiApp *app, Rect r, const char *what)
     crt_set(CE_NORMAL);
 }
 
-double share_index(size_t part, size_t whole, size_t all_part, size_t all_whole)
-{
-    double a = whole ? (double)part / whole : 0, b = all_whole ? (double)all_part / all_whole : 0;
-    return b > 0 ? 100 * a / b : 0;
-}
-
 void profile_state_counts(const Profile *p, double *counts)
 {
     for (int s = 0; s < PANEL_MAX_STATES; s++)

@@ -125,8 +125,6 @@ void app_open_prompt(TuiApp *app);
 void pane_title(Rect r, const char *title);
 /* "Segments appear when training finishes" and the like, centred. */
 void pane_waiting(TuiApp *app, Rect r, const char *what);
-/* Index of part/whole against all_part/all_whole (100 = as everyone). */
-double share_index(size_t part, size_t whole, size_t all_part, size_t all_whole);
 /* Per-state count of a profile (states[] is sparse). */
 void profile_state_counts(const Profile *p, double *counts);
 /* The demographics of a profile (occupations, age, states, gender, ratings):

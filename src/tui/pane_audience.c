@@ -22,14 +22,6 @@ static ColorElement index_color(double index)
     return index >= 120 ? CE_HIGH : index <= 80 ? CE_LOW : CE_LABEL;
 }
 
-static size_t occupation_count(const Profile *p, int occupation)
-{
-    for (size_t i = 0; i < p->n_occupations; i++)
-        if (p->occupations[i].index == occupation)
-            return p->occupations[i].count;
-    return 0;
-}
-
 static void draw_occupations(Rect r, const Panel *panel, const Profile *p, const Profile *base)
 {
     pane_title(rect_take_top(&r, 1), base ? "Occupations (share, index)" : "Occupations");
@@ -43,8 +35,8 @@ static void draw_occupations(Rect r, const Panel *panel, const Profile *p, const
         row->color = CE_BAR;
         row->note_color = CE_LABEL;
         if (base) {
-            double idx =
-                share_index(c->count, p->n_users, occupation_count(base, c->index), base->n_users);
+            double idx = profile_share_index(
+                c->count, p->n_users, profile_occupation_count(base, c->index), base->n_users);
             snprintf(row->note, sizeof row->note, "%5.1f%% %4.0f", pct(c->count, p->n_users), idx);
             row->note_color = index_color(idx);
         } else {
@@ -80,7 +72,8 @@ static void draw_ages(Rect r, const Profile *p, const Profile *base)
         values[b] = (double)p->age_bands[b];
         if (base)
             snprintf(text[b], sizeof text[b], "%.0f",
-                     share_index(p->age_bands[b], p->n_users, base->age_bands[b], base->n_users));
+                     profile_share_index(p->age_bands[b], p->n_users, base->age_bands[b],
+                                         base->n_users));
         else
             snprintf(text[b], sizeof text[b], "%.0f%%", pct(p->age_bands[b], p->n_users));
         value_text[b] = text[b];
@@ -102,8 +95,8 @@ static void draw_states(Rect r, const Profile *p, const Profile *base)
         max = counts[s] > max ? counts[s] : max;
     for (int s = 0; s < PANEL_MAX_STATES; s++) {
         if (base) {
-            value[s] =
-                share_index((size_t)counts[s], p->n_users, (size_t)base_counts[s], base->n_users);
+            value[s] = profile_share_index((size_t)counts[s], p->n_users, (size_t)base_counts[s],
+                                           base->n_users);
             level[s] = tilemap_index_level(value[s], base_counts[s] > 0);
         } else {
             value[s] = counts[s];
@@ -136,7 +129,7 @@ static void draw_gender(Rect r, const Profile *p, const Profile *base)
         size_t n = i ? p->n_female : p->n_male;
         rows[i].note_color = CE_LABEL;
         if (base) {
-            double idx = share_index(n, p->n_users, all[i], base->n_users);
+            double idx = profile_share_index(n, p->n_users, all[i], base->n_users);
             snprintf(rows[i].note, sizeof rows[i].note, "%5.1f%% %4.0f", pct(n, p->n_users), idx);
             rows[i].note_color = index_color(idx);
         } else {
@@ -161,8 +154,8 @@ static void draw_ratings(Rect r, const Profile *p, const Profile *base)
         rows[i] = (BarRow){
             .label = labels[i], .value = (double)n, .color = CE_BAR, .note_color = CE_LABEL};
         if (base) {
-            double idx =
-                share_index(n, p->n_ratings, base->ratings_by_score[score], base->n_ratings);
+            double idx = profile_share_index(n, p->n_ratings, base->ratings_by_score[score],
+                                             base->n_ratings);
             snprintf(rows[i].note, sizeof rows[i].note, "%5.1f%% %4.0f", pct(n, p->n_ratings), idx);
             rows[i].note_color = index_color(idx);
         } else {

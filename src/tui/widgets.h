@@ -92,11 +92,9 @@ void widget_plot(Rect r, const PlotSpec *spec);
 /* The shade level (0..HEAT_LEVELS-1) of a share in [0, 1]: 0 exactly 0, then
  * up to 10%, 20%, 35%, 50%, and above. */
 int heat_level(double share);
-/* Rows with fewer ratings than this are drawn dim and unshaded: their shares
- * are too noisy to compare (1 rating is 100% at one score). */
-#define HEAT_FEW_RATINGS 10
 /* One cell w wide: the share in percent on a colour ramp (colour terminals),
- * or with the character ramp (monochrome); dim and unshaded when `few`. */
+ * or with the character ramp (monochrome); dim and unshaded when `few`
+ * (fewer than HEATMAP_FEW_RATINGS ratings). */
 void widget_heat_cell(int y, int x, int w, double share, bool few);
 /* The legend on one line. */
 void widget_heat_legend(int y, int x, int w);

@@ -74,24 +74,51 @@ static void study_sample_on_ml100k(void **state)
     panel_free(p);
 }
 
+/* 40 users (ids 1..40; segment 1 is users 1..20) and four films: film 1
+ * rated by users 1..12, film 2 by 1..9, film 3 by 1..10, film 4 by all. */
+static Panel *forty_user_panel(int32_t *labels)
+{
+    char users[40 * 32], ratings[100 * 16];
+    size_t u_len = 0, r_len = 0;
+    static const int raters[5] = {0, 12, 9, 10, 40};
+    for (int u = 1; u <= 40; u++)
+        u_len += (size_t)snprintf(users + u_len, sizeof users - u_len, "%d|30|M|writer|10027\n", u);
+    for (int f = 1; f <= 4; f++)
+        for (int u = 1; u <= raters[f]; u++)
+            r_len +=
+                (size_t)snprintf(ratings + r_len, sizeof ratings - r_len, "%d\t%d\t4\t1\n", u, f);
+    const char *items =
+        ITEM(1, "One (1990)") ITEM(2, "Two (1990)") ITEM(3, "Three (1990)") ITEM(4, "Four (1990)");
+    Panel *p = ml100k_panel_of(users, items, ratings);
+    for (size_t u = 0; u < p->n_users; u++)
+        labels[u] = p->users[u].id <= 20 ? 1 : 0;
+    return p;
+}
+
 static void distinctive_films(void **state)
 {
     (void)state;
-    Panel *p = three_film_panel();
-    int32_t labels[5];
-    for (size_t u = 0; u < p->n_users; u++)
-        labels[u] = p->users[u].id == 3 || p->users[u].id == 4 ? 1 : 0;
-    uint32_t out[3];
-    /* segment 1 (users 3, 4): film 7 is rated by both (lift 2/2 / 2/5 = 2.5),
-     * film 10 by one of them, below the minimum of 3 raters -> only films
-     * rated by at least 3 of a 2-user segment: none */
-    assert_int_equal(heatmap_distinctive(p, labels, 1, 3, out), 0);
-    /* everyone in one segment: every film rated by at least 3 has lift 1 */
-    for (size_t u = 0; u < p->n_users; u++)
+    int32_t labels[40];
+    Panel *p = forty_user_panel(labels);
+    uint32_t out[4];
+    /* segment 1 (20 users): film 1 has lift (12/20) / (12/40) = 2, film 3 the
+     * same with 10 raters (the minimum), film 4 lift 1; film 2's 9 raters are
+     * too few to say anything */
+    size_t n = heatmap_distinctive(p, labels, 1, 4, out);
+    assert_int_equal(n, 3);
+    assert_int_equal(p->films[out[0]].id, 1); /* a tie at lift 2: by id */
+    assert_int_equal(p->films[out[1]].id, 3);
+    assert_int_equal(p->films[out[2]].id, 4);
+    /* segment 0 (users 21..40) rated only film 4 */
+    n = heatmap_distinctive(p, labels, 0, 4, out);
+    assert_int_equal(n, 1);
+    assert_int_equal(p->films[out[0]].id, 4);
+    /* the 3-film panel's segments are too small for any film */
+    Panel *small = three_film_panel();
+    for (size_t u = 0; u < small->n_users; u++)
         labels[u] = 0;
-    size_t n = heatmap_distinctive(p, labels, 0, 3, out);
-    assert_int_equal(n, 2);                   /* films 10 and 5 have 3 ratings; 7 has 2 */
-    assert_int_equal(p->films[out[0]].id, 5); /* a tie: by id */
+    assert_int_equal(heatmap_distinctive(small, labels, 0, 3, out), 0);
+    panel_free(small);
     panel_free(p);
 }
 

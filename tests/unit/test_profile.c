@@ -6,6 +6,9 @@
 #include "filmseg/profile.h"
 #include "filmseg/states.h"
 
+#include <math.h>
+#include <string.h>
+
 static const char *USERS = "1|20|M|writer|10027\n"  /* NY */
                            "2|31|F|student|60614\n" /* IL */
                            "3|40|M|student|10027\n" /* NY */
@@ -15,14 +18,9 @@ static const char *ITEMS = ITEM(10, "Ten (1990)") ITEM(5, "Five (1990)") ITEM(7,
 
 static Panel *panel(void)
 {
-    CapturedDiag c;
-    captured_diag_init(&c, false);
-    Panel *p = NULL;
-    const char *ratings = "1\t10\t5\t1\n2\t10\t5\t1\n1\t5\t5\t1\n2\t5\t5\t1\n3\t7\t5\t1\n"
-                          "4\t7\t4\t1\n5\t5\t1\t1\n";
-    assert_int_equal(load_ml100k_strings(USERS, ITEMS, ratings, NULL, &c, &p), 0);
-    captured_diag_free(&c);
-    return p;
+    return ml100k_panel_of(USERS, ITEMS,
+                           "1\t10\t5\t1\n2\t10\t5\t1\n1\t5\t5\t1\n2\t5\t5\t1\n3\t7\t5\t1\n"
+                           "4\t7\t4\t1\n5\t5\t1\t1\n");
 }
 
 static void whole_panel_profile(void **state)
@@ -87,11 +85,64 @@ static void segment_profile_and_even_median(void **state)
     panel_free(p);
 }
 
+static int genre_named(const Panel *p, const char *name)
+{
+    for (size_t g = 0; g < p->n_genres; g++)
+        if (strcmp(p->genres[g], name) == 0)
+            return (int)g;
+    fail_msg("no genre %s", name);
+    return -1;
+}
+
+/* Film 1 is Action and Comedy, film 2 Drama, film 3 of unknown genre; user 1
+ * rates them 5, 3, -, user 2 4, 5, 2, user 3 1, -, -. */
+static void genre_counts(void **state)
+{
+    (void)state;
+    const char *items = "1|A (1990)|01-Jan-1990||u|0|1|0|0|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+                        "2|B (1990)|01-Jan-1990||u|0|0|0|0|0|0|0|0|1|0|0|0|0|0|0|0|0|0|0\n"
+                        "3|C (1990)|01-Jan-1990||u|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
+    const char *ratings = "1\t1\t5\t1\n1\t2\t3\t1\n2\t1\t4\t1\n2\t2\t5\t1\n2\t3\t2\t1\n"
+                          "3\t1\t1\t1\n";
+    Panel *p = ml100k_panel_of(USERS, items, ratings);
+    int action = genre_named(p, "Action"), comedy = genre_named(p, "Comedy"),
+        drama = genre_named(p, "Drama"), unknown = genre_named(p, "unknown");
+    Profile all, two;
+    assert_int_equal(profile_compute(p, NULL, 0, &all), 0);
+    assert_int_equal(all.n_likes, 3); /* 5 and 4 of film 1, 5 of film 2 */
+    assert_int_equal(all.genre_ratings[action], 3);
+    assert_int_equal(all.genre_ratings[comedy], 3); /* a film counts in each of its genres */
+    assert_int_equal(all.genre_ratings[drama], 2);
+    assert_int_equal(all.genre_ratings[unknown], 1);
+    assert_int_equal(all.genre_likes[action], 2);
+    assert_int_equal(all.genre_likes[comedy], 2);
+    assert_int_equal(all.genre_likes[drama], 1);
+    assert_int_equal(all.genre_likes[unknown], 0);
+    assert_int_equal(all.genre_likes[genre_named(p, "Western")], 0);
+    /* user 2 alone: half of their 2 likes are Drama, against a third of everyone's */
+    int32_t labels[5];
+    for (size_t u = 0; u < p->n_users; u++)
+        labels[u] = p->users[u].id == 2;
+    assert_int_equal(profile_compute(p, labels, 1, &two), 0);
+    assert_int_equal(two.n_likes, 2);
+    assert_int_equal(two.genre_ratings[unknown], 1);
+    assert_int_equal(two.genre_likes[drama], 1);
+    assert_true(fabs(profile_share_index(two.genre_likes[drama], two.n_likes,
+                                         all.genre_likes[drama], all.n_likes) -
+                     150) < 1e-9);
+    /* nobody liked the genre: no index */
+    assert_true(profile_share_index(0, 2, 0, 3) == 0);
+    profile_free(&all);
+    profile_free(&two);
+    panel_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(whole_panel_profile),
         cmocka_unit_test(segment_profile_and_even_median),
+        cmocka_unit_test(genre_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

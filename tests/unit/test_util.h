@@ -102,6 +102,17 @@ static inline char *file_text(const char *path)
 #define ITEM(id, title)                                                                            \
 #id "|" title "|01-Jan-1995||http://x|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
 
+/* The ml-100k panel of three strings, which must load (every user kept). */
+static inline Panel *ml100k_panel_of(const char *users, const char *items, const char *ratings)
+{
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    assert_int_equal(load_ml100k_strings(users, items, ratings, NULL, &c, &p), 0);
+    captured_diag_free(&c);
+    return p;
+}
+
 /* Five users and three films: film 10 rated 5, 5, 4 by users 1, 2, 3; film 5
  * rated 5, 5, 1 by users 1, 2, 5; film 7 rated 5, 4 by users 3, 4. */
 static inline Panel *three_film_panel(void)
@@ -111,12 +122,7 @@ static inline Panel *three_film_panel(void)
     const char *items = ITEM(10, "Ten (1990)") ITEM(5, "Five (1990)") ITEM(7, "Seven (1991)");
     const char *ratings = "1\t10\t5\t1\n2\t10\t5\t1\n3\t10\t4\t1\n1\t5\t5\t1\n2\t5\t5\t1\n"
                           "5\t5\t1\t1\n3\t7\t5\t1\n4\t7\t4\t1\n";
-    CapturedDiag c;
-    captured_diag_init(&c, false);
-    Panel *p = NULL;
-    assert_int_equal(load_ml100k_strings(users, items, ratings, NULL, &c, &p), 0);
-    captured_diag_free(&c);
-    return p;
+    return ml100k_panel_of(users, items, ratings);
 }
 
 #endif
