@@ -6,6 +6,7 @@
 #ifndef FILMSEG_TUI_APP_H
 #define FILMSEG_TUI_APP_H
 
+#include "crt.h"
 #include "filter.h"
 #include "layout.h"
 #include "worker.h"
@@ -45,6 +46,9 @@ typedef struct TuiApp {
     int pane;  /* the pane shown */
     bool help; /* the help overlay is open */
     bool quit;
+
+    /* segments pane */
+    bool segments_taste; /* genres and distinctive films rather than demographics */
 
     /* films pane */
     bool films_whole; /* the whole sample rather than the segment */
@@ -131,5 +135,9 @@ void profile_state_counts(const Profile *p, double *counts);
  * as counts and shares when base is NULL, else each against base as an
  * index (pane_audience.c; the segments pane uses it too). */
 void demographics_draw(Rect r, const Panel *panel, const Profile *p, const Profile *base);
+/* The segment's taste: genres liked and distinctive films (taste.c). */
+void taste_draw(Rect r, const TuiApp *app);
+/* The colour of an index against everyone: high from 120, low to 80. */
+ColorElement index_color(double index);
 
 #endif

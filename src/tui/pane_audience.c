@@ -17,7 +17,7 @@ static double pct(size_t part, size_t whole)
     return whole ? 100.0 * part / whole : 0;
 }
 
-static ColorElement index_color(double index)
+ColorElement index_color(double index)
 {
     return index >= 120 ? CE_HIGH : index <= 80 ? CE_LOW : CE_LABEL;
 }

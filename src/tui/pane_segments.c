@@ -1,6 +1,6 @@
 /* pane_segments.c: pane 3, one segment at a time ([ and ], PgUp/PgDn): its
  * size and the audience pane's demographics, each against the whole sample
- * as an index (100 = as everyone). */
+ * as an index (100 = as everyone), or with `g` its taste (taste.c). */
 #include "app.h"
 #include "crt.h"
 #include "widgets.h"
@@ -44,7 +44,10 @@ static void segments_draw(TuiApp *app, Rect r)
                   app->matched, app->panel->n_users);
         crt_set(CE_NORMAL);
     }
-    demographics_draw(r, app->panel, p, &app->whole);
+    if (app->segments_taste)
+        taste_draw(r, app);
+    else
+        demographics_draw(r, app->panel, p, &app->whole);
 }
 
 static bool segments_key(TuiApp *app, int ch)
@@ -54,8 +57,10 @@ static bool segments_key(TuiApp *app, int ch)
     case 'h': app_move_segment(app, -1); return app->seg != NULL;
     case KEY_RIGHT:
     case 'l': app_move_segment(app, +1); return app->seg != NULL;
+    case 'g': app->segments_taste = !app->segments_taste; return true;
     }
     return false;
 }
 
-const Pane PANE_SEGMENTS_DEF = {"Segments", segments_draw, segments_key, "[ ] segment  e export"};
+const Pane PANE_SEGMENTS_DEF = {"Segments", segments_draw, segments_key,
+                                "[ ] segment  g taste  e export"};
