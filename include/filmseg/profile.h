@@ -50,6 +50,10 @@ void profile_free(Profile *profile);
  * all_part/all_whole, times 100 (100 = as everyone; 0 when the whole sample
  * has none). */
 double profile_share_index(size_t part, size_t whole, size_t all_part, size_t all_whole);
+/* The genres p's users liked at least min_likes times, most liked first
+ * (ties by genre index); returns how many were written (at most
+ * PANEL_MAX_GENRES). */
+size_t profile_liked_genres(const Panel *panel, const Profile *p, size_t min_likes, int *out);
 /* The profile's count of users of an occupation (0 when it has none). */
 size_t profile_occupation_count(const Profile *p, int occupation);
 

@@ -9,10 +9,13 @@
 
 typedef enum { FORMAT_TEXT, FORMAT_MARKDOWN } OutputFormat;
 
+/* Plain text lines up at most this many columns (Markdown has no limit). */
+enum { TABLE_MAX_TEXT_COLS = 64 };
+
 typedef struct {
     size_t n_cols, n_rows, cap_rows;
-    char **cells;         /* row-major, row 0 is the header */
-    bool right_align[16]; /* per column, plain text only */
+    char **cells;                          /* row-major, row 0 is the header */
+    bool right_align[TABLE_MAX_TEXT_COLS]; /* per column, plain text only */
 } Table;
 
 void table_init(Table *t, size_t n_cols, const char *const *headers);

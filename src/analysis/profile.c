@@ -171,6 +171,25 @@ double profile_share_index(size_t part, size_t whole, size_t all_part, size_t al
     return b > 0 ? 100 * a / b : 0;
 }
 
+static int by_likes_then_genre(const void *a, const void *b, void *ctx)
+{
+    const Profile *p = ctx;
+    int x = *(const int *)a, y = *(const int *)b;
+    if (p->genre_likes[x] != p->genre_likes[y])
+        return p->genre_likes[x] > p->genre_likes[y] ? -1 : 1;
+    return x - y;
+}
+
+size_t profile_liked_genres(const Panel *panel, const Profile *p, size_t min_likes, int *out)
+{
+    size_t n = 0;
+    for (size_t g = 0; g < panel->n_genres && g < PANEL_MAX_GENRES; g++)
+        if (p->genre_likes[g] >= min_likes && p->genre_likes[g] > 0)
+            out[n++] = (int)g;
+    qsort_r(out, n, sizeof *out, by_likes_then_genre, (void *)p);
+    return n;
+}
+
 size_t profile_occupation_count(const Profile *p, int occupation)
 {
     for (size_t i = 0; i < p->n_occupations; i++)

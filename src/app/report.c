@@ -1,9 +1,11 @@
 /* report.c: the audience report; see report.h. */
 #include "filmseg/report.h"
 
+#include "filmseg/heatmap.h"
 #include "filmseg/states.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *users_file_name(PanelFormat format)
@@ -371,13 +373,92 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
     fprintf(out, "%-16s %8.3f s\n", "total", total);
 }
 
+/* The genres everyone liked at least HEATMAP_FEW_RATINGS times, most liked
+ * first: each one's share of everyone's likes, and every segment's share of
+ * its own likes as an index ("-" under HEATMAP_FEW_RATINGS likes). */
+static void genre_table(const Panel *panel, const Profile *segments, int k, const Profile *everyone,
+                        OutputFormat format, FILE *out)
+{
+    int genres[PANEL_MAX_GENRES];
+    size_t n = profile_liked_genres(panel, everyone, HEATMAP_FEW_RATINGS, genres);
+    if (n == 0 || (size_t)k + 2 > TABLE_MAX_TEXT_COLS)
+        return;
+    heading(format, out, "Genres liked");
+    fprintf(out,
+            "Each genre's share of everyone's likes (ratings of 4 or 5 stars; a film of several "
+            "genres counts in each), and each segment's share of its likes as an index against "
+            "it (100 = as everyone; - under %d likes).\n\n",
+            HEATMAP_FEW_RATINGS);
+    const char *headers[TABLE_MAX_TEXT_COLS] = {"genre", "likes"};
+    char names[TABLE_MAX_TEXT_COLS][16];
+    for (int s = 0; s < k; s++) {
+        snprintf(names[s], sizeof names[s], "%d", s);
+        headers[s + 2] = names[s];
+    }
+    Table t;
+    table_init(&t, (size_t)k + 2, headers);
+    for (int c = 1; c < k + 2; c++)
+        t.right_align[c] = true;
+    for (size_t i = 0; i < n; i++) {
+        int g = genres[i];
+        char row[1024];
+        int len = snprintf(row, sizeof row, "%s\t%.1f%%", panel->genres[g],
+                           percent(everyone->genre_likes[g], everyone->n_likes));
+        for (int s = 0; s < k && len < (int)sizeof row; s++) {
+            const Profile *p = &segments[s];
+            if (p->genre_likes[g] < HEATMAP_FEW_RATINGS)
+                len += snprintf(row + len, sizeof row - (size_t)len, "\t-");
+            else
+                len += snprintf(row + len, sizeof row - (size_t)len, "\t%.0f",
+                                profile_share_index(p->genre_likes[g], p->n_likes,
+                                                    everyone->genre_likes[g], everyone->n_likes));
+        }
+        table_row(&t, "%s", row);
+    }
+    table_print(&t, format, out);
+    table_free(&t);
+}
+
+/* The segment's distinctive films: raters, lift, the share of likes. */
+static void distinctive_table(const Panel *panel, const int32_t *labels, int segment,
+                              OutputFormat format, FILE *out)
+{
+    enum { SHOWN = 10 };
+    uint32_t films[SHOWN];
+    HeatRow rows[SHOWN];
+    size_t n = heatmap_distinctive(panel, labels, segment, SHOWN, films);
+    if (n == 0)
+        return;
+    heatmap_rows(panel, labels, segment, films, n, rows);
+    fprintf(
+        out,
+        "\nDistinctive films: the ones it rates far more often than everyone does (lift: the share "
+        "of the segment who rated the film over the share of everyone who did; liked: its "
+        "ratings of 4 or 5 stars; at least %d and 5%% of its users rated each).\n\n",
+        HEATMAP_FEW_RATINGS);
+    static const char *const headers[] = {"raters", "lift", "liked", "title"};
+    Table t;
+    table_init(&t, 4, headers);
+    t.right_align[0] = t.right_align[1] = t.right_align[2] = true;
+    for (size_t i = 0; i < n; i++)
+        table_row(&t, "%zu\t%.2f\t%.0f%%\t%s", rows[i].ratings, rows[i].lift,
+                  100 * (rows[i].share[4] + rows[i].share[5]), panel->films[rows[i].film].title);
+    table_print(&t, format, out);
+    table_free(&t);
+}
+
 void report_segments(const Panel *panel, const Segmentation *seg, const int32_t *labels,
                      const Profile *everyone, OutputFormat format, FILE *out)
 {
-    for (int s = 0; s < seg->k; s++) {
-        Profile p;
-        if (profile_compute(panel, labels, s, &p) != 0)
-            break;
+    Profile *profiles = calloc((size_t)seg->k, sizeof *profiles);
+    int computed = 0;
+    while (profiles && computed < seg->k &&
+           profile_compute(panel, labels, computed, &profiles[computed]) == 0)
+        computed++;
+    if (computed == seg->k)
+        genre_table(panel, profiles, seg->k, everyone, format, out);
+    for (int s = 0; s < computed; s++) {
+        const Profile p = profiles[s];
         char title[64];
         snprintf(title, sizeof title, "Segment %d", s);
         heading(format, out, title);
@@ -414,11 +495,14 @@ void report_segments(const Panel *panel, const Segmentation *seg, const int32_t 
             table_print(&t, format, out);
             table_free(&t);
         }
+        distinctive_table(panel, labels, s, format, out);
         fputc('\n', out);
         Table t;
         report_top_films_table(panel, &p, &t);
         table_print(&t, format, out);
         table_free(&t);
-        profile_free(&p);
     }
+    for (int s = 0; s < computed; s++)
+        profile_free(&profiles[s]);
+    free(profiles);
 }

@@ -80,18 +80,18 @@ void table_print(const Table *t, OutputFormat format, FILE *out)
         }
         return;
     }
-    size_t width[64] = {0};
+    size_t width[TABLE_MAX_TEXT_COLS] = {0};
     for (size_t r = 0; r < t->n_rows; r++)
-        for (size_t c = 0; c < t->n_cols && c < 64; c++) {
+        for (size_t c = 0; c < t->n_cols && c < TABLE_MAX_TEXT_COLS; c++) {
             size_t w = utf8_width(t->cells[r * t->n_cols + c]);
             if (w > width[c])
                 width[c] = w;
         }
     for (size_t r = 0; r < t->n_rows; r++) {
-        for (size_t c = 0; c < t->n_cols && c < 64; c++) {
+        for (size_t c = 0; c < t->n_cols && c < TABLE_MAX_TEXT_COLS; c++) {
             const char *cell = t->cells[r * t->n_cols + c];
             size_t gap = width[c] - utf8_width(cell);
-            bool right = c < 16 && t->right_align[c];
+            bool right = t->right_align[c];
             if (right)
                 pad(out, gap);
             fputs(cell, out);
@@ -104,7 +104,7 @@ void table_print(const Table *t, OutputFormat format, FILE *out)
         fputc('\n', out);
         if (r == 0) {
             size_t total = 0;
-            for (size_t c = 0; c < t->n_cols && c < 64; c++)
+            for (size_t c = 0; c < t->n_cols && c < TABLE_MAX_TEXT_COLS; c++)
                 total += width[c] + (c + 1 < t->n_cols ? 2 : 0);
             for (size_t i = 0; i < total; i++)
                 fputc('-', out);

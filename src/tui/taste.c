@@ -1,8 +1,9 @@
 /* taste.c: the segments pane's taste view (`g`): the genres of the
- * segment's likes (4-5 stars), each share against everyone's as an index
- * (none under HEATMAP_FEW_RATINGS likes: too few to say), beside the films it rates far more often
- * than everyone (heatmap.h's distinctive films) with how many of it rated each, the lift and the
- * share of those ratings that were likes. */
+ * segment's likes (4-5 stars) in the order of everyone's (the same rows for
+ * every segment), each share against everyone's as an index (none under
+ * HEATMAP_FEW_RATINGS likes: too few to say), beside the films it rates far
+ * more often than everyone (heatmap.h's distinctive films) with how many of
+ * it rated each, the lift and the share of those ratings that were likes. */
 #include "app.h"
 #include "crt.h"
 #include "films.h"
@@ -10,39 +11,22 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
-
-typedef struct {
-    int genre;
-    size_t likes;
-} GenreLikes;
-
-static int by_likes_then_genre(const void *a, const void *b)
-{
-    const GenreLikes *x = a, *y = b;
-    if (x->likes != y->likes)
-        return x->likes > y->likes ? -1 : 1;
-    return x->genre - y->genre;
-}
 
 static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Profile *everyone)
 {
     pane_title(rect_take_top(&r, 1), "Genres of its likes (share, index)");
-    GenreLikes genres[PANEL_MAX_GENRES];
-    int n = 0;
-    for (size_t g = 0; g < panel->n_genres && g < PANEL_MAX_GENRES; g++)
-        if (everyone->genre_likes[g]) /* a genre nobody liked has no index */
-            genres[n++] = (GenreLikes){(int)g, p->genre_likes[g]};
+    int genres[PANEL_MAX_GENRES];
+    int n = (int)profile_liked_genres(panel, everyone, HEATMAP_FEW_RATINGS, genres);
     if (n == 0 || p->n_likes == 0) {
         crt_set(CE_DIM);
-        tui_text(r.y, r.x, r.w, n ? "No ratings of 4 or 5 stars." : "No genres in this panel.");
+        tui_text(r.y, r.x, r.w,
+                 n ? "No ratings of 4 or 5 stars." : "No genre liked 10 times or more.");
         crt_set(CE_NORMAL);
         return;
     }
-    qsort(genres, (size_t)n, sizeof *genres, by_likes_then_genre);
     BarRow rows[PANEL_MAX_GENRES];
     for (int i = 0; i < n; i++) {
-        int g = genres[i].genre;
+        int g = genres[i];
         double idx = profile_share_index(p->genre_likes[g], p->n_likes, everyone->genre_likes[g],
                                          everyone->n_likes);
         rows[i] = (BarRow){.label = panel->genres[g],

@@ -1,6 +1,7 @@
 /* test_report.c: unit tests of tables and the report: Markdown and aligned
- * text, thousands separators, UTF-8 widths, and the report of a taste-only
- * panel, which says so instead of failing. */
+ * text, thousands separators, UTF-8 widths, the report of a taste-only
+ * panel, which says so instead of failing, and the segments' genres and
+ * distinctive films worked out by hand. */
 #include "test_util.h"
 
 #include "filmseg/profile.h"
@@ -77,12 +78,61 @@ static void taste_only_report_says_so(void **state)
     captured_diag_free(&c);
 }
 
+/* 20 users: segment 0 (users 1..10) rate film 1 (Action) 5 and film 2
+ * (Drama) 4; segment 1 (users 11..20) rate film 2 5 and film 3 (Comedy) 2. */
+static void segments_genres_and_distinctive_films(void **state)
+{
+    (void)state;
+    char users[20 * 32], ratings[60 * 16];
+    size_t u_len = 0, r_len = 0;
+    for (int u = 1; u <= 20; u++) {
+        u_len += (size_t)snprintf(users + u_len, sizeof users - u_len, "%d|30|M|writer|10027\n", u);
+        r_len += (size_t)snprintf(
+            ratings + r_len, sizeof ratings - r_len,
+            u <= 10 ? "%d\t1\t5\t1\n%d\t2\t4\t1\n" : "%d\t2\t5\t1\n%d\t3\t2\t1\n", u, u);
+    }
+    const char *items = "1|Act (1990)|01-Jan-1990||u|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+                        "2|Dra (1990)|01-Jan-1990||u|0|0|0|0|0|0|0|0|1|0|0|0|0|0|0|0|0|0|0\n"
+                        "3|Com (1990)|01-Jan-1990||u|0|0|0|0|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
+    Panel *p = ml100k_panel_of(users, items, ratings);
+    int32_t labels[20];
+    for (size_t u = 0; u < p->n_users; u++)
+        labels[u] = p->users[u].id <= 10 ? 0 : 1;
+    Profile everyone;
+    assert_int_equal(profile_compute(p, NULL, 0, &everyone), 0);
+    Segmentation seg = {.k = 2};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    report_segments(p, &seg, labels, &everyone, FORMAT_TEXT, out);
+    fclose(out);
+    /* likes: Action 10 (all segment 0's), Drama 20 (10 each), Comedy none.
+     * Segment 0: half its 20 likes Action (a third of everyone's: 150), half
+     * Drama (two thirds: 75); segment 1: all 10 Drama (150), no Action (-). */
+    assert_non_null(strstr(text, "genre   likes    0    1\n"));
+    assert_non_null(strstr(text, "Drama   66.7%   75  150\n"));
+    assert_non_null(strstr(text, "Action  33.3%  150    -\n"));
+    assert_null(strstr(text, "Comedy "));
+    /* segment 0 rated film 1 all 10 of it (lift 2, all liked) and film 2 as
+     * everyone did (lift 1); segment 1 film 3 (lift 2, none liked) */
+    const char *seg1 = strstr(text, "Segment 1");
+    assert_non_null(seg1);
+    const char *act = strstr(text, "    10  2.00   100%  Act (1990)\n");
+    assert_true(act && act < seg1);
+    assert_non_null(strstr(seg1, "    10  2.00     0%  Com (1990)\n"));
+    assert_non_null(strstr(seg1, "    10  1.00   100%  Dra (1990)\n"));
+    free(text);
+    profile_free(&everyone);
+    panel_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(markdown_and_text_tables),
         cmocka_unit_test(numbers_and_widths),
         cmocka_unit_test(taste_only_report_says_so),
+        cmocka_unit_test(segments_genres_and_distinctive_films),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
