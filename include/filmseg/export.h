@@ -9,6 +9,10 @@
  *   profiles     segment,dimension,category,users,share,index
  *                (dimension gender, age, occupation or state; index 100 = as
  *                the whole sample)
+ *   genres       segment,genre,ratings,likes,share,index  (every genre of the
+ *                panel: ratings of its films, likes = those of 4 or 5 stars,
+ *                share of the segment's likes, index against the whole
+ *                sample's share; a film of several genres counts in each)
  *   top          segment,score,rank,film_id,title,count  (top 10 per score)
  *   heatmap      segment,film_id,title,ratings,share_1,...,share_5,lift
  *                (the study's seeded sample of films)
@@ -31,6 +35,7 @@ typedef enum {
     EXPORT_ELBOW,
     EXPORT_SEGMENTS,
     EXPORT_PROFILES,
+    EXPORT_GENRES,
     EXPORT_TOP,
     EXPORT_HEATMAP,
     EXPORT_DISTINCTIVE,

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const TABLE_NAMES[EXPORT_COUNT] = {"labels", "elbow",   "segments",   "profiles",
-                                                      "top",    "heatmap", "distinctive"};
+static const char *const TABLE_NAMES[EXPORT_COUNT] = {"labels", "elbow", "segments", "profiles",
+                                                      "genres", "top",   "heatmap",  "distinctive"};
 
 const char *export_table_name(ExportTable table)
 {
@@ -170,6 +170,22 @@ static void write_profile_rows(FILE *out, const Panel *panel, int segment, const
     }
 }
 
+static void write_genre_rows(FILE *out, const Panel *panel, int segment, const Profile *p,
+                             const Profile *all)
+{
+    for (size_t g = 0; g < panel->n_genres && g < PANEL_MAX_GENRES; g++) {
+        write_segment(out, segment);
+        fputc(',', out);
+        csv_write_field(out, panel->genres[g]);
+        fprintf(out, ",%zu,%zu,", p->genre_ratings[g], p->genre_likes[g]);
+        write_number(out, "%.6f", share(p->genre_likes[g], p->n_likes));
+        fputc(',', out);
+        write_number(out, "%.1f",
+                     index_of(p->genre_likes[g], p->n_likes, all->genre_likes[g], all->n_likes));
+        fputc('\n', out);
+    }
+}
+
 static void write_top_rows(FILE *out, const Panel *panel, int segment, const Profile *p)
 {
     for (int score = 5; score >= 1; score--)
@@ -225,6 +241,7 @@ static const char *panel_header(ExportTable table)
         return "segment,users,share,ratings,mean_rating,male_share,age_mean,age_median,"
                "stability\n";
     case EXPORT_PROFILES: return "segment,dimension,category,users,share,index\n";
+    case EXPORT_GENRES: return "segment,genre,ratings,likes,share,index\n";
     case EXPORT_TOP: return "segment,score,rank,film_id,title,count\n";
     case EXPORT_HEATMAP:
         return "segment,film_id,title,ratings,share_1,share_2,share_3,share_4,share_5,lift\n";
@@ -259,6 +276,7 @@ static int write_panel_table(ExportTable table, const KmeansSweep *sweep, int k,
             write_segment_row(out, segment, cur, &all, kmeans_segment_stability(sweep, k, segment));
             break;
         case EXPORT_PROFILES: write_profile_rows(out, panel, segment, cur, &all); break;
+        case EXPORT_GENRES: write_genre_rows(out, panel, segment, cur, &all); break;
         case EXPORT_TOP: write_top_rows(out, panel, segment, cur); break;
         default:
             status = write_heat_rows(out, table, panel, labels, segment, sample, n_sample);

@@ -20,6 +20,8 @@ static void usage(FILE *out)
                  "  segments     each segment's size, ratings, share of men, age\n"
                  "  profiles     each segment's users by gender, age, occupation and state,\n"
                  "               with the index against the whole sample (100 = as everyone)\n"
+                 "  genres       each segment's ratings and likes (4-5 stars) by genre, with\n"
+                 "               the share of its likes and the index against everyone\n"
                  "  top          each segment's top 10 films per score\n"
                  "  heatmap      the study's sample of films: each score's share per segment\n"
                  "  distinctive  each segment's films with the highest lift, with score shares\n"
@@ -58,7 +60,7 @@ int cmd_export(int argc, char **argv)
             if (table < 0) {
                 fprintf(stderr,
                         "filmseg export: --table must be labels, elbow, segments, profiles, "
-                        "top, heatmap or distinctive (not '%s')\n",
+                        "genres, top, heatmap or distinctive (not '%s')\n",
                         optarg);
                 return EXIT_USAGE;
             }

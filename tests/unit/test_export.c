@@ -1,6 +1,6 @@
 /* test_export.c: unit tests of the CSV export: field quoting, table names,
  * the model-only tables (labels, elbow) on a sweep built by hand, and the
- * panel tables (segments, profiles, top, heatmap, distinctive) on a panel
+ * panel tables (segments, profiles, genres, top, heatmap, distinctive) on a panel
  * small enough to count by hand, with a user the model does not know, and
  * saving to a file (all or nothing). */
 #include "test_util.h"
@@ -250,6 +250,38 @@ static void panel_tables(void **state)
     segmentation_free(&seg);
 }
 
+/* The three-film panel with genres: film 10 Drama, film 5 Comedy and Drama,
+ * film 7 Action. Everyone's likes: film 10 three, film 5 two (user 5's 1
+ * star is not one), film 7 two: 7, of them Drama 5, Comedy 2, Action 2. */
+static void genre_table(void **state)
+{
+    (void)state;
+    Segmentation seg;
+    small_model(&seg);
+    Panel *p = three_film_panel_of(
+        "10|Ten (1990)|01-Jan-1990||u|0|0|0|0|0|0|0|0|1|0|0|0|0|0|0|0|0|0|0\n"
+        "5|Five (1990)|01-Jan-1990||u|0|0|0|0|0|1|0|0|1|0|0|0|0|0|0|0|0|0|0\n"
+        "7|Seven (1991)|01-Jan-1991||u|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n");
+    int32_t labels[5];
+    panel_labels(&seg, p, labels);
+    char *text = export_text(EXPORT_GENRES, &seg, 2, p, labels);
+    assert_true(has_line(text, "segment,genre,ratings,likes,share,index"));
+    assert_true(has_line(text, "all,Drama,6,5,0.714286,100.0"));
+    assert_true(has_line(text, "all,Western,0,0,0.000000,")); /* nobody: no index */
+    /* segment 0 (users 1, 2): 4 likes, all Drama (1 / (5/7) = 140), half Comedy
+     * (0.5 / (2/7) = 175) */
+    assert_true(has_line(text, "0,Drama,4,4,1.000000,140.0"));
+    assert_true(has_line(text, "0,Comedy,2,2,0.500000,175.0"));
+    assert_true(has_line(text, "0,Action,0,0,0.000000,0.0"));
+    /* segment 1 (users 3, 4): 3 likes, one Drama, two Action (2/3 / (2/7)) */
+    assert_true(has_line(text, "1,Drama,1,1,0.333333,46.7"));
+    assert_true(has_line(text, "1,Action,2,2,0.666667,233.3"));
+    assert_int_equal(count_lines(text), 1 + 3 * p->n_genres);
+    free(text);
+    panel_free(p);
+    segmentation_free(&seg);
+}
+
 static void saved_files(void **state)
 {
     (void)state;
@@ -296,7 +328,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(quoting),      cmocka_unit_test(table_names),
         cmocka_unit_test(model_tables), cmocka_unit_test(panel_tables),
-        cmocka_unit_test(saved_files),
+        cmocka_unit_test(genre_table),  cmocka_unit_test(saved_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -114,15 +114,22 @@ static inline Panel *ml100k_panel_of(const char *users, const char *items, const
 }
 
 /* Five users and three films: film 10 rated 5, 5, 4 by users 1, 2, 3; film 5
- * rated 5, 5, 1 by users 1, 2, 5; film 7 rated 5, 4 by users 3, 4. */
-static inline Panel *three_film_panel(void)
+ * rated 5, 5, 1 by users 1, 2, 5; film 7 rated 5, 4 by users 3, 4. The films
+ * are items (u.item lines for films 10, 5 and 7). */
+static inline Panel *three_film_panel_of(const char *items)
 {
     const char *users = "1|20|M|writer|10027\n2|31|F|student|60614\n3|40|M|student|10027\n"
                         "4|17|F|writer|60614\n5|60|M|artist|02139\n";
-    const char *items = ITEM(10, "Ten (1990)") ITEM(5, "Five (1990)") ITEM(7, "Seven (1991)");
     const char *ratings = "1\t10\t5\t1\n2\t10\t5\t1\n3\t10\t4\t1\n1\t5\t5\t1\n2\t5\t5\t1\n"
                           "5\t5\t1\t1\n3\t7\t5\t1\n4\t7\t4\t1\n";
     return ml100k_panel_of(users, items, ratings);
+}
+
+/* The three-film panel with titles Ten, Five and Seven and no genres. */
+static inline Panel *three_film_panel(void)
+{
+    return three_film_panel_of(ITEM(10, "Ten (1990)") ITEM(5, "Five (1990)")
+                                   ITEM(7, "Seven (1991)"));
 }
 
 #endif
