@@ -673,7 +673,7 @@ static void write_title(Out *o, Rng *rng, int year)
     case 3: out_fmt(o, "The %s of %s", n, p); break;
     case 4: out_fmt(o, "%s and the %s %s", who, a, n); break;
     case 5: out_fmt(o, "The %s's %s", n, n2); break;
-    case 6: out_fmt(o, "A %s in %s", n, p); break;
+    case 6: out_fmt(o, "%s %s in %s", strchr("AEIOU", n[0]) ? "An" : "A", n, p); break;
     case 7: out_fmt(o, "%s's %s", who, n); break;
     default: out_fmt(o, "The %s %s %s", a, n, rng_below(rng, 3) ? "II" : "Returns"); break;
     }
