@@ -37,6 +37,9 @@ typedef struct {
      * likes (4 or 5 stars). A film of several genres counts in each. */
     size_t n_likes; /* ratings of 4 or 5 stars */
     size_t genre_ratings[PANEL_MAX_GENRES], genre_likes[PANEL_MAX_GENRES];
+    /* The release year by which half of the liked films (counted once per
+     * like, year known) had come out; 0 when none is known. */
+    int liked_year_median;
     FilmCount top[6][PROFILE_TOP_N]; /* top[score][rank] */
     size_t n_top[6];
 } Profile;

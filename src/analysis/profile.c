@@ -108,6 +108,8 @@ int profile_compute(const Panel *panel, const int32_t *labels, int segment, Prof
 
     double age_sum = 0, rating_sum = 0;
     size_t seen = 0;
+    enum { FIRST_YEAR = 1870, YEARS = 256 }; /* the first films to 2125 */
+    size_t liked_by_year[YEARS] = {0}, liked_dated = 0;
     for (size_t u = 0; u < panel->n_users; u++) {
         if (!selected(labels, segment, u))
             continue;
@@ -120,6 +122,11 @@ int profile_compute(const Panel *panel, const int32_t *labels, int segment, Prof
             out->ratings_by_score[score]++;
             rating_sum += score;
             out->n_likes += liked;
+            int year = panel->films[panel->user_film[i]].year;
+            if (liked && year >= FIRST_YEAR && year < FIRST_YEAR + YEARS) {
+                liked_by_year[year - FIRST_YEAR]++;
+                liked_dated++;
+            }
             for (uint32_t g = panel->films[panel->user_film[i]].genres; g; g &= g - 1) {
                 int genre = __builtin_ctz(g);
                 out->genre_ratings[genre]++;
@@ -151,6 +158,13 @@ int profile_compute(const Panel *panel, const int32_t *labels, int segment, Prof
         out->n_states = sorted_counts(states, state_count(), out->states);
     }
     out->rating_mean = out->n_ratings ? rating_sum / (double)out->n_ratings : 0;
+    for (size_t y = 0, count = 0; liked_dated && y < YEARS; y++) {
+        count += liked_by_year[y];
+        if (2 * count >= liked_dated) {
+            out->liked_year_median = FIRST_YEAR + (int)y;
+            break;
+        }
+    }
     free(occ);
     free(ages);
     for (int score = 1; score <= 5; score++)

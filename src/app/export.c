@@ -122,6 +122,9 @@ static void write_segment_row(FILE *out, int segment, const Profile *p, const Pr
     write_number(out, "%g", ages ? p->age_median : NAN);
     fputc(',', out);
     write_number(out, "%.6f", stability);
+    fputc(',', out);
+    if (p->liked_year_median)
+        fprintf(out, "%d", p->liked_year_median);
     fputc('\n', out);
 }
 
@@ -239,7 +242,7 @@ static const char *panel_header(ExportTable table)
     switch (table) {
     case EXPORT_SEGMENTS:
         return "segment,users,share,ratings,mean_rating,male_share,age_mean,age_median,"
-               "stability\n";
+               "stability,liked_year_median\n";
     case EXPORT_PROFILES: return "segment,dimension,category,users,share,index\n";
     case EXPORT_GENRES: return "segment,genre,ratings,likes,share,index\n";
     case EXPORT_TOP: return "segment,score,rank,film_id,title,count\n";

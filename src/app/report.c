@@ -464,6 +464,9 @@ void report_segments(const Panel *panel, const Segmentation *seg, const int32_t 
         heading(format, out, title);
         fprintf(out, "%zu users (%.1f%% of the sample), %zu ratings, mean rating %.2f.\n",
                 p.n_users, percent(p.n_users, everyone->n_users), p.n_ratings, p.rating_mean);
+        if (p.liked_year_median && everyone->liked_year_median)
+            fprintf(out, "Half the films it likes came out by %d (everyone's: by %d).\n",
+                    p.liked_year_median, everyone->liked_year_median);
         if (p.has_demographics && p.n_users) {
             fprintf(out, "Male %.1f%% (index %.0f); age mean %.1f, median %g.\n",
                     percent(p.n_male, p.n_users),

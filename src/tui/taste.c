@@ -1,7 +1,8 @@
 /* taste.c: the segments pane's taste view (`g`): the genres of the
  * segment's likes (4-5 stars) in the order of everyone's (the same rows for
  * every segment), each share against everyone's as an index (none under
- * HEATMAP_FEW_RATINGS likes: too few to say), beside the films it rates far
+ * HEATMAP_FEW_RATINGS likes: too few to say), and the median release year of
+ * the films it likes, beside the films it rates far
  * more often than everyone (heatmap.h's distinctive films) with how many of
  * it rated each, the lift and the share of those ratings that were likes. */
 #include "app.h"
@@ -42,6 +43,12 @@ static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Prof
         }
     }
     widget_bar_rows(r, rows, n < r.h ? n : r.h, 12, 12);
+    if (n < r.h && p->liked_year_median && everyone->liked_year_median) {
+        crt_set(CE_LABEL);
+        tui_textf(r.y + n, r.x, r.w, "Median year liked: %d (all: %d)", p->liked_year_median,
+                  everyone->liked_year_median);
+        crt_set(CE_NORMAL);
+    }
 }
 
 static void draw_distinctive(Rect r, const TuiApp *app)

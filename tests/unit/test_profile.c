@@ -137,12 +137,42 @@ static void genre_counts(void **state)
     panel_free(p);
 }
 
+/* Likes counted once each by their film's release year: everyone liked films
+ * of 1990 three times, of 1991 twice and of 1995 twice (1991 is the 4th of
+ * 7); users 1 and 2 liked 1990 twice and 1995 twice (1990 holds half). */
+static void liked_year_median(void **state)
+{
+    (void)state;
+    Panel *p = three_film_panel_of("10|Ten|01-Jan-1990||u" NO_GENRES "\n"
+                                   "5|Five|01-Jan-1995||u" NO_GENRES "\n"
+                                   "7|Seven|01-Jan-1991||u" NO_GENRES "\n");
+    int32_t labels[5];
+    for (size_t u = 0; u < p->n_users; u++)
+        labels[u] = p->users[u].id <= 2 ? 0 : 1;
+    Profile all, first;
+    assert_int_equal(profile_compute(p, NULL, 0, &all), 0);
+    assert_int_equal(profile_compute(p, labels, 0, &first), 0);
+    assert_int_equal(all.liked_year_median, 1991);
+    assert_int_equal(first.liked_year_median, 1990);
+    profile_free(&all);
+    profile_free(&first);
+    panel_free(p);
+    /* no year known (no date, no year in the title) */
+    p = three_film_panel_of("10|Ten||||u" NO_GENRES "\n5|Five||||u" NO_GENRES "\n"
+                            "7|Seven||||u" NO_GENRES "\n");
+    assert_int_equal(profile_compute(p, NULL, 0, &all), 0);
+    assert_int_equal(all.liked_year_median, 0);
+    profile_free(&all);
+    panel_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(whole_panel_profile),
         cmocka_unit_test(segment_profile_and_even_median),
         cmocka_unit_test(genre_counts),
+        cmocka_unit_test(liked_year_median),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
