@@ -1,6 +1,7 @@
 /* report.c: the audience report; see report.h. */
 #include "filmseg/report.h"
 
+#include "filmseg/association.h"
 #include "filmseg/heatmap.h"
 #include "filmseg/states.h"
 
@@ -373,6 +374,30 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
     fprintf(out, "%-16s %8.3f s\n", "total", total);
 }
 
+/* How much each demographic tells about the segment. */
+static void demographics_followed(const Panel *panel, const int32_t *labels, OutputFormat format,
+                                  FILE *out)
+{
+    double ami[DEMOGRAPHIC_COUNT];
+    segments_follow_demographics(panel, labels, ami);
+    if (!panel->has_demographics)
+        return;
+    heading(format, out, "What the segments follow");
+    fprintf(out, "How much knowing a user's gender, age band, occupation or state tells about "
+                 "their segment: the adjusted mutual information (0: no more than chance; 1: "
+                 "the segments are that demographic). Segments of taste follow none of them "
+                 "much; the study's method on ml-100k (seed 0) gives age band 0.48, gender "
+                 "0.29, occupation 0.27.\n\n");
+    static const char *const headers[] = {"demographic", "AMI"};
+    Table t;
+    table_init(&t, 2, headers);
+    t.right_align[1] = true;
+    for (int d = 0; d < DEMOGRAPHIC_COUNT; d++)
+        table_row(&t, "%s\t%.3f", demographic_name((Demographic)d), ami[d]);
+    table_print(&t, format, out);
+    table_free(&t);
+}
+
 /* The genres everyone liked at least HEATMAP_FEW_RATINGS times, most liked
  * first: each one's share of everyone's likes, and every segment's share of
  * its own likes as an index ("-" under HEATMAP_FEW_RATINGS likes). */
@@ -455,6 +480,7 @@ void report_segments(const Panel *panel, const Segmentation *seg, const int32_t 
     while (profiles && computed < seg->k &&
            profile_compute(panel, labels, computed, &profiles[computed]) == 0)
         computed++;
+    demographics_followed(panel, labels, format, out);
     if (computed == seg->k)
         genre_table(panel, profiles, seg->k, everyone, format, out);
     for (int s = 0; s < computed; s++) {

@@ -43,6 +43,7 @@ void app_set_k(TuiApp *app, int k)
     if (app->profiles)
         for (int s = 0; s < k; s++)
             profile_compute(app->panel, app->labels, s, &app->profiles[s]);
+    segments_follow_demographics(app->panel, app->labels, app->follows);
     if (app->segment >= k)
         app->segment = k - 1;
     app_refresh_heat(app);

@@ -11,6 +11,7 @@
 #include "layout.h"
 #include "worker.h"
 
+#include "filmseg/association.h"
 #include "filmseg/heatmap.h"
 #include "filmseg/profile.h"
 #include "filmseg/tui.h"
@@ -42,6 +43,7 @@ typedef struct TuiApp {
     Profile whole;     /* everyone */
     Profile *profiles; /* (k) the segments at k */
     size_t matched;    /* panel users found in the model */
+    double follows[DEMOGRAPHIC_COUNT]; /* the segments' AMI with each demographic */
 
     int pane;  /* the pane shown */
     bool help; /* the help overlay is open */

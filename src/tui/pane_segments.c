@@ -44,10 +44,20 @@ static void segments_draw(TuiApp *app, Rect r)
                   app->matched, app->panel->n_users);
         crt_set(CE_NORMAL);
     }
-    if (app->segments_taste)
+    if (app->segments_taste) {
         taste_draw(r, app);
-    else
-        demographics_draw(r, app->panel, p, &app->whole);
+        return;
+    }
+    if (app->panel->has_demographics) {
+        Rect follows = rect_take_top(&r, 1);
+        crt_set(CE_LABEL);
+        tui_textf(follows.y, follows.x, follows.w,
+                  "Segments follow (AMI): gender %.2f, age band %.2f, occupation %.2f, state %.2f",
+                  app->follows[DEMOGRAPHIC_GENDER], app->follows[DEMOGRAPHIC_AGE],
+                  app->follows[DEMOGRAPHIC_OCCUPATION], app->follows[DEMOGRAPHIC_STATE]);
+        crt_set(CE_NORMAL);
+    }
+    demographics_draw(r, app->panel, p, &app->whole);
 }
 
 static bool segments_key(TuiApp *app, int ch)
