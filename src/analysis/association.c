@@ -27,27 +27,52 @@ static double entropy(const size_t *counts, size_t n_classes, size_t n)
     return h;
 }
 
+/* One term of the expected mutual information: nij items in both classes
+ * (of sizes ai and bj among n), weighted by its hypergeometric probability
+ * exp(log_p). */
+static double emi_term(size_t nij, size_t ai, size_t bj, size_t n, double log_p)
+{
+    return (double)nij / n * log((double)n * nij / ((double)ai * (double)bj)) * exp(log_p);
+}
+
 /* The mutual information two labellings with these class sizes share by
  * chance alone (its expectation over random labellings of the same sizes,
- * hypergeometric); log_fact[x] = log(x!) for x = 0..n. */
+ * hypergeometric); log_fact[x] = log(x!) for x = 0..n. Each pair of classes
+ * is summed outward from the most likely overlap until the probabilities
+ * fall below 1e-22 (they only fall further: the hypergeometric has one
+ * mode), which keeps 100,000 users quick and changes nothing at 1e-15. */
 static double expected_mutual_info(const size_t *a, size_t ra, const size_t *b, size_t rb, size_t n,
                                    const double *log_fact)
 {
-    double emi = 0, log_n = log((double)n);
+    const double tiny = log(1e-22);
+    double emi = 0;
     for (size_t i = 0; i < ra; i++)
         for (size_t j = 0; j < rb; j++) {
-            size_t lo = a[i] + b[j] > n ? a[i] + b[j] - n : 1, hi = a[i] < b[j] ? a[i] : b[j];
+            size_t ai = a[i], bj = b[j];
+            size_t lo = ai + bj > n ? ai + bj - n : 1, hi = ai < bj ? ai : bj;
             if (lo < 1)
                 lo = 1;
-            double fixed = log_fact[a[i]] + log_fact[b[j]] + log_fact[n - a[i]] +
-                           log_fact[n - b[j]] - log_fact[n];
-            for (size_t nij = lo; nij <= hi; nij++) {
-                double log_p = fixed - log_fact[nij] - log_fact[a[i] - nij] - log_fact[b[j] - nij] -
-                               log_fact[n - a[i] - b[j] + nij];
-                emi += (double)nij / n *
-                       (log_n + log((double)nij) - log((double)a[i]) - log((double)b[j])) *
-                       exp(log_p);
+            if (lo > hi)
+                continue;
+            double fixed =
+                log_fact[ai] + log_fact[bj] + log_fact[n - ai] + log_fact[n - bj] - log_fact[n];
+#define LOG_P(x)                                                                                   \
+    (fixed - log_fact[x] - log_fact[ai - (x)] - log_fact[bj - (x)] - log_fact[n - ai - bj + (x)])
+            size_t mode = (size_t)(((double)ai + 1) * ((double)bj + 1) / ((double)n + 2));
+            mode = mode < lo ? lo : mode > hi ? hi : mode;
+            for (size_t x = mode; x <= hi; x++) {
+                double log_p = LOG_P(x);
+                if (x > mode && log_p < tiny)
+                    break;
+                emi += emi_term(x, ai, bj, n, log_p);
             }
+            for (size_t x = mode; x-- > lo;) {
+                double log_p = LOG_P(x);
+                if (log_p < tiny)
+                    break;
+                emi += emi_term(x, ai, bj, n, log_p);
+            }
+#undef LOG_P
         }
     return emi;
 }
