@@ -57,6 +57,16 @@ double profile_share_index(size_t part, size_t whole, size_t all_part, size_t al
  * (ties by genre index); returns how many were written (at most
  * PANEL_MAX_GENRES). */
 size_t profile_liked_genres(const Panel *panel, const Profile *p, size_t min_likes, int *out);
+/* What sets a segment apart from everyone, in a few words for a reader, into
+ * out (size bytes): the genres it likes most above everyone (up to 3 with an
+ * index of 120 or more, each liked 10 times or more), newer or older films
+ * (half its likes' films out 2 years or more apart from everyone's), older
+ * or younger (mean age 3 years or more apart), more men or more women (an
+ * index of 115 or more), and up to 2 occupations (not "other" or "none")
+ * with an index of 150 or more that hold 5% and 5 of its users or more;
+ * "like everyone" when none of these holds. Parts are joined by "; ". */
+void profile_headline(const Panel *panel, const Profile *p, const Profile *everyone, char *out,
+                      size_t size);
 /* The profile's count of users of an occupation (0 when it has none). */
 size_t profile_occupation_count(const Profile *p, int occupation);
 

@@ -4,6 +4,7 @@
 #include "filmseg/progress.h"
 #include "filmseg/states.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,4 +211,86 @@ size_t profile_occupation_count(const Profile *p, int occupation)
         if (p->occupations[i].index == occupation)
             return p->occupations[i].count;
     return 0;
+}
+
+/* Appends text to out (size bytes), after "; " when out holds a part. */
+static void headline_part(char *out, size_t size, const char *text)
+{
+    size_t len = strlen(out);
+    snprintf(out + len, size - len, "%s%s", len ? "; " : "", text);
+}
+
+typedef struct {
+    int index; /* genre or occupation */
+    double value;
+} Ranked;
+
+static int by_value_desc(const void *a, const void *b)
+{
+    const Ranked *x = a, *y = b;
+    if (x->value != y->value)
+        return x->value > y->value ? -1 : 1;
+    return x->index - y->index;
+}
+
+/* "A, B, C": the names of the first n ranked items. */
+static void ranked_names(char *buf, size_t size, const Ranked *r, size_t n, char *const *names)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, size - len, "%s%s", i ? ", " : "", names[r[i].index]);
+    }
+}
+
+void profile_headline(const Panel *panel, const Profile *p, const Profile *everyone, char *out,
+                      size_t size)
+{
+    enum { FEW_LIKES = 10, MAX_GENRES = 3, MAX_OCCUPATIONS = 2 };
+    char part[256];
+    out[0] = '\0';
+    Ranked ranked[64] = {{0}}; /* genres (at most 32), then occupations (at most 64) */
+    size_t n = 0;
+    for (size_t g = 0; g < panel->n_genres && g < PANEL_MAX_GENRES; g++) {
+        double idx = profile_share_index(p->genre_likes[g], p->n_likes, everyone->genre_likes[g],
+                                         everyone->n_likes);
+        if (p->genre_likes[g] >= FEW_LIKES && idx >= 120)
+            ranked[n++] = (Ranked){(int)g, idx};
+    }
+    qsort(ranked, n, sizeof *ranked, by_value_desc);
+    ranked_names(part, sizeof part, ranked, n < MAX_GENRES ? n : MAX_GENRES, panel->genres);
+    if (n)
+        headline_part(out, size, part);
+    if (p->liked_year_median && everyone->liked_year_median) {
+        int apart = p->liked_year_median - everyone->liked_year_median;
+        if (apart >= 2 || apart <= -2)
+            headline_part(out, size, apart > 0 ? "newer films" : "older films");
+    }
+    if (p->has_demographics && p->n_users && everyone->n_users) {
+        if (p->age_mean - everyone->age_mean >= 3 || everyone->age_mean - p->age_mean >= 3)
+            headline_part(out, size, p->age_mean > everyone->age_mean ? "older" : "younger");
+        if (profile_share_index(p->n_male, p->n_users, everyone->n_male, everyone->n_users) >= 115)
+            headline_part(out, size, "more men");
+        else if (profile_share_index(p->n_female, p->n_users, everyone->n_female,
+                                     everyone->n_users) >= 115)
+            headline_part(out, size, "more women");
+        n = 0;
+        for (size_t i = 0; i < p->n_occupations && n < 64; i++) {
+            const CategoryCount *c = &p->occupations[i];
+            double idx = profile_share_index(c->count, p->n_users,
+                                             profile_occupation_count(everyone, c->index),
+                                             everyone->n_users);
+            const char *name = panel->occupations[c->index];
+            bool says_nothing = strcmp(name, "other") == 0 || strcmp(name, "none") == 0;
+            if (!says_nothing && idx >= 150 && c->count >= 5 && 20 * c->count >= p->n_users)
+                ranked[n++] = (Ranked){c->index, idx};
+        }
+        qsort(ranked, n, sizeof *ranked, by_value_desc);
+        ranked_names(part, sizeof part, ranked, n < MAX_OCCUPATIONS ? n : MAX_OCCUPATIONS,
+                     panel->occupations);
+        if (n)
+            headline_part(out, size, part);
+    }
+    if (!out[0])
+        snprintf(out, size, "like everyone");
 }

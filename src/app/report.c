@@ -488,6 +488,9 @@ void report_segments(const Panel *panel, const Segmentation *seg, const int32_t 
         char title[64];
         snprintf(title, sizeof title, "Segment %d", s);
         heading(format, out, title);
+        char headline[512];
+        profile_headline(panel, &p, everyone, headline, sizeof headline);
+        fprintf(out, "In short: %s.\n", headline);
         fprintf(out, "%zu users (%.1f%% of the sample), %zu ratings, mean rating %.2f.\n",
                 p.n_users, percent(p.n_users, everyone->n_users), p.n_ratings, p.rating_mean);
         if (p.liked_year_median && everyone->liked_year_median)

@@ -1,7 +1,8 @@
 /* pane_elbow.c: pane 2, the elbow: inertia for k = 1..K as a plot with
  * axes, the knee marked and the chosen k drawn as a line, the silhouette and
- * stability of each k in a table beside it. Left/Right choose k; every pane
- * follows. */
+ * stability of each k in a table beside it, and how much the chosen k's
+ * segments follow each demographic (association.h). Left/Right choose k;
+ * every pane follows. */
 #include "app.h"
 #include "crt.h"
 #include "widgets.h"
@@ -38,7 +39,15 @@ static void elbow_draw(TuiApp *app, Rect r)
         snprintf(title, sizeof title, "Elbow: inertia by k, the sweep so far (k=1..%d)", kmax);
     }
     pane_title(rect_take_top(&r, 1), title);
-    rect_take_top(&r, 1);
+    Rect follows = rect_take_top(&r, 1);
+    if (seg && app->panel->has_demographics) {
+        crt_set(CE_LABEL);
+        tui_textf(follows.y, follows.x, follows.w,
+                  "k=%d follows (AMI): gender %.2f, age band %.2f, occupation %.2f, state %.2f",
+                  app->k, app->follows[DEMOGRAPHIC_GENDER], app->follows[DEMOGRAPHIC_AGE],
+                  app->follows[DEMOGRAPHIC_OCCUPATION], app->follows[DEMOGRAPHIC_STATE]);
+        crt_set(CE_NORMAL);
+    }
     int table_w = 36;
     Rect plot = rect_take_left(&r, r.w - table_w - 2, 2), table = r;
     char knee_label[32];

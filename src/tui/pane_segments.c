@@ -44,18 +44,16 @@ static void segments_draw(TuiApp *app, Rect r)
                   app->matched, app->panel->n_users);
         crt_set(CE_NORMAL);
     }
+    char headline[512];
+    profile_headline(app->panel, p, &app->whole, headline, sizeof headline);
+    Rect in_short = rect_take_top(&r, 1);
+    crt_set(CE_LABEL);
+    tui_text_cut(in_short.y, in_short.x, in_short.w, "In short: ");
+    crt_set(CE_NORMAL);
+    tui_text_cut(in_short.y, in_short.x + 10, in_short.w - 10, headline);
     if (app->segments_taste) {
         taste_draw(r, app);
         return;
-    }
-    if (app->panel->has_demographics) {
-        Rect follows = rect_take_top(&r, 1);
-        crt_set(CE_LABEL);
-        tui_textf(follows.y, follows.x, follows.w,
-                  "Segments follow (AMI): gender %.2f, age band %.2f, occupation %.2f, state %.2f",
-                  app->follows[DEMOGRAPHIC_GENDER], app->follows[DEMOGRAPHIC_AGE],
-                  app->follows[DEMOGRAPHIC_OCCUPATION], app->follows[DEMOGRAPHIC_STATE]);
-        crt_set(CE_NORMAL);
     }
     demographics_draw(r, app->panel, p, &app->whole);
 }

@@ -166,13 +166,59 @@ static void liked_year_median(void **state)
     panel_free(p);
 }
 
+/* 40 users: 1..20 women of 20, artists, who like film 1 (Horror, 1998) and
+ * give film 3 (Comedy, 1995) 3 stars; 21..40 men of 40 (writers, then
+ * "other"), who like film 2 (Drama, 1980) and film 3. */
+static void headlines(void **state)
+{
+    (void)state;
+    char users[40 * 40], ratings[100 * 16];
+    size_t u_len = 0, r_len = 0;
+    for (int u = 1; u <= 40; u++) {
+        bool young = u <= 20;
+        u_len += (size_t)snprintf(users + u_len, sizeof users - u_len, "%d|%d|%s|%s|10027\n", u,
+                                  young ? 20 : 40, young ? "F" : "M",
+                                  young     ? "artist"
+                                  : u <= 30 ? "writer"
+                                            : "other");
+        r_len +=
+            (size_t)snprintf(ratings + r_len, sizeof ratings - r_len,
+                             "%d\t%d\t5\t1\n%d\t3\t%d\t1\n", u, young ? 1 : 2, u, young ? 3 : 4);
+    }
+    Panel *p = ml100k_panel_of(users,
+                               "1|H (1998)|01-Jan-1998||u|0|0|0|0|0|0|0|0|0|0|0|1|0|0|0|0|0|0|0\n"
+                               "2|D (1980)|01-Jan-1980||u|0|0|0|0|0|0|0|0|1|0|0|0|0|0|0|0|0|0|0\n"
+                               "3|C (1995)|01-Jan-1995||u|0|0|0|0|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n",
+                               ratings);
+    int32_t labels[40];
+    for (size_t u = 0; u < p->n_users; u++)
+        labels[u] = p->users[u].id <= 20;
+    Profile all, men, women;
+    assert_int_equal(profile_compute(p, NULL, 0, &all), 0);
+    assert_int_equal(profile_compute(p, labels, 0, &men), 0);
+    assert_int_equal(profile_compute(p, labels, 1, &women), 0);
+    char text[256];
+    /* Horror: all of their 20 likes, a third of everyone's 60 (index 300);
+     * half their likes' films by 1998 against everyone's by 1995 */
+    profile_headline(p, &women, &all, text, sizeof text);
+    assert_string_equal(text, "Horror; newer films; younger; more women; artist");
+    /* Comedy and Drama both index 150 (ties by genre order); "other" says nothing */
+    profile_headline(p, &men, &all, text, sizeof text);
+    assert_string_equal(text, "Comedy, Drama; older films; older; more men; writer");
+    profile_headline(p, &all, &all, text, sizeof text);
+    assert_string_equal(text, "like everyone");
+    profile_free(&all);
+    profile_free(&men);
+    profile_free(&women);
+    panel_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(whole_panel_profile),
-        cmocka_unit_test(segment_profile_and_even_median),
-        cmocka_unit_test(genre_counts),
-        cmocka_unit_test(liked_year_median),
+        cmocka_unit_test(whole_panel_profile), cmocka_unit_test(segment_profile_and_even_median),
+        cmocka_unit_test(genre_counts),        cmocka_unit_test(liked_year_median),
+        cmocka_unit_test(headlines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
