@@ -23,11 +23,13 @@ typedef enum { HEAT_SAMPLE, HEAT_DISTINCTIVE } HeatMode;
 
 /* The retrain form's fields. */
 enum {
+    FORM_METHOD, /* "filmseg" or "study" (Space switches) */
     FORM_K,
     FORM_KMAX,
     FORM_EPOCHS,
     FORM_HIDDEN,
     FORM_WEIGHT,
+    FORM_RECENCY,
     FORM_SEED,
     FORM_STABILITY,
     FORM_FIELDS

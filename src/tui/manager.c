@@ -85,23 +85,49 @@ static void draw_help(Rect pane)
 
 /* ---- the retrain form ---- */
 
-static const char *const FORM_LABEL[FORM_FIELDS] = {"k (segments)",        "K (sweep k = 1..K)",
-                                                    "autoencoder epochs",  "hidden units",
-                                                    "demographics weight", "seed",
+static const char *const FORM_LABEL[FORM_FIELDS] = {"method",
+                                                    "k (segments)",
+                                                    "K (sweep k = 1..K)",
+                                                    "autoencoder epochs",
+                                                    "hidden units",
+                                                    "demographics weight",
+                                                    "recency",
+                                                    "seed",
                                                     "stability refits"};
+
+/* The fields a method sets: its preset's demographics weight, recency and
+ * stability refits (the others stay as the user left them). */
+static void form_method_fields(TuiApp *app, const PipelineOptions *o)
+{
+    snprintf(app->form_value[FORM_METHOD], 24, "%s",
+             o->ae.loss == AE_LOSS_STUDY ? "study" : "filmseg");
+    snprintf(app->form_value[FORM_WEIGHT], 24, "%g", o->features.demo_weight);
+    snprintf(app->form_value[FORM_RECENCY], 24, "%g", o->features.recency);
+    snprintf(app->form_value[FORM_STABILITY], 24, "%d", o->stability);
+}
 
 static void form_open(TuiApp *app)
 {
     const PipelineOptions *o = app->seg ? &app->seg->options : &app->config->training;
+    form_method_fields(app, o);
     snprintf(app->form_value[FORM_K], 24, "%d", app->seg ? app->k : o->k);
     snprintf(app->form_value[FORM_KMAX], 24, "%d", o->kmax);
     snprintf(app->form_value[FORM_EPOCHS], 24, "%d", o->ae.epochs);
     snprintf(app->form_value[FORM_HIDDEN], 24, "%d", o->ae.hidden);
-    snprintf(app->form_value[FORM_WEIGHT], 24, "%g", o->features.demo_weight);
     snprintf(app->form_value[FORM_SEED], 24, "%llu", (unsigned long long)o->seed);
-    snprintf(app->form_value[FORM_STABILITY], 24, "%d", o->stability);
     app->form = true;
-    app->form_field = 0;
+    app->form_field = FORM_K;
+}
+
+/* Space on the method field: the other method, with its preset's fields. */
+static void form_switch_method(TuiApp *app)
+{
+    PipelineOptions preset;
+    if (strcmp(app->form_value[FORM_METHOD], "study") == 0)
+        pipeline_options_default(&preset);
+    else
+        pipeline_options_study(&preset);
+    form_method_fields(app, &preset);
 }
 
 static bool form_number(const char *s, double lo, double hi, double *out)
@@ -118,18 +144,20 @@ static bool form_number(const char *s, double lo, double hi, double *out)
 /* Builds options from the form; false with a message when a field is bad. */
 static bool form_options(TuiApp *app, PipelineOptions *o)
 {
-    static const double LO[FORM_FIELDS] = {2, 2, 1, 2, -1, 0, 0};
+    static const double LO[FORM_FIELDS] = {0, 2, 2, 1, 2, -1, 0, 0, 0};
     static const double HI[FORM_FIELDS] = {
-        255, 255, 100000, 4096, 1000, 2147483647.0, KMEANS_STABILITY_MAX_RESAMPLES};
-    double v[FORM_FIELDS];
-    for (int f = 0; f < FORM_FIELDS; f++)
+        0, 255, 255, 100000, 4096, 1000, 1000, 2147483647.0, KMEANS_STABILITY_MAX_RESAMPLES};
+    double v[FORM_FIELDS] = {0};
+    for (int f = FORM_METHOD + 1; f < FORM_FIELDS; f++) {
+        bool fractional = f == FORM_WEIGHT || f == FORM_RECENCY;
         if (!form_number(app->form_value[f], LO[f], HI[f], &v[f]) ||
-            (f != FORM_WEIGHT && v[f] != floor(v[f]))) {
+            (!fractional && v[f] != floor(v[f]))) {
             app_message(app, true, "%s must be %s %g..%g", FORM_LABEL[f],
-                        f == FORM_WEIGHT ? "a number" : "a whole number", LO[f], HI[f]);
+                        fractional ? "a number" : "a whole number", LO[f], HI[f]);
             app->form_field = f;
             return false;
         }
+    }
     if (v[FORM_K] > v[FORM_KMAX]) {
         app_message(app, true, "k %g is above K %g", v[FORM_K], v[FORM_KMAX]);
         return false;
@@ -146,6 +174,10 @@ static bool form_options(TuiApp *app, PipelineOptions *o)
         return false;
     }
     *o = app->seg ? app->seg->options : app->config->training;
+    bool study = strcmp(app->form_value[FORM_METHOD], "study") == 0;
+    o->ae.loss = study ? AE_LOSS_STUDY : AE_LOSS_RATED;
+    o->features.norm = study ? EMBED_NORM_L1 : EMBED_NORM_L2;
+    o->features.recency = v[FORM_RECENCY];
     o->k = (int)v[FORM_K];
     o->kmax = (int)v[FORM_KMAX];
     o->ae.epochs = (int)v[FORM_EPOCHS];
@@ -154,6 +186,16 @@ static bool form_options(TuiApp *app, PipelineOptions *o)
     pipeline_options_seed(o, (uint64_t)v[FORM_SEED]);
     o->stability = (int)v[FORM_STABILITY];
     return true;
+}
+
+static void form_submit(TuiApp *app)
+{
+    PipelineOptions o;
+    if (form_options(app, &o)) {
+        app->form = false;
+        app_train(app, &o);
+        app->pane = PANE_TRAINING;
+    }
 }
 
 static void form_key(TuiApp *app, int ch)
@@ -166,6 +208,11 @@ static void form_key(TuiApp *app, int ch)
         app->form_field = (app->form_field + FORM_FIELDS - 1) % FORM_FIELDS;
     } else if (ch == KEY_DOWN || ch == '\t') {
         app->form_field = (app->form_field + 1) % FORM_FIELDS;
+    } else if (app->form_field == FORM_METHOD) {
+        if (ch == ' ' || ch == KEY_LEFT || ch == KEY_RIGHT)
+            form_switch_method(app);
+        else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
+            form_submit(app);
     } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
         if (len)
             value[len - 1] = 0;
@@ -175,18 +222,13 @@ static void form_key(TuiApp *app, int ch)
             value[len + 1] = 0;
         }
     } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-        PipelineOptions o;
-        if (form_options(app, &o)) {
-            app->form = false;
-            app_train(app, &o);
-            app->pane = PANE_TRAINING;
-        }
+        form_submit(app);
     }
 }
 
 static void draw_form(TuiApp *app, Rect pane)
 {
-    int w = 46, h = FORM_FIELDS + 5;
+    int w = 56, h = FORM_FIELDS + 5;
     int y = pane.y + (pane.h - h) / 2, x = pane.x + (pane.w - w) / 2;
     crt_set(CE_HELP);
     for (int i = 0; i < h; i++)
@@ -200,7 +242,7 @@ static void draw_form(TuiApp *app, Rect pane)
         tui_text(y + 3 + f, x + 26, 14, app->form_value[f]);
     }
     crt_set(CE_HELP);
-    tui_text(y + h - 1, x + 2, w - 4, "Up/Down field  Enter train  Esc close");
+    tui_text(y + h - 1, x + 2, w - 4, "Up/Down field  Space method  Enter train  Esc close");
     crt_set(CE_NORMAL);
 }
 

@@ -39,9 +39,9 @@ static void training_draw(TuiApp *app, Rect r)
         Rect line = rect_take_top(&r, 1);
         crt_set(CE_DIM);
         tui_textf(line.y, line.x, line.w,
-                  "k=%d  K=%d  epochs %d  hidden %d  demographics weight %g  seed %llu", o->k,
-                  o->kmax, o->ae.epochs, o->ae.hidden, o->features.demo_weight,
-                  (unsigned long long)o->seed);
+                  "%s  k=%d  K=%d  epochs %d  hidden %d  demographics weight %g  seed %llu",
+                  o->ae.loss == AE_LOSS_STUDY ? "study's method" : "filmseg", o->k, o->kmax,
+                  o->ae.epochs, o->ae.hidden, o->features.demo_weight, (unsigned long long)o->seed);
         /* the stages, the current one marked (short names: all six fit in 80 columns) */
         static const char *const STAGE_LABEL[STAGE_COUNT] = {"matrix", "autoencoder", "features",
                                                              "sweep",  "classifier",  "stability"};
