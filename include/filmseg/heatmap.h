@@ -14,10 +14,6 @@
 /* The study's heatmap: this many films with more than HEATMAP_MIN_RATINGS
  * ratings, drawn with a seed (HEATMAP_SEED unless the user draws again). */
 enum { HEATMAP_FILMS = 30, HEATMAP_MIN_RATINGS = 100, HEATMAP_SEED = 1 };
-/* Below this many of a segment's ratings a film's shares say little (one
- * rating is 100% at one score): the heatmap draws such rows dim, and a
- * distinctive film needs at least this many of the segment's raters. */
-enum { HEATMAP_FEW_RATINGS = 10 };
 
 typedef struct {
     uint32_t film;
@@ -36,7 +32,7 @@ size_t heatmap_sample(const Panel *panel, size_t min_ratings, size_t count, uint
                       uint32_t *out);
 /* The segment's most distinctive films: the highest lift (the share of the
  * segment who rated the film over the share of everyone who did) among films
- * rated by at least max(HEATMAP_FEW_RATINGS, 5% of the segment) of its
+ * rated by at least max(PROFILE_FEW_RATINGS, 5% of the segment) of its
  * users, lift descending, ties by film id. Returns how many were written. */
 size_t heatmap_distinctive(const Panel *panel, const int32_t *labels, int segment, size_t count,
                            uint32_t *out);

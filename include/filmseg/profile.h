@@ -1,7 +1,8 @@
 /* profile.h: the audience profile of a panel or of one segment of it: counts
  * by gender, age, occupation and state, the rating distribution, the genres
- * of the films rated and liked, and the top films per score (count
- * descending, ties by film id ascending). Category counts are ordered by
+ * and release years of the films rated and liked, and the top films per
+ * score (count descending, ties by film id ascending); and what sets a
+ * segment apart from everyone, in a line. Category counts are ordered by
  * count descending, ties by first appearance. */
 #ifndef FILMSEG_PROFILE_H
 #define FILMSEG_PROFILE_H
@@ -9,6 +10,10 @@
 #include "filmseg/panel.h"
 
 enum { PROFILE_TOP_N = 10 };
+/* Below this many ratings (or likes) a share says little (one rating is
+ * 100% at one score): the heatmap draws such films dim, a distinctive film
+ * needs this many of the segment's raters, a genre's index this many likes. */
+enum { PROFILE_FEW_RATINGS = 10 };
 
 typedef struct {
     int index; /* occupation or state index */

@@ -246,7 +246,7 @@ static void ranked_names(char *buf, size_t size, const Ranked *r, size_t n, char
 void profile_headline(const Panel *panel, const Profile *p, const Profile *everyone, char *out,
                       size_t size)
 {
-    enum { FEW_LIKES = 10, MAX_GENRES = 3, MAX_OCCUPATIONS = 2 };
+    enum { MAX_GENRES = 3, MAX_OCCUPATIONS = 2 };
     char part[256];
     out[0] = '\0';
     Ranked ranked[64] = {{0}}; /* genres (at most 32), then occupations (at most 64) */
@@ -254,7 +254,7 @@ void profile_headline(const Panel *panel, const Profile *p, const Profile *every
     for (size_t g = 0; g < panel->n_genres && g < PANEL_MAX_GENRES; g++) {
         double idx = profile_share_index(p->genre_likes[g], p->n_likes, everyone->genre_likes[g],
                                          everyone->n_likes);
-        if (p->genre_likes[g] >= FEW_LIKES && idx >= 120)
+        if (p->genre_likes[g] >= PROFILE_FEW_RATINGS && idx >= 120)
             ranked[n++] = (Ranked){(int)g, idx};
     }
     qsort(ranked, n, sizeof *ranked, by_value_desc);

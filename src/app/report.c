@@ -398,14 +398,14 @@ static void demographics_followed(const Panel *panel, const int32_t *labels, Out
     table_free(&t);
 }
 
-/* The genres everyone liked at least HEATMAP_FEW_RATINGS times, most liked
+/* The genres everyone liked at least PROFILE_FEW_RATINGS times, most liked
  * first: each one's share of everyone's likes, and every segment's share of
- * its own likes as an index ("-" under HEATMAP_FEW_RATINGS likes). */
+ * its own likes as an index ("-" under PROFILE_FEW_RATINGS likes). */
 static void genre_table(const Panel *panel, const Profile *segments, int k, const Profile *everyone,
                         OutputFormat format, FILE *out)
 {
     int genres[PANEL_MAX_GENRES];
-    size_t n = profile_liked_genres(panel, everyone, HEATMAP_FEW_RATINGS, genres);
+    size_t n = profile_liked_genres(panel, everyone, PROFILE_FEW_RATINGS, genres);
     if (n == 0 || (size_t)k + 2 > TABLE_MAX_TEXT_COLS)
         return;
     heading(format, out, "Genres liked");
@@ -413,7 +413,7 @@ static void genre_table(const Panel *panel, const Profile *segments, int k, cons
             "Each genre's share of everyone's likes (ratings of 4 or 5 stars; a film of several "
             "genres counts in each), and each segment's share of its likes as an index against "
             "it (100 = as everyone; - under %d likes).\n\n",
-            HEATMAP_FEW_RATINGS);
+            PROFILE_FEW_RATINGS);
     const char *headers[TABLE_MAX_TEXT_COLS] = {"genre", "likes"};
     char names[TABLE_MAX_TEXT_COLS][16];
     for (int s = 0; s < k; s++) {
@@ -431,7 +431,7 @@ static void genre_table(const Panel *panel, const Profile *segments, int k, cons
                            percent(everyone->genre_likes[g], everyone->n_likes));
         for (int s = 0; s < k && len < (int)sizeof row; s++) {
             const Profile *p = &segments[s];
-            if (p->genre_likes[g] < HEATMAP_FEW_RATINGS)
+            if (p->genre_likes[g] < PROFILE_FEW_RATINGS)
                 len += snprintf(row + len, sizeof row - (size_t)len, "\t-");
             else
                 len += snprintf(row + len, sizeof row - (size_t)len, "\t%.0f",
@@ -460,7 +460,7 @@ static void distinctive_table(const Panel *panel, const int32_t *labels, int seg
         "\nDistinctive films: the ones it rates far more often than everyone does (lift: the share "
         "of the segment who rated the film over the share of everyone who did; liked: its "
         "ratings of 4 or 5 stars; at least %d and 5%% of its users rated each).\n\n",
-        HEATMAP_FEW_RATINGS);
+        PROFILE_FEW_RATINGS);
     static const char *const headers[] = {"raters", "lift", "liked", "title"};
     Table t;
     table_init(&t, 4, headers);

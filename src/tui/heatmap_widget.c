@@ -60,6 +60,6 @@ void widget_heat_legend(int y, int x, int w)
         cx += tui_textf(y, cx, x + w - cx, " %s ", LABEL[l]);
     }
     crt_set(CE_DIM);
-    tui_textf(y, cx + 1, x + w - cx - 1, "dim: n<%d", HEATMAP_FEW_RATINGS);
+    tui_textf(y, cx + 1, x + w - cx - 1, "dim: n<%d", PROFILE_FEW_RATINGS);
     crt_set(CE_NORMAL);
 }

@@ -62,7 +62,7 @@ static void heatmap_draw(TuiApp *app, Rect r)
     for (int i = 0; i < visible && app->heat_scroll + i < (int)app->n_heat_films; i++) {
         const HeatRow *row = &rows[app->heat_scroll + i];
         int y = r.y + 1 + i;
-        bool few = row->ratings < HEATMAP_FEW_RATINGS;
+        bool few = row->ratings < PROFILE_FEW_RATINGS;
         const char *film = app->panel->films[row->film].title;
         char shortened[256];
         if (text_columns(film, crt.utf8) > title_w &&

@@ -1,7 +1,7 @@
 /* taste.c: the segments pane's taste view (`g`): the genres of the
  * segment's likes (4-5 stars) in the order of everyone's (the same rows for
  * every segment), each share against everyone's as an index (none under
- * HEATMAP_FEW_RATINGS likes: too few to say), and the median release year of
+ * PROFILE_FEW_RATINGS likes: too few to say), and the median release year of
  * the films it likes, beside the films it rates far
  * more often than everyone (heatmap.h's distinctive films) with how many of
  * it rated each, the lift and the share of those ratings that were likes. */
@@ -17,7 +17,7 @@ static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Prof
 {
     pane_title(rect_take_top(&r, 1), "Genres of its likes (share, index)");
     int genres[PANEL_MAX_GENRES];
-    int n = (int)profile_liked_genres(panel, everyone, HEATMAP_FEW_RATINGS, genres);
+    int n = (int)profile_liked_genres(panel, everyone, PROFILE_FEW_RATINGS, genres);
     if (n == 0 || p->n_likes == 0) {
         crt_set(CE_DIM);
         tui_text(r.y, r.x, r.w,
@@ -35,7 +35,7 @@ static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Prof
                            .color = CE_BAR,
                            .note_color = index_color(idx)};
         double share = 100.0 * p->genre_likes[g] / p->n_likes;
-        if (p->genre_likes[g] < HEATMAP_FEW_RATINGS) { /* too few likes for an index */
+        if (p->genre_likes[g] < PROFILE_FEW_RATINGS) { /* too few likes for an index */
             rows[i].note_color = CE_DIM;
             snprintf(rows[i].note, sizeof rows[i].note, "%5.1f%%    -", share);
         } else {
@@ -60,7 +60,7 @@ static void draw_distinctive(Rect r, const TuiApp *app)
     size_t n = heatmap_distinctive(app->panel, app->labels, app->segment, want, films);
     if (n == 0) {
         crt_set(CE_DIM);
-        tui_textf(r.y, r.x, r.w, "No film rated by %d or more of it.", HEATMAP_FEW_RATINGS);
+        tui_textf(r.y, r.x, r.w, "No film rated by %d or more of it.", PROFILE_FEW_RATINGS);
         crt_set(CE_NORMAL);
         return;
     }

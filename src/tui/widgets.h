@@ -94,7 +94,7 @@ void widget_plot(Rect r, const PlotSpec *spec);
 int heat_level(double share);
 /* One cell w wide: the share in percent on a colour ramp (colour terminals),
  * or with the character ramp (monochrome); dim and unshaded when `few`
- * (fewer than HEATMAP_FEW_RATINGS ratings). */
+ * (fewer than PROFILE_FEW_RATINGS ratings). */
 void widget_heat_cell(int y, int x, int w, double share, bool few);
 /* The legend on one line. */
 void widget_heat_legend(int y, int x, int w);
