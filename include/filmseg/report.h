@@ -20,9 +20,12 @@ void report_top_films_table(const Panel *panel, const Profile *profile, Table *t
  * feature block carries, the elbow table (inertia, silhouette, knee), the
  * segment sizes, the classifier's accuracy and confusion matrix, stage times. */
 void report_training(const Segmentation *seg, OutputFormat format, FILE *out);
-/* The segments of a model on a panel (users matched by id): sizes, per-segment
- * demographics against the whole sample (index, 100 = as everyone) and top 10
- * films per score. labels[u] is panel user u's segment or -1; everyone is the
+/* The segments of a model on a panel (users matched by id): how much they
+ * follow each demographic (association.h), the genres each likes against
+ * everyone, and per segment a line in short (profile_headline), its size,
+ * the median year of the films it likes, its demographics against the whole
+ * sample (index, 100 = as everyone), its distinctive films and top 10 films
+ * per score. labels[u] is panel user u's segment or -1; everyone is the
  * whole panel's profile (the index's base). */
 void report_segments(const Panel *panel, const Segmentation *seg, const int32_t *labels,
                      const Profile *everyone, OutputFormat format, FILE *out);

@@ -378,10 +378,10 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
 static void demographics_followed(const Panel *panel, const int32_t *labels, OutputFormat format,
                                   FILE *out)
 {
-    double ami[DEMOGRAPHIC_COUNT];
-    segments_follow_demographics(panel, labels, ami);
     if (!panel->has_demographics)
         return;
+    double ami[DEMOGRAPHIC_COUNT];
+    segments_follow_demographics(panel, labels, ami);
     heading(format, out, "What the segments follow");
     fprintf(out, "How much knowing a user's gender, age band, occupation or state tells about "
                  "their segment: the adjusted mutual information (0: no more than chance; 1: "

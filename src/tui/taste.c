@@ -10,7 +10,6 @@
 #include "films.h"
 #include "widgets.h"
 
-#include <math.h>
 #include <stdio.h>
 
 static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Profile *everyone)
@@ -20,8 +19,10 @@ static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Prof
     int n = (int)profile_liked_genres(panel, everyone, PROFILE_FEW_RATINGS, genres);
     if (n == 0 || p->n_likes == 0) {
         crt_set(CE_DIM);
-        tui_text(r.y, r.x, r.w,
-                 n ? "No ratings of 4 or 5 stars." : "No genre liked 10 times or more.");
+        if (n)
+            tui_text(r.y, r.x, r.w, "No ratings of 4 or 5 stars.");
+        else
+            tui_textf(r.y, r.x, r.w, "No genre liked %d times or more.", PROFILE_FEW_RATINGS);
         crt_set(CE_NORMAL);
         return;
     }
