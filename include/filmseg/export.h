@@ -6,8 +6,9 @@
  *   labels       user_id,segment                     every user of the model
  *   elbow        k,inertia,drop,silhouette,knee,chosen  (chosen: the model's k)
  *   segments     segment,users,share,ratings,mean_rating,male_share,age_mean,age_median,
- *                stability,liked_year_median  (the release year by which half
- *                of the films the segment likes came out)
+ *                stability,liked_year_median,in_short  (the release year by
+ *                which half of the films the segment likes came out; what
+ *                sets it apart, profile_headline's line, empty for "all")
  *   profiles     segment,dimension,category,users,share,index
  *                (dimension gender, age, occupation or state; index 100 = as
  *                the whole sample)

@@ -104,8 +104,8 @@ static void write_elbow(const Segmentation *seg, FILE *out)
 
 /* stability: the segment's (kmeans_segment_stability), NAN for the whole
  * sample or when not measured */
-static void write_segment_row(FILE *out, int segment, const Profile *p, const Profile *all,
-                              double stability)
+static void write_segment_row(FILE *out, const Panel *panel, int segment, const Profile *p,
+                              const Profile *all, double stability)
 {
     write_segment(out, segment);
     fprintf(out, ",%zu,", p->n_users);
@@ -125,6 +125,12 @@ static void write_segment_row(FILE *out, int segment, const Profile *p, const Pr
     fputc(',', out);
     if (p->liked_year_median)
         fprintf(out, "%d", p->liked_year_median);
+    fputc(',', out);
+    if (segment >= 0) {
+        char headline[512];
+        profile_headline(panel, p, all, headline, sizeof headline);
+        csv_write_field(out, headline);
+    }
     fputc('\n', out);
 }
 
@@ -242,7 +248,7 @@ static const char *panel_header(ExportTable table)
     switch (table) {
     case EXPORT_SEGMENTS:
         return "segment,users,share,ratings,mean_rating,male_share,age_mean,age_median,"
-               "stability,liked_year_median\n";
+               "stability,liked_year_median,in_short\n";
     case EXPORT_PROFILES: return "segment,dimension,category,users,share,index\n";
     case EXPORT_GENRES: return "segment,genre,ratings,likes,share,index\n";
     case EXPORT_TOP: return "segment,score,rank,film_id,title,count\n";
@@ -276,7 +282,8 @@ static int write_panel_table(ExportTable table, const KmeansSweep *sweep, int k,
         const Profile *cur = segment < 0 ? &all : &p;
         switch (table) {
         case EXPORT_SEGMENTS:
-            write_segment_row(out, segment, cur, &all, kmeans_segment_stability(sweep, k, segment));
+            write_segment_row(out, panel, segment, cur, &all,
+                              kmeans_segment_stability(sweep, k, segment));
             break;
         case EXPORT_PROFILES: write_profile_rows(out, panel, segment, cur, &all); break;
         case EXPORT_GENRES: write_genre_rows(out, panel, segment, cur, &all); break;

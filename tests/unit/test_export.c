@@ -197,11 +197,15 @@ static void panel_tables(void **state)
      * users 3 (40 M) and 4 (17 F), 3 ratings (5, 4, 4); all: 5 users, 8 ratings */
     char *text = export_text(EXPORT_SEGMENTS, &seg, 2, p, labels);
     assert_true(has_line(text, "segment,users,share,ratings,mean_rating,male_share,age_mean,"
-                               "age_median,stability,liked_year_median"));
+                               "age_median,stability,liked_year_median,in_short"));
     /* every film came out in 1995 (the ITEM lines' date) */
-    assert_true(has_line(text, "all,5,1.000000,8,4.2500,0.600000,33.6000,31,,1995"));
-    assert_true(has_line(text, "0,2,0.400000,4,5.0000,0.500000,25.5000,25.5,,1995"));
-    assert_true(has_line(text, "1,2,0.400000,3,4.3333,0.500000,28.5000,28.5,,1995"));
+    /* in short: both segments are 5 or more years younger than everyone (33.6)
+     * and half women against 40%; their occupations hold fewer than 5 users */
+    assert_true(has_line(text, "all,5,1.000000,8,4.2500,0.600000,33.6000,31,,1995,"));
+    assert_true(
+        has_line(text, "0,2,0.400000,4,5.0000,0.500000,25.5000,25.5,,1995,younger; more women"));
+    assert_true(
+        has_line(text, "1,2,0.400000,3,4.3333,0.500000,28.5000,28.5,,1995,younger; more women"));
     assert_int_equal(count_lines(text), 4);
     free(text);
     /* with each segment's stability measured: k = 2's are entries 1 and 2 */
@@ -209,9 +213,11 @@ static void panel_tables(void **state)
     seg.sweep.segment_stability[1] = 0.75;
     seg.sweep.segment_stability[2] = 0.5;
     text = export_text(EXPORT_SEGMENTS, &seg, 2, p, labels);
-    assert_true(has_line(text, "all,5,1.000000,8,4.2500,0.600000,33.6000,31,,1995"));
-    assert_true(has_line(text, "0,2,0.400000,4,5.0000,0.500000,25.5000,25.5,0.750000,1995"));
-    assert_true(has_line(text, "1,2,0.400000,3,4.3333,0.500000,28.5000,28.5,0.500000,1995"));
+    assert_true(has_line(text, "all,5,1.000000,8,4.2500,0.600000,33.6000,31,,1995,"));
+    assert_true(has_line(
+        text, "0,2,0.400000,4,5.0000,0.500000,25.5000,25.5,0.750000,1995,younger; more women"));
+    assert_true(has_line(
+        text, "1,2,0.400000,3,4.3333,0.500000,28.5000,28.5,0.500000,1995,younger; more women"));
     free(text);
 
     /* writers: everyone 2 of 5 (users 1, 4); segment 0 has user 1: 1 of 2,
