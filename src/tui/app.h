@@ -20,6 +20,8 @@
 #include <stdint.h>
 
 typedef enum { HEAT_SAMPLE, HEAT_DISTINCTIVE } HeatMode;
+/* The segments pane: who the segment is, its taste, or every segment's genres. */
+typedef enum { SEGMENTS_PEOPLE, SEGMENTS_TASTE, SEGMENTS_GENRES, SEGMENTS_VIEWS } SegmentsView;
 
 /* The retrain form's fields. */
 enum {
@@ -52,7 +54,7 @@ typedef struct TuiApp {
     bool quit;
 
     /* segments pane */
-    bool segments_taste; /* genres and distinctive films rather than demographics */
+    SegmentsView segments_view; /* what the segments pane shows (g cycles) */
 
     /* films pane */
     bool films_whole; /* the whole sample rather than the segment */
@@ -141,6 +143,8 @@ void profile_state_counts(const Profile *p, double *counts);
 void demographics_draw(Rect r, const Panel *panel, const Profile *p, const Profile *base);
 /* The segment's taste: genres liked and distinctive films (taste.c). */
 void taste_draw(Rect r, const TuiApp *app);
+/* Every segment's genres side by side, as indexes against everyone (taste.c). */
+void taste_all_draw(Rect r, const TuiApp *app);
 /* The colour of an index against everyone: high from 120, low to 80. */
 ColorElement index_color(double index);
 

@@ -49,7 +49,7 @@ static const char *const HELP[] = {
     "                  Films: other scores when not all fit",
     "[ ], PgUp/PgDn    previous / next segment",
     "Up/Down, j/k      scroll (heatmap)",
-    "g                 Segments: who they are / their taste",
+    "g                 Segments: who / their taste / all genres",
     "/                 Films: filter titles (PCRE2; empty clears)",
     "a                 Films: segment / whole sample",
     "r                 Heatmap: draw another sample of films",

@@ -1,6 +1,7 @@
 /* pane_segments.c: pane 3, one segment at a time ([ and ], PgUp/PgDn): its
  * size and the audience pane's demographics, each against the whole sample
- * as an index (100 = as everyone), or with `g` its taste (taste.c). */
+ * as an index (100 = as everyone), or with `g` its taste, then every
+ * segment's genres side by side (taste.c). */
 #include "app.h"
 #include "crt.h"
 #include "widgets.h"
@@ -44,6 +45,10 @@ static void segments_draw(TuiApp *app, Rect r)
                   app->matched, app->panel->n_users);
         crt_set(CE_NORMAL);
     }
+    if (app->segments_view == SEGMENTS_GENRES) { /* every segment: no line on this one */
+        taste_all_draw(r, app);
+        return;
+    }
     char headline[512];
     profile_headline(app->panel, p, &app->whole, headline, sizeof headline);
     Rect in_short = rect_take_top(&r, 1);
@@ -51,11 +56,10 @@ static void segments_draw(TuiApp *app, Rect r)
     tui_text_cut(in_short.y, in_short.x, in_short.w, "In short: ");
     crt_set(CE_NORMAL);
     tui_text_cut(in_short.y, in_short.x + 10, in_short.w - 10, headline);
-    if (app->segments_taste) {
+    if (app->segments_view == SEGMENTS_TASTE)
         taste_draw(r, app);
-        return;
-    }
-    demographics_draw(r, app->panel, p, &app->whole);
+    else
+        demographics_draw(r, app->panel, p, &app->whole);
 }
 
 static bool segments_key(TuiApp *app, int ch)
@@ -65,7 +69,7 @@ static bool segments_key(TuiApp *app, int ch)
     case 'h': app_move_segment(app, -1); return app->seg != NULL;
     case KEY_RIGHT:
     case 'l': app_move_segment(app, +1); return app->seg != NULL;
-    case 'g': app->segments_taste = !app->segments_taste; return true;
+    case 'g': app->segments_view = (app->segments_view + 1) % SEGMENTS_VIEWS; return true;
     }
     return false;
 }

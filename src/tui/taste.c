@@ -1,15 +1,17 @@
-/* taste.c: the segments pane's taste view (`g`): the genres of the
- * segment's likes (4-5 stars) in the order of everyone's (the same rows for
- * every segment), each share against everyone's as an index (none under
+/* taste.c: the segments pane's taste views (`g`). The segment's own: the
+ * genres of its likes (4-5 stars) in the order of everyone's (the same rows
+ * for every segment), each share against everyone's as an index (none under
  * PROFILE_FEW_RATINGS likes: too few to say), and the median release year of
- * the films it likes, beside the films it rates far
- * more often than everyone (heatmap.h's distinctive films) with how many of
- * it rated each, the lift and the share of those ratings that were likes. */
+ * the films it likes, beside the films it rates far more often than everyone
+ * (heatmap.h's distinctive films) with how many of it rated each, the lift
+ * and the share of those ratings that were likes. Then every segment's
+ * genres side by side, as `report --model` prints them. */
 #include "app.h"
 #include "crt.h"
 #include "films.h"
 #include "widgets.h"
 
+#include <curses.h>
 #include <stdio.h>
 
 static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Profile *everyone)
@@ -89,4 +91,71 @@ void taste_draw(Rect r, const TuiApp *app)
     Rect left = rect_take_left(&r, (r.w - 2) / 2, 2);
     draw_genres(left, app->panel, &app->profiles[app->segment], &app->whole);
     draw_distinctive(r, app);
+}
+
+/* One cell of the genre table: a segment's index for the genre (dim "-"
+ * under PROFILE_FEW_RATINGS likes), or everyone's share of likes. */
+static void genre_cell(int y, int x, int w, const Profile *p, const Profile *everyone, int genre,
+                       bool chosen)
+{
+    if (p == everyone) {
+        crt_set(CE_LABEL);
+        tui_textf(y, x, w, "%*.1f%%", w - 1,
+                  100.0 * everyone->genre_likes[genre] / (double)everyone->n_likes);
+    } else if (p->genre_likes[genre] < PROFILE_FEW_RATINGS) {
+        crt_set(CE_DIM);
+        tui_textf(y, x, w, "%*s", w, "-");
+    } else {
+        double idx = profile_share_index(p->genre_likes[genre], p->n_likes,
+                                         everyone->genre_likes[genre], everyone->n_likes);
+        crt_set(index_color(idx));
+        if (chosen)
+            attron(A_BOLD | A_UNDERLINE);
+        tui_textf(y, x, w, "%*.0f", w, idx);
+        if (chosen)
+            attroff(A_BOLD | A_UNDERLINE);
+    }
+    crt_set(CE_NORMAL);
+}
+
+void taste_all_draw(Rect r, const TuiApp *app)
+{
+    char title[128];
+    snprintf(title, sizeof title,
+             "Genres liked by every segment (index against everyone; - under %d likes)",
+             PROFILE_FEW_RATINGS);
+    pane_title(rect_take_top(&r, 1), title);
+    int genres[PANEL_MAX_GENRES];
+    int n = (int)profile_liked_genres(app->panel, &app->whole, PROFILE_FEW_RATINGS, genres);
+    enum { LABEL_W = 12, ALL_W = 7, CELL_W = 5 };
+    int shown = (r.w - LABEL_W - ALL_W) / CELL_W; /* segment columns that fit */
+    if (shown > app->k)
+        shown = app->k;
+    int first = app->segment >= shown ? app->segment - shown + 1 : 0; /* keep it in view */
+    crt_set(CE_TITLE);
+    tui_text(r.y, r.x, LABEL_W, "genre");
+    tui_textf(r.y, r.x + LABEL_W, ALL_W, "%*s", ALL_W, "likes");
+    for (int c = 0; c < shown; c++) {
+        int s = first + c;
+        crt_set(s == app->segment ? CE_CHOSEN : CE_TITLE);
+        tui_textf(r.y, r.x + LABEL_W + ALL_W + c * CELL_W, CELL_W, "%*d", CELL_W, s);
+    }
+    crt_set(CE_NORMAL);
+    for (int i = 0; i < n && i + 1 < r.h; i++) {
+        int y = r.y + 1 + i, g = genres[i];
+        crt_set(CE_LABEL);
+        tui_text_cut(y, r.x, LABEL_W - 1, app->panel->genres[g]);
+        genre_cell(y, r.x + LABEL_W, ALL_W, &app->whole, &app->whole, g, false);
+        for (int c = 0; c < shown; c++) {
+            int s = first + c;
+            genre_cell(y, r.x + LABEL_W + ALL_W + c * CELL_W, CELL_W, &app->profiles[s],
+                       &app->whole, g, s == app->segment);
+        }
+    }
+    if (shown < app->k && n + 1 < r.h) {
+        crt_set(CE_DIM);
+        tui_textf(r.y + n + 1, r.x, r.w, "segments %d-%d of %d ([ ] move)", first,
+                  first + shown - 1, app->k);
+        crt_set(CE_NORMAL);
+    }
 }
