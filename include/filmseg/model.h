@@ -29,11 +29,14 @@
  * file reads as recency 0, which is how its embeddings were made).
  * 4: the stability of every k and of each of its segments (the settings end
  * with its resamples, the sweep holds the figures) and the stability stage's
- * time; versions 2 and 3 read as not measured. */
+ * time; versions 2 and 3 read as not measured.
+ * 5: the genre block of the features (settings end with its weight; each
+ * film's genres follow the rating scalers; the feature scales hold the
+ * block's width, means and scales); older files read as without it. */
 /* A change of format also means making again the model fuzz seeds
  * (tests/unit/test_fuzz_regressions.c says how) and tests/tui/demo-model.fsm
  * (tests/tui/run says how) with its screens and tests/cli/expected. */
-#define MODEL_VERSION 4
+#define MODEL_VERSION 5
 #define MODEL_OLDEST_VERSION 2
 
 /* Returns 0, or -1 with the reason in error[]. */

@@ -1,7 +1,8 @@
 /* pipeline.h: the segmentation pipeline, stage by stage, on a loaded panel:
  *   1. ratings matrix (rating/5 over the films anyone in the panel rated)
  *   2. autoencoder: taste embeddings
- *   3. features: embeddings (L1 or L2) joined with weighted demographics
+ *   3. features: embeddings (L1 or L2) joined with genre tastes and
+ *      demographics, each block weighted
  *   4. k-means sweep k = 1..K: inertia (elbow), knee, silhouette, every k kept
  *   5. classifier at the chosen k: demographics + min-max-scaled ratings
  * Every stage reports progress and stops soon after a cancel (FS_CANCELLED),
@@ -55,12 +56,14 @@ typedef struct {
     int32_t *film_ids;
     IdIndex film_index; /* film id -> model column */
     float *film_min,
-        *film_max; /* classifier scaler (sklearn MinMaxScaler over rating/5, 0 = unrated) */
+        *film_max;         /* classifier scaler (sklearn MinMaxScaler over rating/5, 0 = unrated) */
+    uint32_t *film_genres; /* each film's genre bits (Panel.genres' order) */
+    size_t n_genres;       /* the genre block's width (0: none) */
     Autoencoder ae;
     AeReport ae_report;
     DemoEncoding demo;
     FeatureScaling scaling;
-    size_t dim;        /* feature columns (taste + demographics) */
+    size_t dim;        /* feature columns (taste + genres + demographics) */
     KmeansSweep sweep; /* labels and centroids of every k */
     int k;
     Classifier classifier;

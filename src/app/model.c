@@ -114,6 +114,7 @@ static void put_settings(Writer *w, const PipelineOptions *o)
     put_u32(w, (uint32_t)o->classifier.epochs);
     put_f64(w, o->features.recency);
     put_u32(w, (uint32_t)o->stability);
+    put_f64(w, o->features.genre_weight);
 }
 
 int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len)
@@ -132,6 +133,7 @@ int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len)
     put_i32s(&w, seg->film_ids, seg->n_films);
     put_f32s(&w, seg->film_min, seg->n_films);
     put_f32s(&w, seg->film_max, seg->n_films);
+    put(&w, seg->film_genres, seg->n_films * sizeof *seg->film_genres);
     /* autoencoder */
     put_u64(&w, seg->ae.hidden);
     put_u64(&w, seg->ae.n_params);
@@ -158,6 +160,10 @@ int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len)
     put_f64(&w, s->taste_scale);
     put_f64(&w, s->demo_scale);
     put_f64(&w, s->taste_variance_share);
+    put_f64(&w, s->genre_variance_share);
+    put_u64(&w, s->genre_dim);
+    put_f32s(&w, s->genre_mean, s->genre_dim);
+    put_f32s(&w, s->genre_scale, s->genre_dim);
     put_u64(&w, seg->dim);
     /* the sweep: every k */
     put_u32(&w, (uint32_t)seg->sweep.kmax);
@@ -338,6 +344,7 @@ static void get_settings(Reader *r, uint32_t version, PipelineOptions *o)
     /* version 2 files predate the recency weights: their embeddings had none */
     o->features.recency = version >= 3 ? get_f64(r, "settings") : 0.0;
     o->stability = version >= 4 ? (int)get_u32(r, "settings") : 0;
+    o->features.genre_weight = version >= 5 ? get_f64(r, "settings") : 0.0; /* no block before */
 }
 
 /* The settings the model is used with (the rest are only shown): the loss
@@ -348,7 +355,8 @@ static bool settings_valid(const PipelineOptions *o)
     return (o->ae.loss == AE_LOSS_RATED || o->ae.loss == AE_LOSS_STUDY) &&
            (o->features.norm == EMBED_NORM_L1 || o->features.norm == EMBED_NORM_L2) &&
            isfinite(o->features.demo_weight) && isfinite(o->features.recency) &&
-           o->features.recency >= 0 && o->ae.hidden > 0 && o->stability >= 0 &&
+           o->features.recency >= 0 && isfinite(o->features.genre_weight) &&
+           o->features.genre_weight >= 0 && o->ae.hidden > 0 && o->stability >= 0 &&
            o->stability <= KMEANS_STABILITY_MAX_RESAMPLES;
 }
 
@@ -397,14 +405,17 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     seg->film_ids = get_array(&r, seg->n_films, sizeof *seg->film_ids, "films");
     seg->film_min = get_array(&r, seg->n_films, sizeof *seg->film_min, "films");
     seg->film_max = get_array(&r, seg->n_films, sizeof *seg->film_max, "films");
+    seg->film_genres = version >= 5 ? get_array(&r, seg->n_films, sizeof *seg->film_genres, "films")
+                                    : calloc(seg->n_films + 1, sizeof *seg->film_genres);
 
     const PipelineOptions *o = &seg->options;
     if (!r.bad && !settings_valid(o))
         return refuse(seg, error, error_size,
                       "%s: malformed model file (a setting is out of range: loss %d, norm %d, "
-                      "demographics weight %g, recency %g, stability resamples %d)",
+                      "demographics weight %g, recency %g, stability resamples %d, genre weight "
+                      "%g)",
                       name, (int)o->ae.loss, (int)o->features.norm, o->features.demo_weight,
-                      o->features.recency, o->stability);
+                      o->features.recency, o->stability, o->features.genre_weight);
     size_t hidden = get_u64(&r, "autoencoder"), n_params = get_u64(&r, "autoencoder");
     if (!r.bad && hidden != (size_t)o->ae.hidden)
         return refuse(seg, error, error_size,
@@ -448,10 +459,26 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     s->taste_scale = get_f64(&r, "feature scales");
     s->demo_scale = get_f64(&r, "feature scales");
     s->taste_variance_share = get_f64(&r, "feature scales");
+    if (version >= 5) {
+        s->genre_variance_share = get_f64(&r, "feature scales");
+        s->genre_dim = get_u64(&r, "feature scales");
+        if (!r.bad && s->genre_dim > PANEL_MAX_GENRES)
+            return refuse(seg, error, error_size, "%s: %zu genres is too many (at most %d)", name,
+                          s->genre_dim, PANEL_MAX_GENRES);
+        float *mean = get_array(&r, s->genre_dim, sizeof(float), "feature scales");
+        float *scale = get_array(&r, s->genre_dim, sizeof(float), "feature scales");
+        if (mean && scale) {
+            memcpy(s->genre_mean, mean, s->genre_dim * sizeof(float));
+            memcpy(s->genre_scale, scale, s->genre_dim * sizeof(float));
+        }
+        free(mean);
+        free(scale);
+    }
+    seg->n_genres = s->genre_dim;
     seg->dim = get_u64(&r, "feature scales");
     s->taste_dim = hidden;
     s->demo_dim = demo_encoding_width(d);
-    if (!r.bad && (seg->dim != s->taste_dim + s->demo_dim || !d->occupations))
+    if (!r.bad && (seg->dim != s->taste_dim + s->genre_dim + s->demo_dim || !d->occupations))
         return refuse(seg, error, error_size, "%s: feature width %zu does not match its parts",
                       name, seg->dim);
 

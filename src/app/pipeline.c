@@ -45,6 +45,7 @@ void pipeline_options_default(PipelineOptions *opts)
     opts->features.norm = EMBED_NORM_L2;
     opts->features.demo_weight = 0.1;
     opts->features.recency = 12;
+    opts->features.genre_weight = 0.6;
     opts->stability = 5;
 }
 
@@ -89,12 +90,13 @@ static int build_matrix(const Panel *panel, Segmentation *seg, RatingMatrix *m)
     seg->film_ids = malloc((n_films + 1) * sizeof *seg->film_ids);
     seg->film_min = calloc(n_films + 1, sizeof *seg->film_min);
     seg->film_max = calloc(n_films + 1, sizeof *seg->film_max);
+    seg->film_genres = calloc(n_films + 1, sizeof *seg->film_genres);
     seg->user_ids = malloc((panel->n_users + 1) * sizeof *seg->user_ids);
     m->row_start = malloc((panel->n_users + 1) * sizeof *m->row_start);
     m->col = malloc((panel->n_ratings + 1) * sizeof *m->col);
     m->value = malloc((panel->n_ratings + 1) * sizeof *m->value);
-    if (!seg->film_ids || !seg->film_min || !seg->film_max || !seg->user_ids || !m->row_start ||
-        !m->col || !m->value) {
+    if (!seg->film_ids || !seg->film_min || !seg->film_max || !seg->film_genres || !seg->user_ids ||
+        !m->row_start || !m->col || !m->value) {
         free(column_of);
         return FS_ERROR;
     }
@@ -102,6 +104,7 @@ static int build_matrix(const Panel *panel, Segmentation *seg, RatingMatrix *m)
         if (column_of[f] != UINT32_MAX) {
             uint32_t j = column_of[f];
             seg->film_ids[j] = panel->films[f].id;
+            seg->film_genres[j] = panel->films[f].genres;
             /* MinMaxScaler over the filled matrix: unrated cells are 0 */
             float lo = 1, hi = 0;
             size_t raters = panel->film_start[f + 1] - panel->film_start[f];
@@ -171,9 +174,21 @@ static int embed_user(const Segmentation *seg, size_t n, const uint32_t *col, co
     return rc;
 }
 
-/* Every panel user's embedding (n_users x hidden), by embed_user. */
+/* One user's genre taste (seg->n_genres floats; features.h's genre_taste),
+ * with the same recency weights as their taste embedding. */
+static void user_genre_taste(const Segmentation *seg, size_t n, const uint32_t *col,
+                             const float *value, const uint32_t *time, EmbedScratch *s, float *out)
+{
+    if (seg->n_genres == 0)
+        return;
+    recency_weights(time, n, seg->options.features.recency, s->order, s->weighted);
+    genre_taste(seg->film_genres, seg->n_genres, n, col, value, s->weighted, out);
+}
+
+/* Every panel user's embedding (n_users x hidden), by embed_user, and genre
+ * taste (n_users x n_genres). */
 static int encode_panel(const Segmentation *seg, const Panel *panel, const RatingMatrix *m,
-                        float *emb)
+                        float *emb, float *genre)
 {
     size_t most = 0; /* a user's ratings, at most */
     for (size_t u = 0; u < panel->n_users; u++) {
@@ -184,8 +199,11 @@ static int encode_panel(const Segmentation *seg, const Panel *panel, const Ratin
     int rc = embed_scratch_init(&s, seg->ae.hidden, most);
     for (size_t u = 0; rc == FS_OK && u < panel->n_users; u++) {
         uint32_t from = panel->user_start[u];
-        rc = embed_user(seg, panel->user_start[u + 1] - from, m->col + from, m->value + from,
-                        panel->user_time + from, &s, emb + u * seg->ae.hidden);
+        size_t n = panel->user_start[u + 1] - from;
+        rc = embed_user(seg, n, m->col + from, m->value + from, panel->user_time + from, &s,
+                        emb + u * seg->ae.hidden);
+        user_genre_taste(seg, n, m->col + from, m->value + from, panel->user_time + from, &s,
+                         genre + u * seg->n_genres);
     }
     embed_scratch_free(&s);
     return rc;
@@ -226,16 +244,17 @@ int segmentation_feature_row(const Segmentation *seg, const Panel *panel, const 
                              const uint32_t *time, float *row)
 {
     size_t hidden = seg->ae.hidden, demo_w = demo_encoding_width(&seg->demo);
-    float *emb = malloc((hidden + demo_w + 1) * sizeof *emb);
+    float *emb = malloc((hidden + seg->n_genres + demo_w + 1) * sizeof *emb);
     EmbedScratch s = {0};
     int rc = emb && embed_scratch_init(&s, hidden, n) == FS_OK ? FS_OK : FS_ERROR;
     if (rc == FS_OK)
         rc = embed_user(seg, n, col, value, time, &s, emb);
     if (rc == FS_OK) {
-        float *demo = emb + hidden;
+        float *genre = emb + hidden, *demo = genre + seg->n_genres;
         embeddings_normalise(emb, 1, hidden, seg->scaling.norm);
+        user_genre_taste(seg, n, col, value, time, &s, genre);
         demo_encode(&seg->demo, panel, user, demo);
-        features_row(emb, demo, &seg->scaling, row);
+        features_row(emb, genre, demo, &seg->scaling, row);
     }
     embed_scratch_free(&s);
     free(emb);
@@ -355,27 +374,30 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
     t = now_seconds();
     report_stage(progress, STAGE_FEATURES);
     size_t n = panel->n_users, hidden = seg->ae.hidden;
+    seg->n_genres = opts->features.genre_weight > 0 ? panel->n_genres : 0;
     float *emb = malloc(n * hidden * sizeof *emb), *demo = NULL;
-    rc = emb && demo_encoding_fit(&seg->demo, panel) == FS_OK ? FS_OK : FS_ERROR;
+    float *genre = malloc((n * seg->n_genres + 1) * sizeof *genre);
+    rc = emb && genre && demo_encoding_fit(&seg->demo, panel) == FS_OK ? FS_OK : FS_ERROR;
     size_t demo_w = demo_encoding_width(&seg->demo);
     if (rc == FS_OK && (demo = malloc((n * demo_w + 1) * sizeof *demo)) == NULL)
         rc = FS_ERROR;
     if (rc == FS_OK)
-        rc = encode_panel(seg, panel, &m, emb);
+        rc = encode_panel(seg, panel, &m, emb, genre);
     if (rc == FS_OK) {
         embeddings_normalise(emb, n, hidden, opts->features.norm);
         for (size_t u = 0; u < n; u++)
             demo_encode(&seg->demo, panel, &panel->users[u], demo + u * demo_w);
-        rc =
-            features_build(emb, demo, n, hidden, demo_w, &opts->features, &seg->scaling, &features);
+        rc = features_build(emb, genre, demo, n, hidden, seg->n_genres, demo_w, &opts->features,
+                            &seg->scaling, &features);
     }
     free(emb);
+    free(genre);
     free(demo);
     if (rc != FS_OK) {
         rc = fail(error, error_size, rc, "out of memory building the features");
         goto done;
     }
-    seg->dim = hidden + demo_w;
+    seg->dim = hidden + seg->n_genres + demo_w;
     seg->seconds[STAGE_FEATURES] = now_seconds() - t;
 
     t = now_seconds();
@@ -463,6 +485,7 @@ void segmentation_free(Segmentation *seg)
     free(seg->user_ids);
     free(seg->film_ids);
     free(seg->film_min);
+    free(seg->film_genres);
     free(seg->film_max);
     idindex_free(&seg->film_index);
     ae_free(&seg->ae);

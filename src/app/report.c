@@ -270,9 +270,23 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
                 "Taste: half each user's whole history, half their later ratings (recency %g: "
                 "the first rating counts %.2g of the last).\n",
                 o->features.recency, exp(-o->features.recency));
-    fprintf(out, "Share of the variance: taste %.1f%%, demographics %.1f%% (%zu + %zu columns).\n",
-            100 * seg->scaling.taste_variance_share, 100 * (1 - seg->scaling.taste_variance_share),
-            seg->scaling.taste_dim, seg->scaling.demo_dim);
+    const FeatureScaling *sc = &seg->scaling;
+    if (sc->genre_dim)
+        fprintf(out,
+                "Genres: the genres of the films each user liked (4 or 5 stars), shares of all "
+                "their likes and of their later ones, each genre standardised, at weight %g.\n",
+                o->features.genre_weight);
+    double demo_share = 1 - sc->taste_variance_share - sc->genre_variance_share;
+    if (sc->genre_dim)
+        fprintf(out,
+                "Share of the variance: taste %.1f%%, genres %.1f%%, demographics %.1f%% (%zu + "
+                "%zu + %zu columns).\n",
+                100 * sc->taste_variance_share, 100 * sc->genre_variance_share, 100 * demo_share,
+                sc->taste_dim, sc->genre_dim, sc->demo_dim);
+    else
+        fprintf(out,
+                "Share of the variance: taste %.1f%%, demographics %.1f%% (%zu + %zu columns).\n",
+                100 * sc->taste_variance_share, 100 * demo_share, sc->taste_dim, sc->demo_dim);
 
     heading(format, out, "Elbow");
     const double *stability = seg->sweep.stability; /* NULL: not measured */

@@ -16,8 +16,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: filmseg explore [--data DIR | --model FILE] [--zips FILE] [panel options]\n"
             "                       [--k 5] [--kmax 29] [--epochs 100] [--hidden 100]\n"
-            "                       [--demo-weight W] [--seed S] [--stability 5] [--no-train]\n"
-            "                       [--out FILE]\n"
+            "                       [--demo-weight W] [--genre-weight W] [--seed S]\n"
+            "                       [--stability 5] [--no-train] [--out FILE]\n"
             "Opens the terminal explorer on a panel folder, on a saved model (--data\n"
             "describes its segments; users are matched by id) or on the built-in demo panel.\n"
             "Without a model it trains one in the background (--no-train: not until `t`).\n"

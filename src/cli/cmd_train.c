@@ -21,11 +21,12 @@ static void usage(FILE *out)
         "                     [--labels FILE.csv] [--format text|markdown]\n"
         "                     [--implicit-weight W] [--implicit-negatives X] [--recency R]\n"
         "                     [--unrated-share X] [--unrated-weight W] [--stability 5]\n"
+        "                     [--genre-weight 0.6]\n"
         "Trains the segmentation (autoencoder, k-means sweep k = 1..kmax, classifier at k),\n"
         "measures each k's stability (the sweep made again on --stability random samples\n"
         "of 80%% of the users, at most 10,000; 0: not measured) and writes the model file.\n"
         "--loss study reproduces the study's method (MAE over every cell, L1 embeddings,\n"
-        "unscaled demographics, no stability).\n");
+        "unscaled demographics, no genre block, no stability).\n");
 }
 
 int cmd_train(int argc, char **argv)

@@ -38,17 +38,19 @@ int panel_args_option(PanelArgs *args, int opt, const char *value);
 Panel *panel_args_load(const PanelArgs *args);
 
 /* The training options that train and explore share: --k, --kmax, --epochs,
- * --hidden, --demo-weight, --seed, --stability (ids 1100..1106). Values are
- * kept until training_args_apply puts them over a preset. */
+ * --hidden, --demo-weight, --seed, --stability, --genre-weight (ids
+ * 1100..1107). Values are kept until training_args_apply puts them over a
+ * preset. */
 #define TRAINING_LONG_OPTIONS                                                                      \
     {"k", required_argument, 0, 1100}, {"kmax", required_argument, 0, 1101},                       \
         {"epochs", required_argument, 0, 1102}, {"hidden", required_argument, 0, 1103},            \
         {"demo-weight", required_argument, 0, 1104}, {"seed", required_argument, 0, 1105},         \
+        {"stability", required_argument, 0, 1106},                                                 \
     {                                                                                              \
-        "stability", required_argument, 0, 1106                                                    \
+        "genre-weight", required_argument, 0, 1107                                                 \
     }
 
-enum { TRAINING_OPTION_COUNT = 7 };
+enum { TRAINING_OPTION_COUNT = 8 };
 
 typedef struct {
     double value[TRAINING_OPTION_COUNT];

@@ -86,6 +86,7 @@ static const struct {
     {"demo-weight", 0, 1000, false},
     {"seed", 0, 2147483647.0, true},
     {"stability", 0, KMEANS_STABILITY_MAX_RESAMPLES, true},
+    {"genre-weight", 0, 1000, false},
 };
 
 int training_args_option(TrainingArgs *args, const char *command, int opt, const char *value)
@@ -118,6 +119,8 @@ bool training_args_apply(const TrainingArgs *args, const char *command, Pipeline
         pipeline_options_seed(opts, (uint64_t)v[5]);
     if (given[6])
         opts->stability = (int)v[6];
+    if (given[7])
+        opts->features.genre_weight = v[7];
     if (opts->k > opts->kmax) {
         fprintf(stderr, "filmseg %s: --k %d is above --kmax %d\n", command, opts->k, opts->kmax);
         return false;

@@ -136,35 +136,69 @@ void embeddings_normalise(float *emb, size_t n, size_t dim, EmbedNorm norm)
     }
 }
 
+/* The mean and variance of column j of a block (n rows, row stride ld). */
+static void column_moments(const float *x, size_t n, size_t ld, size_t j, double *mean,
+                           double *variance)
+{
+    double m = 0, sq = 0;
+    for (size_t i = 0; i < n; i++)
+        m += x[i * ld + j];
+    m /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        sq += (x[i * ld + j] - m) * (x[i * ld + j] - m);
+    *mean = m;
+    *variance = sq / (double)n;
+}
+
 /* Sum of the column variances of a block (n x dim, row stride ld). */
 static double total_variance(const float *x, size_t n, size_t dim, size_t ld)
 {
-    double total = 0;
+    double total = 0, mean, variance;
     for (size_t j = 0; j < dim; j++) {
-        double mean = 0, sq = 0;
-        for (size_t i = 0; i < n; i++)
-            mean += x[i * ld + j];
-        mean /= (double)n;
-        for (size_t i = 0; i < n; i++)
-            sq += (x[i * ld + j] - mean) * (x[i * ld + j] - mean);
-        total += sq / (double)n;
+        column_moments(x, n, ld, j, &mean, &variance);
+        total += variance;
     }
     return total;
 }
 
-int features_build(const float *emb, const float *demo, size_t n, size_t taste_dim, size_t demo_dim,
-                   const FeatureOptions *opts, FeatureScaling *scaling, float **out)
+void genre_taste(const uint32_t *film_genres, size_t n_genres, size_t n, const uint32_t *col,
+                 const float *value, const float *weight, float *out)
+{
+    double all[PANEL_MAX_GENRES] = {0}, recent[PANEL_MAX_GENRES] = {0}, all_sum = 0, recent_sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (value[i] * 5 < 3.5f) /* not a like */
+            continue;
+        for (uint32_t bits = film_genres[col[i]]; bits; bits &= bits - 1) {
+            int g = __builtin_ctz(bits);
+            if ((size_t)g >= n_genres)
+                continue;
+            all[g] += 1;
+            recent[g] += weight[i];
+            all_sum += 1;
+            recent_sum += weight[i];
+        }
+    }
+    for (size_t g = 0; g < n_genres; g++)
+        out[g] = (float)(((all_sum > 0 ? all[g] / all_sum : 0) +
+                          (recent_sum > 0 ? recent[g] / recent_sum : 0)) /
+                         2);
+}
+
+int features_build(const float *emb, const float *genre, const float *demo, size_t n,
+                   size_t taste_dim, size_t genre_dim, size_t demo_dim, const FeatureOptions *opts,
+                   FeatureScaling *scaling, float **out)
 {
     *out = NULL;
-    if (n == 0)
+    if (n == 0 || genre_dim > PANEL_MAX_GENRES)
         return FS_ERROR;
-    size_t d = taste_dim + demo_dim;
+    size_t d = taste_dim + genre_dim + demo_dim;
     double v_taste = total_variance(emb, n, taste_dim, taste_dim);
     double v_demo = demo_dim ? total_variance(demo, n, demo_dim, demo_dim) : 0;
     memset(scaling, 0, sizeof *scaling);
     scaling->norm = opts->norm;
     scaling->demo_weight = opts->demo_weight;
     scaling->taste_dim = taste_dim;
+    scaling->genre_dim = genre_dim;
     scaling->demo_dim = demo_dim;
     if (opts->demo_weight < 0) { /* the study's join */
         scaling->taste_scale = scaling->demo_scale = 1;
@@ -172,23 +206,45 @@ int features_build(const float *emb, const float *demo, size_t n, size_t taste_d
         scaling->taste_scale = v_taste > 0 ? 1 / sqrt(v_taste) : 1;
         scaling->demo_scale = v_demo > 0 ? sqrt(opts->demo_weight / v_demo) : 0;
     }
+    /* genre columns standardised, the block's total variance genre_weight */
+    size_t varied = 0;
+    double sd[PANEL_MAX_GENRES] = {0};
+    for (size_t g = 0; g < genre_dim; g++) {
+        double mean, variance;
+        column_moments(genre, n, genre_dim, g, &mean, &variance);
+        scaling->genre_mean[g] = (float)mean;
+        sd[g] = sqrt(variance);
+        varied += sd[g] > 0;
+    }
+    double v_genre = 0;
+    for (size_t g = 0; g < genre_dim; g++)
+        if (sd[g] > 0 && opts->genre_weight > 0) {
+            scaling->genre_scale[g] = (float)(sqrt(opts->genre_weight / (double)varied) / sd[g]);
+            v_genre += opts->genre_weight / (double)varied;
+        }
     double t = v_taste * scaling->taste_scale * scaling->taste_scale;
     double dm = v_demo * scaling->demo_scale * scaling->demo_scale;
-    scaling->taste_variance_share = t + dm > 0 ? t / (t + dm) : 1;
+    scaling->taste_variance_share = t + v_genre + dm > 0 ? t / (t + v_genre + dm) : 1;
+    scaling->genre_variance_share = t + v_genre + dm > 0 ? v_genre / (t + v_genre + dm) : 0;
     float *x = malloc(n * d * sizeof *x);
     if (!x)
         return FS_ERROR;
     for (size_t i = 0; i < n; i++)
-        features_row(emb + i * taste_dim, demo_dim ? demo + i * demo_dim : NULL, scaling,
-                     x + i * d);
+        features_row(emb + i * taste_dim, genre_dim ? genre + i * genre_dim : NULL,
+                     demo_dim ? demo + i * demo_dim : NULL, scaling, x + i * d);
     *out = x;
     return FS_OK;
 }
 
-void features_row(const float *emb, const float *demo, const FeatureScaling *scaling, float *out)
+void features_row(const float *emb, const float *genre, const float *demo,
+                  const FeatureScaling *scaling, float *out)
 {
     for (size_t j = 0; j < scaling->taste_dim; j++)
         out[j] = (float)(emb[j] * scaling->taste_scale);
+    out += scaling->taste_dim;
+    for (size_t g = 0; g < scaling->genre_dim; g++)
+        out[g] = (genre[g] - scaling->genre_mean[g]) * scaling->genre_scale[g];
+    out += scaling->genre_dim;
     for (size_t j = 0; j < scaling->demo_dim; j++)
-        out[scaling->taste_dim + j] = (float)(demo[j] * scaling->demo_scale);
+        out[j] = (float)(demo[j] * scaling->demo_scale);
 }

@@ -85,23 +85,19 @@ static void draw_help(Rect pane)
 
 /* ---- the retrain form ---- */
 
-static const char *const FORM_LABEL[FORM_FIELDS] = {"method",
-                                                    "k (segments)",
-                                                    "K (sweep k = 1..K)",
-                                                    "autoencoder epochs",
-                                                    "hidden units",
-                                                    "demographics weight",
-                                                    "recency",
-                                                    "seed",
-                                                    "stability refits"};
+static const char *const FORM_LABEL[FORM_FIELDS] = {
+    "method",       "k (segments)",        "K (sweep k = 1..K)", "autoencoder epochs",
+    "hidden units", "demographics weight", "genre weight",       "recency",
+    "seed",         "stability refits"};
 
-/* The fields a method sets: its preset's demographics weight, recency and
- * stability refits (the others stay as the user left them). */
+/* The fields a method sets: its preset's demographics and genre weights,
+ * recency and stability refits (the others stay as the user left them). */
 static void form_method_fields(TuiApp *app, const PipelineOptions *o)
 {
     snprintf(app->form_value[FORM_METHOD], 24, "%s",
              o->ae.loss == AE_LOSS_STUDY ? "study" : "filmseg");
     snprintf(app->form_value[FORM_WEIGHT], 24, "%g", o->features.demo_weight);
+    snprintf(app->form_value[FORM_GENRES], 24, "%g", o->features.genre_weight);
     snprintf(app->form_value[FORM_RECENCY], 24, "%g", o->features.recency);
     snprintf(app->form_value[FORM_STABILITY], 24, "%d", o->stability);
 }
@@ -144,12 +140,12 @@ static bool form_number(const char *s, double lo, double hi, double *out)
 /* Builds options from the form; false with a message when a field is bad. */
 static bool form_options(TuiApp *app, PipelineOptions *o)
 {
-    static const double LO[FORM_FIELDS] = {0, 2, 2, 1, 2, -1, 0, 0, 0};
+    static const double LO[FORM_FIELDS] = {0, 2, 2, 1, 2, -1, 0, 0, 0, 0};
     static const double HI[FORM_FIELDS] = {
-        0, 255, 255, 100000, 4096, 1000, 1000, 2147483647.0, KMEANS_STABILITY_MAX_RESAMPLES};
+        0, 255, 255, 100000, 4096, 1000, 1000, 1000, 2147483647.0, KMEANS_STABILITY_MAX_RESAMPLES};
     double v[FORM_FIELDS] = {0};
     for (int f = FORM_METHOD + 1; f < FORM_FIELDS; f++) {
-        bool fractional = f == FORM_WEIGHT || f == FORM_RECENCY;
+        bool fractional = f == FORM_WEIGHT || f == FORM_GENRES || f == FORM_RECENCY;
         if (!form_number(app->form_value[f], LO[f], HI[f], &v[f]) ||
             (!fractional && v[f] != floor(v[f]))) {
             app_message(app, true, "%s must be %s %g..%g", FORM_LABEL[f],
@@ -178,6 +174,7 @@ static bool form_options(TuiApp *app, PipelineOptions *o)
     o->ae.loss = study ? AE_LOSS_STUDY : AE_LOSS_RATED;
     o->features.norm = study ? EMBED_NORM_L1 : EMBED_NORM_L2;
     o->features.recency = v[FORM_RECENCY];
+    o->features.genre_weight = v[FORM_GENRES];
     o->k = (int)v[FORM_K];
     o->kmax = (int)v[FORM_KMAX];
     o->ae.epochs = (int)v[FORM_EPOCHS];

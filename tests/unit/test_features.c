@@ -96,24 +96,92 @@ static void block_weights_set_variance_shares(void **state)
     }
     FeatureScaling sc;
     float *x;
-    FeatureOptions study = {EMBED_NORM_L1, -1, 0};
-    assert_int_equal(features_build(emb, demo, N, 2, 1, &study, &sc, &x), 0);
+    FeatureOptions study = {EMBED_NORM_L1, -1, 0, 0};
+    assert_int_equal(features_build(emb, NULL, demo, N, 2, 0, 1, &study, &sc, &x), 0);
     assert_true(sc.taste_scale == 1 && sc.demo_scale == 1);
     assert_true(sc.taste_variance_share < 0.01); /* the study's join: demographics swamp taste */
     assert_true(x[2] == demo[0] && x[5] == demo[1]);
     free(x);
-    FeatureOptions equal = {EMBED_NORM_L2, 1, 0};
-    assert_int_equal(features_build(emb, demo, N, 2, 1, &equal, &sc, &x), 0);
+    FeatureOptions equal = {EMBED_NORM_L2, 1, 0, 0};
+    assert_int_equal(features_build(emb, NULL, demo, N, 2, 0, 1, &equal, &sc, &x), 0);
     assert_true(fabs(sc.taste_variance_share - 0.5) < 1e-9);
     free(x);
-    FeatureOptions taste = {EMBED_NORM_L2, 0, 0};
-    assert_int_equal(features_build(emb, demo, N, 2, 1, &taste, &sc, &x), 0);
+    FeatureOptions taste = {EMBED_NORM_L2, 0, 0, 0};
+    assert_int_equal(features_build(emb, NULL, demo, N, 2, 0, 1, &taste, &sc, &x), 0);
     assert_true(sc.taste_variance_share == 1);
     for (int i = 0; i < N; i++)
         assert_true(x[3 * i + 2] == 0);
     float row[3];
-    features_row(emb + 2, demo + 1, &sc, row);
+    features_row(emb + 2, NULL, demo + 1, &sc, row);
     assert_memory_equal(row, x + 3, sizeof row); /* one row as the matrix had it */
+    free(x);
+}
+
+/* Two liked films (of the 4: the others got 3 stars): film 0 Drama and
+ * Comedy, film 2 Drama. Whole history: Drama 2 of 3 genre likes, Comedy 1;
+ * the later like (film 2) weighs 4 times the earlier: Drama (4 + 1) / 6,
+ * Comedy 1 / 6; the taste is the mean of the two. */
+static void genre_taste_by_hand(void **state)
+{
+    (void)state;
+    enum { DRAMA = 1u << 0, COMEDY = 1u << 1, WAR = 1u << 2 };
+    const uint32_t film_genres[4] = {DRAMA | COMEDY, WAR, DRAMA, WAR};
+    const uint32_t col[4] = {0, 1, 2, 3};
+    const float value[4] = {1.0f, 0.6f, 0.8f, 0.6f}, weight[4] = {1, 2, 4, 8};
+    float out[3];
+    genre_taste(film_genres, 3, 4, col, value, weight, out);
+    assert_true(fabsf(out[0] - (2.0f / 3 + 5.0f / 6) / 2) < 1e-6f);
+    assert_true(fabsf(out[1] - (1.0f / 3 + 1.0f / 6) / 2) < 1e-6f);
+    assert_true(out[2] == 0); /* War only in films rated 3 */
+    /* genres past the block's width are left out; no like: all 0 */
+    const float dislikes[4] = {0.2f, 0.4f, 0.6f, 0.4f};
+    genre_taste(film_genres, 3, 4, col, dislikes, weight, out);
+    assert_true(out[0] == 0 && out[1] == 0 && out[2] == 0);
+}
+
+/* The genre block: each column standardised, the block's total variance the
+ * genre weight against the taste block's 1; a column that never varies
+ * counts for nothing. */
+static void genre_block_scaled(void **state)
+{
+    (void)state;
+    enum { N = 40, G = 3 };
+    float emb[N * 2], genre[N * G];
+    for (int i = 0; i < N; i++) {
+        emb[2 * i] = (float)sin(i);
+        emb[2 * i + 1] = (float)cos(3 * i);
+        genre[G * i] = (float)(i % 5) / 4;
+        genre[G * i + 1] = (float)((i * 7) % 3) / 10;
+        genre[G * i + 2] = 0.25f; /* everyone alike */
+    }
+    FeatureScaling sc;
+    float *x;
+    FeatureOptions opts = {EMBED_NORM_L2, 0, 0, 0.6};
+    assert_int_equal(features_build(emb, genre, NULL, N, 2, G, 0, &opts, &sc, &x), 0);
+    assert_int_equal(sc.genre_dim, G);
+    double var[G] = {0}, mean[G] = {0};
+    for (int i = 0; i < N; i++)
+        for (int g = 0; g < G; g++)
+            mean[g] += x[(2 + G) * i + 2 + g] / N;
+    for (int i = 0; i < N; i++)
+        for (int g = 0; g < G; g++) {
+            double d = x[(2 + G) * i + 2 + g] - mean[g];
+            var[g] += d * d / N;
+        }
+    /* two columns vary: 0.3 of variance each, centred; the constant one is 0 */
+    assert_true(fabs(var[0] - 0.3) < 1e-5 && fabs(var[1] - 0.3) < 1e-5 && var[2] == 0);
+    assert_true(fabs(mean[0]) < 1e-6 && fabs(mean[1]) < 1e-6);
+    assert_true(fabs(sc.genre_variance_share - 0.6 / 1.6) < 1e-9);
+    assert_true(fabs(sc.taste_variance_share - 1 / 1.6) < 1e-9);
+    float row[2 + G];
+    features_row(emb + 2 * 7, genre + G * 7, NULL, &sc, row);
+    assert_memory_equal(row, x + (2 + G) * 7, sizeof row);
+    free(x);
+    /* weight 0: the block is there but carries nothing */
+    opts.genre_weight = 0;
+    assert_int_equal(features_build(emb, genre, NULL, N, 2, G, 0, &opts, &sc, &x), 0);
+    for (int i = 0; i < N; i++)
+        assert_true(x[(2 + G) * i + 2] == 0);
     free(x);
 }
 
@@ -125,6 +193,8 @@ int main(void)
         cmocka_unit_test(demographic_encoding),
         cmocka_unit_test(normalisation),
         cmocka_unit_test(block_weights_set_variance_shares),
+        cmocka_unit_test(genre_taste_by_hand),
+        cmocka_unit_test(genre_block_scaled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,7 +93,10 @@ static void pipeline_keeps_every_k(void **state)
         assert_true(st > 0 && st <= 1.0);
     }
     assert_int_equal(seg->classifier.k, 3);
-    assert_int_equal(seg->dim, seg->scaling.taste_dim + seg->scaling.demo_dim);
+    /* the demo panel's 19 genres make the genre block */
+    assert_int_equal(seg->scaling.genre_dim, 19);
+    assert_int_equal(seg->dim,
+                     seg->scaling.taste_dim + seg->scaling.genre_dim + seg->scaling.demo_dim);
 }
 
 /* The study's method measures no stability; a panel too small to refit kmax
@@ -236,7 +239,8 @@ static void broken_files_are_refused(void **state)
         memcpy(buf + len - 8, &sum, 8);
         assert_int_equal(model_decode(&s, buf, len, "m.fsm", error, sizeof error), -1);
         char want[64];
-        snprintf(want, sizeof want, "version %u, this filmseg reads versions 2 to 4", versions[i]);
+        snprintf(want, sizeof want, "version %u, this filmseg reads versions 2 to %d", versions[i],
+                 MODEL_VERSION);
         assert_non_null(strstr(error, want));
     }
     /* not a model at all */
@@ -282,7 +286,7 @@ static size_t sweep_offset(const Segmentation *seg, const uint8_t *buf, size_t l
 /* A file with a right checksum whose settings or knee are out of range (a
  * writer's bug, or a crafted file) is refused too. Offsets in the payload:
  * the settings open it (hidden 16, loss 28, norm 40, demographics weight 44,
- * recency 80, stability resamples 88). */
+ * recency 80, stability resamples 88, genre weight 92). */
 static void out_of_range_settings_are_refused(void **state)
 {
     void **pair = *state;
@@ -306,6 +310,8 @@ static void out_of_range_settings_are_refused(void **state)
     uint32_t too_many = KMEANS_STABILITY_MAX_RESAMPLES + 1;
     assert_int_equal(decode_with(buf, len, 88, &too_many, 4, error, sizeof error), -1);
     assert_non_null(strstr(error, "stability resamples 101"));
+    assert_int_equal(decode_with(buf, len, 92, &negative, 8, error, sizeof error), -1);
+    assert_non_null(strstr(error, "genre weight -1"));
     /* the knee follows kmax in the sweep, then the stability's resamples,
      * then each k's inertia, silhouette and stability */
     size_t at = sweep_offset(seg, buf, len) - 24;
@@ -326,14 +332,18 @@ static void out_of_range_settings_are_refused(void **state)
     free(buf);
 }
 
-/* The model as a file of an older version (2 or 3) would hold it: the
+/* The model as a file of an older version (2, 3 or 4) would hold it: the
  * current encoding without the fields that came later (version 3: the
  * recency, last of the settings; version 4: the stability's resamples after
  * the settings and after the sweep's k, each k's stability and its
  * segments' after its silhouette, and the stability stage's time, last
- * before the checksum). */
+ * before the checksum; version 5: the genre weight after the resamples,
+ * each film's genres after the rating scalers, and the genre block's
+ * variance share, width and scales before the feature width). seg must
+ * have no genre block: older files' centroids have no such columns. */
 static uint8_t *older_file(const Segmentation *seg, uint32_t version, size_t *old_len)
 {
+    assert_int_equal(seg->scaling.genre_dim, 0);
     uint8_t *buf;
     size_t len;
     assert_int_equal(model_encode(seg, &buf, &len), 0);
@@ -345,21 +355,34 @@ static uint8_t *older_file(const Segmentation *seg, uint32_t version, size_t *ol
         memcpy(old + to, buf + (from), (n));                                                       \
         to += (n);                                                                                 \
     } while (0)
-    const size_t settings = 24, recency = settings + 80, after_settings = settings + 92;
+    const size_t settings = 24, recency = settings + 80, resamples = settings + 88;
+    const size_t after_settings = settings + 100; /* past the genre weight */
     KEEP(0, recency);
     if (version >= 3)
         KEEP(recency, 8);
+    if (version >= 4)
+        KEEP(resamples, 4);
+    size_t genres = after_settings + 8 + 4 * seg->n_users + 8 + 12 * seg->n_films;
+    KEEP(after_settings, genres - after_settings);
     size_t sweep = sweep_offset(seg, buf, len);
-    KEEP(after_settings, sweep + 12 - after_settings);
-    size_t at = sweep + 12 + 4; /* past kmax, knee, k and the resamples */
-    for (int k = 1; k <= seg->sweep.kmax; k++) {
-        size_t rest = 4 + 4 * seg->n_users + 4 * (size_t)k * seg->dim;
-        size_t stability = 8 + 8 * (size_t)k; /* the k's, then its segments' */
-        KEEP(at, 16);                         /* inertia, silhouette */
-        KEEP(at + 16 + stability, rest);
-        at += 16 + stability + rest;
+    size_t genre_scales = sweep - 8 - 16; /* variance share, width 0, then the feature width */
+    KEEP(genres + 4 * seg->n_films, genre_scales - (genres + 4 * seg->n_films));
+    KEEP(genre_scales + 16, sweep + 12 - (genre_scales + 16));
+    size_t at = sweep + 12;
+    if (version >= 4) {
+        KEEP(at, len - 8 - at); /* the rest as it is */
+        at = len - 8;
+    } else {
+        at += 4; /* past kmax, knee, k and the resamples */
+        for (int k = 1; k <= seg->sweep.kmax; k++) {
+            size_t rest = 4 + 4 * seg->n_users + 4 * (size_t)k * seg->dim;
+            size_t stability = 8 + 8 * (size_t)k; /* the k's, then its segments' */
+            KEEP(at, 16);                         /* inertia, silhouette */
+            KEEP(at + 16 + stability, rest);
+            at += 16 + stability + rest;
+        }
+        KEEP(at, len - 8 - 8 - at); /* up to the stability's time and the checksum */
     }
-    KEEP(at, len - 8 - 8 - at); /* up to the stability's time and the checksum */
 #undef KEEP
     uint64_t payload = to - 24, sum;
     memcpy(old + 8, &version, 4);
@@ -371,26 +394,39 @@ static uint8_t *older_file(const Segmentation *seg, uint32_t version, size_t *ol
     return old;
 }
 
-/* Files of versions 2 and 3 still load: version 2 (settings without the
+/* Files of versions 2, 3 and 4 still load: version 2 (settings without the
  * recency, which came in version 3) as recency 0, which is how its
- * embeddings were made; both without a measured stability. */
+ * embeddings were made; 2 and 3 without a measured stability; all without a
+ * genre block (version 5). The model is made again without one, as such
+ * files were. */
 static void older_versions_load(void **state)
 {
     void **pair = *state;
-    const Segmentation *seg = pair[1];
+    PipelineOptions o;
+    small_options(&o);
+    o.features.genre_weight = 0;
+    Segmentation made, *seg = &made;
+    char error[256];
+    assert_int_equal(pipeline_run(pair[0], &o, NULL, seg, error, sizeof error), FS_OK);
     assert_true(seg->options.features.recency > 0);
     assert_non_null(seg->sweep.stability);
-    for (uint32_t version = 2; version <= 3; version++) {
+    for (uint32_t version = 2; version <= 4; version++) {
         size_t len;
         uint8_t *buf = older_file(seg, version, &len);
         Segmentation s;
-        char error[256];
         assert_int_equal(model_decode(&s, buf, len, "old.fsm", error, sizeof error), 0);
         assert_true(s.options.features.recency ==
                     (version >= 3 ? seg->options.features.recency : 0.0));
-        assert_int_equal(s.options.stability, 0);
-        assert_null(s.sweep.stability);
-        assert_true(s.seconds[STAGE_STABILITY] == 0.0);
+        assert_true(s.options.features.genre_weight == 0);
+        assert_int_equal(s.scaling.genre_dim, 0);
+        if (version < 4) {
+            assert_int_equal(s.options.stability, 0);
+            assert_null(s.sweep.stability);
+            assert_true(s.seconds[STAGE_STABILITY] == 0.0);
+        } else {
+            assert_int_equal(s.options.stability, seg->options.stability);
+            assert_true(s.sweep.stability[2] == seg->sweep.stability[2]);
+        }
         assert_true(s.seconds[STAGE_CLASSIFIER] == seg->seconds[STAGE_CLASSIFIER]);
         assert_int_equal(s.k, seg->k);
         for (int k = 1; k <= seg->sweep.kmax; k++) {
@@ -403,6 +439,7 @@ static void older_versions_load(void **state)
         segmentation_free(&s);
         free(buf);
     }
+    segmentation_free(seg);
 }
 
 static void saving_never_leaves_a_half_written_file(void **state)
