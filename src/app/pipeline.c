@@ -132,61 +132,57 @@ static int build_matrix(const Panel *panel, Segmentation *seg, RatingMatrix *m)
     return FS_OK;
 }
 
-/* Scratch for embed_user, for users of at most n ratings. */
+/* Scratch for user_taste, for users of at most n ratings. */
 typedef struct {
     float *recent;   /* (hidden) */
-    float *weighted; /* (n) */
+    float *weight;   /* (n) the ratings' recency weights */
+    float *weighted; /* (n) the ratings times their weights */
     uint32_t *order; /* (2n) */
-} EmbedScratch;
+} TasteScratch;
 
-static int embed_scratch_init(EmbedScratch *s, size_t hidden, size_t n)
+static int taste_scratch_init(TasteScratch *s, size_t hidden, size_t n)
 {
     s->recent = malloc((hidden + 1) * sizeof *s->recent);
+    s->weight = malloc((n + 1) * sizeof *s->weight);
     s->weighted = malloc((n + 1) * sizeof *s->weighted);
     s->order = malloc((2 * n + 1) * sizeof *s->order);
-    return s->recent && s->weighted && s->order ? FS_OK : FS_ERROR;
+    return s->recent && s->weight && s->weighted && s->order ? FS_OK : FS_ERROR;
 }
 
-static void embed_scratch_free(EmbedScratch *s)
+static void taste_scratch_free(TasteScratch *s)
 {
     free(s->recent);
+    free(s->weight);
     free(s->weighted);
     free(s->order);
 }
 
-/* One user's taste embedding (hidden floats, not yet normalised): the
- * encoding of their n ratings, and with a recency, blended with the encoding
- * of the same ratings weighted by recency_weights (embeddings_blend_recent).
- * The panel's users at training and new users when scored go through here. */
-static int embed_user(const Segmentation *seg, size_t n, const uint32_t *col, const float *value,
-                      const uint32_t *time, EmbedScratch *s, float *emb)
+/* One user's taste from their n ratings: the embedding (hidden floats, not
+ * yet normalised), the encoding of the ratings and, with a recency, blended
+ * with the encoding of the same ratings weighted by recency_weights
+ * (embeddings_blend_recent); and the genre taste (seg->n_genres floats,
+ * features.h's genre_taste, with the same weights). The panel's users at
+ * training and new users when scored go through here. */
+static int user_taste(const Segmentation *seg, size_t n, const uint32_t *col, const float *value,
+                      const uint32_t *time, TasteScratch *s, float *emb, float *genre)
 {
     double recency = seg->options.features.recency;
+    recency_weights(time, n, recency, s->order, s->weight); /* all 1 without a recency */
+    if (seg->n_genres)
+        genre_taste(seg->film_genres, seg->n_genres, n, col, value, s->weight, genre);
     int rc = ae_encode_one(&seg->ae, n, col, value, emb);
     if (rc != FS_OK || recency == 0)
         return rc;
-    recency_weights(time, n, recency, s->order, s->weighted);
     for (size_t i = 0; i < n; i++)
-        s->weighted[i] *= value[i];
+        s->weighted[i] = s->weight[i] * value[i];
     rc = ae_encode_one(&seg->ae, n, col, s->weighted, s->recent);
     if (rc == FS_OK)
         embeddings_blend_recent(emb, s->recent, 1, seg->ae.hidden);
     return rc;
 }
 
-/* One user's genre taste (seg->n_genres floats; features.h's genre_taste),
- * with the same recency weights as their taste embedding. */
-static void user_genre_taste(const Segmentation *seg, size_t n, const uint32_t *col,
-                             const float *value, const uint32_t *time, EmbedScratch *s, float *out)
-{
-    if (seg->n_genres == 0)
-        return;
-    recency_weights(time, n, seg->options.features.recency, s->order, s->weighted);
-    genre_taste(seg->film_genres, seg->n_genres, n, col, value, s->weighted, out);
-}
-
-/* Every panel user's embedding (n_users x hidden), by embed_user, and genre
- * taste (n_users x n_genres). */
+/* Every panel user's embedding (n_users x hidden) and genre taste (n_users x
+ * n_genres), by user_taste. */
 static int encode_panel(const Segmentation *seg, const Panel *panel, const RatingMatrix *m,
                         float *emb, float *genre)
 {
@@ -195,17 +191,15 @@ static int encode_panel(const Segmentation *seg, const Panel *panel, const Ratin
         size_t count = panel->user_start[u + 1] - panel->user_start[u];
         most = count > most ? count : most;
     }
-    EmbedScratch s = {0};
-    int rc = embed_scratch_init(&s, seg->ae.hidden, most);
+    TasteScratch s = {0};
+    int rc = taste_scratch_init(&s, seg->ae.hidden, most);
     for (size_t u = 0; rc == FS_OK && u < panel->n_users; u++) {
         uint32_t from = panel->user_start[u];
-        size_t n = panel->user_start[u + 1] - from;
-        rc = embed_user(seg, n, m->col + from, m->value + from, panel->user_time + from, &s,
-                        emb + u * seg->ae.hidden);
-        user_genre_taste(seg, n, m->col + from, m->value + from, panel->user_time + from, &s,
-                         genre + u * seg->n_genres);
+        rc = user_taste(seg, panel->user_start[u + 1] - from, m->col + from, m->value + from,
+                        panel->user_time + from, &s, emb + u * seg->ae.hidden,
+                        genre + u * seg->n_genres);
     }
-    embed_scratch_free(&s);
+    taste_scratch_free(&s);
     return rc;
 }
 
@@ -245,18 +239,18 @@ int segmentation_feature_row(const Segmentation *seg, const Panel *panel, const 
 {
     size_t hidden = seg->ae.hidden, demo_w = demo_encoding_width(&seg->demo);
     float *emb = malloc((hidden + seg->n_genres + demo_w + 1) * sizeof *emb);
-    EmbedScratch s = {0};
-    int rc = emb && embed_scratch_init(&s, hidden, n) == FS_OK ? FS_OK : FS_ERROR;
+    TasteScratch s = {0};
+    int rc = emb && taste_scratch_init(&s, hidden, n) == FS_OK ? FS_OK : FS_ERROR;
+    float *genre = rc == FS_OK ? emb + hidden : NULL;
     if (rc == FS_OK)
-        rc = embed_user(seg, n, col, value, time, &s, emb);
+        rc = user_taste(seg, n, col, value, time, &s, emb, genre);
     if (rc == FS_OK) {
-        float *genre = emb + hidden, *demo = genre + seg->n_genres;
+        float *demo = genre + seg->n_genres;
         embeddings_normalise(emb, 1, hidden, seg->scaling.norm);
-        user_genre_taste(seg, n, col, value, time, &s, genre);
         demo_encode(&seg->demo, panel, user, demo);
         features_row(emb, genre, demo, &seg->scaling, row);
     }
-    embed_scratch_free(&s);
+    taste_scratch_free(&s);
     free(emb);
     return rc;
 }
