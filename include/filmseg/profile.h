@@ -72,6 +72,10 @@ size_t profile_liked_genres(const Panel *panel, const Profile *p, size_t min_lik
  * "like everyone" when none of these holds. Parts are joined by "; ". */
 void profile_headline(const Panel *panel, const Profile *p, const Profile *everyone, char *out,
                       size_t size);
+/* The share of p's likes that went to the genre against everyone's share,
+ * times 100; NAN when p liked the genre fewer than PROFILE_FEW_RATINGS
+ * times (too few to say). */
+double profile_genre_index(const Profile *p, const Profile *everyone, int genre);
 /* The profile's count of users of an occupation (0 when it has none). */
 size_t profile_occupation_count(const Profile *p, int occupation);
 

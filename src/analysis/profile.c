@@ -4,6 +4,7 @@
 #include "filmseg/progress.h"
 #include "filmseg/states.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,14 @@ size_t profile_liked_genres(const Panel *panel, const Profile *p, size_t min_lik
     return n;
 }
 
+double profile_genre_index(const Profile *p, const Profile *everyone, int genre)
+{
+    if (p->genre_likes[genre] < PROFILE_FEW_RATINGS)
+        return NAN;
+    return profile_share_index(p->genre_likes[genre], p->n_likes, everyone->genre_likes[genre],
+                               everyone->n_likes);
+}
+
 size_t profile_occupation_count(const Profile *p, int occupation)
 {
     for (size_t i = 0; i < p->n_occupations; i++)
@@ -252,9 +261,8 @@ void profile_headline(const Panel *panel, const Profile *p, const Profile *every
     Ranked ranked[64] = {{0}}; /* genres (at most 32), then occupations (at most 64) */
     size_t n = 0;
     for (size_t g = 0; g < panel->n_genres && g < PANEL_MAX_GENRES; g++) {
-        double idx = profile_share_index(p->genre_likes[g], p->n_likes, everyone->genre_likes[g],
-                                         everyone->n_likes);
-        if (p->genre_likes[g] >= PROFILE_FEW_RATINGS && idx >= 120)
+        double idx = profile_genre_index(p, everyone, (int)g);
+        if (idx >= 120) /* NAN: too few likes */
             ranked[n++] = (Ranked){(int)g, idx};
     }
     qsort(ranked, n, sizeof *ranked, by_value_desc);

@@ -444,13 +444,11 @@ static void genre_table(const Panel *panel, const Profile *segments, int k, cons
         int len = snprintf(row, sizeof row, "%s\t%.1f%%", panel->genres[g],
                            percent(everyone->genre_likes[g], everyone->n_likes));
         for (int s = 0; s < k && len < (int)sizeof row; s++) {
-            const Profile *p = &segments[s];
-            if (p->genre_likes[g] < PROFILE_FEW_RATINGS)
+            double idx = profile_genre_index(&segments[s], everyone, g);
+            if (isnan(idx))
                 len += snprintf(row + len, sizeof row - (size_t)len, "\t-");
             else
-                len += snprintf(row + len, sizeof row - (size_t)len, "\t%.0f",
-                                profile_share_index(p->genre_likes[g], p->n_likes,
-                                                    everyone->genre_likes[g], everyone->n_likes));
+                len += snprintf(row + len, sizeof row - (size_t)len, "\t%.0f", idx);
         }
         table_row(&t, "%s", row);
     }

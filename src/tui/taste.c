@@ -12,6 +12,7 @@
 #include "widgets.h"
 
 #include <curses.h>
+#include <math.h>
 #include <stdio.h>
 
 static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Profile *everyone)
@@ -31,19 +32,16 @@ static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Prof
     BarRow rows[PANEL_MAX_GENRES];
     for (int i = 0; i < n; i++) {
         int g = genres[i];
-        double idx = profile_share_index(p->genre_likes[g], p->n_likes, everyone->genre_likes[g],
-                                         everyone->n_likes);
+        double idx = profile_genre_index(p, everyone, g);
         rows[i] = (BarRow){.label = panel->genres[g],
                            .value = (double)p->genre_likes[g],
                            .color = CE_BAR,
-                           .note_color = index_color(idx)};
+                           .note_color = isnan(idx) ? CE_DIM : index_color(idx)};
         double share = 100.0 * p->genre_likes[g] / p->n_likes;
-        if (p->genre_likes[g] < PROFILE_FEW_RATINGS) { /* too few likes for an index */
-            rows[i].note_color = CE_DIM;
+        if (isnan(idx)) /* too few likes for an index */
             snprintf(rows[i].note, sizeof rows[i].note, "%5.1f%%    -", share);
-        } else {
+        else
             snprintf(rows[i].note, sizeof rows[i].note, "%5.1f%% %4.0f", share, idx);
-        }
     }
     widget_bar_rows(r, rows, n < r.h ? n : r.h, 12, 12);
     if (n < r.h && p->liked_year_median && everyone->liked_year_median) {
@@ -102,12 +100,14 @@ static void genre_cell(int y, int x, int w, const Profile *p, const Profile *eve
         crt_set(CE_LABEL);
         tui_textf(y, x, w, "%*.1f%%", w - 1,
                   100.0 * everyone->genre_likes[genre] / (double)everyone->n_likes);
-    } else if (p->genre_likes[genre] < PROFILE_FEW_RATINGS) {
+        crt_set(CE_NORMAL);
+        return;
+    }
+    double idx = profile_genre_index(p, everyone, genre);
+    if (isnan(idx)) {
         crt_set(CE_DIM);
         tui_textf(y, x, w, "%*s", w, "-");
     } else {
-        double idx = profile_share_index(p->genre_likes[genre], p->n_likes,
-                                         everyone->genre_likes[genre], everyone->n_likes);
         crt_set(index_color(idx));
         if (chosen)
             attron(A_BOLD | A_UNDERLINE);

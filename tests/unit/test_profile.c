@@ -200,6 +200,9 @@ static void headlines(void **state)
     char text[256];
     /* Horror: all of their 20 likes, a third of everyone's 60 (index 300);
      * half their likes' films by 1998 against everyone's by 1995 */
+    assert_true(fabs(profile_genre_index(&women, &all, genre_named(p, "Horror")) - 300) < 1e-9);
+    /* none of their likes is Drama: fewer than PROFILE_FEW_RATINGS, no index */
+    assert_true(isnan(profile_genre_index(&women, &all, genre_named(p, "Drama"))));
     profile_headline(p, &women, &all, text, sizeof text);
     assert_string_equal(text, "Horror; newer films; younger; more women; artist");
     /* Comedy and Drama both index 150 (ties by genre order); "other" says nothing */
