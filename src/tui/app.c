@@ -88,10 +88,13 @@ void app_move_segment(TuiApp *app, int delta)
 void app_refresh_heat(TuiApp *app)
 {
     app->heat_scroll = 0;
-    if (app->heat_mode == HEAT_DISTINCTIVE && app->seg)
-        app->n_heat_films = heatmap_distinctive(app->panel, app->labels, app->segment,
-                                                HEATMAP_FILMS, app->heat_films);
-    else
+    app->n_distinctive = app->seg ? heatmap_distinctive(app->panel, app->labels, app->segment,
+                                                        HEATMAP_FILMS, app->distinctive)
+                                  : 0;
+    if (app->heat_mode == HEAT_DISTINCTIVE && app->seg) {
+        memcpy(app->heat_films, app->distinctive, app->n_distinctive * sizeof *app->distinctive);
+        app->n_heat_films = app->n_distinctive;
+    } else
         app->n_heat_films = heatmap_sample(app->panel, HEATMAP_MIN_RATINGS, HEATMAP_FILMS,
                                            app->heat_seed, app->heat_films);
 }

@@ -72,6 +72,10 @@ typedef struct TuiApp {
     uint32_t heat_films[HEATMAP_FILMS];
     size_t n_heat_films;
     int heat_scroll;
+    /* the segment's distinctive films (heatmap.h), for the heatmap's `d` and
+     * the taste view; found again when the segment or k changes */
+    uint32_t distinctive[HEATMAP_FILMS];
+    size_t n_distinctive;
 
     /* training */
     Worker worker;
@@ -118,7 +122,8 @@ void app_move_segment(TuiApp *app, int delta);
 /* The labels and segment the segment panes use: NULL labels when there are
  * no segments yet. */
 const int32_t *app_labels(const TuiApp *app);
-/* Redraws the heatmap's films for the mode, segment and seed. */
+/* Finds the segment's distinctive films and the heatmap's films for the
+ * mode, segment and seed again. */
 void app_refresh_heat(TuiApp *app);
 void app_message(TuiApp *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -55,17 +55,16 @@ static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Prof
 static void draw_distinctive(Rect r, const TuiApp *app)
 {
     pane_title(rect_take_top(&r, 1), "Distinctive films (n, lift, liked)");
-    uint32_t films[HEATMAP_FILMS];
     HeatRow rows[HEATMAP_FILMS];
-    size_t want = r.h < HEATMAP_FILMS ? (size_t)(r.h > 0 ? r.h : 0) : HEATMAP_FILMS;
-    size_t n = heatmap_distinctive(app->panel, app->labels, app->segment, want, films);
-    if (n == 0) {
+    size_t rows_free = r.h > 0 ? (size_t)r.h : 0;
+    size_t n = app->n_distinctive < rows_free ? app->n_distinctive : rows_free;
+    if (app->n_distinctive == 0) {
         crt_set(CE_DIM);
         tui_textf(r.y, r.x, r.w, "No film rated by %d or more of it.", PROFILE_FEW_RATINGS);
         crt_set(CE_NORMAL);
         return;
     }
-    heatmap_rows(app->panel, app->labels, app->segment, films, n, rows);
+    heatmap_rows(app->panel, app->labels, app->segment, app->distinctive, n, rows);
     enum { NUMBERS_W = 17 }; /* "  n  lift liked " */
     int title_w = r.w - NUMBERS_W;
     for (size_t i = 0; i < n; i++) {
