@@ -10,10 +10,12 @@
  * While training, the weights are kept transposed, Wt (hidden, films), so that
  * neighbouring films are neighbours in memory. Two calls on disjoint film
  * ranges touch disjoint memory (except their own dh), so they can run on two
- * threads; rows of whole cache lines (ld a multiple of 16, 64-byte aligned
- * buffers) and ranges split at a multiple of 16 keep them off each other's
- * cache lines too. AVX-512 where the machine has it (batches of up to
- * STUDY_FAST_BATCH users), portable C otherwise; the two agree within
+ * threads; but to run fast there, each thread needs arrays of its own (the
+ * trainer gives each its own StudyDecoder): on rows shared between two
+ * cores, each half took twice as long on two threads as on one (most likely
+ * each core's prefetcher, reading past the end of its range, pulls over lines
+ * the other core is writing). AVX-512 where the machine has it (batches of
+ * up to STUDY_FAST_BATCH users), portable C otherwise; the two agree within
  * rounding. */
 #ifndef FILMSEG_STUDY_DECODER_H
 #define FILMSEG_STUDY_DECODER_H

@@ -25,6 +25,7 @@ enum {
     EVAL_CHUNK = 64, /* users per chunk when evaluating */
     LINE_BYTES = 64, /* a cache line */
     LINE_FLOATS = LINE_BYTES / (int)sizeof(float),
+    PAGE_FLOATS = 4096 / (int)sizeof(float),
     CANCEL_EVERY = 16, /* mini-batches between looks at the cancel flag */
 };
 
@@ -487,6 +488,16 @@ int ae_encode_one(const Autoencoder *ae, size_t n, const uint32_t *col, const fl
 
 /* ------------------------------------------------------------ training */
 
+/* STUDY: one part's decoder columns, films [from, to), in memory of its own
+ * (see Trainer): rows of ld floats, column c holding film from + c. */
+typedef struct {
+    size_t from, to, ld;     /* ld: to - from rounded up to whole cache lines */
+    float *xd;               /* (max(B, EVAL_CHUNK), ld) dense batch, zero between batches */
+    float *wt, *wt_m, *wt_v; /* (H, ld) the weights transposed, their Adam moments */
+    float *dz;               /* (max(B, EVAL_CHUNK), ld) the fused step's scratch */
+    float *g;                /* (ld) the fused step's scratch */
+} StudyColumns;
+
 /* A helper thread that runs one job per call of helper_run, in step with
  * the caller. Handing a job over and waiting for it spin for a short while
  * first (a batch takes well under a millisecond, and a futex round trip costs
@@ -618,23 +629,20 @@ typedef struct {
     float *in_value;
     Rng sample_rng, dropout_rng;
     /* STUDY trains the decoder with the fused step of study_decoder.h, on the
-     * weights transposed (wt, copied back to w_dec for evaluation) with their
-     * own Adam moments. It splits each batch's dense work in two fixed parts
+     * weights transposed (copied back to w_dec for evaluation) with their own
+     * Adam moments. It splits each batch's dense work in two fixed parts
      * (decoder columns, encoder rows); part 1 has its own dh and pre and runs
      * on a helper thread when there are two, else after part 0: the same
      * arithmetic either way, so results do not depend on the thread count.
-     * The parts never write to the same cache line (study_decoder.h); what
+     * Each part's decoder columns live in arrays of their own (StudyColumns):
+     * on rows shared by the parts, each part took twice as long on two
+     * threads as on one (see study_decoder.h). What
      * must still cross between the cores every batch (h, pre, dh, dpre) can
-     * cost more than the second core saves: see ThreadProbe. */
-    size_t ld;               /* row length of xd, wt, wt_m, wt_v, wt_dz: N rounded up to lines */
-    float *xd;               /* (max(B, EVAL_CHUNK), ld) dense batch, zero between batches */
-    float *wt, *wt_m, *wt_v; /* (H, ld) */
-    float *wt_dz;            /* (max(B, EVAL_CHUNK), ld) the fused step's scratch */
-    float *wt_g;             /* (N) the fused step's scratch */
-    float *dh1;              /* (B,H) part 1's share of dh */
-    float *pre1;             /* (max(B, EVAL_CHUNK),H) part 1's share of pre */
-    size_t split;            /* first decoder column of part 1, a multiple of 32 */
-    size_t enc_split;        /* first encoder row of part 1 */
+     * cost more than the second core saves on some hosts: see ThreadProbe. */
+    StudyColumns cols[2];
+    float *dh1;       /* (B,H) part 1's share of dh */
+    float *pre1;      /* (max(B, EVAL_CHUNK),H) part 1's share of pre */
+    size_t enc_split; /* first encoder row of part 1 */
     Helper helper;
     bool probe_threads; /* the thread count is ours to choose: see ThreadProbe */
     /* RATED: the rating head adds each user's offset from the film means (see
@@ -650,12 +658,12 @@ static void trainer_free(Trainer *t)
     helper_stop(&t->helper);
     free(t->offset);
     free(t->offset_slope);
-    free(t->xd);
-    free(t->wt);
-    free(t->wt_m);
-    free(t->wt_v);
-    free(t->wt_dz);
-    free(t->wt_g);
+    for (int p = 0; p < 2; p++) {
+        StudyColumns *c = &t->cols[p];
+        void *bufs[] = {c->xd, c->wt, c->wt_m, c->wt_v, c->dz, c->g};
+        for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+            free(bufs[i]);
+    }
     free(t->dh1);
     free(t->pre1);
     adam_free(&t->adam);
@@ -679,6 +687,13 @@ static float *alloc_lines(size_t n)
     return p;
 }
 
+/* Like alloc_lines, with a page of room after the n floats, so that a
+ * prefetcher reading past their end never reaches another buffer. */
+static float *alloc_apart(size_t n)
+{
+    return alloc_lines(n + PAGE_FLOATS);
+}
+
 static int cmp_size_desc(const void *a, const void *b)
 {
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -695,6 +710,33 @@ static size_t n_sampled(const Trainer *t, size_t m)
     double want = floor(share * (double)m + 0.5);
     size_t k = want > (double)t->N ? t->N : (size_t)want;
     return k > t->N - m ? t->N - m : k;
+}
+
+/* STUDY: the first encoder row of part 1, chosen so that the two parts take
+ * about as long: each film's row costs an Adam update every batch (n_train / B
+ * an epoch) and a pass forward and back for each of its training ratings,
+ * about the same time each (both stream the row's H floats). Popular films
+ * come first in some panels (ml-100k), so half the films is not half the
+ * work. N / 2 when out of memory. */
+static size_t encoder_split(const SparseRows *x, const uint32_t *train, size_t n_train, size_t B)
+{
+    size_t N = x->n_cols;
+    double *cost = malloc((N ? N : 1) * sizeof *cost);
+    if (!cost)
+        return N / 2;
+    double per_epoch = (double)((n_train + B - 1) / B), total = 0.0;
+    for (size_t j = 0; j < N; j++)
+        cost[j] = per_epoch;
+    for (size_t i = 0; i < n_train; i++)
+        for (uint32_t k = x->row_start[train[i]]; k < x->row_start[train[i] + 1]; k++)
+            cost[x->col[k]] += 1.0;
+    for (size_t j = 0; j < N; j++)
+        total += cost[j];
+    size_t split = 0;
+    for (double sum = 0.0; split < N && sum + cost[split] <= total / 2.0; split++)
+        sum += cost[split];
+    free(cost);
+    return split;
 }
 
 static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
@@ -751,22 +793,28 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     if (adam_init(&t->adam, t->ae->n_params, t->opt->lr) != 0)
         return FS_ERROR;
     if (t->opt->loss == AE_LOSS_STUDY) {
-        t->split = (N / 2 + 31) / 32 * 32; /* whole blocks of the fused step */
-        if (t->split > N)
-            t->split = N;
-        t->enc_split = N / 2;
+        size_t split = (N / 2 + 31) / 32 * 32; /* whole blocks of the fused step */
+        if (split > N)
+            split = N;
+        t->enc_split = encoder_split(t->x, train, n_train, B);
         size_t rows = B > EVAL_CHUNK ? B : EVAL_CHUNK;
-        t->ld = (N + LINE_FLOATS - 1) / LINE_FLOATS * LINE_FLOATS;
-        t->xd = alloc_lines(rows * t->ld);
-        t->wt = alloc_lines(H * t->ld);
-        t->wt_m = alloc_lines(H * t->ld);
-        t->wt_v = alloc_lines(H * t->ld);
-        t->wt_dz = alloc_lines(rows * t->ld);
-        t->wt_g = alloc_lines(N);
+        for (int p = 0; p < 2; p++) {
+            StudyColumns *c = &t->cols[p];
+            c->from = p == 0 ? 0 : split;
+            c->to = p == 0 ? split : N;
+            c->ld = (c->to - c->from + LINE_FLOATS - 1) / LINE_FLOATS * LINE_FLOATS;
+            c->xd = alloc_apart(rows * c->ld);
+            c->wt = alloc_apart(H * c->ld);
+            c->wt_m = alloc_apart(H * c->ld);
+            c->wt_v = alloc_apart(H * c->ld);
+            c->dz = alloc_apart(rows * c->ld);
+            c->g = alloc_apart(c->ld);
+            if (!c->xd || !c->wt || !c->wt_m || !c->wt_v || !c->dz || !c->g)
+                return FS_ERROR;
+        }
         t->dh1 = alloc_lines(B * H);
         t->pre1 = alloc_lines(rows * H);
-        if (!t->xd || !t->wt || !t->wt_m || !t->wt_v || !t->wt_dz || !t->wt_g || !t->dh1 ||
-            !t->pre1)
+        if (!t->dh1 || !t->pre1)
             return FS_ERROR;
         int threads = t->opt->threads;
         if (threads <= 0) {
@@ -780,60 +828,65 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     return FS_OK;
 }
 
-/* Scatters (scatter = 1) or clears (0) the batch's ratings of films [from, to)
- * in the dense xd. */
-static void dense_batch(Trainer *t, const uint32_t *rows, size_t B, size_t from, size_t to,
+/* Scatters (scatter = 1) or clears (0) the batch's ratings of the films of
+ * part c in its dense xd. */
+static void dense_batch(const Trainer *t, const StudyColumns *c, const uint32_t *rows, size_t B,
                         int scatter)
 {
     const SparseRows *x = t->x;
     for (size_t b = 0; b < B; b++) {
         size_t r = rows[b];
         for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
-            if (x->col[k] >= from && x->col[k] < to)
-                t->xd[b * t->ld + x->col[k]] = scatter ? x->value[k] : 0.0f;
+            if (x->col[k] >= c->from && x->col[k] < c->to)
+                c->xd[b * c->ld + x->col[k] - c->from] = scatter ? x->value[k] : 0.0f;
     }
 }
 
-/* STUDY: the fused decoder on the batch's h (B users) and dense ratings xd. */
-static StudyDecoder study_decoder(Trainer *t, size_t B)
+/* STUDY: the fused decoder of part c on the batch's h (B users) and dense
+ * ratings: its columns 0 .. to - from are the part's films. */
+static StudyDecoder study_decoder(Trainer *t, const StudyColumns *c, size_t B)
 {
     Autoencoder *ae = t->ae;
-    size_t off_b = (size_t)(ae->b_dec - ae->params);
+    size_t off_b = (size_t)(ae->b_dec - ae->params) + c->from;
     StudyDecoder d = {B,
                       t->H,
-                      t->ld,
+                      c->ld,
                       t->h,
-                      t->xd,
-                      t->wt,
-                      ae->b_dec,
-                      t->wt_m,
-                      t->wt_v,
+                      c->xd,
+                      c->wt,
+                      ae->b_dec + c->from,
+                      c->wt_m,
+                      c->wt_v,
                       t->adam.m + off_b,
                       t->adam.v + off_b,
-                      t->wt_dz,
-                      t->wt_g,
+                      c->dz,
+                      c->g,
                       false};
     return d;
 }
 
-/* Copies the decoder's weights between w_dec (N,H) and the trainer's wt (H,N). */
+/* Copies the decoder's weights between w_dec (N,H) and the parts' wt (H,ld). */
 static void decoder_transpose(Trainer *t, bool to_trainer)
 {
     float *w = t->ae->w_dec;
-    for (size_t j = 0; j < t->N; j++)
-        for (size_t i = 0; i < t->H; i++) {
-            if (to_trainer)
-                t->wt[i * t->ld + j] = w[j * t->H + i];
-            else
-                w[j * t->H + i] = t->wt[i * t->ld + j];
-        }
+    for (int p = 0; p < 2; p++) {
+        const StudyColumns *c = &t->cols[p];
+        for (size_t j = c->from; j < c->to; j++)
+            for (size_t i = 0; i < t->H; i++) {
+                float *cell = &c->wt[i * c->ld + j - c->from];
+                if (to_trainer)
+                    *cell = w[j * t->H + i];
+                else
+                    w[j * t->H + i] = *cell;
+            }
+    }
 }
 
 typedef struct {
     Trainer *t;
     const uint32_t *rows; /* the batch */
+    const StudyColumns *cols;
     StudyDecoder dec;
-    size_t from, to; /* decoder columns */
     bool train;
     AdamCoef coef;
     float scale;
@@ -844,11 +897,11 @@ typedef struct {
 static void study_part(void *arg)
 {
     StudyPart *p = arg;
-    /* each part writes its own columns of xd: no cache line goes back and forth */
-    dense_batch(p->t, p->rows, p->dec.B, p->from, p->to, 1);
-    p->sum = p->train ? study_decoder_step(&p->dec, p->from, p->to, p->scale, &p->coef, p->dh)
-                      : study_decoder_loss(&p->dec, p->from, p->to);
-    dense_batch(p->t, p->rows, p->dec.B, p->from, p->to, 0);
+    size_t n = p->cols->to - p->cols->from;
+    dense_batch(p->t, p->cols, p->rows, p->dec.B, 1);
+    p->sum = p->train ? study_decoder_step(&p->dec, 0, n, p->scale, &p->coef, p->dh)
+                      : study_decoder_loss(&p->dec, 0, n);
+    dense_batch(p->t, p->cols, p->rows, p->dec.B, 0);
 }
 
 /* STUDY: the sum of |s - x| over the B users rows (h holds their hidden
@@ -857,11 +910,11 @@ static void study_part(void *arg)
  * Trainer). */
 static double study_decoder_run(Trainer *t, const uint32_t *rows, size_t B, bool train)
 {
-    StudyDecoder d = study_decoder(t, B);
     AdamCoef coef = adam_coef(&t->adam);
     float scale = 1.0f / (float)(B * t->N);
-    StudyPart p0 = {t, rows, d, 0, t->split, train, coef, scale, t->dh, 0.0};
-    StudyPart p1 = {t, rows, d, t->split, t->N, train, coef, scale, t->dh1, 0.0};
+    const StudyColumns *c0 = &t->cols[0], *c1 = &t->cols[1];
+    StudyPart p0 = {t, rows, c0, study_decoder(t, c0, B), train, coef, scale, t->dh, 0.0};
+    StudyPart p1 = {t, rows, c1, study_decoder(t, c1, B), train, coef, scale, t->dh1, 0.0};
     helper_run(&t->helper, study_part, &p1, study_part, &p0);
     if (train)
         for (size_t i = 0; i < B * t->H; i++)
