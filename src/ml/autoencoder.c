@@ -1355,20 +1355,22 @@ done:
 
 /* STUDY with the thread count left to us: after a first epoch on two threads
  * to warm up, the next epochs alternate between this thread alone and two
- * threads, PROBE_ROUNDS each, and training keeps whichever took less time
- * (the arithmetic is the same either way). A step takes a fraction of a
- * millisecond, and where moving a batch's data between two cores costs
- * more than the second core saves, the helper makes each step slower:
- * measured on this project's virtual machines, 1.33 s on one thread against
- * 1.70 s on two for the study's autoencoder, in one run. Whole epochs, not
- * shorter rounds: each switch moves half the weights from one core's cache
- * to the other's, which rounds of 25 batches paid for as much as the
- * difference they were to measure. */
-enum { PROBE_ROUNDS = 2 };
+ * threads, PROBE_ROUNDS each, and training goes on whichever way took less
+ * time; every REPROBE_EVERY epochs one more round (an epoch each way) checks
+ * again, as a host's other load comes and goes (the arithmetic is the same
+ * either way). Two whole cores win clearly (0.86 s against 1.39 s for the
+ * study's autoencoder on ml-100k), but where the second core is busy with
+ * other work, the steps wait for it (the two threads go in step every
+ * batch), and one thread wins. Whole epochs, not shorter rounds: each switch
+ * moves half the weights from one core's cache to the other's, which rounds
+ * of 25 batches paid for as much as the difference they were to measure. */
+enum { PROBE_ROUNDS = 2, REPROBE_EVERY = 20 };
 
 typedef struct {
-    double seconds[2]; /* [0] on one thread, [1] on two */
+    double seconds[2]; /* the current window's time: [0] on one thread, [1] on two */
     double started;
+    int way;  /* this epoch's in the window (0 one thread, 1 two), -1 outside */
+    bool two; /* the way the last window chose */
 } ThreadProbe;
 
 static double seconds_now(void)
@@ -1378,25 +1380,40 @@ static double seconds_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Before epoch `epoch`: which way to run it while probing. */
+/* Epoch `epoch`'s way in a probe window (0 one thread first, then 1 two), -1
+ * outside the windows; *last is set on a window's final epoch. */
+static int probe_way(int epoch, bool *last)
+{
+    bool first = epoch < REPROBE_EVERY;
+    int start = first ? 1 : epoch / REPROBE_EVERY * REPROBE_EVERY;
+    int length = first ? 2 * PROBE_ROUNDS : 2;
+    int at = epoch - start;
+    *last = at == length - 1;
+    return at < 0 || at >= length ? -1 : at % 2;
+}
+
+/* Before epoch `epoch`: which way to run it. */
 static void probe_begin(Trainer *t, ThreadProbe *p, int epoch)
 {
-    t->helper.paused = epoch % 2 == 1; /* epoch 0 (warm-up): two */
+    bool last;
+    p->way = probe_way(epoch, &last);
+    t->helper.paused = p->way < 0 ? !p->two : p->way == 0;
     p->started = seconds_now();
 }
 
-/* After epoch `epoch`: at the end of the probe, keeps the faster way
- * (stopping the helper when one thread won). */
+/* After epoch `epoch`: at the end of a window, keeps the faster way. */
 static void probe_end(Trainer *t, ThreadProbe *p, int epoch)
 {
-    if (epoch > 0)
-        p->seconds[t->helper.paused ? 0 : 1] += seconds_now() - p->started;
-    if (epoch < 2 * PROBE_ROUNDS)
+    bool last;
+    if (p->way < 0)
         return;
-    t->probe_threads = false;
-    t->helper.paused = false;
-    if (p->seconds[0] < p->seconds[1])
-        helper_stop(&t->helper);
+    p->seconds[p->way] += seconds_now() - p->started;
+    probe_way(epoch, &last);
+    if (!last)
+        return;
+    p->two = p->seconds[1] <= p->seconds[0];
+    p->seconds[0] = p->seconds[1] = 0.0;
+    t->helper.paused = !p->two;
 }
 
 static int options_ok(const AeOptions *o)
@@ -1477,7 +1494,7 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
 
     int study = opt->loss == AE_LOSS_STUDY;
     size_t batches = 0;
-    ThreadProbe probe = {0};
+    ThreadProbe probe = {.two = true};
     for (int epoch = 0; epoch < opt->epochs; epoch++) {
         if (t.probe_threads)
             probe_begin(&t, &probe, epoch);

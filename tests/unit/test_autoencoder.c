@@ -518,8 +518,9 @@ static void test_study_loss_same_with_one_or_two_threads(void **state)
     csr_random(&c, &rng, 40, 600, 0.05);
     AeOptions o = small_options(AE_LOSS_STUDY);
     assert_same_as_one_thread(&c, o, 2);
-    /* left to it (0), training times both ways over its first epochs and
-     * goes on with the faster: 40 epochs, past the end of that probe (5) */
+    /* left to it (0), training times both ways over its first epochs, goes
+     * on with the faster and looks again every 20 epochs: 40 epochs take in
+     * the first window (epochs 1-4) and a second (20-21) */
     o.epochs = 40;
     assert_same_as_one_thread(&c, o, 0);
     csr_free(&c);
