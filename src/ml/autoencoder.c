@@ -643,6 +643,10 @@ typedef struct {
     float *dh1;       /* (B,H) part 1's share of dh */
     float *pre1;      /* (max(B, EVAL_CHUNK),H) part 1's share of pre */
     size_t enc_split; /* first encoder row of part 1 */
+    /* the batch whose pre and pre1 the last encoder step already holds (see
+     * encoder_part_step), NULL when none */
+    const uint32_t *pre_rows;
+    size_t pre_B;
     Helper helper;
     bool probe_threads; /* the thread count is ours to choose: see ThreadProbe */
     /* RATED: the rating head adds each user's offset from the film means (see
@@ -1137,7 +1141,9 @@ typedef struct {
     const SparseRows *x;
     const uint32_t *rows; /* the batch */
     size_t B, from, to;
-    float *pre; /* (B,H) this part's share of pre, b_enc in part 0's */
+    float *pre;                /* (B,H) this part's share of pre, b_enc in part 0's */
+    const uint32_t *next_rows; /* step: the next batch, whose pre to find (NULL: none) */
+    size_t next_B;
 } EncoderPart;
 
 static void encoder_part_forward(void *arg)
@@ -1153,9 +1159,11 @@ static void encoder_forward(Trainer *t, const SparseRows *x, const uint32_t *row
 {
     size_t H = t->H;
     if (t->opt->loss == AE_LOSS_STUDY) {
-        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre};
-        EncoderPart p1 = {t, x, rows, B, t->enc_split, t->N, t->pre1};
-        helper_run(&t->helper, encoder_part_forward, &p1, encoder_part_forward, &p0);
+        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, NULL, 0};
+        EncoderPart p1 = {t, x, rows, B, t->enc_split, t->N, t->pre1, NULL, 0};
+        if (t->pre_rows != rows || t->pre_B != B)
+            helper_run(&t->helper, encoder_part_forward, &p1, encoder_part_forward, &p0);
+        t->pre_rows = NULL;
         for (size_t i = 0; i < B * H; i++)
             t->pre[i] += t->pre1[i];
     } else {
@@ -1166,7 +1174,9 @@ static void encoder_forward(Trainer *t, const SparseRows *x, const uint32_t *row
 
 /* STUDY, one part of the encoder's step: the weight gradient in its rows, the
  * Adam step of those rows (plain Adam: untouched rows move too, along their
- * momentum), then their gradients back to zero. */
+ * momentum), then their gradients back to zero; then, when the next batch is
+ * given, its share of the next forward pass from the rows just moved, while
+ * they are in this core's cache (the same sums as encoder_part_forward). */
 static void encoder_part_step(void *arg)
 {
     EncoderPart *p = arg;
@@ -1187,12 +1197,17 @@ static void encoder_part_step(void *arg)
         }
         j = e + 1;
     }
+    if (p->next_rows)
+        encoder_forward_films(p->pre, p->x, p->next_rows, p->next_B, ae->w_enc,
+                              p->from == 0 ? ae->b_enc : NULL, H, ae->unit_input, p->from, p->to);
 }
 
 /* Encoder backward and Adam on w_enc/b_enc. STUDY moves every row (plain Adam,
- * like PyTorch), in two parts; RATED only the rows of films rated in the
- * batch (lazy Adam). */
-static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, size_t B)
+ * like PyTorch), in two parts, which also start the forward pass of the next
+ * batch (next_rows, next_B; NULL: none), saving a hand-over between the
+ * threads; RATED only the rows of films rated in the batch (lazy Adam). */
+static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, size_t B,
+                         const uint32_t *next_rows, size_t next_B)
 {
     Autoencoder *ae = t->ae;
     size_t N = t->N, H = t->H;
@@ -1208,9 +1223,11 @@ static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, 
     encoder_backward_bias(t->grads + off_b, t->dpre, B, H);
     adam_update(&t->adam, ae->params, t->grads, off_b, H);
     if (t->opt->loss == AE_LOSS_STUDY) {
-        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, NULL};
-        EncoderPart p1 = {t, x, rows, B, t->enc_split, N, NULL};
+        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, next_rows, next_B};
+        EncoderPart p1 = {t, x, rows, B, t->enc_split, N, t->pre1, next_rows, next_B};
         helper_run(&t->helper, encoder_part_step, &p1, encoder_part_step, &p0);
+        t->pre_rows = next_rows;
+        t->pre_B = next_B;
         return;
     }
     encoder_backward_films(t->grads + off_w, t->dpre, x, rows, B, H, ae->unit_input, 0, N);
@@ -1527,7 +1544,11 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
                 loss_sum += rated_decoder_step(&t, rows, Bc, &nr);
                 loss_n += nr;
             }
-            encoder_step(&t, &in, in_rows, Bc);
+            /* STUDY: the next batch of the epoch, whose forward pass the
+             * encoder's step starts */
+            size_t next_B = n_train - (i0 + Bc) < B ? n_train - (i0 + Bc) : B;
+            const uint32_t *next_rows = study && next_B > 0 ? rows + Bc : NULL;
+            encoder_step(&t, &in, in_rows, Bc, next_rows, next_B);
         }
         if (study)
             decoder_transpose(&t, false);
