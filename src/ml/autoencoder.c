@@ -1243,13 +1243,14 @@ static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, 
 
 /* Evaluation over users rows[0..n): fills the study MAE over all cells (when
  * want_cells), and the squared / absolute error over rated cells with their
- * count. Works in chunks of EVAL_CHUNK users. */
+ * count (when want_rated). Works in chunks of EVAL_CHUNK users. */
 typedef struct {
     double abs_cells, sq_rated, abs_rated;
     size_t n_cells, n_rated;
 } EvalSums;
 
-static void evaluate(Trainer *t, const uint32_t *rows, size_t n, int want_cells, EvalSums *e)
+static void evaluate(Trainer *t, const uint32_t *rows, size_t n, bool want_cells, bool want_rated,
+                     EvalSums *e)
 {
     Autoencoder *ae = t->ae;
     const SparseRows *x = t->x;
@@ -1263,6 +1264,8 @@ static void evaluate(Trainer *t, const uint32_t *rows, size_t n, int want_cells,
             e->abs_cells += study_decoder_run(t, r, C, false);
             e->n_cells += C * N;
         }
+        if (!want_rated)
+            continue;
         size_t nq = 0;
         for (size_t b = 0; b < C; b++) {
             t->qstart[b] = (uint32_t)nq;
@@ -1553,7 +1556,7 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
         if (study)
             decoder_transpose(&t, false);
         EvalSums e;
-        evaluate(&t, val, n_val, study, &e);
+        evaluate(&t, val, n_val, study, !study, &e); /* what the epoch's loss needs */
         if (t.probe_threads)
             probe_end(&t, &probe, epoch);
         rep.train_loss[epoch] = loss_n ? loss_sum / (double)loss_n : NAN;
@@ -1572,7 +1575,7 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
     }
 
     EvalSums e; /* every cell only for STUDY: it costs users x films */
-    evaluate(&t, val, n_val, study, &e);
+    evaluate(&t, val, n_val, study, true, &e);
     rep.val_mae_cells = e.n_cells ? e.abs_cells / (double)e.n_cells : NAN;
     rep.val_mae_rated_stars = e.n_rated ? e.abs_rated / (double)e.n_rated * 5.0 : NAN;
     rep.heldout_mae_stars = rep.heldout_baseline_stars = NAN;
