@@ -2,10 +2,10 @@
  * genres of its likes (4-5 stars) in the order of everyone's (the same rows
  * for every segment), each share against everyone's as an index (none under
  * PROFILE_FEW_RATINGS likes: too few to say), and the median release year of
- * the films it likes, beside the films it rates far more often than everyone
- * (heatmap.h's distinctive films) with how many of it rated each, the lift
- * and the share of those ratings that were likes. Then every segment's
- * genres side by side, as `report --model` prints them. */
+ * the films it likes (on a short pane in place of the least liked genres), beside the films it
+ * rates far more often than everyone (heatmap.h's distinctive films) with how many of it rated
+ * each, the lift and the share of those ratings that were likes. Then every segment's genres side
+ * by side, as `report --model` prints them. */
 #include "app.h"
 #include "crt.h"
 #include "films.h"
@@ -43,10 +43,13 @@ static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Prof
         else
             snprintf(rows[i].note, sizeof rows[i].note, "%5.1f%% %4.0f", share, idx);
     }
-    widget_bar_rows(r, rows, n < r.h ? n : r.h, 12, 12);
-    if (n < r.h && p->liked_year_median && everyone->liked_year_median) {
+    /* on a short pane the genres everyone likes least give way to the year */
+    bool year = p->liked_year_median && everyone->liked_year_median && r.h >= 2;
+    int shown = n < r.h - (year ? 1 : 0) ? n : r.h - (year ? 1 : 0);
+    widget_bar_rows(r, rows, shown, 12, 12);
+    if (year) {
         crt_set(CE_LABEL);
-        tui_textf(r.y + n, r.x, r.w, "Median year liked: %d (all: %d)", p->liked_year_median,
+        tui_textf(r.y + shown, r.x, r.w, "Median year liked: %d (all: %d)", p->liked_year_median,
                   everyone->liked_year_median);
         crt_set(CE_NORMAL);
     }
