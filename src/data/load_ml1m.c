@@ -47,18 +47,9 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
         else if (zip.len == 0 || zip.len >= sizeof((PanelUser *)0)->zip)
             ok = diag_bad_line(b->diag, file->path, at, "zip code '%.*s' is empty or too long",
                                SHOW(zip));
-        else {
-            PanelUser user = {.id = (int32_t)id,
-                              .age = (int16_t)age,
-                              .age_band = (uint8_t)age_band_of((int)age),
-                              .gender = gender.s[0]};
-            const char *label = OCCUPATIONS_1M[occ];
-            int index = panel_build_occupation(b, label, strlen(label));
-            memcpy(user.zip, zip.s, zip.len);
-            user.occupation = (uint16_t)(index < 0 ? 0 : index);
-            if (index < 0 || !panel_build_add_user(b, &user))
-                return false;
-        }
+        else if (!panel_build_add_person(b, (int32_t)id, (int)age, gender.s[0], zip,
+                                         (Field){OCCUPATIONS_1M[occ], strlen(OCCUPATIONS_1M[occ])}))
+            return false;
     }
     return ok;
 }

@@ -151,6 +151,19 @@ bool panel_build_add_user(PanelBuilder *b, const PanelUser *user)
     return true;
 }
 
+bool panel_build_add_person(PanelBuilder *b, int32_t id, int age, char gender, Field zip,
+                            Field occupation)
+{
+    PanelUser user = {
+        .id = id, .age = (int16_t)age, .age_band = (uint8_t)age_band_of(age), .gender = gender};
+    int index = panel_build_occupation(b, occupation.s, occupation.len);
+    if (index < 0)
+        return false;
+    memcpy(user.zip, zip.s, zip.len);
+    user.occupation = (uint16_t)index;
+    return panel_build_add_user(b, &user);
+}
+
 bool panel_build_add_film(PanelBuilder *b, int32_t id, char *title, int16_t year, uint32_t genres)
 {
     Panel *p = b->panel;

@@ -51,6 +51,11 @@ void panel_build_abort(PanelBuilder *b);
 /* Each add returns false only when memory ran out (b->oom). Callers check ids
  * for duplicates with idindex_get first. */
 bool panel_build_add_user(PanelBuilder *b, const PanelUser *user);
+/* A user as the MovieLens files describe one, every field checked by the
+ * caller: age in years, gender 'M' or 'F', a ZIP shorter than PanelUser's
+ * and an occupation label (added to the occupations when new). */
+bool panel_build_add_person(PanelBuilder *b, int32_t id, int age, char gender, Field zip,
+                            Field occupation);
 bool panel_build_add_film(PanelBuilder *b, int32_t id, char *title, int16_t year, uint32_t genres);
 bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8_t score,
                             uint32_t time, uint32_t line);
