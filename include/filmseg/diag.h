@@ -31,8 +31,6 @@ bool diag_bad_line(Diag *diag, const char *file, size_t line, const char *fmt, .
     __attribute__((format(printf, 4, 5)));
 /* A fatal problem with a whole file (missing, empty, unreadable). */
 void diag_fatal(Diag *diag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A note that is not an error (printed, not counted). */
-void diag_note(Diag *diag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 size_t diag_total_skipped(const Diag *diag);
 /* Prints "file: N malformed lines skipped" for each file with problems. */
 void diag_print_summary(const Diag *diag);

@@ -60,18 +60,6 @@ void diag_fatal(Diag *diag, const char *fmt, ...)
         fprintf(diag->out, "filmseg: %s\n", diag->fatal_message);
 }
 
-void diag_note(Diag *diag, const char *fmt, ...)
-{
-    if (!diag->out)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("filmseg: ", diag->out);
-    vfprintf(diag->out, fmt, ap);
-    fputc('\n', diag->out);
-    va_end(ap);
-}
-
 size_t diag_total_skipped(const Diag *diag)
 {
     size_t total = 0;

@@ -72,11 +72,6 @@ void app_set_segmentation(TuiApp *app, Segmentation *seg)
     app_set_k(app, seg->k >= 2 ? seg->k : 2);
 }
 
-const int32_t *app_labels(const TuiApp *app)
-{
-    return app->seg ? app->labels : NULL;
-}
-
 void app_move_segment(TuiApp *app, int delta)
 {
     if (!app->seg || app->k <= 0)

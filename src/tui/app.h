@@ -119,9 +119,6 @@ void app_set_segmentation(TuiApp *app, Segmentation *seg);
 void app_set_k(TuiApp *app, int k);
 /* Moves the segment shown by delta (wrapping). */
 void app_move_segment(TuiApp *app, int delta);
-/* The labels and segment the segment panes use: NULL labels when there are
- * no segments yet. */
-const int32_t *app_labels(const TuiApp *app);
 /* Finds the segment's distinctive films and the heatmap's films for the
  * mode, segment and seed again. */
 void app_refresh_heat(TuiApp *app);
