@@ -16,6 +16,7 @@
 #include "filmseg/rng.h"
 #include "filmseg/rowset.h"
 #include "filmseg/study_decoder.h"
+#include "filmseg/study_encoder.h"
 
 /* The sigmoid runs on every output cell: x86-64 gets an AVX-512 / AVX2
  * version picked at run time, bit-identical to the scalar one (simd.h). */
@@ -643,6 +644,11 @@ typedef struct {
     float *dh1;       /* (B,H) part 1's share of dh */
     float *pre1;      /* (max(B, EVAL_CHUNK),H) part 1's share of pre */
     size_t enc_split; /* first encoder row of part 1 */
+    /* each part's encoder rows' film lists (study_encoder.h): two sets, one
+     * for the batch being stepped, one for the next; lists_next is the set
+     * the last step filled with this step's batch, -1 when none */
+    FilmLists enc_lists[2][2];
+    int lists_next;
     /* the batch whose pre and pre1 the last encoder step already holds (see
      * encoder_part_step), NULL when none */
     const uint32_t *pre_rows;
@@ -668,6 +674,9 @@ static void trainer_free(Trainer *t)
         for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
             free(bufs[i]);
     }
+    for (int p = 0; p < 2; p++)
+        for (int s = 0; s < 2; s++)
+            film_lists_free(&t->enc_lists[p][s]);
     free(t->dh1);
     free(t->pre1);
     adam_free(&t->adam);
@@ -820,6 +829,12 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
         t->pre1 = alloc_lines(rows * H);
         if (!t->dh1 || !t->pre1)
             return FS_ERROR;
+        for (int p = 0; p < 2; p++)
+            for (int s = 0; s < 2; s++)
+                if (film_lists_alloc(&t->enc_lists[p][s], p == 0 ? 0 : t->enc_split,
+                                     p == 0 ? t->enc_split : N, B * most) != 0)
+                    return FS_ERROR;
+        t->lists_next = -1;
         int threads = t->opt->threads;
         if (threads <= 0) {
             long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1144,6 +1159,8 @@ typedef struct {
     float *pre;                /* (B,H) this part's share of pre, b_enc in part 0's */
     const uint32_t *next_rows; /* step: the next batch, whose pre to find (NULL: none) */
     size_t next_B;
+    int lists; /* step: the set of film lists (Trainer) that holds this batch's, -1 none */
+    AdamCoef coef;
 } EncoderPart;
 
 static void encoder_part_forward(void *arg)
@@ -1159,8 +1176,9 @@ static void encoder_forward(Trainer *t, const SparseRows *x, const uint32_t *row
 {
     size_t H = t->H;
     if (t->opt->loss == AE_LOSS_STUDY) {
-        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, NULL, 0};
-        EncoderPart p1 = {t, x, rows, B, t->enc_split, t->N, t->pre1, NULL, 0};
+        const AdamCoef unused = {0, 0, 0, 0, 0, 0}; /* no step */
+        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, NULL, 0, -1, unused};
+        EncoderPart p1 = {t, x, rows, B, t->enc_split, t->N, t->pre1, NULL, 0, -1, unused};
         if (t->pre_rows != rows || t->pre_B != B)
             helper_run(&t->helper, encoder_part_forward, &p1, encoder_part_forward, &p0);
         t->pre_rows = NULL;
@@ -1172,34 +1190,35 @@ static void encoder_forward(Trainer *t, const SparseRows *x, const uint32_t *row
     ae_relu_forward(t->h, t->pre, B * H);
 }
 
-/* STUDY, one part of the encoder's step: the weight gradient in its rows, the
- * Adam step of those rows (plain Adam: untouched rows move too, along their
- * momentum), then their gradients back to zero; then, when the next batch is
- * given, its share of the next forward pass from the rows just moved, while
- * they are in this core's cache (the same sums as encoder_part_forward). */
+/* STUDY, one part of the encoder's step (study_encoder.h): each row's
+ * gradient and Adam step (plain Adam: rows the batch did not touch move too,
+ * along their momentum); then, when the next batch is given, its share of
+ * the next forward pass from the rows just moved, while they are in this
+ * core's cache (the same sums as encoder_part_forward). */
 static void encoder_part_step(void *arg)
 {
     EncoderPart *p = arg;
     Trainer *t = p->t;
     Autoencoder *ae = t->ae;
     size_t H = t->H, off_w = (size_t)(ae->w_enc - ae->params);
-    float *grads = t->grads + off_w;
-    encoder_backward_films(grads, t->dpre, p->x, p->rows, p->B, H, ae->unit_input, p->from, p->to);
-    for (size_t j = p->from; j < p->to;) {
-        size_t e = j;
-        while (e < p->to && !rowset_has(&t->enc_rows, (uint32_t)e))
-            e++;
-        if (e > j)
-            adam_update(&t->adam, ae->params, NULL, off_w + j * H, (e - j) * H);
-        if (e < p->to) {
-            adam_update(&t->adam, ae->params, t->grads, off_w + e * H, H);
-            memset(grads + e * H, 0, H * sizeof(float));
+    FilmLists *sets = t->enc_lists[p->from != 0];
+    int now = p->lists >= 0 ? p->lists : 0;
+    FilmLists *cur = &sets[now], *next = NULL;
+    /* the lists have room for any batch (B users of the most ratings) */
+    if (p->lists < 0)
+        film_lists_build(cur, p->x, p->rows, p->B);
+    if (p->next_rows) {
+        next = &sets[1 - now];
+        film_lists_build(next, p->x, p->next_rows, p->next_B);
+        for (size_t b = 0; b < p->next_B; b++) {
+            if (p->from == 0)
+                memcpy(p->pre + b * H, ae->b_enc, H * sizeof(float));
+            else
+                memset(p->pre + b * H, 0, H * sizeof(float));
         }
-        j = e + 1;
     }
-    if (p->next_rows)
-        encoder_forward_films(p->pre, p->x, p->next_rows, p->next_B, ae->w_enc,
-                              p->from == 0 ? ae->b_enc : NULL, H, ae->unit_input, p->from, p->to);
+    StudyEncoder e = {H, ae->w_enc, t->adam.m + off_w, t->adam.v + off_w, t->dpre, p->pre, false};
+    study_encoder_step(&e, &p->coef, cur, next);
 }
 
 /* Encoder backward and Adam on w_enc/b_enc. STUDY moves every row (plain Adam,
@@ -1212,24 +1231,27 @@ static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, 
     Autoencoder *ae = t->ae;
     size_t N = t->N, H = t->H;
     size_t off_w = (size_t)(ae->w_enc - ae->params), off_b = (size_t)(ae->b_enc - ae->params);
-    RowSet *used = &t->enc_rows;
-    rowset_empty(used);
-    for (size_t b = 0; b < B; b++)
-        for (uint32_t k = x->row_start[row_of(rows, b)]; k < x->row_start[row_of(rows, b) + 1]; k++)
-            rowset_add(used, x->col[k]);
     memset(t->dpre, 0, B * H * sizeof(float));
     ae_relu_backward(t->dpre, t->h, t->dh, B * H);
     memset(t->grads + off_b, 0, H * sizeof(float));
     encoder_backward_bias(t->grads + off_b, t->dpre, B, H);
     adam_update(&t->adam, ae->params, t->grads, off_b, H);
     if (t->opt->loss == AE_LOSS_STUDY) {
-        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, next_rows, next_B};
-        EncoderPart p1 = {t, x, rows, B, t->enc_split, N, t->pre1, next_rows, next_B};
+        AdamCoef coef = adam_coef(&t->adam);
+        int lists = t->lists_next;
+        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, next_rows, next_B, lists, coef};
+        EncoderPart p1 = {t, x, rows, B, t->enc_split, N, t->pre1, next_rows, next_B, lists, coef};
         helper_run(&t->helper, encoder_part_step, &p1, encoder_part_step, &p0);
         t->pre_rows = next_rows;
         t->pre_B = next_B;
+        t->lists_next = next_rows ? 1 - (lists >= 0 ? lists : 0) : -1;
         return;
     }
+    RowSet *used = &t->enc_rows;
+    rowset_empty(used);
+    for (size_t b = 0; b < B; b++)
+        for (uint32_t k = x->row_start[row_of(rows, b)]; k < x->row_start[row_of(rows, b) + 1]; k++)
+            rowset_add(used, x->col[k]);
     encoder_backward_films(t->grads + off_w, t->dpre, x, rows, B, H, ae->unit_input, 0, N);
     float wd = t->opt->weight_decay;
     for (size_t i = 0; i < used->n_rows && wd > 0.0f; i++)

@@ -110,6 +110,11 @@ __attribute__((target("avx"))) static inline __m256 adam_ps256(const AdamCoef *k
 {
     SIMD_ADAM(__m256, 256)
 }
+
+static inline __m128 adam_ps128(const AdamCoef *k, __m128 p, __m128 g, __m128 *m, __m128 *v)
+{
+    SIMD_ADAM(__m128, )
+}
 #endif
 
 #endif

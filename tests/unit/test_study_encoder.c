@@ -1,0 +1,206 @@
+/* test_study_encoder.c: the fused study-loss encoder step (AVX-512 and
+ * portable code) against the unfused passes written plainly here: each
+ * row's gradient summed over the batch's users in order, Adam on every row
+ * of the range (rows nobody rated move along their momentum), then the next
+ * batch's pre-activations summed over each user's films in order. The
+ * results must be the same bits, over several steps, for hidden sizes that
+ * take every path (whole chunks of 16, quads of 4 after them, sizes the
+ * vector code leaves to the portable code). Also the film lists. */
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+#include "filmseg/adam.h"
+#include "filmseg/study_encoder.h"
+
+enum { USERS = 24, FILMS = 41, BATCH = 6 };
+
+/* A small deterministic pseudo-random value in [0, 1). */
+static double wiggle(size_t i, size_t salt)
+{
+    double v = sin((double)(i * 7919 + salt * 104729) * 0.618034) * 43758.5453;
+    return v - floor(v);
+}
+
+/* USERS users rating FILMS films, each film in increasing order; film 0
+ * rated by everyone, the last film by nobody, the rest at random. */
+typedef struct {
+    uint32_t row_start[USERS + 1];
+    uint32_t col[USERS * FILMS];
+    float value[USERS * FILMS];
+    SparseRows x;
+} RatingRows;
+
+static void rating_rows_make(RatingRows *p)
+{
+    size_t n = 0;
+    for (size_t u = 0; u < USERS; u++) {
+        p->row_start[u] = (uint32_t)n;
+        for (size_t j = 0; j + 1 < FILMS; j++)
+            if (j == 0 || wiggle(u * FILMS + j, 1) < 0.3) {
+                p->col[n] = (uint32_t)j;
+                p->value[n++] = (float)(1 + (int)(wiggle(u * FILMS + j, 2) * 5)) / 5.0f;
+            }
+    }
+    p->row_start[USERS] = (uint32_t)n;
+    p->x = (SparseRows){USERS, FILMS, p->row_start, p->col, p->value};
+}
+
+/* The unfused passes over films [from, to): gradient, Adam, next sums. */
+static void reference_step(size_t H, float *w, float *m, float *v, const float *dpre,
+                           const AdamCoef *k, const SparseRows *x, const uint32_t *rows,
+                           const uint32_t *next_rows, float *pre_next, size_t from, size_t to)
+{
+    float *g = calloc(FILMS * H, sizeof *g);
+    assert_non_null(g);
+    for (size_t b = 0; b < BATCH; b++)
+        for (uint32_t q = x->row_start[rows[b]]; q < x->row_start[rows[b] + 1]; q++)
+            if (x->col[q] >= from && x->col[q] < to)
+                for (size_t i = 0; i < H; i++) {
+                    float *cell = &g[x->col[q] * H + i];
+                    *cell = fmaf(x->value[q], dpre[b * H + i], *cell);
+                }
+    for (size_t c = from * H; c < to * H; c++) {
+        float mi = k->b1 * m[c] + k->c1 * g[c];
+        float vi = k->b2 * v[c] + k->c2 * (g[c] * g[c]);
+        m[c] = mi;
+        v[c] = vi;
+        w[c] -= k->step_sbc2 * (mi / (sqrtf(vi) + k->eps_sbc2));
+    }
+    if (next_rows)
+        for (size_t b = 0; b < BATCH; b++)
+            for (uint32_t q = x->row_start[next_rows[b]]; q < x->row_start[next_rows[b] + 1]; q++)
+                if (x->col[q] >= from && x->col[q] < to)
+                    for (size_t i = 0; i < H; i++) {
+                        float *cell = &pre_next[b * H + i];
+                        *cell = fmaf(x->value[q], w[x->col[q] * H + i], *cell);
+                    }
+    free(g);
+}
+
+static void assert_same_bits(const float *got, const float *want, size_t n, const char *what,
+                             size_t H, bool portable)
+{
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&got[i], &want[i], sizeof *got) != 0)
+            fail_msg("H=%zu %s %s[%zu]: got %.9g, want %.9g", H, portable ? "portable" : "vector",
+                     what, i, got[i], want[i]);
+}
+
+/* Eight steps over films [from, to), the kernel and the reference side by
+ * side from the same start: every weight, moment and sum the same bits. */
+static void check_steps(size_t H, size_t from, size_t to, bool portable)
+{
+    RatingRows p;
+    rating_rows_make(&p);
+    size_t n = FILMS * H;
+    float *w[2], *m[2], *v[2], *pre[2];
+    for (int s = 0; s < 2; s++) {
+        w[s] = malloc(n * sizeof(float));
+        m[s] = calloc(n, sizeof(float));
+        v[s] = calloc(n, sizeof(float));
+        pre[s] = malloc(BATCH * H * sizeof(float));
+        assert_non_null(w[s] && m[s] && v[s] && pre[s]);
+        for (size_t c = 0; c < n; c++)
+            w[s][c] = (float)(wiggle(c, 3) - 0.5);
+    }
+    float *dpre = malloc(BATCH * H * sizeof(float));
+    assert_non_null(dpre);
+    FilmLists cur, next;
+    assert_int_equal(film_lists_alloc(&cur, from, to, BATCH * FILMS), 0);
+    assert_int_equal(film_lists_alloc(&next, from, to, BATCH * FILMS), 0);
+    Adam adam;
+    assert_int_equal(adam_init(&adam, 1, 0.01f), 0);
+    uint32_t order[USERS];
+    for (size_t u = 0; u < USERS; u++)
+        order[u] = (uint32_t)((u * 7) % USERS);
+    for (int step = 0; step < 8; step++) {
+        const uint32_t *rows = order + (step * BATCH) % (USERS - BATCH);
+        const uint32_t *next_rows = step == 7 ? NULL : rows + BATCH;
+        for (size_t c = 0; c < BATCH * H; c++) {
+            dpre[c] = wiggle(c + 100 * (size_t)step, 4) < 0.3 ? 0.0f : (float)(wiggle(c, 5) - 0.5);
+            pre[0][c] = pre[1][c] = (float)wiggle(c, 6);
+        }
+        adam_begin_step(&adam);
+        AdamCoef k = adam_coef(&adam);
+        assert_int_equal(film_lists_build(&cur, &p.x, rows, BATCH), 0);
+        if (next_rows)
+            assert_int_equal(film_lists_build(&next, &p.x, next_rows, BATCH), 0);
+        StudyEncoder e = {H, w[0], m[0], v[0], dpre, pre[0], portable};
+        study_encoder_step(&e, &k, &cur, next_rows ? &next : NULL);
+        reference_step(H, w[1], m[1], v[1], dpre, &k, &p.x, rows, next_rows, pre[1], from, to);
+        assert_same_bits(w[0], w[1], n, "w", H, portable);
+        assert_same_bits(m[0], m[1], n, "m", H, portable);
+        assert_same_bits(v[0], v[1], n, "v", H, portable);
+        assert_same_bits(pre[0], pre[1], BATCH * H, "pre_next", H, portable);
+    }
+    film_lists_free(&cur);
+    film_lists_free(&next);
+    adam_free(&adam);
+    for (int s = 0; s < 2; s++) {
+        free(w[s]);
+        free(m[s]);
+        free(v[s]);
+        free(pre[s]);
+    }
+    free(dpre);
+}
+
+static void test_step_matches_unfused_passes(void **state)
+{
+    (void)state;
+    /* 100: six chunks and a quad (the study's); 12: quads only; 48: chunks
+     * only; 28: a chunk and three quads; 37 and 132: the portable code */
+    const size_t sizes[] = {100, 12, 48, 28, 37, 132};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (int portable = 0; portable <= 1; portable++) {
+            check_steps(sizes[s], 0, FILMS, portable);
+            check_steps(sizes[s], 5, 30, portable); /* rows outside stay as they are */
+        }
+}
+
+static void test_lists_group_by_film_in_batch_order(void **state)
+{
+    (void)state;
+    /* user 0: films 1, 3; user 1: films 0, 3; user 2: film 3 */
+    const uint32_t row_start[] = {0, 2, 4, 5};
+    const uint32_t col[] = {1, 3, 0, 3, 3};
+    const float value[] = {0.2f, 0.4f, 0.6f, 0.8f, 1.0f};
+    SparseRows x = {3, 5, row_start, col, value};
+    FilmLists l;
+    assert_int_equal(film_lists_alloc(&l, 1, 4, 8), 0);
+    const uint32_t rows[] = {2, 0, 1}; /* batch order: users 2, 0, 1 */
+    assert_int_equal(film_lists_build(&l, &x, rows, 3), 0);
+    /* film 1: user 0 (place 1); film 2: nobody; film 3: users 2, 0, 1 */
+    const uint32_t start[] = {0, 1, 1, 4};
+    const uint32_t user[] = {1, 0, 1, 2};
+    const float got_value[] = {0.2f, 1.0f, 0.4f, 0.8f};
+    for (size_t f = 0; f < 4; f++)
+        assert_int_equal(l.start[f], start[f]);
+    for (size_t q = 0; q < 4; q++) {
+        assert_int_equal(l.user[q], user[q]);
+        assert_true(l.value[q] == got_value[q]);
+    }
+    /* rows NULL: users 0 .. B in order */
+    assert_int_equal(film_lists_build(&l, &x, NULL, 2), 0);
+    assert_int_equal(l.start[3], 3);
+    assert_int_equal(l.user[1], 0);
+    assert_int_equal(l.user[2], 1);
+    film_lists_free(&l);
+    /* too many entries for the room: refused */
+    assert_int_equal(film_lists_alloc(&l, 0, 5, 4), 0);
+    assert_int_equal(film_lists_build(&l, &x, NULL, 3), -1);
+    film_lists_free(&l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_step_matches_unfused_passes),
+        cmocka_unit_test(test_lists_group_by_film_in_batch_order),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
