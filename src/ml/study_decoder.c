@@ -192,13 +192,14 @@ AVX512 static double pass1_avx512(const StudyDecoder *d, size_t from, size_t to,
 }
 
 /* Pass 2 on films j .. j+16 of one row of Wt (w, its moments wm, wv). */
-AVX512_INLINE void pass2_chunk(const StudyDecoder *d, float *w, float *wm, float *wv, size_t j,
-                               __mmask16 mk, bool full, const AdamCoef *k, const __m512 *hu,
-                               __m512 *acc, const int NB)
+AVX512_INLINE void pass2_chunk(const float *dz0, size_t ld, float *w, float *wm, float *wv,
+                               size_t j, __mmask16 mk, bool full, const AdamCoef *k,
+                               const __m512 *hu, __m512 *acc, const int NB)
 {
     __m512 p = load16(w + j, mk, full), g = _mm512_setzero_ps();
     for (int u = 0; u < NB; u++) {
-        __m512 dz = load16(d->dz + (size_t)u * d->ld + j, mk, full);
+        __m512 dz = load16(dz0 + (size_t)u * ld + j, mk, full);
+        __asm__("" : "+v"(dz)); /* one load for both products */
         acc[u] = _mm512_fmadd_ps(dz, p, acc[u]);
         g = _mm512_fmadd_ps(hu[u], dz, g);
     }
@@ -215,16 +216,18 @@ AVX512_INLINE void pass2_row(const StudyDecoder *d, size_t i, size_t from, size_
 {
     size_t N = d->ld, H = d->H;
     float *w = d->wt + i * N, *wm = d->wt_m + i * N, *wv = d->wt_v + i * N;
+    const AdamCoef kc = *k;
     __m512 acc[STUDY_FAST_BATCH], hu[STUDY_FAST_BATCH];
     for (int u = 0; u < NB; u++) {
         acc[u] = _mm512_setzero_ps();
         hu[u] = _mm512_set1_ps(d->h[(size_t)u * H + i]);
     }
+    const float *dz0 = d->dz;
     size_t j = from;
     for (; j + 16 <= to; j += 16)
-        pass2_chunk(d, w, wm, wv, j, 0xFFFF, true, k, hu, acc, NB);
+        pass2_chunk(dz0, N, w, wm, wv, j, 0xFFFF, true, &kc, hu, acc, NB);
     if (j < to)
-        pass2_chunk(d, w, wm, wv, j, lanes(to - j), false, k, hu, acc, NB);
+        pass2_chunk(dz0, N, w, wm, wv, j, lanes(to - j), false, &kc, hu, acc, NB);
     for (int u = 0; u < NB; u++)
         dh[(size_t)u * H + i] = _mm512_reduce_add_ps(acc[u]);
 }
