@@ -8,6 +8,7 @@
 #define FILMSEG_ADAM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
     float lr, beta1, beta2, eps; /* defaults 1e-3, 0.9, 0.999, 1e-8 */
@@ -32,6 +33,12 @@ void adam_begin_step(Adam *a);
  *   p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)    (PyTorch's formula,
  * computed as lr sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps sqrt(1-b2^t))) */
 void adam_update(Adam *a, float *params, const float *grads, size_t offset, size_t count);
+/* adam_update on rows of a matrix stored from params[offset], rows of
+ * row_len: rows[0 .. n_rows), in that order (lazy Adam's touched rows, in
+ * one call instead of one per row). */
+void adam_update_rows(Adam *a, float *params, const float *grads, size_t offset,
+                      const uint32_t *rows, size_t n_rows, size_t row_len);
+
 /* The current step's constants, for kernels that fuse Adam into their own
  * loops (the study decoder): m = b1 m + c1 g; v = b2 v + c2 g^2;
  * p -= step_sbc2 * m / (sqrt(v) + eps_sbc2), as adam_update does. */

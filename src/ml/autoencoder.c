@@ -1257,10 +1257,9 @@ static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, 
     for (size_t i = 0; i < used->n_rows && wd > 0.0f; i++)
         vec_axpy(t->grads + off_w + (size_t)used->rows[i] * H, wd,
                  ae->w_enc + (size_t)used->rows[i] * H, H);
-    for (size_t i = 0; i < used->n_rows; i++) {
-        adam_update(&t->adam, ae->params, t->grads, off_w + (size_t)used->rows[i] * H, H);
+    adam_update_rows(&t->adam, ae->params, t->grads, off_w, used->rows, used->n_rows, H);
+    for (size_t i = 0; i < used->n_rows; i++)
         memset(t->grads + off_w + (size_t)used->rows[i] * H, 0, H * sizeof(float));
-    }
 }
 
 /* Evaluation over users rows[0..n): fills the study MAE over all cells (when

@@ -743,8 +743,7 @@ static double train_batch(Trainer *t, Classifier *c, const ClassifierOptions *op
     clf_penalty_backward(t->grads + rest, c->params + rest, c->n_params - rest, opt->l1, opt->l2);
     backward(w, c, &t->in, B, t->grads);
     adam_begin_step(&t->adam);
-    for (size_t i = 0; i < used->n_rows; i++)
-        adam_update(&t->adam, c->params, t->grads, used->rows[i] * h1, h1);
+    adam_update_rows(&t->adam, c->params, t->grads, 0, used->rows, used->n_rows, h1);
     adam_update(&t->adam, c->params, t->grads, rest, c->n_params - rest);
     return loss;
 }
