@@ -60,6 +60,8 @@ typedef struct {
     double val_share;     /* share of each segment held out for validation (0.3),
                              in [0, 1); 0 = none: no early stop, no LR cut */
     uint64_t seed;        /* everything random derives from it (0) */
+    bool portable;        /* tests: sparse inputs' first layer step by step even
+                             where the fused vector step applies (the same bits) */
 } ClassifierOptions;
 
 void classifier_options_default(ClassifierOptions *opt);

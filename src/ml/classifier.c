@@ -15,6 +15,9 @@
 #include <immintrin.h>
 #endif
 
+/* Adam's update, the same operations at every vector width (simd.h) */
+#include "simd.h"
+
 /* Seeded streams of options.seed, one per kind of random choice. */
 enum { STREAM_INIT = 0, STREAM_SPLIT = 1, STREAM_SHUFFLE = 2 };
 /* Rows per forward pass when evaluating or predicting. */
@@ -285,11 +288,30 @@ void clf_sparse_linear_forward(float *out, const size_t *row_start, const uint32
                                const float *b, size_t OC)
 {
     for (size_t r = 0; r < B; r++) {
-        size_t row = rows ? rows[r] : r;
+        size_t row = rows ? rows[r] : r, j0 = 0;
         float *o = out + r * OC;
-        memcpy(o, b, OC * sizeof *o);
+#ifdef __FMA__
+        /* 32 outputs at a time in registers over the row's inputs: the same
+         * multiply-adds as axpy's, in the same order */
+        for (; j0 + 32 <= OC; j0 += 32) {
+            __m256 acc[4];
+            for (int q = 0; q < 4; q++)
+                acc[q] = _mm256_loadu_ps(b + j0 + 8 * q);
+            for (size_t e = row_start[row]; e < row_start[row + 1]; e++) {
+                __m256 a = _mm256_set1_ps(value[e]);
+                const float *wr = w + (size_t)col[e] * OC + j0;
+                for (int q = 0; q < 4; q++)
+                    acc[q] = _mm256_fmadd_ps(a, _mm256_loadu_ps(wr + 8 * q), acc[q]);
+            }
+            for (int q = 0; q < 4; q++)
+                _mm256_storeu_ps(o + j0 + 8 * q, acc[q]);
+        }
+#endif
+        if (j0 == OC)
+            continue;
+        memcpy(o + j0, b + j0, (OC - j0) * sizeof *o);
         for (size_t e = row_start[row]; e < row_start[row + 1]; e++)
-            axpy(o, value[e], w + (size_t)col[e] * OC, OC);
+            axpy(o + j0, value[e], w + (size_t)col[e] * OC + j0, OC - j0);
     }
 }
 
@@ -521,8 +543,11 @@ static void forward(Workspace *w, const Classifier *c, const Inputs *in, const u
 }
 
 /* Backward pass of the last forward's B rows from the cross-entropy (mean over
- * the rows): accumulates into grads (laid out like c->params). */
-static void backward(Workspace *w, const Classifier *c, const Inputs *in, size_t B, float *grads)
+ * the rows): accumulates into grads (laid out like c->params); with sparse
+ * inputs and first_weights false, all but the first layer's weights (left to
+ * first_layer_step). */
+static void backward(Workspace *w, const Classifier *c, const Inputs *in, size_t B, float *grads,
+                     bool first_weights)
 {
     size_t h1 = (size_t)c->hidden1, h2 = (size_t)c->hidden2, k = (size_t)c->k;
     /* gradient pointers: same offsets as the parameters */
@@ -539,7 +564,9 @@ static void backward(Workspace *w, const Classifier *c, const Inputs *in, size_t
     clf_relu_backward(w->dpre2, w->h2, w->dh2, B * h2);
     clf_linear_backward(w->dh1, dw2, db2, w->dpre2, w->h1, c->w2, B, h1, h2);
     clf_relu_backward(w->dpre1, w->h1, w->dh1, B * h1);
-    if (in->row_start)
+    if (in->row_start && !first_weights)
+        column_sums_add(db1, w->dpre1, B, h1);
+    else if (in->row_start)
         clf_sparse_linear_backward(dw1, db1, w->dpre1,
                                    w->rows ? in->row_start : in->row_start + w->first, in->col,
                                    in->value, w->rows, B, h1);
@@ -672,6 +699,15 @@ typedef struct {
     uint32_t *train, *val, *scratch;
     bool *is_val;
     RowSet w1_rows; /* sparse inputs: the first-layer rows a batch touches */
+    /* and the batch's inputs of each (first_layer_step): the entries of
+     * w1_rows.rows[s] are w1_start[s] .. w1_start[s+1], each a batch row and
+     * its input, rows in batch order */
+    uint32_t *w1_slot;  /* (n_in) a touched row's place in w1_rows.rows */
+    uint32_t *w1_start; /* (n_in + 1) */
+    uint32_t *w1_fill;  /* (n_in) scratch */
+    uint32_t *w1_entry_row;
+    float *w1_entry_value; /* (w1_cap) */
+    size_t w1_cap;
 } Trainer;
 
 static void trainer_free(Trainer *t)
@@ -687,6 +723,11 @@ static void trainer_free(Trainer *t)
     free(t->scratch);
     free(t->is_val);
     rowset_free(&t->w1_rows);
+    free(t->w1_slot);
+    free(t->w1_start);
+    free(t->w1_fill);
+    free(t->w1_entry_row);
+    free(t->w1_entry_value);
     memset(t, 0, sizeof *t);
 }
 
@@ -711,6 +752,66 @@ static int report_alloc(ClassifierReport *r, int epochs, int k, size_t n_val)
     return FS_OK;
 }
 
+/* Whether first_layer_step's vector code takes a first layer this wide. */
+static bool fused_first_layer(size_t h1)
+{
+#if defined(__FMA__) && defined(__AVX__)
+    return h1 % 8 == 0;
+#else
+    (void)h1;
+    return false;
+#endif
+}
+
+#if defined(__FMA__) && defined(__AVX__)
+/* Sparse inputs, after adam_begin_step: each first-layer row the batch
+ * touched moves by its own gradient in one pass while in registers, 8 units
+ * at a time: the L1 + L2 penalty's (as clf_penalty_backward), plus the
+ * batch's inputs times dpre1 in batch order (as clf_sparse_linear_backward),
+ * then Adam (as adam_update): the same operations, so the same bits, without
+ * the gradient rows' round trips through memory. h1 % 8 == 0. */
+static void first_layer_step(Trainer *t, Classifier *c, const ClassifierOptions *opt,
+                             const uint32_t *rows, size_t B, const float *dpre1)
+{
+    size_t h1 = (size_t)c->hidden1;
+    const RowSet *used = &t->w1_rows;
+    const Inputs *in = &t->in;
+    memset(t->w1_start, 0, (used->n_rows + 1) * sizeof *t->w1_start);
+    for (size_t r = 0; r < B; r++)
+        for (size_t e = in->row_start[rows[r]]; e < in->row_start[rows[r] + 1]; e++)
+            t->w1_start[t->w1_slot[in->col[e]] + 1]++;
+    for (size_t s = 0; s < used->n_rows; s++)
+        t->w1_start[s + 1] += t->w1_start[s];
+    memcpy(t->w1_fill, t->w1_start, used->n_rows * sizeof *t->w1_fill);
+    for (size_t r = 0; r < B; r++)
+        for (size_t e = in->row_start[rows[r]]; e < in->row_start[rows[r] + 1]; e++) {
+            uint32_t at = t->w1_fill[t->w1_slot[in->col[e]]]++;
+            t->w1_entry_row[at] = (uint32_t)r;
+            t->w1_entry_value[at] = in->value[e];
+        }
+    AdamCoef k = adam_coef(&t->adam);
+    const __m256 l1 = _mm256_set1_ps(opt->l1), two_l2 = _mm256_set1_ps(2.0f * opt->l2),
+                 zero = _mm256_setzero_ps();
+    for (size_t s = 0; s < used->n_rows; s++) {
+        size_t at = (size_t)used->rows[s] * h1;
+        float *p = c->params + at, *m = t->adam.m + at, *v = t->adam.v + at;
+        for (size_t j = 0; j < h1; j += 8) {
+            __m256 pj = _mm256_loadu_ps(p + j);
+            __m256 pos = _mm256_and_ps(_mm256_cmp_ps(pj, zero, _CMP_GT_OQ), l1);
+            __m256 neg = _mm256_and_ps(_mm256_cmp_ps(pj, zero, _CMP_LT_OQ), l1);
+            __m256 g = _mm256_add_ps(_mm256_sub_ps(pos, neg), _mm256_mul_ps(two_l2, pj));
+            for (uint32_t q = t->w1_start[s]; q < t->w1_start[s + 1]; q++)
+                g = _mm256_fmadd_ps(_mm256_set1_ps(t->w1_entry_value[q]),
+                                    _mm256_loadu_ps(dpre1 + t->w1_entry_row[q] * h1 + j), g);
+            __m256 mj = _mm256_loadu_ps(m + j), vj = _mm256_loadu_ps(v + j);
+            _mm256_storeu_ps(p + j, adam_ps256(&k, pj, g, &mj, &vj));
+            _mm256_storeu_ps(m + j, mj);
+            _mm256_storeu_ps(v + j, vj);
+        }
+    }
+}
+#endif
+
 /* One mini-batch: forward, penalty + cross-entropy gradient, Adam step at lr.
  * Returns the batch's summed cross-entropy; *correct gets its right rows. */
 static double train_batch(Trainer *t, Classifier *c, const ClassifierOptions *opt,
@@ -723,7 +824,7 @@ static double train_batch(Trainer *t, Classifier *c, const ClassifierOptions *op
     t->adam.lr = lr;
     if (!t->in.row_start) {
         clf_penalty_backward(t->grads, c->params, c->n_params, opt->l1, opt->l2);
-        backward(w, c, &t->in, B, t->grads);
+        backward(w, c, &t->in, B, t->grads, true);
         adam_step(&t->adam, c->params, t->grads);
         return loss;
     }
@@ -735,13 +836,23 @@ static double train_batch(Trainer *t, Classifier *c, const ClassifierOptions *op
     rowset_empty(used);
     for (size_t r = 0; r < B; r++)
         for (size_t e = t->in.row_start[rows[r]]; e < t->in.row_start[rows[r] + 1]; e++)
-            rowset_add(used, t->in.col[e]);
+            if (rowset_add(used, t->in.col[e]))
+                t->w1_slot[t->in.col[e]] = (uint32_t)(used->n_rows - 1);
     size_t rest = (size_t)(c->b1 - c->params); /* b1 onwards: every step */
+    clf_penalty_backward(t->grads + rest, c->params + rest, c->n_params - rest, opt->l1, opt->l2);
+#if defined(__FMA__) && defined(__AVX__)
+    if (fused_first_layer(h1) && !opt->portable) {
+        backward(w, c, &t->in, B, t->grads, false);
+        adam_begin_step(&t->adam);
+        first_layer_step(t, c, opt, rows, B, w->dpre1);
+        adam_update(&t->adam, c->params, t->grads, rest, c->n_params - rest);
+        return loss;
+    }
+#endif
     for (size_t i = 0; i < used->n_rows; i++)
         clf_penalty_backward(t->grads + used->rows[i] * h1, c->params + used->rows[i] * h1, h1,
                              opt->l1, opt->l2);
-    clf_penalty_backward(t->grads + rest, c->params + rest, c->n_params - rest, opt->l1, opt->l2);
-    backward(w, c, &t->in, B, t->grads);
+    backward(w, c, &t->in, B, t->grads, true);
     adam_begin_step(&t->adam);
     adam_update_rows(&t->adam, c->params, t->grads, 0, used->rows, used->n_rows, h1);
     adam_update(&t->adam, c->params, t->grads, rest, c->n_params - rest);
@@ -857,8 +968,22 @@ static int train_inputs(Classifier *c, Inputs in, const int32_t *labels, int k,
     t.best_params = malloc(c->n_params * sizeof *t.best_params);
     if (!t.grads || !t.best_params)
         goto done;
-    if (!dense && rowset_init(&t.w1_rows, n_in) != 0)
-        goto done;
+    if (!dense) {
+        size_t most = 0; /* a batch's inputs: at most its rows x the fullest row */
+        for (size_t i = 0; i < n; i++) {
+            size_t m = t.in.row_start[i + 1] - t.in.row_start[i];
+            most = m > most ? m : most;
+        }
+        t.w1_cap = (size_t)opt->batch * most + 1;
+        t.w1_slot = malloc(n_in * sizeof *t.w1_slot);
+        t.w1_start = malloc((n_in + 1) * sizeof *t.w1_start);
+        t.w1_fill = malloc(n_in * sizeof *t.w1_fill);
+        t.w1_entry_row = malloc(t.w1_cap * sizeof *t.w1_entry_row);
+        t.w1_entry_value = malloc(t.w1_cap * sizeof *t.w1_entry_value);
+        if (rowset_init(&t.w1_rows, n_in) != 0 || !t.w1_slot || !t.w1_start || !t.w1_fill ||
+            !t.w1_entry_row || !t.w1_entry_value)
+            goto done;
+    }
     status = train_epochs(&t, c, labels, opt, progress, &r);
 
 done:
@@ -1039,7 +1164,7 @@ double classifier_loss_and_grad(const Classifier *c, const float *x, size_t B,
         clf_penalty_forward(c->params, c->n_params, opt->l1, opt->l2);
     if (grads) {
         clf_penalty_backward(grads, c->params, c->n_params, opt->l1, opt->l2);
-        backward(&w, c, &in, B, grads);
+        backward(&w, c, &in, B, grads, true);
     }
     workspace_free(&w);
     return loss;

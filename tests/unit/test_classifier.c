@@ -543,6 +543,15 @@ static void test_learns_sparse_rows(void **state)
         FS_OK);
     assert_memory_equal(csr.params, c.params, c.n_params * sizeof(float));
     classifier_free(&csr);
+    /* the first layer step by step (penalty, backward, Adam per row) gives
+     * the fused step's very bits */
+    ClassifierOptions portable = opt;
+    portable.portable = true;
+    assert_int_equal(
+        classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &portable, NULL, NULL),
+        FS_OK);
+    assert_memory_equal(csr.params, c.params, c.n_params * sizeof(float));
+    classifier_free(&csr);
     col[0] = D; /* a column out of range is refused */
     assert_int_equal(
         classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &opt, NULL, NULL),
