@@ -630,7 +630,7 @@ typedef struct {
     float *in_value;
     Rng sample_rng, dropout_rng;
     /* STUDY trains the decoder with the fused step of study_decoder.h, on the
-     * weights transposed (copied back to w_dec for evaluation) with their own
+     * weights transposed (copied back to w_dec once trained) with their own
      * Adam moments. It splits each batch's dense work in two fixed parts
      * (decoder columns, encoder rows); part 1 has its own dh and pre and runs
      * on a helper thread when there are two, else after part 0: the same
@@ -1574,8 +1574,6 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
             const uint32_t *next_rows = study && next_B > 0 ? rows + Bc : NULL;
             encoder_step(&t, &in, in_rows, Bc, next_rows, next_B);
         }
-        if (study)
-            decoder_transpose(&t, false);
         EvalSums e;
         evaluate(&t, val, n_val, study, !study, &e); /* what the epoch's loss needs */
         if (t.probe_threads)
@@ -1595,6 +1593,8 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
         }
     }
 
+    if (study) /* the rated cells' error reads w_dec, which STUDY kept transposed */
+        decoder_transpose(&t, false);
     EvalSums e; /* every cell only for STUDY: it costs users x films */
     evaluate(&t, val, n_val, study, true, &e);
     rep.val_mae_cells = e.n_cells ? e.abs_cells / (double)e.n_cells : NAN;
