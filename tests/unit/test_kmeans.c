@@ -331,6 +331,25 @@ static void test_sweep_results_match_fit(void **state)
     free(x);
 }
 
+/* More points than the silhouette takes: the sweep's (from its table of
+ * pair distances over the seeded sample) equals kmeans_silhouette's (pair by
+ * pair over the same sample). */
+static void test_sweep_sampled_silhouette_matches(void **state)
+{
+    (void)state;
+    const size_t n = KMEANS_SILHOUETTE_MAX_POINTS + 123;
+    float *x = uniform_data(n, 5, 4);
+    KmeansOptions o = options(0, 2);
+    o.restarts = 2;
+    KmeansSweep s;
+    assert_int_equal(kmeans_sweep(x, n, 5, 3, &o, NULL, &s), FS_OK);
+    for (int k = 2; k <= 3; k++)
+        assert_true(kmeans_silhouette(x, n, 5, s.results[k - 1].labels, k, o.seed) ==
+                    s.silhouette[k - 1]);
+    kmeans_sweep_free(&s);
+    free(x);
+}
+
 typedef struct {
     int calls, last_step, steps;
 } StabilityLog;
@@ -693,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_knee_focused_ignores_the_long_tail),
         cmocka_unit_test(test_sweep_knee_four_planted_clusters),
         cmocka_unit_test(test_sweep_results_match_fit),
+        cmocka_unit_test(test_sweep_sampled_silhouette_matches),
         cmocka_unit_test(test_stability_planted_clusters),
         cmocka_unit_test(test_stability_uniform_noise),
         cmocka_unit_test(test_stability_bad_arguments_and_cancel),
