@@ -10,6 +10,8 @@
  * plain Lloyd would move. */
 #include "filmseg/kmeans.h"
 
+#include "filmseg/bigalloc.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -43,7 +45,7 @@ static float *padded_copy(const float *x, size_t n, size_t d, size_t dp)
 {
     if (n > SIZE_MAX / sizeof(float) / dp)
         return NULL;
-    float *out = calloc(n * dp, sizeof *out);
+    float *out = big_calloc(n * dp, sizeof *out);
     if (out)
         for (size_t i = 0; i < n; i++)
             memcpy(out + i * dp, x + i * d, d * sizeof(float));
@@ -1101,7 +1103,7 @@ static int triangle_row_job(void *ctx, int worker, int row)
 static void silhouette_set_precompute(SilhouetteSet *s, int threads)
 {
     size_t pairs = s->m * (s->m - 1) / 2;
-    if (pairs == 0 || !(s->pair_dist = malloc(pairs * sizeof *s->pair_dist)))
+    if (pairs == 0 || !(s->pair_dist = big_alloc(pairs * sizeof *s->pair_dist)))
         return;
     if (pool_run(threads, (int)s->m - 1, triangle_row_job, s) != FS_OK) {
         free(s->pair_dist);
@@ -1334,7 +1336,7 @@ static int sweep_fits(const float *x, size_t n, size_t d, int kmax, const Kmeans
     /* k-means++ once per restart for kmax; every k uses a prefix */
     size_t table_size = (size_t)opts->restarts * (size_t)kmax; /* only a shortcut */
     if (n <= SEED_TABLE_MAX / table_size)
-        seed_table = malloc(table_size * n * sizeof *seed_table);
+        seed_table = big_alloc(table_size * n * sizeof *seed_table);
     SeedJobs seed_jobs = {.problem = &p, .seeds = seeds, .table = seed_table};
     status = pool_run(opts->threads, opts->restarts, seed_job, &seed_jobs);
     if (status != FS_OK)
