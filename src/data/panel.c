@@ -4,6 +4,7 @@
 #include "panel_build.h"
 
 #include "filmseg/assets.h"
+#include "filmseg/bigalloc.h"
 #include "filmseg/states.h"
 
 #include <errno.h>
@@ -123,6 +124,7 @@ void panel_build_abort(PanelBuilder *b)
     b->panel = NULL;
 }
 
+/* Room for need items: doubling, large arrays on huge pages (bigalloc.h). */
 static bool grow(void **array, size_t *cap, size_t need, size_t item_size)
 {
     if (need <= *cap)
@@ -130,7 +132,14 @@ static bool grow(void **array, size_t *cap, size_t need, size_t item_size)
     size_t new_cap = *cap ? *cap * 2 : 256;
     while (new_cap < need)
         new_cap *= 2;
-    void *bigger = realloc(*array, new_cap * item_size);
+    void *bigger;
+    if (new_cap * item_size < BIG_ALLOC_MIN) {
+        bigger = realloc(*array, new_cap * item_size);
+    } else if ((bigger = big_alloc(new_cap * item_size)) != NULL) {
+        if (*cap)
+            memcpy(bigger, *array, *cap * item_size);
+        free(*array);
+    }
     if (!bigger)
         return false;
     *array = bigger;
@@ -195,6 +204,15 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
     Field line, f[5];
     bool ok = true;
     b->ratings_path = file->path;
+    size_t lines = 0; /* room for a rating a line, in one go */
+    for (const char *p = file->data, *end = p + file->len; p < end; lines++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl ? nl + 1 : end;
+    }
+    if (!grow((void **)&b->ratings, &b->ratings_cap, b->n_ratings + lines, sizeof *b->ratings)) {
+        b->oom = true;
+        return false;
+    }
     line_reader_init(&reader, file->data, file->len);
     FOR_EACH_LINE(reader, file, line, ok)
     {
@@ -367,7 +385,7 @@ int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *r
     /* Counting sort of the kept ratings by user, then each row by film. */
     p->user_start = calloc(kept + 1, sizeof *p->user_start);
     p->film_start = calloc(p->n_films + 1, sizeof *p->film_start);
-    RawRating *sorted = malloc((b->n_ratings + 1) * sizeof *sorted);
+    RawRating *sorted = big_alloc((b->n_ratings + 1) * sizeof *sorted);
     if (!p->user_start || !p->film_start || !sorted) {
         free(new_index);
         free(sorted);

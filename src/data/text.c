@@ -2,6 +2,8 @@
  * character-set conversion for the loaders; see text.h. */
 #include "filmseg/text.h"
 
+#include "filmseg/bigalloc.h"
+
 #include <errno.h>
 #include <sys/stat.h>
 #if defined(__AVX2__)
@@ -25,7 +27,7 @@ int text_read_file(const char *path, char **buf, size_t *len)
                      ? (size_t)st.st_size + 1 /* one more: the read that sees the end */
                      : 1 << 16,
            n = 0;
-    char *data = malloc(cap + 1);
+    char *data = big_alloc(cap + 1);
     if (!data) {
         fclose(f);
         return ENOMEM;
