@@ -25,17 +25,18 @@ enum { EVAL_ROWS = 128 };
 
 void classifier_options_default(ClassifierOptions *opt)
 {
-    opt->hidden1 = 64;
-    opt->hidden2 = 64;
-    opt->epochs = 50;
-    opt->batch = 10;
-    opt->plateau_patience = 5;
-    opt->stop_patience = 10;
-    opt->lr = 1e-3f;
-    opt->l1 = 1e-4f;
-    opt->l2 = 1e-4f;
-    opt->val_share = 0.3;
-    opt->seed = 0;
+    *opt = (ClassifierOptions){.hidden1 = 64,
+                               .hidden2 = 64,
+                               .epochs = 50,
+                               .batch = 10,
+                               .plateau_patience = 5,
+                               .stop_patience = 10,
+                               .lr = 1e-3f,
+                               .l1 = 1e-4f,
+                               .l2 = 1e-4f,
+                               .val_share = 0.3,
+                               .seed = 0,
+                               .portable = false};
 }
 
 /* ---------------------------------------------------------------- model */
