@@ -4,8 +4,6 @@
 #include "filmseg/autoencoder.h"
 
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +11,7 @@
 #include <unistd.h>
 
 #include "filmseg/adam.h"
+#include "filmseg/helper.h"
 #include "filmseg/rng.h"
 #include "filmseg/rowset.h"
 #include "filmseg/study_decoder.h"
@@ -498,118 +497,6 @@ typedef struct {
     float *dz;               /* (max(B, EVAL_CHUNK), ld) the fused step's scratch */
     float *g;                /* (ld) the fused step's scratch */
 } StudyColumns;
-
-/* A helper thread that runs one job per call of helper_run, in step with
- * the caller. Handing a job over and waiting for it spin for a short while
- * first (a batch takes well under a millisecond, and a futex round trip costs
- * a lot in a virtual machine), then sleep on a condition variable. */
-typedef struct Helper {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    atomic_uint posted, finished; /* job counters */
-    bool running, quit;
-    bool paused; /* helper_run runs both jobs on the caller's thread */
-    void (*job)(void *arg);
-    void *arg;
-} Helper;
-
-/* Pauses before sleeping: about half a millisecond, longer than the other
- * thread's share of a batch, so that the two rarely sleep (measured on the
- * study loss, ml-100k, builds run alternately: 2.73-2.79 s with 30000 against
- * 3.24-3.29 s with 1000). */
-enum { HELPER_SPINS = 30000 };
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
-/* Waits until *counter reaches target: spins, then sleeps. */
-static void helper_wait(Helper *h, atomic_uint *counter, unsigned target)
-{
-    for (int i = 0; i < HELPER_SPINS; i++) {
-        if (atomic_load_explicit(counter, memory_order_acquire) == target)
-            return;
-        cpu_relax();
-    }
-    pthread_mutex_lock(&h->lock);
-    while (atomic_load_explicit(counter, memory_order_acquire) != target)
-        pthread_cond_wait(&h->wake, &h->lock);
-    pthread_mutex_unlock(&h->lock);
-}
-
-static void helper_signal(Helper *h, atomic_uint *counter, unsigned value)
-{
-    pthread_mutex_lock(&h->lock);
-    atomic_store_explicit(counter, value, memory_order_release);
-    pthread_cond_broadcast(&h->wake);
-    pthread_mutex_unlock(&h->lock);
-}
-
-static void *helper_main(void *p)
-{
-    Helper *h = p;
-    for (unsigned n = 1;; n++) {
-        helper_wait(h, &h->posted, n);
-        if (h->quit)
-            return NULL;
-        h->job(h->arg);
-        helper_signal(h, &h->finished, n);
-    }
-}
-
-static bool helper_start(Helper *h)
-{
-    memset(h, 0, sizeof *h);
-    atomic_init(&h->posted, 0);
-    atomic_init(&h->finished, 0);
-    if (pthread_mutex_init(&h->lock, NULL) != 0)
-        return false;
-    if (pthread_cond_init(&h->wake, NULL) != 0) {
-        pthread_mutex_destroy(&h->lock);
-        return false;
-    }
-    if (pthread_create(&h->thread, NULL, helper_main, h) != 0) {
-        pthread_cond_destroy(&h->wake);
-        pthread_mutex_destroy(&h->lock);
-        return false;
-    }
-    h->running = true;
-    return true;
-}
-
-/* Runs job(arg) on the helper while the caller runs mine(mine_arg); without
- * a helper, runs both here, mine first. */
-static void helper_run(Helper *h, void (*job)(void *), void *arg, void (*mine)(void *),
-                       void *mine_arg)
-{
-    if (!h->running || h->paused) {
-        mine(mine_arg);
-        job(arg);
-        return;
-    }
-    h->job = job;
-    h->arg = arg;
-    unsigned n = atomic_load(&h->posted) + 1;
-    helper_signal(h, &h->posted, n);
-    mine(mine_arg);
-    helper_wait(h, &h->finished, n);
-}
-
-static void helper_stop(Helper *h)
-{
-    if (!h->running)
-        return;
-    h->quit = true;
-    helper_signal(h, &h->posted, atomic_load(&h->posted) + 1);
-    pthread_join(h->thread, NULL);
-    pthread_cond_destroy(&h->wake);
-    pthread_mutex_destroy(&h->lock);
-    h->running = false;
-}
 
 typedef struct {
     const SparseRows *x;
