@@ -4,6 +4,7 @@
 #include "filmseg/model.h"
 
 #include "filmseg/atomic_file.h"
+#include "filmseg/bigalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -293,8 +294,8 @@ static double get_f64(Reader *r, const char *what)
     return v;
 }
 
-/* A malloc'd array of n items, read whole; NULL (and r->bad) when it does
- * not fit in what is left of the file. */
+/* An array of n items (big_alloc'd: free with free()), read whole; NULL (and
+ * r->bad) when it does not fit in what is left of the file. */
 static void *get_array(Reader *r, size_t n, size_t size, const char *what)
 {
     if (r->bad || (size && n > (r->len - r->pos) / size)) {
@@ -303,7 +304,7 @@ static void *get_array(Reader *r, size_t n, size_t size, const char *what)
         r->bad = true;
         return NULL;
     }
-    void *out = malloc(n * size + 1);
+    void *out = big_alloc(n * size + 1);
     if (!out) {
         r->bad = true;
         r->what = "memory";
@@ -594,7 +595,7 @@ int model_load(Segmentation *seg, const char *path, char *error, size_t error_si
         snprintf(error, error_size, "%s: the model file is empty", path);
         return -1;
     }
-    uint8_t *buf = malloc((size_t)size);
+    uint8_t *buf = big_alloc((size_t)size);
     size_t got = buf ? fread(buf, 1, (size_t)size, f) : 0;
     fclose(f);
     if (got != (size_t)size) {
