@@ -3,11 +3,12 @@
  * megabytes at random (its table of seed distances, the silhouette's pair
  * distances, the padded points): on 4 KiB pages each 1024 floats take a TLB
  * entry, and in a virtual machine a TLB miss walks two sets of page tables.
- * The loaders fill megabytes once: in a virtual machine each first touch of a
- * 4 KiB page is a costly fault. Measured on ml-100k: the study-settings sweep
- * 0.126-0.131 s against 0.136-0.142 s (five alternating runs each), the
- * report 43 ms against 77 ms (30 runs each); the autoencoder's arrays gained
- * nothing, so they stay on malloc. Arrays of at least
+ * The loaders and the model's reader fill megabytes once: in a
+ * virtual machine each first touch of a 4 KiB page is a costly fault.
+ * Measured on ml-100k: the study-settings sweep 0.126-0.131 s against
+ * 0.136-0.142 s (five alternating runs each), the report 43 ms against 77 ms
+ * (30 runs each), report --model 69.5 ms against 88 ms; the autoencoder's
+ * arrays gained nothing, so they stay on malloc. Arrays of at least
  * BIG_ALLOC_MIN bytes go on whole 2 MiB pages (the size rounded up: a huge
  * page is backed whole), smaller ones come from malloc. Free either with
  * free(). */
