@@ -1284,21 +1284,29 @@ done:
 /* STUDY with the thread count left to us: after a first epoch on two threads
  * to warm up, the next epochs alternate between this thread alone and two
  * threads, PROBE_ROUNDS each, and training goes on whichever way took less
- * time; every REPROBE_EVERY epochs one more round (an epoch each way) checks
- * again, as a host's other load comes and goes (the arithmetic is the same
- * either way). Two whole cores win clearly (0.86 s against 1.39 s for the
- * study's autoencoder on ml-100k), but where the second core is busy with
- * other work, the steps wait for it (the two threads go in step every
+ * time. One more round (an epoch each way) checks again when the way chosen
+ * may no longer be the faster, as a host's other load comes and goes (the
+ * arithmetic is the same either way): on two threads, as soon as an epoch
+ * takes more than NEAR_ONE of the last round's epoch on one thread (epochs
+ * on two threads took about half as long on ml-100k, so the host's usual
+ * jitter does not trigger it, and a busy second core does); on one thread,
+ * every REPROBE_EVERY epochs (nothing shows there when the second core is
+ * free again). Two whole cores win clearly (0.60-0.70 s against 1.16 s for
+ * the study's autoencoder on ml-100k), but where the second core is busy
+ * with other work, the steps wait for it (the two threads go in step every
  * batch), and one thread wins. Whole epochs, not shorter rounds: each switch
  * moves half the weights from one core's cache to the other's, which rounds
  * of 25 batches paid for as much as the difference they were to measure. */
 enum { PROBE_ROUNDS = 2, REPROBE_EVERY = 20 };
+#define NEAR_ONE 0.85
 
 typedef struct {
-    double seconds[2]; /* the current window's time: [0] on one thread, [1] on two */
+    double seconds[2]; /* the current round's time: [0] on one thread, [1] on two */
+    double one_epoch;  /* the last round's epoch on one thread, seconds */
     double started;
-    int way;  /* this epoch's in the window (0 one thread, 1 two), -1 outside */
-    bool two; /* the way the last window chose */
+    int window; /* first epoch of the next round, -1 none */
+    int way;    /* this epoch's in a round (0 one thread, 1 two), -1 outside */
+    bool two;   /* the way the last round chose */
 } ThreadProbe;
 
 static double seconds_now(void)
@@ -1308,39 +1316,47 @@ static double seconds_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Epoch `epoch`'s way in a probe window (0 one thread first, then 1 two), -1
- * outside the windows; *last is set on a window's final epoch. */
-static int probe_way(int epoch, bool *last)
+/* Epoch `epoch`'s way in a round (0 one thread first, then 1 two), -1
+ * outside the rounds; *last is set on a round's final epoch. */
+static int probe_way(const ThreadProbe *p, int epoch, bool *last)
 {
-    bool first = epoch < REPROBE_EVERY;
-    int start = first ? 1 : epoch / REPROBE_EVERY * REPROBE_EVERY;
+    bool first = epoch <= 2 * PROBE_ROUNDS;
+    int start = first ? 1 : p->window;
     int length = first ? 2 * PROBE_ROUNDS : 2;
     int at = epoch - start;
     *last = at == length - 1;
-    return at < 0 || at >= length ? -1 : at % 2;
+    return start < 0 || at < 0 || at >= length ? -1 : at % 2;
 }
 
 /* Before epoch `epoch`: which way to run it. */
 static void probe_begin(Trainer *t, ThreadProbe *p, int epoch)
 {
     bool last;
-    p->way = probe_way(epoch, &last);
+    p->way = probe_way(p, epoch, &last);
     t->helper.paused = p->way < 0 ? !p->two : p->way == 0;
     p->started = seconds_now();
 }
 
-/* After epoch `epoch`: at the end of a window, keeps the faster way. */
+/* After epoch `epoch`: at the end of a round, keeps the faster way; outside
+ * the rounds, decides whether to look again. */
 static void probe_end(Trainer *t, ThreadProbe *p, int epoch)
 {
     bool last;
-    if (p->way < 0)
+    double took = seconds_now() - p->started;
+    if (p->way < 0) {
+        if (p->two ? took > NEAR_ONE * p->one_epoch : (epoch + 1) % REPROBE_EVERY == 0)
+            p->window = epoch + 1;
         return;
-    p->seconds[p->way] += seconds_now() - p->started;
-    probe_way(epoch, &last);
+    }
+    p->seconds[p->way] += took;
+    probe_way(p, epoch, &last);
     if (!last)
         return;
+    int rounds = epoch <= 2 * PROBE_ROUNDS ? PROBE_ROUNDS : 1;
     p->two = p->seconds[1] <= p->seconds[0];
+    p->one_epoch = p->seconds[0] / rounds;
     p->seconds[0] = p->seconds[1] = 0.0;
+    p->window = -1;
     t->helper.paused = !p->two;
 }
 
@@ -1422,7 +1438,7 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
 
     int study = opt->loss == AE_LOSS_STUDY;
     size_t batches = 0;
-    ThreadProbe probe = {.two = true};
+    ThreadProbe probe = {.two = true, .window = -1};
     for (int epoch = 0; epoch < opt->epochs; epoch++) {
         if (t.probe_threads)
             probe_begin(&t, &probe, epoch);
