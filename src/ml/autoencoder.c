@@ -1047,7 +1047,6 @@ typedef struct {
     const uint32_t *next_rows; /* step: the next batch, whose pre to find (NULL: none) */
     size_t next_B;
     int lists; /* step: the set of film lists (Trainer) that holds this batch's, -1 none */
-    AdamCoef coef;
 } EncoderPart;
 
 static void encoder_part_forward(void *arg)
@@ -1063,9 +1062,8 @@ static void encoder_forward(Trainer *t, const SparseRows *x, const uint32_t *row
 {
     size_t H = t->H;
     if (t->opt->loss == AE_LOSS_STUDY) {
-        const AdamCoef unused = {0, 0, 0, 0, 0, 0}; /* no step */
-        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, NULL, 0, -1, unused};
-        EncoderPart p1 = {t, x, rows, B, t->enc_split, t->N, t->pre1, NULL, 0, -1, unused};
+        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, NULL, 0, -1};
+        EncoderPart p1 = {t, x, rows, B, t->enc_split, t->N, t->pre1, NULL, 0, -1};
         if (t->pre_rows != rows || t->pre_B != B)
             helper_run(&t->helper, encoder_part_forward, &p1, encoder_part_forward, &p0);
         t->pre_rows = NULL;
@@ -1105,7 +1103,8 @@ static void encoder_part_step(void *arg)
         }
     }
     StudyEncoder e = {H, ae->w_enc, t->adam.m + off_w, t->adam.v + off_w, t->dpre, p->pre, false};
-    study_encoder_step(&e, &p->coef, cur, next);
+    AdamCoef coef = adam_coef(&t->adam);
+    study_encoder_step(&e, &coef, cur, next);
 }
 
 /* Encoder backward and Adam on w_enc/b_enc. STUDY moves every row (plain Adam,
@@ -1124,10 +1123,9 @@ static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, 
     encoder_backward_bias(t->grads + off_b, t->dpre, B, H);
     adam_update(&t->adam, ae->params, t->grads, off_b, H);
     if (t->opt->loss == AE_LOSS_STUDY) {
-        AdamCoef coef = adam_coef(&t->adam);
         int lists = t->lists_next;
-        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, next_rows, next_B, lists, coef};
-        EncoderPart p1 = {t, x, rows, B, t->enc_split, N, t->pre1, next_rows, next_B, lists, coef};
+        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, next_rows, next_B, lists};
+        EncoderPart p1 = {t, x, rows, B, t->enc_split, N, t->pre1, next_rows, next_B, lists};
         helper_run(&t->helper, encoder_part_step, &p1, encoder_part_step, &p0);
         t->pre_rows = next_rows;
         t->pre_B = next_B;
