@@ -68,7 +68,7 @@ int film_lists_build(FilmLists *l, const SparseRows *x, const uint32_t *rows, si
     return 0;
 }
 
-/* Portable: one row, chunk by chunk, with the same operations as the vector
+/* Portable: one row, a hidden unit at a time, with the same operations as the vector
  * code (a fused multiply-add per input, Adam as simd.h has it). */
 static void row_portable(const StudyEncoder *e, const AdamCoef *k, size_t j, const FilmLists *cur,
                          const FilmLists *next)
