@@ -2,7 +2,6 @@
 #include "filmseg/adam.h"
 
 #include <math.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,42 +87,35 @@ __attribute__((target("avx"))) static size_t adam_avx(const AdamCoef *k, float *
 }
 #endif
 
-void adam_update(Adam *a, float *params, const float *grads, size_t offset, size_t count)
+/* Adam with constants k on params[offset .. offset+count) (grads NULL: zero). */
+static void apply(const Adam *a, const AdamCoef *k, float *params, const float *grads,
+                  size_t offset, size_t count)
 {
-    AdamCoef k = adam_coef(a);
     float *p = params + offset, *m = a->m + offset, *v = a->v + offset;
     const float *g = grads ? grads + offset : NULL;
     size_t i = 0;
 #ifdef SIMD_X86
     if (__builtin_cpu_supports("avx512f"))
-        i = adam_avx512(&k, p, g, m, v, count);
+        i = adam_avx512(k, p, g, m, v, count);
     else if (__builtin_cpu_supports("avx"))
-        i = adam_avx(&k, p, g, m, v, count);
+        i = adam_avx(k, p, g, m, v, count);
 #endif
     for (; i < count; i++)
-        adam_scalar_one(&k, p + i, g ? g[i] : 0.0f, m + i, v + i);
+        adam_scalar_one(k, p + i, g ? g[i] : 0.0f, m + i, v + i);
+}
+
+void adam_update(Adam *a, float *params, const float *grads, size_t offset, size_t count)
+{
+    AdamCoef k = adam_coef(a);
+    apply(a, &k, params, grads, offset, count);
 }
 
 void adam_update_rows(Adam *a, float *params, const float *grads, size_t offset,
                       const uint32_t *rows, size_t n_rows, size_t row_len)
 {
     AdamCoef k = adam_coef(a);
-#ifdef SIMD_X86
-    bool avx512 = __builtin_cpu_supports("avx512f"), avx = __builtin_cpu_supports("avx");
-#endif
-    for (size_t r = 0; r < n_rows; r++) {
-        size_t at = offset + (size_t)rows[r] * row_len, i = 0;
-        float *p = params + at, *m = a->m + at, *v = a->v + at;
-        const float *g = grads ? grads + at : NULL;
-#ifdef SIMD_X86
-        if (avx512)
-            i = adam_avx512(&k, p, g, m, v, row_len);
-        else if (avx)
-            i = adam_avx(&k, p, g, m, v, row_len);
-#endif
-        for (; i < row_len; i++)
-            adam_scalar_one(&k, p + i, g ? g[i] : 0.0f, m + i, v + i);
-    }
+    for (size_t r = 0; r < n_rows; r++)
+        apply(a, &k, params, grads, offset + (size_t)rows[r] * row_len, row_len);
 }
 
 void adam_step(Adam *a, float *params, const float *grads)
