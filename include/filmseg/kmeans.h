@@ -36,6 +36,7 @@
 #ifndef FILMSEG_KMEANS_H
 #define FILMSEG_KMEANS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +66,8 @@ typedef struct {
     double tol;    /* relative centroid-shift tolerance (default 1e-4) */
     uint64_t seed; /* default 42 */
     KmeansAlgorithm algorithm;
+    bool portable; /* tests: k-means' own AVX-512 code off where the machine has
+                      it (the distances keep theirs, see sqdist.h); same results */
 } KmeansOptions;
 
 void kmeans_options_default(KmeansOptions *opts);

@@ -224,6 +224,7 @@ void kmeans_options_default(KmeansOptions *opts)
     opts->tol = 1e-4;
     opts->seed = 42;
     opts->algorithm = KMEANS_ELKAN;
+    opts->portable = false;
 }
 
 void kmeans_result_free(KmeansResult *result)
@@ -252,6 +253,7 @@ typedef struct {
     int k;
     int max_iter;
     KmeansAlgorithm algorithm;
+    bool portable; /* see KmeansOptions */
     uint64_t seed;
     double tol_shift; /* bound on the summed squared centroid shift */
     const Progress *progress;
@@ -366,6 +368,7 @@ typedef struct {
     uint32_t *candidates;    /* Elkan, k */
     uint32_t *pending;       /* Elkan, n: points whose bounds did not settle them */
     uint32_t *pending_label; /* Elkan, n: their labels, then their nearest so far */
+    double *pending_root;    /* Elkan, n: square roots of their distances in dist */
     size_t pair_capacity;    /* Elkan: max(k, ELKAN_PAIRS_MIN) */
     uint32_t *pair_pending;  /* Elkan, pair_capacity: (pending number, */
     uint32_t *pair_point;    /* point, */
@@ -398,6 +401,7 @@ static void fit_work_free(FitWork *w)
     free(w->candidates);
     free(w->pending);
     free(w->pending_label);
+    free(w->pending_root);
     free(w->pair_pending);
     free(w->pair_point);
     free(w->pair_centroid);
@@ -438,6 +442,7 @@ static bool fit_work_alloc(FitWork *w, const FitProblem *p)
              (w->candidates = malloc(k * sizeof *w->candidates)) &&
              (w->pending = malloc(n * sizeof *w->pending)) &&
              (w->pending_label = malloc(n * sizeof *w->pending_label)) &&
+             (w->pending_root = malloc(n * sizeof *w->pending_root)) &&
              (w->pair_capacity = k > ELKAN_PAIRS_MIN ? k : ELKAN_PAIRS_MIN) &&
              (w->pair_pending = malloc(w->pair_capacity * sizeof *w->pair_pending)) &&
              (w->pair_point = malloc(w->pair_capacity * sizeof *w->pair_point)) &&
@@ -469,31 +474,75 @@ static bool assign_full(const FitProblem *p, FitWork *w)
     return changed;
 }
 
+/* assign_from_table for point i. */
+static void table_point(FitWork *w, const double *table, size_t n, size_t k, size_t i)
+{
+    int best = 0;
+    double b1 = INFINITY, b2 = INFINITY;
+    for (size_t j = 0; j < k; j++) {
+        double v = table[j * n + i];
+        if (w->lower_each)
+            w->lower_each[i * k + j] = (float)(sqrt(v) * (1.0 - BOUND_SLACK));
+        if (v < b1) {
+            b2 = b1;
+            b1 = v;
+            best = (int)j;
+        } else if (v < b2) {
+            b2 = v;
+        }
+    }
+    w->dist[i] = b1;
+    w->upper[i] = sqrt(b1) * (1.0 + BOUND_SLACK);
+    w->lower[i] = sqrt(b2) * (1.0 - BOUND_SLACK);
+    w->labels[i] = best;
+}
+
+#ifdef KMEANS_X86
+/* table_point for the 8 points i0 .. i0+8, one in each lane: the same
+ * comparisons and roundings, with each centroid's row of the table read
+ * 8 points at a time instead of one. */
+__attribute__((target("avx512f"))) static void table_block_avx512(FitWork *w, const double *table,
+                                                                  size_t n, size_t k, size_t i0)
+{
+    __m512d b1 = _mm512_set1_pd(INFINITY), b2 = b1;
+    __m512i best = _mm512_setzero_si512();
+    const __m512d shrink = _mm512_set1_pd(1.0 - BOUND_SLACK),
+                  grow = _mm512_set1_pd(1.0 + BOUND_SLACK);
+    float low[8];
+    for (size_t j = 0; j < k; j++) {
+        __m512d v = _mm512_loadu_pd(table + j * n + i0);
+        if (w->lower_each) {
+            _mm256_storeu_ps(low, _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_sqrt_pd(v), shrink)));
+            for (size_t l = 0; l < 8; l++)
+                w->lower_each[(i0 + l) * k + j] = low[l];
+        }
+        __mmask8 first = _mm512_cmp_pd_mask(v, b1, _CMP_LT_OQ);
+        __mmask8 second = _mm512_cmp_pd_mask(v, b2, _CMP_LT_OQ) & (__mmask8)~first;
+        b2 = _mm512_mask_mov_pd(b2, first, b1);
+        b2 = _mm512_mask_mov_pd(b2, second, v);
+        b1 = _mm512_mask_mov_pd(b1, first, v);
+        best = _mm512_mask_mov_epi32(best, first, _mm512_set1_epi32((int)j));
+    }
+    _mm512_storeu_pd(w->dist + i0, b1);
+    _mm512_storeu_pd(w->upper + i0, _mm512_mul_pd(_mm512_sqrt_pd(b1), grow));
+    _mm512_storeu_pd(w->lower + i0, _mm512_mul_pd(_mm512_sqrt_pd(b2), shrink));
+    _mm512_mask_storeu_epi32(w->labels + i0, 0xFF, best);
+}
+#endif
+
 /* The first assignment, from the distances measured while seeding: the very
  * numbers assign_full would compute, without computing them again. */
 static bool assign_from_table(const FitProblem *p, FitWork *w, const double *table)
 {
     const size_t n = p->n, k = (size_t)p->k;
-    for (size_t i = 0; i < n; i++) {
-        int best = 0;
-        double b1 = INFINITY, b2 = INFINITY;
-        for (size_t j = 0; j < k; j++) {
-            double v = table[j * n + i];
-            if (w->lower_each)
-                w->lower_each[i * k + j] = (float)(sqrt(v) * (1.0 - BOUND_SLACK));
-            if (v < b1) {
-                b2 = b1;
-                b1 = v;
-                best = (int)j;
-            } else if (v < b2) {
-                b2 = v;
-            }
-        }
-        w->dist[i] = b1;
-        w->upper[i] = sqrt(b1) * (1.0 + BOUND_SLACK);
-        w->lower[i] = sqrt(b2) * (1.0 - BOUND_SLACK);
-        w->labels[i] = best;
-    }
+    size_t i = 0;
+#ifdef KMEANS_X86
+    if (!p->portable && __builtin_cpu_supports("avx512f"))
+        for (; i + 8 <= n; i += 8)
+            table_block_avx512(w, table, n, k, i);
+#endif
+    for (; i < n; i++)
+        table_point(w, table, n, k, i);
     return true;
 }
 
@@ -560,11 +609,11 @@ elkan_candidates_avx512(const float *lower, const float *half, float u, size_t k
 }
 #endif
 
-static size_t elkan_candidates(const float *lower, const float *half, float u, size_t k,
-                               uint32_t *cand)
+static size_t elkan_candidates(const FitProblem *p, const float *lower, const float *half, float u,
+                               size_t k, uint32_t *cand)
 {
 #ifdef KMEANS_X86
-    if (__builtin_cpu_supports("avx512f"))
+    if (!p->portable && __builtin_cpu_supports("avx512f"))
         return elkan_candidates_avx512(lower, half, u, k, cand);
 #endif
     return elkan_candidates_portable(lower, half, u, k, cand);
@@ -605,22 +654,26 @@ static bool assign_elkan(const FitProblem *p, FitWork *w)
         int a = w->labels[i];
         double u = w->upper[i];
         if (u >= w->half_gap[a] &&
-            elkan_candidates(w->lower_each + i * k, w->half_pair + (size_t)a * k, (float)u, k,
+            elkan_candidates(p, w->lower_each + i * k, w->half_pair + (size_t)a * k, (float)u, k,
                              w->candidates) > 0) {
             pending[n_pending] = (uint32_t)i;
             w->pending_label[n_pending++] = (uint32_t)a;
         }
     }
     sqdist_batch(p->x, pending, 1, w->centroids, w->pending_label, d, n_pending, w->dist);
+    /* the square roots in a pass of their own (vector instructions), so that
+     * the loop below does not wait on each one */
+    double *root = w->pending_root;
+    for (size_t q = 0; q < n_pending; q++)
+        root[q] = sqrt(w->dist[q]);
     size_t n_pairs = 0;
     for (size_t q = 0; q < n_pending; q++) {
         const size_t i = pending[q], was = (size_t)w->labels[i];
         float *lower = w->lower_each + i * k;
-        lower[was] = (float)(sqrt(w->dist[q]) * (1.0 - BOUND_SLACK));
+        lower[was] = (float)(root[q] * (1.0 - BOUND_SLACK));
         /* half_pair's diagonal is +inf: the own centroid is never listed */
-        size_t m =
-            elkan_candidates(lower, w->half_pair + was * k,
-                             (float)(sqrt(w->dist[q]) * (1.0 + BOUND_SLACK)), k, w->candidates);
+        size_t m = elkan_candidates(p, lower, w->half_pair + was * k,
+                                    (float)(root[q] * (1.0 + BOUND_SLACK)), k, w->candidates);
         if (n_pairs + m > w->pair_capacity) {
             elkan_measure_pairs(p, w, n_pairs);
             n_pairs = 0;
@@ -632,10 +685,12 @@ static bool assign_elkan(const FitProblem *p, FitWork *w)
         }
     }
     elkan_measure_pairs(p, w, n_pairs);
+    for (size_t q = 0; q < n_pending; q++)
+        root[q] = sqrt(w->dist[q]);
     bool changed = false;
     for (size_t q = 0; q < n_pending; q++) {
         const size_t i = pending[q];
-        w->upper[i] = sqrt(w->dist[q]) * (1.0 + BOUND_SLACK);
+        w->upper[i] = root[q] * (1.0 + BOUND_SLACK);
         if ((int32_t)w->pending_label[q] != w->labels[i]) {
             w->labels[i] = (int32_t)w->pending_label[q];
             changed = true;
@@ -1004,6 +1059,7 @@ int kmeans_fit(const float *x, size_t n, size_t d, const KmeansOptions *opts,
                     .k = opts->k,
                     .max_iter = opts->max_iter,
                     .algorithm = opts->algorithm,
+                    .portable = opts->portable,
                     .seed = opts->seed,
                     .tol_shift = absolute_tolerance(x, n, d, opts->tol),
                     .progress = progress};
@@ -1329,6 +1385,7 @@ static int sweep_fits(const float *x, size_t n, size_t d, int kmax, const Kmeans
                     .k = kmax,
                     .max_iter = opts->max_iter,
                     .algorithm = opts->algorithm,
+                    .portable = opts->portable,
                     .seed = opts->seed,
                     .tol_shift = absolute_tolerance(x, n, d, opts->tol),
                     .progress = progress,

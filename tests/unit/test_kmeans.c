@@ -204,6 +204,31 @@ static void test_bounded_algorithms_match_plain_lloyd(void **state)
     free(x);
 }
 
+/* k-means' own AVX-512 code (the first assignment from the seeding table,
+ * Elkan's candidate lists) gives what the portable code gives: a sweep on
+ * points whose count is no multiple of the vector width, each k's labels,
+ * centroids and inertia and the silhouettes. */
+static void test_portable_code_matches_vector_code(void **state)
+{
+    (void)state;
+    const size_t n = 301, d = 40;
+    float *x = uniform_data(n, d, 7);
+    KmeansSweep vec, port;
+    KmeansOptions o = options(0, 2);
+    o.restarts = 3;
+    assert_int_equal(kmeans_sweep(x, n, d, 14, &o, NULL, &vec), FS_OK);
+    o.portable = true;
+    assert_int_equal(kmeans_sweep(x, n, d, 14, &o, NULL, &port), FS_OK);
+    for (int k = 1; k <= 14; k++) {
+        assert_same_result(&vec.results[k - 1], &port.results[k - 1]);
+        if (k >= 2)
+            assert_true(vec.silhouette[k - 1] == port.silhouette[k - 1]);
+    }
+    kmeans_sweep_free(&vec);
+    kmeans_sweep_free(&port);
+    free(x);
+}
+
 static void test_knee_planted_curve(void **state)
 {
     (void)state;
@@ -708,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_fit_planted_gaussians_recovered),
         cmocka_unit_test(test_fit_same_seed_same_result_any_threads),
         cmocka_unit_test(test_bounded_algorithms_match_plain_lloyd),
+        cmocka_unit_test(test_portable_code_matches_vector_code),
         cmocka_unit_test(test_knee_planted_curve),
         cmocka_unit_test(test_knee_focused_ignores_the_long_tail),
         cmocka_unit_test(test_sweep_knee_four_planted_clusters),
