@@ -753,26 +753,28 @@ static int report_alloc(ClassifierReport *r, int epochs, int k, size_t n_val)
     return FS_OK;
 }
 
-/* Whether first_layer_step's vector code takes a first layer this wide. */
+/* Whether first_layer_step (AVX-512) takes a first layer this wide here. */
 static bool fused_first_layer(size_t h1)
 {
-#if defined(__FMA__) && defined(__AVX__)
-    return h1 % 8 == 0;
+#ifdef SIMD_X86
+    return h1 % 16 == 0 && __builtin_cpu_supports("avx512f");
 #else
     (void)h1;
     return false;
 #endif
 }
 
-#if defined(__FMA__) && defined(__AVX__)
+#ifdef SIMD_X86
 /* Sparse inputs, after adam_begin_step: each first-layer row the batch
- * touched moves by its own gradient in one pass while in registers, 8 units
+ * touched moves by its own gradient in one pass while in registers, 16 units
  * at a time: the L1 + L2 penalty's (as clf_penalty_backward), plus the
  * batch's inputs times dpre1 in batch order (as clf_sparse_linear_backward),
  * then Adam (as adam_update): the same operations, so the same bits, without
- * the gradient rows' round trips through memory. h1 % 8 == 0. */
-static void first_layer_step(Trainer *t, Classifier *c, const ClassifierOptions *opt,
-                             const uint32_t *rows, size_t B, const float *dpre1)
+ * the gradient rows' round trips through memory. h1 % 16 == 0. */
+__attribute__((target("avx512f"))) static void first_layer_step(Trainer *t, Classifier *c,
+                                                                const ClassifierOptions *opt,
+                                                                const uint32_t *rows, size_t B,
+                                                                const float *dpre1)
 {
     size_t h1 = (size_t)c->hidden1;
     const RowSet *used = &t->w1_rows;
@@ -791,23 +793,23 @@ static void first_layer_step(Trainer *t, Classifier *c, const ClassifierOptions 
             t->w1_entry_value[at] = in->value[e];
         }
     AdamCoef k = adam_coef(&t->adam);
-    const __m256 l1 = _mm256_set1_ps(opt->l1), two_l2 = _mm256_set1_ps(2.0f * opt->l2),
-                 zero = _mm256_setzero_ps();
+    const __m512 l1 = _mm512_set1_ps(opt->l1), two_l2 = _mm512_set1_ps(2.0f * opt->l2),
+                 zero = _mm512_setzero_ps();
     for (size_t s = 0; s < used->n_rows; s++) {
         size_t at = (size_t)used->rows[s] * h1;
         float *p = c->params + at, *m = t->adam.m + at, *v = t->adam.v + at;
-        for (size_t j = 0; j < h1; j += 8) {
-            __m256 pj = _mm256_loadu_ps(p + j);
-            __m256 pos = _mm256_and_ps(_mm256_cmp_ps(pj, zero, _CMP_GT_OQ), l1);
-            __m256 neg = _mm256_and_ps(_mm256_cmp_ps(pj, zero, _CMP_LT_OQ), l1);
-            __m256 g = _mm256_add_ps(_mm256_sub_ps(pos, neg), _mm256_mul_ps(two_l2, pj));
+        for (size_t j = 0; j < h1; j += 16) {
+            __m512 pj = _mm512_loadu_ps(p + j);
+            __m512 pos = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(pj, zero, _CMP_GT_OQ), l1);
+            __m512 neg = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(pj, zero, _CMP_LT_OQ), l1);
+            __m512 g = _mm512_add_ps(_mm512_sub_ps(pos, neg), _mm512_mul_ps(two_l2, pj));
             for (uint32_t q = t->w1_start[s]; q < t->w1_start[s + 1]; q++)
-                g = _mm256_fmadd_ps(_mm256_set1_ps(t->w1_entry_value[q]),
-                                    _mm256_loadu_ps(dpre1 + t->w1_entry_row[q] * h1 + j), g);
-            __m256 mj = _mm256_loadu_ps(m + j), vj = _mm256_loadu_ps(v + j);
-            _mm256_storeu_ps(p + j, adam_ps256(&k, pj, g, &mj, &vj));
-            _mm256_storeu_ps(m + j, mj);
-            _mm256_storeu_ps(v + j, vj);
+                g = _mm512_fmadd_ps(_mm512_set1_ps(t->w1_entry_value[q]),
+                                    _mm512_loadu_ps(dpre1 + t->w1_entry_row[q] * h1 + j), g);
+            __m512 mj = _mm512_loadu_ps(m + j), vj = _mm512_loadu_ps(v + j);
+            _mm512_storeu_ps(p + j, adam_ps512(&k, pj, g, &mj, &vj));
+            _mm512_storeu_ps(m + j, mj);
+            _mm512_storeu_ps(v + j, vj);
         }
     }
 }
@@ -841,7 +843,7 @@ static double train_batch(Trainer *t, Classifier *c, const ClassifierOptions *op
                 t->w1_slot[t->in.col[e]] = (uint32_t)(used->n_rows - 1);
     size_t rest = (size_t)(c->b1 - c->params); /* b1 onwards: every step */
     clf_penalty_backward(t->grads + rest, c->params + rest, c->n_params - rest, opt->l1, opt->l2);
-#if defined(__FMA__) && defined(__AVX__)
+#ifdef SIMD_X86
     if (fused_first_layer(h1) && !opt->portable) {
         backward(w, c, &t->in, B, t->grads, false);
         adam_begin_step(&t->adam);
