@@ -63,6 +63,7 @@ double sqdist_portable(const float *a, const float *b, size_t d)
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define SQDIST_X86 1
+#include <immintrin.h>
 typedef float Lanes8 __attribute__((vector_size(32)));
 
 /* sqdist_portable with 8-lane vectors: lanes 0-3 of v0 and v1 are c0 and c2
@@ -100,18 +101,35 @@ __attribute__((target("avx2"))) static double sqdist_avx2(const float *a, const 
     return total;
 }
 
-typedef float Lanes16 __attribute__((vector_size(64)));
-
 #define AVX512_INLINE static inline __attribute__((always_inline, target("avx512f")))
 
-/* A block's 16 lanes summed as sqdist_portable sums c0..c3 (lanes 0-3,
- * 4-7, 8-11, 12-15). */
-AVX512_INLINE double lanes16_block_sum(Lanes16 v)
+/* The four pairs' block sums, each as sqdist_portable sums its c0..c3
+ * (lanes 0-3, 4-7, 8-11, 12-15 of v[c]): s = (c0 + c1) + (c2 + c3) in float,
+ * then ((double)s[0] + s[1]) + ((double)s[2] + s[3]); added to total (pair
+ * c in lane c). The four pairs go through these steps side by side. */
+AVX512_INLINE __m256d block_sums4(const __m512 v[4], __m256d total)
 {
-    Lanes4 c0 = {v[0], v[1], v[2], v[3]}, c1 = {v[4], v[5], v[6], v[7]};
-    Lanes4 c2 = {v[8], v[9], v[10], v[11]}, c3 = {v[12], v[13], v[14], v[15]};
-    Lanes4 s = (c0 + c1) + (c2 + c3);
-    return ((double)s[0] + s[1]) + ((double)s[2] + s[3]);
+    /* per pair, (c0 + c1) and (c2 + c3): lanes 0-3 and 4-7 of v01 for pair 0,
+     * 8-11 and 12-15 for pair 1 (likewise v23) */
+    __m512 v01 = _mm512_add_ps(_mm512_shuffle_f32x4(v[0], v[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                               _mm512_shuffle_f32x4(v[0], v[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    __m512 v23 = _mm512_add_ps(_mm512_shuffle_f32x4(v[2], v[3], _MM_SHUFFLE(2, 0, 2, 0)),
+                               _mm512_shuffle_f32x4(v[2], v[3], _MM_SHUFFLE(3, 1, 3, 1)));
+    /* s of pair c in lanes 4c .. 4c+3 */
+    __m512 s = _mm512_add_ps(_mm512_shuffle_f32x4(v01, v23, _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_shuffle_f32x4(v01, v23, _MM_SHUFFLE(3, 1, 3, 1)));
+    /* as doubles, pairs 0-1 and 2-3: s[0] + s[1] and s[2] + s[3] in each
+     * 128-bit lane's first double, then their sum in each pair's first */
+    __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(s));
+    __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1)));
+    lo = _mm512_add_pd(lo, _mm512_permute_pd(lo, 0x55));
+    hi = _mm512_add_pd(hi, _mm512_permute_pd(hi, 0x55));
+    lo = _mm512_add_pd(lo, _mm512_shuffle_f64x2(lo, lo, _MM_SHUFFLE(2, 3, 0, 1)));
+    hi = _mm512_add_pd(hi, _mm512_shuffle_f64x2(hi, hi, _MM_SHUFFLE(2, 3, 0, 1)));
+    /* doubles 0 and 4 of lo (pairs 0, 1) and of hi (pairs 2, 3) */
+    const __m512i pick = _mm512_setr_epi64(0, 4, 8, 12, 0, 0, 0, 0);
+    __m512d sums = _mm512_permutex2var_pd(lo, pick, hi);
+    return _mm256_add_pd(total, _mm512_castpd512_pd256(sums));
 }
 
 /* Squared distances of four pairs of rows (a[c], b[c]), each summed exactly
@@ -119,22 +137,19 @@ AVX512_INLINE double lanes16_block_sum(Lanes16 v)
 __attribute__((target("avx512f"))) static void
 sqdist4_avx512(const float *const a[4], const float *const b[4], size_t d, double out[4])
 {
-    double total[4] = {0.0, 0.0, 0.0, 0.0};
+    __m256d total = _mm256_setzero_pd();
     for (size_t i = 0; i < d; i += BLOCK_FLOATS) {
         size_t end = d - i > BLOCK_FLOATS ? i + BLOCK_FLOATS : d;
-        Lanes16 v[4] = {{0}, {0}, {0}, {0}};
+        __m512 v[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                       _mm512_setzero_ps()};
         for (size_t s = i; s < end; s += SQDIST_STEP_FLOATS)
             for (int c = 0; c < 4; c++) {
-                Lanes16 ra, rb;
-                memcpy(&ra, a[c] + s, sizeof ra);
-                memcpy(&rb, b[c] + s, sizeof rb);
-                Lanes16 t = ra - rb;
-                v[c] += t * t;
+                __m512 t = _mm512_sub_ps(_mm512_loadu_ps(a[c] + s), _mm512_loadu_ps(b[c] + s));
+                v[c] = _mm512_add_ps(v[c], _mm512_mul_ps(t, t));
             }
-        for (int c = 0; c < 4; c++)
-            total[c] += lanes16_block_sum(v[c]);
+        total = block_sums4(v, total);
     }
-    memcpy(out, total, sizeof total);
+    _mm256_storeu_pd(out, total);
 }
 #endif
 
