@@ -370,7 +370,7 @@ typedef struct {
     uint32_t *pending_label; /* Elkan, n: their labels, then their nearest so far */
     double *pending_root;    /* Elkan, n: square roots of their distances in dist */
     size_t pair_capacity;    /* Elkan: max(k, ELKAN_PAIRS_MIN) */
-    uint32_t *pair_pending;  /* Elkan, pair_capacity: (pending number, */
+    uint32_t *pair_pending;  /* Elkan, pair_capacity + 16: (pending number, */
     uint32_t *pair_point;    /* point, */
     uint32_t *pair_centroid; /* centroid) pairs to measure, */
     double *pair_sq;         /* and their squared distances */
@@ -444,9 +444,9 @@ static bool fit_work_alloc(FitWork *w, const FitProblem *p)
              (w->pending_label = malloc(n * sizeof *w->pending_label)) &&
              (w->pending_root = malloc(n * sizeof *w->pending_root)) &&
              (w->pair_capacity = k > ELKAN_PAIRS_MIN ? k : ELKAN_PAIRS_MIN) &&
-             (w->pair_pending = malloc(w->pair_capacity * sizeof *w->pair_pending)) &&
-             (w->pair_point = malloc(w->pair_capacity * sizeof *w->pair_point)) &&
-             (w->pair_centroid = malloc(w->pair_capacity * sizeof *w->pair_centroid)) &&
+             (w->pair_pending = malloc((w->pair_capacity + 16) * sizeof *w->pair_pending)) &&
+             (w->pair_point = malloc((w->pair_capacity + 16) * sizeof *w->pair_point)) &&
+             (w->pair_centroid = malloc((w->pair_capacity + 16) * sizeof *w->pair_centroid)) &&
              (w->pair_sq = malloc(w->pair_capacity * sizeof *w->pair_sq));
     if (!ok)
         fit_work_free(w);
@@ -589,36 +589,6 @@ static size_t elkan_candidates_portable(const float *lower, const float *half, f
     return m;
 }
 
-#ifdef KMEANS_X86
-__attribute__((target("avx512f"))) static size_t
-elkan_candidates_avx512(const float *lower, const float *half, float u, size_t k, uint32_t *cand)
-{
-    size_t m = 0;
-    const __m512 uv = _mm512_set1_ps(u);
-    __m512i index = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    for (size_t j = 0; j < k; j += 16) {
-        __mmask16 live = k - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - j)) - 1);
-        __m512 z = _mm512_max_ps(_mm512_maskz_loadu_ps(live, lower + j),
-                                 _mm512_maskz_loadu_ps(live, half + j));
-        __mmask16 keep = _mm512_mask_cmp_ps_mask(live, uv, z, _CMP_GE_OQ);
-        _mm512_mask_compressstoreu_epi32(cand + m, keep, index);
-        m += (size_t)__builtin_popcount(keep);
-        index = _mm512_add_epi32(index, _mm512_set1_epi32(16));
-    }
-    return m;
-}
-#endif
-
-static size_t elkan_candidates(const FitProblem *p, const float *lower, const float *half, float u,
-                               size_t k, uint32_t *cand)
-{
-#ifdef KMEANS_X86
-    if (!p->portable && __builtin_cpu_supports("avx512f"))
-        return elkan_candidates_avx512(lower, half, u, k, cand);
-#endif
-    return elkan_candidates_portable(lower, half, u, k, cand);
-}
-
 /* Elkan's first pass: the points with any candidate at all (their upper
  * bound reaches half the gap to the nearest other centroid and some
  * centroid's bound), into w->pending and w->pending_label; returns their
@@ -696,33 +666,23 @@ static void elkan_measure_pairs(const FitProblem *p, FitWork *w, size_t n_pairs)
     }
 }
 
-/* Elkan: one lower bound per point and centroid. A centroid j is measured
- * only when neither its bound nor half its distance to the point's centroid
- * rules it out. In passes, so that distances are measured four at a time:
- * list the points with any candidate (elkan_pending; on the study's features
- * about three in five each iteration), measure their own centroids (tightening the upper bound),
- * list their candidates again under the tighter bound as (point, centroid) pairs, measure those.
- * Squared distances are compared as plain Lloyd compares them, the lower index winning a tie. Uses
- * w->dist as scratch (leaves it stale). */
-static bool assign_elkan(const FitProblem *p, FitWork *w)
+/* Elkan's pairs to measure: for each pending point q (its own distance's
+ * square root in root[q]), its own centroid's bound, then its candidates
+ * under the tightened upper bound as (q, point, centroid) in w->pair_*,
+ * measured whenever the lists could overflow; returns the pairs left. */
+static size_t elkan_pairs_portable(const FitProblem *p, FitWork *w, size_t n_pending,
+                                   const double *root)
 {
-    const size_t d = p->d, k = (size_t)p->k;
-    uint32_t *pending = w->pending;
-    size_t n_pending = elkan_pending(p, w);
-    sqdist_batch(p->x, pending, 1, w->centroids, w->pending_label, d, n_pending, w->dist);
-    /* the square roots in a pass of their own (vector instructions), so that
-     * the loop below does not wait on each one */
-    double *root = w->pending_root;
-    for (size_t q = 0; q < n_pending; q++)
-        root[q] = sqrt(w->dist[q]);
+    const size_t k = (size_t)p->k;
     size_t n_pairs = 0;
     for (size_t q = 0; q < n_pending; q++) {
-        const size_t i = pending[q], was = (size_t)w->labels[i];
+        const size_t i = w->pending[q], was = (size_t)w->labels[i];
         float *lower = w->lower_each + i * k;
         lower[was] = (float)(root[q] * (1.0 - BOUND_SLACK));
         /* half_pair's diagonal is +inf: the own centroid is never listed */
-        size_t m = elkan_candidates(p, lower, w->half_pair + was * k,
-                                    (float)(root[q] * (1.0 + BOUND_SLACK)), k, w->candidates);
+        size_t m =
+            elkan_candidates_portable(lower, w->half_pair + was * k,
+                                      (float)(root[q] * (1.0 + BOUND_SLACK)), k, w->candidates);
         if (n_pairs + m > w->pair_capacity) {
             elkan_measure_pairs(p, w, n_pairs);
             n_pairs = 0;
@@ -733,7 +693,78 @@ static bool assign_elkan(const FitProblem *p, FitWork *w)
             w->pair_centroid[n_pairs++] = w->candidates[c];
         }
     }
-    elkan_measure_pairs(p, w, n_pairs);
+    return n_pairs;
+}
+
+#ifdef KMEANS_X86
+/* elkan_pairs_portable on AVX-512, without branches on the data: a point's
+ * candidates are compressed in a register and stored 16 lanes at a time
+ * (the lists have 16 entries of room past pair_capacity), its number and
+ * point likewise, and the count moves on by the candidates kept. */
+__attribute__((target("avx512f"))) static size_t
+elkan_pairs_avx512(const FitProblem *p, FitWork *w, size_t n_pending, const double *root)
+{
+    const size_t k = (size_t)p->k;
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    size_t n_pairs = 0;
+    for (size_t q = 0; q < n_pending; q++) {
+        const size_t i = w->pending[q], was = (size_t)w->labels[i];
+        float *lower = w->lower_each + i * k;
+        const float *half = w->half_pair + was * k;
+        lower[was] = (float)(root[q] * (1.0 - BOUND_SLACK));
+        if (n_pairs + k > w->pair_capacity) {
+            elkan_measure_pairs(p, w, n_pairs);
+            n_pairs = 0;
+        }
+        const __m512 uv = _mm512_set1_ps((float)(root[q] * (1.0 + BOUND_SLACK)));
+        const __m512i point = _mm512_set1_epi32((int)i), number = _mm512_set1_epi32((int)q);
+        for (size_t j = 0; j < k; j += 16) {
+            __mmask16 live = k - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - j)) - 1);
+            __m512 z = _mm512_max_ps(_mm512_maskz_loadu_ps(live, lower + j),
+                                     _mm512_maskz_loadu_ps(live, half + j));
+            __mmask16 keep = _mm512_mask_cmp_ps_mask(live, uv, z, _CMP_GE_OQ);
+            __m512i index = _mm512_add_epi32(lanes, _mm512_set1_epi32((int)j));
+            _mm512_storeu_si512(w->pair_centroid + n_pairs,
+                                _mm512_maskz_compress_epi32(keep, index));
+            _mm512_storeu_si512(w->pair_point + n_pairs, point);
+            _mm512_storeu_si512(w->pair_pending + n_pairs, number);
+            n_pairs += (size_t)__builtin_popcount(keep);
+        }
+    }
+    return n_pairs;
+}
+#endif
+
+static size_t elkan_pairs(const FitProblem *p, FitWork *w, size_t n_pending, const double *root)
+{
+#ifdef KMEANS_X86
+    if (!p->portable && __builtin_cpu_supports("avx512f"))
+        return elkan_pairs_avx512(p, w, n_pending, root);
+#endif
+    return elkan_pairs_portable(p, w, n_pending, root);
+}
+
+/* Elkan: one lower bound per point and centroid. A centroid j is measured
+ * only when neither its bound nor half its distance to the point's centroid
+ * rules it out. In passes, so that distances are measured four at a time:
+ * list the points with any candidate (elkan_pending; on the study's
+ * features about three in five each iteration), measure their own centroids
+ * (tightening the upper bound), list their candidates again under the
+ * tighter bound as (point, centroid) pairs (elkan_pairs), measure those.
+ * Squared distances are compared as plain Lloyd compares them, the lower
+ * index winning a tie. Uses w->dist as scratch (leaves it stale). */
+static bool assign_elkan(const FitProblem *p, FitWork *w)
+{
+    const size_t d = p->d;
+    uint32_t *pending = w->pending;
+    size_t n_pending = elkan_pending(p, w);
+    sqdist_batch(p->x, pending, 1, w->centroids, w->pending_label, d, n_pending, w->dist);
+    /* the square roots in a pass of their own (vector instructions), so that
+     * the loop below does not wait on each one */
+    double *root = w->pending_root;
+    for (size_t q = 0; q < n_pending; q++)
+        root[q] = sqrt(w->dist[q]);
+    elkan_measure_pairs(p, w, elkan_pairs(p, w, n_pending, root));
     for (size_t q = 0; q < n_pending; q++)
         root[q] = sqrt(w->dist[q]);
     bool changed = false;
