@@ -700,18 +700,21 @@ static size_t elkan_pairs_portable(const FitProblem *p, FitWork *w, size_t n_pen
 /* elkan_pairs_portable on AVX-512, without branches on the data: a point's
  * candidates are compressed in a register and stored 16 lanes at a time
  * (the lists have 16 entries of room past pair_capacity), its number and
- * point likewise, and the count moves on by the candidates kept. */
+ * point likewise, and the count moves on by the candidates kept. The own
+ * centroid's bound is stored after its row's loads (its lane is never a
+ * candidate): a vector load just after a store into it waits for the store. */
 __attribute__((target("avx512f"))) static size_t
 elkan_pairs_avx512(const FitProblem *p, FitWork *w, size_t n_pending, const double *root)
 {
     const size_t k = (size_t)p->k;
     const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    uint32_t *pair_centroid = w->pair_centroid, *pair_point = w->pair_point,
+             *pair_pending = w->pair_pending;
     size_t n_pairs = 0;
     for (size_t q = 0; q < n_pending; q++) {
         const size_t i = w->pending[q], was = (size_t)w->labels[i];
         float *lower = w->lower_each + i * k;
         const float *half = w->half_pair + was * k;
-        lower[was] = (float)(root[q] * (1.0 - BOUND_SLACK));
         if (n_pairs + k > w->pair_capacity) {
             elkan_measure_pairs(p, w, n_pairs);
             n_pairs = 0;
@@ -724,12 +727,12 @@ elkan_pairs_avx512(const FitProblem *p, FitWork *w, size_t n_pending, const doub
                                      _mm512_maskz_loadu_ps(live, half + j));
             __mmask16 keep = _mm512_mask_cmp_ps_mask(live, uv, z, _CMP_GE_OQ);
             __m512i index = _mm512_add_epi32(lanes, _mm512_set1_epi32((int)j));
-            _mm512_storeu_si512(w->pair_centroid + n_pairs,
-                                _mm512_maskz_compress_epi32(keep, index));
-            _mm512_storeu_si512(w->pair_point + n_pairs, point);
-            _mm512_storeu_si512(w->pair_pending + n_pairs, number);
+            _mm512_storeu_si512(pair_centroid + n_pairs, _mm512_maskz_compress_epi32(keep, index));
+            _mm512_storeu_si512(pair_point + n_pairs, point);
+            _mm512_storeu_si512(pair_pending + n_pairs, number);
             n_pairs += (size_t)__builtin_popcount(keep);
         }
+        lower[was] = (float)(root[q] * (1.0 - BOUND_SLACK));
     }
     return n_pairs;
 }
