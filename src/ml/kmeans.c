@@ -37,6 +37,9 @@
 /* Elkan measures its (point, centroid) pairs in runs of at most this many
  * (at least k: a point's candidates go in one run). */
 #define ELKAN_PAIRS_MIN 1024
+/* ... and their lists have this many entries of room past that, for the
+ * vector code's whole-register stores (see elkan_pairs_avx512). */
+#define ELKAN_PAIRS_ROOM 16
 
 /* ------------------------------------------------------------ padding */
 
@@ -370,7 +373,7 @@ typedef struct {
     uint32_t *pending_label; /* Elkan, n: their labels, then their nearest so far */
     double *pending_root;    /* Elkan, n: square roots of their distances in dist */
     size_t pair_capacity;    /* Elkan: max(k, ELKAN_PAIRS_MIN) */
-    uint32_t *pair_pending;  /* Elkan, pair_capacity + 16: (pending number, */
+    uint32_t *pair_pending;  /* Elkan, pair_capacity + ELKAN_PAIRS_ROOM: (pending number, */
     uint32_t *pair_point;    /* point, */
     uint32_t *pair_centroid; /* centroid) pairs to measure, */
     double *pair_sq;         /* and their squared distances */
@@ -444,9 +447,12 @@ static bool fit_work_alloc(FitWork *w, const FitProblem *p)
              (w->pending_label = malloc(n * sizeof *w->pending_label)) &&
              (w->pending_root = malloc(n * sizeof *w->pending_root)) &&
              (w->pair_capacity = k > ELKAN_PAIRS_MIN ? k : ELKAN_PAIRS_MIN) &&
-             (w->pair_pending = malloc((w->pair_capacity + 16) * sizeof *w->pair_pending)) &&
-             (w->pair_point = malloc((w->pair_capacity + 16) * sizeof *w->pair_point)) &&
-             (w->pair_centroid = malloc((w->pair_capacity + 16) * sizeof *w->pair_centroid)) &&
+             (w->pair_pending =
+                  malloc((w->pair_capacity + ELKAN_PAIRS_ROOM) * sizeof *w->pair_pending)) &&
+             (w->pair_point =
+                  malloc((w->pair_capacity + ELKAN_PAIRS_ROOM) * sizeof *w->pair_point)) &&
+             (w->pair_centroid =
+                  malloc((w->pair_capacity + ELKAN_PAIRS_ROOM) * sizeof *w->pair_centroid)) &&
              (w->pair_sq = malloc(w->pair_capacity * sizeof *w->pair_sq));
     if (!ok)
         fit_work_free(w);
@@ -611,6 +617,18 @@ static size_t elkan_pending_portable(const FitProblem *p, FitWork *w)
 }
 
 #ifdef KMEANS_X86
+/* Which of centroids j .. j+16 (those below k) a point's bounds lower and
+ * half (as in elkan_candidates_portable) leave as candidates under the
+ * upper bound in every lane of uv. */
+static inline __attribute__((always_inline, target("avx512f"))) __mmask16
+elkan_keep16(const float *lower, const float *half, __m512 uv, size_t k, size_t j)
+{
+    __mmask16 live = k - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - j)) - 1);
+    __m512 z = _mm512_max_ps(_mm512_maskz_loadu_ps(live, lower + j),
+                             _mm512_maskz_loadu_ps(live, half + j));
+    return _mm512_mask_cmp_ps_mask(live, uv, z, _CMP_GE_OQ);
+}
+
 /* elkan_pending_portable on AVX-512, without branches on the data (whether
  * a point is pending goes either way, unpredictably: a tenth of the sweep's
  * time went to the mispredictions): each point is written to the list,
@@ -626,12 +644,8 @@ __attribute__((target("avx512f"))) static size_t elkan_pending_avx512(const FitP
         const float *lower = w->lower_each + i * k, *half = w->half_pair + (size_t)a * k;
         const __m512 uv = _mm512_set1_ps((float)u);
         __mmask16 any = 0;
-        for (size_t j = 0; j < k; j += 16) {
-            __mmask16 live = k - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - j)) - 1);
-            __m512 z = _mm512_max_ps(_mm512_maskz_loadu_ps(live, lower + j),
-                                     _mm512_maskz_loadu_ps(live, half + j));
-            any |= _mm512_mask_cmp_ps_mask(live, uv, z, _CMP_GE_OQ);
-        }
+        for (size_t j = 0; j < k; j += 16)
+            any |= elkan_keep16(lower, half, uv, k, j);
         w->pending[n_pending] = (uint32_t)i;
         w->pending_label[n_pending] = (uint32_t)a;
         n_pending += (size_t)((u >= w->half_gap[a]) & (any != 0));
@@ -699,7 +713,8 @@ static size_t elkan_pairs_portable(const FitProblem *p, FitWork *w, size_t n_pen
 #ifdef KMEANS_X86
 /* elkan_pairs_portable on AVX-512, without branches on the data: a point's
  * candidates are compressed in a register and stored 16 lanes at a time
- * (the lists have 16 entries of room past pair_capacity), its number and
+ * (the lists have ELKAN_PAIRS_ROOM entries of room past pair_capacity; a
+ * point starts only with room for k more), its number and
  * point likewise, and the count moves on by the candidates kept. The own
  * centroid's bound is stored after its row's loads (its lane is never a
  * candidate): a vector load just after a store into it waits for the store. */
@@ -722,10 +737,7 @@ elkan_pairs_avx512(const FitProblem *p, FitWork *w, size_t n_pending, const doub
         const __m512 uv = _mm512_set1_ps((float)(root[q] * (1.0 + BOUND_SLACK)));
         const __m512i point = _mm512_set1_epi32((int)i), number = _mm512_set1_epi32((int)q);
         for (size_t j = 0; j < k; j += 16) {
-            __mmask16 live = k - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - j)) - 1);
-            __m512 z = _mm512_max_ps(_mm512_maskz_loadu_ps(live, lower + j),
-                                     _mm512_maskz_loadu_ps(live, half + j));
-            __mmask16 keep = _mm512_mask_cmp_ps_mask(live, uv, z, _CMP_GE_OQ);
+            __mmask16 keep = elkan_keep16(lower, half, uv, k, j);
             __m512i index = _mm512_add_epi32(lanes, _mm512_set1_epi32((int)j));
             _mm512_storeu_si512(pair_centroid + n_pairs, _mm512_maskz_compress_epi32(keep, index));
             _mm512_storeu_si512(pair_point + n_pairs, point);
