@@ -230,6 +230,17 @@ void kmeans_options_default(KmeansOptions *opts)
     opts->portable = false;
 }
 
+/* Whether the fits run k-means' own AVX-512 code (FitProblem.avx512). */
+static bool use_avx512(const KmeansOptions *opts)
+{
+#ifdef KMEANS_X86
+    return !opts->portable && __builtin_cpu_supports("avx512f");
+#else
+    (void)opts;
+    return false;
+#endif
+}
+
 void kmeans_result_free(KmeansResult *result)
 {
     if (!result)
@@ -256,7 +267,8 @@ typedef struct {
     int k;
     int max_iter;
     KmeansAlgorithm algorithm;
-    bool portable; /* see KmeansOptions */
+    bool avx512; /* k-means' own AVX-512 code: the machine has it, and
+                    KmeansOptions.portable is off */
     uint64_t seed;
     double tol_shift; /* bound on the summed squared centroid shift */
     const Progress *progress;
@@ -543,7 +555,7 @@ static bool assign_from_table(const FitProblem *p, FitWork *w, const double *tab
     const size_t n = p->n, k = (size_t)p->k;
     size_t i = 0;
 #ifdef KMEANS_X86
-    if (!p->portable && __builtin_cpu_supports("avx512f"))
+    if (p->avx512)
         for (; i + 8 <= n; i += 8)
             table_block_avx512(w, table, n, k, i);
 #endif
@@ -657,7 +669,7 @@ __attribute__((target("avx512f"))) static size_t elkan_pending_avx512(const FitP
 static size_t elkan_pending(const FitProblem *p, FitWork *w)
 {
 #ifdef KMEANS_X86
-    if (!p->portable && __builtin_cpu_supports("avx512f"))
+    if (p->avx512)
         return elkan_pending_avx512(p, w);
 #endif
     return elkan_pending_portable(p, w);
@@ -753,7 +765,7 @@ elkan_pairs_avx512(const FitProblem *p, FitWork *w, size_t n_pending, const doub
 static size_t elkan_pairs(const FitProblem *p, FitWork *w, size_t n_pending, const double *root)
 {
 #ifdef KMEANS_X86
-    if (!p->portable && __builtin_cpu_supports("avx512f"))
+    if (p->avx512)
         return elkan_pairs_avx512(p, w, n_pending, root);
 #endif
     return elkan_pairs_portable(p, w, n_pending, root);
@@ -1154,7 +1166,7 @@ int kmeans_fit(const float *x, size_t n, size_t d, const KmeansOptions *opts,
                     .k = opts->k,
                     .max_iter = opts->max_iter,
                     .algorithm = opts->algorithm,
-                    .portable = opts->portable,
+                    .avx512 = use_avx512(opts),
                     .seed = opts->seed,
                     .tol_shift = absolute_tolerance(x, n, d, opts->tol),
                     .progress = progress};
@@ -1480,7 +1492,7 @@ static int sweep_fits(const float *x, size_t n, size_t d, int kmax, const Kmeans
                     .k = kmax,
                     .max_iter = opts->max_iter,
                     .algorithm = opts->algorithm,
-                    .portable = opts->portable,
+                    .avx512 = use_avx512(opts),
                     .seed = opts->seed,
                     .tol_shift = absolute_tolerance(x, n, d, opts->tol),
                     .progress = progress,
