@@ -162,6 +162,9 @@ void ae_relu_backward(float *dinp, const float *out, const float *dout, size_t n
 void ae_sparse_decoder_forward(float *out, const float *h, const uint32_t *qstart,
                                const uint32_t *qcol, const float *w_dec, const float *b_dec,
                                size_t B, size_t H);
+/* Its backward pass: dh[b] += dout[k] w_dec[qcol[k]], and (dw_dec not NULL)
+ * dw_dec[qcol[k]] += dout[k] h[b], db_dec[qcol[k]] += dout[k]. Training
+ * passes dw_dec NULL and sums the rows' gradients in lazy_rows.h. */
 void ae_sparse_decoder_backward(float *dh, float *dw_dec, float *db_dec, const float *dout,
                                 const float *h, const uint32_t *qstart, const uint32_t *qcol,
                                 const float *w_dec, size_t B, size_t H);

@@ -3,7 +3,7 @@
  * of the films its users rated; but the study trains with plain Adam, which
  * moves every row every step. One pass down a range of the encoder's rows
  * does, for each row: its gradient (from the batch's ratings of that film,
- * grouped by film in FilmLists), its Adam step, and its share of the next
+ * grouped by film in FilmLists, film_lists.h), its Adam step, and its share of the next
  * batch's pre-activations from the row just moved; so each weight and its
  * moments are read and written once per batch, in order, instead of a
  * gradient scattered into a buffer, an Adam pass over everything and a
@@ -23,28 +23,7 @@
 
 #include "filmseg/adam.h"
 #include "filmseg/autoencoder.h"
-
-/* A batch's ratings of the films [from, to), grouped by film: film from + f
- * has entries start[f] .. start[f+1], each a user's place in the batch and
- * their input (rating / 5), users in batch order. */
-typedef struct {
-    size_t from, to;
-    uint32_t *start; /* (to - from + 1) */
-    uint32_t *user;  /* (cap) */
-    float *value;    /* (cap) */
-    uint32_t *fill;  /* (to - from) scratch */
-    size_t cap;      /* entries room */
-} FilmLists;
-
-/* Room for films [from, to) and cap entries. Returns 0, or -1 when out of
- * memory (l is then zeroed). */
-int film_lists_alloc(FilmLists *l, size_t from, size_t to, size_t cap);
-void film_lists_free(FilmLists *l);
-
-/* Groups the ratings of users rows[0 .. B) (rows NULL: users 0 .. B) of x by
- * film, their inputs as they are (the study loss does not scale a user's
- * ratings). Returns 0, or -1 when they do not fit in cap. */
-int film_lists_build(FilmLists *l, const SparseRows *x, const uint32_t *rows, size_t B);
+#include "filmseg/film_lists.h"
 
 typedef struct {
     size_t H;          /* hidden units: the rows' length */

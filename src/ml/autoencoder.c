@@ -12,6 +12,7 @@
 
 #include "filmseg/adam.h"
 #include "filmseg/helper.h"
+#include "filmseg/lazy_rows.h"
 #include "filmseg/rng.h"
 #include "filmseg/rowset.h"
 #include "filmseg/study_decoder.h"
@@ -321,8 +322,10 @@ void ae_sparse_decoder_backward(float *dh, float *dw_dec, float *db_dec, const f
         for (uint32_t k = qstart[b]; k < qstart[b + 1]; k++) {
             size_t j = qcol[k];
             vec_axpy(dh + b * H, dout[k], w_dec + j * H, H);
-            vec_axpy(dw_dec + j * H, dout[k], h + b * H, H);
-            db_dec[j] += dout[k];
+            if (dw_dec) {
+                vec_axpy(dw_dec + j * H, dout[k], h + b * H, H);
+                db_dec[j] += dout[k];
+            }
         }
 }
 
@@ -511,7 +514,10 @@ typedef struct {
     float *qt, *qw;              /* RATED: (qcap) target and weight per query cell */
     float *ot;                   /* RATED, two heads: (qcap) the likes head's target per
                                     query cell (1 liked, 0 rated lower or sampled) */
-    RowSet enc_rows, dec_rows;   /* films whose encoder / decoder rows the batch touched */
+    RowSet enc_rows;             /* scratch for the input check */
+    FilmLists cell_lists;        /* RATED: the batch's query cells by film (lazy_rows.h) */
+    FilmLists input_lists;       /* RATED: the encoder's inputs by film */
+    float *input_scale;          /* RATED: (B) each user's input scale */
     RowSet user_films;           /* one user's rated and sampled films */
     uint32_t *in_start, *in_col; /* RATED with dropout: the batch's kept inputs (B+1), (in_cap) */
     float *in_value;
@@ -568,7 +574,9 @@ static void trainer_free(Trainer *t)
     free(t->pre1);
     adam_free(&t->adam);
     rowset_free(&t->enc_rows);
-    rowset_free(&t->dec_rows);
+    film_lists_free(&t->cell_lists);
+    film_lists_free(&t->input_lists);
+    free(t->input_scale);
     rowset_free(&t->user_films);
     void *bufs[] = {t->ot, t->grads, t->pre,      t->h,      t->dh,      t->dpre,
                     t->z,  t->s,     t->ds,       t->dz,     t->qstart,  t->qcol,
@@ -688,7 +696,12 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     if (!t->grads || !t->pre || !t->h || !t->dh || !t->dpre || !t->z || !t->s || !t->ds || !t->dz ||
         !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot || !t->offset || !t->offset_slope ||
         !t->in_start || !t->in_col || !t->in_value || rowset_init(&t->enc_rows, N) != 0 ||
-        rowset_init(&t->dec_rows, N) != 0 || rowset_init(&t->user_films, N) != 0)
+        rowset_init(&t->user_films, N) != 0)
+        return FS_ERROR;
+    if (t->opt->loss == AE_LOSS_RATED &&
+        (film_lists_alloc(&t->cell_lists, 0, N, qcap) != 0 ||
+         film_lists_alloc(&t->input_lists, 0, N, B * most + 1) != 0 ||
+         !(t->input_scale = malloc(B * sizeof(float)))))
         return FS_ERROR;
     if (adam_init(&t->adam, t->ae->n_params, t->opt->lr) != 0)
         return FS_ERROR;
@@ -918,12 +931,26 @@ static void batch_offsets(Trainer *t, const SparseRows *x, const uint32_t *rows,
     }
 }
 
-/* RATED: the decoder on each user's rated films plus a sample of unrated ones,
- * squared error (weight 1 on rated cells, unrated_weight on sampled ones, all
- * over the batch's number of ratings), backward, lazy Adam on the decoder rows
- * used. Leaves dh (B,H). Returns the batch's sum of squared errors on rated
- * cells, and their number in *n_rated. */
-static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, size_t *n_rated)
+/* The encoder's backward pass to its pre-activations (dpre, from dh) and
+ * Adam on its bias. */
+static void encoder_bias_step(Trainer *t, size_t B)
+{
+    Autoencoder *ae = t->ae;
+    size_t H = t->H, off_b = (size_t)(ae->b_enc - ae->params);
+    memset(t->dpre, 0, B * H * sizeof(float));
+    ae_relu_backward(t->dpre, t->h, t->dh, B * H);
+    memset(t->grads + off_b, 0, H * sizeof(float));
+    encoder_backward_bias(t->grads + off_b, t->dpre, B, H);
+    adam_update(&t->adam, ae->params, t->grads, off_b, H);
+}
+
+/* RATED: a batch's step after the encoder's forward pass (in: its input):
+ * the decoder on each user's rated films plus a sample of unrated ones,
+ * backward to the encoder, and lazy Adam on the rows used. Returns the
+ * batch's sum of squared errors on rated cells, and their number in
+ * *n_rated. */
+static double rated_step(Trainer *t, const SparseRows *in, const uint32_t *in_rows,
+                         const uint32_t *rows, size_t B, size_t *n_rated)
 {
     Autoencoder *ae = t->ae;
     const SparseRows *x = t->x;
@@ -958,9 +985,8 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
         nr += m;
     }
     t->qstart[B] = (uint32_t)nq;
-    rowset_empty(&t->dec_rows);
-    for (size_t k = 0; k < nq; k++)
-        rowset_add(&t->dec_rows, t->qcol[k]);
+    SparseRows cells = {B, t->N, t->qstart, t->qcol, t->dz};
+    (void)film_lists_build(&t->cell_lists, &cells, NULL, B); /* qcap cells fit */
 
     float scale = nr ? 1.0f / (float)nr : 1.0f;
     ae_sparse_decoder_forward(t->z, t->h, t->qstart, t->qcol, ae->w_dec, ae->b_dec, B, H);
@@ -977,38 +1003,35 @@ static double rated_decoder_step(Trainer *t, const uint32_t *rows, size_t B, siz
     memset(t->dz, 0, nq * sizeof(float));
     ae_sigmoid_backward(t->dz, t->s, t->ds, nq);
     memset(t->dh, 0, B * H * sizeof(float));
-    size_t off_w = (size_t)(ae->w_dec - ae->params), off_b = (size_t)(ae->b_dec - ae->params);
-    ae_sparse_decoder_backward(t->dh, t->grads + off_w, t->grads + off_b, t->dz, t->h, t->qstart,
-                               t->qcol, ae->w_dec, B, H);
-    size_t off_wo = 0, off_bo = 0;
+    ae_sparse_decoder_backward(t->dh, NULL, NULL, t->dz, t->h, t->qstart, t->qcol, ae->w_dec, B, H);
+    /* each head's rows move once dh has their old weights' share */
+    AdamCoef coef = adam_coef(&t->adam);
+    float *m = t->adam.m, *v = t->adam.v, wd = t->opt->weight_decay;
+    size_t ow = (size_t)(ae->w_dec - ae->params), ob = (size_t)(ae->b_dec - ae->params);
+    LazyRows rating = {H,      ae->w_dec, m + ow, v + ow, ae->b_dec, m + ob,
+                       v + ob, t->h,      t->dz,  NULL,   wd,        false};
+    lazy_rows_step(&rating, &coef, &t->cell_lists);
     if (ae->heads == 2) { /* the likes head: softmax over each user's cells, liked films */
-        off_wo = (size_t)(ae->w_obs - ae->params);
-        off_bo = (size_t)(ae->b_obs - ae->params);
-        float iscale = t->opt->implicit_weight * scale;
         ae_sparse_decoder_forward(t->z, t->h, t->qstart, t->qcol, ae->w_obs, ae->b_obs, B, H);
         memset(t->dz, 0, nq * sizeof(float));
-        ae_softmax_backward(t->dz, t->z, t->ot, t->qstart, B, iscale);
-        ae_sparse_decoder_backward(t->dh, t->grads + off_wo, t->grads + off_bo, t->dz, t->h,
-                                   t->qstart, t->qcol, ae->w_obs, B, H);
+        ae_softmax_backward(t->dz, t->z, t->ot, t->qstart, B, t->opt->implicit_weight * scale);
+        ae_sparse_decoder_backward(t->dh, NULL, NULL, t->dz, t->h, t->qstart, t->qcol, ae->w_obs, B,
+                                   H);
+        ow = (size_t)(ae->w_obs - ae->params);
+        ob = (size_t)(ae->b_obs - ae->params);
+        LazyRows likes = {H,      ae->w_obs, m + ow, v + ow, ae->b_obs, m + ob,
+                          v + ob, t->h,      t->dz,  NULL,   wd,        false};
+        lazy_rows_step(&likes, &coef, &t->cell_lists);
     }
-    float wd = t->opt->weight_decay;
-    for (size_t i = 0; i < t->dec_rows.n_rows; i++) {
-        size_t j = t->dec_rows.rows[i];
-        if (wd > 0.0f)
-            vec_axpy(t->grads + off_w + j * H, wd, ae->w_dec + j * H, H);
-        adam_update(&t->adam, ae->params, t->grads, off_w + j * H, H);
-        adam_update(&t->adam, ae->params, t->grads, off_b + j, 1);
-        memset(t->grads + off_w + j * H, 0, H * sizeof(float));
-        t->grads[off_b + j] = 0.0f;
-        if (ae->heads == 2) {
-            if (wd > 0.0f)
-                vec_axpy(t->grads + off_wo + j * H, wd, ae->w_obs + j * H, H);
-            adam_update(&t->adam, ae->params, t->grads, off_wo + j * H, H);
-            adam_update(&t->adam, ae->params, t->grads, off_bo + j, 1);
-            memset(t->grads + off_wo + j * H, 0, H * sizeof(float));
-            t->grads[off_bo + j] = 0.0f;
-        }
-    }
+
+    encoder_bias_step(t, B);
+    (void)film_lists_build(&t->input_lists, in, in_rows, B); /* room for B fullest rows */
+    for (size_t b = 0; b < B; b++)
+        t->input_scale[b] = input_scale(in, row_of(in_rows, b), ae->unit_input);
+    size_t oe = (size_t)(ae->w_enc - ae->params);
+    LazyRows input = {H,    ae->w_enc, m + oe,    v + oe,         NULL, NULL,
+                      NULL, t->dpre,   in->value, t->input_scale, wd,   false};
+    lazy_rows_step(&input, &coef, &t->input_lists);
     *n_rated = nr;
     return sse;
 }
@@ -1107,44 +1130,21 @@ static void encoder_part_step(void *arg)
     study_encoder_step(&e, &coef, cur, next);
 }
 
-/* Encoder backward and Adam on w_enc/b_enc. STUDY moves every row (plain Adam,
- * like PyTorch), in two parts, which also start the forward pass of the next
- * batch (next_rows, next_B; NULL: none), saving a hand-over between the
- * threads; RATED only the rows of films rated in the batch (lazy Adam). */
+/* STUDY: the encoder's backward pass and Adam on w_enc/b_enc. It moves every
+ * row (plain Adam, like PyTorch), in two parts, which also start the forward
+ * pass of the next batch (next_rows, next_B; NULL: none), saving a hand-over
+ * between the threads. */
 static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, size_t B,
                          const uint32_t *next_rows, size_t next_B)
 {
-    Autoencoder *ae = t->ae;
-    size_t N = t->N, H = t->H;
-    size_t off_w = (size_t)(ae->w_enc - ae->params), off_b = (size_t)(ae->b_enc - ae->params);
-    memset(t->dpre, 0, B * H * sizeof(float));
-    ae_relu_backward(t->dpre, t->h, t->dh, B * H);
-    memset(t->grads + off_b, 0, H * sizeof(float));
-    encoder_backward_bias(t->grads + off_b, t->dpre, B, H);
-    adam_update(&t->adam, ae->params, t->grads, off_b, H);
-    if (t->opt->loss == AE_LOSS_STUDY) {
-        int lists = t->lists_next;
-        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, next_rows, next_B, lists};
-        EncoderPart p1 = {t, x, rows, B, t->enc_split, N, t->pre1, next_rows, next_B, lists};
-        helper_run(&t->helper, encoder_part_step, &p1, encoder_part_step, &p0);
-        t->pre_rows = next_rows;
-        t->pre_B = next_B;
-        t->lists_next = next_rows ? 1 - (lists >= 0 ? lists : 0) : -1;
-        return;
-    }
-    RowSet *used = &t->enc_rows;
-    rowset_empty(used);
-    for (size_t b = 0; b < B; b++)
-        for (uint32_t k = x->row_start[row_of(rows, b)]; k < x->row_start[row_of(rows, b) + 1]; k++)
-            rowset_add(used, x->col[k]);
-    encoder_backward_films(t->grads + off_w, t->dpre, x, rows, B, H, ae->unit_input, 0, N);
-    float wd = t->opt->weight_decay;
-    for (size_t i = 0; i < used->n_rows && wd > 0.0f; i++)
-        vec_axpy(t->grads + off_w + (size_t)used->rows[i] * H, wd,
-                 ae->w_enc + (size_t)used->rows[i] * H, H);
-    adam_update_rows(&t->adam, ae->params, t->grads, off_w, used->rows, used->n_rows, H);
-    for (size_t i = 0; i < used->n_rows; i++)
-        memset(t->grads + off_w + (size_t)used->rows[i] * H, 0, H * sizeof(float));
+    encoder_bias_step(t, B);
+    int lists = t->lists_next;
+    EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, next_rows, next_B, lists};
+    EncoderPart p1 = {t, x, rows, B, t->enc_split, t->N, t->pre1, next_rows, next_B, lists};
+    helper_run(&t->helper, encoder_part_step, &p1, encoder_part_step, &p0);
+    t->pre_rows = next_rows;
+    t->pre_B = next_B;
+    t->lists_next = next_rows ? 1 - (lists >= 0 ? lists : 0) : -1;
 }
 
 /* Evaluation over users rows[0..n): fills the study MAE over all cells (when
@@ -1464,16 +1464,15 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
             if (study) {
                 loss_sum += study_batch_step(&t, rows, Bc) * (double)(Bc * N);
                 loss_n += Bc * N;
+                /* the next batch of the epoch, whose forward pass the
+                 * encoder's step starts */
+                size_t next_B = n_train - (i0 + Bc) < B ? n_train - (i0 + Bc) : B;
+                encoder_step(&t, &in, in_rows, Bc, next_B > 0 ? rows + Bc : NULL, next_B);
             } else {
                 size_t nr;
-                loss_sum += rated_decoder_step(&t, rows, Bc, &nr);
+                loss_sum += rated_step(&t, &in, in_rows, rows, Bc, &nr);
                 loss_n += nr;
             }
-            /* STUDY: the next batch of the epoch, whose forward pass the
-             * encoder's step starts */
-            size_t next_B = n_train - (i0 + Bc) < B ? n_train - (i0 + Bc) : B;
-            const uint32_t *next_rows = study && next_B > 0 ? rows + Bc : NULL;
-            encoder_step(&t, &in, in_rows, Bc, next_rows, next_B);
         }
         EvalSums e;
         evaluate(&t, val, n_val, study, !study, &e); /* what the epoch's loss needs */

@@ -7,11 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "test_util.h"
 
 #include "filmseg/adam.h"
 #include "filmseg/study_decoder.h"
@@ -22,13 +18,6 @@ static void assert_near(double got, double want, double tol, const char *what, s
 {
     if (!(fabs(got - want) <= tol))
         fail_msg("%s[%zu]: got %.9g, want %.9g (tolerance %.3g)", what, at, got, want, tol);
-}
-
-/* A small deterministic pseudo-random value in [0, 1). */
-static double wiggle(size_t i, size_t salt)
-{
-    double v = sin((double)(i * 7919 + salt * 104729) * 0.618034) * 43758.5453;
-    return v - floor(v);
 }
 
 /* Reference state in double, the decoder untransposed (N, H) as torch keeps it. */

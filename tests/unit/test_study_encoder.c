@@ -5,7 +5,7 @@
  * batch's pre-activations summed over each user's films in order. The
  * results must be the same bits, over several steps, for hidden sizes that
  * take every path (whole chunks of 16, quads of 4 after them, sizes the
- * vector code leaves to the portable code). Also the film lists. */
+ * vector code leaves to the portable code). The film lists: test_film_lists.c. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -16,38 +16,7 @@
 #include "filmseg/adam.h"
 #include "filmseg/study_encoder.h"
 
-enum { USERS = 24, FILMS = 41, BATCH = 6 };
-
-/* A small deterministic pseudo-random value in [0, 1). */
-static double wiggle(size_t i, size_t salt)
-{
-    double v = sin((double)(i * 7919 + salt * 104729) * 0.618034) * 43758.5453;
-    return v - floor(v);
-}
-
-/* USERS users rating FILMS films, each film in increasing order; film 0
- * rated by everyone, the last film by nobody, the rest at random. */
-typedef struct {
-    uint32_t row_start[USERS + 1];
-    uint32_t col[USERS * FILMS];
-    float value[USERS * FILMS];
-    SparseRows x;
-} RatingRows;
-
-static void rating_rows_make(RatingRows *p)
-{
-    size_t n = 0;
-    for (size_t u = 0; u < USERS; u++) {
-        p->row_start[u] = (uint32_t)n;
-        for (size_t j = 0; j + 1 < FILMS; j++)
-            if (j == 0 || wiggle(u * FILMS + j, 1) < 0.3) {
-                p->col[n] = (uint32_t)j;
-                p->value[n++] = (float)(1 + (int)(wiggle(u * FILMS + j, 2) * 5)) / 5.0f;
-            }
-    }
-    p->row_start[USERS] = (uint32_t)n;
-    p->x = (SparseRows){USERS, FILMS, p->row_start, p->col, p->value};
-}
+enum { USERS = TEST_USERS, FILMS = TEST_FILMS, BATCH = 6 };
 
 /* The unfused passes over films [from, to): gradient, Adam, next sums. */
 static void reference_step(size_t H, float *w, float *m, float *v, const float *dpre,
@@ -94,8 +63,8 @@ static void assert_same_bits(const float *got, const float *want, size_t n, cons
  * side from the same start: every weight, moment and sum the same bits. */
 static void check_steps(size_t H, size_t from, size_t to, bool portable)
 {
-    RatingRows p;
-    rating_rows_make(&p);
+    TestRows p;
+    test_rows_make(&p, true);
     size_t n = FILMS * H;
     float *w[2], *m[2], *v[2], *pre[2];
     for (int s = 0; s < 2; s++) {
@@ -162,45 +131,10 @@ static void test_step_matches_unfused_passes(void **state)
         }
 }
 
-static void test_lists_group_by_film_in_batch_order(void **state)
-{
-    (void)state;
-    /* user 0: films 1, 3; user 1: films 0, 3; user 2: film 3 */
-    const uint32_t row_start[] = {0, 2, 4, 5};
-    const uint32_t col[] = {1, 3, 0, 3, 3};
-    const float value[] = {0.2f, 0.4f, 0.6f, 0.8f, 1.0f};
-    SparseRows x = {3, 5, row_start, col, value};
-    FilmLists l;
-    assert_int_equal(film_lists_alloc(&l, 1, 4, 8), 0);
-    const uint32_t rows[] = {2, 0, 1}; /* batch order: users 2, 0, 1 */
-    assert_int_equal(film_lists_build(&l, &x, rows, 3), 0);
-    /* film 1: user 0 (place 1); film 2: nobody; film 3: users 2, 0, 1 */
-    const uint32_t start[] = {0, 1, 1, 4};
-    const uint32_t user[] = {1, 0, 1, 2};
-    const float got_value[] = {0.2f, 1.0f, 0.4f, 0.8f};
-    for (size_t f = 0; f < 4; f++)
-        assert_int_equal(l.start[f], start[f]);
-    for (size_t q = 0; q < 4; q++) {
-        assert_int_equal(l.user[q], user[q]);
-        assert_true(l.value[q] == got_value[q]);
-    }
-    /* rows NULL: users 0 .. B in order */
-    assert_int_equal(film_lists_build(&l, &x, NULL, 2), 0);
-    assert_int_equal(l.start[3], 3);
-    assert_int_equal(l.user[1], 0);
-    assert_int_equal(l.user[2], 1);
-    film_lists_free(&l);
-    /* too many entries for the room: refused */
-    assert_int_equal(film_lists_alloc(&l, 0, 5, 4), 0);
-    assert_int_equal(film_lists_build(&l, &x, NULL, 3), -1);
-    film_lists_free(&l);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_step_matches_unfused_passes),
-        cmocka_unit_test(test_lists_group_by_film_in_batch_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,9 +9,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "filmseg/autoencoder.h"
 #include "filmseg/panel.h"
 #include "filmseg/text.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +133,42 @@ static inline Panel *three_film_panel(void)
 {
     return three_film_panel_of(ITEM(10, "Ten (1990)") ITEM(5, "Five (1990)")
                                    ITEM(7, "Seven (1991)"));
+}
+
+/* A small deterministic pseudo-random value in [0, 1). */
+static inline double wiggle(size_t i, size_t salt)
+{
+    double v = sin((double)(i * 7919 + salt * 104729) * 0.618034) * 43758.5453;
+    return v - floor(v);
+}
+
+/* Sparse rows for the fused row steps' tests: TEST_USERS users with entries
+ * in TEST_FILMS films, each user's in increasing order; film 0 has everyone,
+ * the last film nobody, the rest about 3 in 10. Values are ratings / 5
+ * (ratings) or in [-0.5, 0.5). */
+enum { TEST_USERS = 24, TEST_FILMS = 41 };
+
+typedef struct {
+    uint32_t row_start[TEST_USERS + 1];
+    uint32_t col[TEST_USERS * TEST_FILMS];
+    float value[TEST_USERS * TEST_FILMS];
+    SparseRows x;
+} TestRows;
+
+static inline void test_rows_make(TestRows *p, bool ratings)
+{
+    size_t n = 0;
+    for (size_t u = 0; u < TEST_USERS; u++) {
+        p->row_start[u] = (uint32_t)n;
+        for (size_t j = 0; j + 1 < TEST_FILMS; j++)
+            if (j == 0 || wiggle(u * TEST_FILMS + j, 1) < 0.3) {
+                double w = wiggle(u * TEST_FILMS + j, 2);
+                p->col[n] = (uint32_t)j;
+                p->value[n++] = ratings ? (float)(1 + (int)(w * 5)) / 5.0f : (float)(w - 0.5);
+            }
+    }
+    p->row_start[TEST_USERS] = (uint32_t)n;
+    p->x = (SparseRows){TEST_USERS, TEST_FILMS, p->row_start, p->col, p->value};
 }
 
 #endif
