@@ -77,8 +77,9 @@ typedef struct {
                                  only how they rate (multinomial likelihood as in
                                  Liang et al.'s Mult-DAE, over a sample of films) */
     float implicit_negatives; /* RATED, two heads: sampled unrated films per rating (1) */
-    int threads;              /* STUDY: 1, or 2 to split each batch's dense work over two
-                                 threads; 0: with two CPUs, time both ways over the
+    int threads;              /* 1, or 2: STUDY splits each batch's dense work over two
+                                 threads, RATED (two heads) runs the likes head on the
+                                 second; 0: with two CPUs, time both ways over the
                                  first epochs and keep the faster. The result is the
                                  same either way */
 } AeOptions;

@@ -516,6 +516,9 @@ typedef struct {
                                     query cell (1 liked, 0 rated lower or sampled) */
     RowSet enc_rows;             /* scratch for the input check */
     FilmLists cell_lists;        /* RATED: the batch's query cells by film (lazy_rows.h) */
+    float *z2, *dz2;             /* RATED, two heads: (qcap) the likes head's z and dz: its
+                                    passes and rows run on the helper thread when there
+                                    are two (see rated_step) */
     FilmLists input_lists;       /* RATED: the encoder's inputs by film */
     float *input_scale;          /* RATED: (B) each user's input scale */
     RowSet user_films;           /* one user's rated and sampled films */
@@ -577,6 +580,8 @@ static void trainer_free(Trainer *t)
     film_lists_free(&t->cell_lists);
     film_lists_free(&t->input_lists);
     free(t->input_scale);
+    free(t->z2);
+    free(t->dz2);
     rowset_free(&t->user_films);
     void *bufs[] = {t->ot, t->grads, t->pre,      t->h,      t->dh,      t->dpre,
                     t->z,  t->s,     t->ds,       t->dz,     t->qstart,  t->qcol,
@@ -701,7 +706,8 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     if (t->opt->loss == AE_LOSS_RATED &&
         (film_lists_alloc(&t->cell_lists, 0, N, qcap) != 0 ||
          film_lists_alloc(&t->input_lists, 0, N, B * most + 1) != 0 ||
-         !(t->input_scale = malloc(B * sizeof(float)))))
+         !(t->input_scale = malloc(B * sizeof(float))) || !(t->z2 = malloc(qcap * sizeof(float))) ||
+         !(t->dz2 = malloc(qcap * sizeof(float)))))
         return FS_ERROR;
     if (adam_init(&t->adam, t->ae->n_params, t->opt->lr) != 0)
         return FS_ERROR;
@@ -735,6 +741,8 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
                                      p == 0 ? t->enc_split : N, B * most) != 0)
                     return FS_ERROR;
         t->lists_next = -1;
+    }
+    if (t->opt->loss == AE_LOSS_STUDY || t->ae->heads == 2) {
         int threads = t->opt->threads;
         if (threads <= 0) {
             long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -944,6 +952,108 @@ static void encoder_bias_step(Trainer *t, size_t B)
     adam_update(&t->adam, ae->params, t->grads, off_b, H);
 }
 
+/* RATED, one decoder head's share of a batch's step: the rating head on this
+ * thread, the likes head on the helper (when there are two), each reading and
+ * writing only its own rows (a row moved by one core and read by the other
+ * the next batch crosses between them, which cost more than the second core
+ * saved); what crosses is a batch's h, cells, dh and lists. */
+typedef struct {
+    Trainer *t;
+    size_t B, nq;  /* users and query cells */
+    float scale;   /* the head's loss scale */
+    AdamCoef coef; /* this step's Adam constants */
+} HeadPart;
+
+/* The batch's cells by film (their values, unused, the targets: nothing
+ * writes those while the lists are built). */
+static void film_lists_build_cells(Trainer *t, size_t B)
+{
+    SparseRows cells = {B, t->N, t->qstart, t->qcol, t->qt};
+    (void)film_lists_build(&t->cell_lists, &cells, NULL, B); /* qcap cells fit */
+}
+
+/* The rating head's forward and backward passes, squared error (weight 1 on
+ * rated cells, unrated_weight on sampled ones, scaled by 1 / the batch's
+ * ratings): s, dz, and dh from its rows. */
+static void rating_forward(void *arg)
+{
+    HeadPart *p = arg;
+    Trainer *t = p->t;
+    Autoencoder *ae = t->ae;
+    size_t B = p->B, H = t->H, nq = p->nq;
+    ae_sparse_decoder_forward(t->z, t->h, t->qstart, t->qcol, ae->w_dec, ae->b_dec, B, H);
+    add_user_offsets(t->offset_slope, t->offset, t->qstart, t->qcol, B, t->z);
+    ae_sigmoid_forward(t->s, t->z, nq);
+    memset(t->ds, 0, nq * sizeof(float));
+    ae_sq_backward(t->ds, t->s, t->qt, t->qw, nq, p->scale);
+    memset(t->dz, 0, nq * sizeof(float));
+    ae_sigmoid_backward(t->dz, t->s, t->ds, nq);
+    memset(t->dh, 0, B * H * sizeof(float));
+    ae_sparse_decoder_backward(t->dh, NULL, NULL, t->dz, t->h, t->qstart, t->qcol, ae->w_dec, B, H);
+}
+
+/* Lazy Adam on the rating head's rows the cells used. */
+static void rating_rows(void *arg)
+{
+    HeadPart *p = arg;
+    Trainer *t = p->t;
+    Autoencoder *ae = t->ae;
+    float *m = t->adam.m, *v = t->adam.v;
+    size_t ow = (size_t)(ae->w_dec - ae->params), ob = (size_t)(ae->b_dec - ae->params);
+    LazyRows rows = {t->H,
+                     ae->w_dec,
+                     m + ow,
+                     v + ow,
+                     ae->b_dec,
+                     m + ob,
+                     v + ob,
+                     t->h,
+                     t->dz,
+                     NULL,
+                     t->opt->weight_decay,
+                     false};
+    lazy_rows_step(&rows, &p->coef, &t->cell_lists);
+}
+
+/* The likes head's forward pass and softmax over each user's cells (liked
+ * films first): dz2; and the cells' lists, for both heads' rows. */
+static void likes_forward(void *arg)
+{
+    HeadPart *p = arg;
+    Trainer *t = p->t;
+    Autoencoder *ae = t->ae;
+    ae_sparse_decoder_forward(t->z2, t->h, t->qstart, t->qcol, ae->w_obs, ae->b_obs, p->B, t->H);
+    memset(t->dz2, 0, p->nq * sizeof(float));
+    ae_softmax_backward(t->dz2, t->z2, t->ot, t->qstart, p->B, p->scale);
+    film_lists_build_cells(t, p->B);
+}
+
+/* The likes head's share of dh (after the rating head's: the order of the
+ * sums) and lazy Adam on its rows. */
+static void likes_backward(void *arg)
+{
+    HeadPart *p = arg;
+    Trainer *t = p->t;
+    Autoencoder *ae = t->ae;
+    ae_sparse_decoder_backward(t->dh, NULL, NULL, t->dz2, t->h, t->qstart, t->qcol, ae->w_obs, p->B,
+                               t->H);
+    float *m = t->adam.m, *v = t->adam.v;
+    size_t ow = (size_t)(ae->w_obs - ae->params), ob = (size_t)(ae->b_obs - ae->params);
+    LazyRows rows = {t->H,
+                     ae->w_obs,
+                     m + ow,
+                     v + ow,
+                     ae->b_obs,
+                     m + ob,
+                     v + ob,
+                     t->h,
+                     t->dz2,
+                     NULL,
+                     t->opt->weight_decay,
+                     false};
+    lazy_rows_step(&rows, &p->coef, &t->cell_lists);
+}
+
 /* RATED: a batch's step after the encoder's forward pass (in: its input):
  * the decoder on each user's rated films plus a sample of unrated ones,
  * backward to the encoder, and lazy Adam on the rows used. Returns the
@@ -985,53 +1095,33 @@ static double rated_step(Trainer *t, const SparseRows *in, const uint32_t *in_ro
         nr += m;
     }
     t->qstart[B] = (uint32_t)nq;
-    SparseRows cells = {B, t->N, t->qstart, t->qcol, t->dz};
-    (void)film_lists_build(&t->cell_lists, &cells, NULL, B); /* qcap cells fit */
-
     float scale = nr ? 1.0f / (float)nr : 1.0f;
-    ae_sparse_decoder_forward(t->z, t->h, t->qstart, t->qcol, ae->w_dec, ae->b_dec, B, H);
-    add_user_offsets(t->offset_slope, t->offset, t->qstart, t->qcol, B, t->z);
-    ae_sigmoid_forward(t->s, t->z, nq);
+    HeadPart rating = {t, B, nq, scale, adam_coef(&t->adam)};
+    HeadPart likes = rating;
+    likes.scale = t->opt->implicit_weight * scale;
+    if (ae->heads == 2) {
+        helper_run(&t->helper, likes_forward, &likes, rating_forward, &rating);
+        helper_run(&t->helper, likes_backward, &likes, rating_rows, &rating);
+    } else {
+        film_lists_build_cells(t, B);
+        rating_forward(&rating);
+        rating_rows(&rating);
+    }
     double sse = 0.0;
     for (size_t k = 0; k < nq; k++)
         if (t->qt[k] > 0.0f) {
             double d = (double)t->s[k] - t->qt[k];
             sse += d * d;
         }
-    memset(t->ds, 0, nq * sizeof(float));
-    ae_sq_backward(t->ds, t->s, t->qt, t->qw, nq, scale);
-    memset(t->dz, 0, nq * sizeof(float));
-    ae_sigmoid_backward(t->dz, t->s, t->ds, nq);
-    memset(t->dh, 0, B * H * sizeof(float));
-    ae_sparse_decoder_backward(t->dh, NULL, NULL, t->dz, t->h, t->qstart, t->qcol, ae->w_dec, B, H);
-    /* each head's rows move once dh has their old weights' share */
-    AdamCoef coef = adam_coef(&t->adam);
-    float *m = t->adam.m, *v = t->adam.v, wd = t->opt->weight_decay;
-    size_t ow = (size_t)(ae->w_dec - ae->params), ob = (size_t)(ae->b_dec - ae->params);
-    LazyRows rating = {H,      ae->w_dec, m + ow, v + ow, ae->b_dec, m + ob,
-                       v + ob, t->h,      t->dz,  NULL,   wd,        false};
-    lazy_rows_step(&rating, &coef, &t->cell_lists);
-    if (ae->heads == 2) { /* the likes head: softmax over each user's cells, liked films */
-        ae_sparse_decoder_forward(t->z, t->h, t->qstart, t->qcol, ae->w_obs, ae->b_obs, B, H);
-        memset(t->dz, 0, nq * sizeof(float));
-        ae_softmax_backward(t->dz, t->z, t->ot, t->qstart, B, t->opt->implicit_weight * scale);
-        ae_sparse_decoder_backward(t->dh, NULL, NULL, t->dz, t->h, t->qstart, t->qcol, ae->w_obs, B,
-                                   H);
-        ow = (size_t)(ae->w_obs - ae->params);
-        ob = (size_t)(ae->b_obs - ae->params);
-        LazyRows likes = {H,      ae->w_obs, m + ow, v + ow, ae->b_obs, m + ob,
-                          v + ob, t->h,      t->dz,  NULL,   wd,        false};
-        lazy_rows_step(&likes, &coef, &t->cell_lists);
-    }
 
     encoder_bias_step(t, B);
     (void)film_lists_build(&t->input_lists, in, in_rows, B); /* room for B fullest rows */
     for (size_t b = 0; b < B; b++)
         t->input_scale[b] = input_scale(in, row_of(in_rows, b), ae->unit_input);
     size_t oe = (size_t)(ae->w_enc - ae->params);
-    LazyRows input = {H,    ae->w_enc, m + oe,    v + oe,         NULL, NULL,
-                      NULL, t->dpre,   in->value, t->input_scale, wd,   false};
-    lazy_rows_step(&input, &coef, &t->input_lists);
+    LazyRows input = {H,       ae->w_enc, t->adam.m + oe, t->adam.v + oe,       NULL, NULL, NULL,
+                      t->dpre, in->value, t->input_scale, t->opt->weight_decay, false};
+    lazy_rows_step(&input, &rating.coef, &t->input_lists);
     *n_rated = nr;
     return sse;
 }
@@ -1279,10 +1369,10 @@ done:
     return rc;
 }
 
-/* STUDY with the thread count left to us: after a first epoch on two threads
- * to warm up, the next epochs alternate between this thread alone and two
- * threads, PROBE_ROUNDS each, and training goes on whichever way took less
- * time. One more round (an epoch each way) checks again when the way chosen
+/* With the thread count left to us (STUDY, RATED with two heads): after a
+ * first epoch on two threads to warm up, the next epochs alternate between
+ * this thread alone and two threads, PROBE_ROUNDS each, and training goes on
+ * whichever way took less time. One more round (an epoch each way) checks again when the way chosen
  * may no longer be the faster, as a host's other load comes and goes (the
  * arithmetic is the same either way): on two threads, as soon as an epoch
  * takes more than NEAR_ONE of the last round's epoch on one thread (epochs

@@ -526,6 +526,24 @@ static void test_study_loss_same_with_one_or_two_threads(void **state)
     csr_free(&c);
 }
 
+/* The rated loss runs its likes head on a second thread (or after the rating
+ * head on one): the same bits either way, with input dropout and sampled
+ * unrated cells. */
+static void test_rated_loss_same_with_one_or_two_threads(void **state)
+{
+    (void)state;
+    Rng rng;
+    rng_seed(&rng, 33);
+    Csr c;
+    csr_random(&c, &rng, 40, 300, 0.1);
+    AeOptions o = small_options(AE_LOSS_RATED);
+    assert_true(o.implicit_weight > 0.0f && o.input_dropout > 0.0f);
+    assert_same_as_one_thread(&c, o, 2);
+    o.epochs = 40;
+    assert_same_as_one_thread(&c, o, 0);
+    csr_free(&c);
+}
+
 /* Ratings from a rank-2 taste model: rating = round(3 + 1.6 u.v), 1..5. The
  * film mean cannot see a user's taste; the autoencoder can. */
 /* Ratings of rank 2 (taste scales the user x film factors), plus, with bias,
@@ -862,6 +880,7 @@ int main(void)
         cmocka_unit_test(test_rated_loss_gradients),
         cmocka_unit_test(test_same_seed_same_parameters),
         cmocka_unit_test(test_study_loss_same_with_one_or_two_threads),
+        cmocka_unit_test(test_rated_loss_same_with_one_or_two_threads),
         cmocka_unit_test(test_rated_loss_beats_film_mean),
         cmocka_unit_test(test_rated_loss_learns_user_offsets),
         cmocka_unit_test(test_rated_loss_starts_at_the_film_means),
