@@ -992,27 +992,23 @@ static void rating_forward(void *arg)
     ae_sparse_decoder_backward(t->dh, NULL, NULL, t->dz, t->h, t->qstart, t->qcol, ae->w_dec, B, H);
 }
 
-/* Lazy Adam on the rating head's rows the cells used. */
+/* Lazy Adam on a head's rows (weights w, biases b) that the cells used, the
+ * cells' gradient dz. */
+static void head_rows(const HeadPart *p, float *w, float *b, const float *dz)
+{
+    Trainer *t = p->t;
+    const float *params = t->ae->params;
+    float *m = t->adam.m, *v = t->adam.v;
+    size_t ow = (size_t)(w - params), ob = (size_t)(b - params);
+    LazyRows rows = {
+        t->H, w, m + ow, v + ow, b, m + ob, v + ob, t->h, dz, NULL, t->opt->weight_decay, false};
+    lazy_rows_step(&rows, &p->coef, &t->cell_lists);
+}
+
 static void rating_rows(void *arg)
 {
     HeadPart *p = arg;
-    Trainer *t = p->t;
-    Autoencoder *ae = t->ae;
-    float *m = t->adam.m, *v = t->adam.v;
-    size_t ow = (size_t)(ae->w_dec - ae->params), ob = (size_t)(ae->b_dec - ae->params);
-    LazyRows rows = {t->H,
-                     ae->w_dec,
-                     m + ow,
-                     v + ow,
-                     ae->b_dec,
-                     m + ob,
-                     v + ob,
-                     t->h,
-                     t->dz,
-                     NULL,
-                     t->opt->weight_decay,
-                     false};
-    lazy_rows_step(&rows, &p->coef, &t->cell_lists);
+    head_rows(p, p->t->ae->w_dec, p->t->ae->b_dec, p->t->dz);
 }
 
 /* The likes head's forward pass and softmax over each user's cells (liked
@@ -1037,21 +1033,7 @@ static void likes_backward(void *arg)
     Autoencoder *ae = t->ae;
     ae_sparse_decoder_backward(t->dh, NULL, NULL, t->dz2, t->h, t->qstart, t->qcol, ae->w_obs, p->B,
                                t->H);
-    float *m = t->adam.m, *v = t->adam.v;
-    size_t ow = (size_t)(ae->w_obs - ae->params), ob = (size_t)(ae->b_obs - ae->params);
-    LazyRows rows = {t->H,
-                     ae->w_obs,
-                     m + ow,
-                     v + ow,
-                     ae->b_obs,
-                     m + ob,
-                     v + ob,
-                     t->h,
-                     t->dz2,
-                     NULL,
-                     t->opt->weight_decay,
-                     false};
-    lazy_rows_step(&rows, &p->coef, &t->cell_lists);
+    head_rows(p, ae->w_obs, ae->b_obs, t->dz2);
 }
 
 /* RATED: a batch's step after the encoder's forward pass (in: its input):
