@@ -501,19 +501,31 @@ typedef struct {
     float *g;                /* (ld) the fused step's scratch */
 } StudyColumns;
 
+/* RATED: a batch's query cells (the arrays of Trainer's qstart .. ot), and
+ * their numbers: all, and rated. */
+typedef struct {
+    uint32_t *start, *col;
+    float *target, *weight, *liked;
+    size_t n, n_rated;
+} CellSet;
+
 typedef struct {
     const SparseRows *x;
     const AeOptions *opt;
     Autoencoder *ae;
     size_t N, H, B;
     Adam adam;
-    float *grads;                /* (n_params), zero outside the rows being used */
-    float *pre, *h, *dh, *dpre;  /* (B,H) */
-    float *z, *s, *ds, *dz;      /* (qcap) the query cells */
-    uint32_t *qstart, *qcol;     /* RATED: (B+1), (qcap) query columns per user */
-    float *qt, *qw;              /* RATED: (qcap) target and weight per query cell */
-    float *ot;                   /* RATED, two heads: (qcap) the likes head's target per
-                                    query cell (1 liked, 0 rated lower or sampled) */
+    float *grads;               /* (n_params), zero outside the rows being used */
+    float *pre, *h, *dh, *dpre; /* (B,H) */
+    float *z, *s, *ds, *dz;     /* (qcap) the query cells */
+    uint32_t *qstart, *qcol;    /* RATED: (B+1), (qcap) query columns per user */
+    float *qt, *qw;             /* RATED: (qcap) target and weight per query cell */
+    float *ot;                  /* RATED, two heads: (qcap) the likes head's target per
+                                   query cell (1 liked, 0 rated lower or sampled) */
+    /* RATED: room for the next batch's cells, built while this batch's are in
+     * use (see rated_step), then swapped with qstart .. ot */
+    CellSet next_cells;
+    bool next_ready;             /* next_cells holds the next batch's */
     RowSet enc_rows;             /* scratch for the input check */
     FilmLists cell_lists;        /* RATED: the batch's query cells by film (lazy_rows.h) */
     float *z2, *dz2;             /* RATED, two heads: (qcap) the likes head's z and dz: its
@@ -580,6 +592,11 @@ static void trainer_free(Trainer *t)
     film_lists_free(&t->cell_lists);
     film_lists_free(&t->input_lists);
     free(t->input_scale);
+    free(t->next_cells.start);
+    free(t->next_cells.col);
+    free(t->next_cells.target);
+    free(t->next_cells.weight);
+    free(t->next_cells.liked);
     free(t->z2);
     free(t->dz2);
     rowset_free(&t->user_films);
@@ -696,6 +713,16 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     t->qt = malloc(qcap * sizeof(float));
     t->qw = malloc(qcap * sizeof(float));
     t->ot = malloc(qcap * sizeof(float));
+    if (t->opt->loss == AE_LOSS_RATED) {
+        CellSet *c = &t->next_cells;
+        c->start = malloc(((B > EVAL_CHUNK ? B : EVAL_CHUNK) + 1) * sizeof(uint32_t));
+        c->col = malloc(qcap * sizeof(uint32_t));
+        c->target = malloc(qcap * sizeof(float));
+        c->weight = malloc(qcap * sizeof(float));
+        c->liked = malloc(qcap * sizeof(float));
+        if (!c->start || !c->col || !c->target || !c->weight || !c->liked)
+            return FS_ERROR;
+    }
     t->offset = malloc((B > EVAL_CHUNK ? B : EVAL_CHUNK) * sizeof(float));
     t->offset_slope = malloc((N + 1) * sizeof(float));
     if (!t->grads || !t->pre || !t->h || !t->dh || !t->dpre || !t->z || !t->s || !t->ds || !t->dz ||
@@ -952,6 +979,68 @@ static void encoder_bias_step(Trainer *t, size_t B)
     adam_update(&t->adam, ae->params, t->grads, off_b, H);
 }
 
+/* The query cells of users rows[0 .. B) into c: each user's rated films,
+ * then a sample of unrated ones (from sample_rng, which only this draws
+ * from, batch after batch in order). */
+static void cells_build(Trainer *t, const uint32_t *rows, size_t B, CellSet *c)
+{
+    const SparseRows *x = t->x;
+    size_t nq = 0, nr = 0;
+    for (size_t b = 0; b < B; b++) {
+        size_t r = rows[b], m = x->row_start[r + 1] - x->row_start[r];
+        rowset_empty(&t->user_films);
+        c->start[b] = (uint32_t)nq;
+        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++) {
+            uint32_t j = x->col[k];
+            rowset_add(&t->user_films, j);
+            c->col[nq] = j;
+            c->target[nq] = x->value[k];
+            c->liked[nq] = x->value[k] >= LIKED_VALUE ? 1.0f : 0.0f;
+            c->weight[nq++] = 1.0f;
+        }
+        /* sampled unrated films: pushed to 0 by the rating head with
+         * unrated_weight (only up to unrated_share of them), and the likes
+         * head's negatives */
+        size_t for_rating = (size_t)floor((double)t->opt->unrated_share * (double)m + 0.5);
+        size_t want = n_sampled(t, m), got = 0;
+        for (size_t tries = 0; got < want && tries < 4 * want + 16; tries++) {
+            uint32_t j = (uint32_t)rng_below(&t->sample_rng, t->N);
+            if (!rowset_add(&t->user_films, j))
+                continue;
+            c->col[nq] = j;
+            c->target[nq] = 0.0f;
+            c->liked[nq] = 0.0f;
+            c->weight[nq++] = got < for_rating ? t->opt->unrated_weight : 0.0f;
+            got++;
+        }
+        nr += m;
+    }
+    c->start[B] = (uint32_t)nq;
+    c->n = nq;
+    c->n_rated = nr;
+}
+
+/* The trainer's current cells (qstart .. ot) as a CellSet. */
+static CellSet current_cells(const Trainer *t)
+{
+    return (CellSet){t->qstart, t->qcol, t->qt, t->qw, t->ot, 0, 0};
+}
+
+/* Makes next_cells the current cells, and the current ones the room for the
+ * next batch's. */
+static void cells_swap(Trainer *t)
+{
+    CellSet next = t->next_cells;
+    t->next_cells = current_cells(t);
+    t->qstart = next.start;
+    t->qcol = next.col;
+    t->qt = next.target;
+    t->qw = next.weight;
+    t->ot = next.liked;
+    t->next_cells.n = next.n;
+    t->next_cells.n_rated = next.n_rated;
+}
+
 /* RATED, one decoder head's share of a batch's step: the rating head on this
  * thread, the likes head on the helper (when there are two), each reading and
  * writing only its own rows (a row moved by one core and read by the other
@@ -962,6 +1051,10 @@ typedef struct {
     size_t B, nq;  /* users and query cells */
     float scale;   /* the head's loss scale */
     AdamCoef coef; /* this step's Adam constants */
+    /* the rating head's part: the next batch of the epoch (NULL: none), whose
+     * cells it builds into next_cells after its rows */
+    const uint32_t *next_rows;
+    size_t next_B;
 } HeadPart;
 
 /* The batch's cells by film (their values, unused, the targets: nothing
@@ -1009,6 +1102,8 @@ static void rating_rows(void *arg)
 {
     HeadPart *p = arg;
     head_rows(p, p->t->ae->w_dec, p->t->ae->b_dec, p->t->dz);
+    if (p->next_rows)
+        cells_build(p->t, p->next_rows, p->next_B, &p->t->next_cells);
 }
 
 /* The likes head's forward pass and softmax over each user's cells (liked
@@ -1042,45 +1137,24 @@ static void likes_backward(void *arg)
  * batch's sum of squared errors on rated cells, and their number in
  * *n_rated. */
 static double rated_step(Trainer *t, const SparseRows *in, const uint32_t *in_rows,
-                         const uint32_t *rows, size_t B, size_t *n_rated)
+                         const uint32_t *rows, size_t B, const uint32_t *next_rows, size_t next_B,
+                         size_t *n_rated)
 {
     Autoencoder *ae = t->ae;
-    const SparseRows *x = t->x;
-    size_t H = t->H, nq = 0, nr = 0;
-    for (size_t b = 0; b < B; b++) {
-        size_t r = rows[b], m = x->row_start[r + 1] - x->row_start[r];
-        rowset_empty(&t->user_films);
-        t->qstart[b] = (uint32_t)nq;
-        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++) {
-            uint32_t j = x->col[k];
-            rowset_add(&t->user_films, j);
-            t->qcol[nq] = j;
-            t->qt[nq] = x->value[k];
-            t->ot[nq] = x->value[k] >= LIKED_VALUE ? 1.0f : 0.0f;
-            t->qw[nq++] = 1.0f;
-        }
-        /* sampled unrated films: pushed to 0 by the rating head with
-         * unrated_weight (only up to unrated_share of them), and the likes
-         * head's negatives */
-        size_t for_rating = (size_t)floor((double)t->opt->unrated_share * (double)m + 0.5);
-        size_t want = n_sampled(t, m), got = 0;
-        for (size_t tries = 0; got < want && tries < 4 * want + 16; tries++) {
-            uint32_t j = (uint32_t)rng_below(&t->sample_rng, t->N);
-            if (!rowset_add(&t->user_films, j))
-                continue;
-            t->qcol[nq] = j;
-            t->qt[nq] = 0.0f;
-            t->ot[nq] = 0.0f;
-            t->qw[nq++] = got < for_rating ? t->opt->unrated_weight : 0.0f;
-            got++;
-        }
-        nr += m;
+    size_t H = t->H;
+    if (!t->next_ready) {
+        CellSet c = current_cells(t);
+        cells_build(t, rows, B, &c);
+        t->next_cells.n = c.n;
+        t->next_cells.n_rated = c.n_rated;
     }
-    t->qstart[B] = (uint32_t)nq;
+    size_t nq = t->next_cells.n, nr = t->next_cells.n_rated; /* this batch's */
     float scale = nr ? 1.0f / (float)nr : 1.0f;
-    HeadPart rating = {t, B, nq, scale, adam_coef(&t->adam)};
+    HeadPart rating = {t, B, nq, scale, adam_coef(&t->adam), NULL, 0};
     HeadPart likes = rating;
     likes.scale = t->opt->implicit_weight * scale;
+    rating.next_rows = next_rows;
+    rating.next_B = next_B;
     if (ae->heads == 2) {
         helper_run(&t->helper, likes_forward, &likes, rating_forward, &rating);
         helper_run(&t->helper, likes_backward, &likes, rating_rows, &rating);
@@ -1104,6 +1178,9 @@ static double rated_step(Trainer *t, const SparseRows *in, const uint32_t *in_ro
     LazyRows input = {H,       ae->w_enc, t->adam.m + oe, t->adam.v + oe,       NULL, NULL, NULL,
                       t->dpre, in->value, t->input_scale, t->opt->weight_decay, false};
     lazy_rows_step(&input, &rating.coef, &t->input_lists);
+    t->next_ready = next_rows != NULL;
+    if (t->next_ready)
+        cells_swap(t);
     *n_rated = nr;
     return sse;
 }
@@ -1541,8 +1618,9 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
                 size_t next_B = n_train - (i0 + Bc) < B ? n_train - (i0 + Bc) : B;
                 encoder_step(&t, &in, in_rows, Bc, next_B > 0 ? rows + Bc : NULL, next_B);
             } else {
-                size_t nr;
-                loss_sum += rated_step(&t, &in, in_rows, rows, Bc, &nr);
+                size_t nr, next_B = n_train - (i0 + Bc) < B ? n_train - (i0 + Bc) : B;
+                loss_sum += rated_step(&t, &in, in_rows, rows, Bc, next_B > 0 ? rows + Bc : NULL,
+                                       next_B, &nr);
                 loss_n += nr;
             }
         }
