@@ -20,7 +20,7 @@
 
 /* The sigmoid runs on every output cell: x86-64 gets an AVX-512 / AVX2
  * version picked at run time, bit-identical to the scalar one (simd.h). */
-#include "simd.h"
+#include "simd_rows.h"
 
 enum {
     EVAL_CHUNK = 64, /* users per chunk when evaluating */
@@ -235,12 +235,129 @@ static float input_scale(const SparseRows *x, size_t r, bool unit)
     return sq > 0.0 ? (float)(1.0 / sqrt(sq)) : 1.0f;
 }
 
+#ifdef SIMD_X86
+/* The sparse layers' sums over a user's entries with the user's row held in
+ * registers (simd_rows.h): the same fused multiply-adds per float in the same
+ * order as vec_axpy and vec_dot, so the same bits, without a store and a load
+ * of the row for every film. */
+
+ROWS_AVX512_INLINE void encoder_users(float *pre, const SparseRows *x, const uint32_t *rows,
+                                      size_t B, const float *w_enc, const float *b_enc, size_t H,
+                                      bool unit, size_t from, size_t to, const int F)
+{
+    int T = (int)(H % ROW_CHUNK) / 4;
+    for (size_t b = 0; b < B; b++) {
+        RowRegs acc;
+        if (b_enc)
+            row_load(&acc, b_enc, F, T);
+        else
+            row_zero(&acc, F);
+        size_t r = row_of(rows, b);
+        float scale = input_scale(x, r, unit);
+        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
+            if (x->col[k] >= from && x->col[k] < to)
+                row_fma(&acc, scale * x->value[k], w_enc + (size_t)x->col[k] * H, F, T);
+        row_store(pre + b * H, &acc, F, T);
+    }
+}
+
+__attribute__((target("avx512f"))) static bool
+encoder_forward_avx512(float *pre, const SparseRows *x, const uint32_t *rows, size_t B,
+                       const float *w_enc, const float *b_enc, size_t H, bool unit, size_t from,
+                       size_t to)
+{
+#define ENCODER_CALL(F) encoder_users(pre, x, rows, B, w_enc, b_enc, H, unit, from, to, F)
+    ROWS_SWITCH(H, ENCODER_CALL)
+#undef ENCODER_CALL
+    return false;
+}
+
+/* dh[b] += dout[k] w[qcol[k]] over user b's cells. */
+ROWS_AVX512_INLINE void dh_users(float *dh, const float *dout, const uint32_t *qstart,
+                                 const uint32_t *qcol, const float *w, size_t B, size_t H,
+                                 const int F)
+{
+    int T = (int)(H % ROW_CHUNK) / 4;
+    for (size_t b = 0; b < B; b++) {
+        RowRegs acc;
+        row_load(&acc, dh + b * H, F, T);
+        for (uint32_t k = qstart[b]; k < qstart[b + 1]; k++)
+            row_fma(&acc, dout[k], w + (size_t)qcol[k] * H, F, T);
+        row_store(dh + b * H, &acc, F, T);
+    }
+}
+
+__attribute__((target("avx512f"))) static bool dh_avx512(float *dh, const float *dout,
+                                                         const uint32_t *qstart,
+                                                         const uint32_t *qcol, const float *w,
+                                                         size_t B, size_t H)
+{
+#define DH_CALL(F) dh_users(dh, dout, qstart, qcol, w, B, H, F)
+    ROWS_SWITCH(H, DH_CALL)
+#undef DH_CALL
+    return false;
+}
+
+/* out[k] = h[b] . w[qcol[k]] + bias[qcol[k]] over user b's cells, with
+ * vec_dot's sums: its two 8-float accumulators are a 16-float one here, then
+ * the same reduction. Rows of 16 F floats, plus T <= 1 quad. */
+ROWS_AVX512_INLINE void forward_users(float *out, const float *h, const uint32_t *qstart,
+                                      const uint32_t *qcol, const float *w, const float *bias,
+                                      size_t B, size_t H, const int F)
+{
+    int T = (int)(H % ROW_CHUNK) / 4;
+    for (size_t b = 0; b < B; b++) {
+        RowRegs hb;
+        row_load(&hb, h + b * H, F, T);
+        for (uint32_t k = qstart[b]; k < qstart[b + 1]; k++) {
+            const float *wr = w + (size_t)qcol[k] * H;
+            __m512 acc = _mm512_setzero_ps();
+            for (int c = 0; c < F; c++)
+                acc = _mm512_fmadd_ps(hb.chunk[c], _mm512_loadu_ps(wr + ROW_CHUNK * c), acc);
+            __m256 halves =
+                _mm256_add_ps(_mm512_castps512_ps256(acc),
+                              _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1)));
+            __m128 lo =
+                _mm_add_ps(_mm256_castps256_ps128(halves), _mm256_extractf128_ps(halves, 1));
+            if (T)
+                lo = _mm_fmadd_ps(hb.quad[0], _mm_loadu_ps(wr + ROW_CHUNK * F), lo);
+            lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+            lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+            out[k] = _mm_cvtss_f32(lo) + bias[qcol[k]];
+        }
+    }
+}
+
+__attribute__((target("avx512f"))) static bool forward_avx512(float *out, const float *h,
+                                                              const uint32_t *qstart,
+                                                              const uint32_t *qcol, const float *w,
+                                                              const float *bias, size_t B, size_t H)
+{
+    if (H % ROW_CHUNK >= 8) /* vec_dot adds an 8-float chunk there */
+        return false;
+#define FORWARD_CALL(F) forward_users(out, h, qstart, qcol, w, bias, B, H, F)
+    ROWS_SWITCH(H, FORWARD_CALL)
+#undef FORWARD_CALL
+    return false;
+}
+
+static bool rows_in_registers(void)
+{
+    return __builtin_cpu_supports("avx512f");
+}
+#endif
+
 /* The encoder's pre-activations from the films from <= j < to only, plus
  * b_enc (NULL: none). */
 static void encoder_forward_films(float *pre, const SparseRows *x, const uint32_t *rows, size_t B,
                                   const float *w_enc, const float *b_enc, size_t H, bool unit,
                                   size_t from, size_t to)
 {
+#ifdef SIMD_X86
+    if (rows_in_registers() &&
+        encoder_forward_avx512(pre, x, rows, B, w_enc, b_enc, H, unit, from, to))
+        return;
+#endif
     for (size_t b = 0; b < B; b++) {
         float *out = pre + b * H;
         if (b_enc)
@@ -309,6 +426,10 @@ void ae_sparse_decoder_forward(float *out, const float *h, const uint32_t *qstar
                                size_t B, size_t H)
 {
     // out[k] = h[b] . w_dec[qcol[k]] + b_dec[qcol[k]], k in qstart[b] .. qstart[b+1]
+#ifdef SIMD_X86
+    if (rows_in_registers() && forward_avx512(out, h, qstart, qcol, w_dec, b_dec, B, H))
+        return;
+#endif
     for (size_t b = 0; b < B; b++)
         for (uint32_t k = qstart[b]; k < qstart[b + 1]; k++)
             out[k] = vec_dot(h + b * H, w_dec + (size_t)qcol[k] * H, H) + b_dec[qcol[k]];
@@ -318,6 +439,10 @@ void ae_sparse_decoder_backward(float *dh, float *dw_dec, float *db_dec, const f
                                 const float *h, const uint32_t *qstart, const uint32_t *qcol,
                                 const float *w_dec, size_t B, size_t H)
 {
+#ifdef SIMD_X86
+    if (!dw_dec && rows_in_registers() && dh_avx512(dh, dout, qstart, qcol, w_dec, B, H))
+        return;
+#endif
     for (size_t b = 0; b < B; b++)
         for (uint32_t k = qstart[b]; k < qstart[b + 1]; k++) {
             size_t j = qcol[k];

@@ -27,6 +27,23 @@ ROWS_AVX512_INLINE void row_zero(RowRegs *r, const int F)
         r->quad[c] = _mm_setzero_ps();
 }
 
+ROWS_AVX512_INLINE void row_load(RowRegs *r, const float *x, const int F, int T)
+{
+    for (int c = 0; c < F; c++)
+        r->chunk[c] = _mm512_loadu_ps(x + ROW_CHUNK * c);
+    for (int c = 0; c < ROW_MAX_QUADS; c++)
+        r->quad[c] = c < T ? _mm_loadu_ps(x + ROW_CHUNK * F + 4 * c) : _mm_setzero_ps();
+}
+
+ROWS_AVX512_INLINE void row_store(float *x, const RowRegs *r, const int F, int T)
+{
+    for (int c = 0; c < F; c++)
+        _mm512_storeu_ps(x + ROW_CHUNK * c, r->chunk[c]);
+    for (int c = 0; c < ROW_MAX_QUADS; c++)
+        if (c < T)
+            _mm_storeu_ps(x + ROW_CHUNK * F + 4 * c, r->quad[c]);
+}
+
 /* r += a x (a fused multiply-add per float), x a row in memory. */
 ROWS_AVX512_INLINE void row_fma(RowRegs *r, float a, const float *x, const int F, int T)
 {

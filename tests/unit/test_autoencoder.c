@@ -226,6 +226,108 @@ static void test_sparse_decoder_gradients(void **state)
 }
 
 /* Values against the C library, and gradients; n covers vector paths + tail. */
+/* vec_dot's sum of a[i] b[i] (autoencoder.c), written out lane by lane: two
+ * accumulators of 8 over chunks of 16, an 8-chunk into the first, their sum
+ * folded to 4 lanes, a 4-chunk, then lanes (0+2) + (1+3) and the rest. */
+static float dot_in_vec_dot_order(const float *a, const float *b, size_t n)
+{
+    float acc0[8] = {0}, acc1[8] = {0}, lo[4];
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int l = 0; l < 8; l++) {
+            acc0[l] = fmaf(a[i + l], b[i + l], acc0[l]);
+            acc1[l] = fmaf(a[i + 8 + l], b[i + 8 + l], acc1[l]);
+        }
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; l++)
+            acc0[l] = fmaf(a[i + l], b[i + l], acc0[l]);
+    for (int l = 0; l < 4; l++)
+        lo[l] = (acc0[l] + acc1[l]) + (acc0[l + 4] + acc1[l + 4]);
+    if (i + 4 <= n) {
+        for (int l = 0; l < 4; l++)
+            lo[l] = fmaf(a[i + l], b[i + l], lo[l]);
+        i += 4;
+    }
+    float sum = (lo[0] + lo[2]) + (lo[1] + lo[3]);
+    for (; i < n; i++)
+        sum += a[i] * b[i];
+    return sum;
+}
+
+static void assert_same_floats(const float *got, const float *want, size_t n, const char *what,
+                               size_t H)
+{
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&got[i], &want[i], sizeof *got) != 0)
+            fail_msg("H=%zu %s[%zu]: got %.9g, want %.9g", H, what, i, got[i], want[i]);
+}
+
+/* The sparse layers sum a user's films with the user's row in registers
+ * where the machine has AVX-512: the bits must be those of the plain sums,
+ * one multiply-add per film and float in the user's order, as vec_axpy does
+ * it (the decoder's dot products in vec_dot's order), for row lengths that
+ * take the vector code and lengths that do not. */
+static void test_sparse_layers_sum_in_the_plain_order(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {100, 64, 20, 12, 24, 37, 132};
+    enum { B = 7, N = 50 };
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        size_t H = sizes[si];
+        Rng rng;
+        rng_seed(&rng, 40 + H);
+        Csr c;
+        csr_random(&c, &rng, B, N, 0.3);
+        size_t nnz = c.row_start[B];
+        float *w = rand_buf(&rng, N * H, -1, 1), *bias = rand_buf(&rng, N > H ? N : H, -1, 1);
+        float *h = rand_buf(&rng, B * H, 0, 1), *dout = rand_buf(&rng, nnz + 1, -1, 1);
+        float *got = zeros(B * H + nnz + 1), *want = zeros(B * H + nnz + 1);
+
+        /* encoder: bias plus each rated film's row times its input over |row| */
+        ae_encoder_forward(got, &c.x, NULL, B, w, bias, H, true);
+        for (size_t b = 0; b < B; b++) {
+            double sq = 0.0;
+            for (uint32_t k = c.row_start[b]; k < c.row_start[b + 1]; k++)
+                sq += (double)c.value[k] * c.value[k];
+            float scale = sq > 0.0 ? (float)(1.0 / sqrt(sq)) : 1.0f;
+            for (size_t i = 0; i < H; i++) {
+                float sum = bias[i];
+                for (uint32_t k = c.row_start[b]; k < c.row_start[b + 1]; k++) {
+                    float a = scale * c.value[k], x = w[c.col[k] * H + i];
+                    /* vec_axpy: fused in groups of 4 floats, the rest not */
+                    sum = i < H / 4 * 4 ? fmaf(a, x, sum) : sum + a * x;
+                }
+                want[b * H + i] = sum;
+            }
+        }
+        assert_same_floats(got, want, B * H, "pre", H);
+
+        /* decoder: each rated cell's h . w + bias */
+        ae_sparse_decoder_forward(got, h, c.row_start, c.col, w, bias, B, H);
+        for (size_t b = 0; b < B; b++)
+            for (uint32_t k = c.row_start[b]; k < c.row_start[b + 1]; k++)
+                want[k] = dot_in_vec_dot_order(h + b * H, w + c.col[k] * H, H) + bias[c.col[k]];
+        assert_same_floats(got, want, nnz, "z", H);
+
+        /* dh alone (training's call) against dh beside the weights' gradient */
+        float *dw = zeros(N * H), *db = zeros(N);
+        for (size_t i = 0; i < B * H; i++)
+            got[i] = want[i] = (float)(rng_uniform(&rng) - 0.5);
+        ae_sparse_decoder_backward(got, NULL, NULL, dout, h, c.row_start, c.col, w, B, H);
+        ae_sparse_decoder_backward(want, dw, db, dout, h, c.row_start, c.col, w, B, H);
+        assert_same_floats(got, want, B * H, "dh", H);
+        free(dw);
+        free(db);
+        free(w);
+        free(bias);
+        free(h);
+        free(dout);
+        free(got);
+        free(want);
+        csr_free(&c);
+    }
+}
+
 static void test_sigmoid_values_and_gradients(void **state)
 {
     (void)state;
@@ -874,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_encoder_gradients),
         cmocka_unit_test(test_relu_gradients),
         cmocka_unit_test(test_sparse_decoder_gradients),
+        cmocka_unit_test(test_sparse_layers_sum_in_the_plain_order),
         cmocka_unit_test(test_sigmoid_values_and_gradients),
         cmocka_unit_test(test_loss_gradients),
         cmocka_unit_test(test_study_loss_gradients),
