@@ -1177,7 +1177,7 @@ typedef struct {
     float scale;   /* the head's loss scale */
     AdamCoef coef; /* this step's Adam constants */
     /* the rating head's part: the next batch of the epoch (NULL: none), whose
-     * cells it builds into next_cells after its rows */
+     * cells it builds into next_cells after its forward pass */
     const uint32_t *next_rows;
     size_t next_B;
 } HeadPart;
@@ -1208,6 +1208,8 @@ static void rating_forward(void *arg)
     ae_sigmoid_backward(t->dz, t->s, t->ds, nq);
     memset(t->dh, 0, B * H * sizeof(float));
     ae_sparse_decoder_backward(t->dh, NULL, NULL, t->dz, t->h, t->qstart, t->qcol, ae->w_dec, B, H);
+    if (p->next_rows) /* while the likes head's softmax takes longer */
+        cells_build(t, p->next_rows, p->next_B, &t->next_cells);
 }
 
 /* Lazy Adam on a head's rows (weights w, biases b) that the cells used, the
@@ -1227,8 +1229,6 @@ static void rating_rows(void *arg)
 {
     HeadPart *p = arg;
     head_rows(p, p->t->ae->w_dec, p->t->ae->b_dec, p->t->dz);
-    if (p->next_rows)
-        cells_build(p->t, p->next_rows, p->next_B, &p->t->next_cells);
 }
 
 /* The likes head's forward pass and softmax over each user's cells (liked
