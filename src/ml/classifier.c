@@ -765,9 +765,40 @@ static bool fused_first_layer(size_t h1)
 }
 
 #ifdef SIMD_X86
+/* NC chunks of 16 units of a first-layer row p (moments m, v) from unit j0
+ * on: the penalty's gradient, the batch's entries q0 .. q1 in order, Adam. */
+static inline __attribute__((always_inline, target("avx512f"))) void
+first_layer_chunks(const Trainer *t, const ClassifierOptions *opt, const AdamCoef *k, float *p,
+                   float *m, float *v, size_t h1, size_t j0, uint32_t q0, uint32_t q1,
+                   const float *dpre1, const int NC)
+{
+    const __m512 l1 = _mm512_set1_ps(opt->l1), two_l2 = _mm512_set1_ps(2.0f * opt->l2),
+                 zero = _mm512_setzero_ps();
+    __m512 g[4], pj[4];
+    for (int c = 0; c < NC; c++) {
+        pj[c] = _mm512_loadu_ps(p + j0 + 16 * (size_t)c);
+        __m512 pos = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(pj[c], zero, _CMP_GT_OQ), l1);
+        __m512 neg = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(pj[c], zero, _CMP_LT_OQ), l1);
+        g[c] = _mm512_add_ps(_mm512_sub_ps(pos, neg), _mm512_mul_ps(two_l2, pj[c]));
+    }
+    for (uint32_t q = q0; q < q1; q++) {
+        __m512 a = _mm512_set1_ps(t->w1_entry_value[q]);
+        const float *d = dpre1 + t->w1_entry_row[q] * h1 + j0;
+        for (int c = 0; c < NC; c++)
+            g[c] = _mm512_fmadd_ps(a, _mm512_loadu_ps(d + 16 * c), g[c]);
+    }
+    for (int c = 0; c < NC; c++) {
+        size_t at = j0 + 16 * (size_t)c;
+        __m512 mj = _mm512_loadu_ps(m + at), vj = _mm512_loadu_ps(v + at);
+        _mm512_storeu_ps(p + at, adam_ps512(k, pj[c], g[c], &mj, &vj));
+        _mm512_storeu_ps(m + at, mj);
+        _mm512_storeu_ps(v + at, vj);
+    }
+}
+
 /* Sparse inputs, after adam_begin_step: each first-layer row the batch
- * touched moves by its own gradient in one pass while in registers, 16 units
- * at a time: the L1 + L2 penalty's (as clf_penalty_backward), plus the
+ * touched moves by its own gradient in one pass while in registers, up to 64
+ * units at a time: the L1 + L2 penalty's (as clf_penalty_backward), plus the
  * batch's inputs times dpre1 in batch order (as clf_sparse_linear_backward),
  * then Adam (as adam_update): the same operations, so the same bits, without
  * the gradient rows' round trips through memory. h1 % 16 == 0. */
@@ -793,24 +824,17 @@ __attribute__((target("avx512f"))) static void first_layer_step(Trainer *t, Clas
             t->w1_entry_value[at] = in->value[e];
         }
     AdamCoef k = adam_coef(&t->adam);
-    const __m512 l1 = _mm512_set1_ps(opt->l1), two_l2 = _mm512_set1_ps(2.0f * opt->l2),
-                 zero = _mm512_setzero_ps();
     for (size_t s = 0; s < used->n_rows; s++) {
         size_t at = (size_t)used->rows[s] * h1;
         float *p = c->params + at, *m = t->adam.m + at, *v = t->adam.v + at;
-        for (size_t j = 0; j < h1; j += 16) {
-            __m512 pj = _mm512_loadu_ps(p + j);
-            __m512 pos = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(pj, zero, _CMP_GT_OQ), l1);
-            __m512 neg = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(pj, zero, _CMP_LT_OQ), l1);
-            __m512 g = _mm512_add_ps(_mm512_sub_ps(pos, neg), _mm512_mul_ps(two_l2, pj));
-            for (uint32_t q = t->w1_start[s]; q < t->w1_start[s + 1]; q++)
-                g = _mm512_fmadd_ps(_mm512_set1_ps(t->w1_entry_value[q]),
-                                    _mm512_loadu_ps(dpre1 + t->w1_entry_row[q] * h1 + j), g);
-            __m512 mj = _mm512_loadu_ps(m + j), vj = _mm512_loadu_ps(v + j);
-            _mm512_storeu_ps(p + j, adam_ps512(&k, pj, g, &mj, &vj));
-            _mm512_storeu_ps(m + j, mj);
-            _mm512_storeu_ps(v + j, vj);
-        }
+        uint32_t q0 = t->w1_start[s], q1 = t->w1_start[s + 1];
+        for (size_t j0 = 0; j0 < h1; j0 += 64)
+            switch ((h1 - j0) / 16) {
+            case 1: first_layer_chunks(t, opt, &k, p, m, v, h1, j0, q0, q1, dpre1, 1); break;
+            case 2: first_layer_chunks(t, opt, &k, p, m, v, h1, j0, q0, q1, dpre1, 2); break;
+            case 3: first_layer_chunks(t, opt, &k, p, m, v, h1, j0, q0, q1, dpre1, 3); break;
+            default: first_layer_chunks(t, opt, &k, p, m, v, h1, j0, q0, q1, dpre1, 4); break;
+            }
     }
 }
 #endif

@@ -544,14 +544,23 @@ static void test_learns_sparse_rows(void **state)
     assert_memory_equal(csr.params, c.params, c.n_params * sizeof(float));
     classifier_free(&csr);
     /* the first layer step by step (penalty, backward, Adam per row) gives
-     * the fused step's very bits */
-    ClassifierOptions portable = opt;
-    portable.portable = true;
-    assert_int_equal(
-        classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &portable, NULL, NULL),
-        FS_OK);
-    assert_memory_equal(csr.params, c.params, c.n_params * sizeof(float));
-    classifier_free(&csr);
+     * the fused step's very bits, also for first layers that end in 3
+     * chunks of 16 (48), or 4 then 1 (80) */
+    for (int h = 48; h <= 80; h += 16) {
+        Classifier fused;
+        ClassifierOptions wide = opt;
+        wide.hidden1 = h;
+        assert_int_equal(
+            classifier_train_csr(&fused, row_start, col, value, N, D, labels, K, &wide, NULL, NULL),
+            FS_OK);
+        wide.portable = true;
+        assert_int_equal(
+            classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &wide, NULL, NULL),
+            FS_OK);
+        assert_memory_equal(csr.params, fused.params, fused.n_params * sizeof(float));
+        classifier_free(&csr);
+        classifier_free(&fused);
+    }
     col[0] = D; /* a column out of range is refused */
     assert_int_equal(
         classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &opt, NULL, NULL),
