@@ -647,6 +647,7 @@ typedef struct {
     float *qt, *qw;             /* RATED: (qcap) target and weight per query cell */
     float *ot;                  /* RATED, two heads: (qcap) the likes head's target per
                                    query cell (1 liked, 0 rated lower or sampled) */
+    size_t n_cells, n_rated;    /* RATED: the batch's cells in qstart .. ot, rated ones */
     /* RATED: room for the next batch's cells, built while this batch's are in
      * use (see rated_step), then swapped with qstart .. ot */
     CellSet next_cells;
@@ -1148,7 +1149,18 @@ static void cells_build(Trainer *t, const uint32_t *rows, size_t B, CellSet *c)
 /* The trainer's current cells (qstart .. ot) as a CellSet. */
 static CellSet current_cells(const Trainer *t)
 {
-    return (CellSet){t->qstart, t->qcol, t->qt, t->qw, t->ot, 0, 0};
+    return (CellSet){t->qstart, t->qcol, t->qt, t->qw, t->ot, t->n_cells, t->n_rated};
+}
+
+static void cells_make_current(Trainer *t, const CellSet *c)
+{
+    t->qstart = c->start;
+    t->qcol = c->col;
+    t->qt = c->target;
+    t->qw = c->weight;
+    t->ot = c->liked;
+    t->n_cells = c->n;
+    t->n_rated = c->n_rated;
 }
 
 /* Makes next_cells the current cells, and the current ones the room for the
@@ -1157,13 +1169,7 @@ static void cells_swap(Trainer *t)
 {
     CellSet next = t->next_cells;
     t->next_cells = current_cells(t);
-    t->qstart = next.start;
-    t->qcol = next.col;
-    t->qt = next.target;
-    t->qw = next.weight;
-    t->ot = next.liked;
-    t->next_cells.n = next.n;
-    t->next_cells.n_rated = next.n_rated;
+    cells_make_current(t, &next);
 }
 
 /* RATED, one decoder head's share of a batch's step: the rating head on this
@@ -1258,9 +1264,11 @@ static void likes_backward(void *arg)
 
 /* RATED: a batch's step after the encoder's forward pass (in: its input):
  * the decoder on each user's rated films plus a sample of unrated ones,
- * backward to the encoder, and lazy Adam on the rows used. Returns the
- * batch's sum of squared errors on rated cells, and their number in
- * *n_rated. */
+ * backward to the encoder, and lazy Adam on the rows used. The batch's
+ * cells are those the last step built, or built here when it built none;
+ * this step builds the next batch's (next_rows, next_B; NULL: none in this
+ * epoch). Returns the batch's sum of squared errors on rated cells, and
+ * their number in *n_rated. */
 static double rated_step(Trainer *t, const SparseRows *in, const uint32_t *in_rows,
                          const uint32_t *rows, size_t B, const uint32_t *next_rows, size_t next_B,
                          size_t *n_rated)
@@ -1270,10 +1278,9 @@ static double rated_step(Trainer *t, const SparseRows *in, const uint32_t *in_ro
     if (!t->next_ready) {
         CellSet c = current_cells(t);
         cells_build(t, rows, B, &c);
-        t->next_cells.n = c.n;
-        t->next_cells.n_rated = c.n_rated;
+        cells_make_current(t, &c);
     }
-    size_t nq = t->next_cells.n, nr = t->next_cells.n_rated; /* this batch's */
+    size_t nq = t->n_cells, nr = t->n_rated;
     float scale = nr ? 1.0f / (float)nr : 1.0f;
     HeadPart rating = {t, B, nq, scale, adam_coef(&t->adam), NULL, 0};
     HeadPart likes = rating;
