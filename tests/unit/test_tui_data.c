@@ -184,8 +184,8 @@ static void train_fraction_follows_the_stages(void **state)
     pipeline_options_default(&s.options);
     s.stage = STAGE_CLASSIFIER; /* the classifier done, the stability to come */
     s.step = s.steps = 10;
-    double before_stability = train_fraction(&s);
-    assert_true(before_stability > 0.8 && before_stability < 0.95);
+    double before_stability = train_fraction(&s); /* the stability is about a fifth */
+    assert_true(before_stability > 0.7 && before_stability < 0.9);
     s.stage = STAGE_STABILITY;
     s.step = 2;
     s.steps = 4;
