@@ -33,6 +33,9 @@ void adam_begin_step(Adam *a);
  *   p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)    (PyTorch's formula,
  * computed as lr sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps sqrt(1-b2^t))) */
 void adam_update(Adam *a, float *params, const float *grads, size_t offset, size_t count);
+/* adam_update with the range's gradients alone: grads[0 .. count) for
+ * params[offset .. offset+count). */
+void adam_update_range(Adam *a, float *params, const float *grads, size_t offset, size_t count);
 /* adam_update on rows of a matrix stored from params[offset], rows of
  * row_len: rows[0 .. n_rows), in that order (lazy Adam's touched rows, in
  * one call instead of one per row). */

@@ -87,12 +87,12 @@ __attribute__((target("avx"))) static size_t adam_avx(const AdamCoef *k, float *
 }
 #endif
 
-/* Adam with constants k on params[offset .. offset+count) (grads NULL: zero). */
-static void apply(const Adam *a, const AdamCoef *k, float *params, const float *grads,
-                  size_t offset, size_t count)
+/* Adam with constants k on params[offset .. offset+count), their gradients
+ * g[0 .. count) (NULL: zero). */
+static void apply(const Adam *a, const AdamCoef *k, float *params, const float *g, size_t offset,
+                  size_t count)
 {
     float *p = params + offset, *m = a->m + offset, *v = a->v + offset;
-    const float *g = grads ? grads + offset : NULL;
     size_t i = 0;
 #ifdef SIMD_X86
     if (__builtin_cpu_supports("avx512f"))
@@ -107,6 +107,12 @@ static void apply(const Adam *a, const AdamCoef *k, float *params, const float *
 void adam_update(Adam *a, float *params, const float *grads, size_t offset, size_t count)
 {
     AdamCoef k = adam_coef(a);
+    apply(a, &k, params, grads ? grads + offset : NULL, offset, count);
+}
+
+void adam_update_range(Adam *a, float *params, const float *grads, size_t offset, size_t count)
+{
+    AdamCoef k = adam_coef(a);
     apply(a, &k, params, grads, offset, count);
 }
 
@@ -114,8 +120,10 @@ void adam_update_rows(Adam *a, float *params, const float *grads, size_t offset,
                       const uint32_t *rows, size_t n_rows, size_t row_len)
 {
     AdamCoef k = adam_coef(a);
-    for (size_t r = 0; r < n_rows; r++)
-        apply(a, &k, params, grads, offset + (size_t)rows[r] * row_len, row_len);
+    for (size_t r = 0; r < n_rows; r++) {
+        size_t at = offset + (size_t)rows[r] * row_len;
+        apply(a, &k, params, grads ? grads + at : NULL, at, row_len);
+    }
 }
 
 void adam_step(Adam *a, float *params, const float *grads)

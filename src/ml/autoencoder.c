@@ -640,7 +640,7 @@ typedef struct {
     Autoencoder *ae;
     size_t N, H, B;
     Adam adam;
-    float *grads;               /* (n_params), zero outside the rows being used */
+    float *bias_grad;           /* (H) the encoder bias's gradient */
     float *pre, *h, *dh, *dpre; /* (B,H) */
     float *z, *s, *ds, *dz;     /* (qcap) the query cells */
     uint32_t *qstart, *qcol;    /* RATED: (B+1), (qcap) query columns per user */
@@ -726,9 +726,9 @@ static void trainer_free(Trainer *t)
     free(t->z2);
     free(t->dz2);
     rowset_free(&t->user_films);
-    void *bufs[] = {t->ot, t->grads, t->pre,      t->h,      t->dh,      t->dpre,
-                    t->z,  t->s,     t->ds,       t->dz,     t->qstart,  t->qcol,
-                    t->qt, t->qw,    t->in_start, t->in_col, t->in_value};
+    void *bufs[] = {t->ot, t->bias_grad, t->pre,      t->h,      t->dh,      t->dpre,
+                    t->z,  t->s,         t->ds,       t->dz,     t->qstart,  t->qcol,
+                    t->qt, t->qw,        t->in_start, t->in_col, t->in_value};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
 }
@@ -825,7 +825,7 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     t->in_col = malloc((B * most + 1) * sizeof(uint32_t));
     t->in_value = malloc((B * most + 1) * sizeof(float));
     size_t bh = (B > EVAL_CHUNK ? B : EVAL_CHUNK) * H;
-    t->grads = calloc(t->ae->n_params, sizeof *t->grads);
+    t->bias_grad = malloc(H * sizeof *t->bias_grad);
     t->pre = malloc(bh * sizeof(float));
     t->h = malloc(bh * sizeof(float));
     t->dh = malloc(bh * sizeof(float));
@@ -851,10 +851,10 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
     }
     t->offset = malloc((B > EVAL_CHUNK ? B : EVAL_CHUNK) * sizeof(float));
     t->offset_slope = malloc((N + 1) * sizeof(float));
-    if (!t->grads || !t->pre || !t->h || !t->dh || !t->dpre || !t->z || !t->s || !t->ds || !t->dz ||
-        !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot || !t->offset || !t->offset_slope ||
-        !t->in_start || !t->in_col || !t->in_value || rowset_init(&t->enc_rows, N) != 0 ||
-        rowset_init(&t->user_films, N) != 0)
+    if (!t->bias_grad || !t->pre || !t->h || !t->dh || !t->dpre || !t->z || !t->s || !t->ds ||
+        !t->dz || !t->qstart || !t->qcol || !t->qt || !t->qw || !t->ot || !t->offset ||
+        !t->offset_slope || !t->in_start || !t->in_col || !t->in_value ||
+        rowset_init(&t->enc_rows, N) != 0 || rowset_init(&t->user_films, N) != 0)
         return FS_ERROR;
     if (t->opt->loss == AE_LOSS_RATED &&
         (film_lists_alloc(&t->cell_lists, 0, N, qcap) != 0 ||
@@ -1100,9 +1100,9 @@ static void encoder_bias_step(Trainer *t, size_t B)
     size_t H = t->H, off_b = (size_t)(ae->b_enc - ae->params);
     memset(t->dpre, 0, B * H * sizeof(float));
     ae_relu_backward(t->dpre, t->h, t->dh, B * H);
-    memset(t->grads + off_b, 0, H * sizeof(float));
-    encoder_backward_bias(t->grads + off_b, t->dpre, B, H);
-    adam_update(&t->adam, ae->params, t->grads, off_b, H);
+    memset(t->bias_grad, 0, H * sizeof(float));
+    encoder_backward_bias(t->bias_grad, t->dpre, B, H);
+    adam_update_range(&t->adam, ae->params, t->bias_grad, off_b, H);
 }
 
 /* The query cells of users rows[0 .. B) into c: each user's rated films,
