@@ -1563,12 +1563,13 @@ done:
 /* With the thread count left to us (STUDY, RATED with two heads): after a
  * first epoch on two threads to warm up, the next epochs alternate between
  * this thread alone and two threads, PROBE_ROUNDS each, and training goes on
- * whichever way took less time. One more round (an epoch each way) checks again when the way chosen
- * may no longer be the faster, as a host's other load comes and goes (the
- * arithmetic is the same either way): on two threads, as soon as an epoch
- * takes more than NEAR_ONE of the last round's epoch on one thread (epochs
- * on two threads took about half as long on ml-100k, so the host's usual
- * jitter does not trigger it, and a busy second core does); on one thread,
+ * whichever way took less time. One more round (an epoch each way) checks
+ * again when the way chosen may no longer be the faster, as a host's other
+ * load comes and goes (the arithmetic is the same either way): on two
+ * threads, as soon as an epoch takes more than NEAR_ONE of the last round's
+ * epoch on one thread (epochs on two threads took about half as long on
+ * ml-100k, so the host's usual jitter does not trigger it, and a busy second
+ * core does); on one thread,
  * every REPROBE_EVERY epochs (nothing shows there when the second core is
  * free again). Two whole cores win clearly (0.60-0.70 s against 1.16 s for
  * the study's autoencoder on ml-100k), but where the second core is busy
@@ -1742,17 +1743,17 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
             if (!study) /* from what the encoder saw, dropout's scaling undone */
                 batch_offsets(&t, &in, in_rows, Bc, in_rows ? 1.0f : 1.0f - opt->input_dropout);
             adam_begin_step(&t.adam);
+            /* the next batch of the epoch (NULL: none), which the step starts
+             * on: STUDY its forward pass, RATED its cells */
+            size_t next_B = n_train - (i0 + Bc) < B ? n_train - (i0 + Bc) : B;
+            const uint32_t *next_rows = next_B > 0 ? rows + Bc : NULL;
             if (study) {
                 loss_sum += study_batch_step(&t, rows, Bc) * (double)(Bc * N);
                 loss_n += Bc * N;
-                /* the next batch of the epoch, whose forward pass the
-                 * encoder's step starts */
-                size_t next_B = n_train - (i0 + Bc) < B ? n_train - (i0 + Bc) : B;
-                encoder_step(&t, &in, in_rows, Bc, next_B > 0 ? rows + Bc : NULL, next_B);
+                encoder_step(&t, &in, in_rows, Bc, next_rows, next_B);
             } else {
-                size_t nr, next_B = n_train - (i0 + Bc) < B ? n_train - (i0 + Bc) : B;
-                loss_sum += rated_step(&t, &in, in_rows, rows, Bc, next_B > 0 ? rows + Bc : NULL,
-                                       next_B, &nr);
+                size_t nr;
+                loss_sum += rated_step(&t, &in, in_rows, rows, Bc, next_rows, next_B, &nr);
                 loss_n += nr;
             }
         }
