@@ -42,13 +42,41 @@
 
 /* A sparse matrix in CSR form: n_rows users x n_cols films. Row i's entries
  * are col[row_start[i] .. row_start[i+1]) with value[...] = rating/5 in (0,1].
- * Columns within a row need not be sorted but must not repeat. */
+ * Columns within a row need not be sorted but must not repeat (ae_train
+ * sorts a copy when they are not). */
 typedef struct {
     size_t n_rows, n_cols;
     const uint32_t *row_start; /* (n_rows + 1), row_start[0] == 0 */
     const uint32_t *col;       /* (nnz) */
     const float *value;        /* (nnz) */
 } SparseRows;
+
+/* Row r's entries in the columns [from, to): indices *lo .. *hi of col and
+ * value, found by bisection, so the row's columns must be in increasing
+ * order, unless [from, to) takes in every column, which gives the whole row
+ * as it is. */
+static inline void sparse_row_range(const SparseRows *x, size_t r, size_t from, size_t to,
+                                    uint32_t *lo, uint32_t *hi)
+{
+    uint32_t first = x->row_start[r], end = x->row_start[r + 1];
+    size_t bounds[2] = {from, to};
+    uint32_t at[2] = {first, end};
+    for (int s = 0; s < 2; s++) {
+        if (s == 0 ? from == 0 : to >= x->n_cols)
+            continue;
+        uint32_t a = s == 0 ? first : at[0], b = end; /* the first col >= bounds[s] */
+        while (a < b) {
+            uint32_t mid = a + (b - a) / 2;
+            if (x->col[mid] < bounds[s])
+                a = mid + 1;
+            else
+                b = mid;
+        }
+        at[s] = a;
+    }
+    *lo = at[0];
+    *hi = at[1] > at[0] ? at[1] : at[0];
+}
 
 typedef enum { AE_LOSS_RATED = 0, AE_LOSS_STUDY = 1 } AeLoss;
 

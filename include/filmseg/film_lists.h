@@ -31,8 +31,9 @@ int film_lists_alloc(FilmLists *l, size_t from, size_t to, size_t cap);
 void film_lists_free(FilmLists *l);
 
 /* Groups the entries of rows rows[0 .. B) (rows NULL: rows 0 .. B) of x by
- * column, their values as they are. Returns 0, or -1 when they do not fit in
- * cap. */
+ * column, their values as they are. The rows' columns must be in increasing
+ * order unless the lists take every column (see sparse_row_range). Returns
+ * 0, or -1 when they do not fit in cap. */
 int film_lists_build(FilmLists *l, const SparseRows *x, const uint32_t *rows, size_t B);
 
 #endif

@@ -254,9 +254,10 @@ ROWS_AVX512_INLINE void encoder_users(float *pre, const SparseRows *x, const uin
             row_zero(&acc, F);
         size_t r = row_of(rows, b);
         float scale = input_scale(x, r, unit);
-        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
-            if (x->col[k] >= from && x->col[k] < to)
-                row_fma(&acc, scale * x->value[k], w_enc + (size_t)x->col[k] * H, F, T);
+        uint32_t lo, hi;
+        sparse_row_range(x, r, from, to, &lo, &hi);
+        for (uint32_t k = lo; k < hi; k++)
+            row_fma(&acc, scale * x->value[k], w_enc + (size_t)x->col[k] * H, F, T);
         row_store(pre + b * H, &acc, F, T);
     }
 }
@@ -348,7 +349,7 @@ static bool rows_in_registers(void)
 #endif
 
 /* The encoder's pre-activations from the films from <= j < to only, plus
- * b_enc (NULL: none). */
+ * b_enc (NULL: none); rows as sparse_row_range takes them. */
 static void encoder_forward_films(float *pre, const SparseRows *x, const uint32_t *rows, size_t B,
                                   const float *w_enc, const float *b_enc, size_t H, bool unit,
                                   size_t from, size_t to)
@@ -366,9 +367,10 @@ static void encoder_forward_films(float *pre, const SparseRows *x, const uint32_
             memset(out, 0, H * sizeof *out);
         size_t r = row_of(rows, b);
         float scale = input_scale(x, r, unit);
-        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
-            if (x->col[k] >= from && x->col[k] < to)
-                vec_axpy(out, scale * x->value[k], w_enc + (size_t)x->col[k] * H, H);
+        uint32_t lo, hi;
+        sparse_row_range(x, r, from, to, &lo, &hi);
+        for (uint32_t k = lo; k < hi; k++)
+            vec_axpy(out, scale * x->value[k], w_enc + (size_t)x->col[k] * H, H);
     }
 }
 
@@ -387,9 +389,10 @@ static void encoder_backward_films(float *dw_enc, const float *dpre, const Spars
     for (size_t b = 0; b < B; b++) {
         size_t r = row_of(rows, b);
         float scale = input_scale(x, r, unit);
-        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
-            if (x->col[k] >= from && x->col[k] < to)
-                vec_axpy(dw_enc + (size_t)x->col[k] * H, scale * x->value[k], dpre + b * H, H);
+        uint32_t lo, hi;
+        sparse_row_range(x, r, from, to, &lo, &hi);
+        for (uint32_t k = lo; k < hi; k++)
+            vec_axpy(dw_enc + (size_t)x->col[k] * H, scale * x->value[k], dpre + b * H, H);
     }
 }
 
@@ -573,6 +576,56 @@ static int check_rows(const SparseRows *x, size_t n_cols)
     return FS_OK;
 }
 
+/* A copy of a matrix with each row's entries in increasing column order. */
+typedef struct {
+    SparseRows x;
+    uint32_t *col;
+    float *value;
+} SortedRows;
+
+typedef struct {
+    uint32_t col;
+    float value;
+} Entry;
+
+static int by_col(const void *a, const void *b)
+{
+    uint32_t x = ((const Entry *)a)->col, y = ((const Entry *)b)->col;
+    return (x > y) - (x < y);
+}
+
+static bool rows_ascending(const SparseRows *x)
+{
+    for (size_t r = 0; r < x->n_rows; r++)
+        for (uint32_t k = x->row_start[r] + 1; k < x->row_start[r + 1]; k++)
+            if (x->col[k] < x->col[k - 1])
+                return false;
+    return true;
+}
+
+static int sort_rows(const SparseRows *x, SortedRows *s)
+{
+    size_t nnz = x->row_start[x->n_rows];
+    Entry *e = malloc((nnz ? nnz : 1) * sizeof *e);
+    s->col = malloc((nnz ? nnz : 1) * sizeof *s->col);
+    s->value = malloc((nnz ? nnz : 1) * sizeof *s->value);
+    if (!e || !s->col || !s->value) {
+        free(e);
+        return FS_ERROR;
+    }
+    for (size_t k = 0; k < nnz; k++)
+        e[k] = (Entry){x->col[k], x->value[k]};
+    for (size_t r = 0; r < x->n_rows; r++)
+        qsort(e + x->row_start[r], x->row_start[r + 1] - x->row_start[r], sizeof *e, by_col);
+    for (size_t k = 0; k < nnz; k++) {
+        s->col[k] = e[k].col;
+        s->value[k] = e[k].value;
+    }
+    free(e);
+    s->x = (SparseRows){x->n_rows, x->n_cols, x->row_start, s->col, s->value};
+    return FS_OK;
+}
+
 /* No film twice in a row (a repeated column would count twice in the encoder
  * and give the rated loss two targets for one cell). mark is (n_cols), zeroed. */
 static int check_no_repeats(const SparseRows *x, RowSet *cols)
@@ -675,14 +728,10 @@ typedef struct {
      * must still cross between the cores every batch (h, pre, dh, dpre) can
      * cost more than the second core saves on some hosts: see ThreadProbe. */
     StudyColumns cols[2];
-    float *dh1;       /* (B,H) part 1's share of dh */
-    float *pre1;      /* (max(B, EVAL_CHUNK),H) part 1's share of pre */
-    size_t enc_split; /* first encoder row of part 1 */
-    /* each part's encoder rows' film lists (study_encoder.h): two sets, one
-     * for the batch being stepped, one for the next; lists_next is the set
-     * the last step filled with this step's batch, -1 when none */
-    FilmLists enc_lists[2][2];
-    int lists_next;
+    float *dh1;             /* (B,H) part 1's share of dh */
+    float *pre1;            /* (max(B, EVAL_CHUNK),H) part 1's share of pre */
+    size_t enc_split;       /* first encoder row of part 1 */
+    FilmLists enc_lists[2]; /* each part's encoder rows' film lists (study_encoder.h) */
     /* the batch whose pre and pre1 the last encoder step already holds (see
      * encoder_part_step), NULL when none */
     const uint32_t *pre_rows;
@@ -709,8 +758,7 @@ static void trainer_free(Trainer *t)
             free(bufs[i]);
     }
     for (int p = 0; p < 2; p++)
-        for (int s = 0; s < 2; s++)
-            film_lists_free(&t->enc_lists[p][s]);
+        film_lists_free(&t->enc_lists[p]);
     free(t->dh1);
     free(t->pre1);
     adam_free(&t->adam);
@@ -889,11 +937,9 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
         if (!t->dh1 || !t->pre1)
             return FS_ERROR;
         for (int p = 0; p < 2; p++)
-            for (int s = 0; s < 2; s++)
-                if (film_lists_alloc(&t->enc_lists[p][s], p == 0 ? 0 : t->enc_split,
-                                     p == 0 ? t->enc_split : N, B * most) != 0)
-                    return FS_ERROR;
-        t->lists_next = -1;
+            if (film_lists_alloc(&t->enc_lists[p], p == 0 ? 0 : t->enc_split,
+                                 p == 0 ? t->enc_split : N, B * most) != 0)
+                return FS_ERROR;
     }
     if (t->opt->loss == AE_LOSS_STUDY || t->ae->heads == 2) {
         int threads = t->opt->threads;
@@ -1350,15 +1396,20 @@ typedef struct {
     float *pre;                /* (B,H) this part's share of pre, b_enc in part 0's */
     const uint32_t *next_rows; /* step: the next batch, whose pre to find (NULL: none) */
     size_t next_B;
-    int lists; /* step: the set of film lists (Trainer) that holds this batch's, -1 none */
 } EncoderPart;
+
+/* This part's share of the forward pass of users rows[0 .. B). */
+static void encoder_part_sums(const EncoderPart *p, const uint32_t *rows, size_t B)
+{
+    Autoencoder *ae = p->t->ae;
+    encoder_forward_films(p->pre, p->x, rows, B, ae->w_enc, p->from == 0 ? ae->b_enc : NULL,
+                          p->t->H, ae->unit_input, p->from, p->to);
+}
 
 static void encoder_part_forward(void *arg)
 {
     EncoderPart *p = arg;
-    Autoencoder *ae = p->t->ae;
-    encoder_forward_films(p->pre, p->x, p->rows, p->B, ae->w_enc, p->from == 0 ? ae->b_enc : NULL,
-                          p->t->H, ae->unit_input, p->from, p->to);
+    encoder_part_sums(p, p->rows, p->B);
 }
 
 /* pre and h (B,H) of the batch: STUDY in two parts, summed here. */
@@ -1366,8 +1417,8 @@ static void encoder_forward(Trainer *t, const SparseRows *x, const uint32_t *row
 {
     size_t H = t->H;
     if (t->opt->loss == AE_LOSS_STUDY) {
-        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, NULL, 0, -1};
-        EncoderPart p1 = {t, x, rows, B, t->enc_split, t->N, t->pre1, NULL, 0, -1};
+        EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, NULL, 0};
+        EncoderPart p1 = {t, x, rows, B, t->enc_split, t->N, t->pre1, NULL, 0};
         if (t->pre_rows != rows || t->pre_B != B)
             helper_run(&t->helper, encoder_part_forward, &p1, encoder_part_forward, &p0);
         t->pre_rows = NULL;
@@ -1383,32 +1434,21 @@ static void encoder_forward(Trainer *t, const SparseRows *x, const uint32_t *row
  * gradient and Adam step (plain Adam: rows the batch did not touch move too,
  * along their momentum); then, when the next batch is given, its share of
  * the next forward pass from the rows just moved, while they are in this
- * core's cache (the same sums as encoder_part_forward). */
+ * core's cache. */
 static void encoder_part_step(void *arg)
 {
     EncoderPart *p = arg;
     Trainer *t = p->t;
     Autoencoder *ae = t->ae;
     size_t H = t->H, off_w = (size_t)(ae->w_enc - ae->params);
-    FilmLists *sets = t->enc_lists[p->from != 0];
-    int now = p->lists >= 0 ? p->lists : 0;
-    FilmLists *cur = &sets[now], *next = NULL;
+    FilmLists *lists = &t->enc_lists[p->from != 0];
     /* the lists have room for any batch (B users of the most ratings) */
-    if (p->lists < 0)
-        film_lists_build(cur, p->x, p->rows, p->B);
-    if (p->next_rows) {
-        next = &sets[1 - now];
-        film_lists_build(next, p->x, p->next_rows, p->next_B);
-        for (size_t b = 0; b < p->next_B; b++) {
-            if (p->from == 0)
-                memcpy(p->pre + b * H, ae->b_enc, H * sizeof(float));
-            else
-                memset(p->pre + b * H, 0, H * sizeof(float));
-        }
-    }
-    StudyEncoder e = {H, ae->w_enc, t->adam.m + off_w, t->adam.v + off_w, t->dpre, p->pre, false};
+    film_lists_build(lists, p->x, p->rows, p->B);
+    StudyEncoder e = {H, ae->w_enc, t->adam.m + off_w, t->adam.v + off_w, t->dpre, false};
     AdamCoef coef = adam_coef(&t->adam);
-    study_encoder_step(&e, &coef, cur, next);
+    study_encoder_step(&e, &coef, lists);
+    if (p->next_rows)
+        encoder_part_sums(p, p->next_rows, p->next_B);
 }
 
 /* STUDY: the encoder's backward pass and Adam on w_enc/b_enc. It moves every
@@ -1419,13 +1459,11 @@ static void encoder_step(Trainer *t, const SparseRows *x, const uint32_t *rows, 
                          const uint32_t *next_rows, size_t next_B)
 {
     encoder_bias_step(t, B);
-    int lists = t->lists_next;
-    EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, next_rows, next_B, lists};
-    EncoderPart p1 = {t, x, rows, B, t->enc_split, t->N, t->pre1, next_rows, next_B, lists};
+    EncoderPart p0 = {t, x, rows, B, 0, t->enc_split, t->pre, next_rows, next_B};
+    EncoderPart p1 = {t, x, rows, B, t->enc_split, t->N, t->pre1, next_rows, next_B};
     helper_run(&t->helper, encoder_part_step, &p1, encoder_part_step, &p0);
     t->pre_rows = next_rows;
     t->pre_B = next_B;
-    t->lists_next = next_rows ? 1 - (lists >= 0 ? lists : 0) : -1;
 }
 
 /* Evaluation over users rows[0..n): fills the study MAE over all cells (when
@@ -1675,6 +1713,17 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
     if (B > n_train)
         B = n_train;
 
+    /* the study loss's parts take ranges of films (sparse_row_range): each
+     * row's films in increasing order, in a sorted copy when they are not */
+    SortedRows sorted = {0};
+    if (!rows_ascending(x)) {
+        if (sort_rows(x, &sorted) != FS_OK) {
+            free(sorted.col);
+            free(sorted.value);
+            return FS_ERROR;
+        }
+        x = &sorted.x;
+    }
     Trainer t = {.x = x, .opt = opt, .ae = ae, .N = N, .H = H, .B = B};
     int rc = FS_ERROR;
 #ifdef SIMD_X86
@@ -1793,6 +1842,8 @@ done:
 #ifdef SIMD_X86
     _mm_setcsr(saved_mxcsr);
 #endif
+    free(sorted.col);
+    free(sorted.value);
     free(users);
     free(film_mean);
     if (rc == FS_OK && report) {

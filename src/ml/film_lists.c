@@ -38,10 +38,10 @@ int film_lists_build(FilmLists *l, const SparseRows *x, const uint32_t *rows, si
     size_t n = l->to - l->from;
     memset(l->start, 0, (n + 1) * sizeof *l->start);
     for (size_t b = 0; b < B; b++) {
-        size_t r = rows ? rows[b] : b;
-        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
-            if (x->col[k] >= l->from && x->col[k] < l->to)
-                l->start[x->col[k] - l->from + 1]++;
+        uint32_t lo, hi;
+        sparse_row_range(x, rows ? rows[b] : b, l->from, l->to, &lo, &hi);
+        for (uint32_t k = lo; k < hi; k++)
+            l->start[x->col[k] - l->from + 1]++;
     }
     for (size_t f = 0; f < n; f++)
         l->start[f + 1] += l->start[f];
@@ -49,14 +49,14 @@ int film_lists_build(FilmLists *l, const SparseRows *x, const uint32_t *rows, si
         return -1;
     memcpy(l->fill, l->start, n * sizeof *l->fill);
     for (size_t b = 0; b < B; b++) {
-        size_t r = rows ? rows[b] : b;
-        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
-            if (x->col[k] >= l->from && x->col[k] < l->to) {
-                uint32_t at = l->fill[x->col[k] - l->from]++;
-                l->user[at] = (uint32_t)b;
-                l->value[at] = x->value[k];
-                l->entry[at] = k;
-            }
+        uint32_t lo, hi;
+        sparse_row_range(x, rows ? rows[b] : b, l->from, l->to, &lo, &hi);
+        for (uint32_t k = lo; k < hi; k++) {
+            uint32_t at = l->fill[x->col[k] - l->from]++;
+            l->user[at] = (uint32_t)b;
+            l->value[at] = x->value[k];
+            l->entry[at] = k;
+        }
     }
     return 0;
 }

@@ -1,8 +1,7 @@
 /* study_encoder.c: the study loss's encoder step, fused; see study_encoder.h.
- * The AVX-512 code takes the rows nobody in this batch or the next rated in
- * runs (Adam with a zero gradient), and each other row in registers: its
- * gradient, its Adam step, then its share of the next batch's
- * pre-activations. The portable code goes along each row the same way, one
+ * The AVX-512 code takes the rows nobody in the batch rated in runs (Adam
+ * with a zero gradient), and each other row in registers: its gradient, then
+ * its Adam step. The portable code goes along each row the same way, one
  * hidden unit at a time. */
 #include "filmseg/study_encoder.h"
 
@@ -12,27 +11,21 @@
 
 /* Portable: one row, a hidden unit at a time, with the same operations as the vector
  * code (a fused multiply-add per input, Adam as simd.h has it). */
-static void row_portable(const StudyEncoder *e, const AdamCoef *k, size_t j, const FilmLists *cur,
-                         const FilmLists *next)
+static void row_portable(const StudyEncoder *e, const AdamCoef *k, size_t j, const FilmLists *batch)
 {
-    size_t H = e->H, f = j - cur->from;
+    size_t H = e->H, f = j - batch->from;
     float *w = e->w + j * H, *m = e->m + j * H, *v = e->v + j * H;
     for (size_t i = 0; i < H; i++) {
         float g = 0.0f;
-        for (uint32_t q = cur->start[f]; q < cur->start[f + 1]; q++)
-            g = fmaf(cur->value[q], e->dpre[cur->user[q] * H + i], g);
+        for (uint32_t q = batch->start[f]; q < batch->start[f + 1]; q++)
+            g = fmaf(batch->value[q], e->dpre[batch->user[q] * H + i], g);
         adam_scalar_one(k, w + i, g, m + i, v + i);
-        if (next)
-            for (uint32_t q = next->start[f]; q < next->start[f + 1]; q++) {
-                float *out = e->pre_next + next->user[q] * H + i;
-                *out = fmaf(next->value[q], w[i], *out);
-            }
     }
 }
 
 #ifdef SIMD_X86
 /* Adam with a zero gradient on n floats (a multiple of 4) from w: whole
- * rows that no user of this batch or the next rated, in one run. */
+ * rows that no user of the batch rated, in one run. */
 ROWS_AVX512_INLINE void zero_gradient_run(const AdamCoef *k, float *w, float *m, float *v, size_t n)
 {
     size_t i = 0;
@@ -52,75 +45,55 @@ ROWS_AVX512_INLINE void zero_gradient_run(const AdamCoef *k, float *w, float *m,
     }
 }
 
-/* Row j, which someone in this batch or the next rated, in registers:
- * gradient, Adam, the next batch's sums. */
+/* Row j, which someone in the batch rated, in registers: gradient, Adam. */
 ROWS_AVX512_INLINE void rated_row(const StudyEncoder *e, const AdamCoef *k, size_t j,
-                                  const FilmLists *cur, const FilmLists *next, const int F, int T)
+                                  const FilmLists *batch, const int F, int T)
 {
-    size_t H = e->H, f = j - cur->from, q0 = (size_t)F * ROW_CHUNK;
+    size_t H = e->H, f = j - batch->from;
     RowRegs g;
     row_zero(&g, F);
-    for (uint32_t q = cur->start[f]; q < cur->start[f + 1]; q++)
-        row_fma(&g, cur->value[q], e->dpre + cur->user[q] * H, F, T);
-    row_adam(k, &g, e->w + j * H, e->m + j * H, e->v + j * H, F, T); /* g: the row moved */
-    if (!next)
-        return;
-    for (uint32_t q = next->start[f]; q < next->start[f + 1]; q++) {
-        float *out = e->pre_next + next->user[q] * H;
-        __m512 a = _mm512_set1_ps(next->value[q]);
-        for (int c = 0; c < F; c++)
-            _mm512_storeu_ps(out + ROW_CHUNK * c,
-                             _mm512_fmadd_ps(a, g.chunk[c], _mm512_loadu_ps(out + ROW_CHUNK * c)));
-        for (int c = 0; c < ROW_MAX_QUADS; c++)
-            if (c < T)
-                _mm_storeu_ps(out + q0 + 4 * c, _mm_fmadd_ps(_mm512_castps512_ps128(a), g.quad[c],
-                                                             _mm_loadu_ps(out + q0 + 4 * c)));
-    }
+    for (uint32_t q = batch->start[f]; q < batch->start[f + 1]; q++)
+        row_fma(&g, batch->value[q], e->dpre + batch->user[q] * H, F, T);
+    row_adam(k, &g, e->w + j * H, e->m + j * H, e->v + j * H, F, T);
 }
 
-static inline bool no_entries(const FilmLists *l, size_t f)
-{
-    return !l || l->start[f] == l->start[f + 1];
-}
-
-/* The rows of cur's range: runs of rows nobody rated in one go, the others
- * one by one. */
-ROWS_AVX512_INLINE void rows_avx512(const StudyEncoder *e, const AdamCoef *k, const FilmLists *cur,
-                                    const FilmLists *next, const int F)
+/* The rows of the batch's range: runs of rows nobody rated in one go, the
+ * others one by one. */
+ROWS_AVX512_INLINE void rows_avx512(const StudyEncoder *e, const AdamCoef *k,
+                                    const FilmLists *batch, const int F)
 {
     size_t H = e->H;
     int T = (int)(H % ROW_CHUNK) / 4;
-    for (size_t j = cur->from; j < cur->to;) {
+    for (size_t j = batch->from; j < batch->to;) {
         size_t run = j;
-        while (run < cur->to && no_entries(cur, run - cur->from) &&
-               no_entries(next, run - cur->from))
+        while (run < batch->to &&
+               batch->start[run - batch->from] == batch->start[run - batch->from + 1])
             run++;
         if (run > j)
             zero_gradient_run(k, e->w + j * H, e->m + j * H, e->v + j * H, (run - j) * H);
-        if (run < cur->to)
-            rated_row(e, k, run, cur, next, F, T);
+        if (run < batch->to)
+            rated_row(e, k, run, batch, F, T);
         j = run + 1;
     }
 }
 
 /* Returns false for rows this code does not take (see ROWS_SWITCH). */
-__attribute__((target("avx512f"))) static bool
-step_avx512(const StudyEncoder *e, const AdamCoef *k, const FilmLists *cur, const FilmLists *next)
+__attribute__((target("avx512f"))) static bool step_avx512(const StudyEncoder *e, const AdamCoef *k,
+                                                           const FilmLists *batch)
 {
-#define ROWS_CALL(F) rows_avx512(e, k, cur, next, F)
+#define ROWS_CALL(F) rows_avx512(e, k, batch, F)
     ROWS_SWITCH(e->H, ROWS_CALL)
 #undef ROWS_CALL
     return false;
 }
 #endif
 
-void study_encoder_step(const StudyEncoder *e, const AdamCoef *k, const FilmLists *cur,
-                        const FilmLists *next)
+void study_encoder_step(const StudyEncoder *e, const AdamCoef *k, const FilmLists *batch)
 {
 #ifdef SIMD_X86
-    if (!e->portable && __builtin_cpu_supports("avx512f") && step_avx512(e, k, cur, next))
+    if (!e->portable && __builtin_cpu_supports("avx512f") && step_avx512(e, k, batch))
         return;
 #endif
-    for (size_t j = cur->from; j < cur->to; j++)
-        row_portable(e, k, j, cur, next);
+    for (size_t j = batch->from; j < batch->to; j++)
+        row_portable(e, k, j, batch);
 }

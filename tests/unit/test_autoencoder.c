@@ -628,6 +628,42 @@ static void test_study_loss_same_with_one_or_two_threads(void **state)
     csr_free(&c);
 }
 
+/* Each row's films in another order: the same model for either loss (the
+ * study loss's two parts take ranges of films from rows sorted by film, so
+ * training sorts a copy of rows that are not), on one thread and two. */
+static void test_unsorted_rows_train_as_sorted(void **state)
+{
+    (void)state;
+    Rng rng;
+    rng_seed(&rng, 34);
+    Csr c;
+    csr_random(&c, &rng, 40, 600, 0.05);
+    Csr r = c; /* the same entries, each row reversed */
+    r.col = malloc((c.row_start[40] + 1) * sizeof(uint32_t));
+    r.value = malloc((c.row_start[40] + 1) * sizeof(float));
+    assert_true(r.col && r.value);
+    for (size_t i = 0; i < 40; i++)
+        for (uint32_t k = c.row_start[i], e = c.row_start[i + 1]; k < e; k++) {
+            r.col[e - 1 - (k - c.row_start[i])] = c.col[k];
+            r.value[e - 1 - (k - c.row_start[i])] = c.value[k];
+        }
+    r.x = (SparseRows){40, 600, c.row_start, r.col, r.value};
+    for (int l = 0; l < 2; l++)
+        for (int threads = 1; threads <= 2; threads++) {
+            AeOptions o = small_options(l ? AE_LOSS_STUDY : AE_LOSS_RATED);
+            o.threads = threads;
+            Autoencoder sorted, reversed;
+            assert_int_equal(ae_train(&sorted, &c.x, &o, NULL, NULL), FS_OK);
+            assert_int_equal(ae_train(&reversed, &r.x, &o, NULL, NULL), FS_OK);
+            assert_memory_equal(sorted.params, reversed.params, sorted.n_params * sizeof(float));
+            ae_free(&sorted);
+            ae_free(&reversed);
+        }
+    free(r.col);
+    free(r.value);
+    csr_free(&c);
+}
+
 /* The rated loss runs its likes head on a second thread (or after the rating
  * head on one): the same bits either way, with input dropout and sampled
  * unrated cells. */
@@ -990,6 +1026,7 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_parameters),
         cmocka_unit_test(test_study_loss_same_with_one_or_two_threads),
         cmocka_unit_test(test_rated_loss_same_with_one_or_two_threads),
+        cmocka_unit_test(test_unsorted_rows_train_as_sorted),
         cmocka_unit_test(test_rated_loss_beats_film_mean),
         cmocka_unit_test(test_rated_loss_learns_user_offsets),
         cmocka_unit_test(test_rated_loss_starts_at_the_film_means),

@@ -1,6 +1,8 @@
 /* test_film_lists.c: a batch's entries grouped by film (film_lists.h): each
  * film's entries in batch order, with their users, values and places in the
- * matrix; a film range; a batch too big for the room refused. */
+ * matrix; a film range; a batch too big for the room refused. Also a row's
+ * entries in a range of films (sparse_row_range, autoencoder.h), which the
+ * lists take. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -44,10 +46,35 @@ static void test_lists_group_by_film_in_batch_order(void **state)
     film_lists_free(&l);
 }
 
+static void test_row_range_bisects_sorted_rows(void **state)
+{
+    (void)state;
+    /* row 0: films 2, 4, 5, 9; row 1: none; row 2: films 7, 1, 3 (unsorted) */
+    const uint32_t row_start[] = {0, 4, 4, 7};
+    const uint32_t col[] = {2, 4, 5, 9, 7, 1, 3};
+    const float value[] = {0.2f, 0.2f, 0.2f, 0.2f, 0.2f, 0.2f, 0.2f};
+    SparseRows x = {3, 10, row_start, col, value};
+    const struct {
+        size_t r, from, to;
+        uint32_t lo, hi;
+    } cases[] = {
+        {0, 0, 10, 0, 4}, {0, 3, 6, 1, 3}, {0, 4, 5, 1, 2}, {0, 0, 2, 0, 0},  {0, 6, 9, 3, 3},
+        {0, 9, 10, 3, 4}, {0, 5, 3, 2, 2}, {1, 2, 8, 4, 4}, {2, 0, 10, 4, 7}, /* all, as is */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t lo, hi;
+        sparse_row_range(&x, cases[i].r, cases[i].from, cases[i].to, &lo, &hi);
+        if (lo != cases[i].lo || hi != cases[i].hi)
+            fail_msg("row %zu films [%zu, %zu): got %u .. %u, want %u .. %u", cases[i].r,
+                     cases[i].from, cases[i].to, lo, hi, cases[i].lo, cases[i].hi);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lists_group_by_film_in_batch_order),
+        cmocka_unit_test(test_row_range_bisects_sorted_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

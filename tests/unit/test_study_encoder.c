@@ -1,8 +1,7 @@
 /* test_study_encoder.c: the fused study-loss encoder step (AVX-512 and
  * portable code) against the unfused passes written plainly here: each
- * row's gradient summed over the batch's users in order, Adam on every row
- * of the range (rows nobody rated move along their momentum), then the next
- * batch's pre-activations summed over each user's films in order. The
+ * row's gradient summed over the batch's users in order, then Adam on every
+ * row of the range (rows nobody rated move along their momentum). The
  * results must be the same bits, over several steps, for hidden sizes that
  * take every path (whole chunks of 16, quads of 4 after them, sizes the
  * vector code leaves to the portable code). The film lists: test_film_lists.c. */
@@ -18,10 +17,10 @@
 
 enum { USERS = TEST_USERS, FILMS = TEST_FILMS, BATCH = 6 };
 
-/* The unfused passes over films [from, to): gradient, Adam, next sums. */
+/* The unfused passes over films [from, to): gradient, Adam. */
 static void reference_step(size_t H, float *w, float *m, float *v, const float *dpre,
                            const AdamCoef *k, const SparseRows *x, const uint32_t *rows,
-                           const uint32_t *next_rows, float *pre_next, size_t from, size_t to)
+                           size_t from, size_t to)
 {
     float *g = calloc(FILMS * H, sizeof *g);
     assert_non_null(g);
@@ -39,14 +38,6 @@ static void reference_step(size_t H, float *w, float *m, float *v, const float *
         v[c] = vi;
         w[c] -= k->step_sbc2 * (mi / (sqrtf(vi) + k->eps_sbc2));
     }
-    if (next_rows)
-        for (size_t b = 0; b < BATCH; b++)
-            for (uint32_t q = x->row_start[next_rows[b]]; q < x->row_start[next_rows[b] + 1]; q++)
-                if (x->col[q] >= from && x->col[q] < to)
-                    for (size_t i = 0; i < H; i++) {
-                        float *cell = &pre_next[b * H + i];
-                        *cell = fmaf(x->value[q], w[x->col[q] * H + i], *cell);
-                    }
     free(g);
 }
 
@@ -60,27 +51,25 @@ static void assert_same_bits(const float *got, const float *want, size_t n, cons
 }
 
 /* Eight steps over films [from, to), the kernel and the reference side by
- * side from the same start: every weight, moment and sum the same bits. */
+ * side from the same start: every weight and moment the same bits. */
 static void check_steps(size_t H, size_t from, size_t to, bool portable)
 {
     TestRows p;
     test_rows_make(&p, true);
     size_t n = FILMS * H;
-    float *w[2], *m[2], *v[2], *pre[2];
+    float *w[2], *m[2], *v[2];
     for (int s = 0; s < 2; s++) {
         w[s] = malloc(n * sizeof(float));
         m[s] = calloc(n, sizeof(float));
         v[s] = calloc(n, sizeof(float));
-        pre[s] = malloc(BATCH * H * sizeof(float));
-        assert_non_null(w[s] && m[s] && v[s] && pre[s]);
+        assert_non_null(w[s] && m[s] && v[s]);
         for (size_t c = 0; c < n; c++)
             w[s][c] = (float)(wiggle(c, 3) - 0.5);
     }
     float *dpre = malloc(BATCH * H * sizeof(float));
     assert_non_null(dpre);
-    FilmLists cur, next;
-    assert_int_equal(film_lists_alloc(&cur, from, to, BATCH * FILMS), 0);
-    assert_int_equal(film_lists_alloc(&next, from, to, BATCH * FILMS), 0);
+    FilmLists batch;
+    assert_int_equal(film_lists_alloc(&batch, from, to, BATCH * FILMS), 0);
     Adam adam;
     assert_int_equal(adam_init(&adam, 1, 0.01f), 0);
     uint32_t order[USERS];
@@ -88,32 +77,24 @@ static void check_steps(size_t H, size_t from, size_t to, bool portable)
         order[u] = (uint32_t)((u * 7) % USERS);
     for (int step = 0; step < 8; step++) {
         const uint32_t *rows = order + (step * BATCH) % (USERS - BATCH);
-        const uint32_t *next_rows = step == 7 ? NULL : rows + BATCH;
-        for (size_t c = 0; c < BATCH * H; c++) {
+        for (size_t c = 0; c < BATCH * H; c++)
             dpre[c] = wiggle(c + 100 * (size_t)step, 4) < 0.3 ? 0.0f : (float)(wiggle(c, 5) - 0.5);
-            pre[0][c] = pre[1][c] = (float)wiggle(c, 6);
-        }
         adam_begin_step(&adam);
         AdamCoef k = adam_coef(&adam);
-        assert_int_equal(film_lists_build(&cur, &p.x, rows, BATCH), 0);
-        if (next_rows)
-            assert_int_equal(film_lists_build(&next, &p.x, next_rows, BATCH), 0);
-        StudyEncoder e = {H, w[0], m[0], v[0], dpre, pre[0], portable};
-        study_encoder_step(&e, &k, &cur, next_rows ? &next : NULL);
-        reference_step(H, w[1], m[1], v[1], dpre, &k, &p.x, rows, next_rows, pre[1], from, to);
+        assert_int_equal(film_lists_build(&batch, &p.x, rows, BATCH), 0);
+        StudyEncoder e = {H, w[0], m[0], v[0], dpre, portable};
+        study_encoder_step(&e, &k, &batch);
+        reference_step(H, w[1], m[1], v[1], dpre, &k, &p.x, rows, from, to);
         assert_same_bits(w[0], w[1], n, "w", H, portable);
         assert_same_bits(m[0], m[1], n, "m", H, portable);
         assert_same_bits(v[0], v[1], n, "v", H, portable);
-        assert_same_bits(pre[0], pre[1], BATCH * H, "pre_next", H, portable);
     }
-    film_lists_free(&cur);
-    film_lists_free(&next);
+    film_lists_free(&batch);
     adam_free(&adam);
     for (int s = 0; s < 2; s++) {
         free(w[s]);
         free(m[s]);
         free(v[s]);
-        free(pre[s]);
     }
     free(dpre);
 }
