@@ -33,7 +33,7 @@ void film_lists_free(FilmLists *l);
 /* Groups the entries of rows rows[0 .. B) (rows NULL: rows 0 .. B) of x by
  * column, their values as they are. The rows' columns must be in increasing
  * order unless the lists take every column (see sparse_row_range). Returns
- * 0, or -1 when they do not fit in cap. */
+ * 0, or -1 when they do not fit in cap or a row is found out of order. */
 int film_lists_build(FilmLists *l, const SparseRows *x, const uint32_t *rows, size_t B);
 
 #endif

@@ -40,8 +40,12 @@ int film_lists_build(FilmLists *l, const SparseRows *x, const uint32_t *rows, si
     for (size_t b = 0; b < B; b++) {
         uint32_t lo, hi;
         sparse_row_range(x, rows ? rows[b] : b, l->from, l->to, &lo, &hi);
-        for (uint32_t k = lo; k < hi; k++)
-            l->start[x->col[k] - l->from + 1]++;
+        for (uint32_t k = lo; k < hi; k++) {
+            size_t f = (size_t)x->col[k] - l->from;
+            if (f >= n) /* the row is not sorted by film */
+                return -1;
+            l->start[f + 1]++;
+        }
     }
     for (size_t f = 0; f < n; f++)
         l->start[f + 1] += l->start[f];

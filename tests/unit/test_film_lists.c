@@ -39,6 +39,10 @@ static void test_lists_group_by_film_in_batch_order(void **state)
     assert_int_equal(l.start[3], 3);
     assert_int_equal(l.user[1], 0);
     assert_int_equal(l.user[2], 1);
+    /* a row out of order, in a range that is not every film: refused */
+    const uint32_t one_row[] = {0, 3}, unsorted_col[] = {0, 4, 1}; /* film 4 bisected in */
+    SparseRows unsorted = {1, 5, one_row, unsorted_col, value};
+    assert_int_equal(film_lists_build(&l, &unsorted, NULL, 1), -1);
     film_lists_free(&l);
     /* too many entries for the room: refused */
     assert_int_equal(film_lists_alloc(&l, 0, 5, 4), 0);
