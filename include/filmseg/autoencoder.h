@@ -51,6 +51,20 @@ typedef struct {
     const float *value;        /* (nnz) */
 } SparseRows;
 
+/* The first index in [a, b) whose column is at least c (b when none): the
+ * columns there in increasing order. */
+static inline uint32_t sparse_first_at_least(const uint32_t *col, uint32_t a, uint32_t b, size_t c)
+{
+    while (a < b) {
+        uint32_t mid = a + (b - a) / 2;
+        if (col[mid] < c)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a;
+}
+
 /* Row r's entries in the columns [from, to): indices *lo .. *hi of col and
  * value, found by bisection, so the row's columns must be in increasing
  * order, unless [from, to) takes in every column, which gives the whole row
@@ -59,23 +73,8 @@ static inline void sparse_row_range(const SparseRows *x, size_t r, size_t from, 
                                     uint32_t *lo, uint32_t *hi)
 {
     uint32_t first = x->row_start[r], end = x->row_start[r + 1];
-    size_t bounds[2] = {from, to};
-    uint32_t at[2] = {first, end};
-    for (int s = 0; s < 2; s++) {
-        if (s == 0 ? from == 0 : to >= x->n_cols)
-            continue;
-        uint32_t a = s == 0 ? first : at[0], b = end; /* the first col >= bounds[s] */
-        while (a < b) {
-            uint32_t mid = a + (b - a) / 2;
-            if (x->col[mid] < bounds[s])
-                a = mid + 1;
-            else
-                b = mid;
-        }
-        at[s] = a;
-    }
-    *lo = at[0];
-    *hi = at[1] > at[0] ? at[1] : at[0];
+    *lo = from == 0 ? first : sparse_first_at_least(x->col, first, end, from);
+    *hi = to >= x->n_cols ? end : sparse_first_at_least(x->col, *lo, end, to);
 }
 
 typedef enum { AE_LOSS_RATED = 0, AE_LOSS_STUDY = 1 } AeLoss;
