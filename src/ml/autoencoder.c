@@ -381,21 +381,6 @@ void ae_encoder_forward(float *pre, const SparseRows *x, const uint32_t *rows, s
     encoder_forward_films(pre, x, rows, B, w_enc, b_enc, H, unit, 0, x->n_cols);
 }
 
-/* The encoder's weight gradient, only in the rows of films from <= j < to. */
-static void encoder_backward_films(float *dw_enc, const float *dpre, const SparseRows *x,
-                                   const uint32_t *rows, size_t B, size_t H, bool unit, size_t from,
-                                   size_t to)
-{
-    for (size_t b = 0; b < B; b++) {
-        size_t r = row_of(rows, b);
-        float scale = input_scale(x, r, unit);
-        uint32_t lo, hi;
-        sparse_row_range(x, r, from, to, &lo, &hi);
-        for (uint32_t k = lo; k < hi; k++)
-            vec_axpy(dw_enc + (size_t)x->col[k] * H, scale * x->value[k], dpre + b * H, H);
-    }
-}
-
 static void encoder_backward_bias(float *db_enc, const float *dpre, size_t B, size_t H)
 {
     for (size_t b = 0; b < B; b++)
@@ -407,7 +392,12 @@ void ae_encoder_backward(float *dw_enc, float *db_enc, const float *dpre, const 
                          const uint32_t *rows, size_t B, size_t H, bool unit)
 {
     // dpre is (B,H); only the rows of dw_enc (N,H) of films in the batch change
-    encoder_backward_films(dw_enc, dpre, x, rows, B, H, unit, 0, x->n_cols);
+    for (size_t b = 0; b < B; b++) {
+        size_t r = row_of(rows, b);
+        float scale = input_scale(x, r, unit);
+        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
+            vec_axpy(dw_enc + (size_t)x->col[k] * H, scale * x->value[k], dpre + b * H, H);
+    }
     encoder_backward_bias(db_enc, dpre, B, H);
 }
 
