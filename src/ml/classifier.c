@@ -217,6 +217,97 @@ static void linear_forward_block4x16(float *out, const float *inp, const float *
     }
 }
 
+/* Lanes j0 .. j0+7 below end, as a mask. */
+static inline __m256 lanes_below(size_t j0, size_t end)
+{
+    __m256i at =
+        _mm256_add_epi32(_mm256_set1_epi32((int)j0), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32((int)end), at));
+}
+
+/* y + a x on the lanes of an axpy's chunk as axpy computes them: a fused
+ * multiply-add in its whole 8-wide groups (lanes in fused), a multiply then an
+ * add in its tail; and y itself where a is zero (the callers skip zero
+ * inputs). */
+static inline __m256 axpy_lanes(__m256 y, __m256 a, __m256 x, __m256 fused)
+{
+    __m256 sum =
+        _mm256_blendv_ps(_mm256_add_ps(y, _mm256_mul_ps(a, x)), _mm256_fmadd_ps(a, x, y), fused);
+    return _mm256_blendv_ps(y, sum, _mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_NEQ_UQ));
+}
+
+/* One output row o (OC) = b + x W, skipping zero inputs: the same operations
+ * as memcpy and an axpy per nonzero input, 8 outputs at a time in a register. */
+static void linear_forward_row(float *o, const float *x, const float *w, const float *b, size_t C,
+                               size_t OC)
+{
+    const size_t fused_end = OC / 8 * 8;
+    for (size_t j0 = 0; j0 < OC; j0 += 8) {
+        __m256i live = _mm256_castps_si256(lanes_below(j0, OC));
+        __m256 fused = lanes_below(j0, fused_end), acc = _mm256_maskload_ps(b + j0, live);
+        for (size_t i = 0; i < C; i++)
+            acc = axpy_lanes(acc, _mm256_set1_ps(x[i]), _mm256_maskload_ps(w + i * OC + j0, live),
+                             fused);
+        _mm256_maskstore_ps(o + j0, live, acc);
+    }
+}
+
+/* dinp[r][i] += dot(dout[r], w[i]) for OC < 8, eight i at a time: dot's sum
+ * (0 + p0 + p1 + ..., no vector part) in each lane. */
+static size_t linear_dinp_narrow(float *dinp, const float *dout, const float *w, size_t B, size_t C,
+                                 size_t OC)
+{
+    const __m256i rows =
+        _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)OC));
+    size_t i0 = 0;
+    for (; i0 + 8 <= C; i0 += 8) {
+        __m256 col[8]; /* col[j]: w[i0 .. i0+7][j] */
+        for (size_t j = 0; j < OC; j++)
+            col[j] = _mm256_i32gather_ps(w + i0 * OC + j, rows, 4);
+        for (size_t r = 0; r < B; r++) {
+            __m256 sum = _mm256_setzero_ps();
+            for (size_t j = 0; j < OC; j++)
+                sum = _mm256_add_ps(sum, _mm256_mul_ps(_mm256_set1_ps(dout[r * OC + j]), col[j]));
+            float *d = dinp + r * C + i0;
+            _mm256_storeu_ps(d, _mm256_add_ps(_mm256_loadu_ps(d), sum));
+        }
+    }
+    return i0;
+}
+
+/* The same for OC a multiple of 8 up to LINEAR_DINP_WIDE: dot's eight
+ * partial sums (lane l: fused multiply-adds over j = l, l+8, ...) in eight
+ * registers, then its reduction ((s0+s4) + (s2+s6)) + ((s1+s5) + (s3+s7)). */
+enum { LINEAR_DINP_WIDE = 64 };
+static size_t linear_dinp_wide(float *dinp, const float *dout, const float *w, size_t B, size_t C,
+                               size_t OC)
+{
+    const __m256i rows =
+        _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)OC));
+    size_t i0 = 0;
+    for (; i0 + 8 <= C; i0 += 8) {
+        __m256 col[LINEAR_DINP_WIDE];
+        for (size_t j = 0; j < OC; j++)
+            col[j] = _mm256_i32gather_ps(w + i0 * OC + j, rows, 4);
+        for (size_t r = 0; r < B; r++) {
+            const float *g = dout + r * OC;
+            __m256 s[8];
+            for (int l = 0; l < 8; l++)
+                s[l] = _mm256_setzero_ps();
+            for (size_t j = 0; j < OC; j += 8)
+                for (int l = 0; l < 8; l++)
+                    s[l] =
+                        _mm256_fmadd_ps(_mm256_set1_ps(g[j + (size_t)l]), col[j + (size_t)l], s[l]);
+            __m256 h0 = _mm256_add_ps(s[0], s[4]), h1 = _mm256_add_ps(s[1], s[5]);
+            __m256 h2 = _mm256_add_ps(s[2], s[6]), h3 = _mm256_add_ps(s[3], s[7]);
+            __m256 sum = _mm256_add_ps(_mm256_add_ps(h0, h2), _mm256_add_ps(h1, h3));
+            float *d = dinp + r * C + i0;
+            _mm256_storeu_ps(d, _mm256_add_ps(_mm256_loadu_ps(d), sum));
+        }
+    }
+    return i0;
+}
+
 /* dw[i] (columns j0..j0+31) += sum over rows of inp[r][i] dout[r] */
 static void linear_dw_row32(float *dw_i, const float *dout, const float *inp, size_t i, size_t B,
                             size_t C, size_t OC)
@@ -254,33 +345,59 @@ void clf_linear_forward(float *out, const float *inp, const float *w, const floa
     for (; r < B; r++) { /* the remaining rows, or any OC: skip zero inputs */
         float *o = out + r * OC;
         const float *x = inp + r * C;
+#ifdef __FMA__
+        linear_forward_row(o, x, w, b, C, OC);
+#else
         memcpy(o, b, OC * sizeof *o);
         for (size_t i = 0; i < C; i++)
             if (x[i] != 0.0f)
                 axpy(o, x[i], w + i * OC, OC);
+#endif
     }
 }
 
 void clf_linear_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
                          const float *w, size_t B, size_t C, size_t OC)
 {
-    if (dinp)
+    if (dinp) {
+        size_t i0 = 0; /* inputs done eight at a time */
+#ifdef __FMA__
+        if (OC < 8)
+            i0 = linear_dinp_narrow(dinp, dout, w, B, C, OC);
+        else if (OC % 8 == 0 && OC <= LINEAR_DINP_WIDE)
+            i0 = linear_dinp_wide(dinp, dout, w, B, C, OC);
+#endif
         for (size_t r = 0; r < B; r++)
-            for (size_t i = 0; i < C; i++)
+            for (size_t i = i0; i < C; i++)
                 dinp[r * C + i] += dot(dout + r * OC, w + i * OC, OC);
+    }
     size_t j0 = 0;
 #ifdef __FMA__
     for (; j0 + 32 <= OC; j0 += 32)
         for (size_t i = 0; i < C; i++)
             linear_dw_row32(dw + i * OC + j0, dout + j0, inp, i, B, C, OC);
-#endif
-    if (j0 < OC)
-        for (size_t r = 0; r < B; r++) {
-            const float *x = inp + r * C;
-            for (size_t i = 0; i < C; i++)
-                if (x[i] != 0.0f)
-                    axpy(dw + i * OC + j0, x[i], dout + r * OC + j0, OC - j0);
+    /* the columns left: each row i of dw in a register over the rows r, the
+     * same operations as an axpy per nonzero input in the loop below */
+    const size_t n = OC - j0, fused_end = n / 8 * 8;
+    for (size_t i = 0; i < C; i++)
+        for (size_t c0 = 0; c0 < n; c0 += 8) {
+            __m256i live = _mm256_castps_si256(lanes_below(c0, n));
+            __m256 fused = lanes_below(c0, fused_end);
+            float *d = dw + i * OC + j0 + c0;
+            __m256 acc = _mm256_maskload_ps(d, live);
+            for (size_t r = 0; r < B; r++)
+                acc = axpy_lanes(acc, _mm256_set1_ps(inp[r * C + i]),
+                                 _mm256_maskload_ps(dout + r * OC + j0 + c0, live), fused);
+            _mm256_maskstore_ps(d, live, acc);
         }
+#else
+    for (size_t r = 0; r < B; r++) {
+        const float *x = inp + r * C;
+        for (size_t i = 0; i < C; i++)
+            if (x[i] != 0.0f)
+                axpy(dw + i * OC + j0, x[i], dout + r * OC + j0, OC - j0);
+    }
+#endif
     column_sums_add(db, dout, B, OC);
 }
 

@@ -125,6 +125,69 @@ static void test_linear_gradients(void **state)
     check_linear_gradients(9, 3, 48, 21); /* OC = 48: 32 blocked + 16 plain columns in dw */
 }
 
+/* A row's outputs and input gradient do not depend on the rows beside it,
+ * and a batch's weight gradient is its rows' one after another, to the bit:
+ * the blocked, the row-at-a-time and the narrow-output kernels do the same
+ * operations in the same order (evaluation and training batches take
+ * different kernels). */
+static void check_rows_independent(size_t B, size_t C, size_t OC, uint64_t seed)
+{
+    float *inp = uniform_floats(B * C, -1, 1, seed), *w = uniform_floats(C * OC, -1, 1, seed + 1);
+    float *b = uniform_floats(OC, -1, 1, seed + 2), *dout = uniform_floats(B * OC, -1, 1, seed + 3);
+    for (size_t i = 0; i < B * C; i += 3)
+        inp[i] = 0.0f; /* as after a ReLU */
+    float *out = malloc(B * OC * sizeof *out), *one = malloc(OC * sizeof *one);
+    float *dinp = calloc(B * C, sizeof *dinp), *dinp1 = calloc(C, sizeof *dinp1);
+    float *dw = calloc(C * OC, sizeof *dw), *dw1 = calloc(C * OC, sizeof *dw1);
+    float *db = calloc(OC, sizeof *db), *db1 = calloc(OC, sizeof *db1);
+    assert_true(out && one && dinp && dinp1 && dw && dw1 && db && db1);
+    clf_linear_forward(out, inp, w, b, B, C, OC);
+    clf_linear_backward(dinp, dw, db, dout, inp, w, B, C, OC);
+    for (size_t r = 0; r < B; r++) {
+        clf_linear_forward(one, inp + r * C, w, b, 1, C, OC);
+        assert_memory_equal(one, out + r * OC, OC * sizeof *one);
+        memset(dinp1, 0, C * sizeof *dinp1);
+        clf_linear_backward(dinp1, dw1, db1, dout + r * OC, inp + r * C, w, 1, C, OC);
+        assert_memory_equal(dinp1, dinp + r * C, C * sizeof *dinp1);
+    }
+    assert_memory_equal(dw1, dw, C * OC * sizeof *dw);
+    assert_memory_equal(db1, db, OC * sizeof *db);
+    /* nor on the input's place: weights rotated by three rows move the first
+     * inputs' gradients to the last places (taken one at a time) */
+    float *w_rot = malloc(C * OC * sizeof *w_rot), *dinp_rot = calloc(B * C, sizeof *dinp_rot);
+    assert_true(w_rot && dinp_rot);
+    for (size_t i = 0; i < C; i++)
+        memcpy(w_rot + i * OC, w + (i + 3) % C * OC, OC * sizeof *w);
+    clf_linear_backward(dinp_rot, dw1, db1, dout, inp, w_rot, B, C, OC);
+    for (size_t r = 0; r < B; r++)
+        for (size_t i = 0; i < C; i++)
+            assert_memory_equal(&dinp_rot[r * C + i], &dinp[r * C + (i + 3) % C], sizeof *dinp);
+    free(w_rot);
+    free(dinp_rot);
+    free(inp);
+    free(w);
+    free(b);
+    free(dout);
+    free(out);
+    free(one);
+    free(dinp);
+    free(dinp1);
+    free(dw);
+    free(dw1);
+    free(db);
+    free(db1);
+}
+
+static void test_linear_rows_independent(void **state)
+{
+    (void)state;
+    /* 67 inputs: 64 eight at a time, 3 one at a time */
+    check_rows_independent(10, 67, 5, 31);  /* the output layer: k < 8 */
+    check_rows_independent(10, 67, 12, 41); /* 8 fused lanes and a tail of 4 */
+    check_rows_independent(10, 67, 64, 51); /* the hidden layer */
+    check_rows_independent(7, 19, 40, 61);  /* 32 blocked columns and 8 more */
+}
+
 enum { GB = 4, GC = 7, GOC = 5 };
 
 /* The sparse first layer equals the dense one on a matrix with many zeros,
@@ -975,6 +1038,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_gradients),
+        cmocka_unit_test(test_linear_rows_independent),
         cmocka_unit_test(test_sparse_linear_matches_dense),
         cmocka_unit_test(test_relu_gradients),
         cmocka_unit_test(test_softmax_xent_gradients),
