@@ -252,57 +252,49 @@ static void linear_forward_row(float *o, const float *x, const float *w, const f
     }
 }
 
-/* dinp[r][i] += dot(dout[r], w[i]) for OC < 8, eight i at a time: dot's sum
- * (0 + p0 + p1 + ..., no vector part) in each lane. */
-static size_t linear_dinp_narrow(float *dinp, const float *dout, const float *w, size_t B, size_t C,
-                                 size_t OC)
+/* The sum of dot(g, w[i0 + lane]) in each lane, col[j] holding the eight
+ * w[..][j]: for OC < 8 dot's scalar sum 0 + p0 + p1 + ...; for OC a multiple
+ * of 8, its eight partial sums (lane l: fused multiply-adds over j = l, l+8,
+ * ...) and their reduction ((s0+s4) + (s2+s6)) + ((s1+s5) + (s3+s7)). */
+static __m256 dot_lanes(const float *g, const __m256 *col, size_t OC)
 {
-    const __m256i rows =
-        _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)OC));
-    size_t i0 = 0;
-    for (; i0 + 8 <= C; i0 += 8) {
-        __m256 col[8]; /* col[j]: w[i0 .. i0+7][j] */
+    if (OC < 8) {
+        __m256 sum = _mm256_setzero_ps();
         for (size_t j = 0; j < OC; j++)
-            col[j] = _mm256_i32gather_ps(w + i0 * OC + j, rows, 4);
-        for (size_t r = 0; r < B; r++) {
-            __m256 sum = _mm256_setzero_ps();
-            for (size_t j = 0; j < OC; j++)
-                sum = _mm256_add_ps(sum, _mm256_mul_ps(_mm256_set1_ps(dout[r * OC + j]), col[j]));
-            float *d = dinp + r * C + i0;
-            _mm256_storeu_ps(d, _mm256_add_ps(_mm256_loadu_ps(d), sum));
-        }
+            sum = _mm256_add_ps(sum, _mm256_mul_ps(_mm256_set1_ps(g[j]), col[j]));
+        return sum;
     }
-    return i0;
+    __m256 s[8];
+    for (int l = 0; l < 8; l++)
+        s[l] = _mm256_setzero_ps();
+    for (size_t j = 0; j < OC; j += 8)
+        for (int l = 0; l < 8; l++)
+            s[l] = _mm256_fmadd_ps(_mm256_set1_ps(g[j + (size_t)l]), col[j + (size_t)l], s[l]);
+    __m256 h0 = _mm256_add_ps(s[0], s[4]), h1 = _mm256_add_ps(s[1], s[5]);
+    __m256 h2 = _mm256_add_ps(s[2], s[6]), h3 = _mm256_add_ps(s[3], s[7]);
+    return _mm256_add_ps(_mm256_add_ps(h0, h2), _mm256_add_ps(h1, h3));
 }
 
-/* The same for OC a multiple of 8 up to LINEAR_DINP_WIDE: dot's eight
- * partial sums (lane l: fused multiply-adds over j = l, l+8, ...) in eight
- * registers, then its reduction ((s0+s4) + (s2+s6)) + ((s1+s5) + (s3+s7)). */
+/* dinp[r][i] += dot(dout[r], w[i]) eight inputs i at a time, in dot's own
+ * operations (dot_lanes), for OC < 8 or OC a multiple of 8 up to
+ * LINEAR_DINP_WIDE; returns the inputs done (the rest are left to dot). */
 enum { LINEAR_DINP_WIDE = 64 };
-static size_t linear_dinp_wide(float *dinp, const float *dout, const float *w, size_t B, size_t C,
-                               size_t OC)
+static size_t linear_dinp_lanes(float *dinp, const float *dout, const float *w, size_t B, size_t C,
+                                size_t OC)
 {
+    if (!(OC < 8 || (OC % 8 == 0 && OC <= LINEAR_DINP_WIDE)))
+        return 0;
     const __m256i rows =
         _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)OC));
     size_t i0 = 0;
     for (; i0 + 8 <= C; i0 += 8) {
-        __m256 col[LINEAR_DINP_WIDE];
+        __m256 col[LINEAR_DINP_WIDE]; /* col[j]: w[i0 .. i0+7][j] */
         for (size_t j = 0; j < OC; j++)
             col[j] = _mm256_i32gather_ps(w + i0 * OC + j, rows, 4);
         for (size_t r = 0; r < B; r++) {
-            const float *g = dout + r * OC;
-            __m256 s[8];
-            for (int l = 0; l < 8; l++)
-                s[l] = _mm256_setzero_ps();
-            for (size_t j = 0; j < OC; j += 8)
-                for (int l = 0; l < 8; l++)
-                    s[l] =
-                        _mm256_fmadd_ps(_mm256_set1_ps(g[j + (size_t)l]), col[j + (size_t)l], s[l]);
-            __m256 h0 = _mm256_add_ps(s[0], s[4]), h1 = _mm256_add_ps(s[1], s[5]);
-            __m256 h2 = _mm256_add_ps(s[2], s[6]), h3 = _mm256_add_ps(s[3], s[7]);
-            __m256 sum = _mm256_add_ps(_mm256_add_ps(h0, h2), _mm256_add_ps(h1, h3));
             float *d = dinp + r * C + i0;
-            _mm256_storeu_ps(d, _mm256_add_ps(_mm256_loadu_ps(d), sum));
+            _mm256_storeu_ps(d,
+                             _mm256_add_ps(_mm256_loadu_ps(d), dot_lanes(dout + r * OC, col, OC)));
         }
     }
     return i0;
@@ -362,10 +354,7 @@ void clf_linear_backward(float *dinp, float *dw, float *db, const float *dout, c
     if (dinp) {
         size_t i0 = 0; /* inputs done eight at a time */
 #ifdef __FMA__
-        if (OC < 8)
-            i0 = linear_dinp_narrow(dinp, dout, w, B, C, OC);
-        else if (OC % 8 == 0 && OC <= LINEAR_DINP_WIDE)
-            i0 = linear_dinp_wide(dinp, dout, w, B, C, OC);
+        i0 = linear_dinp_lanes(dinp, dout, w, B, C, OC);
 #endif
         for (size_t r = 0; r < B; r++)
             for (size_t i = i0; i < C; i++)
