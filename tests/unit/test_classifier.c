@@ -188,6 +188,54 @@ static void test_linear_rows_independent(void **state)
     check_rows_independent(7, 19, 40, 61);  /* 32 blocked columns and 8 more */
 }
 
+/* The sparse first layer's outputs equal the dense layer's exactly at the
+ * widths its vector kernels take (rows of unequal lengths, one empty, an odd
+ * number of rows, repeated). */
+static void check_sparse_forward_exact(size_t OC, uint64_t seed)
+{
+    enum { N = 7, C = 40 };
+    float *x = uniform_floats(N * C, -1, 1, seed), *w = uniform_floats(C * OC, -1, 1, seed + 1);
+    float *b = uniform_floats(OC, -1, 1, seed + 2);
+    size_t row_start[N + 1], e = 0;
+    uint32_t col[N * C];
+    float value[N * C];
+    for (size_t r = 0; r < N; r++) {
+        row_start[r] = e;
+        for (size_t j = 0; j < C; j++) {
+            if (r == 3 || (j * 7 + r * 3) % (r + 2) != 0)
+                x[r * C + j] = 0.0f; /* row 3 empty, the others thinned unequally */
+            if (x[r * C + j] != 0.0f) {
+                col[e] = (uint32_t)j;
+                value[e++] = x[r * C + j];
+            }
+        }
+    }
+    row_start[N] = e;
+    const uint32_t rows[5] = {6, 3, 0, 6, 1};
+    float *dense = malloc(5 * OC * sizeof *dense), *sparse = malloc(5 * OC * sizeof *sparse);
+    float xb[5 * C];
+    assert_true(dense && sparse);
+    for (size_t r = 0; r < 5; r++)
+        memcpy(xb + r * C, x + rows[r] * C, C * sizeof *xb);
+    clf_linear_forward(dense, xb, w, b, 5, C, OC);
+    clf_sparse_linear_forward(sparse, row_start, col, value, rows, 5, w, b, OC);
+    for (size_t i = 0; i < 5 * OC; i++)
+        assert_true(sparse[i] == dense[i]);
+    free(x);
+    free(w);
+    free(b);
+    free(dense);
+    free(sparse);
+}
+
+static void test_sparse_forward_exact(void **state)
+{
+    (void)state;
+    check_sparse_forward_exact(64, 71);
+    check_sparse_forward_exact(48, 81);
+    check_sparse_forward_exact(16, 91);
+}
+
 enum { GB = 4, GC = 7, GOC = 5 };
 
 /* The sparse first layer equals the dense one on a matrix with many zeros,
@@ -1039,6 +1087,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_gradients),
         cmocka_unit_test(test_linear_rows_independent),
+        cmocka_unit_test(test_sparse_forward_exact),
         cmocka_unit_test(test_sparse_linear_matches_dense),
         cmocka_unit_test(test_relu_gradients),
         cmocka_unit_test(test_softmax_xent_gradients),
