@@ -1612,7 +1612,7 @@ done:
  * batch), and one thread wins. Whole epochs, not shorter rounds: each switch
  * moves half the weights from one core's cache to the other's, which rounds
  * of 25 batches paid for as much as the difference they were to measure. */
-enum { PROBE_ROUNDS = 2, REPROBE_EVERY = 20 };
+enum { PROBE_ROUNDS = 1, REPROBE_EVERY = 20 };
 #define NEAR_ONE 0.85
 
 typedef struct {
