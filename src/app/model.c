@@ -31,15 +31,20 @@ uint64_t model_checksum(const uint8_t *buf, size_t len)
 
 /* ---- writing ---- */
 
+/* A growing buffer, or (counting) only the length it would take: the
+ * encoder runs once to size the file, then fills one buffer on 2 MiB pages
+ * (big_alloc), each first touch of a 4 KiB page being a costly fault here. */
 typedef struct {
     uint8_t *buf;
     size_t len, cap;
-    bool oom;
+    bool oom, counting;
 } Writer;
 
 static void put(Writer *w, const void *data, size_t n)
 {
-    if (w->oom)
+    if (w->counting)
+        w->len += n;
+    if (w->oom || w->counting)
         return;
     if (w->len + n > w->cap) {
         size_t cap = w->cap ? w->cap : 4096;
@@ -118,92 +123,101 @@ static void put_settings(Writer *w, const PipelineOptions *o)
     put_f64(w, o->features.genre_weight);
 }
 
-int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len)
+/* The model file but for its checksum. */
+static void encode_body(Writer *w, const Segmentation *seg)
 {
-    Writer w = {0};
-    put(&w, MAGIC, 8);
-    put_u32(&w, MODEL_VERSION);
-    put_u32(&w, 0);
-    put_u64(&w, 0); /* payload length, filled in below */
+    put(w, MAGIC, 8);
+    put_u32(w, MODEL_VERSION);
+    put_u32(w, 0);
+    put_u64(w, 0); /* payload length, filled in below */
 
-    put_settings(&w, &seg->options);
+    put_settings(w, &seg->options);
     /* users and films */
-    put_u64(&w, seg->n_users);
-    put_i32s(&w, seg->user_ids, seg->n_users);
-    put_u64(&w, seg->n_films);
-    put_i32s(&w, seg->film_ids, seg->n_films);
-    put_f32s(&w, seg->film_min, seg->n_films);
-    put_f32s(&w, seg->film_max, seg->n_films);
-    put(&w, seg->film_genres, seg->n_films * sizeof *seg->film_genres);
+    put_u64(w, seg->n_users);
+    put_i32s(w, seg->user_ids, seg->n_users);
+    put_u64(w, seg->n_films);
+    put_i32s(w, seg->film_ids, seg->n_films);
+    put_f32s(w, seg->film_min, seg->n_films);
+    put_f32s(w, seg->film_max, seg->n_films);
+    put(w, seg->film_genres, seg->n_films * sizeof *seg->film_genres);
     /* autoencoder */
-    put_u64(&w, seg->ae.hidden);
-    put_u64(&w, seg->ae.n_params);
-    put_f32s(&w, seg->ae.params, seg->ae.n_params);
+    put_u64(w, seg->ae.hidden);
+    put_u64(w, seg->ae.n_params);
+    put_f32s(w, seg->ae.params, seg->ae.n_params);
     const AeReport *ar = &seg->ae_report;
-    put_u32(&w, (uint32_t)ar->epochs_run);
-    put_f64s(&w, ar->train_loss, (size_t)ar->epochs_run);
-    put_f64s(&w, ar->val_loss, (size_t)ar->epochs_run);
-    put_f64(&w, ar->val_mae_cells);
-    put_f64(&w, ar->val_mae_rated_stars);
-    put_f64(&w, ar->heldout_mae_stars);
-    put_f64(&w, ar->heldout_baseline_stars);
+    put_u32(w, (uint32_t)ar->epochs_run);
+    put_f64s(w, ar->train_loss, (size_t)ar->epochs_run);
+    put_f64s(w, ar->val_loss, (size_t)ar->epochs_run);
+    put_f64(w, ar->val_mae_cells);
+    put_f64(w, ar->val_mae_rated_stars);
+    put_f64(w, ar->heldout_mae_stars);
+    put_f64(w, ar->heldout_baseline_stars);
     /* demographic encoding and feature scales */
     const DemoEncoding *d = &seg->demo;
-    put_u8(&w, d->has_demographics);
-    put_f64(&w, d->age_mean);
-    put_f64(&w, d->age_std);
-    put_u32(&w, (uint32_t)d->n_occupations);
+    put_u8(w, d->has_demographics);
+    put_f64(w, d->age_mean);
+    put_f64(w, d->age_std);
+    put_u32(w, (uint32_t)d->n_occupations);
     for (size_t i = 0; i < d->n_occupations; i++)
-        put_string(&w, d->occupations[i]);
-    put_u32(&w, (uint32_t)d->n_states);
-    put(&w, d->states, d->n_states);
+        put_string(w, d->occupations[i]);
+    put_u32(w, (uint32_t)d->n_states);
+    put(w, d->states, d->n_states);
     const FeatureScaling *s = &seg->scaling;
-    put_f64(&w, s->taste_scale);
-    put_f64(&w, s->demo_scale);
-    put_f64(&w, s->taste_variance_share);
-    put_f64(&w, s->genre_variance_share);
-    put_u64(&w, s->genre_dim);
-    put_f32s(&w, s->genre_mean, s->genre_dim);
-    put_f32s(&w, s->genre_scale, s->genre_dim);
-    put_u64(&w, seg->dim);
+    put_f64(w, s->taste_scale);
+    put_f64(w, s->demo_scale);
+    put_f64(w, s->taste_variance_share);
+    put_f64(w, s->genre_variance_share);
+    put_u64(w, s->genre_dim);
+    put_f32s(w, s->genre_mean, s->genre_dim);
+    put_f32s(w, s->genre_scale, s->genre_dim);
+    put_u64(w, seg->dim);
     /* the sweep: every k */
-    put_u32(&w, (uint32_t)seg->sweep.kmax);
-    put_u32(&w, (uint32_t)seg->sweep.knee);
-    put_u32(&w, (uint32_t)seg->k);
+    put_u32(w, (uint32_t)seg->sweep.kmax);
+    put_u32(w, (uint32_t)seg->sweep.knee);
+    put_u32(w, (uint32_t)seg->k);
     bool stable = seg->sweep.stability != NULL;
-    put_u32(&w, stable ? (uint32_t)seg->sweep.stability_resamples : 0);
+    put_u32(w, stable ? (uint32_t)seg->sweep.stability_resamples : 0);
     for (int k = 1; k <= seg->sweep.kmax; k++) {
         const KmeansResult *r = &seg->sweep.results[k - 1];
-        put_f64(&w, r->inertia);
-        put_f64(&w, seg->sweep.silhouette[k - 1]);
-        put_f64(&w, stable ? seg->sweep.stability[k - 1] : NAN);
+        put_f64(w, r->inertia);
+        put_f64(w, seg->sweep.silhouette[k - 1]);
+        put_f64(w, stable ? seg->sweep.stability[k - 1] : NAN);
         for (int s = 0; stable && s < k; s++)
-            put_f64(&w, kmeans_segment_stability(&seg->sweep, k, s));
-        put_u32(&w, (uint32_t)r->iterations);
-        put_i32s(&w, r->labels, seg->n_users);
-        put_f32s(&w, r->centroids, (size_t)k * seg->dim);
+            put_f64(w, kmeans_segment_stability(&seg->sweep, k, s));
+        put_u32(w, (uint32_t)r->iterations);
+        put_i32s(w, r->labels, seg->n_users);
+        put_f32s(w, r->centroids, (size_t)k * seg->dim);
     }
     /* classifier */
     const Classifier *c = &seg->classifier;
-    put_u64(&w, c->n_in);
-    put_u32(&w, (uint32_t)c->hidden1);
-    put_u32(&w, (uint32_t)c->hidden2);
-    put_u64(&w, c->n_params);
-    put_f32s(&w, c->params, c->n_params);
+    put_u64(w, c->n_in);
+    put_u32(w, (uint32_t)c->hidden1);
+    put_u32(w, (uint32_t)c->hidden2);
+    put_u64(w, c->n_params);
+    put_f32s(w, c->params, c->n_params);
     const ClassifierReport *cr = &seg->classifier_report;
-    put_u32(&w, (uint32_t)cr->epochs_run);
-    put_u32(&w, (uint32_t)cr->best_epoch);
-    put_f64s(&w, cr->train_loss, (size_t)cr->epochs_run);
-    put_f64s(&w, cr->train_acc, (size_t)cr->epochs_run);
-    put_f64s(&w, cr->val_loss, (size_t)cr->epochs_run);
-    put_f64s(&w, cr->val_acc, (size_t)cr->epochs_run);
-    put_f64(&w, cr->val_accuracy);
-    put_u64(&w, cr->n_train);
-    put_u64(&w, cr->n_val);
+    put_u32(w, (uint32_t)cr->epochs_run);
+    put_u32(w, (uint32_t)cr->best_epoch);
+    put_f64s(w, cr->train_loss, (size_t)cr->epochs_run);
+    put_f64s(w, cr->train_acc, (size_t)cr->epochs_run);
+    put_f64s(w, cr->val_loss, (size_t)cr->epochs_run);
+    put_f64s(w, cr->val_acc, (size_t)cr->epochs_run);
+    put_f64(w, cr->val_accuracy);
+    put_u64(w, cr->n_train);
+    put_u64(w, cr->n_val);
     for (int i = 0; i < seg->k * seg->k; i++)
-        put_u32(&w, cr->confusion ? (uint32_t)cr->confusion[i] : 0);
-    put_f64s(&w, seg->seconds, STAGE_COUNT);
+        put_u32(w, cr->confusion ? (uint32_t)cr->confusion[i] : 0);
+    put_f64s(w, seg->seconds, STAGE_COUNT);
+}
 
+int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len)
+{
+    Writer w = {.counting = true};
+    encode_body(&w, seg);
+    size_t size = w.len + 8; /* and the checksum */
+    w = (Writer){.buf = big_alloc(size), .cap = size};
+    w.oom = w.buf == NULL;
+    encode_body(&w, seg);
     if (w.oom) {
         free(w.buf);
         return -1;
