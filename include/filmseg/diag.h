@@ -32,6 +32,9 @@ bool diag_bad_line(Diag *diag, const char *file, size_t line, const char *fmt, .
 /* A fatal problem with a whole file (missing, empty, unreadable). */
 void diag_fatal(Diag *diag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 size_t diag_total_skipped(const Diag *diag);
+/* Adds to `into` what `from` saw while it printed into a buffer (text, len):
+ * the messages, printed now; each file's count of skipped lines; a failure. */
+void diag_merge(Diag *into, const Diag *from, const char *text, size_t len);
 /* Prints "file: N malformed lines skipped" for each file with problems. */
 void diag_print_summary(const Diag *diag);
 

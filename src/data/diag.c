@@ -60,6 +60,18 @@ void diag_fatal(Diag *diag, const char *fmt, ...)
         fprintf(diag->out, "filmseg: %s\n", diag->fatal_message);
 }
 
+void diag_merge(Diag *into, const Diag *from, const char *text, size_t len)
+{
+    if (into->out && len)
+        fwrite(text, 1, len, into->out);
+    for (size_t i = 0; i < from->n_files; i++)
+        *skipped_counter(into, from->files[i].file) += from->files[i].skipped;
+    if (from->failed && !into->failed) {
+        into->failed = true;
+        memcpy(into->fatal_message, from->fatal_message, sizeof into->fatal_message);
+    }
+}
+
 size_t diag_total_skipped(const Diag *diag)
 {
     size_t total = 0;

@@ -287,6 +287,71 @@ static void folders_missing_unreadable_or_unknown(void **state)
     captured_diag_free(&c);
 }
 
+/* The ZIP list loads beside the panel's files (on a thread of its own), yet
+ * the messages come out as in a load in turn: the list's first, then the
+ * files' in order, then the summary in the same order; a list that fails in
+ * strict mode stops the load with its own message alone. */
+static void zips_messages_come_first(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/filmseg-test-XXXXXX", path[256], zips[300];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/u.user", dir);
+    write_file(path, "1|23|M|technician|85711\nbad user line\n2|52|F|other|94043\n");
+    snprintf(path, sizeof path, "%s/u.item", dir);
+    write_file(path, ITEMS);
+    snprintf(path, sizeof path, "%s/u.data", dir);
+    write_file(path, "1\t1\t5\t1\n2\t2\tx\t1\n2\t3\t4\t1\n");
+    snprintf(zips, sizeof zips, "%s/zips.csv", dir);
+    write_file(zips, "zip,state_id\n85711,AZ\nnot-a-zip,CA\n94043,CA\n");
+    PanelOptions options;
+    panel_options_default(&options);
+    options.zips_path = zips;
+    options.rules.n_exclude = 0;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    assert_int_equal(panel_load_dir(dir, &options, &c.diag, &p), 0);
+    diag_print_summary(&c.diag);
+    const char *text = captured_diag_text(&c);
+    const char *zip_line = strstr(text, "zips.csv:3:"), *user_line = strstr(text, "u.user:2:");
+    const char *data_line = strstr(text, "u.data:2:");
+    const char *zip_sum = strstr(text, "zips.csv: 1 malformed line skipped");
+    const char *data_sum = strstr(text, "u.data: 1 malformed line skipped");
+    assert_true(zip_line && user_line && data_line && zip_sum && data_sum);
+    assert_true(zip_line < user_line && user_line < data_line && data_line < zip_sum &&
+                zip_sum < data_sum);
+    assert_int_equal(diag_total_skipped(&c.diag), 3);
+    assert_int_equal(p->n_users, 2);
+    assert_int_equal(p->users[1].state, state_find("CA", 2));
+    panel_free(p);
+    captured_diag_free(&c);
+
+    options.strict = true; /* the list's bad line is fatal: nothing of the files' */
+    captured_diag_init(&c, true);
+    assert_int_equal(panel_load_dir(dir, &options, &c.diag, &p), 2);
+    assert_null(p);
+    text = captured_diag_text(&c);
+    assert_non_null(strstr(text, "zips.csv:3:"));
+    assert_null(strstr(text, "u.user"));
+    assert_true(c.diag.failed);
+    captured_diag_free(&c);
+
+    write_file(zips, "zip,state_id\n85711,AZ\n94043,CA\n"); /* now the files' is */
+    captured_diag_init(&c, true);
+    assert_int_equal(panel_load_dir(dir, &options, &c.diag, &p), 2);
+    assert_null(p);
+    assert_non_null(strstr(captured_diag_text(&c), "u.user:2:"));
+    assert_true(c.diag.failed);
+    captured_diag_free(&c);
+    const char *names[] = {"u.user", "u.item", "u.data", "zips.csv"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 static void sample_rules_drop_users_and_their_ratings(void **state)
 {
     (void)state;
@@ -474,6 +539,7 @@ int main(void)
         cmocka_unit_test(strict_mode_stops_at_the_first_malformed_line),
         cmocka_unit_test(empty_required_files_are_fatal),
         cmocka_unit_test(folders_missing_unreadable_or_unknown),
+        cmocka_unit_test(zips_messages_come_first),
         cmocka_unit_test(sample_rules_drop_users_and_their_ratings),
         cmocka_unit_test(ml1m_codes_become_100k_labels),
         cmocka_unit_test(csv_release_is_taste_only_with_quoted_titles),
