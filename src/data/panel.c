@@ -316,14 +316,6 @@ int panel_build_title_year(PanelBuilder *b, Field title)
 
 /* ---- finishing: states, sample rules, duplicates, CSR and CSC ---- */
 
-static int compare_by_film_then_line(const void *pa, const void *pb)
-{
-    const RawRating *a = pa, *b = pb;
-    if (a->film != b->film)
-        return a->film < b->film ? -1 : 1;
-    return (a->line > b->line) - (a->line < b->line);
-}
-
 static bool user_is_kept(const Panel *p, const PanelUser *u, const SampleRules *rules)
 {
     if (!p->has_demographics)
@@ -408,22 +400,42 @@ int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *r
         return finish_failed(b, "out of memory");
     }
     memcpy(fill, p->user_start, (kept + 1) * sizeof *fill);
+    /* Two stable counting sorts, by film and then by user, leave each user's
+     * ratings by film and, within a film, in line order (the ratings were
+     * added line by line from one file). */
+    uint32_t *film_at = calloc(p->n_films + 1, sizeof *film_at);
+    if (!film_at) {
+        free(fill);
+        free(new_index);
+        free(sorted);
+        return finish_failed(b, "out of memory");
+    }
+    for (size_t i = 0; i < b->n_ratings; i++)
+        if (new_index[b->ratings[i].user] != UINT32_MAX)
+            film_at[b->ratings[i].film + 1]++;
+    for (size_t f = 0; f < p->n_films; f++)
+        film_at[f + 1] += film_at[f];
     for (size_t i = 0; i < b->n_ratings; i++) {
         uint32_t u = new_index[b->ratings[i].user];
         if (u != UINT32_MAX) {
-            sorted[fill[u]] = b->ratings[i];
-            sorted[fill[u]++].user = u;
+            RawRating *r = &sorted[film_at[b->ratings[i].film]++];
+            *r = b->ratings[i];
+            r->user = u;
         }
     }
-    free(fill);
-    free(b->ratings);
+    free(film_at);
+    RawRating *by_film = sorted;
+    sorted = b->ratings; /* as many or more: the dropped users' are gone */
     b->ratings = NULL;
+    for (size_t i = 0; i < p->user_start[kept]; i++)
+        sorted[fill[by_film[i].user]++] = by_film[i];
+    free(fill);
+    free(by_film);
 
-    /* Sort rows by film and drop repeated (user, film) pairs, keeping the first. */
+    /* Drop repeated (user, film) pairs, keeping the first. */
     size_t n = 0;
     for (size_t u = 0; u < kept; u++) {
         size_t from = p->user_start[u], to = p->user_start[u + 1];
-        qsort(sorted + from, to - from, sizeof *sorted, compare_by_film_then_line);
         p->user_start[u] = (uint32_t)n;
         for (size_t i = from; i < to; i++) {
             if (i > from && sorted[i].film == sorted[i - 1].film) {

@@ -132,6 +132,30 @@ static void malformed_lines_are_reported_skipped_and_counted(void **state)
     captured_diag_free(&c);
 }
 
+/* Rows come out by film whatever the order of the lines, and of a repeated
+ * (user, film) pair the first line is kept, also when other films lie
+ * between the two. */
+static void rows_by_film_first_duplicate_kept(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p =
+        load_ok(USERS, ITEMS, "1\t3\t2\t1\n2\t3\t1\t1\n1\t1\t4\t1\n1\t3\t5\t1\n1\t2\t3\t1\n", &c);
+    assert_int_equal(p->user_start[1] - p->user_start[0], 3);
+    const uint32_t films[3] = {0, 1, 2};
+    const uint8_t scores[3] = {4, 3, 2};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(p->user_film[i], films[i]);
+        assert_int_equal(p->user_score[i], scores[i]);
+    }
+    assert_int_equal(skipped(&c), 1);
+    assert_non_null(
+        strstr(captured_diag_text(&c), "t/u.data:4: user 1 already rated film 3 (line 1)"));
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
 static void malformed_users_and_items(void **state)
 {
     (void)state;
@@ -540,6 +564,7 @@ int main(void)
         cmocka_unit_test(empty_required_files_are_fatal),
         cmocka_unit_test(folders_missing_unreadable_or_unknown),
         cmocka_unit_test(zips_messages_come_first),
+        cmocka_unit_test(rows_by_film_first_duplicate_kept),
         cmocka_unit_test(sample_rules_drop_users_and_their_ratings),
         cmocka_unit_test(ml1m_codes_become_100k_labels),
         cmocka_unit_test(csv_release_is_taste_only_with_quoted_titles),
