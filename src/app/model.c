@@ -31,7 +31,7 @@ uint64_t model_checksum(const uint8_t *buf, size_t len)
 
 /* ---- writing ---- */
 
-/* A growing buffer, or (counting) only the length it would take: the
+/* A buffer of cap bytes, or (counting) only the length it would take: the
  * encoder runs once to size the file, then fills one buffer on 2 MiB pages
  * (big_alloc), each first touch of a 4 KiB page being a costly fault here. */
 typedef struct {
@@ -42,23 +42,9 @@ typedef struct {
 
 static void put(Writer *w, const void *data, size_t n)
 {
-    if (w->counting)
-        w->len += n;
-    if (w->oom || w->counting)
-        return;
-    if (w->len + n > w->cap) {
-        size_t cap = w->cap ? w->cap : 4096;
-        while (cap < w->len + n)
-            cap *= 2;
-        uint8_t *bigger = realloc(w->buf, cap);
-        if (!bigger) {
-            w->oom = true;
-            return;
-        }
-        w->buf = bigger;
-        w->cap = cap;
-    }
-    if (n)
+    if (!w->counting && !w->oom && n > w->cap - w->len)
+        w->oom = true; /* more than the first pass counted: cannot happen */
+    if (!w->counting && !w->oom && n)
         memcpy(w->buf + w->len, data, n);
     w->len += n;
 }
