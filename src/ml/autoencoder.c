@@ -951,16 +951,18 @@ static int trainer_alloc(Trainer *t, const uint32_t *train, size_t n_train)
 }
 
 /* Scatters (scatter = 1) or clears (0) the batch's ratings of the films of
- * part c in its dense xd. */
+ * part c in its dense xd (each row's films in the part found by bisection:
+ * the rows are sorted, ae_train). */
 static void dense_batch(const Trainer *t, const StudyColumns *c, const uint32_t *rows, size_t B,
                         int scatter)
 {
     const SparseRows *x = t->x;
     for (size_t b = 0; b < B; b++) {
-        size_t r = rows[b];
-        for (uint32_t k = x->row_start[r]; k < x->row_start[r + 1]; k++)
-            if (x->col[k] >= c->from && x->col[k] < c->to)
-                c->xd[b * c->ld + x->col[k] - c->from] = scatter ? x->value[k] : 0.0f;
+        uint32_t lo, hi;
+        sparse_row_range(x, rows[b], c->from, c->to, &lo, &hi);
+        float *xd = c->xd + b * c->ld;
+        for (uint32_t k = lo; k < hi; k++)
+            xd[x->col[k] - c->from] = scatter ? x->value[k] : 0.0f;
     }
 }
 
