@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filmseg/bigalloc.h"
+
 /* The update loop is the hot path of dense training (every parameter, every
  * mini-batch), so x86-64 gets AVX-512 and AVX versions picked at run time;
  * simd.h keeps every path bit-identical. */
@@ -18,8 +20,8 @@ int adam_init(Adam *a, size_t n, float lr)
     a->beta2 = 0.999f;
     a->eps = 1e-8f;
     a->n = n;
-    a->m = calloc(n ? n : 1, sizeof *a->m);
-    a->v = calloc(n ? n : 1, sizeof *a->v);
+    a->m = big_calloc(n ? n : 1, sizeof *a->m); /* few page faults: bigalloc.h */
+    a->v = big_calloc(n ? n : 1, sizeof *a->v);
     if (!a->m || !a->v) {
         adam_free(a);
         return -1;
