@@ -30,7 +30,7 @@
  *
  * Determinism: weights, split and shuffles come from seeded streams of the
  * options' seed; same seed and data -> bit-identical parameters and history on
- * the same machine, on one thread or two.
+ * the same machine.
  *
  * Errors: functions returning int return FS_OK, FS_ERROR (NULL pointers, sizes
  * or labels out of range, non-finite data or options, out of memory) or
@@ -60,9 +60,6 @@ typedef struct {
     double val_share;     /* share of each segment held out for validation (0.3),
                              in [0, 1); 0 = none: no early stop, no LR cut */
     uint64_t seed;        /* everything random derives from it (0) */
-    int threads;          /* 1, or 2: with sparse inputs a second thread takes
-                             half of the first layer's rows (the same bits);
-                             0 = 2 when the machine has two CPUs or more (0) */
     bool portable;        /* tests: sparse inputs' first layer step by step even
                              where the fused vector step applies (the same bits) */
 } ClassifierOptions;
@@ -172,12 +169,11 @@ void clf_linear_backward(float *dinp, float *dw, float *db, const float *dout, c
                          const float *w, size_t B, size_t C, size_t OC);
 /* The same first layer on sparse rows: with r = rows[b] (rows NULL: r = b),
  * row r's entries are col/value[row_start[r] .. row_start[r+1]);
- * out (B,OC) = b + sum value w[col] over the entries whose input col is in
- * [from, to) (b NULL: 0 + the sum).
+ * out (B,OC) = b + sum value w[col].
  * Backward: dw[col] += value * dout[b], db += column sums of dout (no dinp). */
 void clf_sparse_linear_forward(float *out, const size_t *row_start, const uint32_t *col,
                                const float *value, const uint32_t *rows, size_t B, const float *w,
-                               const float *b, size_t OC, uint32_t from, uint32_t to);
+                               const float *b, size_t OC);
 void clf_sparse_linear_backward(float *dw, float *db, const float *dout, const size_t *row_start,
                                 const uint32_t *col, const float *value, const uint32_t *rows,
                                 size_t B, size_t OC);

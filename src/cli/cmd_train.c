@@ -135,7 +135,6 @@ int cmd_train(int argc, char **argv)
     options.kmeans.restarts = (int)restarts;
     options.kmeans.threads = (int)threads;
     options.ae.threads = (int)threads;
-    options.classifier.threads = (int)threads;
     if (have_norm)
         options.features.norm = norm;
     if (unrated_share >= 0)

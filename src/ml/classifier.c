@@ -6,10 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "filmseg/adam.h"
-#include "filmseg/helper.h"
 #include "filmseg/rng.h"
 #include "filmseg/rowset.h"
 
@@ -38,7 +36,6 @@ void classifier_options_default(ClassifierOptions *opt)
                                .l2 = 1e-4f,
                                .val_share = 0.3,
                                .seed = 0,
-                               .threads = 0,
                                .portable = false};
 }
 
@@ -393,23 +390,13 @@ void clf_linear_backward(float *dinp, float *dw, float *db, const float *dout, c
     column_sums_add(db, dout, B, OC);
 }
 
-/* The first of entries e .. end - 1 whose input is in [from, to) (end: none). */
-static inline size_t next_entry(const uint32_t *col, size_t e, size_t end, uint32_t from,
-                                uint32_t to)
-{
-    while (e < end && (col[e] < from || col[e] >= to))
-        e++;
-    return e;
-}
-
 #ifdef SIMD_X86
 /* clf_sparse_linear_forward for OC = 16 NQ: all the outputs in NQ registers
  * over the row's inputs, two rows side by side (independent chains), the
  * same multiply-adds in the same order as the 8-wide loop below. */
 static inline __attribute__((always_inline, target("avx512f"))) void
 sparse_forward_rows(float *out, const size_t *row_start, const uint32_t *col, const float *value,
-                    const uint32_t *rows, size_t B, const float *w, const float *b, uint32_t from,
-                    uint32_t to, const int NQ)
+                    const uint32_t *rows, size_t B, const float *w, const float *b, const int NQ)
 {
     const size_t OC = 16 * (size_t)NQ;
     for (size_t r = 0; r < B; r += 2) {
@@ -418,15 +405,13 @@ sparse_forward_rows(float *out, const size_t *row_start, const uint32_t *col, co
         size_t e[2], end[2];
         for (int q = 0; q < NR; q++) {
             size_t row = rows ? rows[r + (size_t)q] : r + (size_t)q;
+            e[q] = row_start[row];
             end[q] = row_start[row + 1];
-            e[q] = next_entry(col, row_start[row], end[q], from, to);
             for (int c = 0; c < NQ; c++)
-                acc[q][c] = b ? _mm512_loadu_ps(b + 16 * c) : _mm512_setzero_ps();
+                acc[q][c] = _mm512_loadu_ps(b + 16 * c);
         }
         if (NR == 2)
-            for (; e[0] < end[0] && e[1] < end[1];
-                 e[0] = next_entry(col, e[0] + 1, end[0], from, to),
-                 e[1] = next_entry(col, e[1] + 1, end[1], from, to))
+            for (; e[0] < end[0] && e[1] < end[1]; e[0]++, e[1]++)
                 for (int q = 0; q < 2; q++) {
                     __m512 a = _mm512_set1_ps(value[e[q]]);
                     const float *wr = w + (size_t)col[e[q]] * OC;
@@ -434,7 +419,7 @@ sparse_forward_rows(float *out, const size_t *row_start, const uint32_t *col, co
                         acc[q][c] = _mm512_fmadd_ps(a, _mm512_loadu_ps(wr + 16 * c), acc[q][c]);
                 }
         for (int q = 0; q < NR; q++) {
-            for (; e[q] < end[q]; e[q] = next_entry(col, e[q] + 1, end[q], from, to)) {
+            for (; e[q] < end[q]; e[q]++) {
                 __m512 a = _mm512_set1_ps(value[e[q]]);
                 const float *wr = w + (size_t)col[e[q]] * OC;
                 for (int c = 0; c < NQ; c++)
@@ -448,33 +433,29 @@ sparse_forward_rows(float *out, const size_t *row_start, const uint32_t *col, co
 
 __attribute__((target("avx512f"))) static bool
 sparse_forward_avx512(float *out, const size_t *row_start, const uint32_t *col, const float *value,
-                      const uint32_t *rows, size_t B, const float *w, const float *b, size_t OC,
-                      uint32_t from, uint32_t to)
+                      const uint32_t *rows, size_t B, const float *w, const float *b, size_t OC)
 {
-#define SPARSE_ROWS(NQ) sparse_forward_rows(out, row_start, col, value, rows, B, w, b, from, to, NQ)
     switch (OC) {
-    case 16: SPARSE_ROWS(1); return true;
-    case 32: SPARSE_ROWS(2); return true;
-    case 48: SPARSE_ROWS(3); return true;
-    case 64: SPARSE_ROWS(4); return true;
+    case 16: sparse_forward_rows(out, row_start, col, value, rows, B, w, b, 1); return true;
+    case 32: sparse_forward_rows(out, row_start, col, value, rows, B, w, b, 2); return true;
+    case 48: sparse_forward_rows(out, row_start, col, value, rows, B, w, b, 3); return true;
+    case 64: sparse_forward_rows(out, row_start, col, value, rows, B, w, b, 4); return true;
     default: return false;
     }
-#undef SPARSE_ROWS
 }
 #endif
 
 void clf_sparse_linear_forward(float *out, const size_t *row_start, const uint32_t *col,
                                const float *value, const uint32_t *rows, size_t B, const float *w,
-                               const float *b, size_t OC, uint32_t from, uint32_t to)
+                               const float *b, size_t OC)
 {
 #ifdef SIMD_X86
     if (__builtin_cpu_supports("avx512f") &&
-        sparse_forward_avx512(out, row_start, col, value, rows, B, w, b, OC, from, to))
+        sparse_forward_avx512(out, row_start, col, value, rows, B, w, b, OC))
         return;
 #endif
     for (size_t r = 0; r < B; r++) {
-        size_t row = rows ? rows[r] : r, j0 = 0, end = row_start[row + 1];
-        size_t first = next_entry(col, row_start[row], end, from, to);
+        size_t row = rows ? rows[r] : r, j0 = 0;
         float *o = out + r * OC;
 #ifdef __FMA__
         /* 32 outputs at a time in registers over the row's inputs: the same
@@ -482,8 +463,8 @@ void clf_sparse_linear_forward(float *out, const size_t *row_start, const uint32
         for (; j0 + 32 <= OC; j0 += 32) {
             __m256 acc[4];
             for (int q = 0; q < 4; q++)
-                acc[q] = b ? _mm256_loadu_ps(b + j0 + 8 * q) : _mm256_setzero_ps();
-            for (size_t e = first; e < end; e = next_entry(col, e + 1, end, from, to)) {
+                acc[q] = _mm256_loadu_ps(b + j0 + 8 * q);
+            for (size_t e = row_start[row]; e < row_start[row + 1]; e++) {
                 __m256 a = _mm256_set1_ps(value[e]);
                 const float *wr = w + (size_t)col[e] * OC + j0;
                 for (int q = 0; q < 4; q++)
@@ -495,11 +476,8 @@ void clf_sparse_linear_forward(float *out, const size_t *row_start, const uint32
 #endif
         if (j0 == OC)
             continue;
-        if (b)
-            memcpy(o + j0, b + j0, (OC - j0) * sizeof *o);
-        else
-            memset(o + j0, 0, (OC - j0) * sizeof *o);
-        for (size_t e = first; e < end; e = next_entry(col, e + 1, end, from, to))
+        memcpy(o + j0, b + j0, (OC - j0) * sizeof *o);
+        for (size_t e = row_start[row]; e < row_start[row + 1]; e++)
             axpy(o + j0, value[e], w + (size_t)col[e] * OC + j0, OC - j0);
     }
 }
@@ -664,11 +642,6 @@ typedef struct {
     const float *inp1;
     const uint32_t *rows;
     size_t first;
-    /* sparse inputs: the first layer's sums over inputs below split (with b1)
-     * and over the rest (into part1, then added), the rest on the helper */
-    Helper *helper;
-    uint32_t split;
-    float *part1; /* (cap, H1) */
 } Workspace;
 
 static void workspace_free(Workspace *w)
@@ -686,7 +659,7 @@ static int workspace_alloc(Workspace *w, const Classifier *c, size_t cap, bool d
     w->cap = cap;
     w->xb = dense ? malloc(cap * c->n_in * sizeof *w->xb) : NULL;
     /* one block for the small per-layer buffers */
-    w->pre1 = malloc(cap * (5 * h1 + 4 * h2 + 3 * k) * sizeof *w->pre1);
+    w->pre1 = malloc(cap * (4 * h1 + 4 * h2 + 3 * k) * sizeof *w->pre1);
     w->yb = malloc(cap * sizeof *w->yb);
     if ((dense && !w->xb) || !w->pre1 || !w->yb) {
         workspace_free(w);
@@ -702,29 +675,7 @@ static int workspace_alloc(Workspace *w, const Classifier *c, size_t cap, bool d
     w->logits = w->dpre2 + cap * h2;
     w->probs = w->logits + cap * k;
     w->dlogits = w->probs + cap * k;
-    w->part1 = w->dlogits + cap * k;
     return FS_OK;
-}
-
-/* The sparse first layer's sums over a range of inputs: a job for the
- * helper. */
-typedef struct {
-    float *out;
-    const size_t *row_start;
-    const uint32_t *col;
-    const float *value;
-    const uint32_t *rows;
-    size_t B;
-    const float *w, *b;
-    size_t OC;
-    uint32_t from, to;
-} SparseSums;
-
-static void sparse_sums(void *arg)
-{
-    const SparseSums *s = arg;
-    clf_sparse_linear_forward(s->out, s->row_start, s->col, s->value, s->rows, s->B, s->w, s->b,
-                              s->OC, s->from, s->to);
 }
 
 /* Forward pass of B rows: rows[0..B) of in, or rows first..first+B-1 when rows
@@ -736,18 +687,8 @@ static void forward(Workspace *w, const Classifier *c, const Inputs *in, const u
     w->rows = rows;
     w->first = first;
     if (in->row_start) {
-        /* in two parts by input, each thread reading the rows of w1 it moves
-         * in first_layer_step (a split by batch rows made the step five times
-         * slower: each batch moved the rows across the cores twice); the same
-         * bits on one thread */
-        const size_t *start = rows ? in->row_start : in->row_start + first;
-        SparseSums below = {w->pre1, start, in->col, in->value, rows,    B,
-                            c->w1,   c->b1, h1,      0,         w->split};
-        SparseSums above = {w->part1, start, in->col, in->value, rows,      B,
-                            c->w1,    NULL,  h1,      w->split,  UINT32_MAX};
-        helper_run(w->helper, sparse_sums, &above, sparse_sums, &below);
-        for (size_t i = 0; i < B * h1; i++)
-            w->pre1[i] += w->part1[i];
+        clf_sparse_linear_forward(w->pre1, rows ? in->row_start : in->row_start + first, in->col,
+                                  in->value, rows, B, c->w1, c->b1, h1);
     } else {
         if (rows) {
             for (size_t r = 0; r < B; r++)
@@ -852,7 +793,7 @@ static bool options_valid(const ClassifierOptions *o)
     return o->hidden1 >= 1 && o->hidden2 >= 1 && o->epochs >= 1 && o->batch >= 1 &&
            o->batch <= 1 << 20 && o->plateau_patience >= 0 && o->stop_patience >= 0 &&
            isfinite(o->lr) && o->lr > 0.0f && isfinite(o->l1) && o->l1 >= 0.0f && isfinite(o->l2) &&
-           o->l2 >= 0.0f && o->val_share >= 0.0 && o->val_share < 1.0 && o->threads >= 0;
+           o->l2 >= 0.0f && o->val_share >= 0.0 && o->val_share < 1.0;
 }
 
 /* ---------------------------------------------------------------- training */
@@ -924,12 +865,10 @@ typedef struct {
     float *grads, *best_params;
     uint32_t *train, *val, *scratch;
     bool *is_val;
-    Helper helper;  /* a second thread: ClassifierOptions.threads */
     RowSet w1_rows; /* sparse inputs: the first-layer rows a batch touches */
     /* and the batch's inputs of each (first_layer_step): the entries of
      * w1_rows.rows[s] are w1_start[s] .. w1_start[s+1], each a batch row and
      * its input, rows in batch order */
-    uint32_t w1_split;  /* inputs below it are this thread's, the rest the helper's */
     uint32_t *w1_slot;  /* (n_in) a touched row's place in w1_rows.rows */
     uint32_t *w1_start; /* (n_in + 1) */
     uint32_t *w1_fill;  /* (n_in) scratch */
@@ -940,7 +879,6 @@ typedef struct {
 
 static void trainer_free(Trainer *t)
 {
-    helper_stop(&t->helper);
     inputs_free(&t->in);
     workspace_free(&t->batch_ws);
     workspace_free(&t->eval_ws);
@@ -1024,82 +962,18 @@ first_layer_chunks(const Trainer *t, const ClassifierOptions *opt, const AdamCoe
     }
 }
 
-/* The input below which the first layer's rows are this thread's, at and
- * above it the helper's (forward and first_layer_step): about as many rows
- * touched a batch on each side, an input in n_j of the n rows being in a
- * batch of B with probability 1 - (1 - n_j / n)^B. Fixed by the data and B,
- * so the same on one thread. n_in / 2 when out of memory. */
-static uint32_t first_layer_split(const Inputs *in, size_t B)
-{
-    double *p = calloc(in->n_in, sizeof *p);
-    if (!p)
-        return (uint32_t)(in->n_in / 2);
-    for (size_t e = 0; e < in->row_start[in->n]; e++)
-        p[in->col[e]] += 1.0;
-    double total = 0.0;
-    for (size_t j = 0; j < in->n_in; j++) {
-        p[j] = 1.0 - pow(1.0 - p[j] / (double)in->n, (double)B);
-        total += p[j];
-    }
-    size_t split = 0;
-    for (double sum = 0.0; split < in->n_in && sum + p[split] <= total / 2.0; split++)
-        sum += p[split];
-    free(p);
-    return (uint32_t)split;
-}
-
-/* The touched first-layer rows from .. to - 1 (inputs): a job for the helper. */
-typedef struct {
-    const Trainer *t;
-    Classifier *c;
-    const ClassifierOptions *opt;
-    AdamCoef k;
-    const float *dpre1;
-    uint32_t from, to;
-} FirstLayerRows;
-
-__attribute__((target("avx512f"))) static void first_layer_rows(void *arg)
-{
-    const FirstLayerRows *f = arg;
-    const Trainer *t = f->t;
-    size_t h1 = (size_t)f->c->hidden1;
-    for (size_t s = 0; s < t->w1_rows.n_rows; s++) {
-        if (t->w1_rows.rows[s] < f->from || t->w1_rows.rows[s] >= f->to)
-            continue;
-        size_t at = (size_t)t->w1_rows.rows[s] * h1;
-        float *p = f->c->params + at, *m = t->adam.m + at, *v = t->adam.v + at;
-        uint32_t q0 = t->w1_start[s], q1 = t->w1_start[s + 1];
-        for (size_t j0 = 0; j0 < h1; j0 += 64)
-            switch ((h1 - j0) / 16) {
-            case 1:
-                first_layer_chunks(t, f->opt, &f->k, p, m, v, h1, j0, q0, q1, f->dpre1, 1);
-                break;
-            case 2:
-                first_layer_chunks(t, f->opt, &f->k, p, m, v, h1, j0, q0, q1, f->dpre1, 2);
-                break;
-            case 3:
-                first_layer_chunks(t, f->opt, &f->k, p, m, v, h1, j0, q0, q1, f->dpre1, 3);
-                break;
-            default:
-                first_layer_chunks(t, f->opt, &f->k, p, m, v, h1, j0, q0, q1, f->dpre1, 4);
-                break;
-            }
-    }
-}
-
 /* Sparse inputs, after adam_begin_step: each first-layer row the batch
  * touched moves by its own gradient in one pass while in registers, up to 64
  * units at a time: the L1 + L2 penalty's (as clf_penalty_backward), plus the
  * batch's inputs times dpre1 in batch order (as clf_sparse_linear_backward),
  * then Adam (as adam_update): the same operations, so the same bits, without
- * the gradient rows' round trips through memory. h1 % 16 == 0. The rows are
- * independent: half of them go to the helper (when running), with the same
- * bits. */
+ * the gradient rows' round trips through memory. h1 % 16 == 0. */
 __attribute__((target("avx512f"))) static void first_layer_step(Trainer *t, Classifier *c,
                                                                 const ClassifierOptions *opt,
                                                                 const uint32_t *rows, size_t B,
                                                                 const float *dpre1)
 {
+    size_t h1 = (size_t)c->hidden1;
     const RowSet *used = &t->w1_rows;
     const Inputs *in = &t->in;
     memset(t->w1_start, 0, (used->n_rows + 1) * sizeof *t->w1_start);
@@ -1115,9 +989,19 @@ __attribute__((target("avx512f"))) static void first_layer_step(Trainer *t, Clas
             t->w1_entry_row[at] = (uint32_t)r;
             t->w1_entry_value[at] = in->value[e];
         }
-    FirstLayerRows mine = {t, c, opt, adam_coef(&t->adam), dpre1, 0, t->w1_split};
-    FirstLayerRows other = {t, c, opt, mine.k, dpre1, t->w1_split, (uint32_t)in->n_in};
-    helper_run(&t->helper, first_layer_rows, &other, first_layer_rows, &mine);
+    AdamCoef k = adam_coef(&t->adam);
+    for (size_t s = 0; s < used->n_rows; s++) {
+        size_t at = (size_t)used->rows[s] * h1;
+        float *p = c->params + at, *m = t->adam.m + at, *v = t->adam.v + at;
+        uint32_t q0 = t->w1_start[s], q1 = t->w1_start[s + 1];
+        for (size_t j0 = 0; j0 < h1; j0 += 64)
+            switch ((h1 - j0) / 16) {
+            case 1: first_layer_chunks(t, opt, &k, p, m, v, h1, j0, q0, q1, dpre1, 1); break;
+            case 2: first_layer_chunks(t, opt, &k, p, m, v, h1, j0, q0, q1, dpre1, 2); break;
+            case 3: first_layer_chunks(t, opt, &k, p, m, v, h1, j0, q0, q1, dpre1, 3); break;
+            default: first_layer_chunks(t, opt, &k, p, m, v, h1, j0, q0, q1, dpre1, 4); break;
+            }
+    }
 }
 #endif
 
@@ -1264,7 +1148,6 @@ static int train_inputs(Classifier *c, Inputs in, const int32_t *labels, int k,
 
     if (classifier_init(c, n_in, k, opt->hidden1, opt->hidden2, opt->seed) != FS_OK)
         goto done;
-
     if (!t.in.row_start && inputs_make_sparse(&t.in) != FS_OK)
         goto done;
     bool dense = t.in.row_start == NULL;
@@ -1274,10 +1157,6 @@ static int train_inputs(Classifier *c, Inputs in, const int32_t *labels, int k,
         workspace_alloc(&t.eval_ws, c, eval_rows, dense) != FS_OK ||
         adam_init(&t.adam, c->n_params, opt->lr) != 0)
         goto done;
-    int threads = opt->threads ? opt->threads : sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
-    if (!dense && threads > 1 && !helper_start(&t.helper))
-        goto done;
-    t.batch_ws.helper = t.eval_ws.helper = &t.helper;
     t.grads = malloc(c->n_params * sizeof *t.grads);
     t.best_params = malloc(c->n_params * sizeof *t.best_params);
     if (!t.grads || !t.best_params)
@@ -1289,8 +1168,6 @@ static int train_inputs(Classifier *c, Inputs in, const int32_t *labels, int k,
             most = m > most ? m : most;
         }
         t.w1_cap = (size_t)opt->batch * most + 1;
-        t.w1_split = first_layer_split(&t.in, (size_t)opt->batch);
-        t.batch_ws.split = t.eval_ws.split = t.w1_split;
         t.w1_slot = malloc(n_in * sizeof *t.w1_slot);
         t.w1_start = malloc((n_in + 1) * sizeof *t.w1_start);
         t.w1_fill = malloc(n_in * sizeof *t.w1_fill);

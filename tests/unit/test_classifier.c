@@ -218,18 +218,7 @@ static void check_sparse_forward_exact(size_t OC, uint64_t seed)
     for (size_t r = 0; r < 5; r++)
         memcpy(xb + r * C, x + rows[r] * C, C * sizeof *xb);
     clf_linear_forward(dense, xb, w, b, 5, C, OC);
-    clf_sparse_linear_forward(sparse, row_start, col, value, rows, 5, w, b, OC, 0, UINT32_MAX);
-    for (size_t i = 0; i < 5 * OC; i++)
-        assert_true(sparse[i] == dense[i]);
-    /* inputs 13 .. 28 only, from zero (no b): the dense layer on those
-     * columns with a zero bias */
-    float zero_b[64] = {0};
-    for (size_t r = 0; r < 5; r++)
-        for (size_t j = 0; j < C; j++)
-            if (j < 13 || j >= 29)
-                xb[r * C + j] = 0.0f;
-    clf_linear_forward(dense, xb, w, zero_b, 5, C, OC);
-    clf_sparse_linear_forward(sparse, row_start, col, value, rows, 5, w, NULL, OC, 13, 29);
+    clf_sparse_linear_forward(sparse, row_start, col, value, rows, 5, w, b, OC);
     for (size_t i = 0; i < 5 * OC; i++)
         assert_true(sparse[i] == dense[i]);
     free(x);
@@ -278,8 +267,7 @@ static void test_sparse_linear_matches_dense(void **state)
         memcpy(xb + r * GC, x + rows[r] * GC, GC * sizeof *xb);
     float dense_out[GB * GOC], sparse_out[GB * GOC];
     clf_linear_forward(dense_out, xb, w, b, GB, GC, GOC);
-    clf_sparse_linear_forward(sparse_out, row_start, col, value, rows, GB, w, b, GOC, 0,
-                              UINT32_MAX);
+    clf_sparse_linear_forward(sparse_out, row_start, col, value, rows, GB, w, b, GOC);
     for (size_t i = 0; i < GB * GOC; i++)
         assert_float_equal(sparse_out[i], dense_out[i], 1e-5);
     float dense_dw[GC * GOC] = {0}, dense_db[GOC] = {0};
@@ -661,29 +649,29 @@ static void test_learns_sparse_rows(void **state)
     }
     row_start[N] = nnz;
     Classifier csr;
+    assert_int_equal(
+        classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &opt, NULL, NULL),
+        FS_OK);
+    assert_memory_equal(csr.params, c.params, c.n_params * sizeof(float));
+    classifier_free(&csr);
     /* the first layer step by step (penalty, backward, Adam per row) gives
-     * the fused step's very bits, on the default threads, one or two (the
-     * first layer's rows split between them), also for first layers that end
-     * in 3 chunks of 16 (48), or 4 then 1 (80) */
-    for (int h = 48; h <= 80; h += 16)
-        for (int threads = 0; threads <= 2; threads++) {
-            Classifier fused;
-            ClassifierOptions o = opt;
-            o.hidden1 = h;
-            o.threads = threads;
-            assert_int_equal(classifier_train_csr(&fused, row_start, col, value, N, D, labels, K,
-                                                  &o, NULL, NULL),
-                             FS_OK);
-            if (h == opt.hidden1) /* and the dense rows' network */
-                assert_memory_equal(fused.params, c.params, c.n_params * sizeof(float));
-            o.portable = true;
-            assert_int_equal(
-                classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &o, NULL, NULL),
-                FS_OK);
-            assert_memory_equal(csr.params, fused.params, fused.n_params * sizeof(float));
-            classifier_free(&csr);
-            classifier_free(&fused);
-        }
+     * the fused step's very bits, also for first layers that end in 3
+     * chunks of 16 (48), or 4 then 1 (80) */
+    for (int h = 48; h <= 80; h += 16) {
+        Classifier fused;
+        ClassifierOptions wide = opt;
+        wide.hidden1 = h;
+        assert_int_equal(
+            classifier_train_csr(&fused, row_start, col, value, N, D, labels, K, &wide, NULL, NULL),
+            FS_OK);
+        wide.portable = true;
+        assert_int_equal(
+            classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &wide, NULL, NULL),
+            FS_OK);
+        assert_memory_equal(csr.params, fused.params, fused.n_params * sizeof(float));
+        classifier_free(&csr);
+        classifier_free(&fused);
+    }
     col[0] = D; /* a column out of range is refused */
     assert_int_equal(
         classifier_train_csr(&csr, row_start, col, value, N, D, labels, K, &opt, NULL, NULL),
