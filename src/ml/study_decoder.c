@@ -86,12 +86,6 @@ static void pass2_portable(const StudyDecoder *d, size_t from, size_t to, const 
 
 enum { P1_USERS = 6 }; /* users whose z stay in registers in pass 1 */
 
-/* Pass 2 sums a chunk's gradient over the batch in this many chains, added at
- * the end: one chain of 10 dependent multiply-adds held each chunk's Adam
- * step back (the decoder's step alone 43.4 to 41.5 us, the study autoencoder
- * 0.653 to 0.639 s, medians of 7 alternated runs). */
-enum { GRAD_CHAINS = 4 };
-
 AVX512_INLINE __mmask16 lanes(size_t left)
 {
     return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
@@ -197,21 +191,25 @@ AVX512 static double pass1_avx512(const StudyDecoder *d, size_t from, size_t to,
     return sum;
 }
 
-/* Pass 2 on films j .. j+16 of one row of Wt (w, its moments wm, wv). */
+/* Pass 2 on films j .. j+16 of one row of Wt (w, its moments wm, wv). The
+ * gradient is summed over the batch in four chains (user u in chain u % 4),
+ * added at the end: one chain of 10 dependent multiply-adds held each
+ * chunk's Adam step back (the decoder's step alone 43.4 to 41.5 us, the
+ * study autoencoder 0.653 to 0.639 s, medians of 7 alternated runs). */
 AVX512_INLINE void pass2_chunk(const float *dz0, size_t ld, float *w, float *wm, float *wv,
                                size_t j, __mmask16 mk, bool full, const AdamCoef *k,
                                const __m512 *hu, __m512 *acc, const int NB)
 {
-    __m512 p = load16(w + j, mk, full), part[GRAD_CHAINS];
-    for (int c = 0; c < GRAD_CHAINS; c++)
-        part[c] = _mm512_setzero_ps();
+    __m512 p = load16(w + j, mk, full), chain[4];
+    for (int c = 0; c < 4; c++)
+        chain[c] = _mm512_setzero_ps();
     for (int u = 0; u < NB; u++) {
         __m512 dz = load16(dz0 + (size_t)u * ld + j, mk, full);
         __asm__("" : "+v"(dz)); /* one load for both products */
         acc[u] = _mm512_fmadd_ps(dz, p, acc[u]);
-        part[u % GRAD_CHAINS] = _mm512_fmadd_ps(hu[u], dz, part[u % GRAD_CHAINS]);
+        chain[u % 4] = _mm512_fmadd_ps(hu[u], dz, chain[u % 4]);
     }
-    __m512 g = _mm512_add_ps(_mm512_add_ps(part[0], part[1]), _mm512_add_ps(part[2], part[3]));
+    __m512 g = _mm512_add_ps(_mm512_add_ps(chain[0], chain[1]), _mm512_add_ps(chain[2], chain[3]));
     __m512 m = load16(wm + j, mk, full), v = load16(wv + j, mk, full);
     p = adam_ps512(k, p, g, &m, &v);
     store16(w + j, p, mk, full);
