@@ -24,5 +24,9 @@ bool atomic_file_commit(AtomicFile *a);
 /* Closes and removes the temporary file unless it was committed; safe to call
  * after commit or on a zeroed AtomicFile. */
 void atomic_file_discard(AtomicFile *a);
+/* Whether path can be written this way now: creates and removes a temporary
+ * file beside it, and refuses a directory (EISDIR); false (errno set) when
+ * not. For commands that work a long time before they write. */
+bool atomic_file_probe(const char *path);
 
 #endif

@@ -2,11 +2,13 @@
  * writes the model file and, when asked, a user_id,segment CSV. */
 #include "commands.h"
 
+#include "filmseg/atomic_file.h"
 #include "filmseg/model.h"
 #include "filmseg/pipeline.h"
 #include "filmseg/report.h"
 #include "progress_print.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +150,17 @@ int cmd_train(int argc, char **argv)
     if (recency >= 0)
         options.features.recency = recency;
 
+    /* where the results go, checked before the work rather than after it */
+    if (!atomic_file_probe(out_path)) {
+        fprintf(stderr, "filmseg train: %s: cannot write the model: %s\n", out_path,
+                strerror(errno));
+        return EXIT_INPUT;
+    }
+    if (labels_path && !atomic_file_probe(labels_path)) {
+        fprintf(stderr, "filmseg train: %s: cannot write the labels: %s\n", labels_path,
+                strerror(errno));
+        return EXIT_INPUT;
+    }
     Panel *panel = panel_args_load(&args);
     if (!panel)
         return EXIT_INPUT;

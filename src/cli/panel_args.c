@@ -53,7 +53,7 @@ bool cli_number(const char *command, const char *name, const char *value, double
     errno = 0;
     double v = strtod(value, &end);
     if (errno || end == value || *end || !(v >= lo && v <= hi) || (whole && v != (long)v)) {
-        fprintf(stderr, "filmseg %s: --%s must be a %s %g..%g\n", command, name,
+        fprintf(stderr, "filmseg %s: --%s must be a %s %.10g..%.10g\n", command, name,
                 whole ? "whole number" : "number", lo, hi);
         return false;
     }

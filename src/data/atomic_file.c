@@ -34,6 +34,20 @@ bool atomic_file_open(AtomicFile *a, const char *path)
     return true;
 }
 
+bool atomic_file_probe(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return false;
+    }
+    AtomicFile a;
+    if (!atomic_file_open(&a, path))
+        return false;
+    atomic_file_discard(&a);
+    return true;
+}
+
 bool atomic_file_commit(AtomicFile *a)
 {
     if (!a->f)
