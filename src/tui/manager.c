@@ -356,17 +356,48 @@ static void draw_status(TuiApp *app, Rect r)
     crt_set(CE_NORMAL);
 }
 
+/* The message of a terminal below the minimum size, centred and, when the
+ * terminal is narrower than it, wrapped at its spaces. */
+static void draw_too_small(void)
+{
+    char text[120];
+    snprintf(text, sizeof text, "Terminal too small: %dx%d; filmseg needs %dx%d (q quits)", COLS,
+             LINES, TUI_MIN_COLS, TUI_MIN_ROWS);
+    enum { MAX_LINES = 8 };
+    const char *start[MAX_LINES];
+    int len[MAX_LINES], n = 0;
+    for (const char *p = text; *p && n < MAX_LINES; n++) {
+        int w = 0, fit = 0; /* fit: the words that fit in COLS, or one word cut */
+        while (p[w] && (fit == 0 || w < COLS)) {
+            while (p[w] && p[w] != ' ')
+                w++;
+            if (w <= COLS || fit == 0)
+                fit = w;
+            if (w >= COLS || !p[w])
+                break;
+            w++;
+        }
+        start[n] = p;
+        len[n] = fit < COLS ? fit : COLS;
+        p += fit;
+        while (*p == ' ')
+            p++;
+    }
+    crt_set(CE_NORMAL);
+    int top = LINES > n ? (LINES - n) / 2 : 0;
+    for (int i = 0; i < n && top + i < LINES; i++) {
+        char line[120];
+        snprintf(line, sizeof line, "%.*s", len[i], start[i]);
+        tui_text(top + i, len[i] < COLS ? (COLS - len[i]) / 2 : 0, COLS, line);
+    }
+}
+
 static void draw(TuiApp *app)
 {
     erase();
     ScreenLayout l = layout_screen(LINES, COLS);
     if (l.too_small) {
-        char line[120];
-        snprintf(line, sizeof line, "Terminal too small: %dx%d; filmseg needs %dx%d (q quits)",
-                 COLS, LINES, TUI_MIN_COLS, TUI_MIN_ROWS);
-        int w = (int)strlen(line);
-        crt_set(CE_NORMAL);
-        tui_text(LINES / 2, w < COLS ? (COLS - w) / 2 : 0, COLS, line);
+        draw_too_small();
         refresh();
         return;
     }
