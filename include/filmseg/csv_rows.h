@@ -17,5 +17,9 @@ typedef bool (*CsvRowFn)(void *ctx, size_t line, const Field *fields, size_t n_f
  * n_fields > CSV_MAX_FIELDS and only the first CSV_MAX_FIELDS filled. */
 int csv_read_rows(const char *buf, size_t len, const char *file, Diag *diag, CsvRowFn row,
                   void *ctx);
+/* The same, with split_plain false: every line through libcsv (for the test
+ * that compares the two ways of splitting). */
+int csv_read_rows_split(const char *buf, size_t len, const char *file, Diag *diag, CsvRowFn row,
+                        void *ctx, bool split_plain);
 
 #endif

@@ -52,9 +52,10 @@ static bool on_zip_row(void *ctx, size_t line, const Field *fields, size_t n)
     if (n <= (size_t)need)
         return diag_bad_line(z->diag, z->file, line, "%zu fields, the header asks for at least %d",
                              n, need + 1);
-    for (size_t i = 0; i < n && i < CSV_MAX_FIELDS; i++)
-        if (text_is_binary(fields[i]))
-            return diag_bad_line(z->diag, z->file, line, "binary data in field %zu", i + 1);
+    int used[3] = {z->col_zip, z->col_state_id, z->col_state_name}; /* the rest is not read */
+    for (int u = 0; u < 3; u++)
+        if (used[u] >= 0 && used[u] < CSV_MAX_FIELDS && text_is_binary(fields[used[u]]))
+            return diag_bad_line(z->diag, z->file, line, "binary data in field %d", used[u] + 1);
     long zip;
     if (!text_parse_long(fields[z->col_zip], 0, 99999, &zip))
         return diag_bad_line(z->diag, z->file, line, "zip '%.*s' is not a number 0..99999",
