@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 static void free_profiles(TuiApp *app)
@@ -121,7 +122,7 @@ void app_train(TuiApp *app, const PipelineOptions *options)
         app->train.state = WORKER_RUNNING;
 }
 
-void app_save(TuiApp *app)
+void app_save(TuiApp *app, bool confirmed)
 {
     if (!app->seg) {
         app_message(app, true, "nothing to save yet: training has not finished");
@@ -129,9 +130,19 @@ void app_save(TuiApp *app)
     }
     char error[512];
     const char *path = app->config->save_path;
-    if (model_save(app->seg, path, error, sizeof error) != 0)
+    const char *opened = app->config->model_path;
+    if (!confirmed && !app->saved && !(opened && strcmp(opened, path) == 0) &&
+        access(path, F_OK) == 0) {
+        app->save_asked = true;
+        app_message(app, true, "%s exists: s again replaces it, any other key keeps it", path);
+        return;
+    }
+    if (model_save(app->seg, path, error, sizeof error) != 0) {
         app_message(app, true, "%s", error);
-    else if (app->k != app->seg->k) /* the sweep keeps every k; the classifier is for one */
+        return;
+    }
+    app->saved = true;
+    if (app->k != app->seg->k) /* the sweep keeps every k; the classifier is for one */
         app_message(app, false,
                     "model saved to %s; its classifier is for k=%d (t: retrain at k=%d)", path,
                     app->seg->k, app->k);

@@ -84,6 +84,10 @@ typedef struct TuiApp {
     int form_field;
     char form_value[FORM_FIELDS][24];
 
+    /* saving: a file of the save path's name that this explorer did not write
+     * and did not open is replaced only on a second s (save_asked) */
+    bool save_asked, saved;
+
     char message[256]; /* the status line's message */
     bool message_error;
     double message_at;
@@ -126,8 +130,10 @@ void app_message(TuiApp *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Starts training with the given options. */
 void app_train(TuiApp *app, const PipelineOptions *options);
-/* Saves the model atomically to the save path. */
-void app_save(TuiApp *app);
+/* Saves the model atomically to the save path; asks first (a second call
+ * confirms, confirmed true) when that would replace a file this explorer
+ * neither opened nor wrote. */
+void app_save(TuiApp *app, bool confirmed);
 /* Writes every export table at the chosen k as CSV into the folder beside the
  * save path (model.fsm -> model-csv/), made when missing. */
 void app_export(TuiApp *app);

@@ -463,7 +463,11 @@ static void mouse_key(TuiApp *app)
 
 static void handle_key(TuiApp *app, int ch)
 {
-    if (app->help) { /* any key closes the help */
+    bool save_asked = app->save_asked; /* the question lasts one key */
+    app->save_asked = false;
+    if (save_asked && ch != 's')
+        app->message[0] = '\0'; /* the file kept: the question goes */
+    if (app->help) {            /* any key closes the help */
         app->help = false;
         return;
     }
@@ -507,7 +511,7 @@ static void handle_key(TuiApp *app, int ch)
             app_message(app, true, "no training is running");
         }
         break;
-    case 's': app_save(app); break;
+    case 's': app_save(app, save_asked); break;
     case 'e': app_export(app); break;
     case 't': form_open(app); break;
     case 12: clearok(curscr, TRUE); break; /* Ctrl-L */
