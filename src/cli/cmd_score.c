@@ -17,7 +17,8 @@ static void usage(FILE *out)
     fprintf(out, "usage: filmseg score --model FILE --users FILE --ratings FILE\n"
                  "                     [--by classifier|nearest] [--zips FILE] [--strict]\n"
                  "Prints user_id,segment and each segment's probability (classifier) or\n"
-                 "distance (nearest centroid) as CSV. FILE formats: u.user and u.data.\n");
+                 "distance (nearest centroid) as CSV. FILE formats: u.user and u.data, or 1M's\n"
+                 "users.dat and ratings.dat (a users file whose first line is '::'-separated).\n");
 }
 
 int cmd_score(int argc, char **argv)

@@ -158,16 +158,8 @@ int panel_parse_users_ratings(PanelBuilder *b, const PanelFile *users, const Pan
 {
     b->panel->has_demographics = true;
     b->skip_unknown_films = true;
-    if (!parse_genres(b, NULL))
+    if (!parse_genres(b, NULL) || !panel_build_add_model_films(b, film_ids, n_films))
         return 2;
-    for (size_t f = 0; f < n_films; f++) {
-        char *title;
-        if (asprintf(&title, "film %d", film_ids[f]) < 0)
-            return 2;
-        if (idindex_get(&b->panel->film_index, film_ids[f]) < 0 &&
-            !panel_build_add_film(b, film_ids[f], title, 0, 0))
-            return 2;
-    }
     if (!parse_users(b, users) || !panel_parse_ratings(b, ratings, &RATINGS) || b->oom)
         return 2;
     return 0;

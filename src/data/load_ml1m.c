@@ -98,6 +98,19 @@ static bool parse_films(PanelBuilder *b, const PanelFile *file)
 static const RatingsFormat RATINGS = {"::", "4 (user::movie::rating::time)", "movie", "users.dat",
                                       "movies.dat"};
 
+int panel_parse_users_ratings_ml1m(PanelBuilder *b, const PanelFile *users,
+                                   const PanelFile *ratings, const int32_t *film_ids,
+                                   size_t n_films)
+{
+    b->panel->has_demographics = true;
+    b->panel->ages_banded = true;
+    b->skip_unknown_films = true;
+    if (!panel_build_add_model_films(b, film_ids, n_films) || !parse_users(b, users) ||
+        !panel_parse_ratings(b, ratings, &RATINGS) || b->oom)
+        return 2;
+    return 0;
+}
+
 int panel_parse_ml1m(PanelBuilder *b, const PanelFile *files, size_t n_files)
 {
     b->panel->has_demographics = true;

@@ -174,6 +174,19 @@ bool panel_build_add_person(PanelBuilder *b, int32_t id, int age, char gender, F
     return panel_build_add_user(b, &user);
 }
 
+bool panel_build_add_model_films(PanelBuilder *b, const int32_t *film_ids, size_t n_films)
+{
+    for (size_t f = 0; f < n_films; f++) {
+        char *title;
+        if (asprintf(&title, "film %d", film_ids[f]) < 0)
+            return false;
+        if (idindex_get(&b->panel->film_index, film_ids[f]) < 0 &&
+            !panel_build_add_film(b, film_ids[f], title, 0, 0))
+            return false;
+    }
+    return true;
+}
+
 bool panel_build_add_film(PanelBuilder *b, int32_t id, char *title, int16_t year, uint32_t genres)
 {
     Panel *p = b->panel;
@@ -740,16 +753,26 @@ int panel_load_for_scoring(const char *users_path, const char *ratings_path,
         rc = err || len == 0 ? 2 : 0;
         files[i] = (PanelFile){i ? "u.data" : "u.user", paths[i], buffers[i], len};
     }
+    /* the 1M format when the users file's first line is '::'-separated */
+    PanelFormat format = PANEL_ML100K;
+    if (rc == 0) {
+        const char *end = memchr(buffers[0], '\n', files[0].len);
+        size_t first = end ? (size_t)(end - buffers[0]) : files[0].len;
+        if (memmem(buffers[0], first, "::", 2))
+            format = PANEL_ML1M;
+    }
     ZipMap zips = {0};
     PanelBuilder b;
     if (rc == 0)
         rc = load_zips(options, diag, &zips);
-    if (rc == 0 && !panel_build_init(&b, PANEL_ML100K, diag)) {
+    if (rc == 0 && !panel_build_init(&b, format, diag)) {
         diag_fatal(diag, "out of memory");
         rc = 2;
     } else if (rc == 0) {
         snprintf(b.panel->source, sizeof b.panel->source, "%s", users_path);
-        rc = panel_parse_users_ratings(&b, &files[0], &files[1], film_ids, n_films);
+        rc = format == PANEL_ML1M
+                 ? panel_parse_users_ratings_ml1m(&b, &files[0], &files[1], film_ids, n_films)
+                 : panel_parse_users_ratings(&b, &files[0], &files[1], film_ids, n_films);
         if (rc != 0)
             panel_build_abort(&b);
         else

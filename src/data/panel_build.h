@@ -89,9 +89,15 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
 int panel_parse_ml100k(PanelBuilder *b, const PanelFile *files, size_t n_files);
 int panel_parse_ml1m(PanelBuilder *b, const PanelFile *files, size_t n_files);
 int panel_parse_mlcsv(PanelBuilder *b, const PanelFile *files, size_t n_files);
-/* u.user and u.data against a given list of film ids (scoring). */
+/* Users and ratings against a given list of film ids (scoring): u.user and
+ * u.data, or in the 1M format users.dat and ratings.dat. */
 int panel_parse_users_ratings(PanelBuilder *b, const PanelFile *users, const PanelFile *ratings,
                               const int32_t *film_ids, size_t n_films);
+int panel_parse_users_ratings_ml1m(PanelBuilder *b, const PanelFile *users,
+                                   const PanelFile *ratings, const int32_t *film_ids,
+                                   size_t n_films);
+/* The films of a model (their ids, "film ID" for titles), for scoring. */
+bool panel_build_add_model_films(PanelBuilder *b, const int32_t *film_ids, size_t n_films);
 
 /* The file of that name, or NULL. */
 const PanelFile *panel_file(const PanelFile *files, size_t n_files, const char *name);
