@@ -271,26 +271,40 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
+/* Writes the users and ratings files to score (in dir) and loads them
+ * against films 10 and 20. */
+static int load_scoring(const char *dir, const char *users, const char *ratings, CapturedDiag *c,
+                        Panel **p)
+{
+    char users_path[256], ratings_path[256];
+    snprintf(users_path, sizeof users_path, "%s/users", dir);
+    snprintf(ratings_path, sizeof ratings_path, "%s/ratings", dir);
+    write_file(users_path, users);
+    write_file(ratings_path, ratings);
+    PanelOptions options;
+    panel_options_default(&options);
+    const int32_t films[2] = {10, 20};
+    int rc = panel_load_for_scoring(users_path, ratings_path, films, 2, &options, &c->diag, p);
+    unlink(users_path);
+    unlink(ratings_path);
+    return rc;
+}
+
 /* Users to score, in either format, against a model's films: the format
  * from the users file's first line; ratings of other films left out and
  * counted; 1M's codes as the 100K labels and bands. */
 static void scoring_files_in_either_format(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/filmseg-test-XXXXXX", users[256], ratings[256];
+    char dir[] = "/tmp/filmseg-test-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    snprintf(users, sizeof users, "%s/users", dir);
-    snprintf(ratings, sizeof ratings, "%s/ratings", dir);
-    PanelOptions options;
-    panel_options_default(&options);
-    const int32_t films[2] = {10, 20};
     CapturedDiag c;
     captured_diag_init(&c, false);
     Panel *p = NULL;
 
-    write_file(users, "7::F::1::10::02139\n8::M::56::16::10027\n");
-    write_file(ratings, "7::10::5::1\n7::30::4::1\n8::20::3::1\n");
-    assert_int_equal(panel_load_for_scoring(users, ratings, films, 2, &options, &c.diag, &p), 0);
+    assert_int_equal(load_scoring(dir, "7::F::1::10::02139\n8::M::56::16::10027\n",
+                                  "7::10::5::1\n7::30::4::1\n8::20::3::1\n", &c, &p),
+                     0);
     assert_int_equal(p->format, PANEL_ML1M);
     assert_true(p->ages_banded);
     assert_int_equal(p->n_users, 2);
@@ -300,23 +314,19 @@ static void scoring_files_in_either_format(void **state)
     assert_string_equal(p->occupations[p->users[0].occupation], "student");
     panel_free(p);
 
-    write_file(users, "7|23|F|student|02139\n");
-    write_file(ratings, "7\t10\t5\t1\n7\t20\t4\t1\n");
-    assert_int_equal(panel_load_for_scoring(users, ratings, films, 2, &options, &c.diag, &p), 0);
+    assert_int_equal(
+        load_scoring(dir, "7|23|F|student|02139\n", "7\t10\t5\t1\n7\t20\t4\t1\n", &c, &p), 0);
     assert_int_equal(p->format, PANEL_ML100K);
     assert_false(p->ages_banded);
     assert_int_equal(p->n_ratings, 2);
     panel_free(p);
 
     /* a 1M users file with 100K ratings: each line named with the 1M format */
-    write_file(users, "7::F::1::10::02139\n");
-    assert_int_equal(panel_load_for_scoring(users, ratings, films, 2, &options, &c.diag, &p), 0);
+    assert_int_equal(load_scoring(dir, "7::F::1::10::02139\n", "7\t10\t5\t1\n", &c, &p), 0);
     assert_non_null(strstr(captured_diag_text(&c),
                            "ratings:1: 1 fields, expected 4 (user::movie::rating::time)"));
     panel_free(p);
     captured_diag_free(&c);
-    unlink(users);
-    unlink(ratings);
     rmdir(dir);
 }
 
