@@ -1,9 +1,12 @@
 /* atomic_file.h: writing a file so that it is never seen half-written: the
- * bytes go to a temporary file beside it (PATH.tmp.XXXXXX, mode 0644), which
- * is synced and renamed over PATH only when everything was written. On any
- * failure the temporary file is removed and an earlier file of that name is
- * left as it was. The model file, `export` tables and `synth` panels are
- * written this way. */
+ * bytes go to a temporary file beside it (PATH.tmp.XXXXXX), which is synced
+ * and renamed over PATH only when everything was written. On any failure the
+ * temporary file is removed and an earlier file of that name is left as it
+ * was; so it is when SIGINT, SIGTERM or SIGHUP ends the program meanwhile.
+ * When PATH is a symbolic link, the file it points to is replaced (the link
+ * stays); the file keeps the permissions of the one it replaces, and a new
+ * one gets 0666 less the umask. The model file, `export` tables and `synth`
+ * panels are written this way. */
 #ifndef FILMSEG_ATOMIC_FILE_H
 #define FILMSEG_ATOMIC_FILE_H
 
@@ -11,12 +14,15 @@
 #include <stdio.h>
 
 typedef struct {
-    FILE *f; /* write here between open and commit */
-    char path[4096], tmp[4200];
+    FILE *f;           /* write here between open and commit */
+    char path[4096];   /* as given, for messages */
+    char target[4096]; /* path, or where its symbolic links lead */
+    char tmp[4200];
+    int pending; /* registered for removal by a signal: 1 + slot, or 0 */
 } AtomicFile;
 
 /* Creates the temporary file for path (a->path names it even on failure);
- * false (errno set) when it cannot. */
+ * false (errno set) when it cannot, ENOENT for an empty path. */
 bool atomic_file_open(AtomicFile *a, const char *path);
 /* Flushes, syncs, closes and renames into place; false (errno set, the
  * temporary file removed) on any error, including an earlier write error. */
@@ -28,5 +34,8 @@ void atomic_file_discard(AtomicFile *a);
  * file beside it, and refuses a directory (EISDIR); false (errno set) when
  * not. For commands that work a long time before they write. */
 bool atomic_file_probe(const char *path);
+/* Whether writing a would replace the file b names (the same file, through
+ * symbolic or hard links, or the same place when neither exists yet). */
+bool atomic_file_same(const char *a, const char *b);
 
 #endif

@@ -2,32 +2,201 @@
 #include "filmseg/atomic_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* ---- temporary files removed when a signal ends the program ---- */
+
+enum { PENDING_MAX = 16 };
+static char pending_path[PENDING_MAX][sizeof((AtomicFile *)0)->tmp];
+static volatile sig_atomic_t pending_used[PENDING_MAX];
+static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void remove_pending_and_die(int sig)
+{
+    for (int i = 0; i < PENDING_MAX; i++)
+        if (pending_used[i])
+            unlink(pending_path[i]);
+    raise(sig); /* the handler was reset to the default: this ends the program */
+}
+
+/* Catches SIGINT, SIGTERM and SIGHUP where nobody else does (the explorer's
+ * terminal library may have its own), once. */
+static void catch_signals_once(void)
+{
+    static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        struct sigaction now;
+        if (sigaction(signals[i], NULL, &now) != 0 || now.sa_handler != SIG_DFL)
+            continue;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = remove_pending_and_die;
+        sa.sa_flags = SA_RESETHAND;
+        sigemptyset(&sa.sa_mask);
+        sigaction(signals[i], &sa, NULL);
+    }
+}
+
+/* Registers a temporary file; returns 1 + its slot, 0 when all are taken
+ * (the file is then only left behind by a signal). */
+static int pending_add(const char *tmp)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, catch_signals_once);
+    int slot = 0;
+    pthread_mutex_lock(&pending_lock);
+    for (int i = 0; i < PENDING_MAX && !slot; i++)
+        if (!pending_used[i]) {
+            snprintf(pending_path[i], sizeof pending_path[i], "%s", tmp);
+            pending_used[i] = 1;
+            slot = i + 1;
+        }
+    pthread_mutex_unlock(&pending_lock);
+    return slot;
+}
+
+static void pending_remove(int slot)
+{
+    if (slot <= 0)
+        return;
+    pthread_mutex_lock(&pending_lock);
+    pending_used[slot - 1] = 0;
+    pthread_mutex_unlock(&pending_lock);
+}
+
+/* ---- paths ---- */
+
+/* Where writing path lands: path, or the end of its chain of symbolic links
+ * (for a link to a missing file, that file). False (errno set) on a loop or
+ * a name too long. */
+static bool write_target(const char *path, char *out, size_t size)
+{
+    char current[4096], link[4096];
+    if (snprintf(current, sizeof current, "%s", path) >= (int)sizeof current) {
+        errno = ENAMETOOLONG;
+        return false;
+    }
+    for (int hops = 0; hops < 40; hops++) {
+        ssize_t n = readlink(current, link, sizeof link - 1);
+        if (n < 0) { /* not a link (or not there): written as it is */
+            if (snprintf(out, size, "%s", current) >= (int)size) {
+                errno = ENAMETOOLONG;
+                return false;
+            }
+            return true;
+        }
+        link[n] = '\0';
+        const char *slash = strrchr(current, '/');
+        int dir_len = link[0] == '/' || !slash ? 0 : (int)(slash - current) + 1;
+        char next[4096];
+        if (snprintf(next, sizeof next, "%.*s%s", dir_len, current, link) >= (int)sizeof next) {
+            errno = ENAMETOOLONG;
+            return false;
+        }
+        memcpy(current, next, sizeof current);
+    }
+    errno = ELOOP;
+    return false;
+}
+
+/* Creates a new file named tmp + six random characters for writing, with
+ * the permissions of a new file (0666 less the umask); -1 (errno set) when
+ * it cannot. */
+static int create_temporary(char *tmp, size_t size, const char *target)
+{
+    static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    static unsigned long counter;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        unsigned long long x =
+            (unsigned long long)getpid() * 0x9E3779B97F4A7C15ull ^
+            (unsigned long long)__atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) *
+                0xBF58476D1CE4E5B9ull ^
+            (unsigned long long)time(NULL);
+        char suffix[7];
+        for (int i = 0; i < 6; i++, x /= 62)
+            suffix[i] = letters[x % 62];
+        suffix[6] = '\0';
+        if (snprintf(tmp, size, "%s.tmp.%s", target, suffix) >= (int)size) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    errno = EEXIST;
+    return -1;
+}
+
+/* path's folder resolved (realpath) and its last name: one spelling for
+ * paths to the same place that may not exist yet. */
+static void canonical(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096], real[PATH_MAX];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    const char *name = slash ? slash + 1 : path;
+    snprintf(out, size, "%s/%s", realpath(dir, real) ? real : dir, name);
+}
+
+bool atomic_file_same(const char *a, const char *b)
+{
+    char ta[4096], tb[4096];
+    if (!write_target(a, ta, sizeof ta) || !write_target(b, tb, sizeof tb))
+        return false;
+    struct stat sa, sb;
+    bool ea = stat(ta, &sa) == 0, eb = stat(tb, &sb) == 0;
+    if (ea && eb)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (ea != eb)
+        return false;
+    char ca[8300], cb[8300];
+    canonical(ta, ca, sizeof ca);
+    canonical(tb, cb, sizeof cb);
+    return strcmp(ca, cb) == 0;
+}
+
+/* ---- writing ---- */
+
 bool atomic_file_open(AtomicFile *a, const char *path)
 {
     memset(a, 0, sizeof *a);
     snprintf(a->path, sizeof a->path, "%s", path); /* named in messages even on failure */
+    if (!*path) {
+        errno = ENOENT;
+        return false;
+    }
     if (strlen(path) >= sizeof a->path) {
         errno = ENAMETOOLONG;
         return false;
     }
-    snprintf(a->tmp, sizeof a->tmp, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(a->tmp);
+    if (!write_target(path, a->target, sizeof a->target))
+        return false;
+    int fd = create_temporary(a->tmp, sizeof a->tmp, a->target);
     if (fd < 0) {
         a->tmp[0] = '\0';
         return false;
     }
-    fchmod(fd, 0644); /* mkstemp makes it 0600; what filmseg writes is for everyone to read */
+    a->pending = pending_add(a->tmp);
+    struct stat replaced;
+    if (stat(a->target, &replaced) == 0) /* keep the permissions of the file it replaces */
+        fchmod(fd, replaced.st_mode & 07777);
     a->f = fdopen(fd, "w");
     if (!a->f) {
         int err = errno;
         close(fd);
-        unlink(a->tmp);
-        a->tmp[0] = '\0';
+        atomic_file_discard(a);
         errno = err;
         return false;
     }
@@ -60,16 +229,17 @@ bool atomic_file_commit(AtomicFile *a)
         err = errno;
     }
     a->f = NULL;
-    if (ok && rename(a->tmp, a->path) != 0) {
+    if (ok && rename(a->tmp, a->target) != 0) {
         ok = false;
         err = errno;
     }
     if (ok) {
+        pending_remove(a->pending);
+        a->pending = 0;
         a->tmp[0] = '\0';
         return true;
     }
-    unlink(a->tmp);
-    a->tmp[0] = '\0';
+    atomic_file_discard(a);
     errno = err;
     return false;
 }
@@ -81,5 +251,7 @@ void atomic_file_discard(AtomicFile *a)
     a->f = NULL;
     if (a->tmp[0])
         unlink(a->tmp);
+    pending_remove(a->pending);
+    a->pending = 0;
     a->tmp[0] = '\0';
 }

@@ -2,13 +2,19 @@
  * commit replaces the file whole (mode 0644, nothing left behind), a discard
  * leaves an earlier file as it was, and a folder that is not there fails
  * with errno set and the path named; a probe tells a writable path from a
- * folder or a missing one and leaves nothing behind. */
+ * folder or a missing one and leaves nothing behind; a write through a
+ * symbolic link replaces the file it points to, a replaced file keeps its
+ * permissions and a new one follows the umask; paths to the same file are
+ * told apart from others; a signal that ends the program removes the
+ * temporary file. */
 #include "test_util.h"
 
 #include "filmseg/atomic_file.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Files in dir other than . and .. */
@@ -36,7 +42,9 @@ static void commit_discard_and_failure(void **state)
     free(text);
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0644);
+    mode_t mask = umask(022);
+    umask(mask);
+    assert_int_equal(st.st_mode & 0777, 0666 & ~mask);
     assert_int_equal(entries(dir), 1);
     atomic_file_discard(&a); /* after a commit: nothing to do */
     assert_int_equal(entries(dir), 1);
@@ -95,11 +103,129 @@ static void probe(void **state)
     rmdir(dir);
 }
 
+static void write_text(const char *path, const char *text)
+{
+    AtomicFile a;
+    assert_true(atomic_file_open(&a, path));
+    fputs(text, a.f);
+    assert_true(atomic_file_commit(&a));
+}
+
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    return st.st_mode;
+}
+
+static void links_and_permissions(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/filmseg-links-XXXXXX", target[256], symlink_path[256], dangling[256],
+         gone[256], fresh[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(target, sizeof target, "%s/target.csv", dir);
+    snprintf(symlink_path, sizeof symlink_path, "%s/link.csv", dir);
+    snprintf(dangling, sizeof dangling, "%s/dangling.csv", dir);
+    snprintf(gone, sizeof gone, "%s/gone.csv", dir);
+    snprintf(fresh, sizeof fresh, "%s/fresh.csv", dir);
+
+    write_text(target, "old\n");
+    assert_int_equal(chmod(target, 0600), 0);
+    assert_int_equal(symlink("target.csv", symlink_path), 0); /* relative, as ln -s makes them */
+    write_text(symlink_path, "new\n");
+    assert_true(S_ISLNK(mode_of(symlink_path))); /* the link stays a link */
+    char *text = file_text(target);
+    assert_string_equal(text, "new\n");
+    free(text);
+    assert_int_equal(mode_of(target) & 0777, 0600); /* the replaced file's permissions */
+
+    assert_int_equal(symlink(gone, dangling), 0); /* a link to a file not there yet */
+    write_text(dangling, "made\n");
+    assert_true(S_ISLNK(mode_of(dangling)));
+    text = file_text(gone);
+    assert_string_equal(text, "made\n");
+    free(text);
+
+    /* a new file follows the umask (read once per process: in a child) */
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        umask(077);
+        AtomicFile c;
+        _exit(atomic_file_open(&c, fresh) && fputs("private\n", c.f) >= 0 && atomic_file_commit(&c)
+                  ? 0
+                  : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(mode_of(fresh) & 0777, 0600);
+
+    errno = 0;
+    AtomicFile a;
+    assert_false(atomic_file_open(&a, ""));
+    assert_int_equal(errno, ENOENT);
+    assert_false(atomic_file_probe(""));
+
+    assert_true(atomic_file_same(symlink_path, target));
+    assert_true(atomic_file_same(dangling, gone));
+    assert_false(atomic_file_same(fresh, target));
+    char spelled[300], missing_a[300], missing_b[300];
+    snprintf(spelled, sizeof spelled, "%s/./../%s/target.csv", dir, strrchr(dir, '/') + 1);
+    assert_true(atomic_file_same(spelled, target));
+    snprintf(missing_a, sizeof missing_a, "%s/new.fsm", dir);
+    snprintf(missing_b, sizeof missing_b, "%s/./new.fsm", dir);
+    assert_true(atomic_file_same(missing_a, missing_b)); /* neither there yet */
+    assert_false(atomic_file_same(missing_a, fresh));
+    char hard[300];
+    snprintf(hard, sizeof hard, "%s/hard.csv", dir);
+    assert_int_equal(link(fresh, hard), 0);
+    assert_true(atomic_file_same(hard, fresh));
+
+    const char *names[] = {target, symlink_path, dangling, gone, fresh, hard};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        unlink(names[i]);
+    assert_int_equal(entries(dir), 0);
+    rmdir(dir);
+}
+
+/* A child that opens a file, writes and is ended by sig: nothing may stay. */
+static void signal_removes_temporary(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/filmseg-signal-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/big.csv", dir);
+    const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    for (int i = 0; i < 3; i++) {
+        pid_t child = fork();
+        assert_true(child >= 0);
+        if (child == 0) {
+            AtomicFile a;
+            if (!atomic_file_open(&a, path))
+                _exit(3);
+            fputs("half", a.f);
+            fflush(a.f);
+            raise(signals[i]);
+            _exit(4); /* not reached when the signal ends the child */
+        }
+        int status;
+        assert_int_equal(waitpid(child, &status, 0), child);
+        assert_true(WIFSIGNALED(status));
+        assert_int_equal(WTERMSIG(status), signals[i]);
+        assert_int_equal(entries(dir), 0);
+    }
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(commit_discard_and_failure),
         cmocka_unit_test(probe),
+        cmocka_unit_test(links_and_permissions),
+        cmocka_unit_test(signal_removes_temporary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
