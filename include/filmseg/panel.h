@@ -121,6 +121,11 @@ int panel_load_for_scoring(const char *users_path, const char *ratings_path,
                            const int32_t *film_ids, size_t n_films, const PanelOptions *options,
                            Diag *diag, Panel **out);
 void panel_free(Panel *panel);
+/* The formats of which folder dir holds any file, as bits 1 << PanelFormat. */
+unsigned panel_dir_formats(const char *dir);
+/* Whether writing path would replace a file that a panel in folder dir is
+ * read from (of any format). */
+bool panel_dir_holds(const char *dir, const char *path);
 
 const char *panel_format_name(PanelFormat format);
 const char *age_band_label(int band);

@@ -21,8 +21,9 @@ typedef struct {
     bool clean;     /* no line holds binary data (checked once for the buffer) */
 } LineReader;
 
-/* Reads a whole file. Returns 0, or an errno value (ENOENT, EACCES, ...).
- * The buffer is NUL-terminated (not counted in *len); free() it. */
+/* Reads a whole file, without the UTF-8 byte-order mark a spreadsheet may
+ * put at its start. Returns 0, or an errno value (ENOENT, EACCES, ...). The
+ * buffer is NUL-terminated (not counted in *len); free() it. */
 int text_read_file(const char *path, char **buf, size_t *len);
 
 void line_reader_init(LineReader *reader, const char *buf, size_t len);

@@ -1,6 +1,7 @@
 /* load_ml100k.c: the MovieLens 100K format: u.user and u.item '|'-separated,
- * u.data tab-separated, u.item titles in ISO-8859-1, 19 genre flags (names
- * from u.genre when present), release dates such as 01-Jan-1995. */
+ * u.data tab-separated, u.item titles in ISO-8859-1 (a title that is valid
+ * UTF-8, as an edited file's may be, is kept as it is), 19 genre flags
+ * (names from u.genre when present), release dates such as 01-Jan-1995. */
 #include "panel_build.h"
 
 #include <stdio.h>
@@ -122,8 +123,7 @@ static bool parse_films(PanelBuilder *b, const PanelFile *file)
             Field title = text_trim(f[1]);
             if (year == 0)
                 year = panel_build_title_year(b, title);
-            if (!panel_build_add_film(b, (int32_t)id, text_latin1_to_utf8(title), (int16_t)year,
-                                      genres))
+            if (!panel_build_add_film(b, (int32_t)id, text_to_utf8(title), (int16_t)year, genres))
                 return false;
         }
     }
@@ -146,10 +146,8 @@ int panel_parse_ml100k(PanelBuilder *b, const PanelFile *files, size_t n_files)
         genres = NULL;
     bool ok = parse_genres(b, genres) && parse_users(b, users) && parse_films(b, films) &&
               panel_parse_ratings(b, ratings, &RATINGS);
-    if (ok && !b->oom && b->panel->n_users == 0) {
-        diag_fatal(b->diag, "%s: no valid users", users->path);
-        return 2;
-    }
+    if (ok && !b->oom)
+        ok = panel_build_require(b, users, films, ratings);
     return ok && !b->oom ? 0 : 2;
 }
 
@@ -162,5 +160,5 @@ int panel_parse_users_ratings(PanelBuilder *b, const PanelFile *users, const Pan
         return 2;
     if (!parse_users(b, users) || !panel_parse_ratings(b, ratings, &RATINGS) || b->oom)
         return 2;
-    return 0;
+    return panel_build_require(b, users, NULL, ratings) ? 0 : 2;
 }

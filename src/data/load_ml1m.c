@@ -108,7 +108,7 @@ int panel_parse_users_ratings_ml1m(PanelBuilder *b, const PanelFile *users,
     if (!panel_build_add_model_films(b, film_ids, n_films) || !parse_users(b, users) ||
         !panel_parse_ratings(b, ratings, &RATINGS) || b->oom)
         return 2;
-    return 0;
+    return panel_build_require(b, users, NULL, ratings) ? 0 : 2;
 }
 
 int panel_parse_ml1m(PanelBuilder *b, const PanelFile *files, size_t n_files)
@@ -122,9 +122,7 @@ int panel_parse_ml1m(PanelBuilder *b, const PanelFile *files, size_t n_files)
         return 2;
     bool ok =
         parse_users(b, users) && parse_films(b, films) && panel_parse_ratings(b, ratings, &RATINGS);
-    if (ok && !b->oom && b->panel->n_users == 0) {
-        diag_fatal(b->diag, "%s: no valid users", users->path);
-        return 2;
-    }
+    if (ok && !b->oom)
+        ok = panel_build_require(b, users, films, ratings);
     return ok && !b->oom ? 0 : 2;
 }

@@ -4,6 +4,7 @@
 #include "panel_build.h"
 
 #include "filmseg/assets.h"
+#include "filmseg/atomic_file.h"
 #include "filmseg/bigalloc.h"
 #include "filmseg/states.h"
 
@@ -341,6 +342,23 @@ static bool user_is_kept(const Panel *p, const PanelUser *u, const SampleRules *
     return true;
 }
 
+bool panel_build_require(PanelBuilder *b, const PanelFile *users, const PanelFile *films,
+                         const PanelFile *ratings)
+{
+    const PanelFile *empty =
+        users && b->panel->n_users == 0                                              ? users
+        : films && b->panel->n_films == 0                                            ? films
+        : ratings && b->n_ratings == 0 && b->panel->sample.ratings_unknown_film == 0 ? ratings
+                                                                                     : NULL;
+    if (!empty)
+        return true;
+    diag_fatal(b->diag, "%s: no valid %s", empty->path,
+               empty == users   ? "users"
+               : empty == films ? "films"
+                                : "ratings");
+    return false;
+}
+
 static int finish_failed(PanelBuilder *b, const char *why)
 {
     diag_fatal(b->diag, "%s: %s", b->panel->source, why);
@@ -378,6 +396,15 @@ int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *r
             s->dropped_by_state[user->state]++;
             s->users_dropped++;
         }
+    }
+    if (kept == 0 && s->users_dropped > 0) {
+        free(new_index);
+        diag_fatal(b->diag,
+                   "no users left: the sample rules dropped all %zu (%zu of them of unknown "
+                   "state; --keep-unknown-state, --exclude-states and --zips decide)",
+                   s->users_dropped, s->dropped_by_state[STATE_UNKNOWN]);
+        panel_build_abort(b);
+        return 2;
     }
     p->n_users = kept;
     idindex_free(&p->user_index);
@@ -582,6 +609,33 @@ static bool file_exists(const char *dir, const char *name)
     struct stat st;
     snprintf(path, sizeof path, "%s/%s", dir, name);
     return stat(path, &st) == 0;
+}
+
+unsigned panel_dir_formats(const char *dir)
+{
+    unsigned formats = 0;
+    for (size_t i = 0; i < sizeof FORMATS / sizeof FORMATS[0]; i++)
+        for (int j = 0; j < 4; j++) {
+            const char *name = j < 3 ? FORMATS[i].required[j] : FORMATS[i].optional[0];
+            if (name && file_exists(dir, name))
+                formats |= 1u << FORMATS[i].format;
+        }
+    return formats;
+}
+
+bool panel_dir_holds(const char *dir, const char *path)
+{
+    char file[4096];
+    for (size_t i = 0; i < sizeof FORMATS / sizeof FORMATS[0]; i++)
+        for (int j = 0; j < 4; j++) {
+            const char *name = j < 3 ? FORMATS[i].required[j] : FORMATS[i].optional[0];
+            if (!name)
+                continue;
+            snprintf(file, sizeof file, "%s/%s", dir, name);
+            if (atomic_file_same(path, file))
+                return true;
+        }
+    return false;
 }
 
 static int load_zips(const PanelOptions *options, Diag *diag, ZipMap *zips)

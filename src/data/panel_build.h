@@ -85,6 +85,13 @@ typedef struct {
  * Returns false on a bad line or when memory ran out (b->oom). */
 bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFormat *format);
 
+/* After parsing: false (fatal, in diag) when the users file (when given)
+ * gave no user, the films file no film, or the ratings file no rating (its
+ * ratings of films a model does not know aside): every line was malformed,
+ * or the file is of another format. */
+bool panel_build_require(PanelBuilder *b, const PanelFile *users, const PanelFile *films,
+                         const PanelFile *ratings);
+
 /* The format parsers. Each returns 0 or 2 (fatal, reason in diag). */
 int panel_parse_ml100k(PanelBuilder *b, const PanelFile *files, size_t n_files);
 int panel_parse_ml1m(PanelBuilder *b, const PanelFile *files, size_t n_files);

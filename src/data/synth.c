@@ -5,6 +5,7 @@
 #include "filmseg/synth.h"
 
 #include "filmseg/atomic_file.h"
+#include "filmseg/panel.h"
 
 #include "filmseg/rng.h"
 #include "filmseg/states.h"
@@ -838,14 +839,39 @@ static void write_user(Model *m, Writers *w, size_t u, SynthSummary *sum)
     sum->n_ratings += n;
 }
 
-static bool ensure_dir(const char *dir, char *error, size_t size)
+/* The folder to write into: made when missing; an existing one may hold no
+ * panel, or one that synth wrote (it has truth.csv) in the same format, so
+ * that a panel of the user's own is never overwritten and two formats never
+ * mix in one folder (the loaders would read the other one). */
+static bool ensure_dir(const char *dir, SynthFormat format, char *error, size_t size)
 {
     struct stat st;
     if (stat(dir, &st) == 0) {
-        if (S_ISDIR(st.st_mode))
-            return true;
-        fail(error, size, "%s: not a folder", dir);
-        return false;
+        if (!S_ISDIR(st.st_mode)) {
+            fail(error, size, "%s: not a folder", dir);
+            return false;
+        }
+        PanelFormat mine = format == SYNTH_ML1M ? PANEL_ML1M : PANEL_ML100K;
+        unsigned held = panel_dir_formats(dir);
+        char truth[4096];
+        snprintf(truth, sizeof truth, "%s/truth.csv", dir);
+        if (held & ~(1u << mine)) {
+            fail(error, size, "%s holds a %s panel: write the %s panel into a new or empty folder",
+                 dir,
+                 panel_format_name(held & (1u << PANEL_ML100K) ? PANEL_ML100K
+                                   : held & (1u << PANEL_ML1M) ? PANEL_ML1M
+                                                               : PANEL_MLCSV),
+                 synth_format_name(format));
+            return false;
+        }
+        if (held && stat(truth, &st) != 0) {
+            fail(error, size,
+                 "%s holds a panel that filmseg synth did not write (it has no truth.csv): "
+                 "write into a new or empty folder",
+                 dir);
+            return false;
+        }
+        return true;
     }
     if (mkdir(dir, 0777) != 0) {
         fail(error, size, "%s: cannot create the folder: %s", dir, strerror(errno));
@@ -862,7 +888,7 @@ int synth_write(const SynthOptions *opts, const char *dir, SynthSummary *summary
     memset(sum, 0, sizeof *sum);
     if (synth_options_check(opts, error, error_size) != 0)
         return -1;
-    if (!ensure_dir(dir, error, error_size))
+    if (!ensure_dir(dir, opts->format, error, error_size))
         return -1;
     Model m;
     memset(&m, 0, sizeof m);

@@ -55,6 +55,10 @@ int text_read_file(const char *path, char **buf, size_t *len)
         return err;
     }
     data[n] = '\0';
+    if (n >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) { /* a UTF-8 byte-order mark */
+        memmove(data, data + 3, n - 2);
+        n -= 3;
+    }
     *buf = data;
     *len = n;
     return 0;

@@ -96,6 +96,12 @@ static void films_titles_dates_and_genres(void **state)
     assert_int_equal(p->films[1].year, 0);    /* no date, no year in the title */
     assert_int_equal(p->films[2].year, 1987); /* from the title */
     panel_free(p);
+    /* a title already in UTF-8 (an edited u.item) is kept, not encoded twice */
+    const char *utf8_items = "1|Caf\xc3\xa9 \xe2\x98\x85 (1995)|01-Jan-1995||u|"
+                             "0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
+    p = load_ok(USERS, utf8_items, "1\t1\t4\t1\n", &c);
+    assert_string_equal(p->films[0].title, "Caf\xc3\xa9 \xe2\x98\x85 (1995)");
+    panel_free(p);
     captured_diag_free(&c);
 }
 
@@ -218,12 +224,12 @@ static void binary_garbage_never_crashes(void **state)
         garbage[i] = (char)((i * 7919u + 13u) % 251u + 1u);
     garbage[sizeof garbage - 1] = '\0';
     Panel *p = NULL;
-    /* garbage as ratings: the users and films load, every garbage line is skipped */
-    assert_int_equal(load_ml100k_strings(USERS, ITEMS, garbage, NULL, &c, &p), 0);
-    assert_int_equal(p->n_ratings, 0);
+    /* garbage as ratings: every garbage line is skipped, and no rating is fatal */
+    assert_int_equal(load_ml100k_strings(USERS, ITEMS, garbage, NULL, &c, &p), 2);
+    assert_null(p);
     assert_true(skipped(&c) > 0);
     assert_non_null(strstr(captured_diag_text(&c), "binary data"));
-    panel_free(p);
+    assert_non_null(strstr(captured_diag_text(&c), "no valid ratings"));
     /* garbage as users: no valid users is fatal */
     p = NULL;
     assert_int_equal(load_ml100k_strings(garbage, ITEMS, "1\t1\t1\t1\n", NULL, &c, &p), 2);
@@ -261,6 +267,30 @@ static void empty_required_files_are_fatal(void **state)
     assert_null(p);
     assert_non_null(strstr(captured_diag_text(&c), "t/u.data: required file is empty"));
     captured_diag_free(&c);
+}
+
+/* A file none of whose lines could be read (another format, another
+ * separator) is an error, not an empty panel. */
+static void files_without_one_valid_line_are_fatal(void **state)
+{
+    (void)state;
+    const struct {
+        const char *users, *items, *ratings, *message;
+    } cases[] = {
+        {USERS, ITEMS, "1 1 4 1\n2 2 3 1\n", "t/u.data: no valid ratings"},
+        {USERS, "1|A|||u|0|1\n2|B|||u|1|0\n", "1\t1\t4\t1\n", "t/u.item: no valid films"},
+        {"1::F::1::10::48067\n", ITEMS, "1\t1\t4\t1\n", "t/u.user: no valid users"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CapturedDiag c;
+        captured_diag_init(&c, false);
+        Panel *p = NULL;
+        assert_int_equal(
+            load_ml100k_strings(cases[i].users, cases[i].items, cases[i].ratings, NULL, &c, &p), 2);
+        assert_null(p);
+        assert_non_null(strstr(captured_diag_text(&c), cases[i].message));
+        captured_diag_free(&c);
+    }
 }
 
 static void write_file(const char *path, const char *text)
@@ -321,10 +351,17 @@ static void scoring_files_in_either_format(void **state)
     assert_int_equal(p->n_ratings, 2);
     panel_free(p);
 
-    /* a 1M users file with 100K ratings: each line named with the 1M format */
-    assert_int_equal(load_scoring(dir, "7::F::1::10::02139\n", "7\t10\t5\t1\n", &c, &p), 0);
+    /* a 1M users file with 100K ratings: each line named with the 1M format,
+     * and no rating read is an error (not users scored on demographics) */
+    assert_int_equal(load_scoring(dir, "7::F::1::10::02139\n", "7\t10\t5\t1\n", &c, &p), 2);
+    assert_null(p);
     assert_non_null(strstr(captured_diag_text(&c),
                            "ratings:1: 1 fields, expected 4 (user::movie::rating::time)"));
+    assert_non_null(strstr(captured_diag_text(&c), "ratings: no valid ratings"));
+    /* ratings only of films the model does not know: read, left out, no error */
+    assert_int_equal(load_scoring(dir, "7|23|F|student|02139\n", "7\t30\t5\t1\n", &c, &p), 0);
+    assert_int_equal(p->n_ratings, 0);
+    assert_int_equal(p->sample.ratings_unknown_film, 1);
     panel_free(p);
     captured_diag_free(&c);
     rmdir(dir);
@@ -472,6 +509,13 @@ static void sample_rules_drop_users_and_their_ratings(void **state)
     panel_free(p);
     assert_false(sample_rules_parse_states(&rules, "AK,Atlantis", bad, sizeof bad));
     assert_string_equal(bad, "Atlantis");
+    /* rules that drop everyone: an error that says so, not an empty report */
+    assert_true(sample_rules_parse_states(&rules, "AZ,NY,AK,HI", bad, sizeof bad));
+    rules.keep_unknown_state = false;
+    assert_int_equal(load_ml100k_strings(users, ITEMS, ratings, &rules, &c, &p), 2);
+    assert_null(p);
+    assert_non_null(strstr(captured_diag_text(&c),
+                           "no users left: the sample rules dropped all 5 (1 of them of unknown"));
     captured_diag_free(&c);
 }
 
@@ -622,6 +666,7 @@ int main(void)
         cmocka_unit_test(scoring_files_in_either_format),
         cmocka_unit_test(strict_mode_stops_at_the_first_malformed_line),
         cmocka_unit_test(empty_required_files_are_fatal),
+        cmocka_unit_test(files_without_one_valid_line_are_fatal),
         cmocka_unit_test(folders_missing_unreadable_or_unknown),
         cmocka_unit_test(zips_messages_come_first),
         cmocka_unit_test(rows_by_film_first_duplicate_kept),

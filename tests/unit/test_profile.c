@@ -158,8 +158,8 @@ static void liked_year_median(void **state)
     profile_free(&first);
     panel_free(p);
     /* no year known (no date, no year in the title) */
-    p = three_film_panel_of("10|Ten||||u" NO_GENRES "\n5|Five||||u" NO_GENRES "\n"
-                            "7|Seven||||u" NO_GENRES "\n");
+    p = three_film_panel_of("10|Ten|||u" NO_GENRES "\n5|Five|||u" NO_GENRES "\n"
+                            "7|Seven|||u" NO_GENRES "\n");
     assert_int_equal(profile_compute(p, NULL, 0, &all), 0);
     assert_int_equal(all.liked_year_median, 0);
     profile_free(&all);

@@ -3,6 +3,8 @@
 
 #include "filmseg/text.h"
 
+#include <unistd.h>
+
 static void lines_split_on_lf_and_crlf(void **state)
 {
     (void)state;
@@ -95,12 +97,36 @@ static void read_file_reports_errno(void **state)
     assert_null(buf);
 }
 
+/* A spreadsheet's "CSV UTF-8" starts with a byte-order mark: it is not part
+ * of the first header name; one elsewhere is left alone. */
+static void read_file_drops_a_leading_byte_order_mark(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/filmseg-bom-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char text[] = "\xef\xbb\xbfzip,state_id\n\xef\xbb\xbf\n";
+    assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    char *buf;
+    size_t len;
+    assert_int_equal(text_read_file(path, &buf, &len), 0);
+    assert_int_equal(len, sizeof text - 1 - 3);
+    assert_string_equal(buf, "zip,state_id\n\xef\xbb\xbf\n");
+    free(buf);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(lines_split_on_lf_and_crlf),  cmocka_unit_test(split_counts_every_field),
-        cmocka_unit_test(numbers_are_strict),          cmocka_unit_test(latin1_becomes_utf8),
-        cmocka_unit_test(binary_lines_are_recognised), cmocka_unit_test(read_file_reports_errno),
+        cmocka_unit_test(lines_split_on_lf_and_crlf),
+        cmocka_unit_test(split_counts_every_field),
+        cmocka_unit_test(numbers_are_strict),
+        cmocka_unit_test(latin1_becomes_utf8),
+        cmocka_unit_test(binary_lines_are_recognised),
+        cmocka_unit_test(read_file_reports_errno),
+        cmocka_unit_test(read_file_drops_a_leading_byte_order_mark),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
