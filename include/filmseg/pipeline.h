@@ -86,6 +86,12 @@ const int32_t *segmentation_labels(const Segmentation *seg, int k);
  * -1 for users not in the model. Returns how many matched, or -1 when k is
  * out of range. */
 long segmentation_panel_labels(const Segmentation *seg, int k, const Panel *panel, int32_t *labels);
+/* Whether panel is the one seg was trained on, or one like it (whose
+ * segments it can describe): at least 90% of the model's films in it by id,
+ * with the same genres, and at least one of its users in the model. FS_OK,
+ * or FS_ERROR with the reason in error. */
+int segmentation_panel_check(const Segmentation *seg, const Panel *panel, char *error,
+                             size_t error_size);
 
 /* Panel user u's rated films as the model's columns (films matched by id):
  * col/value (rating/5), and time_out[] (when not NULL) when each was rated,

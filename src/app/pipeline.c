@@ -306,6 +306,42 @@ long segmentation_panel_labels(const Segmentation *seg, int k, const Panel *pane
     return matched;
 }
 
+int segmentation_panel_check(const Segmentation *seg, const Panel *panel, char *error,
+                             size_t error_size)
+{
+    bool model_has_genres = false;
+    for (size_t j = 0; j < seg->n_films && !model_has_genres; j++)
+        model_has_genres = seg->film_genres[j] != 0;
+    size_t same = 0;
+    for (size_t j = 0; j < seg->n_films; j++) {
+        long f = panel_film_index(panel, seg->film_ids[j]);
+        if (f >= 0 && (!model_has_genres || panel->films[f].genres == seg->film_genres[j]))
+            same++;
+    }
+    /* a film or two re-tagged is the same panel; a panel of other films is not */
+    if (same * 10 < seg->n_films * 9) {
+        snprintf(error, error_size,
+                 "the panel (%s) is not the one the model was trained on: %zu of the model's "
+                 "%zu films are in it%s; give the training panel with --data (and `filmseg "
+                 "score` assigns new users)",
+                 panel->source, same, seg->n_films,
+                 model_has_genres ? " with the same genres" : "");
+        return FS_ERROR;
+    }
+    size_t matched = 0;
+    for (size_t i = 0; i < seg->n_users; i++)
+        matched += panel_user_index(panel, seg->user_ids[i]) >= 0;
+    if (matched == 0) {
+        snprintf(error, error_size,
+                 "none of the %zu users of the panel (%s) is in the model (users are matched by "
+                 "id); give the training panel with --data (and `filmseg score` assigns new "
+                 "users)",
+                 panel->n_users, panel->source);
+        return FS_ERROR;
+    }
+    return FS_OK;
+}
+
 static void report_stage(const Progress *progress, int stage)
 {
     ProgressEvent ev = {.stage = stage_name(stage),
@@ -331,6 +367,13 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
     if ((size_t)opts->kmax > panel->n_users || panel->n_users < 10) {
         snprintf(error, error_size, "the panel has %zu users: too few for kmax %d", panel->n_users,
                  opts->kmax);
+        return FS_ERROR;
+    }
+    if ((size_t)opts->k >= panel->n_users) { /* one user a segment: none left to validate on */
+        snprintf(error, error_size,
+                 "the panel has %zu users: k %d leaves the classifier no segment of two users "
+                 "to hold one out for validation (choose k below %zu)",
+                 panel->n_users, opts->k, panel->n_users);
         return FS_ERROR;
     }
     if (opts->stability < 0 || opts->stability > KMEANS_STABILITY_MAX_RESAMPLES) {

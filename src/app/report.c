@@ -291,8 +291,9 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
     heading(format, out, "Elbow");
     const double *stability = seg->sweep.stability; /* NULL: not measured */
     static const char *const elbow_headers[] = {"k",          "inertia",   "drop",
-                                                "silhouette", "stability", ""};
-    static const char *const elbow_headers_unstable[] = {"k", "inertia", "drop", "silhouette", ""};
+                                                "silhouette", "stability", "note"};
+    static const char *const elbow_headers_unstable[] = {"k", "inertia", "drop", "silhouette",
+                                                         "note"};
     Table t;
     table_init(&t, stability ? 6 : 5, stability ? elbow_headers : elbow_headers_unstable);
     t.right_align[0] = t.right_align[1] = t.right_align[2] = t.right_align[3] = true;

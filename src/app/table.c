@@ -63,13 +63,26 @@ static void pad(FILE *out, size_t n)
         fputc(' ', out);
 }
 
+/* A Markdown cell: '|' (in a title) would end the cell, so it is escaped. */
+static void put_markdown_cell(const char *cell, FILE *out)
+{
+    for (const char *c = cell; *c; c++) {
+        if (*c == '|')
+            fputc('\\', out);
+        fputc(*c, out);
+    }
+}
+
 void table_print(const Table *t, OutputFormat format, FILE *out)
 {
     if (format == FORMAT_MARKDOWN) {
         for (size_t r = 0; r < t->n_rows; r++) {
             fputc('|', out);
-            for (size_t c = 0; c < t->n_cols; c++)
-                fprintf(out, " %s |", t->cells[r * t->n_cols + c]);
+            for (size_t c = 0; c < t->n_cols; c++) {
+                fputc(' ', out);
+                put_markdown_cell(t->cells[r * t->n_cols + c], out);
+                fputs(" |", out);
+            }
             fputc('\n', out);
             if (r == 0) {
                 fputc('|', out);

@@ -45,6 +45,10 @@ int cmd_export(int argc, char **argv)
     int table = -1;
     double k = 0;
     int opt;
+    if (!cli_exact_options("export", argc, argv, long_options)) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         int handled = panel_args_option(&args, opt, optarg);
@@ -84,6 +88,10 @@ int cmd_export(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    const char *const model_file[] = {"model", model_path, NULL};
+    if (out_path && strcmp(out_path, "-") != 0 &&
+        !cli_output_free("export", "out", out_path, &args, model_file))
+        return EXIT_USAGE;
     Segmentation seg = {0};
     char error[512];
     if (model_load(&seg, model_path, error, sizeof error) != 0) {
@@ -106,18 +114,16 @@ int cmd_export(int argc, char **argv)
             segmentation_free(&seg);
             return EXIT_INPUT;
         }
-        labels = malloc((panel->n_users + 1) * sizeof *labels);
+        if (segmentation_panel_check(&seg, panel, error, sizeof error) != FS_OK) {
+            fprintf(stderr, "filmseg export: %s: %s\n", model_path, error);
+            status = EXIT_INPUT;
+        }
+        labels = status ? NULL : malloc((panel->n_users + 1) * sizeof *labels);
         long matched = labels ? segmentation_panel_labels(&seg, chosen, panel, labels) : -1;
-        if (matched < 0) {
+        if (status == 0 && matched < 0) {
             fprintf(stderr, "filmseg export: out of memory\n");
             status = EXIT_INPUT;
-        } else if (matched == 0) {
-            fprintf(stderr,
-                    "filmseg export: none of the %zu users of %s is in %s (users are matched "
-                    "by id): give the panel the model was trained on with --data\n",
-                    panel->n_users, panel->source, model_path);
-            status = EXIT_INPUT;
-        } else if ((size_t)matched < panel->n_users) {
+        } else if (status == 0 && (size_t)matched < panel->n_users) {
             fprintf(stderr,
                     "filmseg export: %ld of the panel's %zu users are in the model; the "
                     "others count in \"all\" only\n",

@@ -53,6 +53,10 @@ int cmd_report(int argc, char **argv)
     panel_args_init(&args);
     OutputFormat format = FORMAT_TEXT;
     int opt;
+    if (!cli_exact_options("report", argc, argv, long_options)) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         int handled = panel_args_option(&args, opt, optarg);
@@ -89,6 +93,12 @@ int cmd_report(int argc, char **argv)
     Panel *panel = panel_args_load(&args);
     if (!panel) {
         segmentation_free(&seg);
+        return EXIT_INPUT;
+    }
+    if (model_path && segmentation_panel_check(&seg, panel, error, sizeof error) != FS_OK) {
+        fprintf(stderr, "filmseg report: %s: %s\n", model_path, error);
+        segmentation_free(&seg);
+        panel_free(panel);
         return EXIT_INPUT;
     }
     Profile profile;

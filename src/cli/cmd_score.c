@@ -38,6 +38,10 @@ int cmd_score(int argc, char **argv)
     const char *model_path = NULL, *users_path = NULL, *ratings_path = NULL;
     bool nearest = false;
     int opt;
+    if (!cli_exact_options("score", argc, argv, long_options)) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         int handled = panel_args_option(&args, opt, optarg);
@@ -99,8 +103,10 @@ int cmd_score(int argc, char **argv)
             printf(nearest ? ",distance_%d" : ",p_%d", s);
         printf("\n");
     }
+    size_t unrated = 0; /* users with no rating of the model's films */
     for (size_t u = 0; rc == 0 && u < panel->n_users; u++) {
         size_t n = segmentation_user_ratings(&seg, panel, u, col, value, time);
+        unrated += n == 0;
         int segment;
         if (nearest) {
             if (segmentation_feature_row(&seg, panel, &panel->users[u], n, col, value, time, row) !=
@@ -129,6 +135,11 @@ int cmd_score(int argc, char **argv)
     }
     if (rc)
         fprintf(stderr, "filmseg score: out of memory\n");
+    else if (unrated)
+        fprintf(stderr,
+                "filmseg score: %zu of the %zu users rated none of the model's films: their "
+                "segments rest on demographics alone\n",
+                unrated, panel->n_users);
     free(row);
     free(proba);
     free(col);

@@ -54,6 +54,10 @@ int cmd_synth(int argc, char **argv)
     const char *out_dir = NULL;
     unsigned long long v;
     int opt;
+    if (!cli_exact_options("synth", argc, argv, long_options)) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         switch (opt) {

@@ -60,6 +60,10 @@ int cmd_train(int argc, char **argv)
     const char *out_path = "model.fsm", *labels_path = NULL;
     OutputFormat format = FORMAT_TEXT;
     int opt;
+    if (!cli_exact_options("train", argc, argv, long_options)) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         int handled = panel_args_option(&args, opt, optarg);
@@ -151,6 +155,10 @@ int cmd_train(int argc, char **argv)
         options.features.recency = recency;
 
     /* where the results go, checked before the work rather than after it */
+    const char *const labels_file[] = {"labels", labels_path, NULL};
+    if (!cli_output_free("train", "out", out_path, &args, labels_file) ||
+        (labels_path && !cli_output_free("train", "labels", labels_path, &args, NULL)))
+        return EXIT_USAGE;
     if (!atomic_file_probe(out_path)) {
         fprintf(stderr, "filmseg train: %s: cannot write the model: %s\n", out_path,
                 strerror(errno));

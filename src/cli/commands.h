@@ -63,6 +63,12 @@ int training_args_option(TrainingArgs *args, const char *command, int opt, const
 /* Puts the given options over opts; false (message printed) when k > kmax. */
 bool training_args_apply(const TrainingArgs *args, const char *command, PipelineOptions *opts);
 
+/* Whether every --option in argv is one of options, spelled out whole:
+ * getopt_long also takes a prefix ("--k" for --keep-unknown-state where
+ * --k is not an option), which turns a mistyped option into another one.
+ * False after printing "filmseg COMMAND: unknown option '--x'". */
+bool cli_exact_options(const char *command, int argc, char **argv, const struct option *options);
+
 /* Parses --name's value as a number in [lo, hi] (a whole one when whole);
  * false after printing "filmseg COMMAND: --name must be ..." */
 bool cli_number(const char *command, const char *name, const char *value, double lo, double hi,
@@ -71,6 +77,13 @@ bool cli_number(const char *command, const char *name, const char *value, double
 /* Parses --format's value (text or markdown); false after printing
  * "filmseg COMMAND: --format must be text or markdown". */
 bool cli_format(const char *command, const char *value, OutputFormat *out);
+
+/* Whether the command may write its output path (given to --option): a
+ * name, and not a file it reads or writes otherwise: the panel's files, the
+ * ZIP list, or others (pairs of an option's name and its path, the path
+ * NULL when not given; NULL-terminated). False after printing why. */
+bool cli_output_free(const char *command, const char *option, const char *path,
+                     const PanelArgs *args, const char *const *others);
 
 int cmd_report(int argc, char **argv);
 int cmd_train(int argc, char **argv);

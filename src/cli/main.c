@@ -2,6 +2,7 @@
  * function per command (report, train, score, export, ...). */
 #include "commands.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #ifdef __GLIBC__
@@ -36,18 +37,10 @@ static void usage(FILE *out)
             FILMSEG_VERSION);
 }
 
-int main(int argc, char **argv)
+/* The command argv names (explore without one), or the global --help or
+ * --version. */
+static int run_command(int argc, char **argv)
 {
-#ifdef __GLIBC__
-    /* Arrays of 1 MiB and more (bigalloc.h's on huge pages among them) on
-     * mappings of their own, given back when freed; smaller ones from the
-     * heap, reused. glibc otherwise raises this threshold each time it frees
-     * such an array and keeps later big ones in its heap, where memory on
-     * huge pages stays: the default pipeline's peak was 31 MiB, 16.5 MiB
-     * with the threshold fixed (ml-100k); at 1 MiB rather than glibc's first
-     * 128 KiB the study settings take 3,700 page faults, not 4,600. */
-    mallopt(M_MMAP_THRESHOLD, 1 << 20);
-#endif
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return 0;
@@ -73,4 +66,28 @@ int main(int argc, char **argv)
     fprintf(stderr, "filmseg: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+#ifdef __GLIBC__
+    /* Arrays of 1 MiB and more (bigalloc.h's on huge pages among them) on
+     * mappings of their own, given back when freed; smaller ones from the
+     * heap, reused. glibc otherwise raises this threshold each time it frees
+     * such an array and keeps later big ones in its heap, where memory on
+     * huge pages stays: the default pipeline's peak was 31 MiB, 16.5 MiB
+     * with the threshold fixed (ml-100k); at 1 MiB rather than glibc's first
+     * 128 KiB the study settings take 3,700 page faults, not 4,600. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
+    int status = run_command(argc, argv);
+    /* what went to standard output must have arrived (a full disk, a closed
+     * output): otherwise a script would take a cut-off table for the whole */
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "filmseg: cannot write the output: %s\n",
+                errno ? strerror(errno) : "a write failed");
+        return status ? status : EXIT_INPUT;
+    }
+    return status;
 }

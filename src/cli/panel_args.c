@@ -2,6 +2,8 @@
  * see commands.h. */
 #include "commands.h"
 
+#include "filmseg/atomic_file.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +126,56 @@ bool training_args_apply(const TrainingArgs *args, const char *command, Pipeline
     if (opts->k > opts->kmax) {
         fprintf(stderr, "filmseg %s: --k %d is above --kmax %d\n", command, opts->k, opts->kmax);
         return false;
+    }
+    return true;
+}
+
+bool cli_output_free(const char *command, const char *option, const char *path,
+                     const PanelArgs *args, const char *const *others)
+{
+    if (!*path) {
+        fprintf(stderr, "filmseg %s: --%s needs a file name\n", command, option);
+        return false;
+    }
+    if (args->data_dir && panel_dir_holds(args->data_dir, path)) {
+        fprintf(stderr, "filmseg %s: --%s %s would replace a file of the panel in %s\n", command,
+                option, path, args->data_dir);
+        return false;
+    }
+    if (args->options.zips_path && atomic_file_same(path, args->options.zips_path)) {
+        fprintf(stderr, "filmseg %s: --%s %s would replace the ZIP list (--zips)\n", command,
+                option, path);
+        return false;
+    }
+    for (size_t i = 0; others && others[i]; i += 2)
+        if (others[i + 1] && atomic_file_same(path, others[i + 1])) {
+            fprintf(stderr, "filmseg %s: --%s and --%s name the same file (%s)\n", command, option,
+                    others[i], path);
+            return false;
+        }
+    return true;
+}
+
+bool cli_exact_options(const char *command, int argc, char **argv, const struct option *options)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--") == 0)
+            break;
+        if (strncmp(arg, "--", 2) != 0)
+            continue;
+        const char *name = arg + 2;
+        size_t len = strcspn(name, "=");
+        const struct option *found = NULL;
+        for (const struct option *o = options; o->name && !found; o++)
+            if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+                found = o;
+        if (!found) {
+            fprintf(stderr, "filmseg %s: unknown option '--%.*s'\n", command, (int)len, name);
+            return false;
+        }
+        if (found->has_arg == required_argument && !name[len])
+            i++; /* its value, whatever it looks like */
     }
     return true;
 }

@@ -1,7 +1,9 @@
 /* test_model.c: unit tests of the pipeline and the model file: a small
  * pipeline on the demo panel; save, load and score give identical output;
  * truncated, bit-flipped, wrong-version and foreign files are refused;
- * files of older versions load; cancelling stops the pipeline. */
+ * files of older versions load; cancelling stops the pipeline; a model
+ * describes only a panel like the one it was trained on; k as large as the
+ * panel is refused before training. */
 #include "test_util.h"
 
 #include "filmseg/model.h"
@@ -482,6 +484,56 @@ static void cancelled_pipeline_returns_cancelled(void **state)
     assert_non_null(strstr(error, "kmax"));
 }
 
+/* Its own panel passes; one whose films have other genres (another panel
+ * of the same ids: the demo panel for an ml-100k model), or none of whose
+ * users are in the model, is refused with the reason. */
+static void model_describes_only_its_panel(void **state)
+{
+    void **pair = *state;
+    Panel *p = pair[0];
+    Segmentation *seg = pair[1];
+    char error[512];
+    assert_int_equal(segmentation_panel_check(seg, p, error, sizeof error), FS_OK);
+
+    size_t changed = p->n_films / 3;             /* a third re-tagged: another panel */
+    for (size_t f = 0; f < p->n_films / 20; f++) /* a few: still the same panel */
+        p->films[f].genres ^= 1u;
+    assert_int_equal(segmentation_panel_check(seg, p, error, sizeof error), FS_OK);
+    for (size_t f = 0; f < p->n_films / 20; f++)
+        p->films[f].genres ^= 1u;
+    for (size_t f = 0; f < changed; f++)
+        p->films[f].genres ^= 1u;
+    assert_int_equal(segmentation_panel_check(seg, p, error, sizeof error), FS_ERROR);
+    assert_non_null(strstr(error, "is not the one the model was trained on"));
+    assert_non_null(strstr(error, "with the same genres"));
+    for (size_t f = 0; f < changed; f++)
+        p->films[f].genres ^= 1u;
+
+    for (size_t i = 0; i < seg->n_users; i++)
+        seg->user_ids[i] += 1000000;
+    assert_int_equal(segmentation_panel_check(seg, p, error, sizeof error), FS_ERROR);
+    assert_non_null(strstr(error, "none of the"));
+    for (size_t i = 0; i < seg->n_users; i++)
+        seg->user_ids[i] -= 1000000;
+    assert_int_equal(segmentation_panel_check(seg, p, error, sizeof error), FS_OK);
+}
+
+static void k_as_large_as_the_panel_is_refused(void **state)
+{
+    void **pair = *state;
+    const Panel *p = pair[0];
+    PipelineOptions o;
+    small_options(&o);
+    o.stability = 0;
+    o.kmax = o.k = (int)p->n_users;
+    Segmentation seg;
+    char error[256];
+    assert_int_equal(pipeline_run(p, &o, NULL, &seg, error, sizeof error), FS_ERROR);
+    char want[64];
+    snprintf(want, sizeof want, "choose k below %zu", p->n_users);
+    assert_non_null(strstr(error, want));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +545,8 @@ int main(void)
         cmocka_unit_test(stability_settings),
         cmocka_unit_test(saving_never_leaves_a_half_written_file),
         cmocka_unit_test(cancelled_pipeline_returns_cancelled),
+        cmocka_unit_test(model_describes_only_its_panel),
+        cmocka_unit_test(k_as_large_as_the_panel_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -27,11 +27,14 @@ static void markdown_and_text_tables(void **state)
     t.right_align[1] = true;
     table_row(&t, "%s\t%d", "Caf\xc3\xa9", 7);
     table_row(&t, "%s\t%d", "Ab", 123);
+    table_row(&t, "%s\t%d", "A|B", 4); /* a '|' in a title stays in its cell */
     char *md = render(&t, FORMAT_MARKDOWN);
-    assert_string_equal(md, "| title | n |\n|---|---|\n| Caf\xc3\xa9 | 7 |\n| Ab | 123 |\n");
+    assert_string_equal(md, "| title | n |\n|---|---|\n| Caf\xc3\xa9 | 7 |\n| Ab | 123 |\n"
+                            "| A\\|B | 4 |\n");
     free(md);
     char *text = render(&t, FORMAT_TEXT);
-    assert_string_equal(text, "title    n\n----------\nCaf\xc3\xa9     7\nAb     123\n");
+    assert_string_equal(text,
+                        "title    n\n----------\nCaf\xc3\xa9     7\nAb     123\nA|B      4\n");
     free(text);
     table_free(&t);
 }
