@@ -17,6 +17,7 @@ typedef struct {
     const char *save_path;    /* where `s` saves the model */
     PipelineOptions training; /* what a new training run uses */
     bool train_at_start;      /* start training at once when seg is NULL */
+    int view_k;               /* the k a loaded model opens at (0: its own) */
     double started;           /* monotonic seconds when the command started */
     const char *timing_path;  /* FILMSEG_TUI_TIMING: timings are written here */
 } TuiConfig;

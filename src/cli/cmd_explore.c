@@ -36,8 +36,25 @@ int cmd_explore(int argc, char **argv)
         for (int i = 1; i < argc; i++)
             if (strncmp(argv[i], "--format", 8) == 0)
                 report = true;
-        if (report)
+        if (report) {
+            static const char *const explorer_only[] = {
+                "--k",    "--kmax",      "--epochs",       "--hidden",   "--demo-weight",
+                "--seed", "--stability", "--genre-weight", "--no-train", "--out"};
+            for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+                for (size_t j = 0; j < sizeof explorer_only / sizeof *explorer_only; j++) {
+                    size_t len = strlen(explorer_only[j]);
+                    if (strncmp(argv[i], explorer_only[j], len) == 0 &&
+                        (argv[i][len] == '\0' || argv[i][len] == '=')) {
+                        fprintf(stderr,
+                                "filmseg: %s is the explorer's, which needs a terminal; "
+                                "without one filmseg prints the report (`filmseg train` "
+                                "trains and writes a model)\n",
+                                explorer_only[j]);
+                        return EXIT_USAGE;
+                    }
+                }
             return cmd_report(argc, argv);
+        }
     }
     static const struct option long_options[] = {PANEL_LONG_OPTIONS,
                                                  {"model", required_argument, 0, 'm'},
@@ -56,6 +73,10 @@ int cmd_explore(int argc, char **argv)
     const char *out_path = NULL;
     TrainingArgs training = {0};
     int opt;
+    if (!cli_exact_options("explore", argc, argv, long_options)) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         int handled = panel_args_option(&args, opt, optarg);
@@ -84,6 +105,8 @@ int cmd_explore(int argc, char **argv)
                         "report as text\n");
         return EXIT_USAGE;
     }
+    if (out_path && !cli_output_free("explore", "out", out_path, &args, NULL))
+        return EXIT_USAGE;
     config.save_path = out_path ? out_path : config.model_path ? config.model_path : "model.fsm";
     config.timing_path = getenv("FILMSEG_TUI_TIMING");
     if (config.timing_path && !*config.timing_path)
@@ -105,6 +128,26 @@ int cmd_explore(int argc, char **argv)
             free(config.seg);
         }
         return EXIT_INPUT;
+    }
+    char error[512];
+    if (config.seg &&
+        segmentation_panel_check(config.seg, config.panel, error, sizeof error) != FS_OK) {
+        fprintf(stderr, "filmseg explore: %s: %s\n", config.model_path, error);
+        segmentation_free(config.seg);
+        free(config.seg);
+        panel_free(config.panel);
+        return EXIT_INPUT;
+    }
+    if (config.seg && training.given[0]) { /* --k with a model: the k it opens at */
+        config.view_k = config.training.k;
+        if (config.view_k > config.seg->sweep.kmax) {
+            fprintf(stderr, "filmseg explore: --k %d is beyond %s's sweep (k = 1..%d)\n",
+                    config.view_k, config.model_path, config.seg->sweep.kmax);
+            segmentation_free(config.seg);
+            free(config.seg);
+            panel_free(config.panel);
+            return EXIT_USAGE;
+        }
     }
     if ((size_t)config.training.kmax > config.panel->n_users)
         config.training.kmax = (int)config.panel->n_users;

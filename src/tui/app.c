@@ -142,6 +142,7 @@ void app_save(TuiApp *app, bool confirmed)
         return;
     }
     app->saved = true;
+    app->unsaved = false;
     if (app->k != app->seg->k) /* the sweep keeps every k; the classifier is for one */
         app_message(app, false,
                     "model saved to %s; its classifier is for k=%d (t: retrain at k=%d)", path,
@@ -158,7 +159,7 @@ static void export_folder(const char *save_path, char *out, size_t size)
     snprintf(out, size, "%.*s-csv", (int)len, save_path);
 }
 
-void app_export(TuiApp *app)
+void app_export(TuiApp *app, bool confirmed)
 {
     if (!app->seg) {
         app_message(app, true, "nothing to export yet: training has not finished");
@@ -170,6 +171,17 @@ void app_export(TuiApp *app)
     }
     char dir[2048], path[2200], error[2400];
     export_folder(app->config->save_path, dir, sizeof dir);
+    bool replaces = false;
+    for (int t = 0; t < EXPORT_COUNT && !replaces; t++) {
+        snprintf(path, sizeof path, "%s/%s.csv", dir, export_table_name((ExportTable)t));
+        replaces = access(path, F_OK) == 0;
+    }
+    if (replaces && !confirmed && !app->exported) {
+        app->export_asked = true;
+        app_message(app, true,
+                    "%s/ holds CSV files: e again replaces them, any other key keeps them", dir);
+        return;
+    }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         app_message(app, true, "%s: cannot make the folder: %s", dir, strerror(errno));
         return;
@@ -182,6 +194,7 @@ void app_export(TuiApp *app)
             return;
         }
     }
+    app->exported = true;
     app_message(app, false, "k=%d exported to %s/ (CSV)", app->k, dir);
 }
 

@@ -82,11 +82,18 @@ typedef struct TuiApp {
     TrainStatus train; /* the UI's copy */
     bool form;         /* the retrain form is open */
     int form_field;
+    bool form_fresh; /* the field was just entered: typing replaces its value */
     char form_value[FORM_FIELDS][24];
 
     /* saving: a file of the save path's name that this explorer did not write
      * and did not open is replaced only on a second s (save_asked) */
     bool save_asked, saved;
+    /* exporting likewise: CSV files in the export folder that this explorer
+     * did not write are replaced only on a second e (export_asked) */
+    bool export_asked, exported;
+    /* quitting: with a model trained here and not saved, or training
+     * running, q asks first and quits on a second q (quit_asked) */
+    bool unsaved, quit_asked;
 
     char message[256]; /* the status line's message */
     bool message_error;
@@ -135,8 +142,10 @@ void app_train(TuiApp *app, const PipelineOptions *options);
  * neither opened nor wrote. */
 void app_save(TuiApp *app, bool confirmed);
 /* Writes every export table at the chosen k as CSV into the folder beside the
- * save path (model.fsm -> model-csv/), made when missing. */
-void app_export(TuiApp *app);
+ * save path (model.fsm -> model-csv/), made when missing; asks first (a
+ * second call confirms) when that would replace CSV files this explorer did
+ * not write. */
+void app_export(TuiApp *app, bool confirmed);
 /* Opens the title filter prompt (manager.c). */
 void app_open_prompt(TuiApp *app);
 

@@ -194,7 +194,7 @@ static void install_signals(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
-bool crt_init(void)
+bool crt_init(char *why, size_t why_size)
 {
     setlocale(LC_ALL, "");
     const char *codeset = nl_langinfo(CODESET);
@@ -203,8 +203,21 @@ bool crt_init(void)
     /* ESC must not wait a second for a sequence that never comes */
     if (!getenv("ESCDELAY"))
         set_escdelay(25);
-    if (!initscr())
+    /* newterm, not initscr: an unknown TERM is an error to report, not an
+     * exit inside the library */
+    const char *term = getenv("TERM");
+    SCREEN *screen = newterm(NULL, stdout, stdin);
+    if (!screen) {
+        snprintf(why, why_size, "the terminal type '%s' is unknown here", term ? term : "");
         return false;
+    }
+    const char *cup = tigetstr("cup");
+    if (!cup || cup == (const char *)-1) { /* TERM=dumb and the like */
+        endwin();
+        delscreen(screen);
+        snprintf(why, why_size, "the terminal type '%s' cannot move the cursor", term ? term : "");
+        return false;
+    }
     crt.started = true;
     install_signals();
     cbreak();
@@ -344,6 +357,20 @@ int tui_text_cut(int y, int x, int maxw, const char *s)
         return tui_text(y, x, maxw, s);
     int cols = tui_text(y, x, maxw - 1, s);
     return cols + tui_text(y, x + cols, 1, crt.glyphs->ellipsis);
+}
+
+int tui_text_tail(int y, int x, int maxw, const char *s)
+{
+    if (maxw < 2 || text_columns(s, crt.utf8) <= maxw)
+        return tui_text(y, x, maxw, s);
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (p[i] && text_columns(s + i, crt.utf8) > maxw - 1) {
+        uint32_t cp;
+        i += utf8_next(p + i, &cp);
+    }
+    int cols = tui_text(y, x, 1, crt.glyphs->ellipsis);
+    return cols + tui_text(y, x + cols, maxw - cols, s + i);
 }
 
 void tui_fill(int y, int x, int w, const char *glyph)

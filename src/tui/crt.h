@@ -66,8 +66,10 @@ extern Crt crt;
 extern volatile sig_atomic_t crt_signal;
 
 /* Starts ncurses (locale, keys, mouse, colours; NO_COLOR or a monochrome
- * terminal gets SCHEME_MONO). Returns false when the terminal cannot be set up. */
-bool crt_init(void);
+ * terminal gets SCHEME_MONO). Returns false, with the reason in why, when the
+ * terminal cannot be set up: an unknown TERM, or one that cannot move the
+ * cursor (TERM=dumb). */
+bool crt_init(char *why, size_t why_size);
 /* Restores the terminal; safe to call twice. */
 void crt_done(void);
 /* The scheme for a terminal: NO_COLOR set, no colours, or few colours. */
@@ -84,6 +86,9 @@ int tui_textf(int y, int x, int maxw, const char *fmt, ...) __attribute__((forma
 /* As tui_text, but a text cut short ends in the ellipsis glyph, so that a
  * reader sees it was cut (titles in narrow columns). */
 int tui_text_cut(int y, int x, int maxw, const char *s);
+/* As tui_text, but a text too long shows its end after the ellipsis glyph
+ * (messages whose point is at the end: "...: e again replaces them"). */
+int tui_text_tail(int y, int x, int maxw, const char *s);
 /* w copies of a glyph. */
 void tui_fill(int y, int x, int w, const char *glyph);
 /* Columns s takes (UTF-8 when utf8, else one per character). */

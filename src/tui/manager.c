@@ -46,7 +46,9 @@ static const char *const HELP[] = {
     "Keys",
     "1-6, Tab, S-Tab   switch pane (or click a tab)",
     "Left/Right, h/l   Elbow: choose k (every pane follows);",
+    "                  Segments, Heatmap: previous / next segment;",
     "                  Films: other scores when not all fit",
+    "n                 Elbow: k at the knee",
     "[ ], PgUp/PgDn    previous / next segment",
     "Up/Down, j/k      scroll (heatmap)",
     "g                 Segments: who / their taste / all genres",
@@ -96,7 +98,10 @@ static void form_method_fields(TuiApp *app, const PipelineOptions *o)
 {
     snprintf(app->form_value[FORM_METHOD], 24, "%s",
              o->ae.loss == AE_LOSS_STUDY ? "study" : "filmseg");
-    snprintf(app->form_value[FORM_WEIGHT], 24, "%g", o->features.demo_weight);
+    if (o->features.demo_weight < 0) /* the study's join of unscaled blocks */
+        snprintf(app->form_value[FORM_WEIGHT], 24, "unscaled");
+    else
+        snprintf(app->form_value[FORM_WEIGHT], 24, "%g", o->features.demo_weight);
     snprintf(app->form_value[FORM_GENRES], 24, "%g", o->features.genre_weight);
     snprintf(app->form_value[FORM_RECENCY], 24, "%g", o->features.recency);
     snprintf(app->form_value[FORM_STABILITY], 24, "%d", o->stability);
@@ -113,6 +118,7 @@ static void form_open(TuiApp *app)
     snprintf(app->form_value[FORM_SEED], 24, "%llu", (unsigned long long)o->seed);
     app->form = true;
     app->form_field = FORM_K;
+    app->form_fresh = true;
 }
 
 /* Space on the method field: the other method, with its preset's fields. */
@@ -140,17 +146,23 @@ static bool form_number(const char *s, double lo, double hi, double *out)
 /* Builds options from the form; false with a message when a field is bad. */
 static bool form_options(TuiApp *app, PipelineOptions *o)
 {
-    static const double LO[FORM_FIELDS] = {0, 2, 2, 1, 2, -1, 0, 0, 0, 0};
+    static const double LO[FORM_FIELDS] = {0, 2, 2, 1, 2, 0, 0, 0, 0, 0};
     static const double HI[FORM_FIELDS] = {
         0, 255, 255, 100000, 4096, 1000, 1000, 1000, 2147483647.0, KMEANS_STABILITY_MAX_RESAMPLES};
     double v[FORM_FIELDS] = {0};
     for (int f = FORM_METHOD + 1; f < FORM_FIELDS; f++) {
+        if (f == FORM_WEIGHT && strcmp(app->form_value[f], "unscaled") == 0) {
+            v[f] = -1; /* the study's join, as its preset sets it */
+            continue;
+        }
         bool fractional = f == FORM_WEIGHT || f == FORM_GENRES || f == FORM_RECENCY;
         if (!form_number(app->form_value[f], LO[f], HI[f], &v[f]) ||
             (!fractional && v[f] != floor(v[f]))) {
-            app_message(app, true, "%s must be %s %g..%g", FORM_LABEL[f],
-                        fractional ? "a number" : "a whole number", LO[f], HI[f]);
+            app_message(app, true, "%s must be %s %g..%g%s", FORM_LABEL[f],
+                        fractional ? "a number" : "a whole number", LO[f], HI[f],
+                        f == FORM_WEIGHT ? " (the study's preset: unscaled)" : "");
             app->form_field = f;
+            app->form_fresh = true;
             return false;
         }
     }
@@ -167,6 +179,7 @@ static bool form_options(TuiApp *app, PipelineOptions *o)
         app_message(app, true, "K must be at most %zu to measure the stability (or 0 refits)",
                     refit);
         app->form_field = FORM_KMAX;
+        app->form_fresh = true;
         return false;
     }
     *o = app->seg ? app->seg->options : app->config->training;
@@ -199,6 +212,9 @@ static void form_key(TuiApp *app, int ch)
 {
     char *value = app->form_value[app->form_field];
     size_t len = strlen(value);
+    int field = app->form_field;
+    bool fresh = app->form_fresh; /* the field was just entered */
+    app->form_fresh = false;
     if (ch == 27) {
         app->form = false;
     } else if (ch == KEY_UP || ch == KEY_BTAB) {
@@ -213,7 +229,9 @@ static void form_key(TuiApp *app, int ch)
     } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
         if (len)
             value[len - 1] = 0;
-    } else if ((ch >= '0' && ch <= '9') || ch == '.' || ch == '-') {
+    } else if ((ch >= '0' && ch <= '9') || ch == '.') {
+        if (fresh || strcmp(value, "unscaled") == 0) /* typing replaces what was there */
+            value[len = 0] = '\0';
         if (len + 1 < sizeof app->form_value[0]) {
             value[len] = (char)ch;
             value[len + 1] = 0;
@@ -221,6 +239,8 @@ static void form_key(TuiApp *app, int ch)
     } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
         form_submit(app);
     }
+    if (app->form_field != field)
+        app->form_fresh = true;
 }
 
 static void draw_form(TuiApp *app, Rect pane)
@@ -297,6 +317,33 @@ static void training_summary(const TuiApp *app, char *buf, size_t size)
 
 #define HELP_HINT "? help q quit "
 
+/* A message wider than the status line r: its start on the line above, up
+ * to the last space that fits, and the rest on r (its end when even that is
+ * too long), in the colour set. */
+static void draw_long_message(Rect r, const char *message)
+{
+    char first[300];
+    snprintf(first, sizeof first, "%s", message);
+    size_t cut = 0;
+    for (size_t i = 0; first[i]; i++) {
+        if (first[i] != ' ')
+            continue;
+        first[i] = '\0';
+        if (text_columns(first, crt.utf8) <= r.w - 1)
+            cut = i;
+        first[i] = ' ';
+    }
+    if (cut == 0) { /* no space to break at */
+        tui_text_tail(r.y, r.x + 1, r.w - 1, message);
+        return;
+    }
+    first[cut] = '\0';
+    tui_fill(r.y - 1, r.x, r.w, " ");
+    tui_text(r.y - 1, r.x + 1, r.w - 1, first);
+    tui_fill(r.y, r.x, r.w, " ");
+    tui_text_tail(r.y, r.x + 1, r.w - 1, message + cut + 1);
+}
+
 static void draw_status(TuiApp *app, Rect r)
 {
     char train[96], left[200], name[256];
@@ -324,6 +371,28 @@ static void draw_status(TuiApp *app, Rect r)
         return;
     }
     if (recent) {
+        /* a message wider than what the status leaves: the status gives way
+         * (cut, with a space before the message, or left out); a message
+         * wider than the line takes the line above as well, broken at a
+         * space */
+        int w = text_columns(app->message, crt.utf8);
+        if (w + 1 > r.w - used) {
+            int left_room = r.w - w - 1;
+            tui_fill(r.y, r.x, r.w, " ");
+            if (left_room >= 12) {
+                tui_text_cut(r.y, r.x, left_room, left);
+                crt_set(app->message_error ? CE_ERROR : CE_STATUS_KEY);
+                tui_text(r.y, r.x + left_room + 1, w, app->message);
+            } else {
+                crt_set(app->message_error ? CE_ERROR : CE_STATUS_KEY);
+                if (w + 1 <= r.w) /* the message alone */
+                    tui_text(r.y, r.x + 1, r.w - 1, app->message);
+                else
+                    draw_long_message(r, app->message);
+            }
+            crt_set(CE_NORMAL);
+            return;
+        }
         crt_set(app->message_error ? CE_ERROR : CE_STATUS_KEY);
         right = app->message;
     } else {
@@ -463,11 +532,14 @@ static void mouse_key(TuiApp *app)
 
 static void handle_key(TuiApp *app, int ch)
 {
-    bool save_asked = app->save_asked; /* the question lasts one key */
-    app->save_asked = false;
-    if (save_asked && ch != 's')
-        app->message[0] = '\0'; /* the file kept: the question goes */
-    if (app->help) {            /* any key closes the help */
+    /* a question lasts one key; any other key answers no, and it goes */
+    bool save_asked = app->save_asked, export_asked = app->export_asked,
+         quit_asked = app->quit_asked;
+    app->save_asked = app->export_asked = app->quit_asked = false;
+    bool quit_key = ch == 'q' || ch == 'Q' || ch == KEY_F(10);
+    if ((save_asked && ch != 's') || (export_asked && ch != 'e') || (quit_asked && !quit_key))
+        app->message[0] = '\0';
+    if (app->help) { /* any key closes the help */
         app->help = false;
         return;
     }
@@ -488,7 +560,17 @@ static void handle_key(TuiApp *app, int ch)
     switch (ch) {
     case 'q':
     case 'Q':
-    case KEY_F(10): app->quit = true; break;
+    case KEY_F(10):
+        if (quit_asked || !(app->unsaved || worker_running(&app->worker))) {
+            app->quit = true;
+        } else {
+            app->quit_asked = true;
+            app_message(app, true, "%s: q again quits%s",
+                        worker_running(&app->worker) ? "training is running"
+                                                     : "the trained model is not saved",
+                        worker_running(&app->worker) ? "" : ", s saves it");
+        }
+        break;
     case '?':
     case KEY_F(1): app->help = true; break;
     case '1':
@@ -512,7 +594,7 @@ static void handle_key(TuiApp *app, int ch)
         }
         break;
     case 's': app_save(app, save_asked); break;
-    case 'e': app_export(app); break;
+    case 'e': app_export(app, export_asked); break;
     case 't': form_open(app); break;
     case 12: clearok(curscr, TRUE); break; /* Ctrl-L */
     default: break;
@@ -572,6 +654,7 @@ static bool poll_worker(TuiApp *app)
         Segmentation *seg = worker_take_result(&app->worker);
         if (seg) {
             app_set_segmentation(app, seg);
+            app->unsaved = true;
             app_message(app, false, "training finished: %d segments", app->k);
         } else if (app->train.state == WORKER_CANCELLED) {
             app_message(app, false, "training cancelled");
@@ -600,8 +683,9 @@ int tui_run(TuiConfig *config)
         timing.out = fopen(config->timing_path, "w");
 
     int status = 0;
-    if (!crt_init()) {
-        fprintf(stderr, "filmseg explore: cannot set up the terminal\n");
+    char why[200];
+    if (!crt_init(why, sizeof why)) {
+        fprintf(stderr, "filmseg explore: %s; `filmseg report` prints the report as text\n", why);
         status = 1;
         goto out;
     }
@@ -610,6 +694,8 @@ int tui_run(TuiConfig *config)
         train_status_from_seg(&app->train, config->seg);
         app_set_segmentation(app, config->seg);
         config->seg = NULL;
+        if (config->view_k > 0)
+            app_set_k(app, config->view_k);
     } else {
         app_refresh_heat(app);
         if (config->train_at_start)

@@ -185,8 +185,10 @@ void demographics_draw(Rect r, const Panel *panel, const Profile *p, const Profi
     draw_occupations(occ, panel, p, base);
     draw_ages(left, p, base);
     /* right: states, gender, ratings */
-    int map_h = right.h >= 2 * TILE_ROWS + 10 && right.w / TILE_COLS < 7 ? 2 * TILE_ROWS + 1
-                                                                         : TILE_ROWS + 1;
+    /* the map at double height when the gender (a gap and 3 rows) and the
+     * ratings (a title and 5 rows) still fit below it */
+    int map_h = right.h >= 2 * TILE_ROWS + 1 + 4 + 6 && right.w / TILE_COLS < 7 ? 2 * TILE_ROWS + 1
+                                                                                : TILE_ROWS + 1;
     draw_states(rect_take_top(&right, map_h), p, base);
     rect_take_top(&right, 1);
     draw_gender(rect_take_top(&right, 3), p, base);

@@ -21,9 +21,9 @@ static void films_draw(TuiApp *app, Rect r)
         snprintf(title, sizeof title, "Top %d films per score: the whole sample (%zu users)%s",
                  PROFILE_TOP_N, app->whole.n_users, app->seg ? "; a: segment" : "");
     else
-        snprintf(title, sizeof title,
-                 "Top %d films per score: segment %d (k=%d, %zu users); a: all", PROFILE_TOP_N,
-                 app->segment, app->k, app->profiles[app->segment].n_users);
+        snprintf(title, sizeof title, "Top %d films per score: segment %d (k=%d, %zu %s); a: all",
+                 PROFILE_TOP_N, app->segment, app->k, app->profiles[app->segment].n_users,
+                 app->profiles[app->segment].n_users == 1 ? "user" : "users");
     pane_title(rect_take_top(&r, 1), title);
 
     /* as many score columns as fit readably; Left/Right bring in the others
@@ -111,4 +111,4 @@ static bool films_key(TuiApp *app, int ch)
 }
 
 const Pane PANE_FILMS_DEF = {"Films", films_draw, films_key,
-                             "/ filter  a all  [ ] segment  Left/Right scores"};
+                             "/ filter  a whole/segment  [ ] segment  Left/Right scores"};

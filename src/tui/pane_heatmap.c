@@ -24,7 +24,11 @@ static void heatmap_draw(TuiApp *app, Rect r)
     size_t eligible = 0;
     for (size_t f = 0; f < app->panel->n_films; f++)
         eligible += app->panel->film_start[f + 1] - app->panel->film_start[f] > HEATMAP_MIN_RATINGS;
-    if (app->heat_mode == HEAT_DISTINCTIVE && seg)
+    if (app->heat_mode == HEAT_DISTINCTIVE && seg && app->n_heat_films == 0)
+        snprintf(title, sizeof title,
+                 "Heatmap, %s: no film rated by %d or more of it, so none distinctive (d: sample)",
+                 who, PROFILE_FEW_RATINGS);
+    else if (app->heat_mode == HEAT_DISTINCTIVE && seg)
         snprintf(title, sizeof title, "Heatmap, %s: its %zu most distinctive films (d: sample)",
                  who, app->n_heat_films);
     else if (eligible >= HEATMAP_FILMS)

@@ -22,21 +22,46 @@ static void segments_draw(TuiApp *app, Rect r)
     double stability = kmeans_segment_stability(&app->seg->sweep, app->k, app->segment);
     if (isfinite(stability))
         snprintf(stable, sizeof stable, ", stability %.2f", stability);
-    snprintf(title, sizeof title, "Segment %d (k=%d): %zu users (%.1f%%), %zu ratings, mean %.2f%s",
-             app->segment, app->k, p->n_users,
+    snprintf(title, sizeof title, "Segment %d (k=%d): %zu %s (%.1f%%), %zu ratings, mean %.2f%s",
+             app->segment, app->k, p->n_users, p->n_users == 1 ? "user" : "users",
              app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0, p->n_ratings,
              p->rating_mean, stable);
     pane_title(rect_take_top(&r, 1), title);
-    /* the sizes of every segment on one line */
+    enum { SEGMENTS_MAX_K = 256 }; /* k is at most 255 */
+    /* the sizes of every segment on one line; when they do not all fit, the
+     * ones around the chosen segment, an ellipsis where some are left out */
     Rect sizes = rect_take_top(&r, 1);
-    int x = sizes.x;
+    int x = sizes.x, end = sizes.x + sizes.w;
+    char item[SEGMENTS_MAX_K][32];
+    int width[SEGMENTS_MAX_K] = {0}, total = 6; /* "sizes:" */
+    int k = app->k < SEGMENTS_MAX_K ? app->k : SEGMENTS_MAX_K;
+    for (int s = 0; s < k; s++) {
+        width[s] = snprintf(item[s], sizeof item[s], "%d:%zu", s, app->profiles[s].n_users);
+        total += 1 + width[s];
+    }
+    int first = 0;
+    if (total > sizes.w) {    /* drop segments from the front until the chosen one fits */
+        int upto = 6 + 2 + 2; /* "sizes:", a leading and a trailing " …" */
+        for (int s = 0; s <= app->segment && s < k; s++)
+            upto += 1 + width[s];
+        while (first < app->segment && upto > sizes.w)
+            upto -= 1 + width[first++];
+    }
     crt_set(CE_LABEL);
     x += tui_text(sizes.y, x, sizes.w, "sizes:");
-    for (int s = 0; s < app->k && x < sizes.x + sizes.w; s++) {
+    if (first > 0)
+        x += 1 + tui_text(sizes.y, x + 1, end - x - 1, crt.glyphs->ellipsis);
+    int s = first;
+    for (; s < k; s++) {
+        bool last = s == k - 1;
+        if (x + 1 + width[s] + (last ? 0 : 2) > end)
+            break;
         crt_set(s == app->segment ? CE_CHOSEN : CE_LABEL);
-        x += tui_textf(sizes.y, x + 1, sizes.x + sizes.w - x - 1, "%d:%zu", s,
-                       app->profiles[s].n_users) +
-             1;
+        x += 1 + tui_text(sizes.y, x + 1, end - x - 1, item[s]);
+    }
+    if (s < k) {
+        crt_set(CE_LABEL);
+        x += 1 + tui_text(sizes.y, x + 1, end - x - 1, crt.glyphs->ellipsis);
     }
     crt_set(CE_NORMAL);
     if (app->matched < app->panel->n_users) {

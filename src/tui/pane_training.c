@@ -36,12 +36,27 @@ static void training_draw(TuiApp *app, Rect r)
     tui_text(r.y, r.x, r.w, title);
     rect_take_top(&r, 1);
     if (t->state != WORKER_IDLE) {
-        Rect line = rect_take_top(&r, 1);
+        /* every setting of the form, on two lines when one is too narrow */
+        char settings[2][200], weight[32];
+        if (o->features.demo_weight < 0)
+            snprintf(weight, sizeof weight, "unscaled");
+        else
+            snprintf(weight, sizeof weight, "%g", o->features.demo_weight);
+        snprintf(settings[0], sizeof settings[0], "%s  k=%d  K=%d  epochs %d  hidden %d  seed %llu",
+                 o->ae.loss == AE_LOSS_STUDY ? "study's method" : "filmseg", o->k, o->kmax,
+                 o->ae.epochs, o->ae.hidden, (unsigned long long)o->seed);
+        snprintf(settings[1], sizeof settings[1],
+                 "demographics weight %s  genre weight %g  recency %g  stability refits %d", weight,
+                 o->features.genre_weight, o->features.recency, o->stability);
         crt_set(CE_DIM);
-        tui_textf(line.y, line.x, line.w,
-                  "%s  k=%d  K=%d  epochs %d  hidden %d  demographics weight %g  seed %llu",
-                  o->ae.loss == AE_LOSS_STUDY ? "study's method" : "filmseg", o->k, o->kmax,
-                  o->ae.epochs, o->ae.hidden, o->features.demo_weight, (unsigned long long)o->seed);
+        Rect line = rect_take_top(&r, 1);
+        int first = tui_text(line.y, line.x, line.w, settings[0]);
+        if (first + 2 + text_columns(settings[1], crt.utf8) <= line.w) {
+            tui_text(line.y, line.x + first + 2, line.w - first - 2, settings[1]);
+        } else {
+            line = rect_take_top(&r, 1);
+            tui_text(line.y, line.x, line.w, settings[1]);
+        }
         /* the stages, the current one marked (short names: all six fit in 80 columns) */
         static const char *const STAGE_LABEL[STAGE_COUNT] = {"matrix", "autoencoder", "features",
                                                              "sweep",  "classifier",  "stability"};
