@@ -60,8 +60,8 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
             ok = diag_bad_line(b->diag, file->path, at,
                                "%zu fields, expected 5 (id|age|gender|occupation|zip)", n);
         else if (!text_parse_long(f[0], 1, INT32_MAX, &id))
-            ok = diag_bad_line(b->diag, file->path, at, "user id '%.*s' is not a positive number",
-                               SHOW(f[0]));
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "user id '%.*s' is not a whole number 1..2147483647", SHOW(f[0]));
         else if (idindex_get(&b->panel->user_index, id) >= 0)
             ok = diag_bad_line(b->diag, file->path, at, "user id %ld appears twice", id);
         else if (!text_parse_long(f[1], 1, 120, &age))
@@ -108,8 +108,8 @@ static bool parse_films(PanelBuilder *b, const PanelFile *file)
                                "and %zu genre flags)",
                                n, expected, n_genres);
         else if (!text_parse_long(f[0], 1, INT32_MAX, &id))
-            ok = diag_bad_line(b->diag, file->path, at, "film id '%.*s' is not a positive number",
-                               SHOW(f[0]));
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "film id '%.*s' is not a whole number 1..2147483647", SHOW(f[0]));
         else if (idindex_get(&b->panel->film_index, id) >= 0)
             ok = diag_bad_line(b->diag, file->path, at, "film id %ld appears twice", id);
         else if (text_trim(f[1]).len == 0)

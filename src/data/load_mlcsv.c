@@ -84,7 +84,7 @@ static bool on_film_row(void *ctx, size_t line, const Field *fields, size_t n)
     long id;
     if (!text_parse_long(id_field, 1, INT32_MAX, &id))
         return diag_bad_line(b->diag, c->file->path, line,
-                             "movieId '%.*s' is not a positive number", SHOW(id_field));
+                             "movieId '%.*s' is not a whole number 1..2147483647", SHOW(id_field));
     if (idindex_get(&b->panel->film_index, id) >= 0)
         return diag_bad_line(b->diag, c->file->path, line, "movieId %ld appears twice", id);
     if (title.len == 0)
@@ -122,18 +122,18 @@ static bool on_rating_row(void *ctx, size_t line, const Field *fields, size_t n)
     long user_id, film_id, time, film;
     double rating;
     if (!text_parse_long(fu, 1, INT32_MAX, &user_id))
-        return diag_bad_line(b->diag, c->file->path, line, "userId '%.*s' is not a positive number",
-                             SHOW(fu));
+        return diag_bad_line(b->diag, c->file->path, line,
+                             "userId '%.*s' is not a whole number 1..2147483647", SHOW(fu));
     if (!text_parse_long(ff, INT32_MIN, INT32_MAX, &film_id))
-        return diag_bad_line(b->diag, c->file->path, line, "movieId '%.*s' is not a number",
+        return diag_bad_line(b->diag, c->file->path, line, "movieId '%.*s' is not a whole number",
                              SHOW(ff));
     if (!text_parse_double(fr, &rating) || rating < 0.5 || rating > 5.0 ||
         rating * 2 != floor(rating * 2))
         return diag_bad_line(b->diag, c->file->path, line,
                              "rating '%.*s' is not 0.5..5 in half stars", SHOW(fr));
     if (!text_parse_long(ft, 0, UINT32_MAX, &time))
-        return diag_bad_line(b->diag, c->file->path, line, "timestamp '%.*s' is not a number",
-                             SHOW(ft));
+        return diag_bad_line(b->diag, c->file->path, line,
+                             "timestamp '%.*s' is not a whole number 0..4294967295", SHOW(ft));
     if ((film = idindex_get(&b->panel->film_index, film_id)) < 0)
         return diag_bad_line(b->diag, c->file->path, line, "movieId %ld is not in movies.csv",
                              film_id);

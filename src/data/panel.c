@@ -237,17 +237,17 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
             ok = diag_bad_line(b->diag, file->path, at, "%zu fields, expected %s", n,
                                format->layout);
         else if (!text_parse_long(f[0], INT32_MIN, INT32_MAX, &user_id))
-            ok = diag_bad_line(b->diag, file->path, at, "user id '%.*s' is not a number",
+            ok = diag_bad_line(b->diag, file->path, at, "user id '%.*s' is not a whole number",
                                SHOW(f[0]));
         else if (!text_parse_long(f[1], INT32_MIN, INT32_MAX, &film_id))
-            ok = diag_bad_line(b->diag, file->path, at, "%s id '%.*s' is not a number",
+            ok = diag_bad_line(b->diag, file->path, at, "%s id '%.*s' is not a whole number",
                                format->film, SHOW(f[1]));
         else if (!text_parse_long(f[2], 1, 5, &score))
             ok = diag_bad_line(b->diag, file->path, at, "rating '%.*s' is not a whole number 1..5",
                                SHOW(f[2]));
         else if (!text_parse_long(f[3], 0, UINT32_MAX, &time))
-            ok = diag_bad_line(b->diag, file->path, at, "timestamp '%.*s' is not a number",
-                               SHOW(f[3]));
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "timestamp '%.*s' is not a whole number 0..4294967295", SHOW(f[3]));
         else if ((user = idindex_get(&b->panel->user_index, user_id)) < 0)
             ok = diag_bad_line(b->diag, file->path, at, "user %ld is not in %s", user_id,
                                format->users_file);

@@ -126,7 +126,7 @@ static void malformed_lines_are_reported_skipped_and_counted(void **state)
     assert_int_equal(p->user_score[0], 4); /* the first of the duplicates is kept */
     assert_int_equal(skipped(&c), 9);
     assert_non_null(strstr(text, "t/u.data:2: 3 fields, expected 4"));
-    assert_non_null(strstr(text, "t/u.data:3: user id 'x' is not a number"));
+    assert_non_null(strstr(text, "t/u.data:3: user id 'x' is not a whole number"));
     assert_non_null(strstr(text, "t/u.data:4: rating '6' is not a whole number 1..5"));
     assert_non_null(strstr(text, "t/u.data:5: rating '0'"));
     assert_non_null(strstr(text, "t/u.data:6: user 9 is not in u.user"));
