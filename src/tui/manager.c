@@ -547,6 +547,8 @@ static void handle_key(TuiApp *app, int ch)
         prompt_key(app, ch);
         return;
     }
+    if (app->form && quit_key) /* the form takes no letters: q quits from it too */
+        app->form = false;
     if (app->form) {
         form_key(app, ch);
         return;
