@@ -1,6 +1,8 @@
 /* csv_rows.h: reads a CSV buffer (RFC 4180 quoting, via libcsv) row by row,
  * handing each row's fields to a callback with the line number where the row
- * starts, so that errors can name file:line. */
+ * starts, so that errors can name file:line. A row is one line: a quote not
+ * closed on its line is a malformed line (reported to the diag, skipped,
+ * fatal when strict), and reading goes on at the next line. */
 #ifndef FILMSEG_CSV_ROWS_H
 #define FILMSEG_CSV_ROWS_H
 

@@ -366,6 +366,49 @@ static int finish_failed(PanelBuilder *b, const char *why)
     return 2;
 }
 
+static int compare_user_ids(const void *a, const void *b, void *users)
+{
+    int32_t x = ((const PanelUser *)users)[*(const uint32_t *)a].id,
+            y = ((const PanelUser *)users)[*(const uint32_t *)b].id;
+    return (x > y) - (x < y);
+}
+
+/* Puts the n kept users in id order, whatever the order of the files (a CSV
+ * release's users come in the order of their first rating, and the
+ * segments must not depend on it), and new_index (over the n_read users
+ * read) with them. False when memory ran out. */
+static bool users_in_id_order(PanelUser *users, size_t n, uint32_t *new_index, size_t n_read)
+{
+    bool sorted = true;
+    for (size_t u = 1; u < n && sorted; u++)
+        sorted = users[u - 1].id < users[u].id;
+    if (sorted)
+        return true;
+    uint32_t *order = malloc(n * sizeof *order), *rank = malloc(n * sizeof *rank);
+    PanelUser *copy = malloc(n * sizeof *copy);
+    if (!order || !rank || !copy) {
+        free(order);
+        free(rank);
+        free(copy);
+        return false;
+    }
+    for (size_t u = 0; u < n; u++)
+        order[u] = (uint32_t)u;
+    qsort_r(order, n, sizeof *order, compare_user_ids, users);
+    for (size_t u = 0; u < n; u++) {
+        copy[u] = users[order[u]];
+        rank[order[u]] = (uint32_t)u;
+    }
+    memcpy(users, copy, n * sizeof *copy);
+    for (size_t u = 0; u < n_read; u++)
+        if (new_index[u] != UINT32_MAX)
+            new_index[u] = rank[new_index[u]];
+    free(order);
+    free(rank);
+    free(copy);
+    return true;
+}
+
 int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *rules, Panel **out)
 {
     Panel *p = b->panel;
@@ -405,6 +448,10 @@ int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *r
                    s->users_dropped, s->dropped_by_state[STATE_UNKNOWN]);
         panel_build_abort(b);
         return 2;
+    }
+    if (!users_in_id_order(p->users, kept, new_index, p->n_users)) {
+        free(new_index);
+        return finish_failed(b, "out of memory");
     }
     p->n_users = kept;
     idindex_free(&p->user_index);
@@ -744,6 +791,12 @@ int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Pan
     for (size_t i = 0; i < sizeof FORMATS / sizeof FORMATS[0] && which < 0; i++)
         if (file_exists(dir, FORMATS[i].required[0]))
             which = (int)i;
+    for (size_t i = (size_t)which + 1; which >= 0 && i < sizeof FORMATS / sizeof FORMATS[0]; i++)
+        if (file_exists(dir, FORMATS[i].required[0]))
+            diag_note(diag, "%s holds a %s panel and a %s one: the %s one is read", dir,
+                      panel_format_name(FORMATS[which].format),
+                      panel_format_name(FORMATS[i].format),
+                      panel_format_name(FORMATS[which].format));
     if (which < 0) {
         diag_fatal(diag,
                    "%s: no panel found: expected u.user/u.item/u.data (MovieLens 100K), "

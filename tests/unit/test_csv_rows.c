@@ -1,5 +1,6 @@
 /* test_csv_rows.c: unit tests of reading CSV rows: quoted fields (commas,
- * doubled quotes, line breaks) and the line each row starts on, CRLF, blank
+ * doubled quotes; a quote left open drops its line only) and the line each
+ * row starts on, CRLF, blank
  * lines, spaces around fields, rows wider than CSV_MAX_FIELDS, a last line
  * without its line break; and, on thousands of random buffers, the same
  * rows whether plain lines are split by csv_rows.c or every line goes
@@ -71,10 +72,14 @@ static void known_cases(void **state)
     assert_rows("  a , b\t,,c ,\n", "1:5|[a]|[b]|[]|[c]|[]\n");
     /* blank lines are no rows; CRLF; the last line without its break */
     assert_rows("a\r\n\r\n  \n\nb,c\r\nd", "1:1|[a]\n5:2|[b]|[c]\n6:1|[d]\n");
-    /* quoted: commas, doubled quotes, a line break inside: the row keeps the
-     * line it started on, and the next row's line is right */
+    /* quoted: commas, doubled quotes; a quote not closed on its line drops
+     * that line, and the next is read afresh (it would have taken the lines
+     * up to the next quote in the file) */
     assert_rows("x,\"a,b\",\"say \"\"hi\"\"\"\n\"two\nlines\",y\nz\n",
-                "1:3|[x]|[a,b]|[say \"hi\"]\n2:2|[two\nlines]|[y]\n4:1|[z]\n");
+                "1:3|[x]|[a,b]|[say \"hi\"]\n3:2|[lines\"]|[y]\n4:1|[z]\n");
+    assert_rows("1,\"Broken (1995),Drama\n2,Fine (1996),Comedy\n3,\"Quoted, The\",Drama\n",
+                "2:3|[2]|[Fine (1996)]|[Comedy]\n3:3|[3]|[Quoted, The]|[Drama]\n");
+    assert_rows("a\n\"open at the end", "1:1|[a]\n");
     /* a lone carriage return ends a row, as libcsv has it */
     assert_rows("a,b\rc\n", "1:2|[a]|[b]\n1:1|[c]\n");
     /* wider than CSV_MAX_FIELDS: the count is all of them */
@@ -93,6 +98,30 @@ static void known_cases(void **state)
 /* Random buffers, mostly plain lines, some with quotes, carriage returns,
  * blank lines, spaces and tabs: the rows must not depend on who splits
  * the plain lines. */
+/* The dropped line is reported as file:line, and strict reading stops. */
+static void open_quote_reported(void **state)
+{
+    (void)state;
+    const char *csv = "a\n\"b,c\nd\n";
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Rows r = {0};
+    rows_add(&r, "", 0);
+    assert_int_equal(csv_read_rows(csv, strlen(csv), "m.csv", &c.diag, collect, &r), 0);
+    assert_string_equal(r.text, "1:1|[a]\n3:1|[d]\n");
+    assert_non_null(
+        strstr(captured_diag_text(&c), "m.csv:2: a quote opened on this line is not closed on it"));
+    captured_diag_free(&c);
+    free(r.text);
+    captured_diag_init(&c, true);
+    Rows strict = {0};
+    rows_add(&strict, "", 0);
+    assert_int_equal(csv_read_rows(csv, strlen(csv), "m.csv", &c.diag, collect, &strict), 2);
+    assert_string_equal(strict.text, "1:1|[a]\n");
+    captured_diag_free(&c);
+    free(strict.text);
+}
+
 static void plain_lines_split_as_libcsv_does(void **state)
 {
     (void)state;
@@ -126,6 +155,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(known_cases),
+        cmocka_unit_test(open_quote_reported),
         cmocka_unit_test(plain_lines_split_as_libcsv_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -588,7 +588,8 @@ static void csv_release_is_taste_only_with_quoted_titles(void **state)
     const char *movies = "movieId,title,genres\n"
                          "1,Toy Story (1995),Adventure|Animation\n"
                          "11,\"American President, The (1995)\",Comedy|Drama|Romance\n"
-                         "12,\"Two\nLines (2001)\",(no genres listed)\n"
+                         "12,\"Two\nLines (2001)\",Drama\n"
+                         "13,No Genres (2002),(no genres listed)\n"
                          "x,Bad,Drama\n";
     const char *ratings = "userId,movieId,rating,timestamp\r\n"
                           "7,1,4.0,964982703\r\n"
@@ -599,19 +600,33 @@ static void csv_release_is_taste_only_with_quoted_titles(void **state)
     assert_int_equal(load_csv(ratings, movies, &c, &p), 0);
     assert_false(p->has_demographics);
     assert_int_equal(p->n_users, 2);
-    assert_int_equal(p->n_films, 3);
+    assert_int_equal(p->n_films, 3); /* the title with an unclosed quote is not one */
     assert_string_equal(p->films[1].title, "American President, The (1995)");
+    assert_int_equal(p->films[2].id, 13);
     assert_int_equal(p->films[2].genres, 0);
-    assert_string_equal(p->films[2].title, "Two Lines (2001)");
     assert_int_equal(p->n_ratings, 3);
     assert_int_equal(p->user_score[1], 4); /* 3.5 rounded up */
     assert_int_equal(p->user_score[2], 1); /* 0.5 rounded up */
     assert_int_equal(p->sample.ratings_rounded, 2);
     assert_int_equal(p->sample.users_dropped, 0);
     const char *text = captured_diag_text(&c);
-    assert_non_null(strstr(text, "c/movies.csv:6: movieId 'x'"));
+    assert_non_null(strstr(text, "c/movies.csv:4: a quote opened on this line is not closed"));
+    assert_non_null(strstr(text, "c/movies.csv:7: movieId 'x'"));
     assert_non_null(strstr(text, "c/ratings.csv:5: rating '5.5'"));
     assert_non_null(strstr(text, "c/ratings.csv:6: movieId 99 is not in movies.csv"));
+    panel_free(p);
+    /* users in id order, not in the order of their first rating */
+    assert_int_equal(
+        load_csv("userId,movieId,rating,timestamp\n9,11,2,1\n7,1,5,1\n3,11,4,1\n", movies, &c, &p),
+        0);
+    assert_int_equal(p->n_users, 3);
+    assert_int_equal(p->users[0].id, 3);
+    assert_int_equal(p->users[1].id, 7);
+    assert_int_equal(p->users[2].id, 9);
+    assert_int_equal(p->user_score[p->user_start[0]], 4);
+    assert_int_equal(p->user_score[p->user_start[1]], 5);
+    assert_int_equal(p->user_score[p->user_start[2]], 2);
+    assert_int_equal(panel_user_index(p, 9), 2);
     panel_free(p);
     assert_int_equal(load_csv("user,movie\n1,1\n", movies, &c, &p), 2);
     assert_non_null(strstr(captured_diag_text(&c), "has no 'userId' column"));
