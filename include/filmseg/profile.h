@@ -76,6 +76,10 @@ void profile_headline(const Panel *panel, const Profile *p, const Profile *every
  * times 100; NAN when p liked the genre fewer than PROFILE_FEW_RATINGS
  * times (too few to say). */
 double profile_genre_index(const Profile *p, const Profile *everyone, int genre);
+/* The age band that holds the middle user (index into age_band_label()),
+ * -1 with no users: the median of a panel whose ages are known only as
+ * bands (ml-1m), where a mean of the bands' lower bounds would mislead. */
+int profile_median_age_band(const Profile *p);
 /* The profile's count of users of an occupation (0 when it has none). */
 size_t profile_occupation_count(const Profile *p, int occupation);
 

@@ -124,7 +124,8 @@ size_t heatmap_distinctive(const Panel *panel, const int32_t *labels, int segmen
         seg_users += selected(labels, segment, (uint32_t)u);
     if (!seg_users)
         return 0;
-    size_t min_raters = seg_users / 20 > PROFILE_FEW_RATINGS ? seg_users / 20 : PROFILE_FEW_RATINGS;
+    size_t five_percent = (seg_users + 19) / 20; /* at least 5%, rounded up */
+    size_t min_raters = five_percent > PROFILE_FEW_RATINGS ? five_percent : PROFILE_FEW_RATINGS;
     Lift *lifts = malloc((panel->n_films + 1) * sizeof *lifts);
     if (!lifts)
         return 0;

@@ -214,6 +214,19 @@ double profile_genre_index(const Profile *p, const Profile *everyone, int genre)
                                everyone->n_likes);
 }
 
+int profile_median_age_band(const Profile *p)
+{
+    size_t total = 0, seen = 0;
+    for (int b = 0; b < AGE_BAND_COUNT; b++)
+        total += p->age_bands[b];
+    for (int b = 0; b < AGE_BAND_COUNT; b++) {
+        seen += p->age_bands[b];
+        if (total && 2 * seen >= total)
+            return b;
+    }
+    return -1;
+}
+
 size_t profile_occupation_count(const Profile *p, int occupation)
 {
     for (size_t i = 0; i < p->n_occupations; i++)

@@ -259,7 +259,10 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
             ar->heldout_mae_stars, ar->heldout_baseline_stars);
 
     heading(format, out, "Features");
-    if (o->features.demo_weight < 0)
+    if (!seg->demo.has_demographics)
+        fprintf(out, "%s embeddings; no demographics (the panel has none).\n",
+                o->features.norm == EMBED_NORM_L1 ? "L1" : "L2");
+    else if (o->features.demo_weight < 0)
         fprintf(out, "%s embeddings joined with unscaled demographics (the study's join).\n",
                 o->features.norm == EMBED_NORM_L1 ? "L1" : "L2");
     else
@@ -510,10 +513,15 @@ void report_segments(const Panel *panel, const Segmentation *seg, const int32_t 
             fprintf(out, "Half the films it likes came out by %d (everyone's: by %d).\n",
                     p.liked_year_median, everyone->liked_year_median);
         if (p.has_demographics && p.n_users) {
-            fprintf(out, "Male %.1f%% (index %.0f); age mean %.1f, median %g.\n",
-                    percent(p.n_male, p.n_users),
-                    profile_share_index(p.n_male, p.n_users, everyone->n_male, everyone->n_users),
-                    p.age_mean, p.age_median);
+            double male_index =
+                profile_share_index(p.n_male, p.n_users, everyone->n_male, everyone->n_users);
+            if (p.ages_banded) /* the bands' lower bounds have no meaningful mean */
+                fprintf(out, "Male %.1f%% (index %.0f); median age band %s.\n",
+                        percent(p.n_male, p.n_users), male_index,
+                        age_band_label(profile_median_age_band(&p)));
+            else
+                fprintf(out, "Male %.1f%% (index %.0f); age mean %.1f, median %g.\n",
+                        percent(p.n_male, p.n_users), male_index, p.age_mean, p.age_median);
             Table t;
             static const char *const headers[] = {"occupation", "users", "share", "index"};
             fputc('\n', out);

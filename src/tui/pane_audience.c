@@ -51,9 +51,11 @@ static void draw_ages(Rect r, const Profile *p, const Profile *base)
 {
     const Glyphs *g = crt.glyphs;
     char title[160];
-    if (p->ages_banded)
-        snprintf(title, sizeof title, "Age%s  %s mean %.1f  %s median %g (bands)",
-                 base ? " (index)" : "", g->mark, p->age_mean, g->point_alt, p->age_median);
+    bool banded = p->ages_banded; /* bands only: the median band, no mean */
+    int median_band = profile_median_age_band(p);
+    if (banded)
+        snprintf(title, sizeof title, "Age%s (bands)  %s median band %s", base ? " (index)" : "",
+                 g->point_alt, median_band >= 0 ? age_band_label(median_band) : "-");
     else
         snprintf(title, sizeof title, "Age%s  %s mean %.1f  %s median %g", base ? " (index)" : "",
                  g->mark, p->age_mean, g->point_alt, p->age_median);
@@ -79,8 +81,8 @@ static void draw_ages(Rect r, const Profile *p, const Profile *base)
         value_text[b] = text[b];
     }
     widget_histogram(r, col_w >= 5 ? LONG : SHORT, values, value_text, AGE_BAND_COUNT, col_w,
-                     age_band_position(p->age_mean), g->mark, age_band_position(p->age_median),
-                     g->point_alt);
+                     banded ? -1 : age_band_position(p->age_mean), g->mark,
+                     banded ? median_band + 0.5 : age_band_position(p->age_median), g->point_alt);
 }
 
 static void draw_states(Rect r, const Profile *p, const Profile *base)

@@ -122,6 +122,28 @@ static void distinctive_films(void **state)
     panel_free(p);
 }
 
+/* At least 5% of the segment, rounded up: of 221 users (5% = 11.05), a
+ * film 11 of them rated is too few, one 12 rated is enough. */
+static void distinctive_films_need_five_percent(void **state)
+{
+    (void)state;
+    enum { USERS = 221 };
+    static char users[USERS * 32], ratings[32 * 16];
+    size_t u_len = 0, r_len = 0;
+    for (int u = 1; u <= USERS; u++)
+        u_len += (size_t)snprintf(users + u_len, sizeof users - u_len, "%d|30|M|writer|10027\n", u);
+    for (int f = 1; f <= 2; f++)
+        for (int u = 1; u <= 10 + f; u++)
+            r_len +=
+                (size_t)snprintf(ratings + r_len, sizeof ratings - r_len, "%d\t%d\t4\t1\n", u, f);
+    Panel *p = ml100k_panel_of(users, ITEM(1, "Eleven (1990)") ITEM(2, "Twelve (1990)"), ratings);
+    int32_t labels[USERS] = {0};
+    uint32_t out[2];
+    assert_int_equal(heatmap_distinctive(p, labels, 0, 2, out), 1);
+    assert_int_equal(p->films[out[0]].id, 2);
+    panel_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +151,7 @@ int main(void)
         cmocka_unit_test(heat_sample),
         cmocka_unit_test(study_sample_on_ml100k),
         cmocka_unit_test(distinctive_films),
+        cmocka_unit_test(distinctive_films_need_five_percent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,12 +216,30 @@ static void headlines(void **state)
     panel_free(p);
 }
 
+/* The band that holds the middle user: with 1, 2 and 2 users in bands 1, 3
+ * and 5, the third user is in band 3; none: -1. */
+static void median_age_band(void **state)
+{
+    (void)state;
+    Profile p;
+    memset(&p, 0, sizeof p);
+    assert_int_equal(profile_median_age_band(&p), -1);
+    p.age_bands[1] = 1;
+    p.age_bands[3] = 2;
+    p.age_bands[5] = 2;
+    assert_int_equal(profile_median_age_band(&p), 3);
+    p.age_bands[5] = 3; /* 6 users: the third and fourth are in band 3 and 5 */
+    assert_int_equal(profile_median_age_band(&p), 3);
+    p.age_bands[5] = 4;
+    assert_int_equal(profile_median_age_band(&p), 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(whole_panel_profile), cmocka_unit_test(segment_profile_and_even_median),
         cmocka_unit_test(genre_counts),        cmocka_unit_test(liked_year_median),
-        cmocka_unit_test(headlines),
+        cmocka_unit_test(headlines),           cmocka_unit_test(median_age_band),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
