@@ -31,6 +31,8 @@ bool diag_bad_line(Diag *diag, const char *file, size_t line, const char *fmt, .
     __attribute__((format(printf, 4, 5)));
 /* A fatal problem with a whole file (missing, empty, unreadable). */
 void diag_fatal(Diag *diag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Something the user should know that is not an error ("filmseg: ..."). */
+void diag_note(Diag *diag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 size_t diag_total_skipped(const Diag *diag);
 /* Adds to `into` what `from` saw while it printed into a buffer (text, len):
  * the messages, printed now; each file's count of skipped lines; a failure. */

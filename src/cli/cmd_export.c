@@ -123,12 +123,22 @@ int cmd_export(int argc, char **argv)
         if (status == 0 && matched < 0) {
             fprintf(stderr, "filmseg export: out of memory\n");
             status = EXIT_INPUT;
+        } else if (status == 0 && table == EXPORT_PROFILES && !panel->has_demographics) {
+            fprintf(stderr,
+                    "filmseg export: %s has no demographics: the profiles table has only "
+                    "its header\n",
+                    panel->source);
         } else if (status == 0 && (size_t)matched < panel->n_users) {
             fprintf(stderr,
                     "filmseg export: %ld of the panel's %zu users are in the model; the "
                     "others count in \"all\" only\n",
                     matched, panel->n_users);
         }
+        if (status == 0 && matched >= 0 && (size_t)matched < seg.n_users)
+            fprintf(stderr,
+                    "filmseg export: %zu of the model's %zu users are not in the panel: the "
+                    "segments are described by the other %ld\n",
+                    seg.n_users - (size_t)matched, seg.n_users, matched);
     }
     if (status == 0 &&
         write_export("export", out_path, (ExportTable)table, &seg, chosen, panel, labels) != 0)

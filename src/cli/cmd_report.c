@@ -31,8 +31,12 @@ static int print_model_segments(const Panel *panel, const Profile *everyone,
         return EXIT_INPUT;
     }
     printf(format == FORMAT_MARKDOWN ? "\n# Segments of %s\n\n" : "\nSegments of %s\n\n", path);
-    printf("%ld of the panel's %zu users are in the model (matched by user id).\n", matched,
+    printf("%ld of the panel's %zu users are in the model (matched by user id)", matched,
            panel->n_users);
+    if ((size_t)matched < seg->n_users) /* a panel without some of the training users */
+        printf("; %zu of the model's %zu users are not in the panel and are left out",
+               seg->n_users - (size_t)matched, seg->n_users);
+    printf(".\n");
     report_training(seg, format, stdout);
     if ((size_t)matched < panel->n_users)
         printf("\nUsers of the panel who are not in the model are left out below.\n");

@@ -60,6 +60,18 @@ void diag_fatal(Diag *diag, const char *fmt, ...)
         fprintf(diag->out, "filmseg: %s\n", diag->fatal_message);
 }
 
+void diag_note(Diag *diag, const char *fmt, ...)
+{
+    if (!diag->out)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("filmseg: ", diag->out);
+    vfprintf(diag->out, fmt, ap);
+    fputc('\n', diag->out);
+    va_end(ap);
+}
+
 void diag_merge(Diag *into, const Diag *from, const char *text, size_t len)
 {
     if (into->out && len)
