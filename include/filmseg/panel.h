@@ -20,9 +20,10 @@ enum { AGE_BAND_COUNT = 7, PANEL_MAX_GENRES = 32, PANEL_MAX_STATES = 64 };
 
 typedef struct {
     int32_t id;
-    int16_t age;         /* years; on banded panels (ml-1m) the band's lower bound */
+    int16_t age;         /* years; on banded panels (ml-1m) the band's lower bound;
+                            -1 unknown (scoring only) */
     uint8_t age_band;    /* index into age_band_label() */
-    char gender;         /* 'M', 'F' */
+    char gender;         /* 'M', 'F'; '?' unknown (scoring only) */
     uint16_t occupation; /* index into Panel.occupations */
     uint8_t state;       /* index into states.h, 0 = unknown */
     char zip[12];
@@ -45,6 +46,7 @@ typedef struct {
     bool dropped_unknown_rule;   /* unknown state was a rule */
     size_t ratings_rounded;      /* half-star ratings rounded (CSV releases) */
     size_t ratings_unknown_film; /* scoring: ratings of films not in the model */
+    size_t users_partial;        /* scoring: users with a demographic field unknown */
 } SampleSummary;
 
 typedef struct {

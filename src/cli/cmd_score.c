@@ -85,6 +85,11 @@ int cmd_score(int argc, char **argv)
         segmentation_free(&seg);
         return EXIT_INPUT;
     }
+    if (panel->sample.users_partial)
+        fprintf(stderr,
+                "filmseg score: %zu users have an age, gender, occupation or ZIP code missing or "
+                "malformed: scored with it unknown\n",
+                panel->sample.users_partial);
     if (panel->sample.ratings_unknown_film)
         fprintf(stderr,
                 "filmseg score: %zu ratings of films the model does not know were left out\n",

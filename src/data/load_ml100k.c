@@ -64,7 +64,12 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
                                "user id '%.*s' is not a whole number 1..2147483647", SHOW(f[0]));
         else if (idindex_get(&b->panel->user_index, id) >= 0)
             ok = diag_bad_line(b->diag, file->path, at, "user id %ld appears twice", id);
-        else if (!text_parse_long(f[1], 1, 120, &age))
+        else if (b->scoring) {
+            if (!panel_build_add_scored_person(b, (int32_t)id,
+                                               text_parse_long(f[1], 1, 120, &age) ? (int)age : -1,
+                                               gender, zip, occupation))
+                return false;
+        } else if (!text_parse_long(f[1], 1, 120, &age))
             ok = diag_bad_line(b->diag, file->path, at, "age '%.*s' is not a number 1..120",
                                SHOW(f[1]));
         else if (!field_equals(gender, "M") && !field_equals(gender, "F"))
@@ -155,10 +160,12 @@ int panel_parse_users_ratings(PanelBuilder *b, const PanelFile *users, const Pan
                               const int32_t *film_ids, size_t n_films)
 {
     b->panel->has_demographics = true;
-    b->skip_unknown_films = true;
+    b->skip_unknown_films = b->scoring = true;
+    b->users_name = users->path;
     if (!parse_genres(b, NULL) || !panel_build_add_model_films(b, film_ids, n_films))
         return 2;
     if (!parse_users(b, users) || !panel_parse_ratings(b, ratings, &RATINGS) || b->oom)
         return 2;
-    return panel_build_require(b, users, NULL, ratings) ? 0 : 2;
+    /* no ratings at all is a batch of new users, scored on demographics */
+    return panel_build_require(b, users, NULL, ratings->len ? ratings : NULL) ? 0 : 2;
 }

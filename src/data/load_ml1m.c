@@ -13,6 +13,12 @@ static const char *OCCUPATIONS_1M[21] = {
     "marketing", "scientist", "other",     "technician",    "other",   "none",       "writer",
 };
 
+/* 1M's age codes: the lower bounds of its seven bands. */
+static bool age_code_valid(long age)
+{
+    return age == 1 || age == 18 || age == 25 || age == 35 || age == 45 || age == 50 || age == 56;
+}
+
 static bool parse_users(PanelBuilder *b, const PanelFile *file)
 {
     LineReader reader;
@@ -32,12 +38,19 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
                                "user id '%.*s' is not a whole number 1..2147483647", SHOW(f[0]));
         else if (idindex_get(&b->panel->user_index, id) >= 0)
             ok = diag_bad_line(b->diag, file->path, at, "user id %ld appears twice", id);
-        else if (!field_equals(gender, "M") && !field_equals(gender, "F"))
+        else if (b->scoring) {
+            bool age_ok = text_parse_long(f[2], 1, 56, &age) && age_code_valid(age),
+                 occupation_ok = text_parse_long(f[3], 0, 20, &occ);
+            Field occupation = occupation_ok
+                                   ? (Field){OCCUPATIONS_1M[occ], strlen(OCCUPATIONS_1M[occ])}
+                                   : (Field){"", 0};
+            if (!panel_build_add_scored_person(b, (int32_t)id, age_ok ? (int)age : -1, gender, zip,
+                                               occupation))
+                return false;
+        } else if (!field_equals(gender, "M") && !field_equals(gender, "F"))
             ok =
                 diag_bad_line(b->diag, file->path, at, "gender '%.*s' is not M or F", SHOW(gender));
-        else if (!text_parse_long(f[2], 1, 56, &age) ||
-                 (age != 1 && age != 18 && age != 25 && age != 35 && age != 45 && age != 50 &&
-                  age != 56))
+        else if (!text_parse_long(f[2], 1, 56, &age) || !age_code_valid(age))
             ok = diag_bad_line(b->diag, file->path, at,
                                "age code '%.*s' is not one of 1, 18, 25, 35, 45, 50, 56",
                                SHOW(f[2]));
@@ -104,11 +117,13 @@ int panel_parse_users_ratings_ml1m(PanelBuilder *b, const PanelFile *users,
 {
     b->panel->has_demographics = true;
     b->panel->ages_banded = true;
-    b->skip_unknown_films = true;
+    b->skip_unknown_films = b->scoring = true;
+    b->users_name = users->path;
     if (!panel_build_add_model_films(b, film_ids, n_films) || !parse_users(b, users) ||
         !panel_parse_ratings(b, ratings, &RATINGS) || b->oom)
         return 2;
-    return panel_build_require(b, users, NULL, ratings) ? 0 : 2;
+    /* no ratings at all is a batch of new users, scored on demographics */
+    return panel_build_require(b, users, NULL, ratings->len ? ratings : NULL) ? 0 : 2;
 }
 
 int panel_parse_ml1m(PanelBuilder *b, const PanelFile *files, size_t n_files)

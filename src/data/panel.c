@@ -175,6 +175,19 @@ bool panel_build_add_person(PanelBuilder *b, int32_t id, int age, char gender, F
     return panel_build_add_user(b, &user);
 }
 
+bool panel_build_add_scored_person(PanelBuilder *b, int32_t id, int age, Field gender, Field zip,
+                                   Field occupation)
+{
+    bool gender_ok = gender.len == 1 && (gender.s[0] == 'M' || gender.s[0] == 'F'),
+         occupation_ok = occupation.len > 0 && occupation.len <= 40,
+         zip_ok = zip.len > 0 && zip.len < sizeof((PanelUser *)0)->zip;
+    if (age < 0 || !gender_ok || !occupation_ok || !zip_ok)
+        b->panel->sample.users_partial++;
+    return panel_build_add_person(b, id, age < 0 ? -1 : age, gender_ok ? gender.s[0] : '?',
+                                  zip_ok ? zip : (Field){"", 0},
+                                  occupation_ok ? occupation : (Field){"", 0});
+}
+
 bool panel_build_add_model_films(PanelBuilder *b, const int32_t *film_ids, size_t n_films)
 {
     for (size_t f = 0; f < n_films; f++) {
@@ -250,7 +263,7 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
                                "timestamp '%.*s' is not a whole number 0..4294967295", SHOW(f[3]));
         else if ((user = idindex_get(&b->panel->user_index, user_id)) < 0)
             ok = diag_bad_line(b->diag, file->path, at, "user %ld is not in %s", user_id,
-                               format->users_file);
+                               b->users_name ? b->users_name : format->users_file);
         else if ((film = idindex_get(&b->panel->film_index, film_id)) < 0 && b->skip_unknown_films)
             b->panel->sample.ratings_unknown_film++;
         else if (film < 0)
@@ -855,9 +868,9 @@ int panel_load_for_scoring(const char *users_path, const char *ratings_path,
         int err = text_read_file(paths[i], &buffers[i], &len);
         if (err)
             diag_fatal(diag, "%s: cannot read: %s", paths[i], strerror(err));
-        else if (len == 0)
+        else if (len == 0 && i == 0) /* an empty ratings file: new users, none rated yet */
             diag_fatal(diag, "%s: required file is empty", paths[i]);
-        rc = err || len == 0 ? 2 : 0;
+        rc = err || (len == 0 && i == 0) ? 2 : 0;
         files[i] = (PanelFile){i ? "u.data" : "u.user", paths[i], buffers[i], len};
     }
     /* the 1M format when the users file's first line is '::'-separated */

@@ -39,6 +39,8 @@ typedef struct {
     const char *ratings_path; /* for duplicate-rating messages */
     bool skip_unknown_films;  /* scoring: ratings of films the model does not know are
                                  counted in panel->sample.ratings_unknown_film, not errors */
+    bool scoring;             /* every user is read: see panel_build_add_scored_person */
+    const char *users_name;   /* the users file as ratings' messages name it */
     bool oom;
     /* PCRE2 patterns: a release date (01-Jan-1995) and a year at the end of a
      * title ("Toy Story (1995)"). */
@@ -104,6 +106,12 @@ int panel_parse_users_ratings_ml1m(PanelBuilder *b, const PanelFile *users,
                                    const PanelFile *ratings, const int32_t *film_ids,
                                    size_t n_films);
 /* The films of a model (their ids, "film ID" for titles), for scoring. */
+/* A user to score: production scores everyone, so a demographic field that
+ * is missing or malformed is taken as unknown (age < 0, gender '?', no
+ * occupation, no ZIP) and the user counted in
+ * panel->sample.users_partial, where a panel's loader skips the line. */
+bool panel_build_add_scored_person(PanelBuilder *b, int32_t id, int age, Field gender, Field zip,
+                                   Field occupation);
 bool panel_build_add_model_films(PanelBuilder *b, const int32_t *film_ids, size_t n_films);
 
 /* The file of that name, or NULL. */

@@ -70,8 +70,10 @@ void demo_encode(const DemoEncoding *enc, const Panel *panel, const PanelUser *u
     if (!width)
         return;
     memset(out, 0, width * sizeof *out);
-    out[0] = (float)((user->age - enc->age_mean) / enc->age_std);
-    out[1] = user->gender == 'M';
+    /* unknown (a user to score with that field missing): the mean age, and
+     * half way between the genders */
+    out[0] = user->age < 0 ? 0.0f : (float)((user->age - enc->age_mean) / enc->age_std);
+    out[1] = user->gender == 'M' ? 1.0f : user->gender == 'F' ? 0.0f : 0.5f;
     const char *occupation =
         user->occupation < panel->n_occupations ? panel->occupations[user->occupation] : "";
     for (size_t i = 0; i < enc->n_occupations; i++)

@@ -67,6 +67,12 @@ static void demographic_encoding(void **state)
     assert_true(row[2] + row[3] == 1.0f && row[4] + row[5] == 1.0f);
     demo_encode(&enc, p, &p->users[2], row); /* no state: zero state columns */
     assert_true(row[0] == 0.0f && row[4] == 0.0f && row[5] == 0.0f);
+    /* a user to score with age and gender unknown: the mean age, half way */
+    PanelUser unknown = p->users[0];
+    unknown.age = -1;
+    unknown.gender = '?';
+    demo_encode(&enc, p, &unknown, row);
+    assert_true(row[0] == 0.0f && row[1] == 0.5f);
     demo_encoding_free(&enc);
     panel_free(p);
     captured_diag_free(&c);

@@ -302,7 +302,7 @@ static void write_file(const char *path, const char *text)
 }
 
 /* Writes the users and ratings files to score (in dir) and loads them
- * against films 10 and 20. */
+ * against films 10 and 20, with no sample rules (as score does). */
 static int load_scoring(const char *dir, const char *users, const char *ratings, CapturedDiag *c,
                         Panel **p)
 {
@@ -313,6 +313,8 @@ static int load_scoring(const char *dir, const char *users, const char *ratings,
     write_file(ratings_path, ratings);
     PanelOptions options;
     panel_options_default(&options);
+    options.rules.keep_unknown_state = true; /* as score: no sample rules */
+    options.rules.n_exclude = 0;
     const int32_t films[2] = {10, 20};
     int rc = panel_load_for_scoring(users_path, ratings_path, films, 2, &options, &c->diag, p);
     unlink(users_path);
@@ -358,6 +360,33 @@ static void scoring_files_in_either_format(void **state)
     assert_non_null(strstr(captured_diag_text(&c),
                            "ratings:1: 1 fields, expected 4 (user::movie::rating::time)"));
     assert_non_null(strstr(captured_diag_text(&c), "ratings: no valid ratings"));
+    /* production scores everyone: a demographic field missing or malformed
+     * is unknown, counted, and the user kept; in either format */
+    assert_int_equal(load_scoring(dir,
+                                  "7|0|M|student|02139\n8|30|X|writer|\n9|30|F||abcde\n"
+                                  "10|40|M|writer|10027\n",
+                                  "7\t10\t5\t1\n", &c, &p),
+                     0);
+    assert_int_equal(p->n_users, 4);
+    assert_int_equal(p->sample.users_partial, 3);
+    assert_int_equal(p->users[0].age, -1);
+    assert_int_equal(p->users[1].gender, '?');
+    assert_string_equal(p->users[1].zip, "");
+    assert_string_equal(p->occupations[p->users[2].occupation], "");
+    assert_int_equal(p->users[3].age, 40);
+    panel_free(p);
+    assert_int_equal(load_scoring(dir, "7::F::2::10::02139\n8::M::25::99::10027\n", "", &c, &p), 0);
+    assert_int_equal(p->n_users, 2); /* and no ratings yet: new users */
+    assert_int_equal(p->users[0].age, -1);
+    assert_string_equal(p->occupations[p->users[1].occupation], "");
+    assert_int_equal(p->sample.users_partial, 2);
+    panel_free(p);
+    /* ratings of a user the users file lacks name that file */
+    assert_int_equal(
+        load_scoring(dir, "7|23|F|student|02139\n", "7\t10\t5\t1\n8\t10\t5\t1\n", &c, &p), 0);
+    assert_non_null(strstr(captured_diag_text(&c), "user 8 is not in "));
+    assert_non_null(strstr(captured_diag_text(&c), "/users"));
+    panel_free(p);
     /* ratings only of films the model does not know: read, left out, no error */
     assert_int_equal(load_scoring(dir, "7|23|F|student|02139\n", "7\t30\t5\t1\n", &c, &p), 0);
     assert_int_equal(p->n_ratings, 0);
