@@ -361,6 +361,28 @@ static bool settings_valid(const PipelineOptions *o)
            o->stability <= KMEANS_STABILITY_MAX_RESAMPLES;
 }
 
+static bool floats_finite(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return false;
+    return true;
+}
+
+/* The numbers a new user's features are made with: a checksum only proves
+ * they are what was written, so a writer's bug (an age spread of 0, a NaN
+ * scale) would give every user infinite or NaN distances. */
+static bool scales_valid(const DemoEncoding *d, const FeatureScaling *s)
+{
+    bool ok = isfinite(s->taste_scale) && s->taste_scale >= 0 && isfinite(s->demo_scale) &&
+              s->demo_scale >= 0;
+    if (d->has_demographics)
+        ok = ok && isfinite(d->age_mean) && isfinite(d->age_std) && d->age_std > 0;
+    for (size_t g = 0; g < s->genre_dim && ok; g++)
+        ok = isfinite(s->genre_mean[g]) && isfinite(s->genre_scale[g]) && s->genre_scale[g] >= 0;
+    return ok;
+}
+
 static int refuse(Segmentation *seg, char *error, size_t size, const char *fmt, ...)
 {
     va_list ap;
@@ -425,6 +447,12 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
                       name, hidden, o->ae.hidden);
     float *params = get_array(&r, n_params, sizeof *params, "autoencoder");
     bool unit_input = seg->options.ae.loss == AE_LOSS_RATED; /* as ae_train set it */
+    if (params && !floats_finite(params, n_params)) {
+        free(params);
+        return refuse(seg, error, error_size,
+                      "%s: malformed model file (an autoencoder weight is not a finite number)",
+                      name);
+    }
     if (params &&
         ae_init_from(&seg->ae, seg->n_films, hidden, params, n_params, unit_input) != FS_OK) {
         free(params);
@@ -476,6 +504,11 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
         free(scale);
     }
     seg->n_genres = s->genre_dim;
+    if (!r.bad && !scales_valid(d, s))
+        return refuse(seg, error, error_size,
+                      "%s: malformed model file (a feature scale is not a finite number of the "
+                      "right sign)",
+                      name);
     seg->dim = get_u64(&r, "feature scales");
     s->taste_dim = hidden;
     s->demo_dim = demo_encoding_width(d);
@@ -535,6 +568,9 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
         if (!seg->dim || (size_t)k > SIZE_MAX / 4 / seg->dim)
             r.bad = true;
         res->centroids = get_array(&r, (size_t)k * seg->dim, sizeof(float), "sweep centroids");
+        if (res->centroids && !floats_finite(res->centroids, (size_t)k * seg->dim))
+            return refuse(seg, error, error_size,
+                          "%s: malformed model file (a centroid at k %d is not finite)", name, k);
         for (size_t u = 0; res->labels && u < seg->n_users; u++)
             if (res->labels[u] < 0 || res->labels[u] >= k)
                 return refuse(seg, error, error_size, "%s: a label is out of range at k %d", name,
@@ -545,6 +581,12 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     int h1 = (int)get_u32(&r, "classifier"), h2 = (int)get_u32(&r, "classifier");
     n_params = get_u64(&r, "classifier");
     params = get_array(&r, n_params, sizeof *params, "classifier");
+    if (params && !floats_finite(params, n_params)) {
+        free(params);
+        return refuse(seg, error, error_size,
+                      "%s: malformed model file (a classifier weight is not a finite number)",
+                      name);
+    }
     if (params &&
         (n_in != segmentation_classifier_width(seg) ||
          classifier_init_from(&seg->classifier, n_in, seg->k, h1, h2, params, n_params) != FS_OK)) {

@@ -272,17 +272,23 @@ static int decode_with(const uint8_t *file, size_t len, size_t at, const void *b
     return rc;
 }
 
+/* Where n bytes first occur in an encoded model, from the start of the file. */
+static size_t find_bytes(const uint8_t *buf, size_t len, const void *bytes, size_t n)
+{
+    for (size_t i = 24; i + n <= len; i++)
+        if (memcmp(buf + i, bytes, n) == 0)
+            return i;
+    fail_msg("the bytes are not in the file");
+    return 0;
+}
+
 /* Where the sweep's kmax, knee and k are in an encoded model (found by their
  * values; the settings hold k and kmax in another order), from the start of
  * the file. */
 static size_t sweep_offset(const Segmentation *seg, const uint8_t *buf, size_t len)
 {
     uint32_t want[3] = {(uint32_t)seg->sweep.kmax, (uint32_t)seg->sweep.knee, (uint32_t)seg->k};
-    for (size_t i = 24; i + 12 <= len; i++)
-        if (memcmp(buf + i, want, 12) == 0)
-            return i;
-    fail_msg("the sweep's kmax, knee and k are not in the file");
-    return 0;
+    return find_bytes(buf, len, want, sizeof want);
 }
 
 /* A file with a right checksum whose settings or knee are out of range (a
@@ -328,6 +334,28 @@ static void out_of_range_settings_are_refused(void **state)
     assert_int_equal(decode_with(buf, len, at + 16 + 16, &nan, 8, error, sizeof error), -1);
     assert_int_equal(decode_with(buf, len, at + 16 + 24, &above, 8, error, sizeof error), -1);
     assert_non_null(strstr(error, "the stability of segment 0 at k 1 is out of range"));
+    /* the feature scales a new user is encoded with: an age spread of 0 or
+     * a NaN scale would give every user infinite or NaN distances */
+    double pair_of[2] = {seg->demo.age_mean, seg->demo.age_std}, zero = 0.0;
+    size_t demo_at = find_bytes(buf, len, pair_of, sizeof pair_of) - 24;
+    assert_int_equal(decode_with(buf, len, demo_at + 8, &zero, 8, error, sizeof error), -1);
+    assert_non_null(strstr(error, "a feature scale is not a finite number"));
+    double scales[2] = {seg->scaling.taste_scale, seg->scaling.demo_scale};
+    size_t scale_at = find_bytes(buf, len, scales, sizeof scales) - 24;
+    assert_int_equal(decode_with(buf, len, scale_at, &nan, 8, error, sizeof error), -1);
+    assert_non_null(strstr(error, "a feature scale is not a finite number"));
+    /* a NaN weight (the autoencoder's, the classifier's) or centroid */
+    float nan_f = NAN;
+    size_t ae_at = find_bytes(buf, len, seg->ae.params, 4 * sizeof(float)) - 24;
+    assert_int_equal(decode_with(buf, len, ae_at, &nan_f, 4, error, sizeof error), -1);
+    assert_non_null(strstr(error, "an autoencoder weight is not a finite number"));
+    size_t clf_at = find_bytes(buf, len, seg->classifier.params, 4 * sizeof(float)) - 24;
+    assert_int_equal(decode_with(buf, len, clf_at, &nan_f, 4, error, sizeof error), -1);
+    assert_non_null(strstr(error, "a classifier weight is not a finite number"));
+    const float *centroids = seg->sweep.results[seg->k - 1].centroids;
+    size_t c_at = find_bytes(buf, len, centroids, seg->dim * sizeof(float)) - 24;
+    assert_int_equal(decode_with(buf, len, c_at, &nan_f, 4, error, sizeof error), -1);
+    assert_non_null(strstr(error, "is not finite"));
     /* the unchanged file still loads */
     uint32_t same_knee = (uint32_t)seg->sweep.knee;
     assert_int_equal(decode_with(buf, len, at + 4, &same_knee, 4, error, sizeof error), 0);
