@@ -116,9 +116,10 @@ int panel_load_demo(const PanelOptions *options, Diag *diag, Panel **out);
 int panel_load_files(PanelFormat format, const PanelFile *files, size_t n_files, const ZipMap *zips,
                      const PanelOptions *options, Diag *diag, Panel **out);
 /* Loads users and ratings to score (u.user and u.data, or 1M's users.dat and
- * ratings.dat when the users file's first line is '::'-separated) against a
- * model's films: ratings of other films are counted, not errors; the films
- * get placeholder titles. */
+ * ratings.dat when the users file's first line is '::'-separated; with
+ * users_path NULL, a CSV release's ratings.csv, whose users are those who
+ * rated) against a model's films: ratings of other films are counted, not
+ * errors; the films get placeholder titles. */
 int panel_load_for_scoring(const char *users_path, const char *ratings_path,
                            const int32_t *film_ids, size_t n_films, const PanelOptions *options,
                            Diag *diag, Panel **out);

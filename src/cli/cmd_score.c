@@ -14,11 +14,13 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: filmseg score --model FILE --users FILE --ratings FILE\n"
+    fprintf(out, "usage: filmseg score --model FILE [--users FILE] --ratings FILE\n"
                  "                     [--by classifier|nearest] [--zips FILE] [--strict]\n"
                  "Prints user_id,segment and each segment's probability (classifier) or\n"
                  "distance (nearest centroid) as CSV. FILE formats: u.user and u.data, or 1M's\n"
-                 "users.dat and ratings.dat (a users file whose first line is '::'-separated).\n");
+                 "users.dat and ratings.dat (a users file whose first line is '::'-separated);\n"
+                 "for a model trained on a CSV release (no demographics), --ratings alone in its\n"
+                 "ratings.csv format.\n");
 }
 
 int cmd_score(int argc, char **argv)
@@ -64,8 +66,8 @@ int cmd_score(int argc, char **argv)
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    if (!model_path || !users_path || !ratings_path || optind < argc) {
-        fprintf(stderr, "filmseg score: --model, --users and --ratings are required\n");
+    if (!model_path || !ratings_path || optind < argc) {
+        fprintf(stderr, "filmseg score: --model and --ratings are required\n");
         usage(stderr);
         return EXIT_USAGE;
     }
@@ -74,6 +76,14 @@ int cmd_score(int argc, char **argv)
     if (model_load(&seg, model_path, error, sizeof error) != 0) {
         fprintf(stderr, "filmseg score: %s\n", error);
         return EXIT_INPUT;
+    }
+    if (!users_path && seg.demo.has_demographics) {
+        fprintf(stderr,
+                "filmseg score: %s was trained with demographics: give its users file (u.user or "
+                "users.dat) with --users\n",
+                model_path);
+        segmentation_free(&seg);
+        return EXIT_USAGE;
     }
     Diag diag;
     diag_init(&diag, stderr, args.options.strict);

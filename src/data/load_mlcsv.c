@@ -134,7 +134,7 @@ static bool on_rating_row(void *ctx, size_t line, const Field *fields, size_t n)
     if (!text_parse_long(ft, 0, UINT32_MAX, &time))
         return diag_bad_line(b->diag, c->file->path, line,
                              "timestamp '%.*s' is not a whole number 0..4294967295", SHOW(ft));
-    if ((film = idindex_get(&b->panel->film_index, film_id)) < 0)
+    if ((film = idindex_get(&b->panel->film_index, film_id)) < 0 && !b->skip_unknown_films)
         return diag_bad_line(b->diag, c->file->path, line, "movieId %ld is not in movies.csv",
                              film_id);
     long user = idindex_get(&b->panel->user_index, user_id);
@@ -144,10 +144,31 @@ static bool on_rating_row(void *ctx, size_t line, const Field *fields, size_t n)
             return false;
         user = (long)b->panel->n_users - 1;
     }
+    if (film < 0) { /* scoring: a film the model does not know (the user is scored still) */
+        b->panel->sample.ratings_unknown_film++;
+        return true;
+    }
     if (rating != floor(rating))
         b->panel->sample.ratings_rounded++;
     return panel_build_add_rating(b, (uint32_t)user, (uint32_t)film, (uint8_t)ceil(rating),
                                   (uint32_t)time, (uint32_t)line);
+}
+
+int panel_parse_ratings_mlcsv(PanelBuilder *b, const PanelFile *ratings, const int32_t *film_ids,
+                              size_t n_films)
+{
+    b->panel->has_demographics = false;
+    b->skip_unknown_films = b->scoring = true;
+    if (panel_build_occupation(b, "unknown", 7) < 0 ||
+        !panel_build_add_model_films(b, film_ids, n_films))
+        return 2;
+    CsvFile rows = {b, ratings, {"userId", "movieId", "rating", "timestamp"}, {0}, 4, false};
+    b->ratings_path = ratings->path;
+    if (csv_read_rows(ratings->data, ratings->len, ratings->path, b->diag, on_rating_row, &rows) !=
+            0 ||
+        b->oom)
+        return 2;
+    return panel_build_require(b, NULL, NULL, ratings) ? 0 : 2;
 }
 
 int panel_parse_mlcsv(PanelBuilder *b, const PanelFile *files, size_t n_files)

@@ -861,9 +861,9 @@ int panel_load_for_scoring(const char *users_path, const char *ratings_path,
     *out = NULL;
     const char *paths[2] = {users_path, ratings_path};
     char *buffers[2] = {0};
-    PanelFile files[2];
+    PanelFile files[2] = {{0}};
     int rc = 0;
-    for (int i = 0; i < 2 && rc == 0; i++) {
+    for (int i = users_path ? 0 : 1; i < 2 && rc == 0; i++) {
         size_t len;
         int err = text_read_file(paths[i], &buffers[i], &len);
         if (err)
@@ -873,9 +873,10 @@ int panel_load_for_scoring(const char *users_path, const char *ratings_path,
         rc = err || (len == 0 && i == 0) ? 2 : 0;
         files[i] = (PanelFile){i ? "u.data" : "u.user", paths[i], buffers[i], len};
     }
-    /* the 1M format when the users file's first line is '::'-separated */
-    PanelFormat format = PANEL_ML100K;
-    if (rc == 0) {
+    /* the 1M format when the users file's first line is '::'-separated; a
+     * CSV release's ratings.csv when there is no users file */
+    PanelFormat format = users_path ? PANEL_ML100K : PANEL_MLCSV;
+    if (rc == 0 && users_path) {
         const char *end = memchr(buffers[0], '\n', files[0].len);
         size_t first = end ? (size_t)(end - buffers[0]) : files[0].len;
         if (memmem(buffers[0], first, "::", 2))
@@ -889,8 +890,10 @@ int panel_load_for_scoring(const char *users_path, const char *ratings_path,
         diag_fatal(diag, "out of memory");
         rc = 2;
     } else if (rc == 0) {
-        snprintf(b.panel->source, sizeof b.panel->source, "%s", users_path);
-        rc = format == PANEL_ML1M
+        snprintf(b.panel->source, sizeof b.panel->source, "%s",
+                 users_path ? users_path : ratings_path);
+        rc = format == PANEL_MLCSV ? panel_parse_ratings_mlcsv(&b, &files[1], film_ids, n_films)
+             : format == PANEL_ML1M
                  ? panel_parse_users_ratings_ml1m(&b, &files[0], &files[1], film_ids, n_films)
                  : panel_parse_users_ratings(&b, &files[0], &files[1], film_ids, n_films);
         if (rc != 0)

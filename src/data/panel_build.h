@@ -100,6 +100,10 @@ int panel_parse_ml1m(PanelBuilder *b, const PanelFile *files, size_t n_files);
 int panel_parse_mlcsv(PanelBuilder *b, const PanelFile *files, size_t n_files);
 /* Users and ratings against a given list of film ids (scoring): u.user and
  * u.data, or in the 1M format users.dat and ratings.dat. */
+/* A CSV release's ratings.csv alone against a model's films (scoring a
+ * taste-only model): its users are those who rated. */
+int panel_parse_ratings_mlcsv(PanelBuilder *b, const PanelFile *ratings, const int32_t *film_ids,
+                              size_t n_films);
 int panel_parse_users_ratings(PanelBuilder *b, const PanelFile *users, const PanelFile *ratings,
                               const int32_t *film_ids, size_t n_films);
 int panel_parse_users_ratings_ml1m(PanelBuilder *b, const PanelFile *users,

@@ -387,6 +387,23 @@ static void scoring_files_in_either_format(void **state)
     assert_non_null(strstr(captured_diag_text(&c), "user 8 is not in "));
     assert_non_null(strstr(captured_diag_text(&c), "/users"));
     panel_free(p);
+    /* a CSV release's ratings.csv alone (a taste-only model): its users are
+     * those who rated, a rating of an unknown film counted and its user kept */
+    char csv_path[256];
+    snprintf(csv_path, sizeof csv_path, "%s/ratings.csv", dir);
+    write_file(csv_path, "userId,movieId,rating,timestamp\n5,20,4.5,1\n3,10,2,1\n4,99,5,1\n");
+    PanelOptions options;
+    panel_options_default(&options);
+    const int32_t films[2] = {10, 20};
+    assert_int_equal(panel_load_for_scoring(NULL, csv_path, films, 2, &options, &c.diag, &p), 0);
+    unlink(csv_path);
+    assert_false(p->has_demographics);
+    assert_int_equal(p->n_users, 3);
+    assert_int_equal(p->users[0].id, 3);
+    assert_int_equal(p->n_ratings, 2);
+    assert_int_equal(p->sample.ratings_unknown_film, 1);
+    assert_int_equal(p->user_start[3] - p->user_start[2], 1); /* user 5's half star */
+    panel_free(p);
     /* ratings only of films the model does not know: read, left out, no error */
     assert_int_equal(load_scoring(dir, "7|23|F|student|02139\n", "7\t30\t5\t1\n", &c, &p), 0);
     assert_int_equal(p->n_ratings, 0);
