@@ -95,6 +95,24 @@ int cmd_score(int argc, char **argv)
         segmentation_free(&seg);
         return EXIT_INPUT;
     }
+    /* occupations the model has no column for (scored as none of its own) */
+    size_t strangers = 0;
+    const char *stranger = NULL;
+    for (size_t u = 0; seg.demo.has_demographics && u < panel->n_users; u++) {
+        const char *name = panel->occupations[panel->users[u].occupation];
+        bool known = !*name; /* an empty one is counted with the partial users */
+        for (size_t i = 0; i < seg.demo.n_occupations && !known; i++)
+            known = strcmp(seg.demo.occupations[i], name) == 0;
+        if (!known) {
+            strangers++;
+            stranger = stranger ? stranger : name;
+        }
+    }
+    if (strangers)
+        fprintf(stderr,
+                "filmseg score: %zu users have an occupation the model does not know (%s'%s'): "
+                "scored as none of its occupations\n",
+                strangers, strangers > 1 ? "e.g. " : "", stranger);
     if (panel->sample.users_partial)
         fprintf(stderr,
                 "filmseg score: %zu users have an age, gender, occupation or ZIP code missing or "
