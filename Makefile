@@ -24,7 +24,11 @@ PKGS        := ncursesw libpcre2-8 cmocka
 DEB_PACKAGES := build-essential pkg-config libncurses-dev libcsv-dev libpcre2-dev \
                 libcmocka-dev tmux clang libclang-rt-14-dev curl unzip \
                 ca-certificates
-BENCH_PACKAGES := python3-pandas python3-sklearn python3-torch time
+# libopenblas0-pthread: without it Debian's torch and numpy fall back on the
+# reference BLAS (libblas3), and the peer's matrix products run ten times
+# slower (a 10x100x1682 product: 592 us against 52 us on one machine): the
+# speed-ups would flatter filmseg.
+BENCH_PACKAGES := python3-pandas python3-sklearn python3-torch libopenblas0-pthread time hyperfine
 
 # Are the libraries and test tools there? (libcsv has no pkg-config file:
 # look for its header.)
@@ -154,7 +158,9 @@ fuzz: $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))
 
 # ---- benchmarks ----
 bench: filmseg
-	@/usr/bin/python3 -c 'import pandas' 2>/dev/null || $(MAKE) bench-deps
+	@{ /usr/bin/python3 -c 'import pandas, sklearn, torch' && command -v hyperfine && \
+	   ls /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3; } \
+	    >/dev/null 2>&1 || $(MAKE) bench-deps
 	SHARED=$(SHARED) tests/bench/run ./filmseg
 
 # generated 1M- and 10M-rating panels: time, memory, scaling (long)
