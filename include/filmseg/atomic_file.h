@@ -5,8 +5,10 @@
  * was; so it is when SIGINT, SIGTERM or SIGHUP ends the program meanwhile.
  * When PATH is a symbolic link, the file it points to is replaced (the link
  * stays); the file keeps the permissions of the one it replaces, and a new
- * one gets 0666 less the umask. The model file, `export` tables and `synth`
- * panels are written this way. */
+ * one gets 0666 less the umask. A PATH that is a device or a pipe
+ * (/dev/stdout, a fifo) is written to as it is: renaming over it would put a
+ * file in its place. The model file, `export` tables and `synth` panels are
+ * written this way. */
 #ifndef FILMSEG_ATOMIC_FILE_H
 #define FILMSEG_ATOMIC_FILE_H
 
@@ -31,8 +33,9 @@ bool atomic_file_commit(AtomicFile *a);
  * after commit or on a zeroed AtomicFile. */
 void atomic_file_discard(AtomicFile *a);
 /* Whether path can be written this way now: creates and removes a temporary
- * file beside it, and refuses a directory (EISDIR); false (errno set) when
- * not. For commands that work a long time before they write. */
+ * file beside it (a device or a pipe: whether it may be written), and
+ * refuses a directory (EISDIR); false (errno set) when not. For commands
+ * that work a long time before they write. */
 bool atomic_file_probe(const char *path);
 /* Whether writing a would replace the file b names (the same file, through
  * symbolic or hard links, or the same place when neither exists yet). */

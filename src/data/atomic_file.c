@@ -181,6 +181,19 @@ bool atomic_file_open(AtomicFile *a, const char *path)
         errno = ENAMETOOLONG;
         return false;
     }
+    struct stat existing;
+    bool exists = stat(path, &existing) == 0; /* through its links */
+    if (exists && S_ISDIR(existing.st_mode)) {
+        errno = EISDIR;
+        return false;
+    }
+    if (exists && !S_ISREG(existing.st_mode)) {
+        /* a device or a pipe (/dev/stdout, a fifo): written to as it is;
+         * renaming over it would replace the device with a file */
+        snprintf(a->target, sizeof a->target, "%s", path);
+        a->f = fopen(path, "w");
+        return a->f != NULL;
+    }
     if (!write_target(path, a->target, sizeof a->target))
         return false;
     int fd = create_temporary(a->tmp, sizeof a->tmp, a->target);
@@ -189,9 +202,8 @@ bool atomic_file_open(AtomicFile *a, const char *path)
         return false;
     }
     a->pending = pending_add(a->tmp);
-    struct stat replaced;
-    if (stat(a->target, &replaced) == 0) /* keep the permissions of the file it replaces */
-        fchmod(fd, replaced.st_mode & 07777);
+    if (exists) /* keep the permissions of the file it replaces */
+        fchmod(fd, existing.st_mode & 07777);
     a->f = fdopen(fd, "w");
     if (!a->f) {
         int err = errno;
@@ -206,10 +218,8 @@ bool atomic_file_open(AtomicFile *a, const char *path)
 bool atomic_file_probe(const char *path)
 {
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        errno = EISDIR;
-        return false;
-    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return access(path, W_OK) == 0; /* a pipe is not opened: it would wait for a reader */
     AtomicFile a;
     if (!atomic_file_open(&a, path))
         return false;
@@ -222,14 +232,15 @@ bool atomic_file_commit(AtomicFile *a)
     if (!a->f)
         return false;
     errno = 0;
-    bool ok = fflush(a->f) == 0 && !ferror(a->f) && fsync(fileno(a->f)) == 0;
+    bool direct = !a->tmp[0]; /* a device or a pipe: nothing to sync or rename */
+    bool ok = fflush(a->f) == 0 && !ferror(a->f) && (direct || fsync(fileno(a->f)) == 0);
     int err = ok ? 0 : errno ? errno : EIO;
     if (fclose(a->f) != 0 && ok) {
         ok = false;
         err = errno;
     }
     a->f = NULL;
-    if (ok && rename(a->tmp, a->target) != 0) {
+    if (ok && !direct && rename(a->tmp, a->target) != 0) {
         ok = false;
         err = errno;
     }

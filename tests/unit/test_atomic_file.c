@@ -6,7 +6,7 @@
  * symbolic link replaces the file it points to, a replaced file keeps its
  * permissions and a new one follows the umask; paths to the same file are
  * told apart from others; a signal that ends the program removes the
- * temporary file. */
+ * temporary file; a device or a pipe is written to, not replaced. */
 #include "test_util.h"
 
 #include "filmseg/atomic_file.h"
@@ -190,6 +190,47 @@ static void links_and_permissions(void **state)
     rmdir(dir);
 }
 
+/* A device or a pipe is written to, never renamed over: /dev/null stays a
+ * device, a fifo a fifo (its reader gets the bytes), and probing a fifo
+ * does not wait for a reader. */
+static void devices_and_pipes_are_written_to(void **state)
+{
+    (void)state;
+    AtomicFile a;
+    assert_true(atomic_file_probe("/dev/null"));
+    assert_true(atomic_file_open(&a, "/dev/null"));
+    fputs("gone\n", a.f);
+    assert_true(atomic_file_commit(&a));
+    assert_true(S_ISCHR(mode_of("/dev/null")));
+
+    char dir[] = "/tmp/filmseg-fifo-XXXXXX", fifo[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_true(atomic_file_probe(fifo)); /* at once: nobody reads it yet */
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        AtomicFile w;
+        _exit(atomic_file_open(&w, fifo) && fputs("through\n", w.f) >= 0 && atomic_file_commit(&w)
+                  ? 0
+                  : 1);
+    }
+    FILE *r = fopen(fifo, "r");
+    assert_non_null(r);
+    char line[32] = "";
+    assert_non_null(fgets(line, sizeof line, r));
+    fclose(r);
+    assert_string_equal(line, "through\n");
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_true(S_ISFIFO(mode_of(fifo)));
+    assert_int_equal(entries(dir), 1); /* no temporary file beside it */
+    unlink(fifo);
+    rmdir(dir);
+}
+
 /* A child that opens a file, writes and is ended by sig: nothing may stay. */
 static void signal_removes_temporary(void **state)
 {
@@ -226,6 +267,7 @@ int main(void)
         cmocka_unit_test(probe),
         cmocka_unit_test(links_and_permissions),
         cmocka_unit_test(signal_removes_temporary),
+        cmocka_unit_test(devices_and_pipes_are_written_to),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
