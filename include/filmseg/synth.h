@@ -62,6 +62,12 @@ void synth_options_default(SynthOptions *opts);
 uint64_t synth_max_user_ratings(const SynthOptions *opts);
 /* Checks the options; returns 0, or -1 with the reason in error[]. */
 int synth_options_check(const SynthOptions *opts, char *error, size_t error_size);
+/* Whether synth may write into dir: a folder not there yet, or one without
+ * a panel, or holding a panel synth wrote before (with truth.csv) in the
+ * same format: a panel of the user's own is never overwritten, and two
+ * formats never share a folder (the loaders would read the other). 0, or -1
+ * with the reason in error. */
+int synth_check_dir(const char *dir, SynthFormat format, char *error, size_t error_size);
 /* Writes the panel into dir (created when absent): u.user, u.item, u.data,
  * u.genre (ml-100k) or users.dat, movies.dat, ratings.dat (ml-1m), and
  * truth.csv. Returns 0, or -1 with the reason in error[]. summary may be

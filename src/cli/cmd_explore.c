@@ -14,7 +14,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: filmseg explore [--data DIR | --model FILE] [--zips FILE] [panel options]\n"
+            "usage: filmseg explore [--data DIR] [--model FILE] [--zips FILE] [panel options]\n"
             "                       [--k 5] [--kmax 29] [--epochs 100] [--hidden 100]\n"
             "                       [--demo-weight W] [--genre-weight W] [--seed S]\n"
             "                       [--stability 5] [--no-train] [--out FILE]\n"

@@ -25,13 +25,13 @@ static void usage(FILE *out)
 
 int cmd_score(int argc, char **argv)
 {
-    static const struct option long_options[] = {PANEL_LONG_OPTIONS,
-                                                 {"model", required_argument, 0, 'm'},
-                                                 {"users", required_argument, 0, 'u'},
-                                                 {"ratings", required_argument, 0, 'r'},
-                                                 {"by", required_argument, 0, 'b'},
-                                                 {"help", no_argument, 0, 'h'},
-                                                 {0, 0, 0, 0}};
+    /* of the panel options only --zips and --strict: production scores
+     * everyone (no sample rules), from the files given (no --data) */
+    static const struct option long_options[] = {
+        {"zips", required_argument, 0, 1001},   {"strict", no_argument, 0, 1004},
+        {"model", required_argument, 0, 'm'},   {"users", required_argument, 0, 'u'},
+        {"ratings", required_argument, 0, 'r'}, {"by", required_argument, 0, 'b'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     PanelArgs args;
     panel_args_init(&args);
     /* production assigns everyone: no sample rules */

@@ -121,6 +121,10 @@ int cmd_synth(int argc, char **argv)
         fprintf(stderr, "filmseg synth: %s\n", error);
         return EXIT_USAGE;
     }
+    if (synth_check_dir(out_dir, opts.format, error, sizeof error) != 0) {
+        fprintf(stderr, "filmseg synth: %s\n", error);
+        return EXIT_USAGE; /* an output that would replace an input, as elsewhere */
+    }
     SynthSummary sum;
     if (synth_write(&opts, out_dir, &sum, error, sizeof error) != 0) {
         fprintf(stderr, "filmseg synth: %s\n", error);

@@ -839,41 +839,44 @@ static void write_user(Model *m, Writers *w, size_t u, SynthSummary *sum)
     sum->n_ratings += n;
 }
 
-/* The folder to write into: made when missing; an existing one may hold no
- * panel, or one that synth wrote (it has truth.csv) in the same format, so
- * that a panel of the user's own is never overwritten and two formats never
- * mix in one folder (the loaders would read the other one). */
-static bool ensure_dir(const char *dir, SynthFormat format, char *error, size_t size)
+int synth_check_dir(const char *dir, SynthFormat format, char *error, size_t size)
 {
     struct stat st;
-    if (stat(dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode)) {
-            fail(error, size, "%s: not a folder", dir);
-            return false;
-        }
-        PanelFormat mine = format == SYNTH_ML1M ? PANEL_ML1M : PANEL_ML100K;
-        unsigned held = panel_dir_formats(dir);
-        char truth[4096];
-        snprintf(truth, sizeof truth, "%s/truth.csv", dir);
-        if (held & ~(1u << mine)) {
-            fail(error, size, "%s holds a %s panel: write the %s panel into a new or empty folder",
-                 dir,
-                 panel_format_name(held & (1u << PANEL_ML100K) ? PANEL_ML100K
-                                   : held & (1u << PANEL_ML1M) ? PANEL_ML1M
-                                                               : PANEL_MLCSV),
-                 synth_format_name(format));
-            return false;
-        }
-        if (held && stat(truth, &st) != 0) {
-            fail(error, size,
-                 "%s holds a panel that filmseg synth did not write (it has no truth.csv): "
-                 "write into a new or empty folder",
-                 dir);
-            return false;
-        }
-        return true;
+    if (stat(dir, &st) != 0)
+        return 0; /* made when written */
+    if (!S_ISDIR(st.st_mode)) {
+        fail(error, size, "%s: not a folder", dir);
+        return -1;
     }
-    if (mkdir(dir, 0777) != 0) {
+    PanelFormat mine = format == SYNTH_ML1M ? PANEL_ML1M : PANEL_ML100K;
+    unsigned held = panel_dir_formats(dir);
+    char truth[4096];
+    snprintf(truth, sizeof truth, "%s/truth.csv", dir);
+    if (held & ~(1u << mine)) {
+        fail(error, size, "%s holds a %s panel: write the %s panel into a folder without one", dir,
+             panel_format_name(held & (1u << PANEL_ML100K) ? PANEL_ML100K
+                               : held & (1u << PANEL_ML1M) ? PANEL_ML1M
+                                                           : PANEL_MLCSV),
+             synth_format_name(format));
+        return -1;
+    }
+    if (held && stat(truth, &st) != 0) {
+        fail(error, size,
+             "%s holds a panel that filmseg synth did not write (it has no truth.csv): write "
+             "into a folder without one",
+             dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* The folder to write into, checked (synth_check_dir) and made when
+ * missing. */
+static bool ensure_dir(const char *dir, SynthFormat format, char *error, size_t size)
+{
+    if (synth_check_dir(dir, format, error, size) != 0)
+        return false;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fail(error, size, "%s: cannot create the folder: %s", dir, strerror(errno));
         return false;
     }

@@ -117,7 +117,10 @@ static void training_draw(TuiApp *app, Rect r)
                       .x_label = "epoch"};
     widget_plot(top, &spec);
     char acc_title[96];
-    if (t->clf_val_acc.n > 0 && isfinite(t->clf_val_acc.v[t->clf_val_acc.n - 1]))
+    if (t->state == WORKER_DONE && app->seg) /* the weights kept: the best epoch's, as train says */
+        snprintf(acc_title, sizeof acc_title, "Classifier accuracy (kept: val %.1f%%)",
+                 100 * app->seg->classifier_report.val_accuracy);
+    else if (t->clf_val_acc.n > 0 && isfinite(t->clf_val_acc.v[t->clf_val_acc.n - 1]))
         snprintf(acc_title, sizeof acc_title, "Classifier accuracy (val %.1f%%)",
                  100 * t->clf_val_acc.v[t->clf_val_acc.n - 1]);
     else
