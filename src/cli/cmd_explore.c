@@ -98,6 +98,13 @@ int cmd_explore(int argc, char **argv)
         fprintf(stderr, "filmseg explore: unexpected argument '%s'\n", argv[optind]);
         return EXIT_USAGE;
     }
+    /* with a model, --k is the k it opens at: checked against its sweep
+     * below, not against the default --kmax */
+    int view_k = 0;
+    if (config.model_path && training.given[0] && !training.given[1]) {
+        view_k = (int)training.value[0];
+        training.given[0] = false;
+    }
     if (!training_args_apply(&training, "explore", &config.training))
         return EXIT_USAGE;
     if (!tui_available()) {
@@ -138,8 +145,8 @@ int cmd_explore(int argc, char **argv)
         panel_free(config.panel);
         return EXIT_INPUT;
     }
-    if (config.seg && training.given[0]) { /* --k with a model: the k it opens at */
-        config.view_k = config.training.k;
+    if (config.seg && (view_k || training.given[0])) { /* --k with a model: the k it opens at */
+        config.view_k = view_k ? view_k : config.training.k;
         if (config.view_k > config.seg->sweep.kmax) {
             fprintf(stderr, "filmseg explore: --k %d is beyond %s's sweep (k = 1..%d)\n",
                     config.view_k, config.model_path, config.seg->sweep.kmax);

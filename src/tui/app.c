@@ -97,6 +97,8 @@ void app_refresh_heat(TuiApp *app)
 
 void app_message(TuiApp *app, bool error, const char *fmt, ...)
 {
+    /* a question is answered by the next key only while it is on screen */
+    app->save_asked = app->export_asked = app->quit_asked = false;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(app->message, sizeof app->message, fmt, ap);
@@ -125,7 +127,9 @@ void app_train(TuiApp *app, const PipelineOptions *options)
 void app_save(TuiApp *app, bool confirmed)
 {
     if (!app->seg) {
-        app_message(app, true, "nothing to save yet: training has not finished");
+        app_message(app, true, "nothing to save yet: %s",
+                    worker_running(&app->worker) ? "training has not finished"
+                                                 : "no model trained (t trains one)");
         return;
     }
     char error[512];
@@ -133,8 +137,8 @@ void app_save(TuiApp *app, bool confirmed)
     const char *opened = app->config->model_path;
     if (!confirmed && !app->saved && !(opened && strcmp(opened, path) == 0) &&
         access(path, F_OK) == 0) {
-        app->save_asked = true;
         app_message(app, true, "%s exists: s again replaces it, any other key keeps it", path);
+        app->save_asked = true;
         return;
     }
     if (model_save(app->seg, path, error, sizeof error) != 0) {
@@ -177,9 +181,9 @@ void app_export(TuiApp *app, bool confirmed)
         replaces = access(path, F_OK) == 0;
     }
     if (replaces && !confirmed && !app->exported) {
-        app->export_asked = true;
         app_message(app, true,
                     "%s/ holds CSV files: e again replaces them, any other key keeps them", dir);
+        app->export_asked = true;
         return;
     }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {

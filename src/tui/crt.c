@@ -208,7 +208,10 @@ bool crt_init(char *why, size_t why_size)
     const char *term = getenv("TERM");
     SCREEN *screen = newterm(NULL, stdout, stdin);
     if (!screen) {
-        snprintf(why, why_size, "the terminal type '%s' is unknown here", term ? term : "");
+        if (!term || !*term)
+            snprintf(why, why_size, "TERM is not set, so the terminal's type is unknown");
+        else
+            snprintf(why, why_size, "the terminal type '%s' is unknown here", term);
         return false;
     }
     const char *cup = tigetstr("cup");

@@ -125,10 +125,12 @@ static void form_open(TuiApp *app)
 static void form_switch_method(TuiApp *app)
 {
     PipelineOptions preset;
-    if (strcmp(app->form_value[FORM_METHOD], "study") == 0)
-        pipeline_options_default(&preset);
-    else
+    if (strcmp(app->form_value[FORM_METHOD], "study") != 0)
         pipeline_options_study(&preset);
+    else if (app->config->training.ae.loss == AE_LOSS_RATED)
+        preset = app->config->training; /* filmseg's, with the settings it was started with */
+    else
+        pipeline_options_default(&preset);
     form_method_fields(app, &preset);
 }
 
@@ -227,7 +229,9 @@ static void form_key(TuiApp *app, int ch)
         else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
             form_submit(app);
     } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-        if (len)
+        if (strcmp(value, "unscaled") == 0) /* a word, not digits: it goes whole */
+            value[0] = 0;
+        else if (len)
             value[len - 1] = 0;
     } else if ((ch >= '0' && ch <= '9') || ch == '.') {
         if (fresh || strcmp(value, "unscaled") == 0) /* typing replaces what was there */
@@ -324,24 +328,27 @@ static void draw_long_message(Rect r, const char *message)
 {
     char first[300];
     snprintf(first, sizeof first, "%s", message);
-    size_t cut = 0;
+    size_t cut = 0; /* the first line's length: up to a space, or after a '/' */
     for (size_t i = 0; first[i]; i++) {
-        if (first[i] != ' ')
+        if (first[i] != ' ' && first[i] != '/')
             continue;
-        first[i] = '\0';
+        size_t end = first[i] == '/' ? i + 1 : i;
+        char kept = first[end];
+        first[end] = '\0';
         if (text_columns(first, crt.utf8) <= r.w - 1)
-            cut = i;
-        first[i] = ' ';
+            cut = end;
+        first[end] = kept;
     }
-    if (cut == 0) { /* no space to break at */
+    if (cut == 0) { /* nowhere to break */
         tui_text_tail(r.y, r.x + 1, r.w - 1, message);
         return;
     }
     first[cut] = '\0';
+    const char *rest = message + cut + (message[cut] == ' ');
     tui_fill(r.y - 1, r.x, r.w, " ");
     tui_text(r.y - 1, r.x + 1, r.w - 1, first);
     tui_fill(r.y, r.x, r.w, " ");
-    tui_text_tail(r.y, r.x + 1, r.w - 1, message + cut + 1);
+    tui_text_tail(r.y, r.x + 1, r.w - 1, rest);
 }
 
 static void draw_status(TuiApp *app, Rect r)
@@ -363,10 +370,18 @@ static void draw_status(TuiApp *app, Rect r)
     bool recent = app->message[0] != 0;
     if (app->prompt) {
         snprintf(buf, sizeof buf, "/%s_", app->prompt_text);
+        /* a long pattern: the status gives way, then the pattern shows its end */
+        int need = 8 + text_columns(buf, crt.utf8);
+        if (used + need > r.w) {
+            used = r.w - need > 0 ? r.w - need : 0;
+            crt_set(CE_STATUS);
+            tui_fill(r.y, r.x, r.w, " ");
+            tui_text_cut(r.y, r.x, used, left);
+        }
         crt_set(CE_CHOSEN);
         tui_fill(r.y, r.x + used, r.w - used, " ");
         tui_text(r.y, r.x + used, r.w - used, "filter:");
-        tui_text(r.y, r.x + used + 8, r.w - used - 8, buf);
+        tui_text_tail(r.y, r.x + used + 8, r.w - used - 8, buf);
         crt_set(CE_NORMAL);
         return;
     }
@@ -426,12 +441,15 @@ static void draw_status(TuiApp *app, Rect r)
 }
 
 /* The message of a terminal below the minimum size, centred and, when the
- * terminal is narrower than it, wrapped at its spaces. */
-static void draw_too_small(void)
+ * terminal is narrower than it, wrapped at its spaces; a question asked
+ * (q's) in place of "(q quits)". */
+static void draw_too_small(const TuiApp *app)
 {
-    char text[120];
-    snprintf(text, sizeof text, "Terminal too small: %dx%d; filmseg needs %dx%d (q quits)", COLS,
-             LINES, TUI_MIN_COLS, TUI_MIN_ROWS);
+    char text[400];
+    bool asked = app->quit_asked || app->save_asked || app->export_asked;
+    snprintf(text, sizeof text, "Terminal too small: %dx%d; filmseg needs %dx%d %s%s%s", COLS,
+             LINES, TUI_MIN_COLS, TUI_MIN_ROWS, asked ? "(" : "(q quits)",
+             asked ? app->message : "", asked ? ")" : "");
     enum { MAX_LINES = 8 };
     const char *start[MAX_LINES];
     int len[MAX_LINES], n = 0;
@@ -455,7 +473,7 @@ static void draw_too_small(void)
     crt_set(CE_NORMAL);
     int top = LINES > n ? (LINES - n) / 2 : 0;
     for (int i = 0; i < n && top + i < LINES; i++) {
-        char line[120];
+        char line[400];
         snprintf(line, sizeof line, "%.*s", len[i], start[i]);
         tui_text(top + i, len[i] < COLS ? (COLS - len[i]) / 2 : 0, COLS, line);
     }
@@ -466,7 +484,7 @@ static void draw(TuiApp *app)
     erase();
     ScreenLayout l = layout_screen(LINES, COLS);
     if (l.too_small) {
-        draw_too_small();
+        draw_too_small(app);
         refresh();
         return;
     }
@@ -532,6 +550,8 @@ static void mouse_key(TuiApp *app)
 
 static void handle_key(TuiApp *app, int ch)
 {
+    if (ch == KEY_RESIZE) /* not the user's answer to anything: the loop redraws */
+        return;
     /* a question lasts one key; any other key answers no, and it goes */
     bool save_asked = app->save_asked, export_asked = app->export_asked,
          quit_asked = app->quit_asked;
@@ -566,11 +586,11 @@ static void handle_key(TuiApp *app, int ch)
         if (quit_asked || !(app->unsaved || worker_running(&app->worker))) {
             app->quit = true;
         } else {
-            app->quit_asked = true;
             app_message(app, true, "%s: q again quits%s",
                         worker_running(&app->worker) ? "training is running"
                                                      : "the trained model is not saved",
                         worker_running(&app->worker) ? "" : ", s saves it");
+            app->quit_asked = true;
         }
         break;
     case '?':
@@ -726,6 +746,7 @@ int tui_run(TuiConfig *config)
         }
         if (app->message[0] && t0 - app->message_at > 6) { /* messages last 6 s */
             app->message[0] = 0;
+            app->save_asked = app->export_asked = app->quit_asked = false; /* and questions */
             redraw = true;
         }
         if (redraw && !app->quit) {

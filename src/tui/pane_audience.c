@@ -54,7 +54,7 @@ static void draw_ages(Rect r, const Profile *p, const Profile *base)
     bool banded = p->ages_banded; /* bands only: the median band, no mean */
     int median_band = profile_median_age_band(p);
     if (banded)
-        snprintf(title, sizeof title, "Age%s (bands)  %s median band %s", base ? " (index)" : "",
+        snprintf(title, sizeof title, "Age (bands%s)  %s median band %s", base ? ", index" : "",
                  g->point_alt, median_band >= 0 ? age_band_label(median_band) : "-");
     else
         snprintf(title, sizeof title, "Age%s  %s mean %.1f  %s median %g", base ? " (index)" : "",
@@ -204,8 +204,11 @@ static void audience_draw(TuiApp *app, Rect r)
     char title[400];
     char ratings[16];
     format_compact((double)p->n_ratings, ratings, sizeof ratings);
-    snprintf(title, sizeof title, "Audience: %zu users, %s ratings of %zu films (%s)", p->n_users,
-             ratings, app->panel->n_films, app->panel->source);
+    char dropped[64] = ""; /* the sample rules' doing, as report says */
+    if (app->panel->sample.users_dropped)
+        snprintf(dropped, sizeof dropped, " (%zu dropped)", app->panel->sample.users_dropped);
+    snprintf(title, sizeof title, "Audience: %zu users%s, %s ratings of %zu films (%s)", p->n_users,
+             dropped, ratings, app->panel->n_films, app->panel->source);
     pane_title(rect_take_top(&r, 1), title);
     rect_take_top(&r, 1);
     demographics_draw(r, app->panel, p, NULL);

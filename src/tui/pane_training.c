@@ -38,7 +38,9 @@ static void training_draw(TuiApp *app, Rect r)
     if (t->state != WORKER_IDLE) {
         /* every setting of the form, on two lines when one is too narrow */
         char settings[2][200], weight[32];
-        if (o->features.demo_weight < 0)
+        if (!app->panel->has_demographics)
+            snprintf(weight, sizeof weight, "none (no demographics)");
+        else if (o->features.demo_weight < 0)
             snprintf(weight, sizeof weight, "unscaled");
         else
             snprintf(weight, sizeof weight, "%g", o->features.demo_weight);
