@@ -32,11 +32,14 @@
  * time; versions 2 and 3 read as not measured.
  * 5: the genre block of the features (settings end with its weight; each
  * film's genres follow the rating scalers; the feature scales hold the
- * block's width, means and scales); older files read as without it. */
+ * block's width, means and scales); older files read as without it.
+ * 6: after the timings, what the training panel's demographics were read
+ * with (ages banded or not; the ZIP list's use, code count and name), for
+ * score to compare; older files do not say. */
 /* A change of format also means making again the model fuzz seeds
  * (tests/unit/test_fuzz_regressions.c says how) and tests/tui/demo-model.fsm
  * (tests/tui/run says how) with its screens and tests/cli/expected. */
-#define MODEL_VERSION 5
+#define MODEL_VERSION 6
 #define MODEL_OLDEST_VERSION 2
 
 /* Returns 0, or -1 with the reason in error[]. */

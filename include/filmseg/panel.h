@@ -53,6 +53,8 @@ typedef struct {
     PanelFormat format;
     char source[256];      /* folder, or "built-in demo panel" */
     char zip_source[256];  /* where states came from */
+    bool zip_list;         /* states from a ZIP list (--zips), not the built-in table */
+    size_t zip_count;      /* the ZIP list's codes (0 for the built-in table) */
     bool has_demographics; /* false: taste-only panel (CSV releases) */
     bool ages_banded;      /* ages known only as bands (ml-1m) */
 

@@ -69,6 +69,15 @@ typedef struct {
     Classifier classifier;
     ClassifierReport classifier_report;
     double seconds[STAGE_COUNT];
+    /* what the training panel's demographics were read with, for scoring
+     * to compare (model files before version 6 do not say: known false) */
+    struct {
+        bool known;
+        bool ages_banded;  /* ages known only as bands (ml-1m) */
+        bool zip_list;     /* states from a ZIP list, not the built-in table */
+        size_t zip_count;  /* that list's codes */
+        char zip_name[64]; /* its file name, without the folder */
+    } trained_with;
 } Segmentation;
 
 /* Runs the whole pipeline. Returns FS_OK, FS_CANCELLED or FS_ERROR (with a

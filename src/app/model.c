@@ -194,6 +194,10 @@ static void encode_body(Writer *w, const Segmentation *seg)
     for (int i = 0; i < seg->k * seg->k; i++)
         put_u32(w, cr->confusion ? (uint32_t)cr->confusion[i] : 0);
     put_f64s(w, seg->seconds, STAGE_COUNT);
+    put_u8(w, seg->trained_with.ages_banded);
+    put_u8(w, seg->trained_with.zip_list);
+    put_u64(w, seg->trained_with.zip_count);
+    put_string(w, seg->trained_with.zip_name);
 }
 
 int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len)
@@ -610,6 +614,16 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     int stages = version >= 4 ? STAGE_COUNT : STAGE_STABILITY; /* older files: no stability */
     for (int i = 0; i < stages; i++)
         seg->seconds[i] = get_f64(&r, "timings");
+    if (version >= 6) {
+        seg->trained_with.known = true;
+        seg->trained_with.ages_banded = get_u8(&r, "training panel") != 0;
+        seg->trained_with.zip_list = get_u8(&r, "training panel") != 0;
+        seg->trained_with.zip_count = get_u64(&r, "training panel");
+        char *name = get_string(&r, "training panel");
+        snprintf(seg->trained_with.zip_name, sizeof seg->trained_with.zip_name, "%s",
+                 name ? name : "");
+        free(name);
+    }
     if (r.bad)
         return refuse(seg, error, error_size, "%s: malformed model file (%s does not fit)", name,
                       r.what ? r.what : "a field");

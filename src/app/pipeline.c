@@ -359,6 +359,13 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
 {
     memset(seg, 0, sizeof *seg);
     seg->options = *opts;
+    seg->trained_with.known = true;
+    seg->trained_with.ages_banded = panel->ages_banded;
+    seg->trained_with.zip_list = panel->zip_list;
+    seg->trained_with.zip_count = panel->zip_count;
+    const char *slash = strrchr(panel->zip_source, '/');
+    snprintf(seg->trained_with.zip_name, sizeof seg->trained_with.zip_name, "%.63s",
+             slash ? slash + 1 : panel->zip_source);
     int rc;
     if (opts->kmax < 1 || opts->k < 2 || opts->k > opts->kmax) {
         snprintf(error, error_size, "k must be 2..kmax (k %d, kmax %d)", opts->k, opts->kmax);

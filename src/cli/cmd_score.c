@@ -95,6 +95,32 @@ int cmd_score(int argc, char **argv)
         segmentation_free(&seg);
         return EXIT_INPUT;
     }
+    /* demographics read otherwise than the training panel's were */
+    if (seg.trained_with.known && seg.demo.has_demographics) {
+        if (seg.trained_with.zip_list != panel->zip_list ||
+            (panel->zip_list && seg.trained_with.zip_count != panel->zip_count)) {
+            char trained[128], now[128];
+            if (seg.trained_with.zip_list)
+                snprintf(trained, sizeof trained, "the ZIP list %s (%zu codes)",
+                         seg.trained_with.zip_name, seg.trained_with.zip_count);
+            else
+                snprintf(trained, sizeof trained, "the built-in ZIP-prefix table");
+            if (panel->zip_list)
+                snprintf(now, sizeof now, "a list of %zu codes", panel->zip_count);
+            else
+                snprintf(now, sizeof now, "the built-in table");
+            fprintf(stderr,
+                    "filmseg score: %s was trained with states from %s, these users get theirs "
+                    "from %s: some may be in another state (give the training's --zips)\n",
+                    model_path, trained, now);
+        }
+        if (seg.trained_with.ages_banded != panel->ages_banded)
+            fprintf(stderr,
+                    "filmseg score: %s was trained on %s, these users have %s: each band counts "
+                    "as its lower bound\n",
+                    model_path, seg.trained_with.ages_banded ? "age bands (1M)" : "exact ages",
+                    panel->ages_banded ? "age bands (1M)" : "exact ages");
+    }
     /* occupations the model has no column for (scored as none of its own) */
     size_t strangers = 0;
     const char *stranger = NULL;

@@ -435,6 +435,8 @@ int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *r
     s->n_rule_states = p->has_demographics ? rules->n_exclude : 0;
     memcpy(s->rule_states, rules->exclude, sizeof s->rule_states);
     snprintf(p->zip_source, sizeof p->zip_source, "%s", zips->source);
+    p->zip_list = zips->exact;
+    p->zip_count = zips->exact ? zips->n_zips : 0;
 
     /* States and the sample rules: new_index[u] is the kept user's index. */
     uint32_t *new_index = malloc((p->n_users + 1) * sizeof *new_index);

@@ -371,6 +371,13 @@ static void out_of_range_settings_are_refused(void **state)
  * each film's genres after the rating scalers, and the genre block's
  * variance share, width and scales before the feature width). seg must
  * have no genre block: older files' centroids have no such columns. */
+/* The bytes version 6 added at the end of the payload: what the training
+ * panel's demographics were read with. */
+static size_t v6_tail(const Segmentation *seg)
+{
+    return 1 + 1 + 8 + 4 + strlen(seg->trained_with.zip_name);
+}
+
 static uint8_t *older_file(const Segmentation *seg, uint32_t version, size_t *old_len)
 {
     assert_int_equal(seg->scaling.genre_dim, 0);
@@ -398,10 +405,10 @@ static uint8_t *older_file(const Segmentation *seg, uint32_t version, size_t *ol
     size_t genre_scales = sweep - 8 - 16; /* variance share, width 0, then the feature width */
     KEEP(genres + 4 * seg->n_films, genre_scales - (genres + 4 * seg->n_films));
     KEEP(genre_scales + 16, sweep + 12 - (genre_scales + 16));
-    size_t at = sweep + 12;
+    size_t at = sweep + 12, end = len - 8 - v6_tail(seg); /* version 6's facts not kept */
     if (version >= 4) {
-        KEEP(at, len - 8 - at); /* the rest as it is */
-        at = len - 8;
+        KEEP(at, end - at); /* the rest as it is */
+        at = end;
     } else {
         at += 4; /* past kmax, knee, k and the resamples */
         for (int k = 1; k <= seg->sweep.kmax; k++) {
@@ -411,7 +418,7 @@ static uint8_t *older_file(const Segmentation *seg, uint32_t version, size_t *ol
             KEEP(at + 16 + stability, rest);
             at += 16 + stability + rest;
         }
-        KEEP(at, len - 8 - 8 - at); /* up to the stability's time and the checksum */
+        KEEP(at, end - 8 - at); /* up to the stability's time */
     }
 #undef KEEP
     uint64_t payload = to - 24, sum;
@@ -470,6 +477,40 @@ static void older_versions_load(void **state)
         free(buf);
     }
     segmentation_free(seg);
+}
+
+/* Version 6 keeps what the training panel's demographics were read with;
+ * a version 5 file (the same without them) loads, not knowing it. */
+static void version_6_keeps_the_training_panels_facts(void **state)
+{
+    void **pair = *state;
+    const Segmentation *seg = pair[1];
+    assert_true(seg->trained_with.known);
+    assert_false(seg->trained_with.zip_list); /* the demo panel: the built-in table */
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(model_encode(seg, &buf, &len), 0);
+    Segmentation s;
+    char error[256];
+    assert_int_equal(model_decode(&s, buf, len, "v6.fsm", error, sizeof error), 0);
+    assert_true(s.trained_with.known);
+    assert_int_equal(s.trained_with.zip_list, seg->trained_with.zip_list);
+    assert_int_equal(s.trained_with.zip_count, seg->trained_with.zip_count);
+    assert_int_equal(s.trained_with.ages_banded, seg->trained_with.ages_banded);
+    assert_string_equal(s.trained_with.zip_name, seg->trained_with.zip_name);
+    segmentation_free(&s);
+    size_t v5_len = len - v6_tail(seg);
+    uint32_t five = 5;
+    uint64_t payload = v5_len - 8 - 24, sum;
+    memcpy(buf + 8, &five, 4);
+    memcpy(buf + 16, &payload, 8);
+    sum = model_checksum(buf, v5_len - 8);
+    memcpy(buf + v5_len - 8, &sum, 8);
+    assert_int_equal(model_decode(&s, buf, v5_len, "v5.fsm", error, sizeof error), 0);
+    assert_false(s.trained_with.known);
+    assert_int_equal(s.k, seg->k);
+    segmentation_free(&s);
+    free(buf);
 }
 
 static void saving_never_leaves_a_half_written_file(void **state)
@@ -574,6 +615,7 @@ int main(void)
         cmocka_unit_test(saving_never_leaves_a_half_written_file),
         cmocka_unit_test(cancelled_pipeline_returns_cancelled),
         cmocka_unit_test(model_describes_only_its_panel),
+        cmocka_unit_test(version_6_keeps_the_training_panels_facts),
         cmocka_unit_test(k_as_large_as_the_panel_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
