@@ -206,16 +206,23 @@ static void save_load_and_score_give_identical_output(void **state)
     unlink(path);
 }
 
+/* seg encoded into *buf (*len bytes), and decoded again into *s. */
+static void encode_and_decode(const Segmentation *seg, uint8_t **buf, size_t *len, Segmentation *s)
+{
+    assert_int_equal(model_encode(seg, buf, len), 0);
+    char error[256];
+    assert_int_equal(model_decode(s, *buf, *len, "m.fsm", error, sizeof error), 0);
+}
+
 static void broken_files_are_refused(void **state)
 {
     void **pair = *state;
     const Segmentation *seg = pair[1];
     uint8_t *buf;
     size_t len;
-    assert_int_equal(model_encode(seg, &buf, &len), 0);
     Segmentation s;
     char error[256];
-    assert_int_equal(model_decode(&s, buf, len, "m.fsm", error, sizeof error), 0);
+    encode_and_decode(seg, &buf, &len, &s);
     segmentation_free(&s);
     /* truncated anywhere */
     size_t cuts[] = {0, 4, 20, 31, len / 3, len / 2, len - 9, len - 1};
@@ -489,10 +496,9 @@ static void version_6_keeps_the_training_panels_facts(void **state)
     assert_false(seg->trained_with.zip_list); /* the demo panel: the built-in table */
     uint8_t *buf;
     size_t len;
-    assert_int_equal(model_encode(seg, &buf, &len), 0);
     Segmentation s;
     char error[256];
-    assert_int_equal(model_decode(&s, buf, len, "v6.fsm", error, sizeof error), 0);
+    encode_and_decode(seg, &buf, &len, &s);
     assert_true(s.trained_with.known);
     assert_int_equal(s.trained_with.zip_list, seg->trained_with.zip_list);
     assert_int_equal(s.trained_with.zip_count, seg->trained_with.zip_count);
