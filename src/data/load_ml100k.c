@@ -160,7 +160,7 @@ int panel_parse_users_ratings(PanelBuilder *b, const PanelFile *users, const Pan
                               const int32_t *film_ids, size_t n_films)
 {
     b->panel->has_demographics = true;
-    b->skip_unknown_films = b->scoring = true;
+    b->scoring = true;
     b->users_name = users->path;
     if (!parse_genres(b, NULL) || !panel_build_add_model_films(b, film_ids, n_films))
         return 2;

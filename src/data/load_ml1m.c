@@ -117,7 +117,7 @@ int panel_parse_users_ratings_ml1m(PanelBuilder *b, const PanelFile *users,
 {
     b->panel->has_demographics = true;
     b->panel->ages_banded = true;
-    b->skip_unknown_films = b->scoring = true;
+    b->scoring = true;
     b->users_name = users->path;
     if (!panel_build_add_model_films(b, film_ids, n_films) || !parse_users(b, users) ||
         !panel_parse_ratings(b, ratings, &RATINGS) || b->oom)

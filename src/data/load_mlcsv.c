@@ -134,7 +134,7 @@ static bool on_rating_row(void *ctx, size_t line, const Field *fields, size_t n)
     if (!text_parse_long(ft, 0, UINT32_MAX, &time))
         return diag_bad_line(b->diag, c->file->path, line,
                              "timestamp '%.*s' is not a whole number 0..4294967295", SHOW(ft));
-    if ((film = idindex_get(&b->panel->film_index, film_id)) < 0 && !b->skip_unknown_films)
+    if ((film = idindex_get(&b->panel->film_index, film_id)) < 0 && !b->scoring)
         return diag_bad_line(b->diag, c->file->path, line, "movieId %ld is not in movies.csv",
                              film_id);
     long user = idindex_get(&b->panel->user_index, user_id);
@@ -158,7 +158,7 @@ int panel_parse_ratings_mlcsv(PanelBuilder *b, const PanelFile *ratings, const i
                               size_t n_films)
 {
     b->panel->has_demographics = false;
-    b->skip_unknown_films = b->scoring = true;
+    b->scoring = true;
     if (panel_build_occupation(b, "unknown", 7) < 0 ||
         !panel_build_add_model_films(b, film_ids, n_films))
         return 2;

@@ -191,10 +191,10 @@ bool panel_build_add_scored_person(PanelBuilder *b, int32_t id, int age, Field g
 bool panel_build_add_model_films(PanelBuilder *b, const int32_t *film_ids, size_t n_films)
 {
     for (size_t f = 0; f < n_films; f++) {
+        if (idindex_get(&b->panel->film_index, film_ids[f]) >= 0)
+            continue;
         char *title;
-        if (asprintf(&title, "film %d", film_ids[f]) < 0)
-            return false;
-        if (idindex_get(&b->panel->film_index, film_ids[f]) < 0 &&
+        if (asprintf(&title, "film %d", film_ids[f]) < 0 ||
             !panel_build_add_film(b, film_ids[f], title, 0, 0))
             return false;
     }
@@ -264,7 +264,7 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
         else if ((user = idindex_get(&b->panel->user_index, user_id)) < 0)
             ok = diag_bad_line(b->diag, file->path, at, "user %ld is not in %s", user_id,
                                b->users_name ? b->users_name : format->users_file);
-        else if ((film = idindex_get(&b->panel->film_index, film_id)) < 0 && b->skip_unknown_films)
+        else if ((film = idindex_get(&b->panel->film_index, film_id)) < 0 && b->scoring)
             b->panel->sample.ratings_unknown_film++;
         else if (film < 0)
             ok = diag_bad_line(b->diag, file->path, at, "%s %ld is not in %s", format->film,
@@ -673,15 +673,20 @@ static bool file_exists(const char *dir, const char *name)
     return stat(path, &st) == 0;
 }
 
+/* File j (0..3) of format i: its required ones (NULL past the last), then
+ * its optional one (or NULL). */
+static const char *format_file(size_t i, int j)
+{
+    return j < 3 ? FORMATS[i].required[j] : FORMATS[i].optional[0];
+}
+
 unsigned panel_dir_formats(const char *dir)
 {
     unsigned formats = 0;
     for (size_t i = 0; i < sizeof FORMATS / sizeof FORMATS[0]; i++)
-        for (int j = 0; j < 4; j++) {
-            const char *name = j < 3 ? FORMATS[i].required[j] : FORMATS[i].optional[0];
-            if (name && file_exists(dir, name))
+        for (int j = 0; j < 4; j++)
+            if (format_file(i, j) && file_exists(dir, format_file(i, j)))
                 formats |= 1u << FORMATS[i].format;
-        }
     return formats;
 }
 
@@ -690,10 +695,9 @@ bool panel_dir_holds(const char *dir, const char *path)
     char file[4096];
     for (size_t i = 0; i < sizeof FORMATS / sizeof FORMATS[0]; i++)
         for (int j = 0; j < 4; j++) {
-            const char *name = j < 3 ? FORMATS[i].required[j] : FORMATS[i].optional[0];
-            if (!name)
+            if (!format_file(i, j))
                 continue;
-            snprintf(file, sizeof file, "%s/%s", dir, name);
+            snprintf(file, sizeof file, "%s/%s", dir, format_file(i, j));
             if (atomic_file_same(path, file))
                 return true;
         }
@@ -824,8 +828,8 @@ int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Pan
     char *buffers[4] = {0};
     size_t n = 0;
     int rc = 0;
-    const char *names[4] = {FORMATS[which].required[0], FORMATS[which].required[1],
-                            FORMATS[which].required[2], FORMATS[which].optional[0]};
+    const char *names[4] = {format_file((size_t)which, 0), format_file((size_t)which, 1),
+                            format_file((size_t)which, 2), format_file((size_t)which, 3)};
     for (int i = 0; i < 4 && rc == 0; i++) {
         if (!names[i])
             continue;

@@ -37,10 +37,11 @@ typedef struct {
     RawRating *ratings;
     size_t n_ratings, ratings_cap;
     const char *ratings_path; /* for duplicate-rating messages */
-    bool skip_unknown_films;  /* scoring: ratings of films the model does not know are
-                                 counted in panel->sample.ratings_unknown_film, not errors */
-    bool scoring;             /* every user is read: see panel_build_add_scored_person */
-    const char *users_name;   /* the users file as ratings' messages name it */
+    /* scoring users against a model: ratings of films the model does not
+     * know are counted in panel->sample.ratings_unknown_film, not errors,
+     * and every user is read (see panel_build_add_scored_person) */
+    bool scoring;
+    const char *users_name; /* the users file as ratings' messages name it */
     bool oom;
     /* PCRE2 patterns: a release date (01-Jan-1995) and a year at the end of a
      * title ("Toy Story (1995)"). */
@@ -83,7 +84,7 @@ typedef struct {
 } RatingsFormat;
 /* Adds every rating of the file. A bad line is reported naming the file,
  * line and field (and ends the parse unless the diag keeps going); a film
- * the panel does not know is counted and left out when b->skip_unknown_films.
+ * the panel does not know is counted and left out when b->scoring.
  * Returns false on a bad line or when memory ran out (b->oom). */
 bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFormat *format);
 
