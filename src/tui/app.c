@@ -98,7 +98,7 @@ void app_refresh_heat(TuiApp *app)
 void app_message(TuiApp *app, bool error, const char *fmt, ...)
 {
     /* a question is answered by the next key only while it is on screen */
-    app->save_asked = app->export_asked = app->quit_asked = false;
+    app->asked = ASK_NONE;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(app->message, sizeof app->message, fmt, ap);
@@ -138,7 +138,7 @@ void app_save(TuiApp *app, bool confirmed)
     if (!confirmed && !app->saved && !(opened && strcmp(opened, path) == 0) &&
         access(path, F_OK) == 0) {
         app_message(app, true, "%s exists: s again replaces it, any other key keeps it", path);
-        app->save_asked = true;
+        app->asked = ASK_SAVE;
         return;
     }
     if (model_save(app->seg, path, error, sizeof error) != 0) {
@@ -183,7 +183,7 @@ void app_export(TuiApp *app, bool confirmed)
     if (replaces && !confirmed && !app->exported) {
         app_message(app, true,
                     "%s/ holds CSV files: e again replaces them, any other key keeps them", dir);
-        app->export_asked = true;
+        app->asked = ASK_EXPORT;
         return;
     }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {

@@ -85,15 +85,14 @@ typedef struct TuiApp {
     bool form_fresh; /* the field was just entered: typing replaces its value */
     char form_value[FORM_FIELDS][24];
 
-    /* saving: a file of the save path's name that this explorer did not write
-     * and did not open is replaced only on a second s (save_asked) */
-    bool save_asked, saved;
-    /* exporting likewise: CSV files in the export folder that this explorer
-     * did not write are replaced only on a second e (export_asked) */
-    bool export_asked, exported;
-    /* quitting: with a model trained here and not saved, or training
-     * running, q asks first and quits on a second q (quit_asked) */
-    bool unsaved, quit_asked;
+    /* The question on screen, answered by the next key (the same key again
+     * says yes, any other no) and forgotten with its message: s before
+     * replacing a file of the save path's name that this explorer neither
+     * wrote (saved) nor opened; e before replacing CSV files in the export
+     * folder it did not write (exported); q with a model trained here and
+     * not saved (unsaved), or while training runs. */
+    enum { ASK_NONE, ASK_SAVE = 's', ASK_EXPORT = 'e', ASK_QUIT = 'q' } asked;
+    bool saved, exported, unsaved;
 
     char message[256]; /* the status line's message */
     bool message_error;

@@ -322,8 +322,8 @@ static void training_summary(const TuiApp *app, char *buf, size_t size)
 #define HELP_HINT "? help q quit "
 
 /* A message wider than the status line r: its start on the line above, up
- * to the last space that fits, and the rest on r (its end when even that is
- * too long), in the colour set. */
+ * to the last space (or just past the last '/') that fits, and the rest on
+ * r (its end when even that is too long), in the colour set. */
 static void draw_long_message(Rect r, const char *message)
 {
     char first[300];
@@ -388,8 +388,7 @@ static void draw_status(TuiApp *app, Rect r)
     if (recent) {
         /* a message wider than what the status leaves: the status gives way
          * (cut, with a space before the message, or left out); a message
-         * wider than the line takes the line above as well, broken at a
-         * space */
+         * wider than the line takes the line above as well */
         int w = text_columns(app->message, crt.utf8);
         if (w + 1 > r.w - used) {
             int left_room = r.w - w - 1;
@@ -446,7 +445,7 @@ static void draw_status(TuiApp *app, Rect r)
 static void draw_too_small(const TuiApp *app)
 {
     char text[400];
-    bool asked = app->quit_asked || app->save_asked || app->export_asked;
+    bool asked = app->asked != ASK_NONE;
     snprintf(text, sizeof text, "Terminal too small: %dx%d; filmseg needs %dx%d %s%s%s", COLS,
              LINES, TUI_MIN_COLS, TUI_MIN_ROWS, asked ? "(" : "(q quits)",
              asked ? app->message : "", asked ? ")" : "");
@@ -553,11 +552,10 @@ static void handle_key(TuiApp *app, int ch)
     if (ch == KEY_RESIZE) /* not the user's answer to anything: the loop redraws */
         return;
     /* a question lasts one key; any other key answers no, and it goes */
-    bool save_asked = app->save_asked, export_asked = app->export_asked,
-         quit_asked = app->quit_asked;
-    app->save_asked = app->export_asked = app->quit_asked = false;
+    int asked = app->asked;
+    app->asked = ASK_NONE;
     bool quit_key = ch == 'q' || ch == 'Q' || ch == KEY_F(10);
-    if ((save_asked && ch != 's') || (export_asked && ch != 'e') || (quit_asked && !quit_key))
+    if (asked != ASK_NONE && !(asked == ASK_QUIT ? quit_key : ch == asked))
         app->message[0] = '\0';
     if (app->help) { /* any key closes the help */
         app->help = false;
@@ -583,14 +581,14 @@ static void handle_key(TuiApp *app, int ch)
     case 'q':
     case 'Q':
     case KEY_F(10):
-        if (quit_asked || !(app->unsaved || worker_running(&app->worker))) {
+        if (asked == ASK_QUIT || !(app->unsaved || worker_running(&app->worker))) {
             app->quit = true;
         } else {
             app_message(app, true, "%s: q again quits%s",
                         worker_running(&app->worker) ? "training is running"
                                                      : "the trained model is not saved",
                         worker_running(&app->worker) ? "" : ", s saves it");
-            app->quit_asked = true;
+            app->asked = ASK_QUIT;
         }
         break;
     case '?':
@@ -615,8 +613,8 @@ static void handle_key(TuiApp *app, int ch)
             app_message(app, true, "no training is running");
         }
         break;
-    case 's': app_save(app, save_asked); break;
-    case 'e': app_export(app, export_asked); break;
+    case 's': app_save(app, asked == ASK_SAVE); break;
+    case 'e': app_export(app, asked == ASK_EXPORT); break;
     case 't': form_open(app); break;
     case 12: clearok(curscr, TRUE); break; /* Ctrl-L */
     default: break;
@@ -746,7 +744,7 @@ int tui_run(TuiConfig *config)
         }
         if (app->message[0] && t0 - app->message_at > 6) { /* messages last 6 s */
             app->message[0] = 0;
-            app->save_asked = app->export_asked = app->quit_asked = false; /* and questions */
+            app->asked = ASK_NONE; /* and its question */
             redraw = true;
         }
         if (redraw && !app->quit) {
