@@ -26,6 +26,38 @@ static void usage(FILE *out)
             "Inside, `?` lists every key.\n");
 }
 
+static const struct option OPTIONS[] = {
+    PANEL_LONG_OPTIONS,    {"model", required_argument, 0, 'm'}, {"out", required_argument, 0, 'o'},
+    TRAINING_LONG_OPTIONS, {"no-train", no_argument, 0, 'n'},    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0}};
+
+/* The first option in argv that only the explorer takes (not the report's
+ * panel options, --model or --help), or NULL. */
+static const char *explorer_only_option(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        for (const struct option *o = OPTIONS; o->name; o++) {
+            bool shared = (o->val >= 1000 && o->val < 1100) || o->val == 'm' || o->val == 'h';
+            size_t len = strlen(o->name);
+            if (!shared && strncmp(argv[i], "--", 2) == 0 &&
+                strncmp(argv[i] + 2, o->name, len) == 0 &&
+                (argv[i][2 + len] == '\0' || argv[i][2 + len] == '='))
+                return argv[i];
+        }
+    return NULL;
+}
+
+/* Frees what config holds (the model, the panel) and returns status. */
+static int give_up(TuiConfig *config, int status)
+{
+    if (config->seg) {
+        segmentation_free(config->seg);
+        free(config->seg);
+    }
+    panel_free(config->panel);
+    return status;
+}
+
 int cmd_explore(int argc, char **argv)
 {
     double started = tui_now();
@@ -36,33 +68,17 @@ int cmd_explore(int argc, char **argv)
         for (int i = 1; i < argc; i++)
             if (strncmp(argv[i], "--format", 8) == 0)
                 report = true;
-        if (report) {
-            static const char *const explorer_only[] = {
-                "--k",    "--kmax",      "--epochs",       "--hidden",   "--demo-weight",
-                "--seed", "--stability", "--genre-weight", "--no-train", "--out"};
-            for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-                for (size_t j = 0; j < sizeof explorer_only / sizeof *explorer_only; j++) {
-                    size_t len = strlen(explorer_only[j]);
-                    if (strncmp(argv[i], explorer_only[j], len) == 0 &&
-                        (argv[i][len] == '\0' || argv[i][len] == '=')) {
-                        fprintf(stderr,
-                                "filmseg: %s is the explorer's, which needs a terminal; "
-                                "without one filmseg prints the report (`filmseg train` "
-                                "trains and writes a model)\n",
-                                explorer_only[j]);
-                        return EXIT_USAGE;
-                    }
-                }
-            return cmd_report(argc, argv);
+        const char *only = report ? explorer_only_option(argc, argv) : NULL;
+        if (only) {
+            fprintf(stderr,
+                    "filmseg: %.*s is the explorer's, which needs a terminal; without one "
+                    "filmseg prints the report (`filmseg train` trains and writes a model)\n",
+                    (int)strcspn(only, "="), only);
+            return EXIT_USAGE;
         }
+        if (report)
+            return cmd_report(argc, argv);
     }
-    static const struct option long_options[] = {PANEL_LONG_OPTIONS,
-                                                 {"model", required_argument, 0, 'm'},
-                                                 {"out", required_argument, 0, 'o'},
-                                                 TRAINING_LONG_OPTIONS,
-                                                 {"no-train", no_argument, 0, 'n'},
-                                                 {"help", no_argument, 0, 'h'},
-                                                 {0, 0, 0, 0}};
     PanelArgs args;
     panel_args_init(&args);
     TuiConfig config;
@@ -73,12 +89,12 @@ int cmd_explore(int argc, char **argv)
     const char *out_path = NULL;
     TrainingArgs training = {0};
     int opt;
-    if (!cli_exact_options("explore", argc, argv, long_options)) {
+    if (!cli_exact_options("explore", argc, argv, OPTIONS)) {
         usage(stderr);
         return EXIT_USAGE;
     }
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "h", OPTIONS, NULL)) != -1) {
         int handled = panel_args_option(&args, opt, optarg);
         if (handled == 0)
             handled = training_args_option(&training, "explore", opt, optarg);
@@ -99,10 +115,9 @@ int cmd_explore(int argc, char **argv)
         return EXIT_USAGE;
     }
     /* with a model, --k is the k it opens at: checked against its sweep
-     * below, not against the default --kmax */
-    int view_k = 0;
-    if (config.model_path && training.given[0] && !training.given[1]) {
-        view_k = (int)training.value[0];
+     * below, not against --kmax (the model's sweep is the one shown) */
+    if (config.model_path && training.given[0]) {
+        config.view_k = (int)training.value[0];
         training.given[0] = false;
     }
     if (!training_args_apply(&training, "explore", &config.training))
@@ -129,32 +144,18 @@ int cmd_explore(int argc, char **argv)
         }
     }
     config.panel = panel_args_load(&args);
-    if (!config.panel) {
-        if (config.seg) {
-            segmentation_free(config.seg);
-            free(config.seg);
-        }
-        return EXIT_INPUT;
-    }
+    if (!config.panel)
+        return give_up(&config, EXIT_INPUT);
     char error[512];
     if (config.seg &&
         segmentation_panel_check(config.seg, config.panel, error, sizeof error) != FS_OK) {
         fprintf(stderr, "filmseg explore: %s: %s\n", config.model_path, error);
-        segmentation_free(config.seg);
-        free(config.seg);
-        panel_free(config.panel);
-        return EXIT_INPUT;
+        return give_up(&config, EXIT_INPUT);
     }
-    if (config.seg && (view_k || training.given[0])) { /* --k with a model: the k it opens at */
-        config.view_k = view_k ? view_k : config.training.k;
-        if (config.view_k > config.seg->sweep.kmax) {
-            fprintf(stderr, "filmseg explore: --k %d is beyond %s's sweep (k = 1..%d)\n",
-                    config.view_k, config.model_path, config.seg->sweep.kmax);
-            segmentation_free(config.seg);
-            free(config.seg);
-            panel_free(config.panel);
-            return EXIT_USAGE;
-        }
+    if (config.seg && config.view_k > config.seg->sweep.kmax) {
+        fprintf(stderr, "filmseg explore: --k %d is beyond %s's sweep (k = 1..%d)\n", config.view_k,
+                config.model_path, config.seg->sweep.kmax);
+        return give_up(&config, EXIT_USAGE);
     }
     if ((size_t)config.training.kmax > config.panel->n_users)
         config.training.kmax = (int)config.panel->n_users;
