@@ -23,6 +23,66 @@ static void usage(FILE *out)
                  "ratings.csv format.\n");
 }
 
+/* What stderr should say about the users to score before their rows: what
+ * they lack or hold that the model does not know, and demographics read
+ * otherwise than the training panel's. */
+static void warn_about_users(const Segmentation *seg, const Panel *panel, const char *model_path)
+{
+    /* demographics read otherwise than the training panel's were */
+    if (seg->trained_with.known && seg->demo.has_demographics) {
+        if (seg->trained_with.zip_list != panel->zip_list ||
+            (panel->zip_list && seg->trained_with.zip_count != panel->zip_count)) {
+            char trained[128], now[128];
+            if (seg->trained_with.zip_list)
+                snprintf(trained, sizeof trained, "the ZIP list %s (%zu codes)",
+                         seg->trained_with.zip_name, seg->trained_with.zip_count);
+            else
+                snprintf(trained, sizeof trained, "the built-in ZIP-prefix table");
+            if (panel->zip_list)
+                snprintf(now, sizeof now, "a list of %zu codes", panel->zip_count);
+            else
+                snprintf(now, sizeof now, "the built-in table");
+            fprintf(stderr,
+                    "filmseg score: %s was trained with states from %s, these users get theirs "
+                    "from %s: some may be in another state (give the training's --zips)\n",
+                    model_path, trained, now);
+        }
+        if (seg->trained_with.ages_banded != panel->ages_banded)
+            fprintf(stderr,
+                    "filmseg score: %s was trained on %s, these users have %s: each band counts "
+                    "as its lower bound\n",
+                    model_path, seg->trained_with.ages_banded ? "age bands (1M)" : "exact ages",
+                    panel->ages_banded ? "age bands (1M)" : "exact ages");
+    }
+    /* occupations the model has no column for (scored as none of its own) */
+    size_t strangers = 0;
+    const char *stranger = NULL;
+    for (size_t u = 0; seg->demo.has_demographics && u < panel->n_users; u++) {
+        const char *name = panel->occupations[panel->users[u].occupation];
+        bool known = !*name; /* an empty one is counted with the partial users */
+        for (size_t i = 0; i < seg->demo.n_occupations && !known; i++)
+            known = strcmp(seg->demo.occupations[i], name) == 0;
+        if (!known) {
+            strangers++;
+            stranger = stranger ? stranger : name;
+        }
+    }
+    if (strangers)
+        fprintf(stderr,
+                "filmseg score: %zu users have an occupation the model does not know (%s'%s'): "
+                "scored as none of its occupations\n",
+                strangers, strangers > 1 ? "e.g. " : "", stranger);
+    if (panel->sample.users_partial)
+        fprintf(stderr,
+                "filmseg score: %zu users have an age, gender, occupation or ZIP code missing or "
+                "malformed: scored with it unknown\n",
+                panel->sample.users_partial);
+    if (panel->sample.ratings_unknown_film)
+        fprintf(stderr,
+                "filmseg score: %zu ratings of films the model does not know were left out\n",
+                panel->sample.ratings_unknown_film);
+}
+
 int cmd_score(int argc, char **argv)
 {
     /* of the panel options only --zips and --strict: production scores
@@ -95,59 +155,7 @@ int cmd_score(int argc, char **argv)
         segmentation_free(&seg);
         return EXIT_INPUT;
     }
-    /* demographics read otherwise than the training panel's were */
-    if (seg.trained_with.known && seg.demo.has_demographics) {
-        if (seg.trained_with.zip_list != panel->zip_list ||
-            (panel->zip_list && seg.trained_with.zip_count != panel->zip_count)) {
-            char trained[128], now[128];
-            if (seg.trained_with.zip_list)
-                snprintf(trained, sizeof trained, "the ZIP list %s (%zu codes)",
-                         seg.trained_with.zip_name, seg.trained_with.zip_count);
-            else
-                snprintf(trained, sizeof trained, "the built-in ZIP-prefix table");
-            if (panel->zip_list)
-                snprintf(now, sizeof now, "a list of %zu codes", panel->zip_count);
-            else
-                snprintf(now, sizeof now, "the built-in table");
-            fprintf(stderr,
-                    "filmseg score: %s was trained with states from %s, these users get theirs "
-                    "from %s: some may be in another state (give the training's --zips)\n",
-                    model_path, trained, now);
-        }
-        if (seg.trained_with.ages_banded != panel->ages_banded)
-            fprintf(stderr,
-                    "filmseg score: %s was trained on %s, these users have %s: each band counts "
-                    "as its lower bound\n",
-                    model_path, seg.trained_with.ages_banded ? "age bands (1M)" : "exact ages",
-                    panel->ages_banded ? "age bands (1M)" : "exact ages");
-    }
-    /* occupations the model has no column for (scored as none of its own) */
-    size_t strangers = 0;
-    const char *stranger = NULL;
-    for (size_t u = 0; seg.demo.has_demographics && u < panel->n_users; u++) {
-        const char *name = panel->occupations[panel->users[u].occupation];
-        bool known = !*name; /* an empty one is counted with the partial users */
-        for (size_t i = 0; i < seg.demo.n_occupations && !known; i++)
-            known = strcmp(seg.demo.occupations[i], name) == 0;
-        if (!known) {
-            strangers++;
-            stranger = stranger ? stranger : name;
-        }
-    }
-    if (strangers)
-        fprintf(stderr,
-                "filmseg score: %zu users have an occupation the model does not know (%s'%s'): "
-                "scored as none of its occupations\n",
-                strangers, strangers > 1 ? "e.g. " : "", stranger);
-    if (panel->sample.users_partial)
-        fprintf(stderr,
-                "filmseg score: %zu users have an age, gender, occupation or ZIP code missing or "
-                "malformed: scored with it unknown\n",
-                panel->sample.users_partial);
-    if (panel->sample.ratings_unknown_film)
-        fprintf(stderr,
-                "filmseg score: %zu ratings of films the model does not know were left out\n",
-                panel->sample.ratings_unknown_film);
+    warn_about_users(&seg, panel, model_path);
 
     size_t width = nearest ? seg.dim : segmentation_classifier_width(&seg);
     const KmeansResult *km = &seg.sweep.results[seg.k - 1];
