@@ -85,6 +85,15 @@ typedef struct {
 int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress *progress,
                  Segmentation *out, char *error, size_t error_size);
 void segmentation_free(Segmentation *seg);
+/* Trains the classifier of seg's segments at k (2..kmax of its sweep) with
+ * seg's classifier options, as pipeline_run does for its k: the same network
+ * bit for bit when panel is the training panel. Each of the model's users is
+ * found in panel by id (FS_ERROR when one is missing). Fills *classifier and
+ * *report (free with classifier_free, classifier_report_free); returns FS_OK,
+ * FS_CANCELLED or FS_ERROR (with the reason in error). */
+int segmentation_train_classifier(const Segmentation *seg, const Panel *panel, int k,
+                                  const Progress *progress, Classifier *classifier,
+                                  ClassifierReport *report, char *error, size_t error_size);
 
 const char *stage_name(int stage);
 /* Builds film_index from film_ids (after loading a model). */

@@ -342,6 +342,106 @@ int segmentation_panel_check(const Segmentation *seg, const Panel *panel, char *
     return FS_OK;
 }
 
+/* The classifier's inputs of the model's users, in CSR form (one dense row at
+ * a time: a users x films matrix of floats would not fit for large panels),
+ * each user found in the panel by id; FS_ERROR (with the reason) when the
+ * panel lacks one or memory runs out. */
+static int classifier_inputs(const Segmentation *seg, const Panel *panel, size_t **row_start_out,
+                             uint32_t **col_out, float **value_out, char *error, size_t error_size)
+{
+    size_t n = seg->n_users, width = segmentation_classifier_width(seg), nnz = 0;
+    size_t cap = panel->n_ratings + n * 8 + 16, most = 0;
+    for (size_t u = 0; u < panel->n_users; u++) {
+        size_t rated = panel->user_start[u + 1] - panel->user_start[u];
+        most = rated > most ? rated : most;
+    }
+    float *row = malloc(width * sizeof *row), *value = malloc(cap * sizeof *value);
+    float *rated_value = malloc((most + 1) * sizeof *rated_value);
+    uint32_t *col = malloc(cap * sizeof *col), *rated_col = malloc((most + 1) * sizeof *rated_col);
+    size_t *row_start = malloc((n + 1) * sizeof *row_start), missing = 0;
+    int rc = row && value && rated_value && col && rated_col && row_start ? FS_OK : FS_ERROR;
+    if (rc != FS_OK)
+        snprintf(error, error_size, "out of memory building the classifier's inputs");
+    for (size_t i = 0; rc == FS_OK && i < n; i++) {
+        long u = panel_user_index(panel, seg->user_ids[i]);
+        row_start[i] = nnz;
+        if (u < 0) {
+            missing++;
+            continue;
+        }
+        size_t count =
+            segmentation_user_ratings(seg, panel, (size_t)u, rated_col, rated_value, NULL);
+        segmentation_classifier_row(seg, panel, &panel->users[u], count, rated_col, rated_value,
+                                    row);
+        for (size_t j = 0; j < width; j++) {
+            if (row[j] == 0.0f)
+                continue;
+            if (nnz == cap) {
+                cap *= 2;
+                float *v2 = realloc(value, cap * sizeof *value);
+                if (v2)
+                    value = v2;
+                uint32_t *c2 = realloc(col, cap * sizeof *col);
+                if (c2)
+                    col = c2;
+                if (!v2 || !c2) {
+                    snprintf(error, error_size, "out of memory building the classifier's inputs");
+                    rc = FS_ERROR;
+                    break;
+                }
+            }
+            col[nnz] = (uint32_t)j;
+            value[nnz++] = row[j];
+        }
+    }
+    if (rc == FS_OK && missing > 0) {
+        snprintf(error, error_size,
+                 "the panel lacks %zu of the model's %zu users: their classifier inputs are "
+                 "unknown",
+                 missing, n);
+        rc = FS_ERROR;
+    }
+    free(row);
+    free(rated_value);
+    free(rated_col);
+    if (rc != FS_OK) {
+        free(value);
+        free(col);
+        free(row_start);
+        return rc;
+    }
+    row_start[n] = nnz;
+    *row_start_out = row_start;
+    *col_out = col;
+    *value_out = value;
+    return FS_OK;
+}
+
+int segmentation_train_classifier(const Segmentation *seg, const Panel *panel, int k,
+                                  const Progress *progress, Classifier *classifier,
+                                  ClassifierReport *report, char *error, size_t error_size)
+{
+    memset(classifier, 0, sizeof *classifier);
+    memset(report, 0, sizeof *report);
+    const int32_t *labels = segmentation_labels(seg, k);
+    if (!labels || k < 2) {
+        snprintf(error, error_size, "k must be 2..%d (k %d)", seg->sweep.kmax, k);
+        return FS_ERROR;
+    }
+    size_t *row_start;
+    uint32_t *col;
+    float *value;
+    if (classifier_inputs(seg, panel, &row_start, &col, &value, error, error_size) != FS_OK)
+        return FS_ERROR;
+    int rc = classifier_train_csr(classifier, row_start, col, value, seg->n_users,
+                                  segmentation_classifier_width(seg), labels, k,
+                                  &seg->options.classifier, progress, report);
+    free(row_start);
+    free(col);
+    free(value);
+    return rc == FS_OK ? rc : fail(error, error_size, rc, "the classifier could not be trained");
+}
+
 static void report_stage(const Progress *progress, int stage)
 {
     ProgressEvent ev = {.stage = stage_name(stage),
@@ -456,52 +556,10 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
 
     t = now_seconds();
     report_stage(progress, STAGE_CLASSIFIER);
-    /* the classifier's input in CSR form (one dense row at a time): a users x
-     * films matrix of floats would not fit for large panels */
-    size_t width = segmentation_classifier_width(seg), nnz = 0, cap = m.row_start[n] + n * 8 + 16;
-    float *row = malloc(width * sizeof *row), *value = malloc(cap * sizeof *value);
-    uint32_t *col = malloc(cap * sizeof *col);
-    size_t *row_start = malloc((n + 1) * sizeof *row_start);
-    rc = row && value && col && row_start ? FS_OK : FS_ERROR;
-    for (size_t u = 0; rc == FS_OK && u < n; u++) {
-        uint32_t from = m.row_start[u], count = m.row_start[u + 1] - from;
-        segmentation_classifier_row(seg, panel, &panel->users[u], count, m.col + from,
-                                    m.value + from, row);
-        row_start[u] = nnz;
-        for (size_t j = 0; j < width; j++) {
-            if (row[j] == 0.0f)
-                continue;
-            if (nnz == cap) {
-                cap *= 2;
-                float *v2 = realloc(value, cap * sizeof *value);
-                if (v2)
-                    value = v2;
-                uint32_t *c2 = realloc(col, cap * sizeof *col);
-                if (c2)
-                    col = c2;
-                if (!v2 || !c2) {
-                    rc = FS_ERROR;
-                    break;
-                }
-            }
-            col[nnz] = (uint32_t)j;
-            value[nnz++] = row[j];
-        }
-    }
-    if (rc == FS_OK) {
-        row_start[n] = nnz;
-        rc = classifier_train_csr(&seg->classifier, row_start, col, value, n, width,
-                                  segmentation_labels(seg, seg->k), seg->k, &opts->classifier,
-                                  progress, &seg->classifier_report);
-    }
-    free(row);
-    free(value);
-    free(col);
-    free(row_start);
-    if (rc != FS_OK) {
-        rc = fail(error, error_size, rc, "the classifier could not be trained");
+    rc = segmentation_train_classifier(seg, panel, seg->k, progress, &seg->classifier,
+                                       &seg->classifier_report, error, error_size);
+    if (rc != FS_OK)
         goto done;
-    }
     seg->seconds[STAGE_CLASSIFIER] = now_seconds() - t;
 
     if (opts->stability > 0) {

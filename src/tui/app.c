@@ -135,10 +135,44 @@ void app_save(TuiApp *app, bool confirmed)
     char error[512];
     const char *path = app->config->save_path;
     const char *opened = app->config->model_path;
+    bool other_k = app->k != app->seg->k; /* the sweep keeps every k; the classifier is for one */
+    if (app->save_when_trained) {
+        app_message(app, false,
+                    "the classifier for k=%d is training; the model is saved when it "
+                    "finishes (x cancels)",
+                    app->train.options.k);
+        return;
+    }
+    if (other_k && worker_running(&app->worker)) {
+        app_message(app, true,
+                    "training is running (x cancels it): a classifier for k=%d can be trained "
+                    "after it",
+                    app->k);
+        return;
+    }
     if (!confirmed && !app->saved && !(opened && strcmp(opened, path) == 0) &&
         access(path, F_OK) == 0) {
         app_message(app, true, "%s exists: s again replaces it, any other key keeps it", path);
         app->asked = ASK_SAVE;
+        return;
+    }
+    if (other_k) {
+        if (app->matched < app->seg->n_users) {
+            app_message(app, true,
+                        "the model's classifier is for k=%d, and this panel lacks %zu of its "
+                        "users: a classifier for k=%d needs them all (t retrains)",
+                        app->seg->k, app->seg->n_users - app->matched, app->k);
+            return;
+        }
+        if (!worker_start_classifier(&app->worker, app->panel, app->seg, app->k)) {
+            app_message(app, true, "training could not start");
+            return;
+        }
+        worker_snapshot(&app->worker, &app->train);
+        app->train.state = WORKER_RUNNING; /* until the UI has picked up the end */
+        app->save_when_trained = true;
+        app_message(app, false, "training the classifier for k=%d, then saving to %s", app->k,
+                    path);
         return;
     }
     if (model_save(app->seg, path, error, sizeof error) != 0) {
@@ -147,12 +181,25 @@ void app_save(TuiApp *app, bool confirmed)
     }
     app->saved = true;
     app->unsaved = false;
-    if (app->k != app->seg->k) /* the sweep keeps every k; the classifier is for one */
-        app_message(app, false,
-                    "model saved to %s; its classifier is for k=%d (t: retrain at k=%d)", path,
-                    app->seg->k, app->k);
-    else
-        app_message(app, false, "model saved to %s", path);
+    app_message(app, false, "model saved to %s (k=%d)", path, app->seg->k);
+}
+
+void app_install_classifier(TuiApp *app, ClassifierResult *result)
+{
+    Segmentation *seg = app->seg;
+    classifier_free(&seg->classifier);
+    classifier_report_free(&seg->classifier_report);
+    seg->classifier = result->classifier;
+    seg->classifier_report = result->report;
+    seg->k = seg->options.k = result->k;
+    seg->seconds[STAGE_CLASSIFIER] = result->seconds;
+    app->unsaved = true;
+    if (app->save_when_trained) {
+        app->save_when_trained = false;
+        app_save(app, true);
+    } else {
+        app_message(app, false, "the classifier for k=%d is trained", seg->k);
+    }
 }
 
 /* model.fsm -> model-csv: the save path without its extension, plus "-csv" */

@@ -93,6 +93,8 @@ typedef struct TuiApp {
      * not saved (unsaved), or while training runs. */
     enum { ASK_NONE, ASK_SAVE = 's', ASK_EXPORT = 'e', ASK_QUIT = 'q' } asked;
     bool saved, exported, unsaved;
+    bool save_when_trained; /* s at another k than the classifier's: a
+                               classifier job runs, then the model is saved */
 
     char message[256]; /* the status line's message */
     bool message_error;
@@ -140,6 +142,9 @@ void app_train(TuiApp *app, const PipelineOptions *options);
  * confirms, confirmed true) when that would replace a file this explorer
  * neither opened nor wrote. */
 void app_save(TuiApp *app, bool confirmed);
+/* A classifier job's network (moved in) becomes the segmentation's, at its
+ * k; the model is then saved when s started the job. */
+void app_install_classifier(TuiApp *app, ClassifierResult *result);
 /* Writes every export table at the chosen k as CSV into the folder beside the
  * save path (model.fsm -> model-csv/), made when missing; asks first (a
  * second call confirms) when that would replace CSV files this explorer did

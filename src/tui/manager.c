@@ -58,7 +58,7 @@ static const char *const HELP[] = {
     "d                 Heatmap: sample / most distinctive films",
     "t                 retrain with other settings (a form)",
     "x                 cancel training",
-    "s                 save the model",
+    "s                 save the model at the k shown",
     "e                 export this k's segments as CSV tables",
     "Ctrl-L            redraw",
     "?, F1             this help (any key closes it)",
@@ -672,14 +672,21 @@ static bool poll_worker(TuiApp *app)
     worker_snapshot(&app->worker, &app->train);
     if (app->train.state != WORKER_RUNNING && state == WORKER_RUNNING) {
         Segmentation *seg = worker_take_result(&app->worker);
+        ClassifierResult classifier;
+        bool save = app->save_when_trained;
+        app->save_when_trained = false;
         if (seg) {
             app_set_segmentation(app, seg);
             app->unsaved = true;
             app_message(app, false, "training finished: %d segments", app->k);
+        } else if (worker_take_classifier(&app->worker, &classifier)) {
+            app->save_when_trained = save;
+            app_install_classifier(app, &classifier);
         } else if (app->train.state == WORKER_CANCELLED) {
-            app_message(app, false, "training cancelled");
+            app_message(app, false, "training cancelled%s", save ? ": nothing saved" : "");
         } else {
-            app_message(app, true, "training failed: %s", app->train.error);
+            app_message(app, true, "training failed: %s%s", app->train.error,
+                        save ? " (nothing saved)" : "");
         }
         return true;
     }

@@ -20,11 +20,22 @@ static void training_draw(TuiApp *app, Rect r)
         char eta[48] = "estimating what is left";
         if (isfinite(left))
             snprintf(eta, sizeof eta, "about %.0fs left", ceil(left));
-        snprintf(title, sizeof title, "Training: %s %d/%d, %.1fs elapsed, %s",
-                 t->stage >= 0 ? stage_name(t->stage) : "starting", t->step, t->steps,
-                 now - t->started, eta);
+        if (t->classifier_only)
+            snprintf(title, sizeof title,
+                     "Training the classifier for k=%d: epoch %d/%d, %.1fs elapsed, %s", o->k,
+                     t->step, t->steps, now - t->started, eta);
+        else
+            snprintf(title, sizeof title, "Training: %s %d/%d, %.1fs elapsed, %s",
+                     t->stage >= 0 ? stage_name(t->stage) : "starting", t->step, t->steps,
+                     now - t->started, eta);
+    } else if (t->state == WORKER_DONE && t->classifier_only) {
+        snprintf(title, sizeof title, "The classifier for k=%d trained in %.2fs", o->k,
+                 t->finished - t->started);
     } else if (t->state == WORKER_DONE) {
         snprintf(title, sizeof title, "Training finished in %.1fs", t->finished - t->started);
+    } else if (t->state == WORKER_CANCELLED && t->classifier_only) {
+        snprintf(title, sizeof title, "The classifier for k=%d cancelled after %.1fs", o->k,
+                 t->finished - t->started);
     } else if (t->state == WORKER_CANCELLED) {
         snprintf(title, sizeof title, "Training cancelled after %.1fs", t->finished - t->started);
     } else if (t->state == WORKER_FAILED) {

@@ -119,17 +119,32 @@ static void *run(void *arg)
 {
     Worker *w = arg;
     Progress progress = {on_progress, w, &w->cancel};
-    Segmentation *seg = calloc(1, sizeof *seg);
+    Segmentation *seg = NULL;
+    ClassifierResult clf = {.k = w->options.k};
     char error[256] = "out of memory";
-    int rc =
-        seg ? pipeline_run(w->panel, &w->options, &progress, seg, error, sizeof error) : FS_ERROR;
+    int rc;
+    double started = tui_now();
+    if (w->seg) {
+        rc = segmentation_train_classifier(w->seg, w->panel, clf.k, &progress, &clf.classifier,
+                                           &clf.report, error, sizeof error);
+        clf.seconds = tui_now() - started;
+    } else {
+        seg = calloc(1, sizeof *seg);
+        rc = seg ? pipeline_run(w->panel, &w->options, &progress, seg, error, sizeof error)
+                 : FS_ERROR;
+    }
     pthread_mutex_lock(&w->lock);
     TrainStatus *s = &w->status;
     s->finished = tui_now();
     if (rc == FS_OK) {
         s->state = WORKER_DONE;
-        w->result = seg;
-        seg = NULL;
+        if (w->seg) {
+            w->classifier = clf;
+            w->classifier_ready = true;
+        } else {
+            w->result = seg;
+            seg = NULL;
+        }
     } else {
         s->state = rc == FS_CANCELLED ? WORKER_CANCELLED : WORKER_FAILED;
         snprintf(s->error, sizeof s->error, "%s", error);
@@ -140,16 +155,22 @@ static void *run(void *arg)
     return NULL;
 }
 
-bool worker_start(Worker *w, const Panel *panel, const PipelineOptions *options)
+static bool start(Worker *w, const Panel *panel, const PipelineOptions *options,
+                  const Segmentation *seg)
 {
     worker_reap(w);
     if (w->joinable)
         return false; /* still running */
     pthread_mutex_lock(&w->lock);
     TrainStatus *s = &w->status;
-    series_reset(s);
+    if (seg) {
+        s->clf_loss.n = s->clf_val.n = s->clf_acc.n = s->clf_val_acc.n = 0;
+    } else {
+        series_reset(s);
+    }
     s->state = WORKER_RUNNING;
-    s->stage = -1;
+    s->classifier_only = seg != NULL;
+    s->stage = seg ? STAGE_CLASSIFIER : -1;
     s->step = s->steps = 0;
     s->started = s->stage_started = tui_now();
     s->finished = 0;
@@ -160,6 +181,7 @@ bool worker_start(Worker *w, const Panel *panel, const PipelineOptions *options)
     atomic_store(&w->cancel, 0);
     w->panel = panel;
     w->options = *options;
+    w->seg = seg;
     if (pthread_create(&w->thread, NULL, run, w) != 0) {
         pthread_mutex_lock(&w->lock);
         s->state = WORKER_FAILED;
@@ -170,6 +192,18 @@ bool worker_start(Worker *w, const Panel *panel, const PipelineOptions *options)
     }
     w->joinable = true;
     return true;
+}
+
+bool worker_start(Worker *w, const Panel *panel, const PipelineOptions *options)
+{
+    return start(w, panel, options, NULL);
+}
+
+bool worker_start_classifier(Worker *w, const Panel *panel, const Segmentation *seg, int k)
+{
+    PipelineOptions options = seg->options;
+    options.k = k;
+    return start(w, panel, &options, seg);
 }
 
 bool worker_running(Worker *w)
@@ -201,9 +235,22 @@ void worker_snapshot(Worker *w, TrainStatus *copy)
     copy->stage_started = s->stage_started;
     copy->finished = s->finished;
     copy->options = s->options;
+    copy->classifier_only = s->classifier_only;
     memcpy(copy->error, s->error, sizeof copy->error);
     copy->version = s->version;
     pthread_mutex_unlock(&w->lock);
+}
+
+bool worker_take_classifier(Worker *w, ClassifierResult *out)
+{
+    pthread_mutex_lock(&w->lock);
+    bool ready = w->classifier_ready;
+    if (ready)
+        *out = w->classifier;
+    w->classifier_ready = false;
+    pthread_mutex_unlock(&w->lock);
+    worker_reap(w);
+    return ready;
 }
 
 void worker_reap(Worker *w)
@@ -240,6 +287,10 @@ void worker_free(Worker *w)
         segmentation_free(w->result);
         free(w->result);
     }
+    if (w->classifier_ready) {
+        classifier_free(&w->classifier.classifier);
+        classifier_report_free(&w->classifier.report);
+    }
     train_status_free(&w->status);
     pthread_mutex_destroy(&w->lock);
 }
@@ -262,6 +313,7 @@ void train_status_from_seg(TrainStatus *s, const Segmentation *seg)
     for (int k = 1; k <= seg->sweep.kmax; k++)
         series_push(&s->inertia, seg->sweep.results[k - 1].inertia);
     s->state = WORKER_DONE;
+    s->classifier_only = false;
     s->stage = STAGE_CLASSIFIER;
     s->step = s->steps = c->epochs_run;
     s->options = seg->options;
@@ -283,6 +335,8 @@ double train_fraction(const TrainStatus *s)
         return 1;
     if (s->stage < 0)
         return 0;
+    if (s->classifier_only)
+        return s->steps > 0 ? (double)s->step / s->steps : 0;
     double f = 0, all = 0;
     for (int i = 0; i < STAGE_COUNT; i++) {
         if (i == STAGE_STABILITY && s->options.stability == 0)

@@ -1,9 +1,11 @@
 /* worker.h (private to src/tui): training in one background thread. The
- * worker runs pipeline_run and publishes progress through a small
+ * worker runs pipeline_run (or, to save a model at another k of its sweep,
+ * segmentation_train_classifier alone) and publishes progress through a small
  * mutex-guarded status (stage, step, loss curves); the UI copies it with
  * worker_snapshot and never waits on the worker except to join a thread that
  * has finished. The finished Segmentation is handed over by swapping one
- * pointer (worker_take_result). worker_cancel sets the Progress cancel flag. */
+ * pointer (worker_take_result), a classifier by worker_take_classifier. worker_cancel sets the
+ * Progress cancel flag. */
 #ifndef FILMSEG_TUI_WORKER_H
 #define FILMSEG_TUI_WORKER_H
 
@@ -34,32 +36,52 @@ typedef struct {
     double started, stage_started, finished; /* tui_now() seconds */
     Series ae_loss, ae_val, clf_loss, clf_val, clf_acc, clf_val_acc, inertia;
     PipelineOptions options;
+    bool classifier_only; /* the job trains a classifier at options.k for the
+                             segmentation on screen; the other series are its */
     char error[256];
     unsigned version; /* bumped on every change */
 } TrainStatus;
 
+/* A classifier job's result. */
+typedef struct {
+    int k;
+    Classifier classifier;
+    ClassifierReport report;
+    double seconds;
+} ClassifierResult;
+
 typedef struct {
     pthread_mutex_t lock;
-    TrainStatus status;   /* guarded by lock */
-    Segmentation *result; /* guarded by lock: the finished result, until taken */
+    TrainStatus status;          /* guarded by lock */
+    Segmentation *result;        /* guarded by lock: the finished result, until taken */
+    ClassifierResult classifier; /* guarded by lock: a classifier job's, until taken */
+    bool classifier_ready;       /* guarded by lock */
     atomic_int cancel;
     pthread_t thread;
     bool joinable; /* UI thread only */
     const Panel *panel;
     PipelineOptions options;
-    unsigned delay_ms; /* test hook: sleep per progress event */
+    const Segmentation *seg; /* a classifier job's segmentation (NULL: pipeline);
+                                the UI must not change it while the job runs */
+    unsigned delay_ms;       /* test hook: sleep per progress event */
 } Worker;
 
 void worker_init(Worker *w);
 /* Starts training; false (with the reason in the status) when a run is
  * going or the thread cannot be created. */
 bool worker_start(Worker *w, const Panel *panel, const PipelineOptions *options);
+/* Starts training a classifier at k (2..kmax) for seg's segments of panel
+ * (segmentation_train_classifier); seg must stay as it is until the job ends.
+ * The status keeps the autoencoder's and the sweep's series. */
+bool worker_start_classifier(Worker *w, const Panel *panel, const Segmentation *seg, int k);
 bool worker_running(Worker *w);
 void worker_cancel(Worker *w);
 /* Copies the status into *copy (whose series buffers are reused). */
 void worker_snapshot(Worker *w, TrainStatus *copy);
 /* The finished result (the caller owns it) or NULL; joins a finished thread. */
 Segmentation *worker_take_result(Worker *w);
+/* A finished classifier job's network, moved into *out (true), or false. */
+bool worker_take_classifier(Worker *w, ClassifierResult *out);
 /* Joins the thread if it has finished (never blocks on a running one). */
 void worker_reap(Worker *w);
 /* Cancels, joins and frees everything. */

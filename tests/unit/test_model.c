@@ -3,7 +3,8 @@
  * truncated, bit-flipped, wrong-version and foreign files are refused;
  * files of older versions load; cancelling stops the pipeline; a model
  * describes only a panel like the one it was trained on; k as large as the
- * panel is refused before training. */
+ * panel is refused before training; a classifier trained later at another k
+ * of the sweep is the one pipeline_run trains at that k. */
 #include "test_util.h"
 
 #include "filmseg/model.h"
@@ -609,6 +610,49 @@ static void k_as_large_as_the_panel_is_refused(void **state)
     assert_non_null(strstr(error, want));
 }
 
+/* The explorer saves a model at another k of the sweep by training its
+ * classifier alone: the same network, bit for bit, and the same report as
+ * the whole pipeline run at that k; k outside 2..kmax and a panel lacking
+ * one of the model's users are refused with the reason. */
+static void classifier_at_another_k_is_the_pipelines(void **state)
+{
+    void **pair = *state;
+    const Panel *p = pair[0];
+    Segmentation *seg = pair[1];
+    PipelineOptions o = seg->options;
+    o.k = 4;
+    Segmentation at4;
+    char error[256];
+    assert_int_equal(pipeline_run(p, &o, NULL, &at4, error, sizeof error), FS_OK);
+    Classifier c;
+    ClassifierReport report;
+    assert_int_equal(
+        segmentation_train_classifier(seg, p, 4, NULL, &c, &report, error, sizeof error), FS_OK);
+    assert_int_equal(c.k, 4);
+    assert_int_equal(c.n_params, at4.classifier.n_params);
+    assert_memory_equal(c.params, at4.classifier.params, c.n_params * sizeof *c.params);
+    assert_int_equal(report.epochs_run, at4.classifier_report.epochs_run);
+    assert_int_equal(report.best_epoch, at4.classifier_report.best_epoch);
+    assert_memory_equal(report.confusion, at4.classifier_report.confusion, 16 * sizeof(int));
+    assert_int_equal(seg->classifier.k, 3); /* seg itself untouched */
+    classifier_free(&c);
+    classifier_report_free(&report);
+    segmentation_free(&at4);
+
+    assert_int_equal(
+        segmentation_train_classifier(seg, p, 1, NULL, &c, &report, error, sizeof error), FS_ERROR);
+    assert_non_null(strstr(error, "k must be 2..6 (k 1)"));
+    assert_int_equal(
+        segmentation_train_classifier(seg, p, 7, NULL, &c, &report, error, sizeof error), FS_ERROR);
+    seg->user_ids[1] += 1000000;
+    assert_int_equal(
+        segmentation_train_classifier(seg, p, 4, NULL, &c, &report, error, sizeof error), FS_ERROR);
+    seg->user_ids[1] -= 1000000;
+    char want[96];
+    snprintf(want, sizeof want, "the panel lacks 1 of the model's %zu users", seg->n_users);
+    assert_non_null(strstr(error, want));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -623,6 +667,7 @@ int main(void)
         cmocka_unit_test(model_describes_only_its_panel),
         cmocka_unit_test(version_6_keeps_the_training_panels_facts),
         cmocka_unit_test(k_as_large_as_the_panel_is_refused),
+        cmocka_unit_test(classifier_at_another_k_is_the_pipelines),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -244,6 +244,31 @@ static void worker_trains_and_hands_over(void **state)
     assert_int_equal(from.ae_loss.n, 5);
     assert_int_equal(from.inertia.n, 8);
     train_status_free(&from);
+
+    /* a classifier job at another k keeps the other stages' curves, goes
+     * from 0 to 1 on its own epochs and hands over a network for that k */
+    assert_true(worker_start_classifier(&w, p, seg, 3));
+    wait_finished(&w);
+    worker_snapshot(&w, &s);
+    assert_int_equal(s.state, WORKER_DONE);
+    assert_true(s.classifier_only);
+    assert_int_equal(s.options.k, 3);
+    assert_int_equal(s.ae_loss.n, 5);
+    assert_int_equal(s.inertia.n, 8);
+    assert_true(s.clf_acc.n > 0);
+    assert_null(worker_take_result(&w));
+    ClassifierResult clf;
+    assert_true(worker_take_classifier(&w, &clf));
+    assert_false(worker_take_classifier(&w, &clf)); /* handed over once */
+    assert_int_equal(clf.k, 3);
+    assert_int_equal(clf.classifier.k, 3);
+    assert_int_equal(clf.report.epochs_run, s.clf_acc.n);
+    s.state = WORKER_RUNNING;
+    s.step = 1;
+    s.steps = 4;
+    assert_float_equal(train_fraction(&s), 0.25, 1e-12);
+    classifier_free(&clf.classifier);
+    classifier_report_free(&clf.report);
     segmentation_free(seg);
     free(seg);
     train_status_free(&s);
