@@ -29,6 +29,8 @@
 #ifndef FILMSEG_SYNTH_H
 #define FILMSEG_SYNTH_H
 
+#include "filmseg/zipmap.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +47,9 @@ typedef struct {
     SynthFormat format; /* default SYNTH_ML100K */
     int separation;     /* taste strength in percent of the default, 0..400 (100):
                            0 = segments differ in demographics only */
+    const ZipMap *zips; /* NULL: ZIP codes of the built-in prefix table's
+                           prefixes (mostly not real codes); a ZIP list (exact):
+                           each user's code drawn from its state's codes in it */
 } SynthOptions;
 
 /* What was written. */

@@ -13,11 +13,15 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: filmseg synth --out DIR [--users 943] [--films 1682] [--ratings 100000]\n"
                  "                     [--segments 5] [--seed 1] [--format ml-100k|ml-1m]\n"
-                 "                     [--separation 100]\n"
+                 "                     [--separation 100] [--zips FILE]\n"
                  "Writes a synthetic panel whose users fall into planted segments (each with its\n"
                  "own demographics and taste), and truth.csv (user_id,segment). The same options\n"
                  "give the same files, byte for byte. --separation scales the planted taste\n"
-                 "(percent of the default; 0 = demographics only).\n");
+                 "(percent of the default; 0 = demographics only). Without --zips, ZIP codes\n"
+                 "have real three-digit prefixes (the built-in table's) but are mostly not real\n"
+                 "codes, so read the panel without --zips; with a ZIP list (uszips.csv), each\n"
+                 "user's code is one of its state's codes in it, and the panel is otherwise\n"
+                 "the same.\n");
 }
 
 static bool parse_u64(const char *name, const char *value, unsigned long long lo,
@@ -43,15 +47,20 @@ static void print_share(uint64_t part, uint64_t total)
 
 int cmd_synth(int argc, char **argv)
 {
-    static const struct option long_options[] = {
-        {"users", required_argument, 0, 'u'},   {"films", required_argument, 0, 'm'},
-        {"ratings", required_argument, 0, 'r'}, {"segments", required_argument, 0, 'S'},
-        {"seed", required_argument, 0, 's'},    {"out", required_argument, 0, 'o'},
-        {"format", required_argument, 0, 'f'},  {"separation", required_argument, 0, 'p'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option long_options[] = {{"users", required_argument, 0, 'u'},
+                                                 {"films", required_argument, 0, 'm'},
+                                                 {"ratings", required_argument, 0, 'r'},
+                                                 {"segments", required_argument, 0, 'S'},
+                                                 {"seed", required_argument, 0, 's'},
+                                                 {"out", required_argument, 0, 'o'},
+                                                 {"format", required_argument, 0, 'f'},
+                                                 {"separation", required_argument, 0, 'p'},
+                                                 {"zips", required_argument, 0, 'z'},
+                                                 {"help", no_argument, 0, 'h'},
+                                                 {0, 0, 0, 0}};
     SynthOptions opts;
     synth_options_default(&opts);
-    const char *out_dir = NULL;
+    const char *out_dir = NULL, *zips_path = NULL;
     unsigned long long v;
     int opt;
     if (!cli_exact_options("synth", argc, argv, long_options)) {
@@ -92,6 +101,7 @@ int cmd_synth(int argc, char **argv)
             opts.separation = (int)v;
             break;
         case 'o': out_dir = optarg; break;
+        case 'z': zips_path = optarg; break;
         case 'f':
             if (strcmp(optarg, "ml-100k") == 0)
                 opts.format = SYNTH_ML100K;
@@ -125,8 +135,21 @@ int cmd_synth(int argc, char **argv)
         fprintf(stderr, "filmseg synth: %s\n", error);
         return EXIT_USAGE; /* an output that would replace an input, as elsewhere */
     }
+    ZipMap zips;
+    if (zips_path) {
+        Diag diag;
+        diag_init(&diag, stderr, false);
+        int rc = zipmap_load_csv(&zips, zips_path, &diag);
+        diag_print_summary(&diag);
+        if (rc != 0)
+            return EXIT_INPUT;
+        opts.zips = &zips;
+    }
     SynthSummary sum;
-    if (synth_write(&opts, out_dir, &sum, error, sizeof error) != 0) {
+    int rc = synth_write(&opts, out_dir, &sum, error, sizeof error);
+    if (zips_path)
+        zipmap_free(&zips);
+    if (rc != 0) {
         fprintf(stderr, "filmseg synth: %s\n", error);
         return EXIT_INPUT;
     }

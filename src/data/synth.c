@@ -362,6 +362,8 @@ typedef struct {
     uint32_t *counts;     /* ratings per user */
     uint16_t state_prefix[N_STATES][128];
     uint8_t state_prefixes[N_STATES];
+    uint32_t *state_zip[N_STATES]; /* each state's codes in the ZIP list (none without) */
+    uint32_t state_zips[N_STATES];
     const Occupation *occ;
     size_t n_occ;
 } Model;
@@ -424,6 +426,8 @@ static void model_free(Model *m)
     free(m->choice_cum);
     free(m->pop_cum);
     free(m->counts);
+    for (size_t st = 0; st < N_STATES; st++)
+        free(m->state_zip[st]);
 }
 
 /* Films: genres, release dates, quality, Zipf popularity over a shuffled
@@ -658,6 +662,40 @@ static void collect_prefixes(Model *m)
     zipmap_free(&map);
 }
 
+/* Each state's codes in the ZIP list (when one is given). */
+static bool collect_zips(Model *m, const ZipMap *zips)
+{
+    if (!zips || !zips->exact)
+        return true;
+    int slot_of[256];
+    for (int i = 0; i < 256; i++)
+        slot_of[i] = -1;
+    for (size_t st = 0; st < N_STATES; st++) {
+        int index = state_find(STATE_POP[st].code, 2);
+        if (index != STATE_UNKNOWN && index >= 0 && index < 256)
+            slot_of[index] = (int)st;
+    }
+    for (int pass = 0; pass < 2; pass++) { /* count, then fill */
+        for (uint32_t z = 0; z < 100000; z++) {
+            int st = slot_of[zips->by_zip[z]];
+            if (st < 0 || zips->by_zip[z] == STATE_UNKNOWN)
+                continue;
+            if (pass == 0)
+                m->state_zips[st]++;
+            else
+                m->state_zip[st][m->state_zips[st]++] = z;
+        }
+        if (pass == 0)
+            for (size_t st = 0; st < N_STATES; st++) {
+                if (m->state_zips[st] &&
+                    !(m->state_zip[st] = malloc(m->state_zips[st] * sizeof *m->state_zip[st])))
+                    return false;
+                m->state_zips[st] = 0;
+            }
+    }
+    return true;
+}
+
 /* ---- writing ---- */
 
 static void write_title(Out *o, Rng *rng, int year)
@@ -755,8 +793,10 @@ static void write_user(Model *m, Writers *w, size_t u, SynthSummary *sum)
             occ = OCC_1M_K12;
     }
     size_t st = draw_weighted(&rng, seg->state_cum, N_STATES);
-    unsigned zip = (unsigned)m->state_prefix[st][rng_below(&rng, m->state_prefixes[st])] * 100u +
-                   1u + (unsigned)rng_below(&rng, 99);
+    uint64_t prefix_draw = rng_below(&rng, m->state_prefixes[st]), code_draw = rng_below(&rng, 99);
+    unsigned zip = (unsigned)m->state_prefix[st][prefix_draw] * 100u + 1u + (unsigned)code_draw;
+    if (m->state_zips[st]) /* the same draws, so the panel is the same but for the codes */
+        zip = m->state_zip[st][(prefix_draw * 99 + code_draw) % m->state_zips[st]];
 
     int32_t user_bias = normal_int(&rng, USER_BIAS_SD);
     uint32_t t0 = ml1m ? 956703932u : 874724710u;
@@ -917,7 +957,7 @@ int synth_write(const SynthOptions *opts, const char *dir, SynthSummary *summary
         goto done;
     }
     collect_prefixes(&m);
-    if (!make_films(&m) || !make_segments(&m) ||
+    if (!collect_zips(&m, opts->zips) || !make_films(&m) || !make_segments(&m) ||
         !make_counts(&m, &sum->min_user_ratings, &sum->max_user_ratings)) {
         fail(error, error_size, "out of memory");
         goto done;

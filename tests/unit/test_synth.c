@@ -1,14 +1,16 @@
 /* test_synth.c: unit tests of the synthetic panel generator: same seed, same
  * bytes; the files load strictly in both formats; the shape of a real panel
  * (exact totals, at least 20 ratings a user, heavy tail, popularity skew,
- * scores skewed high); and the default pipeline finds the planted segments
- * (adjusted Rand index >= 0.9 at the true k, the knee on the true k). */
+ * scores skewed high); with a ZIP list, codes from it and the same panel
+ * otherwise; and the default pipeline finds the planted segments (adjusted
+ * Rand index >= 0.9 at the true k, the knee on the true k). */
 #include "test_util.h"
 
 #include "filmseg/pipeline.h"
 #include "filmseg/states.h"
 #include "filmseg/synth.h"
 #include "filmseg/text.h"
+#include "filmseg/zipmap.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -197,6 +199,69 @@ static void ml100k_loads_strictly_and_keeps_its_users(void **state)
     panel_free(p);
     captured_diag_free(&diag);
     remove_dir(dir);
+}
+
+/* With a ZIP list, a user of a state the list has codes for gets one of
+ * them (of that state); the others keep their invented codes; every other
+ * file and field is the same as without the list. */
+static void zip_list_gives_listed_codes(void **state)
+{
+    (void)state;
+    const char *csv = "zip,state_id\n10027,NY\n12401,NY\n14850,NY\n"
+                      "94043,CA\n90210,CA\n02139,MA\n";
+    CapturedDiag diag;
+    captured_diag_init(&diag, false);
+    ZipMap list, builtin;
+    assert_int_equal(zipmap_parse_csv(&list, csv, strlen(csv), "z.csv", &diag.diag), 0);
+    zipmap_builtin(&builtin);
+    char plain[512], listed[512];
+    make_temp_dir(plain, sizeof plain);
+    make_temp_dir(listed, sizeof listed);
+    SynthOptions o = small_options(SYNTH_ML100K, 5);
+    generate(&o, plain, NULL);
+    o.zips = &list;
+    generate(&o, listed, NULL);
+    for (size_t i = 0; i < N_ELEMS(ML100K_FILES); i++) {
+        if (strcmp(ML100K_FILES[i], "u.user") == 0)
+            continue;
+        size_t la, lb;
+        char *a = read_file(plain, ML100K_FILES[i], &la),
+             *b = read_file(listed, ML100K_FILES[i], &lb);
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, la);
+        free(a);
+        free(b);
+    }
+    size_t la, lb, replaced = 0, kept = 0;
+    char *a = read_file(plain, "u.user", &la), *b = read_file(listed, "u.user", &lb);
+    char *line_a = a, *line_b = b;
+    for (size_t u = 0; u < o.n_users; u++) {
+        char *end_a = strchr(line_a, '\n'), *end_b = strchr(line_b, '\n');
+        assert_non_null(end_a);
+        assert_non_null(end_b);
+        *end_a = *end_b = 0;
+        char *zip_a = strrchr(line_a, '|') + 1, *zip_b = strrchr(line_b, '|') + 1;
+        assert_int_equal(zip_a - line_a, zip_b - line_b); /* the fields before: the same */
+        assert_memory_equal(line_a, line_b, (size_t)(zip_a - line_a));
+        const char *st = state_info(zipmap_state(&builtin, zip_a))->code;
+        if (strcmp(st, "NY") == 0 || strcmp(st, "CA") == 0 || strcmp(st, "MA") == 0) {
+            assert_string_equal(state_info(zipmap_state(&list, zip_b))->code, st);
+            replaced++;
+        } else {
+            assert_string_equal(zip_a, zip_b);
+            kept++;
+        }
+        line_a = end_a + 1;
+        line_b = end_b + 1;
+    }
+    assert_true(replaced > 0 && kept > 0);
+    free(a);
+    free(b);
+    remove_dir(plain);
+    remove_dir(listed);
+    zipmap_free(&list);
+    zipmap_free(&builtin);
+    captured_diag_free(&diag);
 }
 
 static void ml1m_loads_strictly_with_codes(void **state)
@@ -443,6 +508,7 @@ int main(void)
         cmocka_unit_test(same_seed_gives_identical_files),
         cmocka_unit_test(ml100k_loads_strictly_and_keeps_its_users),
         cmocka_unit_test(ml1m_loads_strictly_with_codes),
+        cmocka_unit_test(zip_list_gives_listed_codes),
         cmocka_unit_test(panel_has_the_shape_of_a_real_one),
         cmocka_unit_test(bad_options_are_refused),
         cmocka_unit_test(default_pipeline_recovers_planted_segments),
