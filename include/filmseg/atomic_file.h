@@ -20,14 +20,20 @@ typedef struct {
     char path[4096];   /* as given, for messages */
     char target[4096]; /* path, or where its symbolic links lead */
     char tmp[4200];
-    int pending; /* registered for removal by a signal: 1 + slot, or 0 */
+    int pending;   /* registered for removal by a signal: 1 + slot, or 0 */
+    bool finished; /* written, synced and closed; the rename to come */
 } AtomicFile;
 
 /* Creates the temporary file for path (a->path names it even on failure);
  * false (errno set) when it cannot, ENOENT for an empty path. */
 bool atomic_file_open(AtomicFile *a, const char *path);
-/* Flushes, syncs, closes and renames into place; false (errno set, the
- * temporary file removed) on any error, including an earlier write error. */
+/* Flushes, syncs and closes the temporary file, where any write error shows;
+ * false (errno set, the temporary file removed) on any error. For writing
+ * several files all or none: finish each, then commit each. */
+bool atomic_file_finish(AtomicFile *a);
+/* Finishes (unless done), renames into place and syncs the folder; false
+ * (errno set, the temporary file removed) on any error, including an earlier
+ * write error. */
 bool atomic_file_commit(AtomicFile *a);
 /* Closes and removes the temporary file unless it was committed; safe to call
  * after commit or on a zeroed AtomicFile. */

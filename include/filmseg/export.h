@@ -27,6 +27,7 @@
 #ifndef FILMSEG_EXPORT_H
 #define FILMSEG_EXPORT_H
 
+#include "filmseg/atomic_file.h"
 #include "filmseg/panel.h"
 #include "filmseg/pipeline.h"
 
@@ -66,5 +67,11 @@ int export_write(ExportTable table, const Segmentation *seg, int k, const Panel 
  * the path in error[]. */
 int export_save(ExportTable table, const Segmentation *seg, int k, const Panel *panel,
                 const int32_t *labels, const char *path, char *error, size_t error_size);
+/* The same, written and synced into a temporary file but not put in place:
+ * atomic_file_commit(file) does that, atomic_file_discard drops it (for
+ * writing several files all or none). On FS_ERROR nothing is left behind. */
+int export_write_file(ExportTable table, const Segmentation *seg, int k, const Panel *panel,
+                      const int32_t *labels, const char *path, AtomicFile *file, char *error,
+                      size_t error_size);
 
 #endif

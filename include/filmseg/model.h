@@ -18,6 +18,7 @@
 #ifndef FILMSEG_MODEL_H
 #define FILMSEG_MODEL_H
 
+#include "filmseg/atomic_file.h"
 #include "filmseg/pipeline.h"
 
 #include <stddef.h>
@@ -44,6 +45,12 @@
 
 /* Returns 0, or -1 with the reason in error[]. */
 int model_save(const Segmentation *seg, const char *path, char *error, size_t error_size);
+/* The model written and synced into a temporary file for path, not yet in
+ * place: atomic_file_commit(file) puts it there, atomic_file_discard drops
+ * it (for a command writing several files all or none). 0, or -1 with the
+ * reason in error[] (nothing left behind). */
+int model_write_file(const Segmentation *seg, const char *path, AtomicFile *file, char *error,
+                     size_t error_size);
 int model_load(Segmentation *seg, const char *path, char *error, size_t error_size);
 /* The same on memory buffers (model_encode returns a malloc'd buffer). */
 int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len);

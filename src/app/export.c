@@ -318,9 +318,11 @@ int export_write(ExportTable table, const Segmentation *seg, int k, const Panel 
     return write_panel_table(table, &seg->sweep, k, panel, labels, out);
 }
 
-int export_save(ExportTable table, const Segmentation *seg, int k, const Panel *panel,
-                const int32_t *labels, const char *path, char *error, size_t error_size)
+int export_write_file(ExportTable table, const Segmentation *seg, int k, const Panel *panel,
+                      const int32_t *labels, const char *path, AtomicFile *file, char *error,
+                      size_t error_size)
 {
+    memset(file, 0, sizeof *file);
     if (!segmentation_labels(seg, k)) {
         snprintf(error, error_size, "%s: k=%d is not in the model's sweep (1..%d)", path, k,
                  seg->sweep.kmax);
@@ -331,19 +333,30 @@ int export_save(ExportTable table, const Segmentation *seg, int k, const Panel *
                  export_table_name(table));
         return FS_ERROR;
     }
-    AtomicFile file;
-    if (!atomic_file_open(&file, path)) {
+    if (!atomic_file_open(file, path)) {
         snprintf(error, error_size, "%s: cannot write: %s", path, strerror(errno));
         return FS_ERROR;
     }
-    if (export_write(table, seg, k, panel, labels, file.f) != FS_OK) {
-        atomic_file_discard(&file);
+    if (export_write(table, seg, k, panel, labels, file->f) != FS_OK) {
+        atomic_file_discard(file);
         snprintf(error, error_size, "%s: cannot write: out of memory", path);
         return FS_ERROR;
     }
-    if (!atomic_file_commit(&file)) {
+    if (!atomic_file_finish(file)) {
         snprintf(error, error_size, "%s: cannot write: %s", path, strerror(errno));
         return FS_ERROR;
     }
     return FS_OK;
+}
+
+int export_save(ExportTable table, const Segmentation *seg, int k, const Panel *panel,
+                const int32_t *labels, const char *path, char *error, size_t error_size)
+{
+    AtomicFile file;
+    int rc = export_write_file(table, seg, k, panel, labels, path, &file, error, error_size);
+    if (rc == FS_OK && !atomic_file_commit(&file)) {
+        snprintf(error, error_size, "%s: cannot write: %s", path, strerror(errno));
+        rc = FS_ERROR;
+    }
+    return rc;
 }

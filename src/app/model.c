@@ -224,24 +224,34 @@ int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len)
     return 0;
 }
 
-int model_save(const Segmentation *seg, const char *path, char *error, size_t error_size)
+int model_write_file(const Segmentation *seg, const char *path, AtomicFile *file, char *error,
+                     size_t error_size)
 {
     uint8_t *buf;
     size_t len;
+    memset(file, 0, sizeof *file);
     if (model_encode(seg, &buf, &len) != 0) {
         snprintf(error, error_size, "%s: out of memory encoding the model", path);
         return -1;
     }
-    AtomicFile file;
-    bool ok = atomic_file_open(&file, path);
-    if (ok && fwrite(buf, 1, len, file.f) != len) {
-        int err = errno;
-        atomic_file_discard(&file);
-        errno = err;
-        ok = false;
-    }
+    bool ok = atomic_file_open(file, path) && fwrite(buf, 1, len, file->f) == len &&
+              atomic_file_finish(file);
+    int err = errno;
     free(buf);
-    if (!ok || !atomic_file_commit(&file)) {
+    if (!ok) {
+        atomic_file_discard(file);
+        snprintf(error, error_size, "%s: cannot write the model: %s", path, strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+int model_save(const Segmentation *seg, const char *path, char *error, size_t error_size)
+{
+    AtomicFile file;
+    if (model_write_file(seg, path, &file, error, error_size) != 0)
+        return -1;
+    if (!atomic_file_commit(&file)) {
         snprintf(error, error_size, "%s: cannot write the model: %s", path, strerror(errno));
         return -1;
     }

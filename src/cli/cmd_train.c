@@ -156,8 +156,8 @@ int cmd_train(int argc, char **argv)
         options.features.recency = recency;
 
     /* where the results go, checked before the work rather than after it */
-    const char *const labels_file[] = {"labels", labels_path, NULL};
-    if (!cli_output_free("train", "out", out_path, &args, labels_file) ||
+    const char *const labels_output[] = {"labels", labels_path, NULL};
+    if (!cli_output_free("train", "out", out_path, &args, labels_output) ||
         (labels_path && !cli_output_free("train", "labels", labels_path, &args, NULL)))
         return EXIT_USAGE;
     if (!atomic_file_probe(out_path)) {
@@ -185,20 +185,50 @@ int cmd_train(int argc, char **argv)
         panel_free(panel);
         return EXIT_INPUT;
     }
+    /* all or nothing: the model and the labels are written beside their
+     * places, then the summary; only when all of that went through are the
+     * files put in place (a failed train leaves the earlier ones as they were) */
     int status = 0;
-    if (model_save(&seg, out_path, error, sizeof error) != 0) {
+    bool labels_to_stdout = labels_path && strcmp(labels_path, "-") == 0;
+    AtomicFile model_file = {0}, labels_file = {0};
+    if (model_write_file(&seg, out_path, &model_file, error, sizeof error) != 0) {
         fprintf(stderr, "filmseg train: %s\n", error);
         status = EXIT_INPUT;
-    }
-    if (labels_path &&
-        write_export("train", labels_path, EXPORT_LABELS, &seg, seg.k, NULL, NULL) != 0)
+    } else if (labels_path && !labels_to_stdout &&
+               export_write_file(EXPORT_LABELS, &seg, seg.k, NULL, NULL, labels_path, &labels_file,
+                                 error, sizeof error) != FS_OK) {
+        fprintf(stderr, "filmseg train: %s\n", error);
         status = EXIT_INPUT;
-    printf("Trained on %s: %zu users, %zu films rated, %zu ratings.\n", panel->source,
-           panel->n_users, seg.n_films, panel->n_ratings);
-    report_training(&seg, format, stdout);
-    if (status == 0)
+    } else if (labels_to_stdout &&
+               write_export("train", labels_path, EXPORT_LABELS, &seg, seg.k, NULL, NULL) != 0) {
+        status = EXIT_INPUT;
+    }
+    if (status == 0) {
+        printf("Trained on %s: %zu users, %zu films rated, %zu ratings.\n", panel->source,
+               panel->n_users, seg.n_films, panel->n_ratings);
+        report_training(&seg, format, stdout);
         printf("\nModel written to %s%s%s.\n", out_path, labels_path ? "; labels to " : "",
                labels_path ? labels_path : "");
+        errno = 0;
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, "filmseg train: cannot write the summary: %s; nothing written\n",
+                    errno ? strerror(errno) : "a write failed");
+            clearerr(stdout); /* said here, not again on the way out */
+            status = EXIT_INPUT;
+        }
+    }
+    if (status == 0 && !atomic_file_commit(&model_file)) {
+        fprintf(stderr, "filmseg train: %s: cannot write the model: %s\n", out_path,
+                strerror(errno));
+        status = EXIT_INPUT;
+    }
+    if (status == 0 && labels_file.finished && !atomic_file_commit(&labels_file)) {
+        fprintf(stderr, "filmseg train: %s: cannot write the labels: %s\n", labels_path,
+                strerror(errno));
+        status = EXIT_INPUT;
+    }
+    atomic_file_discard(&model_file);
+    atomic_file_discard(&labels_file);
     segmentation_free(&seg);
     panel_free(panel);
     return status;

@@ -227,8 +227,10 @@ bool atomic_file_probe(const char *path)
     return true;
 }
 
-bool atomic_file_commit(AtomicFile *a)
+bool atomic_file_finish(AtomicFile *a)
 {
+    if (a->finished)
+        return true;
     if (!a->f)
         return false;
     errno = 0;
@@ -240,19 +242,53 @@ bool atomic_file_commit(AtomicFile *a)
         err = errno;
     }
     a->f = NULL;
-    if (ok && !direct && rename(a->tmp, a->target) != 0) {
-        ok = false;
-        err = errno;
+    if (!ok) {
+        atomic_file_discard(a);
+        errno = err;
+        return false;
     }
-    if (ok) {
-        pending_remove(a->pending);
-        a->pending = 0;
-        a->tmp[0] = '\0';
-        return true;
+    a->finished = true;
+    return true;
+}
+
+/* Syncs the folder holding path, so that a rename in it outlives a crash
+ * (where the file system cannot, nothing is lost but that promise). */
+static void sync_folder_of(const char *path)
+{
+    char dir[sizeof((AtomicFile *)0)->target];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
     }
-    atomic_file_discard(a);
-    errno = err;
-    return false;
+}
+
+bool atomic_file_commit(AtomicFile *a)
+{
+    if (!atomic_file_finish(a))
+        return false;
+    if (a->tmp[0]) {
+        if (rename(a->tmp, a->target) != 0) {
+            int err = errno;
+            atomic_file_discard(a);
+            errno = err;
+            return false;
+        }
+        sync_folder_of(a->target);
+    }
+    pending_remove(a->pending);
+    a->pending = 0;
+    a->tmp[0] = '\0';
+    a->finished = false;
+    return true;
 }
 
 void atomic_file_discard(AtomicFile *a)
@@ -265,4 +301,5 @@ void atomic_file_discard(AtomicFile *a)
     pending_remove(a->pending);
     a->pending = 0;
     a->tmp[0] = '\0';
+    a->finished = false;
 }

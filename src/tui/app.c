@@ -237,13 +237,25 @@ void app_export(TuiApp *app, bool confirmed)
         app_message(app, true, "%s: cannot make the folder: %s", dir, strerror(errno));
         return;
     }
-    for (int t = 0; t < EXPORT_COUNT; t++) {
+    /* all the tables or none: each written beside its place, then all put there */
+    AtomicFile files[EXPORT_COUNT];
+    memset(files, 0, sizeof files);
+    bool ok = true;
+    for (int t = 0; t < EXPORT_COUNT && ok; t++) {
         snprintf(path, sizeof path, "%s/%s.csv", dir, export_table_name((ExportTable)t));
-        if (export_save((ExportTable)t, app->seg, app->k, app->panel, app->labels, path, error,
-                        sizeof error) != FS_OK) {
-            app_message(app, true, "%s", error);
-            return;
+        ok = export_write_file((ExportTable)t, app->seg, app->k, app->panel, app->labels, path,
+                               &files[t], error, sizeof error) == FS_OK;
+    }
+    for (int t = 0; t < EXPORT_COUNT && ok; t++)
+        if (!atomic_file_commit(&files[t])) {
+            snprintf(error, sizeof error, "%s: cannot write: %s", files[t].path, strerror(errno));
+            ok = false;
         }
+    for (int t = 0; t < EXPORT_COUNT; t++)
+        atomic_file_discard(&files[t]);
+    if (!ok) {
+        app_message(app, true, "%s", error);
+        return;
     }
     app->exported = true;
     app_message(app, false, "k=%d exported to %s/ (CSV)", app->k, dir);

@@ -6,7 +6,9 @@
  * symbolic link replaces the file it points to, a replaced file keeps its
  * permissions and a new one follows the umask; paths to the same file are
  * told apart from others; a signal that ends the program removes the
- * temporary file; a device or a pipe is written to, not replaced. */
+ * temporary file; a device or a pipe is written to, not replaced; files
+ * finished first and committed after are put in place only on the commit,
+ * and a finished one discarded leaves the earlier file. */
 #include "test_util.h"
 
 #include "filmseg/atomic_file.h"
@@ -260,10 +262,68 @@ static void signal_removes_temporary(void **state)
     rmdir(dir);
 }
 
+/* Two files written all or none: finished (written, synced, closed), then
+ * committed; a finished file discarded instead leaves the earlier one. */
+static void finish_then_commit(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/filmseg-atomic-XXXXXX", a_path[256], b_path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(a_path, sizeof a_path, "%s/a.txt", dir);
+    snprintf(b_path, sizeof b_path, "%s/b.txt", dir);
+    AtomicFile a, b;
+    assert_true(atomic_file_open(&a, a_path));
+    assert_true(atomic_file_open(&b, b_path));
+    fputs("a\n", a.f);
+    fputs("b\n", b.f);
+    assert_true(atomic_file_finish(&a));
+    assert_true(atomic_file_finish(&b));
+    assert_true(atomic_file_finish(&a)); /* again: nothing more to do */
+    assert_null(a.f);
+    assert_int_equal(access(a_path, F_OK), -1); /* not in place before the commits */
+    assert_int_equal(entries(dir), 2);
+    assert_true(atomic_file_commit(&a));
+    assert_true(atomic_file_commit(&b));
+    char *text = file_text(a_path);
+    assert_string_equal(text, "a\n");
+    free(text);
+    text = file_text(b_path);
+    assert_string_equal(text, "b\n");
+    free(text);
+    assert_int_equal(entries(dir), 2);
+
+    assert_true(atomic_file_open(&a, a_path));
+    fputs("never in place\n", a.f);
+    assert_true(atomic_file_finish(&a));
+    assert_int_equal(entries(dir), 3);
+    atomic_file_discard(&a);
+    assert_int_equal(entries(dir), 2);
+    text = file_text(a_path);
+    assert_string_equal(text, "a\n");
+    free(text);
+    assert_false(atomic_file_commit(&a)); /* discarded: nothing to commit */
+
+    /* a write error shows at the finish, which removes the temporary file */
+    assert_true(atomic_file_open(&a, a_path));
+    fputs("x", a.f);
+    fclose(a.f); /* what a failed write leaves: a stream that cannot flush */
+    a.f = fopen("/dev/full", "w");
+    assert_non_null(a.f);
+    for (int i = 0; i < 10000; i++)
+        fputs("more than a buffer holds ", a.f);
+    assert_false(atomic_file_finish(&a));
+    assert_int_equal(errno, ENOSPC);
+    assert_int_equal(entries(dir), 2);
+    unlink(a_path);
+    unlink(b_path);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(commit_discard_and_failure),
+        cmocka_unit_test(finish_then_commit),
         cmocka_unit_test(probe),
         cmocka_unit_test(links_and_permissions),
         cmocka_unit_test(signal_removes_temporary),
