@@ -155,6 +155,19 @@ int cmd_score(int argc, char **argv)
         segmentation_free(&seg);
         return EXIT_INPUT;
     }
+    if (panel->sample.ratings_unknown_film > panel->n_ratings) {
+        /* most films unknown: ids of another panel, whose films are others */
+        size_t all = panel->sample.ratings_unknown_film + panel->n_ratings;
+        fprintf(stderr,
+                "filmseg score: %zu of the %zu ratings (%.0f%%) are of films %s does not know: "
+                "their film ids are not its training panel's (score them with a model of their "
+                "own panel)\n",
+                panel->sample.ratings_unknown_film, all,
+                100.0 * (double)panel->sample.ratings_unknown_film / (double)all, model_path);
+        panel_free(panel);
+        segmentation_free(&seg);
+        return EXIT_INPUT;
+    }
     warn_about_users(&seg, panel, model_path);
 
     size_t width = nearest ? seg.dim : segmentation_classifier_width(&seg);

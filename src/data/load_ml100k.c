@@ -56,18 +56,25 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
         size_t n = text_split(line, "|", f, 6), at = reader.line_no;
         long id, age;
         Field gender = text_trim(f[2]), occupation = text_trim(f[3]), zip = text_trim(f[4]);
-        if (n != 5)
+        /* scoring: a user whose line has other fields than five is scored
+         * still (unless --strict), with the fields it lacks unknown, or all
+         * of them when it has more (which are which is not known) */
+        bool fields_ok = n <= 5, id_ok = text_parse_long(f[0], 1, INT32_MAX, &id);
+        if (n != 5 && !(b->scoring && !b->diag->strict && id_ok))
             ok = diag_bad_line(b->diag, file->path, at,
                                "%zu fields, expected 5 (id|age|gender|occupation|zip)", n);
-        else if (!text_parse_long(f[0], 1, INT32_MAX, &id))
+        else if (!id_ok)
             ok = diag_bad_line(b->diag, file->path, at,
                                "user id '%.*s' is not a whole number 1..2147483647", SHOW(f[0]));
         else if (idindex_get(&b->panel->user_index, id) >= 0)
             ok = diag_bad_line(b->diag, file->path, at, "user id %ld appears twice", id);
         else if (b->scoring) {
-            if (!panel_build_add_scored_person(b, (int32_t)id,
-                                               text_parse_long(f[1], 1, 120, &age) ? (int)age : -1,
-                                               gender, zip, occupation))
+            if (!fields_ok)
+                gender = zip = occupation = (Field){"", 0};
+            if (!panel_build_add_scored_person(
+                    b, (int32_t)id,
+                    fields_ok && text_parse_long(f[1], 1, 120, &age) ? (int)age : -1, gender, zip,
+                    occupation))
                 return false;
         } else if (!text_parse_long(f[1], 1, 120, &age))
             ok = diag_bad_line(b->diag, file->path, at, "age '%.*s' is not a number 1..120",

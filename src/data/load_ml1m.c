@@ -30,17 +30,23 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
         size_t n = text_split(line, "::", f, 6), at = reader.line_no;
         long id, age, occ;
         Field gender = text_trim(f[1]), zip = text_trim(f[4]);
-        if (n != 5)
+        /* scoring: a user whose line has other fields than five is scored
+         * still (unless --strict), with the fields it lacks unknown, or all
+         * of them when it has more (which are which is not known) */
+        bool fields_ok = n <= 5, id_ok = text_parse_long(f[0], 1, INT32_MAX, &id);
+        if (n != 5 && !(b->scoring && !b->diag->strict && id_ok))
             ok = diag_bad_line(b->diag, file->path, at,
                                "%zu fields, expected 5 (id::gender::age::occupation::zip)", n);
-        else if (!text_parse_long(f[0], 1, INT32_MAX, &id))
+        else if (!id_ok)
             ok = diag_bad_line(b->diag, file->path, at,
                                "user id '%.*s' is not a whole number 1..2147483647", SHOW(f[0]));
         else if (idindex_get(&b->panel->user_index, id) >= 0)
             ok = diag_bad_line(b->diag, file->path, at, "user id %ld appears twice", id);
         else if (b->scoring) {
-            bool age_ok = text_parse_long(f[2], 1, 56, &age) && age_code_valid(age),
-                 occupation_ok = text_parse_long(f[3], 0, 20, &occ);
+            bool age_ok = fields_ok && text_parse_long(f[2], 1, 56, &age) && age_code_valid(age),
+                 occupation_ok = fields_ok && text_parse_long(f[3], 0, 20, &occ);
+            if (!fields_ok)
+                gender = zip = (Field){"", 0};
             Field occupation = occupation_ok
                                    ? (Field){OCCUPATIONS_1M[occ], strlen(OCCUPATIONS_1M[occ])}
                                    : (Field){"", 0};

@@ -375,6 +375,27 @@ static void scoring_files_in_either_format(void **state)
     assert_string_equal(p->occupations[p->users[2].occupation], "");
     assert_int_equal(p->users[3].age, 40);
     panel_free(p);
+    /* a line with fewer fields than five: those it lacks unknown; with more:
+     * all unknown; without a user id: skipped; in either format */
+    assert_int_equal(
+        load_scoring(dir, "7\n8|30|F|writer\n9|30|M|writer|10027|x\nnobody|30\n", "", &c, &p), 0);
+    assert_int_equal(p->n_users, 3);
+    assert_int_equal(p->sample.users_partial, 3);
+    assert_int_equal(p->users[0].age, -1);
+    assert_int_equal(p->users[1].age, 30);
+    assert_int_equal(p->users[1].gender, 'F');
+    assert_string_equal(p->occupations[p->users[1].occupation], "writer");
+    assert_string_equal(p->users[1].zip, "");
+    assert_int_equal(p->users[2].age, -1);
+    assert_int_equal(p->users[2].gender, '?');
+    assert_non_null(strstr(captured_diag_text(&c), "users:4: 2 fields, expected 5"));
+    panel_free(p);
+    assert_int_equal(load_scoring(dir, "7::F\n8::M::25::4::10027::x\n", "", &c, &p), 0);
+    assert_int_equal(p->n_users, 2);
+    assert_int_equal(p->users[0].gender, 'F');
+    assert_int_equal(p->users[0].age, -1);
+    assert_int_equal(p->users[1].gender, '?');
+    panel_free(p);
     assert_int_equal(load_scoring(dir, "7::F::2::10::02139\n8::M::25::99::10027\n", "", &c, &p), 0);
     assert_int_equal(p->n_users, 2); /* and no ratings yet: new users */
     assert_int_equal(p->users[0].age, -1);
