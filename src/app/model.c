@@ -645,6 +645,42 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     return 0;
 }
 
+/* The whole of f: a regular file at its size in one read, a pipe or a
+ * device in growing pieces. NULL (errno set) on a read error or when out of
+ * memory. */
+static uint8_t *read_whole(FILE *f, size_t *len)
+{
+    struct stat st;
+    bool sized = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+    size_t cap = sized ? (size_t)st.st_size + 1 : 1 << 20, n = 0;
+    uint8_t *buf = sized ? big_alloc(cap) : malloc(cap);
+    if (!buf) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    for (;;) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        uint8_t *more = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+        if (!more) {
+            free(buf);
+            errno = ENOMEM;
+            return NULL;
+        }
+        buf = more;
+        cap *= 2;
+    }
+    if (ferror(f)) {
+        int err = errno ? errno : EIO;
+        free(buf);
+        errno = err;
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
 int model_load(Segmentation *seg, const char *path, char *error, size_t error_size)
 {
     memset(seg, 0, sizeof *seg);
@@ -653,23 +689,21 @@ int model_load(Segmentation *seg, const char *path, char *error, size_t error_si
         snprintf(error, error_size, "%s: cannot open the model: %s", path, strerror(errno));
         return -1;
     }
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    if (size <= 0) {
-        fclose(f);
+    size_t len = 0;
+    errno = 0;
+    uint8_t *buf = read_whole(f, &len);
+    int err = errno;
+    fclose(f);
+    if (!buf) {
+        snprintf(error, error_size, "%s: cannot read the model: %s", path, strerror(err));
+        return -1;
+    }
+    if (len == 0) {
+        free(buf);
         snprintf(error, error_size, "%s: the model file is empty", path);
         return -1;
     }
-    uint8_t *buf = big_alloc((size_t)size);
-    size_t got = buf ? fread(buf, 1, (size_t)size, f) : 0;
-    fclose(f);
-    if (got != (size_t)size) {
-        free(buf);
-        snprintf(error, error_size, "%s: cannot read the model", path);
-        return -1;
-    }
-    int rc = model_decode(seg, buf, got, path, error, error_size);
+    int rc = model_decode(seg, buf, len, path, error, error_size);
     free(buf);
     return rc;
 }

@@ -126,7 +126,12 @@ int cmd_score(int argc, char **argv)
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    if (!model_path || !ratings_path || optind < argc) {
+    if (optind < argc) {
+        fprintf(stderr, "filmseg score: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!model_path || !ratings_path) {
         fprintf(stderr, "filmseg score: --model and --ratings are required\n");
         usage(stderr);
         return EXIT_USAGE;
