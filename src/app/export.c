@@ -90,7 +90,7 @@ static void write_elbow(const Segmentation *seg, FILE *out)
     for (int j = 1; j <= seg->sweep.kmax; j++) {
         double inertia = seg->sweep.results[j - 1].inertia;
         double prev = j > 1 ? seg->sweep.results[j - 2].inertia : NAN;
-        fprintf(out, "%d,%.10g,", j, inertia);
+        fprintf(out, "%d,%.6f,", j, inertia);
         write_number(out, "%.6f", prev > 0 ? (prev - inertia) / prev : NAN);
         fputc(',', out);
         write_number(out, "%.6f", seg->sweep.silhouette[j - 1]);

@@ -130,9 +130,9 @@ static void model_tables(void **state)
     free(text);
     text = export_text(EXPORT_ELBOW, &seg, 3, NULL, NULL); /* chosen stays the model's k */
     assert_string_equal(text, "k,inertia,drop,silhouette,stability,knee,chosen\n"
-                              "1,10,,,,0,0\n"
-                              "2,4,0.600000,0.500000,,1,1\n"
-                              "3,3,0.250000,0.250000,,0,0\n");
+                              "1,10.000000,,,,0,0\n"
+                              "2,4.000000,0.600000,0.500000,,1,1\n"
+                              "3,3.000000,0.250000,0.250000,,0,0\n");
     free(text);
     /* with the stability measured */
     seg.sweep.stability = malloc(3 * sizeof *seg.sweep.stability);
@@ -141,9 +141,9 @@ static void model_tables(void **state)
         seg.sweep.stability[k - 1] = 1.0 / k;
     text = export_text(EXPORT_ELBOW, &seg, 2, NULL, NULL);
     assert_string_equal(text, "k,inertia,drop,silhouette,stability,knee,chosen\n"
-                              "1,10,,,1.000000,0,0\n"
-                              "2,4,0.600000,0.500000,0.500000,1,1\n"
-                              "3,3,0.250000,0.250000,0.333333,0,0\n");
+                              "1,10.000000,,,1.000000,0,0\n"
+                              "2,4.000000,0.600000,0.500000,0.500000,1,1\n"
+                              "3,3.000000,0.250000,0.250000,0.333333,0,0\n");
     free(text);
     /* k outside the sweep, or a panel table without the panel */
     char *none = NULL;
