@@ -69,14 +69,16 @@ static void warn_about_users(const Segmentation *seg, const Panel *panel, const 
     }
     if (strangers)
         fprintf(stderr,
-                "filmseg score: %zu users have an occupation the model does not know (%s'%s'): "
+                "filmseg score: %zu %s an occupation the model does not know (%s'%s'): "
                 "scored as none of its occupations\n",
-                strangers, strangers > 1 ? "e.g. " : "", stranger);
+                strangers, strangers == 1 ? "user has" : "users have", strangers > 1 ? "e.g. " : "",
+                stranger);
     if (panel->sample.users_partial)
         fprintf(stderr,
-                "filmseg score: %zu users have an age, gender, occupation or ZIP code missing or "
+                "filmseg score: %zu %s an age, gender, occupation or ZIP code missing or "
                 "malformed: scored with it unknown\n",
-                panel->sample.users_partial);
+                panel->sample.users_partial,
+                panel->sample.users_partial == 1 ? "user has" : "users have");
     if (panel->sample.ratings_unknown_film)
         fprintf(stderr,
                 "filmseg score: %zu ratings of films the model does not know were left out\n",
