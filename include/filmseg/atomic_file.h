@@ -2,7 +2,8 @@
  * bytes go to a temporary file beside it (PATH.tmp.XXXXXX), which is synced
  * and renamed over PATH only when everything was written. On any failure the
  * temporary file is removed and an earlier file of that name is left as it
- * was; so it is when SIGINT, SIGTERM or SIGHUP ends the program meanwhile.
+ * was; so it is when SIGINT, SIGTERM, SIGHUP or SIGPIPE ends the program
+ * meanwhile.
  * When PATH is a symbolic link, the file it points to is replaced (the link
  * stays); the file keeps the permissions of the one it replaces, and a new
  * one gets 0666 less the umask. A PATH that is a device or a pipe

@@ -157,8 +157,12 @@ int cmd_explore(int argc, char **argv)
                 config.model_path, config.seg->sweep.kmax);
         return give_up(&config, EXIT_USAGE);
     }
-    if ((size_t)config.training.kmax > config.panel->n_users)
-        config.training.kmax = (int)config.panel->n_users;
+    /* a small panel: the sweep reaches no further than its users, or than
+     * the users of a stability refit when stability is measured */
+    size_t reach = config.training.stability > 0 ? kmeans_stability_points(config.panel->n_users)
+                                                 : config.panel->n_users;
+    if ((size_t)config.training.kmax > reach)
+        config.training.kmax = (int)reach;
     if (config.training.k > config.training.kmax)
         config.training.k = config.training.kmax;
     return tui_run(&config);

@@ -28,10 +28,12 @@ static void remove_pending_and_die(int sig)
 }
 
 /* Catches SIGINT, SIGTERM and SIGHUP where nobody else does (the explorer's
- * terminal library may have its own), once. */
+ * terminal library may have its own), once; and SIGPIPE, which ends a
+ * command whose standard output was closed (`train --labels - | head`)
+ * while its files wait to be put in place. */
 static void catch_signals_once(void)
 {
-    static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
     for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
         struct sigaction now;
         if (sigaction(signals[i], NULL, &now) != 0 || now.sa_handler != SIG_DFL)

@@ -107,6 +107,7 @@ typedef struct {
     void (*draw)(TuiApp *app, Rect r);
     bool (*key)(TuiApp *app, int ch); /* true when handled; may be NULL */
     const char *hints;                /* the status line's keys for this pane */
+    const char *hints_untrained;      /* those that work before there are segments */
 } Pane;
 
 enum {

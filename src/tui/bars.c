@@ -11,7 +11,7 @@ void format_compact(double v, char *buf, size_t size)
     double a = fabs(v);
     if (!isfinite(v))
         snprintf(buf, size, "-");
-    else if (a >= 1e6)
+    else if (a >= 999500) /* what rounds to 1000k is 1M */
         snprintf(buf, size, "%.*fM", a >= 1e7 ? 0 : 1, v / 1e6);
     else if (a >= 1e4)
         snprintf(buf, size, "%.*fk", a >= 1e5 ? 0 : 1, v / 1e3);

@@ -43,23 +43,22 @@ void widget_histogram(Rect r, const char *const *labels, const double *values,
     int eighths[16];
     histogram_heights(values, n, bar_rows, eighths);
     const Glyphs *g = crt.glyphs;
-    /* in eighths of a row upwards; ASCII rounds to whole rows */
+    /* in eighths of a row upwards */
     static const char *const UP_UTF8[8] = {NULL,     "\u2581", "\u2582", "\u2583",
                                            "\u2584", "\u2585", "\u2586", "\u2587"};
     for (int i = 0; i < n; i++) {
         int x = r.x + i * (col_w + 1);
         int e = eighths[i], full = e / 8, rest = e % 8;
-        if (!crt.utf8) {
+        const char *partial = rest ? UP_UTF8[rest] : NULL;
+        if (!crt.utf8) { /* whole rows; less than half a row: a line at the bottom */
             full = (e + 4) / 8;
-            if (full == 0 && e > 0)
-                full = 1;
-            rest = 0;
+            partial = full == 0 && e > 0 ? "_" : NULL;
         }
         crt_set(i % 2 ? CE_BAR_ALT : CE_BAR);
         for (int j = 0; j < full; j++)
             tui_fill(r.y + bar_rows - 1 - j, x, col_w, g->block);
-        if (rest && full < bar_rows)
-            tui_fill(r.y + bar_rows - 1 - full, x, col_w, UP_UTF8[rest]);
+        if (partial && full < bar_rows)
+            tui_fill(r.y + bar_rows - 1 - full, x, col_w, partial);
         crt_set(CE_LABEL);
         if (value_text)
             tui_text(r.y + bar_rows, x, col_w, value_text[i]);

@@ -65,6 +65,32 @@ static const char *const HELP[] = {
     "q, F10            quit",
 };
 
+/* An overlay's box: blank inside, framed, so that it stands apart from the
+ * pane under it without colours too (NO_COLOR). */
+static void draw_box(int y, int x, int h, int w)
+{
+    const char *hline = crt.utf8 ? "\u2500" : "-", *vline = crt.utf8 ? "\u2502" : "|";
+    const char *corner[4] = {"+", "+", "+", "+"};
+    if (crt.utf8) {
+        corner[0] = "\u250c";
+        corner[1] = "\u2510";
+        corner[2] = "\u2514";
+        corner[3] = "\u2518";
+    }
+    for (int i = 0; i < h; i++)
+        tui_fill(y + i, x, w, " ");
+    tui_fill(y, x + 1, w - 2, hline);
+    tui_fill(y + h - 1, x + 1, w - 2, hline);
+    for (int i = 1; i < h - 1; i++) {
+        tui_text(y + i, x, 1, vline);
+        tui_text(y + i, x + w - 1, 1, vline);
+    }
+    tui_text(y, x, 1, corner[0]);
+    tui_text(y, x + w - 1, 1, corner[1]);
+    tui_text(y + h - 1, x, 1, corner[2]);
+    tui_text(y + h - 1, x + w - 1, 1, corner[3]);
+}
+
 static void draw_help(Rect pane)
 {
     int n = (int)(sizeof HELP / sizeof HELP[0]), w = 64, h = n + 3;
@@ -74,9 +100,8 @@ static void draw_help(Rect pane)
         h = pane.h;
     int y = pane.y + (pane.h - h) / 2, x = pane.x + (pane.w - w) / 2;
     crt_set(CE_HELP);
-    for (int i = 0; i < h; i++)
-        tui_fill(y + i, x, w, " ");
-    for (int i = 0; i < n && i + 1 < h; i++) {
+    draw_box(y, x, h, w);
+    for (int i = 0; i < n && i + 2 < h; i++) {
         crt_set(CE_HELP);
         if (i == 0)
             attron(A_BOLD);
@@ -160,7 +185,7 @@ static bool form_options(TuiApp *app, PipelineOptions *o)
         bool fractional = f == FORM_WEIGHT || f == FORM_GENRES || f == FORM_RECENCY;
         if (!form_number(app->form_value[f], LO[f], HI[f], &v[f]) ||
             (!fractional && v[f] != floor(v[f]))) {
-            app_message(app, true, "%s must be %s %g..%g%s", FORM_LABEL[f],
+            app_message(app, true, "%s must be %s %.10g..%.10g%s", FORM_LABEL[f],
                         fractional ? "a number" : "a whole number", LO[f], HI[f],
                         f == FORM_WEIGHT ? " (the study's preset: unscaled)" : "");
             app->form_field = f;
@@ -233,7 +258,7 @@ static void form_key(TuiApp *app, int ch)
             value[0] = 0;
         else if (len)
             value[len - 1] = 0;
-    } else if ((ch >= '0' && ch <= '9') || ch == '.') {
+    } else if (ch > ' ' && ch < 127) {               /* any character: Enter says what is wrong */
         if (fresh || strcmp(value, "unscaled") == 0) /* typing replaces what was there */
             value[len = 0] = '\0';
         if (len + 1 < sizeof app->form_value[0]) {
@@ -249,11 +274,10 @@ static void form_key(TuiApp *app, int ch)
 
 static void draw_form(TuiApp *app, Rect pane)
 {
-    int w = 56, h = FORM_FIELDS + 5;
+    int w = 56, h = FORM_FIELDS + 6;
     int y = pane.y + (pane.h - h) / 2, x = pane.x + (pane.w - w) / 2;
     crt_set(CE_HELP);
-    for (int i = 0; i < h; i++)
-        tui_fill(y + i, x, w, " ");
+    draw_box(y, x, h, w);
     tui_text(y + 1, x + 2, w - 4, "Retrain with these settings");
     for (int f = 0; f < FORM_FIELDS; f++) {
         crt_set(CE_HELP);
@@ -263,7 +287,7 @@ static void draw_form(TuiApp *app, Rect pane)
         tui_text(y + 3 + f, x + 26, 14, app->form_value[f]);
     }
     crt_set(CE_HELP);
-    tui_text(y + h - 1, x + 2, w - 4, "Up/Down field  Space method  Enter train  Esc close");
+    tui_text(y + h - 2, x + 2, w - 4, "Up/Down field  Space method  Enter train  Esc close");
     crt_set(CE_NORMAL);
 }
 
@@ -294,6 +318,13 @@ static const char *panel_name(const Panel *panel, char *buf, size_t size)
         buf[--len] = 0;
     const char *slash = strrchr(buf, '/');
     return slash ? slash + 1 : buf;
+}
+
+/* The pane's keys that work now: fewer before there are segments. */
+static const char *pane_hints(const TuiApp *app)
+{
+    const Pane *pane = PANES[app->pane];
+    return app->seg ? pane->hints : pane->hints_untrained;
 }
 
 static void training_summary(const TuiApp *app, char *buf, size_t size)
@@ -410,7 +441,7 @@ static void draw_status(TuiApp *app, Rect r)
         crt_set(app->message_error ? CE_ERROR : CE_STATUS_KEY);
         right = app->message;
     } else {
-        snprintf(buf, sizeof buf, "%s %s", PANES[app->pane]->hints, HELP_HINT);
+        snprintf(buf, sizeof buf, "%s %s", pane_hints(app), HELP_HINT);
         crt_set(CE_STATUS_KEY);
         right = buf;
     }
@@ -419,7 +450,7 @@ static void draw_status(TuiApp *app, Rect r)
      * last ("a all  [ ] segment" are two); "? help" stays (the help lists
      * every key), clipped only when even that does not fit */
     char hints[200];
-    snprintf(hints, sizeof hints, "%s", PANES[app->pane]->hints);
+    snprintf(hints, sizeof hints, "%s", pane_hints(app));
     while (w > room && !recent && hints[0]) {
         char *last = NULL;
         for (char *p = strstr(hints, "  "); p; p = strstr(p + 2, "  "))
@@ -557,6 +588,11 @@ static void handle_key(TuiApp *app, int ch)
     bool quit_key = ch == 'q' || ch == 'Q' || ch == KEY_F(10);
     if (asked != ASK_NONE && !(asked == ASK_QUIT ? quit_key : ch == asked))
         app->message[0] = '\0';
+    if (layout_screen(LINES, COLS).too_small) { /* nothing on screen to act on but q */
+        if (!quit_key)
+            return;
+        app->help = app->prompt = app->form = false;
+    }
     if (app->help) { /* any key closes the help */
         app->help = false;
         return;
@@ -683,7 +719,10 @@ static bool poll_worker(TuiApp *app)
             app->save_when_trained = save;
             app_install_classifier(app, &classifier);
         } else if (app->train.state == WORKER_CANCELLED) {
-            app_message(app, false, "training cancelled%s", save ? ": nothing saved" : "");
+            app_message(app, false, "%s",
+                        save       ? "nothing saved"
+                        : app->seg ? "the segments shown are still the earlier model's"
+                                   : "t trains again");
         } else {
             app_message(app, true, "training failed: %s%s", app->train.error,
                         save ? " (nothing saved)" : "");

@@ -60,8 +60,9 @@ static void draw_ages(Rect r, const Profile *p, const Profile *base)
         snprintf(title, sizeof title, "Age%s  %s mean %.1f  %s median %g", base ? " (index)" : "",
                  g->mark, p->age_mean, g->point_alt, p->age_median);
     pane_title(rect_take_top(&r, 1), title);
-    static const char *const SHORT[AGE_BAND_COUNT] = {"<18", "18+", "25+", "35+",
-                                                      "45+", "50+", "56+"};
+    /* narrow columns: each band by the age it starts at ("18+" would read
+     * as 18 and over) */
+    static const char *const SHORT[AGE_BAND_COUNT] = {"<18", "18", "25", "35", "45", "50", "56+"};
     static const char *const LONG[AGE_BAND_COUNT] = {"<18",   "18-24", "25-34", "35-44",
                                                      "45-49", "50-55", "56+"};
     int col_w = (r.w + 1) / AGE_BAND_COUNT - 1;
@@ -72,11 +73,12 @@ static void draw_ages(Rect r, const Profile *p, const Profile *base)
     const char *value_text[AGE_BAND_COUNT];
     for (int b = 0; b < AGE_BAND_COUNT; b++) {
         values[b] = (double)p->age_bands[b];
-        if (base)
-            snprintf(text[b], sizeof text[b], "%.0f",
-                     profile_share_index(p->age_bands[b], p->n_users, base->age_bands[b],
-                                         base->n_users));
-        else
+        if (base) { /* a segment: the bars are the index too, as the figures */
+            double idx =
+                profile_share_index(p->age_bands[b], p->n_users, base->age_bands[b], base->n_users);
+            values[b] = isfinite(idx) ? idx : 0;
+            snprintf(text[b], sizeof text[b], isfinite(idx) ? "%.0f" : "-", idx);
+        } else
             snprintf(text[b], sizeof text[b], "%.0f%%", pct(p->age_bands[b], p->n_users));
         value_text[b] = text[b];
     }
@@ -214,4 +216,4 @@ static void audience_draw(TuiApp *app, Rect r)
     demographics_draw(r, app->panel, p, NULL);
 }
 
-const Pane PANE_AUDIENCE_DEF = {"Audience", audience_draw, NULL, "Tab pane"};
+const Pane PANE_AUDIENCE_DEF = {"Audience", audience_draw, NULL, "Tab pane", "Tab pane"};

@@ -11,6 +11,13 @@
 #include <math.h>
 #include <stdio.h>
 
+/* v rounded to two decimals, and a value that rounds to zero as 0, not -0 */
+static double hundredths(double v)
+{
+    double shown = round(v * 100) / 100;
+    return shown == 0 ? 0 : shown;
+}
+
 static void elbow_draw(TuiApp *app, Rect r)
 {
     const Segmentation *seg = app->seg;
@@ -44,8 +51,10 @@ static void elbow_draw(TuiApp *app, Rect r)
         crt_set(CE_LABEL);
         tui_textf(follows.y, follows.x, follows.w,
                   "k=%d follows (AMI): gender %.2f, age band %.2f, occupation %.2f, state %.2f",
-                  app->k, app->follows[DEMOGRAPHIC_GENDER], app->follows[DEMOGRAPHIC_AGE],
-                  app->follows[DEMOGRAPHIC_OCCUPATION], app->follows[DEMOGRAPHIC_STATE]);
+                  app->k, hundredths(app->follows[DEMOGRAPHIC_GENDER]),
+                  hundredths(app->follows[DEMOGRAPHIC_AGE]),
+                  hundredths(app->follows[DEMOGRAPHIC_OCCUPATION]),
+                  hundredths(app->follows[DEMOGRAPHIC_STATE]));
         crt_set(CE_NORMAL);
     }
     int table_w = 36;
@@ -103,4 +112,4 @@ static bool elbow_key(TuiApp *app, int ch)
     return false;
 }
 
-const Pane PANE_ELBOW_DEF = {"Elbow", elbow_draw, elbow_key, "Left/Right k  n knee"};
+const Pane PANE_ELBOW_DEF = {"Elbow", elbow_draw, elbow_key, "Left/Right k  n knee", "t train"};

@@ -111,4 +111,5 @@ static bool films_key(TuiApp *app, int ch)
 }
 
 const Pane PANE_FILMS_DEF = {"Films", films_draw, films_key,
-                             "/ filter  a whole/segment  [ ] segment  Left/Right scores"};
+                             "/ filter  a whole/segment  [ ] segment  Left/Right scores",
+                             "/ filter  Left/Right scores"};

@@ -119,4 +119,4 @@ static bool heatmap_key(TuiApp *app, int ch)
 }
 
 const Pane PANE_HEATMAP_DEF = {"Heatmap", heatmap_draw, heatmap_key,
-                               "r sample  d distinctive  [ ] segment"};
+                               "r sample  d distinctive  [ ] segment", "r sample"};

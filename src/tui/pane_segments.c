@@ -100,4 +100,4 @@ static bool segments_key(TuiApp *app, int ch)
 }
 
 const Pane PANE_SEGMENTS_DEF = {"Segments", segments_draw, segments_key,
-                                "[ ] segment  g taste  e export"};
+                                "[ ] segment  g taste  e export", "t train"};

@@ -82,10 +82,12 @@ static void training_draw(TuiApp *app, Rect r)
             crt_set(s == t->stage && t->state == WORKER_RUNNING ? CE_CHOSEN
                     : done                                      ? CE_OK
                                                                 : CE_DIM);
+            bool stopped = t->state == WORKER_CANCELLED || t->state == WORKER_FAILED;
             x += tui_textf(line.y, x, line.x + line.w - x, "%s %s", STAGE_LABEL[s],
-                           done            ? "ok"
-                           : s == t->stage ? "..."
-                                           : "") +
+                           done                       ? "ok"
+                           : s == t->stage && stopped ? "stopped"
+                           : s == t->stage            ? "..."
+                                                      : "") +
                  2;
         }
         line = rect_take_top(&r, 1);
@@ -154,4 +156,5 @@ static void training_draw(TuiApp *app, Rect r)
     widget_plot(right, &spec);
 }
 
-const Pane PANE_TRAINING_DEF = {"Training", training_draw, NULL, "t retrain  x cancel  s save"};
+const Pane PANE_TRAINING_DEF = {"Training", training_draw, NULL, "t retrain  x cancel  s save",
+                                "t train  x cancel"};

@@ -155,7 +155,10 @@ void widget_plot(Rect r, const PlotSpec *spec)
         for (int y = 0; y < rows; y++)
             mvaddstr(r.y + y, px + c, g->vline);
         format_compact(spec->mark_x, buf, sizeof buf);
-        tui_text(r.y + rows, px + c, (int)strlen(buf), buf);
+        int w = (int)strlen(buf), start = px + c;
+        if (start + w > r.x + r.w) /* at the right edge: ends there, not beyond */
+            start = r.x + r.w - w;
+        tui_text(r.y + rows, start, w, buf);
     }
     /* the series: points, and the columns between them interpolated */
     for (int s = 0; s < spec->n_series; s++) {
@@ -188,11 +191,16 @@ void widget_plot(Rect r, const PlotSpec *spec)
             crt_set(CE_KNEE);
             mvaddstr(r.y + y, px + c, g->knee);
             if (spec->point_label) {
-                int w = text_columns(spec->point_label, crt.utf8);
-                int lx = px + c + 2, ly = y > 0 ? y - 1 : y + 1;
-                if (lx + w > r.x + r.w)
-                    lx = r.x + r.w - w;
-                tui_text(r.y + ly, lx, w, spec->point_label);
+                /* right of the point, else left of it; never across the
+                 * chosen x's line (the label then goes: the title says it) */
+                int w = text_columns(spec->point_label, crt.utf8), ly = y > 0 ? y - 1 : y + 1;
+                int mark = isfinite(spec->mark_x) ? px + plot_col(spec->mark_x, x0, x1, cols) : -1;
+                int right = px + c + 2 + w <= r.x + r.w ? px + c + 2 : r.x + r.w - w;
+                int left = px + c - 2 - w;
+                bool right_ok = !(mark >= right && mark < right + w);
+                bool left_ok = left >= px && !(mark >= left && mark < left + w);
+                if (right_ok || left_ok)
+                    tui_text(r.y + ly, right_ok ? right : left, w, spec->point_label);
             }
         }
     }

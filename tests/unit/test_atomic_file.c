@@ -240,8 +240,8 @@ static void signal_removes_temporary(void **state)
     char dir[] = "/tmp/filmseg-signal-XXXXXX", path[256];
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/big.csv", dir);
-    const int signals[] = {SIGINT, SIGTERM, SIGHUP};
-    for (int i = 0; i < 3; i++) {
+    const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    for (int i = 0; i < 4; i++) {
         pid_t child = fork();
         assert_true(child >= 0);
         if (child == 0) {

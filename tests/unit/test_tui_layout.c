@@ -153,6 +153,10 @@ static void compact_numbers(void **state)
     assert_string_equal(b, "250k");
     format_compact(2000000, b, sizeof b);
     assert_string_equal(b, "2M");
+    format_compact(999986, b, sizeof b); /* a 1M panel less a dropped user: not "1000k" */
+    assert_string_equal(b, "1M");
+    format_compact(999400, b, sizeof b);
+    assert_string_equal(b, "999k");
     format_compact(0.5, b, sizeof b);
     assert_string_equal(b, "0.5");
     format_compact(0.07, b, sizeof b);
