@@ -32,6 +32,29 @@ static void usage(FILE *out)
         "unscaled demographics, no genre block, no stability).\n");
 }
 
+/* k-means leaves a segment empty only when fewer users than k have
+ * distinct features (identical rows): said, as scikit-learn warns. */
+static void warn_empty_segments(const Segmentation *seg)
+{
+    const int32_t *labels = segmentation_labels(seg, seg->k);
+    size_t *size = calloc((size_t)seg->k, sizeof *size);
+    if (!labels || !size) {
+        free(size);
+        return;
+    }
+    for (size_t u = 0; u < seg->n_users; u++)
+        size[labels[u]]++;
+    int empty = 0;
+    for (int s = 0; s < seg->k; s++)
+        empty += size[s] == 0;
+    if (empty)
+        fprintf(stderr,
+                "filmseg train: %d of the %d segments are empty: fewer users than that have "
+                "distinct features (choose a smaller k)\n",
+                empty, seg->k);
+    free(size);
+}
+
 int cmd_train(int argc, char **argv)
 {
     static const struct option long_options[] = {PANEL_LONG_OPTIONS,
@@ -185,6 +208,7 @@ int cmd_train(int argc, char **argv)
         panel_free(panel);
         return EXIT_INPUT;
     }
+    warn_empty_segments(&seg);
     /* all or nothing: the model and the labels are written beside their
      * places, then the summary; only when all of that went through are the
      * files put in place (a failed train leaves the earlier ones as they were) */
