@@ -266,7 +266,7 @@ void app_export(TuiApp *app, bool confirmed)
 void pane_title(Rect r, const char *title)
 {
     crt_set(CE_TITLE);
-    tui_text(r.y, r.x, r.w, title);
+    tui_text_cut(r.y, r.x, r.w, title);
     crt_set(CE_NORMAL);
 }
 

@@ -46,8 +46,12 @@ static void films_draw(TuiApp *app, Rect r)
     }
     if (title_filter_active(&app->filter)) {
         crt_set(CE_KNEE);
-        tui_textf(line.y, line.x, line.w, "titles matching /%s/ (/ changes, empty clears)",
-                  app->filter.pattern);
+        char text[600]; /* the note on / goes first when the pattern is long */
+        snprintf(text, sizeof text, "titles matching /%s/ (/ changes, empty clears)",
+                 app->filter.pattern);
+        if (text_columns(text, crt.utf8) > line.w)
+            snprintf(text, sizeof text, "titles matching /%s/", app->filter.pattern);
+        tui_text_cut(line.y, line.x, line.w, text);
     } else {
         crt_set(CE_DIM);
         tui_text(line.y, line.x, line.w, "all titles (/ filters them with a PCRE2 pattern)");
