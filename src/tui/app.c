@@ -184,7 +184,7 @@ void app_save(TuiApp *app, bool confirmed)
     app_message(app, false, "model saved to %s (k=%d)", path, app->seg->k);
 }
 
-void app_install_classifier(TuiApp *app, ClassifierResult *result)
+void app_install_classifier(TuiApp *app, ClassifierResult *result, bool then_save)
 {
     Segmentation *seg = app->seg;
     classifier_free(&seg->classifier);
@@ -194,8 +194,7 @@ void app_install_classifier(TuiApp *app, ClassifierResult *result)
     seg->k = seg->options.k = result->k;
     seg->seconds[STAGE_CLASSIFIER] = result->seconds;
     app->unsaved = true;
-    if (app->save_when_trained) {
-        app->save_when_trained = false;
+    if (then_save) {
         app_save(app, true);
     } else {
         app_message(app, false, "the classifier for k=%d is trained", seg->k);

@@ -144,8 +144,8 @@ void app_train(TuiApp *app, const PipelineOptions *options);
  * neither opened nor wrote. */
 void app_save(TuiApp *app, bool confirmed);
 /* A classifier job's network (moved in) becomes the segmentation's, at its
- * k; the model is then saved when s started the job. */
-void app_install_classifier(TuiApp *app, ClassifierResult *result);
+ * k; then the model is saved when then_save (s started the job). */
+void app_install_classifier(TuiApp *app, ClassifierResult *result, bool then_save);
 /* Writes every export table at the chosen k as CSV into the folder beside the
  * save path (model.fsm -> model-csv/), made when missing; asks first (a
  * second call confirms) when that would replace CSV files this explorer did

@@ -716,8 +716,7 @@ static bool poll_worker(TuiApp *app)
             app->unsaved = true;
             app_message(app, false, "training finished: %d segments", app->k);
         } else if (worker_take_classifier(&app->worker, &classifier)) {
-            app->save_when_trained = save;
-            app_install_classifier(app, &classifier);
+            app_install_classifier(app, &classifier, save);
         } else if (app->train.state == WORKER_CANCELLED) {
             app_message(app, false, "%s",
                         save       ? "nothing saved"
