@@ -2,7 +2,8 @@
  * segment or the whole sample, as the study's tables; `/` filters titles
  * with a PCRE2 pattern, `a` switches segment / whole sample. As many score
  * columns as fit readably are shown (all five from 129 columns);
- * Left/Right bring in the others. */
+ * Left/Right bring in the others (the pane's second line says so when some
+ * are left out: the status line's hints do not). */
 #include "app.h"
 #include "crt.h"
 #include "films.h"
@@ -115,5 +116,4 @@ static bool films_key(TuiApp *app, int ch)
 }
 
 const Pane PANE_FILMS_DEF = {"Films", films_draw, films_key,
-                             "/ filter  a whole/segment  [ ] segment  Left/Right scores",
-                             "/ filter  Left/Right scores"};
+                             "/ filter  a whole/segment  [ ] segment", "/ filter"};
