@@ -42,7 +42,7 @@ void heatmap_rows(const Panel *panel, const int32_t *labels, int segment, const 
         r->ratings = total;
         for (int s = 1; s <= 5; s++)
             r->share[s] = total ? (double)by_score[s] / total : 0;
-        double seg_rate = seg_users ? (double)total / seg_users : 0;
+        double seg_rate = seg_users ? (double)total / seg_users : NAN; /* an empty segment: none */
         double all_rate = panel->n_users ? (double)all / panel->n_users : 0;
         r->lift = all_rate > 0 ? seg_rate / all_rate : NAN;
     }

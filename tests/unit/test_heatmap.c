@@ -34,6 +34,10 @@ static void heat_shares(void **state)
     assert_true(rows[2].share[5] == 0);
     /* lift of film 10 in segment 0: 2/2 of the segment vs 3/5 of everyone */
     assert_true(fabs(rows[0].lift - 1.0 / 0.6) < 1e-12);
+    /* a segment nobody is in: no lift (not 0) */
+    heatmap_rows(p, labels, 7, films, 3, rows);
+    assert_int_equal(rows[0].ratings, 0);
+    assert_true(isnan(rows[0].lift));
     panel_free(p);
 }
 
