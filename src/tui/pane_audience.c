@@ -143,6 +143,27 @@ static void draw_gender(Rect r, const Profile *p, const Profile *base)
     widget_bar_rows(r, rows, 2, 13, 12);
 }
 
+/* A column of counts in one unit, picked by its largest: whole below 10,000,
+ * then thousands with one decimal, whole thousands from 100,000, millions
+ * with two decimals ("25.0k" beside "19.8k", not "25k" beside "5673"). */
+static void format_count_column(const size_t *counts, int n, char out[][16])
+{
+    size_t most = 0;
+    for (int i = 0; i < n; i++)
+        most = counts[i] > most ? counts[i] : most;
+    for (int i = 0; i < n; i++) {
+        double v = (double)counts[i];
+        if (most >= 1000000)
+            snprintf(out[i], 16, "%.2fM", v / 1e6);
+        else if (most >= 100000)
+            snprintf(out[i], 16, "%.0fk", v / 1e3);
+        else if (most >= 10000)
+            snprintf(out[i], 16, "%.1fk", v / 1e3);
+        else
+            snprintf(out[i], 16, "%zu", counts[i]);
+    }
+}
+
 static void draw_ratings(Rect r, const Profile *p, const Profile *base)
 {
     char title[80];
@@ -150,7 +171,11 @@ static void draw_ratings(Rect r, const Profile *p, const Profile *base)
              base ? "; share, index" : "");
     pane_title(rect_take_top(&r, 1), title);
     BarRow rows[5];
-    char labels[5][16];
+    char labels[5][16], counts[5][16];
+    size_t by_score[5];
+    for (int i = 0; i < 5; i++)
+        by_score[i] = p->ratings_by_score[5 - i];
+    format_count_column(by_score, 5, counts);
     for (int i = 0; i < 5; i++) {
         int score = 5 - i;
         size_t n = p->ratings_by_score[score];
@@ -163,9 +188,8 @@ static void draw_ratings(Rect r, const Profile *p, const Profile *base)
             snprintf(rows[i].note, sizeof rows[i].note, "%5.1f%% %4.0f", pct(n, p->n_ratings), idx);
             rows[i].note_color = index_color(idx);
         } else {
-            char count[16];
-            format_compact((double)n, count, sizeof count);
-            snprintf(rows[i].note, sizeof rows[i].note, "%5s %5.1f%%", count, pct(n, p->n_ratings));
+            snprintf(rows[i].note, sizeof rows[i].note, "%5s %5.1f%%", counts[i],
+                     pct(n, p->n_ratings));
         }
     }
     widget_bar_rows(r, rows, 5, 13, 12);
