@@ -50,8 +50,8 @@ typedef struct TuiApp {
     size_t matched;    /* panel users found in the model */
     double follows[DEMOGRAPHIC_COUNT]; /* the segments' AMI with each demographic */
 
-    int pane;  /* the pane shown */
-    bool help; /* the help overlay is open */
+    int pane; /* the pane shown */
+    int help; /* the help overlay: 0 closed, 1 the keys, 2 the words on screen */
     bool quit;
 
     /* segments pane */

@@ -61,8 +61,24 @@ static const char *const HELP[] = {
     "s                 save the model at the k shown",
     "e                 export this k's segments as CSV tables",
     "Ctrl-L            redraw",
-    "?, F1             this help (any key closes it)",
+    "?, F1             this help (? again: the words on screen)",
     "q, F10            quit",
+};
+
+static const char *const WORDS[] = {
+    "Words on screen",
+    "index       share against everyone's, x100 (100: as everyone)",
+    "AMI         how much segments follow a demographic (0 none, 1 all)",
+    "inertia     users' squared distances to their segment's centre",
+    "knee        the k after which inertia stops falling fast",
+    "silhouette  how clearly users sit in their segment (-1..1)",
+    "stability   how alike segments come back from samples (0..1)",
+    "lift        how much more often the segment rates a film",
+    "liked       rated 4 or 5 stars",
+    "kept: val   the classifier's accuracy on users it did not learn",
+    "PCRE2       Perl-style title patterns, case-insensitive",
+    "",
+    "any key closes this",
 };
 
 /* An overlay's box: blank inside, framed, so that it stands apart from the
@@ -91,9 +107,12 @@ static void draw_box(int y, int x, int h, int w)
     tui_text(y + h - 1, x + w - 1, 1, corner[3]);
 }
 
-static void draw_help(Rect pane)
+/* The help overlay: page 1 the keys, page 2 the words on screen. */
+static void draw_help(Rect pane, int page)
 {
-    int n = (int)(sizeof HELP / sizeof HELP[0]), w = 64, h = n + 3;
+    const char *const *lines = page == 2 ? WORDS : HELP;
+    int n = page == 2 ? (int)(sizeof WORDS / sizeof WORDS[0]) : (int)(sizeof HELP / sizeof HELP[0]);
+    int w = 70, h = n + 3;
     if (w > pane.w - 2)
         w = pane.w - 2;
     if (h > pane.h)
@@ -105,7 +124,7 @@ static void draw_help(Rect pane)
         crt_set(CE_HELP);
         if (i == 0)
             attron(A_BOLD);
-        tui_text(y + 1 + i, x + 2, w - 4, HELP[i]);
+        tui_text(y + 1 + i, x + 2, w - 4, lines[i]);
     }
     crt_set(CE_NORMAL);
 }
@@ -524,7 +543,7 @@ static void draw(TuiApp *app)
     if (app->form)
         draw_form(app, l.pane);
     if (app->help)
-        draw_help(l.pane);
+        draw_help(l.pane, app->help);
     refresh();
 }
 
@@ -591,10 +610,11 @@ static void handle_key(TuiApp *app, int ch)
     if (layout_screen(LINES, COLS).too_small) { /* nothing on screen to act on but q */
         if (!quit_key)
             return;
-        app->help = app->prompt = app->form = false;
+        app->help = 0;
+        app->prompt = app->form = false;
     }
-    if (app->help) { /* any key closes the help */
-        app->help = false;
+    if (app->help) { /* ? turns to the words, any other key closes the help */
+        app->help = app->help == 1 && (ch == '?' || ch == KEY_F(1)) ? 2 : 0;
         return;
     }
     if (app->prompt) {
@@ -628,7 +648,7 @@ static void handle_key(TuiApp *app, int ch)
         }
         break;
     case '?':
-    case KEY_F(1): app->help = true; break;
+    case KEY_F(1): app->help = 1; break;
     case '1':
     case '2':
     case '3':
