@@ -153,7 +153,7 @@ int cmd_explore(int argc, char **argv)
         return give_up(&config, EXIT_INPUT);
     }
     if (config.seg && config.view_k > config.seg->sweep.kmax) {
-        fprintf(stderr, "filmseg explore: --k %d is beyond %s's sweep (k = 1..%d)\n", config.view_k,
+        fprintf(stderr, "filmseg explore: --k %d is beyond %s's sweep (k = 2..%d)\n", config.view_k,
                 config.model_path, config.seg->sweep.kmax);
         return give_up(&config, EXIT_USAGE);
     }

@@ -854,6 +854,14 @@ int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Pan
         rc = load_files_and_zips(FORMATS[which].format, files, n, options, diag, out);
         if (*out)
             snprintf((*out)->source, sizeof(*out)->source, "%s", dir);
+        const SampleSummary *sample = *out ? &(*out)->sample : NULL;
+        if (sample && options->zips_path && file_exists(dir, "truth.csv") &&
+            2 * sample->dropped_by_state[STATE_UNKNOWN] > sample->users_read)
+            diag_note(diag,
+                      "%s looks like a panel of filmseg synth (it has truth.csv), whose ZIP codes "
+                      "are invented: the ZIP list finds no state for %zu of its %zu users (read it "
+                      "without --zips, or write it with synth --zips)",
+                      dir, sample->dropped_by_state[STATE_UNKNOWN], sample->users_read);
     }
     for (size_t i = 0; i < 4; i++)
         free(buffers[i]);

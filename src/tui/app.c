@@ -114,8 +114,9 @@ void app_train(TuiApp *app, const PipelineOptions *options)
         return;
     }
     if (worker_start(&app->worker, app->panel, options))
-        app_message(app, false, "training started: k=%d, K=%d, %d epochs", options->k,
-                    options->kmax, options->ae.epochs);
+        app_message(app, false, "training started: %s, k=%d, K=%d, %d epochs",
+                    options->ae.loss == AE_LOSS_STUDY ? "the study's method" : "filmseg's method",
+                    options->k, options->kmax, options->ae.epochs);
     else
         app_message(app, true, "training could not start");
     worker_snapshot(&app->worker, &app->train);
@@ -181,7 +182,8 @@ void app_save(TuiApp *app, bool confirmed)
     }
     app->saved = true;
     app->unsaved = false;
-    app_message(app, false, "model saved to %s (k=%d)", path, app->seg->k);
+    app_message(app, false, "model saved to %s (k=%d%s)", path, app->seg->k,
+                worker_running(&app->worker) ? "; the model shown, not the one training" : "");
 }
 
 void app_install_classifier(TuiApp *app, ClassifierResult *result, bool then_save)
@@ -257,7 +259,9 @@ void app_export(TuiApp *app, bool confirmed)
         return;
     }
     app->exported = true;
-    app_message(app, false, "k=%d exported to %s/ (CSV)", app->k, dir);
+    bool other_films = app->heat_seed != HEATMAP_SEED || app->heat_mode == HEAT_DISTINCTIVE;
+    app_message(app, false, "k=%d exported to %s/ (CSV%s)", app->k, dir,
+                other_films ? "; heatmap.csv: the study's films, not those shown" : "");
 }
 
 /* ---- drawing helpers the panes share ---- */

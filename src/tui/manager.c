@@ -267,8 +267,10 @@ static void form_key(TuiApp *app, int ch)
         app->form_field = (app->form_field + FORM_FIELDS - 1) % FORM_FIELDS;
     } else if (ch == KEY_DOWN || ch == '\t') {
         app->form_field = (app->form_field + 1) % FORM_FIELDS;
+    } else if (ch == ' ') { /* on any row: the hint says "Space method" */
+        form_switch_method(app);
     } else if (app->form_field == FORM_METHOD) {
-        if (ch == ' ' || ch == KEY_LEFT || ch == KEY_RIGHT)
+        if (ch == KEY_LEFT || ch == KEY_RIGHT)
             form_switch_method(app);
         else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
             form_submit(app);

@@ -40,8 +40,11 @@ static void elbow_draw(TuiApp *app, Rect r)
     int knee = seg ? seg->sweep.knee : 0;
     char title[200];
     if (seg) {
-        snprintf(title, sizeof title, "Elbow: inertia by k (1..%d); knee k=%d; chosen k=%d", kmax,
-                 knee, app->k);
+        char model_k[48] = ""; /* browsing away from the k the classifier is for */
+        if (app->k != seg->k)
+            snprintf(model_k, sizeof model_k, " (the model's k=%d)", seg->k);
+        snprintf(title, sizeof title, "Elbow: inertia by k (1..%d); knee k=%d; chosen k=%d%s", kmax,
+                 knee, app->k, model_k);
     } else {
         snprintf(title, sizeof title, "Elbow: inertia by k, the sweep so far (k=1..%d)", kmax);
     }

@@ -163,7 +163,8 @@ static bool start(Worker *w, const Panel *panel, const PipelineOptions *options,
         return false; /* still running */
     pthread_mutex_lock(&w->lock);
     TrainStatus *s = &w->status;
-    if (seg) {
+    if (seg) { /* the other stages' curves are seg's (a loaded model's too) */
+        train_status_from_seg(s, seg);
         s->clf_loss.n = s->clf_val.n = s->clf_acc.n = s->clf_val_acc.n = 0;
     } else {
         series_reset(s);
