@@ -137,7 +137,7 @@ install: filmseg
 	install -m 644 man/filmseg.1 $(DESTDIR)$(PREFIX)/share/man/man1/filmseg.1
 
 # ---- fuzzing: one libFuzzer target per parser (tests/fuzz/targets.c) ----
-FUZZ_TARGETS := ml100k ml1m mlcsv zips model
+FUZZ_TARGETS := ml100k ml1m mlcsv zips model score
 FUZZ_CFLAGS := -std=c11 -march=x86-64-v3 -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
                $(shell pkg-config --cflags libpcre2-8)
 # inputs up to 8 KiB; a model's payload (the seed is a small model) up to 64 KiB

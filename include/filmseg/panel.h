@@ -125,6 +125,10 @@ int panel_load_files(PanelFormat format, const PanelFile *files, size_t n_files,
 int panel_load_for_scoring(const char *users_path, const char *ratings_path,
                            const int32_t *film_ids, size_t n_films, const PanelOptions *options,
                            Diag *diag, Panel **out);
+/* The same on files in memory (users NULL: ratings is a ratings.csv). */
+int panel_parse_for_scoring(const PanelFile *users, const PanelFile *ratings,
+                            const int32_t *film_ids, size_t n_films, const PanelOptions *options,
+                            Diag *diag, Panel **out);
 void panel_free(Panel *panel);
 /* The formats of which folder dir holds any file, as bits 1 << PanelFormat. */
 unsigned panel_dir_formats(const char *dir);

@@ -868,6 +868,42 @@ int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Pan
     return rc;
 }
 
+int panel_parse_for_scoring(const PanelFile *users, const PanelFile *ratings,
+                            const int32_t *film_ids, size_t n_films, const PanelOptions *options,
+                            Diag *diag, Panel **out)
+{
+    *out = NULL;
+    /* the 1M format when the users file's first line is '::'-separated; a
+     * CSV release's ratings.csv when there is no users file */
+    PanelFormat format = users ? PANEL_ML100K : PANEL_MLCSV;
+    if (users) {
+        const char *end = memchr(users->data, '\n', users->len);
+        size_t first = end ? (size_t)(end - users->data) : users->len;
+        if (memmem(users->data, first, "::", 2))
+            format = PANEL_ML1M;
+    }
+    ZipMap zips = {0};
+    PanelBuilder b;
+    int rc = load_zips(options, diag, &zips);
+    if (rc == 0 && !panel_build_init(&b, format, diag)) {
+        diag_fatal(diag, "out of memory");
+        rc = 2;
+    } else if (rc == 0) {
+        snprintf(b.panel->source, sizeof b.panel->source, "%s",
+                 users ? users->path : ratings->path);
+        rc = format == PANEL_MLCSV ? panel_parse_ratings_mlcsv(&b, ratings, film_ids, n_films)
+             : format == PANEL_ML1M
+                 ? panel_parse_users_ratings_ml1m(&b, users, ratings, film_ids, n_films)
+                 : panel_parse_users_ratings(&b, users, ratings, film_ids, n_films);
+        if (rc != 0)
+            panel_build_abort(&b);
+        else
+            rc = panel_build_finish(&b, &zips, &options->rules, out);
+    }
+    zipmap_free(&zips);
+    return rc;
+}
+
 int panel_load_for_scoring(const char *users_path, const char *ratings_path,
                            const int32_t *film_ids, size_t n_films, const PanelOptions *options,
                            Diag *diag, Panel **out)
@@ -887,35 +923,9 @@ int panel_load_for_scoring(const char *users_path, const char *ratings_path,
         rc = err || (len == 0 && i == 0) ? 2 : 0;
         files[i] = (PanelFile){i ? "u.data" : "u.user", paths[i], buffers[i], len};
     }
-    /* the 1M format when the users file's first line is '::'-separated; a
-     * CSV release's ratings.csv when there is no users file */
-    PanelFormat format = users_path ? PANEL_ML100K : PANEL_MLCSV;
-    if (rc == 0 && users_path) {
-        const char *end = memchr(buffers[0], '\n', files[0].len);
-        size_t first = end ? (size_t)(end - buffers[0]) : files[0].len;
-        if (memmem(buffers[0], first, "::", 2))
-            format = PANEL_ML1M;
-    }
-    ZipMap zips = {0};
-    PanelBuilder b;
     if (rc == 0)
-        rc = load_zips(options, diag, &zips);
-    if (rc == 0 && !panel_build_init(&b, format, diag)) {
-        diag_fatal(diag, "out of memory");
-        rc = 2;
-    } else if (rc == 0) {
-        snprintf(b.panel->source, sizeof b.panel->source, "%s",
-                 users_path ? users_path : ratings_path);
-        rc = format == PANEL_MLCSV ? panel_parse_ratings_mlcsv(&b, &files[1], film_ids, n_films)
-             : format == PANEL_ML1M
-                 ? panel_parse_users_ratings_ml1m(&b, &files[0], &files[1], film_ids, n_films)
-                 : panel_parse_users_ratings(&b, &files[0], &files[1], film_ids, n_films);
-        if (rc != 0)
-            panel_build_abort(&b);
-        else
-            rc = panel_build_finish(&b, &zips, &options->rules, out);
-    }
-    zipmap_free(&zips);
+        rc = panel_parse_for_scoring(users_path ? &files[0] : NULL, &files[1], film_ids, n_films,
+                                     options, diag, out);
     free(buffers[0]);
     free(buffers[1]);
     return rc;

@@ -1,6 +1,7 @@
 /* targets.c: the fuzz targets (see targets.h). For the multi-file formats the
  * first byte picks which file the rest of the input replaces (the others stay
- * small and valid) and whether --strict is on. The model target takes a model
+ * small and valid) and whether --strict is on; so for the files to score,
+ * whose format follows the users file (or its absence). The model target takes a model
  * file's payload and gives it a right header and checksum, so that the
  * fuzzer reaches the fields behind them. */
 #include "targets.h"
@@ -74,6 +75,54 @@ int fuzz_ml1m(const uint8_t *data, size_t size)
                           {"movies.dat", "f/movies.dat", movies, sizeof movies - 1},
                           {"ratings.dat", "f/ratings.dat", ratings, sizeof ratings - 1}};
     load(PANEL_ML1M, files, 3, data, size);
+    return 0;
+}
+
+int fuzz_score(const uint8_t *data, size_t size)
+{
+    static const char users_100k[] = "7|23|M|technician|85711\n8|52|F||\n";
+    static const char users_1m[] = "7::F::1::10::48067\n8::M::56::16::70072\n";
+    static const char ratings_100k[] = "7\t1\t5\t1\n8\t3\t3\t2\n";
+    static const char ratings_1m[] = "7::1::5::978300760\n8::2::3::978302109\n";
+    static const char ratings_csv[] = "userId,movieId,rating,timestamp\n7,1,4.5,1\n8,9,2,1\n";
+    static const int32_t films[3] = {1, 2, 3};
+    if (size < 1)
+        return 0;
+    int layout = (data[0] & 3) % 3; /* 0: 100K, 1: 1M, 2: a ratings.csv alone */
+    bool replace_users = data[0] & 4, strict = data[0] & 0x80;
+    char *copy = malloc(size); /* an exact-size buffer so ASan sees overreads */
+    if (!copy)
+        return 0;
+    memcpy(copy, data + 1, size - 1);
+    PanelFile users = {"u.user", "f/users", layout == 1 ? users_1m : users_100k,
+                       layout == 1 ? sizeof users_1m - 1 : sizeof users_100k - 1};
+    PanelFile ratings = {"u.data", "f/ratings",
+                         layout == 0   ? ratings_100k
+                         : layout == 1 ? ratings_1m
+                                       : ratings_csv,
+                         layout == 0   ? sizeof ratings_100k - 1
+                         : layout == 1 ? sizeof ratings_1m - 1
+                                       : sizeof ratings_csv - 1};
+    PanelFile *fuzzed = replace_users && layout != 2 ? &users : &ratings;
+    fuzzed->data = copy;
+    fuzzed->len = size - 1;
+    PanelOptions options;
+    panel_options_default(&options);
+    options.strict = strict;
+    options.rules.keep_unknown_state = true; /* as score: no sample rules */
+    options.rules.n_exclude = 0;
+    Diag diag;
+    diag_init(&diag, NULL, strict);
+    Panel *panel = NULL;
+    if (panel_parse_for_scoring(layout == 2 ? NULL : &users, &ratings, films, 3, &options, &diag,
+                                &panel) == 0)
+        for (size_t u = 0; u < panel->n_users; u++)
+            for (uint32_t i = panel->user_start[u]; i < panel->user_start[u + 1]; i++)
+                if (panel->user_film[i] >= panel->n_films || panel->user_score[i] < 1 ||
+                    panel->user_score[i] > 5)
+                    abort();
+    panel_free(panel);
+    free(copy);
     return 0;
 }
 

@@ -13,6 +13,8 @@ int fuzz_ml1m(const uint8_t *data, size_t size);
 int fuzz_mlcsv(const uint8_t *data, size_t size);
 int fuzz_zips(const uint8_t *data, size_t size);
 int fuzz_model(const uint8_t *data, size_t size);
+/* Users and ratings to score, as `score` reads them (no sample rules). */
+int fuzz_score(const uint8_t *data, size_t size);
 /* The model file fuzz_model decodes: a header and checksum around payload
  * (malloc'd, *len bytes). */
 uint8_t *fuzz_model_file(const uint8_t *payload, size_t size, size_t *len);

@@ -22,6 +22,8 @@ static Target target_of(const char *name)
         return fuzz_zips;
     if (strncmp(name, "model", 5) == 0)
         return fuzz_model;
+    if (strncmp(name, "score", 5) == 0)
+        return fuzz_score;
     return NULL;
 }
 
@@ -57,7 +59,7 @@ static void regressions_and_seeds_replay_cleanly(void **state)
     size_t seeds =
         replay("tests/fuzz/seeds/ml100k", "ml100k") + replay("tests/fuzz/seeds/ml1m", "ml1m") +
         replay("tests/fuzz/seeds/mlcsv", "mlcsv") + replay("tests/fuzz/seeds/zips", "zips") +
-        replay("tests/fuzz/seeds/model", "model");
+        replay("tests/fuzz/seeds/model", "model") + replay("tests/fuzz/seeds/score", "score");
     assert_true(seeds >= 10);
 }
 
