@@ -21,9 +21,9 @@ static void usage(FILE *out)
             "Opens the terminal explorer on a panel folder, on a saved model (--data\n"
             "describes its segments; users are matched by id) or on the built-in demo panel.\n"
             "Without a model it trains one in the background (--no-train: not until `t`).\n"
-            "`s` saves the model to --out (default: the --model file, else model.fsm),\n"
-            "asking first before it replaces a file it did not open or write.\n"
-            "Inside, `?` lists every key.\n");
+            "`s` saves the model at the k shown to --out (default: the --model file, else\n"
+            "model.fsm), asking first before it replaces a file it did not open or write.\n"
+            "Inside, `?` lists every key (and `?` again the words on screen).\n");
 }
 
 static const struct option OPTIONS[] = {
