@@ -59,6 +59,7 @@ typedef struct {
     uint64_t ratings_by_score[6]; /* [1..5] */
     size_t users_by_segment[SYNTH_MAX_SEGMENTS];
     uint32_t min_user_ratings, max_user_ratings;
+    size_t users_zip_unlisted; /* with a ZIP list: users of a state it has no code for */
     uint64_t bytes_written;
 } SynthSummary;
 

@@ -342,6 +342,19 @@ int segmentation_panel_check(const Segmentation *seg, const Panel *panel, char *
     return FS_OK;
 }
 
+/* Whether k segments of n users leave the classifier a segment of two users
+ * to hold one out for validation; false with the reason in error. */
+static bool k_leaves_validation(size_t n, int k, char *error, size_t error_size)
+{
+    if ((size_t)k < n)
+        return true;
+    snprintf(error, error_size,
+             "the panel has %zu users: k %d leaves the classifier no segment of two users "
+             "to hold one out for validation (choose k below %zu)",
+             n, k, n);
+    return false;
+}
+
 /* The classifier's inputs of the model's users, in CSR form (one dense row at
  * a time: a users x films matrix of floats would not fit for large panels),
  * each user found in the panel by id; FS_ERROR (with the reason) when the
@@ -428,6 +441,8 @@ int segmentation_train_classifier(const Segmentation *seg, const Panel *panel, i
         snprintf(error, error_size, "k must be 2..%d (k %d)", seg->sweep.kmax, k);
         return FS_ERROR;
     }
+    if (!k_leaves_validation(seg->n_users, k, error, error_size))
+        return FS_ERROR;
     size_t *row_start;
     uint32_t *col;
     float *value;
@@ -476,13 +491,8 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
                  opts->kmax);
         return FS_ERROR;
     }
-    if ((size_t)opts->k >= panel->n_users) { /* one user a segment: none left to validate on */
-        snprintf(error, error_size,
-                 "the panel has %zu users: k %d leaves the classifier no segment of two users "
-                 "to hold one out for validation (choose k below %zu)",
-                 panel->n_users, opts->k, panel->n_users);
+    if (!k_leaves_validation(panel->n_users, opts->k, error, error_size))
         return FS_ERROR;
-    }
     if (opts->stability < 0 || opts->stability > KMEANS_STABILITY_MAX_RESAMPLES) {
         snprintf(error, error_size, "stability resamples must be 0..%d (%d)",
                  KMEANS_STABILITY_MAX_RESAMPLES, opts->stability);

@@ -163,17 +163,20 @@ int cmd_score(int argc, char **argv)
         return EXIT_INPUT;
     }
     if (panel->sample.ratings_unknown_film > panel->n_ratings) {
-        /* most films unknown: ids of another panel, whose films are others */
+        /* most films unknown: new releases, or the ids of another panel,
+         * whose films are others; --strict stops on it */
         size_t all = panel->sample.ratings_unknown_film + panel->n_ratings;
         fprintf(stderr,
                 "filmseg score: %zu of the %zu ratings (%.0f%%) are of films %s does not know: "
-                "their film ids are not its training panel's (score them with a model of their "
-                "own panel)\n",
+                "if their film ids are another panel's, these segments are noise%s\n",
                 panel->sample.ratings_unknown_film, all,
-                100.0 * (double)panel->sample.ratings_unknown_film / (double)all, model_path);
-        panel_free(panel);
-        segmentation_free(&seg);
-        return EXIT_INPUT;
+                100.0 * (double)panel->sample.ratings_unknown_film / (double)all, model_path,
+                args.options.strict ? " (--strict: stopped)" : " (--strict stops on this)");
+        if (args.options.strict) {
+            panel_free(panel);
+            segmentation_free(&seg);
+            return EXIT_INPUT;
+        }
     }
     warn_about_users(&seg, panel, model_path);
 
@@ -225,8 +228,10 @@ int cmd_score(int argc, char **argv)
     else if (unrated)
         fprintf(stderr,
                 "filmseg score: %zu of the %zu users rated none of the model's films: their "
-                "segments rest on demographics alone\n",
-                unrated, panel->n_users);
+                "segments rest on %s\n",
+                unrated, panel->n_users,
+                seg.demo.has_demographics ? "demographics alone"
+                                          : "nothing (the model has no demographics)");
     free(row);
     free(proba);
     free(col);

@@ -21,5 +21,6 @@ int write_export(const char *command, const char *path, ExportTable table, const
         return 0;
     fprintf(stderr, "filmseg %s: cannot write the %s table: %s\n", command,
             export_table_name(table), status == FS_OK ? strerror(errno) : "out of memory");
+    clearerr(stdout); /* said here: not again on the way out */
     return -1;
 }

@@ -858,9 +858,10 @@ int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Pan
         if (sample && options->zips_path && file_exists(dir, "truth.csv") &&
             2 * sample->dropped_by_state[STATE_UNKNOWN] > sample->users_read)
             diag_note(diag,
-                      "%s looks like a panel of filmseg synth (it has truth.csv), whose ZIP codes "
-                      "are invented: the ZIP list finds no state for %zu of its %zu users (read it "
-                      "without --zips, or write it with synth --zips)",
+                      "%s looks like a panel of filmseg synth (it has truth.csv): the ZIP list "
+                      "finds no state for %zu of its %zu users; synth's codes are invented unless "
+                      "it was given this list (read the panel without --zips, or write it with "
+                      "synth --zips and this list)",
                       dir, sample->dropped_by_state[STATE_UNKNOWN], sample->users_read);
     }
     for (size_t i = 0; i < 4; i++)
@@ -873,14 +874,20 @@ int panel_parse_for_scoring(const PanelFile *users, const PanelFile *ratings,
                             Diag *diag, Panel **out)
 {
     *out = NULL;
-    /* the 1M format when the users file's first line is '::'-separated; a
-     * CSV release's ratings.csv when there is no users file */
+    /* the 1M format when the users file's first line with a separator is
+     * '::'-separated (a line of an id alone is either); a CSV release's
+     * ratings.csv when there is no users file */
     PanelFormat format = users ? PANEL_ML100K : PANEL_MLCSV;
-    if (users) {
-        const char *end = memchr(users->data, '\n', users->len);
-        size_t first = end ? (size_t)(end - users->data) : users->len;
-        if (memmem(users->data, first, "::", 2))
+    for (size_t at = 0; users && at < users->len;) {
+        const char *line = users->data + at, *end = memchr(line, '\n', users->len - at);
+        size_t len = end ? (size_t)(end - line) : users->len - at;
+        if (memmem(line, len, "::", 2)) {
             format = PANEL_ML1M;
+            break;
+        }
+        if (memchr(line, '|', len))
+            break;
+        at += len + 1;
     }
     ZipMap zips = {0};
     PanelBuilder b;

@@ -797,6 +797,8 @@ static void write_user(Model *m, Writers *w, size_t u, SynthSummary *sum)
     unsigned zip = (unsigned)m->state_prefix[st][prefix_draw] * 100u + 1u + (unsigned)code_draw;
     if (m->state_zips[st]) /* the same draws, so the panel is the same but for the codes */
         zip = m->state_zip[st][(prefix_draw * 99 + code_draw) % m->state_zips[st]];
+    else if (m->o.zips)
+        sum->users_zip_unlisted++;
 
     int32_t user_bias = normal_int(&rng, USER_BIAS_SD);
     uint32_t t0 = ml1m ? 956703932u : 874724710u;

@@ -125,6 +125,21 @@ void app_train(TuiApp *app, const PipelineOptions *options)
         app->train.state = WORKER_RUNNING;
 }
 
+/* Writes the model on screen, at the k its classifier is for. */
+static void save_now(TuiApp *app)
+{
+    char error[512];
+    const char *path = app->config->save_path;
+    if (model_save(app->seg, path, error, sizeof error) != 0) {
+        app_message(app, true, "%s", error);
+        return;
+    }
+    app->saved = true;
+    app->unsaved = false;
+    app_message(app, false, "model saved to %s (k=%d%s)", path, app->seg->k,
+                worker_running(&app->worker) ? "; the model shown, not the one training" : "");
+}
+
 void app_save(TuiApp *app, bool confirmed)
 {
     if (!app->seg) {
@@ -133,7 +148,6 @@ void app_save(TuiApp *app, bool confirmed)
                                                  : "no model trained (t trains one)");
         return;
     }
-    char error[512];
     const char *path = app->config->save_path;
     const char *opened = app->config->model_path;
     bool other_k = app->k != app->seg->k; /* the sweep keeps every k; the classifier is for one */
@@ -176,14 +190,7 @@ void app_save(TuiApp *app, bool confirmed)
                     path);
         return;
     }
-    if (model_save(app->seg, path, error, sizeof error) != 0) {
-        app_message(app, true, "%s", error);
-        return;
-    }
-    app->saved = true;
-    app->unsaved = false;
-    app_message(app, false, "model saved to %s (k=%d%s)", path, app->seg->k,
-                worker_running(&app->worker) ? "; the model shown, not the one training" : "");
+    save_now(app);
 }
 
 void app_install_classifier(TuiApp *app, ClassifierResult *result, bool then_save)
@@ -196,8 +203,8 @@ void app_install_classifier(TuiApp *app, ClassifierResult *result, bool then_sav
     seg->k = seg->options.k = result->k;
     seg->seconds[STAGE_CLASSIFIER] = result->seconds;
     app->unsaved = true;
-    if (then_save) {
-        app_save(app, true);
+    if (then_save) { /* at the k s asked for, wherever the view has gone since */
+        save_now(app);
     } else {
         app_message(app, false, "the classifier for k=%d is trained", seg->k);
     }

@@ -73,3 +73,25 @@ void widget_bar_rows(Rect r, const BarRow *rows, int n, int label_w, int note_w)
         crt_set(CE_NORMAL);
     }
 }
+
+/* A column of counts in one unit, picked by its largest: whole below 10,000,
+ * then thousands with one decimal, whole thousands from 100,000, millions
+ * with two decimals ("25.0k" beside "19.8k", not "25k" beside "5673"); a
+ * count too small for that many decimals gets more, up to three ("0.4k",
+ * not "0k"). */
+void format_count_column(const size_t *counts, int n, char out[][16])
+{
+    size_t most = 0;
+    for (int i = 0; i < n; i++)
+        most = counts[i] > most ? counts[i] : most;
+    double unit = most >= 999500 ? 1e6 : most >= 10000 ? 1e3 : 1;
+    int decimals = most >= 999500 ? 2 : most >= 100000 ? 0 : most >= 10000 ? 1 : 0;
+    const char *suffix = unit == 1e6 ? "M" : unit == 1e3 ? "k" : "";
+    for (int i = 0; i < n; i++) {
+        double v = (double)counts[i] / unit;
+        int d = decimals;
+        while (counts[i] > 0 && d < 3 && v * pow(10, d) < 0.5)
+            d++;
+        snprintf(out[i], 16, "%.*f%s", d, v, suffix);
+    }
+}

@@ -131,6 +131,18 @@ static void draw_help(Rect pane, int page)
 
 /* ---- the retrain form ---- */
 
+/* Drops the last UTF-8 character of text (len bytes); returns the new length. */
+static size_t utf8_drop_last(char *text, size_t len)
+{
+    while (len > 0) {
+        unsigned char c = (unsigned char)text[--len];
+        text[len] = 0;
+        if ((c & 0xc0) != 0x80)
+            break;
+    }
+    return len;
+}
+
 static const char *const FORM_LABEL[FORM_FIELDS] = {
     "method",       "k (segments)",        "K (sweep k = 1..K)", "autoencoder epochs",
     "hidden units", "demographics weight", "genre weight",       "recency",
@@ -277,9 +289,10 @@ static void form_key(TuiApp *app, int ch)
     } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
         if (strcmp(value, "unscaled") == 0) /* a word, not digits: it goes whole */
             value[0] = 0;
-        else if (len)
-            value[len - 1] = 0;
-    } else if (ch > ' ' && ch < 127) {               /* any character: Enter says what is wrong */
+        else
+            utf8_drop_last(value, len);
+    } else if ((ch > ' ' && ch < 127) || (ch >= 0x80 && ch <= 0xff)) {
+        /* any character (UTF-8 comes a byte at a time): Enter says what is wrong */
         if (fresh || strcmp(value, "unscaled") == 0) /* typing replaces what was there */
             value[len = 0] = '\0';
         if (len + 1 < sizeof app->form_value[0]) {
@@ -305,7 +318,12 @@ static void draw_form(TuiApp *app, Rect pane)
         tui_text(y + 3 + f, x + 2, 22, FORM_LABEL[f]);
         crt_set(f == app->form_field ? CE_CHOSEN : CE_NORMAL);
         tui_fill(y + 3 + f, x + 25, 16, " ");
-        tui_text(y + 3 + f, x + 26, 14, app->form_value[f]);
+        const char *shown = app->form_value[f]; /* a long value: its end, where typing goes */
+        while (text_columns(shown, crt.utf8) > 14)
+            do
+                shown++;
+            while (((unsigned char)*shown & 0xC0) == 0x80);
+        tui_text(y + 3 + f, x + 26, 14, shown);
     }
     crt_set(CE_HELP);
     tui_text(y + h - 2, x + 2, w - 4, "Up/Down field  Space method  Enter train  Esc close");
@@ -567,13 +585,7 @@ static void prompt_key(TuiApp *app, int ch)
             app_message(app, true, "%s; filter kept", error);
         }
     } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-        /* drop one UTF-8 character */
-        while (app->prompt_len > 0) {
-            unsigned char c = (unsigned char)app->prompt_text[--app->prompt_len];
-            app->prompt_text[app->prompt_len] = 0;
-            if ((c & 0xc0) != 0x80)
-                break;
-        }
+        app->prompt_len = utf8_drop_last(app->prompt_text, app->prompt_len);
     } else if (ch >= 32 && ch < 256 && ch != 127 && app->prompt_len + 1 < sizeof app->prompt_text) {
         app->prompt_text[app->prompt_len++] = (char)ch;
         app->prompt_text[app->prompt_len] = 0;
@@ -603,18 +615,18 @@ static void handle_key(TuiApp *app, int ch)
 {
     if (ch == KEY_RESIZE) /* not the user's answer to anything: the loop redraws */
         return;
-    /* a question lasts one key; any other key answers no, and it goes */
-    int asked = app->asked;
-    app->asked = ASK_NONE;
     bool quit_key = ch == 'q' || ch == 'Q' || ch == KEY_F(10);
-    if (asked != ASK_NONE && !(asked == ASK_QUIT ? quit_key : ch == asked))
-        app->message[0] = '\0';
-    if (layout_screen(LINES, COLS).too_small) { /* nothing on screen to act on but q */
-        if (!quit_key)
-            return;
+    if (layout_screen(LINES, COLS).too_small) { /* nothing on screen but q, and a question */
+        if (!quit_key && !(app->asked != ASK_NONE && ch == (int)app->asked))
+            return; /* a question shown stays asked */
         app->help = 0;
         app->prompt = app->form = false;
     }
+    /* a question lasts one key; any other key answers no, and it goes */
+    int asked = app->asked;
+    app->asked = ASK_NONE;
+    if (asked != ASK_NONE && !(asked == ASK_QUIT ? quit_key : ch == asked))
+        app->message[0] = '\0';
     if (app->help) { /* ? turns to the words, any other key closes the help */
         app->help = app->help == 1 && (ch == '?' || ch == KEY_F(1)) ? 2 : 0;
         return;
@@ -643,8 +655,9 @@ static void handle_key(TuiApp *app, int ch)
             app->quit = true;
         } else {
             app_message(app, true, "%s: q again quits%s",
-                        worker_running(&app->worker) ? "training is running"
-                                                     : "the trained model is not saved",
+                        app->save_when_trained         ? "the classifier to save with is training"
+                        : worker_running(&app->worker) ? "training is running"
+                                                       : "the trained model is not saved",
                         worker_running(&app->worker) ? "" : ", s saves it");
             app->asked = ASK_QUIT;
         }

@@ -143,27 +143,6 @@ static void draw_gender(Rect r, const Profile *p, const Profile *base)
     widget_bar_rows(r, rows, 2, 13, 12);
 }
 
-/* A column of counts in one unit, picked by its largest: whole below 10,000,
- * then thousands with one decimal, whole thousands from 100,000, millions
- * with two decimals ("25.0k" beside "19.8k", not "25k" beside "5673"). */
-static void format_count_column(const size_t *counts, int n, char out[][16])
-{
-    size_t most = 0;
-    for (int i = 0; i < n; i++)
-        most = counts[i] > most ? counts[i] : most;
-    for (int i = 0; i < n; i++) {
-        double v = (double)counts[i];
-        if (most >= 1000000)
-            snprintf(out[i], 16, "%.2fM", v / 1e6);
-        else if (most >= 100000)
-            snprintf(out[i], 16, "%.0fk", v / 1e3);
-        else if (most >= 10000)
-            snprintf(out[i], 16, "%.1fk", v / 1e3);
-        else
-            snprintf(out[i], 16, "%zu", counts[i]);
-    }
-}
-
 static void draw_ratings(Rect r, const Profile *p, const Profile *base)
 {
     char title[80];

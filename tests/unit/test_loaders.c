@@ -390,6 +390,10 @@ static void scoring_files_in_either_format(void **state)
     assert_int_equal(p->users[2].gender, '?');
     assert_non_null(strstr(captured_diag_text(&c), "users:4: 2 fields, expected 5"));
     panel_free(p);
+    assert_int_equal(load_scoring(dir, "7\n8::M::25::4::10027\n", "", &c, &p), 0);
+    assert_int_equal(p->format, PANEL_ML1M); /* a first line of an id alone: the next decides */
+    assert_int_equal(p->n_users, 2);
+    panel_free(p);
     assert_int_equal(load_scoring(dir, "7::F\n8::M::25::4::10027::x\n", "", &c, &p), 0);
     assert_int_equal(p->n_users, 2);
     assert_int_equal(p->users[0].gender, 'F');

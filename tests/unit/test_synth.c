@@ -220,7 +220,8 @@ static void zip_list_gives_listed_codes(void **state)
     SynthOptions o = small_options(SYNTH_ML100K, 5);
     generate(&o, plain, NULL);
     o.zips = &list;
-    generate(&o, listed, NULL);
+    SynthSummary listed_sum;
+    generate(&o, listed, &listed_sum);
     for (size_t i = 0; i < N_ELEMS(ML100K_FILES); i++) {
         if (strcmp(ML100K_FILES[i], "u.user") == 0)
             continue;
@@ -255,6 +256,7 @@ static void zip_list_gives_listed_codes(void **state)
         line_b = end_b + 1;
     }
     assert_true(replaced > 0 && kept > 0);
+    assert_int_equal(listed_sum.users_zip_unlisted, kept); /* counted for synth to say */
     free(a);
     free(b);
     remove_dir(plain);

@@ -139,6 +139,30 @@ static void tick_labels(void **state)
     assert_string_equal(a, "12k");
 }
 
+static void count_columns(void **state)
+{
+    (void)state;
+    char out[5][16];
+    const size_t ml100k[5] = {19834, 31863, 24997, 10459, 5673};
+    format_count_column(ml100k, 5, out);
+    assert_string_equal(out[0], "19.8k");
+    assert_string_equal(out[2], "25.0k"); /* not "25k" beside "19.8k" */
+    assert_string_equal(out[4], "5.7k");  /* not "5673" */
+    const size_t skewed[3] = {133027, 400, 0};
+    format_count_column(skewed, 3, out);
+    assert_string_equal(out[0], "133k");
+    assert_string_equal(out[1], "0.4k"); /* not "0k" beside a true 0 */
+    assert_string_equal(out[2], "0k");
+    const size_t big[2] = {999986, 3000};
+    format_count_column(big, 2, out);
+    assert_string_equal(out[0], "1.00M");
+    assert_string_equal(out[1], "0.003M");
+    const size_t small[2] = {3970, 748};
+    format_count_column(small, 2, out);
+    assert_string_equal(out[0], "3970");
+    assert_string_equal(out[1], "748");
+}
+
 static void compact_numbers(void **state)
 {
     (void)state;
@@ -227,12 +251,12 @@ static void colour_schemes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(screen_areas),   cmocka_unit_test(tabs_hit_boxes),
-        cmocka_unit_test(rect_cuts),      cmocka_unit_test(scroll_windows),
-        cmocka_unit_test(bar_lengths),    cmocka_unit_test(plot_scales),
-        cmocka_unit_test(tick_labels),    cmocka_unit_test(compact_numbers),
-        cmocka_unit_test(age_axis),       cmocka_unit_test(text_clipping),
-        cmocka_unit_test(colour_schemes),
+        cmocka_unit_test(screen_areas),  cmocka_unit_test(tabs_hit_boxes),
+        cmocka_unit_test(rect_cuts),     cmocka_unit_test(scroll_windows),
+        cmocka_unit_test(bar_lengths),   cmocka_unit_test(plot_scales),
+        cmocka_unit_test(tick_labels),   cmocka_unit_test(compact_numbers),
+        cmocka_unit_test(count_columns), cmocka_unit_test(age_axis),
+        cmocka_unit_test(text_clipping), cmocka_unit_test(colour_schemes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
