@@ -363,11 +363,7 @@ static int classifier_inputs(const Segmentation *seg, const Panel *panel, size_t
                              uint32_t **col_out, float **value_out, char *error, size_t error_size)
 {
     size_t n = seg->n_users, width = segmentation_classifier_width(seg), nnz = 0;
-    size_t cap = panel->n_ratings + n * 8 + 16, most = 0;
-    for (size_t u = 0; u < panel->n_users; u++) {
-        size_t rated = panel->user_start[u + 1] - panel->user_start[u];
-        most = rated > most ? rated : most;
-    }
+    size_t cap = panel->n_ratings + n * 8 + 16, most = seg->n_films; /* ratings a user has */
     float *row = malloc(width * sizeof *row), *value = malloc(cap * sizeof *value);
     float *rated_value = malloc((most + 1) * sizeof *rated_value);
     uint32_t *col = malloc(cap * sizeof *col), *rated_col = malloc((most + 1) * sizeof *rated_col);

@@ -677,8 +677,8 @@ static bool collect_zips(Model *m, const ZipMap *zips)
     }
     for (int pass = 0; pass < 2; pass++) { /* count, then fill */
         for (uint32_t z = 0; z < 100000; z++) {
-            int st = slot_of[zips->by_zip[z]];
-            if (st < 0 || zips->by_zip[z] == STATE_UNKNOWN)
+            int st = slot_of[zips->by_zip[z]]; /* -1: no state, or not one drawn */
+            if (st < 0)
                 continue;
             if (pass == 0)
                 m->state_zips[st]++;

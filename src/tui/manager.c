@@ -85,14 +85,10 @@ static const char *const WORDS[] = {
  * pane under it without colours too (NO_COLOR). */
 static void draw_box(int y, int x, int h, int w)
 {
+    static const char *const UTF8[4] = {"\u250c", "\u2510", "\u2514", "\u2518"};
+    static const char *const ASCII[4] = {"+", "+", "+", "+"};
+    const char *const *corner = crt.utf8 ? UTF8 : ASCII; /* top left, right, bottom left, right */
     const char *hline = crt.utf8 ? "\u2500" : "-", *vline = crt.utf8 ? "\u2502" : "|";
-    const char *corner[4] = {"+", "+", "+", "+"};
-    if (crt.utf8) {
-        corner[0] = "\u250c";
-        corner[1] = "\u2510";
-        corner[2] = "\u2514";
-        corner[3] = "\u2518";
-    }
     for (int i = 0; i < h; i++)
         tui_fill(y + i, x, w, " ");
     tui_fill(y, x + 1, w - 2, hline);
