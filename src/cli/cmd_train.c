@@ -211,7 +211,8 @@ int cmd_train(int argc, char **argv)
     warn_empty_segments(&seg);
     /* all or nothing: the model and the labels are written beside their
      * places, then the summary; only when all of that went through are the
-     * files put in place (a failed train leaves the earlier ones as they were) */
+     * files put in place (a failed train leaves the earlier ones as they were),
+     * and then the line saying where they are */
     int status = 0;
     bool labels_to_stdout = labels_path && strcmp(labels_path, "-") == 0;
     AtomicFile model_file = {0}, labels_file = {0};
@@ -231,8 +232,6 @@ int cmd_train(int argc, char **argv)
         printf("Trained on %s: %zu users, %zu films rated, %zu ratings.\n", panel->source,
                panel->n_users, seg.n_films, panel->n_ratings);
         report_training(&seg, format, stdout);
-        printf("\nModel written to %s%s%s.\n", out_path, labels_path ? "; labels to " : "",
-               labels_path ? labels_path : "");
         errno = 0;
         if (fflush(stdout) != 0 || ferror(stdout)) {
             fprintf(stderr, "filmseg train: cannot write the summary: %s; nothing written\n",
@@ -247,9 +246,24 @@ int cmd_train(int argc, char **argv)
         status = EXIT_INPUT;
     }
     if (status == 0 && labels_file.finished && !atomic_file_commit(&labels_file)) {
-        fprintf(stderr, "filmseg train: %s: cannot write the labels: %s\n", labels_path,
-                strerror(errno));
+        fprintf(stderr,
+                "filmseg train: %s: cannot write the labels: %s (the model in %s is the new one)\n",
+                labels_path, strerror(errno), out_path);
         status = EXIT_INPUT;
+    }
+    if (status == 0) { /* said once the files are in place, not before */
+        printf("\nModel written to %s%s%s.\n", out_path, labels_path ? "; labels to " : "",
+               labels_path ? labels_path : "");
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            bool labels_placed = labels_path && !labels_to_stdout;
+            fprintf(stderr,
+                    "filmseg train: %s%s%s %s in place, but the summary's last line could not "
+                    "be written\n",
+                    out_path, labels_placed ? " and " : "", labels_placed ? labels_path : "",
+                    labels_placed ? "are" : "is");
+            clearerr(stdout);
+            status = EXIT_INPUT;
+        }
     }
     atomic_file_discard(&model_file);
     atomic_file_discard(&labels_file);
