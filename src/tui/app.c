@@ -107,13 +107,14 @@ void app_message(TuiApp *app, bool error, const char *fmt, ...)
     app->message_at = tui_now();
 }
 
-void app_train(TuiApp *app, const PipelineOptions *options)
+bool app_train(TuiApp *app, const PipelineOptions *options)
 {
     if (worker_running(&app->worker)) {
         app_message(app, true, "training is already running (x cancels it)");
-        return;
+        return false;
     }
-    if (worker_start(&app->worker, app->panel, options))
+    bool started = worker_start(&app->worker, app->panel, options);
+    if (started)
         app_message(app, false, "training started: %s, k=%d, K=%d, %d epochs",
                     options->ae.loss == AE_LOSS_STUDY ? "the study's method" : "filmseg's method",
                     options->k, options->kmax, options->ae.epochs);
@@ -123,6 +124,7 @@ void app_train(TuiApp *app, const PipelineOptions *options)
     /* seen as running until the UI has picked up the end, however quick it was */
     if (app->train.state != WORKER_FAILED)
         app->train.state = WORKER_RUNNING;
+    return started;
 }
 
 /* Writes the model on screen, at the k its classifier is for. */

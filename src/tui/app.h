@@ -84,6 +84,10 @@ typedef struct TuiApp {
     int form_field;
     bool form_fresh; /* the field was just entered: typing replaces its value */
     char form_value[FORM_FIELDS][24];
+    /* the settings of the form's last run while they are not the model's
+     * (it runs, or was stopped or failed): the form opens on them again */
+    PipelineOptions form_run;
+    bool form_run_pending;
 
     /* The question on screen, answered by the next key (the same key again
      * says yes, any other no) and forgotten with its message: s before
@@ -137,8 +141,8 @@ void app_move_segment(TuiApp *app, int delta);
 void app_refresh_heat(TuiApp *app);
 void app_message(TuiApp *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Starts training with the given options. */
-void app_train(TuiApp *app, const PipelineOptions *options);
+/* Starts training with the given options; false (said) when it cannot. */
+bool app_train(TuiApp *app, const PipelineOptions *options);
 /* Saves the model atomically to the save path; asks first (a second call
  * confirms, confirmed true) when that would replace a file this explorer
  * neither opened nor wrote. */

@@ -161,9 +161,11 @@ static void form_method_fields(TuiApp *app, const PipelineOptions *o)
 
 static void form_open(TuiApp *app)
 {
-    const PipelineOptions *o = app->seg ? &app->seg->options : &app->config->training;
+    const PipelineOptions *o = app->form_run_pending ? &app->form_run
+                               : app->seg            ? &app->seg->options
+                                                     : &app->config->training;
     form_method_fields(app, o);
-    snprintf(app->form_value[FORM_K], 24, "%d", app->seg ? app->k : o->k);
+    snprintf(app->form_value[FORM_K], 24, "%d", app->seg && !app->form_run_pending ? app->k : o->k);
     snprintf(app->form_value[FORM_KMAX], 24, "%d", o->kmax);
     snprintf(app->form_value[FORM_EPOCHS], 24, "%d", o->ae.epochs);
     snprintf(app->form_value[FORM_HIDDEN], 24, "%d", o->ae.hidden);
@@ -257,7 +259,10 @@ static void form_submit(TuiApp *app)
     PipelineOptions o;
     if (form_options(app, &o)) {
         app->form = false;
-        app_train(app, &o);
+        if (app_train(app, &o)) {
+            app->form_run = o;
+            app->form_run_pending = true;
+        }
         app->pane = PANE_TRAINING;
     }
 }
@@ -744,6 +749,7 @@ static bool poll_worker(TuiApp *app)
         app->save_when_trained = false;
         if (seg) {
             app_set_segmentation(app, seg);
+            app->form_run_pending = false; /* its settings are the model's now */
             app->unsaved = true;
             app_message(app, false, "training finished: %d segments", app->k);
         } else if (worker_take_classifier(&app->worker, &classifier)) {
