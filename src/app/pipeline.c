@@ -306,16 +306,59 @@ long segmentation_panel_labels(const Segmentation *seg, int k, const Panel *pane
     return matched;
 }
 
+/* The model numbers genres as its training panel did, and the 1M and CSV
+ * loaders number them in the order the films file first names them, so the
+ * same panel with its films listed in another order numbers them otherwise:
+ * each model genre is matched to the panel genre whose films (of those in
+ * both) are most nearly its own, by Jaccard index (-1: none in common). */
+static void genres_matched(const Segmentation *seg, const Panel *panel, int match[32])
+{
+    double both[32][32] = {{0}}, model_count[32] = {0}, panel_count[32] = {0};
+    for (size_t j = 0; j < seg->n_films; j++) {
+        long f = panel_film_index(panel, seg->film_ids[j]);
+        if (f < 0)
+            continue;
+        for (uint32_t m = seg->film_genres[j]; m; m &= m - 1) {
+            model_count[__builtin_ctz(m)]++;
+            for (uint32_t p = panel->films[f].genres; p; p &= p - 1)
+                both[__builtin_ctz(m)][__builtin_ctz(p)]++;
+        }
+        for (uint32_t p = panel->films[f].genres; p; p &= p - 1)
+            panel_count[__builtin_ctz(p)]++;
+    }
+    for (int g = 0; g < 32; g++) {
+        double best = 0;
+        match[g] = -1;
+        for (int h = 0; h < 32; h++) {
+            double jaccard =
+                both[g][h] > 0 ? both[g][h] / (model_count[g] + panel_count[h] - both[g][h]) : 0;
+            if (jaccard > best) {
+                best = jaccard;
+                match[g] = h;
+            }
+        }
+    }
+}
+
 int segmentation_panel_check(const Segmentation *seg, const Panel *panel, char *error,
                              size_t error_size)
 {
     bool model_has_genres = false;
     for (size_t j = 0; j < seg->n_films && !model_has_genres; j++)
         model_has_genres = seg->film_genres[j] != 0;
+    int match[32];
+    genres_matched(seg, panel, match);
     size_t same = 0;
     for (size_t j = 0; j < seg->n_films; j++) {
         long f = panel_film_index(panel, seg->film_ids[j]);
-        if (f >= 0 && (!model_has_genres || panel->films[f].genres == seg->film_genres[j]))
+        if (f < 0)
+            continue;
+        uint32_t genres = 0; /* the model's genres of the film, in the panel's numbering */
+        for (uint32_t m = seg->film_genres[j]; m; m &= m - 1) {
+            int h = match[__builtin_ctz(m)];
+            genres |= h >= 0 ? 1u << h : 0;
+        }
+        if (!model_has_genres || panel->films[f].genres == genres)
             same++;
     }
     /* a film or two re-tagged is the same panel; a panel of other films is not */
