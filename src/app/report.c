@@ -279,17 +279,20 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
                 "Genres: the genres of the films each user liked (4 or 5 stars), shares of all "
                 "their likes and of their later ones, each genre standardised, at weight %g.\n",
                 o->features.genre_weight);
-    double demo_share = 1 - sc->taste_variance_share - sc->genre_variance_share;
+    /* the blocks there are (a taste-only panel has no demographics), each
+     * share what the others leave (never -0.0%) */
+    double demo_share = fmax(0, 1 - sc->taste_variance_share - sc->genre_variance_share);
+    fprintf(out, "Share of the variance: taste %.1f%%", 100 * sc->taste_variance_share);
     if (sc->genre_dim)
-        fprintf(out,
-                "Share of the variance: taste %.1f%%, genres %.1f%%, demographics %.1f%% (%zu + "
-                "%zu + %zu columns).\n",
-                100 * sc->taste_variance_share, 100 * sc->genre_variance_share, 100 * demo_share,
-                sc->taste_dim, sc->genre_dim, sc->demo_dim);
-    else
-        fprintf(out,
-                "Share of the variance: taste %.1f%%, demographics %.1f%% (%zu + %zu columns).\n",
-                100 * sc->taste_variance_share, 100 * demo_share, sc->taste_dim, sc->demo_dim);
+        fprintf(out, ", genres %.1f%%", 100 * sc->genre_variance_share);
+    if (sc->demo_dim)
+        fprintf(out, ", demographics %.1f%%", 100 * demo_share);
+    fprintf(out, " (%zu", sc->taste_dim);
+    if (sc->genre_dim)
+        fprintf(out, " + %zu", sc->genre_dim);
+    if (sc->demo_dim)
+        fprintf(out, " + %zu", sc->demo_dim);
+    fprintf(out, " columns).\n");
 
     heading(format, out, "Elbow");
     const double *stability = seg->sweep.stability; /* NULL: not measured */
