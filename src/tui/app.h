@@ -53,6 +53,7 @@ typedef struct TuiApp {
     int pane; /* the pane shown */
     int help; /* the help overlay: 0 closed, 1 the keys, 2 the words on screen */
     bool quit;
+    int quit_status; /* the exit status to quit with (130: Ctrl-C) */
 
     /* segments pane */
     SegmentsView segments_view; /* what the segments pane shows (g cycles) */

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <term.h>
+#include <termios.h>
+#include <unistd.h>
 #include <wchar.h>
 
 Crt crt = {false, false, SCHEME_MONO, NULL, false};
@@ -192,6 +194,20 @@ static void install_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL); /* Ctrl-\: the terminal restored too */
+}
+
+/* Ctrl-S and Ctrl-Q are keys, not flow control: Ctrl-S froze the screen (a
+ * slip for s, and over SSH a frozen screen looks like a dead link). Saved
+ * as the program's mode, so that it holds again after Ctrl-Z and fg. */
+static void flow_control_off(void)
+{
+    struct termios t;
+    if (tcgetattr(STDIN_FILENO, &t) != 0)
+        return;
+    t.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0)
+        def_prog_mode();
 }
 
 bool crt_init(char *why, size_t why_size)
@@ -228,6 +244,7 @@ bool crt_init(char *why, size_t why_size)
     nonl();
     keypad(stdscr, TRUE);
     curs_set(0);
+    flow_control_off();
     mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
     mouseinterval(0);
     /* colours are started only when they are used: NO_COLOR means none at all */
@@ -253,6 +270,11 @@ void crt_done(void)
         return;
     crt.started = false;
     attrset(A_NORMAL);
+    const char *smcup = tigetstr("smcup");
+    if (!smcup || smcup == (const char *)-1) { /* no alternate screen (vt100): the */
+        erase();                               /* shell starts on a clear one, not */
+        refresh();                             /* over the last frame's status line */
+    }
     curs_set(1);
     mousemask(0, NULL);
     endwin();

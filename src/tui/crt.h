@@ -61,8 +61,9 @@ typedef struct {
 } Crt;
 
 extern Crt crt;
-/* Set by the signal handlers (SIGINT, SIGTERM, SIGHUP): the event loop quits
- * cleanly and the program exits with 128 + this. */
+/* Set by the signal handlers (SIGINT, SIGTERM, SIGHUP, SIGQUIT): the event
+ * loop quits cleanly and the program exits with 128 + this; SIGINT (Ctrl-C)
+ * asks first, as q does, when there is something to lose. */
 extern volatile sig_atomic_t crt_signal;
 
 /* Starts ncurses (locale, keys, mouse, colours; NO_COLOR or a monochrome

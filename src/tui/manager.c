@@ -612,11 +612,31 @@ static void mouse_key(TuiApp *app)
         app->pane = tab;
 }
 
+/* Ctrl-C, as a key: SIGINT is caught (crt.c) and handed to handle_key. */
+enum { KEY_INTERRUPT = KEY_MAX + 1 };
+
+/* q or Ctrl-C (key names which): quits, or first asks when a trained model
+ * is not saved or training runs (confirmed: this is the second press). */
+static void quit_or_ask(TuiApp *app, bool confirmed, const char *key)
+{
+    if (confirmed || !(app->unsaved || worker_running(&app->worker))) {
+        app->quit = true;
+        return;
+    }
+    app_message(app, true, "%s: %s again quits%s",
+                app->save_when_trained         ? "the classifier to save with is training"
+                : worker_running(&app->worker) ? "training is running"
+                                               : "the trained model is not saved",
+                key, worker_running(&app->worker) ? "" : ", s saves it");
+    app->asked = ASK_QUIT;
+}
+
 static void handle_key(TuiApp *app, int ch)
 {
     if (ch == KEY_RESIZE) /* not the user's answer to anything: the loop redraws */
         return;
-    bool quit_key = ch == 'q' || ch == 'Q' || ch == KEY_F(10);
+    bool interrupt = ch == KEY_INTERRUPT;
+    bool quit_key = ch == 'q' || ch == 'Q' || ch == KEY_F(10) || interrupt;
     if (layout_screen(LINES, COLS).too_small) { /* nothing on screen but q, and a question */
         if (!quit_key && !(app->asked != ASK_NONE && ch == (int)app->asked))
             return; /* a question shown stays asked */
@@ -628,6 +648,14 @@ static void handle_key(TuiApp *app, int ch)
     app->asked = ASK_NONE;
     if (asked != ASK_NONE && !(asked == ASK_QUIT ? quit_key : ch == asked))
         app->message[0] = '\0';
+    if (interrupt) { /* from anywhere: the help, a prompt or the form */
+        app->help = 0;
+        app->prompt = app->form = false;
+        quit_or_ask(app, asked == ASK_QUIT, "Ctrl-C");
+        if (app->quit)
+            app->quit_status = 128 + SIGINT;
+        return;
+    }
     if (app->help) { /* ? turns to the words, any other key closes the help */
         app->help = app->help == 1 && (ch == '?' || ch == KEY_F(1)) ? 2 : 0;
         return;
@@ -651,18 +679,7 @@ static void handle_key(TuiApp *app, int ch)
     switch (ch) {
     case 'q':
     case 'Q':
-    case KEY_F(10):
-        if (asked == ASK_QUIT || !(app->unsaved || worker_running(&app->worker))) {
-            app->quit = true;
-        } else {
-            app_message(app, true, "%s: q again quits%s",
-                        app->save_when_trained         ? "the classifier to save with is training"
-                        : worker_running(&app->worker) ? "training is running"
-                                                       : "the trained model is not saved",
-                        worker_running(&app->worker) ? "" : ", s saves it");
-            app->asked = ASK_QUIT;
-        }
-        break;
+    case KEY_F(10): quit_or_ask(app, asked == ASK_QUIT, "q"); break;
     case '?':
     case KEY_F(1): app->help = 1; break;
     case '1':
@@ -809,19 +826,34 @@ int tui_run(TuiConfig *config)
         fflush(timing.out);
     }
     double last_train_draw = 0;
-    while (!app->quit && !crt_signal) {
+    while (!app->quit) {
         int ch = getch();
+        if (crt_signal == SIGINT) { /* Ctrl-C: a key, asking first as q does */
+            crt_signal = 0;
+            if (ch != ERR)
+                ungetch(ch); /* read with it: answered after it */
+            ch = KEY_INTERRUPT;
+        } else if (crt_signal) {
+            break;
+        }
         double t0 = tui_now();
         bool redraw = false, k_changed = false;
         if (ch != ERR) {
             int k = app->k;
             handle_key(app, ch);
+            /* keys typed ahead (a slow link, a key held down) are answered
+             * before the next frame, not each with a frame of its own */
+            timeout(0);
+            for (int more = 0, next; more < 256 && !app->quit && (next = getch()) != ERR; more++)
+                handle_key(app, next);
+            timeout(50);
             k_changed = app->k != k;
             redraw = true;
         }
         if (poll_worker(app)) {
-            /* progress redraws at most 10 times a second; results at once */
-            if (t0 - last_train_draw > 0.1 || app->train.state != WORKER_RUNNING)
+            /* progress redraws at most 4 times a second (a 9600-baud link
+             * keeps up with the training pane); results at once */
+            if (t0 - last_train_draw > 0.25 || app->train.state != WORKER_RUNNING)
                 redraw = true;
         }
         if (app->message[0] && t0 - app->message_at > 6) { /* messages last 6 s */
@@ -840,6 +872,8 @@ int tui_run(TuiConfig *config)
     crt_done();
     if (crt_signal)
         status = 128 + crt_signal;
+    else if (app->quit_status)
+        status = app->quit_status;
 out:
     timing_done(&timing);
     worker_free(&app->worker);
