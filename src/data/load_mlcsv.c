@@ -17,12 +17,14 @@ typedef struct {
     const char *names[4];
     int columns[4];
     size_t n_columns;
+    size_t header_fields; /* every row must have as many */
     bool header_seen;
 } CsvFile;
 
 static bool read_header(CsvFile *c, size_t line, const Field *fields, size_t n)
 {
     c->header_seen = true;
+    c->header_fields = n;
     for (size_t k = 0; k < c->n_columns; k++) {
         c->columns[k] = -1;
         for (size_t i = 0; i < n && i < CSV_MAX_FIELDS; i++)
@@ -48,19 +50,18 @@ static bool csv_field_is_binary(Field f)
     return false;
 }
 
-/* Checks the row's shape; false means "skip it" (*ok says whether to go on). */
+/* Checks the row's shape; false means "skip it" (*ok says whether to go on).
+ * A row of more fields than the header's is malformed too: an unquoted comma
+ * in a title or a decimal comma in a rating would otherwise shift the fields
+ * after it, and the row be read wrong without a word. */
 static bool row_is_usable(CsvFile *c, size_t line, const Field *fields, size_t n, bool *ok)
 {
     *ok = true;
-    int need = 0;
-    for (size_t k = 0; k < c->n_columns; k++)
-        if (c->columns[k] > need)
-            need = c->columns[k];
     if (n == 1 && text_trim(fields[0]).len == 0)
         return false; /* blank line */
-    if (n <= (size_t)need) {
-        *ok = diag_bad_line(c->b->diag, c->file->path, line, "%zu fields, expected at least %d", n,
-                            need + 1);
+    if (n != c->header_fields) {
+        *ok = diag_bad_line(c->b->diag, c->file->path, line, "%zu fields, the header has %zu", n,
+                            c->header_fields);
         return false;
     }
     for (size_t i = 0; i < n && i < CSV_MAX_FIELDS; i++)
@@ -162,7 +163,10 @@ int panel_parse_ratings_mlcsv(PanelBuilder *b, const PanelFile *ratings, const i
     if (panel_build_occupation(b, "unknown", 7) < 0 ||
         !panel_build_add_model_films(b, film_ids, n_films))
         return 2;
-    CsvFile rows = {b, ratings, {"userId", "movieId", "rating", "timestamp"}, {0}, 4, false};
+    CsvFile rows = {.b = b,
+                    .file = ratings,
+                    .names = {"userId", "movieId", "rating", "timestamp"},
+                    .n_columns = 4};
     b->ratings_path = ratings->path;
     if (csv_read_rows(ratings->data, ratings->len, ratings->path, b->diag, on_rating_row, &rows) !=
             0 ||
@@ -180,8 +184,12 @@ int panel_parse_mlcsv(PanelBuilder *b, const PanelFile *files, size_t n_files)
         return 2;
     if (panel_build_occupation(b, "unknown", 7) < 0)
         return 2;
-    CsvFile movies = {b, films, {"movieId", "title", "genres"}, {0}, 3, false};
-    CsvFile rows = {b, ratings, {"userId", "movieId", "rating", "timestamp"}, {0}, 4, false};
+    CsvFile movies = {
+        .b = b, .file = films, .names = {"movieId", "title", "genres"}, .n_columns = 3};
+    CsvFile rows = {.b = b,
+                    .file = ratings,
+                    .names = {"userId", "movieId", "rating", "timestamp"},
+                    .n_columns = 4};
     b->ratings_path = ratings->path;
     if (csv_read_rows(films->data, films->len, films->path, b->diag, on_film_row, &movies) != 0 ||
         csv_read_rows(ratings->data, ratings->len, ratings->path, b->diag, on_rating_row, &rows) !=

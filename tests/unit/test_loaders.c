@@ -704,6 +704,67 @@ static void csv_release_is_taste_only_with_quoted_titles(void **state)
     captured_diag_free(&c);
 }
 
+/* A CSV row of another number of fields than the header's is malformed: an
+ * unquoted comma in a title would otherwise cut the title short and make a
+ * genre of the rest, and a decimal comma in a rating would read its
+ * fraction as the rating and the rating's neighbour as the timestamp. In
+ * training, in strict mode and when scoring a ratings.csv alone. */
+static void csv_rows_need_the_header_s_field_count(void **state)
+{
+    (void)state;
+    const char *movies = "movieId,title,genres\n"
+                         "1,Invented Film 1, The Sequel (1961),Drama\n"
+                         "2,Invented Film 2 (1962),Comedy\n"
+                         "3,Invented Film 3 (1963)\n";
+    const char *ratings = "userId,movieId,rating,timestamp\n"
+                          "61,2,3,5,978300102\n"
+                          "61,2,4,978300102\n"
+                          "62,2\n";
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    assert_int_equal(load_csv(ratings, movies, &c, &p), 0);
+    assert_int_equal(p->n_films, 1);
+    assert_int_equal(p->films[0].id, 2);
+    assert_int_equal(p->n_genres, 1); /* no genre "The Sequel (1961)" */
+    assert_int_equal(p->n_users, 1);
+    assert_int_equal(p->n_ratings, 1);
+    assert_int_equal(p->user_score[0], 4);
+    assert_int_equal(p->user_time[0], 978300102);
+    const char *text = captured_diag_text(&c);
+    assert_non_null(strstr(text, "c/movies.csv:2: 4 fields, the header has 3; line skipped"));
+    assert_non_null(strstr(text, "c/movies.csv:4: 2 fields, the header has 3; line skipped"));
+    assert_non_null(strstr(text, "c/ratings.csv:2: 5 fields, the header has 4; line skipped"));
+    assert_non_null(strstr(text, "c/ratings.csv:4: 2 fields, the header has 4; line skipped"));
+    panel_free(p);
+    captured_diag_free(&c);
+
+    captured_diag_init(&c, true);
+    assert_int_equal(load_csv(ratings, movies, &c, &p), 2);
+    assert_null(p);
+    assert_non_null(
+        strstr(captured_diag_text(&c), "c/movies.csv:2: 4 fields, the header has 3 (--strict)"));
+    captured_diag_free(&c);
+
+    char dir[] = "/tmp/filmseg-test-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/ratings.csv", dir);
+    write_file(path, ratings);
+    PanelOptions options;
+    panel_options_default(&options);
+    const int32_t films[2] = {2, 3};
+    captured_diag_init(&c, false);
+    assert_int_equal(panel_load_for_scoring(NULL, path, films, 2, &options, &c.diag, &p), 0);
+    assert_int_equal(p->n_users, 1);
+    assert_int_equal(p->n_ratings, 1);
+    assert_int_equal(p->user_score[0], 4);
+    assert_non_null(strstr(captured_diag_text(&c), "ratings.csv:2: 5 fields, the header has 4"));
+    panel_free(p);
+    captured_diag_free(&c);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void real_ml100k_loads_whole(void **state)
 {
     (void)state;
@@ -759,6 +820,7 @@ int main(void)
         cmocka_unit_test(sample_rules_drop_users_and_their_ratings),
         cmocka_unit_test(ml1m_codes_become_100k_labels),
         cmocka_unit_test(csv_release_is_taste_only_with_quoted_titles),
+        cmocka_unit_test(csv_rows_need_the_header_s_field_count),
         cmocka_unit_test(real_ml100k_loads_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
