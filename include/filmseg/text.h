@@ -1,7 +1,8 @@
 /* text.h: small, bounds-checked helpers the loaders share: reading a whole
  * file, walking its lines (LF or CRLF), splitting a line into fields, strict
- * number parsing and ISO-8859-1 to UTF-8 conversion. Nothing here trusts its
- * input: fields are (pointer, length) views, never NUL-terminated in place. */
+ * number parsing and Latin-1 (Windows-1252) to UTF-8 conversion. Nothing
+ * here trusts its input: fields are (pointer, length) views, never
+ * NUL-terminated in place. */
 #ifndef FILMSEG_TEXT_H
 #define FILMSEG_TEXT_H
 
@@ -47,10 +48,15 @@ bool text_parse_long(Field f, long min, long max, long *out);
 bool text_parse_double(Field f, double *out);
 
 /* Copies a field as a NUL-terminated string: bytes >= 0x80 are read as
- * ISO-8859-1 and written as UTF-8. */
-char *text_latin1_to_utf8(Field f);
-/* Copies a field that is already UTF-8; invalid sequences are read as
- * ISO-8859-1 instead, so the result is always valid UTF-8. */
+ * Windows-1252 and written as UTF-8. Windows-1252 is ISO-8859-1 but for
+ * 0x80-0x9F, where it has punctuation (0x92 ’, 0x93 “, 0x94 ”, 0x96 –,
+ * 0x85 …, 0x80 €) and Latin-1 invisible C1 controls: files said to be
+ * Latin-1 nearly always mean it. Its five undefined bytes (0x81 0x8D 0x8F
+ * 0x90 0x9D) become U+FFFD. */
+char *text_windows1252_to_utf8(Field f);
+/* Copies a field that is already UTF-8; when it is not valid UTF-8 it is
+ * read as Latin-1/Windows-1252 instead (text_windows1252_to_utf8), so the
+ * result is always valid UTF-8. */
 char *text_to_utf8(Field f);
 /* True when the bytes form valid UTF-8. */
 bool text_is_utf8(const char *s, size_t len);

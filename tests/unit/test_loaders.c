@@ -765,6 +765,34 @@ static void csv_rows_need_the_header_s_field_count(void **state)
     rmdir(dir);
 }
 
+/* Titles that are not UTF-8 are read as Windows-1252 in every loader's
+ * films file (u.item, movies.dat, movies.csv): 0x92 is a right quote, not
+ * an invisible control character. */
+static void titles_not_in_utf8_are_windows_1252(void **state)
+{
+    (void)state;
+    const char *expected = "Don\xe2\x80\x99t Look Now \xe2\x80\x93 Caf\xc3\xa9 (1973)";
+    CapturedDiag c;
+    captured_diag_init(&c, true);
+    Panel *p = load_ok(USERS, ITEM(1, "Don\x92t Look Now \x96 Caf\xe9 (1973)"), "1\t1\t4\t1\n", &c);
+    assert_string_equal(p->films[0].title, expected);
+    panel_free(p);
+    assert_int_equal(load_ml1m("1::F::1::10::48067\n",
+                               "1::Don\x92t Look Now \x96 Caf\xe9 (1973)::Thriller\n",
+                               "1::1::5::978300760\n", &c, &p),
+                     0);
+    assert_string_equal(p->films[0].title, expected);
+    panel_free(p);
+    assert_int_equal(load_csv("userId,movieId,rating,timestamp\n1,1,4,1\n",
+                              "movieId,title,genres\n"
+                              "1,\"Don\x92t Look Now \x96 Caf\xe9 (1973)\",Thriller\n",
+                              &c, &p),
+                     0);
+    assert_string_equal(p->films[0].title, expected);
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
 static void real_ml100k_loads_whole(void **state)
 {
     (void)state;
@@ -821,6 +849,7 @@ int main(void)
         cmocka_unit_test(ml1m_codes_become_100k_labels),
         cmocka_unit_test(csv_release_is_taste_only_with_quoted_titles),
         cmocka_unit_test(csv_rows_need_the_header_s_field_count),
+        cmocka_unit_test(titles_not_in_utf8_are_windows_1252),
         cmocka_unit_test(real_ml100k_loads_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
