@@ -23,9 +23,16 @@ typedef struct {
 } LineReader;
 
 /* Reads a whole file, without the UTF-8 byte-order mark a spreadsheet may
- * put at its start. Returns 0, or an errno value (ENOENT, EACCES, ...). The
- * buffer is NUL-terminated (not counted in *len); free() it. */
+ * put at its start. Returns 0, an errno value (ENOENT, EACCES, ...), or
+ * TEXT_READ_UTF16 for a file that starts with a UTF-16 byte-order mark (FF
+ * FE or FE FF; a spreadsheet's "Unicode text"), which no loader could read
+ * (every file of a panel, the ZIP list and the files score reads come
+ * through here). The buffer is NUL-terminated (not counted in *len); free()
+ * it. */
 int text_read_file(const char *path, char **buf, size_t *len);
+#define TEXT_READ_UTF16 (-1) /* not an errno value: those are positive */
+/* What to say after the file's name when text_read_file gave TEXT_READ_UTF16. */
+#define TEXT_UTF16_MESSAGE "the file is UTF-16; save it as UTF-8"
 
 void line_reader_init(LineReader *reader, const char *buf, size_t len);
 /* Next line without its LF or CRLF; false at the end. */

@@ -594,6 +594,15 @@ int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *r
 
 /* ---- files ---- */
 
+/* Why text_read_file could not give the file at path (err, its answer). */
+static void report_unreadable(Diag *diag, const char *path, int err)
+{
+    if (err == TEXT_READ_UTF16)
+        diag_fatal(diag, "%s: " TEXT_UTF16_MESSAGE, path);
+    else
+        diag_fatal(diag, "%s: cannot read: %s", path, strerror(err));
+}
+
 const PanelFile *panel_file(const PanelFile *files, size_t n_files, const char *name)
 {
     for (size_t i = 0; i < n_files; i++)
@@ -839,7 +848,7 @@ int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Pan
         if (err == ENOENT && i == 3)
             continue;
         if (err) {
-            diag_fatal(diag, "%s: cannot read: %s", paths[n], strerror(err));
+            report_unreadable(diag, paths[n], err);
             rc = 2;
             break;
         }
@@ -924,7 +933,7 @@ int panel_load_for_scoring(const char *users_path, const char *ratings_path,
         size_t len;
         int err = text_read_file(paths[i], &buffers[i], &len);
         if (err)
-            diag_fatal(diag, "%s: cannot read: %s", paths[i], strerror(err));
+            report_unreadable(diag, paths[i], err);
         else if (len == 0 && i == 0) /* an empty ratings file: new users, none rated yet */
             diag_fatal(diag, "%s: required file is empty", paths[i]);
         rc = err || (len == 0 && i == 0) ? 2 : 0;

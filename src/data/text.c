@@ -55,6 +55,10 @@ int text_read_file(const char *path, char **buf, size_t *len)
         free(data);
         return err;
     }
+    if (n >= 2 && (memcmp(data, "\xff\xfe", 2) == 0 || memcmp(data, "\xfe\xff", 2) == 0)) {
+        free(data); /* UTF-16, little- or big-endian: every other byte a NUL */
+        return TEXT_READ_UTF16;
+    }
     data[n] = '\0';
     if (n >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) { /* a UTF-8 byte-order mark */
         memmove(data, data + 3, n - 2);

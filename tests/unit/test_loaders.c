@@ -5,6 +5,7 @@
 
 #include "filmseg/states.h"
 #include "filmseg/text.h"
+#include "filmseg/zipmap.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -793,6 +794,105 @@ static void titles_not_in_utf8_are_windows_1252(void **state)
     captured_diag_free(&c);
 }
 
+/* Writes n bytes (NULs and all) to path. */
+static void write_bytes(const char *path, const char *bytes, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+}
+
+/* A file that starts with a UTF-16 byte-order mark (a spreadsheet's or an
+ * editor's "Unicode"), little- or big-endian, is named as such, whichever
+ * file of whichever format it is (and the ZIP list, and the files score
+ * reads), not taken for binary data or a header without its columns. */
+static void utf16_files_are_named(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *names[3], *utf16;
+    } panels[] = {
+        {{"u.user", "u.item", "u.data"}, "u.user"},
+        {{"u.user", "u.item", "u.data"}, "u.item"},
+        {{"u.user", "u.item", "u.data"}, "u.data"},
+        {{"users.dat", "movies.dat", "ratings.dat"}, "users.dat"},
+        {{"users.dat", "movies.dat", "ratings.dat"}, "movies.dat"},
+        {{"users.dat", "movies.dat", "ratings.dat"}, "ratings.dat"},
+        {{"ratings.csv", "movies.csv", NULL}, "ratings.csv"},
+        {{"ratings.csv", "movies.csv", NULL}, "movies.csv"},
+    };
+    /* "1,2" in UTF-16, each way round */
+    static const char little[] = "\xff\xfe"
+                                 "1\0,\0"
+                                 "2\0\n\0",
+                      big[] = "\xfe\xff"
+                              "\0"
+                              "1\0,\0"
+                              "2\0\n";
+    char dir[] = "/tmp/filmseg-test-XXXXXX", path[300], expected[400];
+    assert_non_null(mkdtemp(dir));
+    PanelOptions options;
+    panel_options_default(&options);
+    for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++)
+        for (int endian = 0; endian < 2; endian++) {
+            for (int f = 0; f < 3 && panels[i].names[f]; f++) {
+                snprintf(path, sizeof path, "%s/%s", dir, panels[i].names[f]);
+                if (strcmp(panels[i].names[f], panels[i].utf16) == 0)
+                    write_bytes(path, endian ? big : little, sizeof little - 1);
+                else
+                    write_file(path, "1\n");
+            }
+            CapturedDiag c;
+            captured_diag_init(&c, false);
+            Panel *p = NULL;
+            assert_int_equal(panel_load_dir(dir, &options, &c.diag, &p), 2);
+            assert_null(p);
+            snprintf(expected, sizeof expected,
+                     "filmseg: %s/%s: the file is UTF-16; save it as UTF-8\n", dir,
+                     panels[i].utf16);
+            assert_string_equal(captured_diag_text(&c), expected);
+            captured_diag_free(&c);
+            for (int f = 0; f < 3 && panels[i].names[f]; f++) {
+                snprintf(path, sizeof path, "%s/%s", dir, panels[i].names[f]);
+                unlink(path);
+            }
+        }
+
+    /* the ZIP list, and the users and ratings files score reads */
+    char zips[300], users[300], ratings[300];
+    snprintf(zips, sizeof zips, "%s/zips.csv", dir);
+    snprintf(users, sizeof users, "%s/new.user", dir);
+    snprintf(ratings, sizeof ratings, "%s/ratings.csv", dir);
+    write_bytes(zips, little, sizeof little - 1);
+    write_bytes(users, big, sizeof big - 1);
+    write_bytes(ratings, little, sizeof little - 1);
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    ZipMap map;
+    assert_int_equal(zipmap_load_csv(&map, zips, &c.diag), 2);
+    snprintf(expected, sizeof expected, "%s: the file is UTF-16; save it as UTF-8", zips);
+    assert_non_null(strstr(captured_diag_text(&c), expected));
+    captured_diag_free(&c);
+    const int32_t films[1] = {2};
+    Panel *p = NULL;
+    const char *scored[2][2] = {{users, users}, {NULL, ratings}}; /* users file, file named */
+    for (int i = 0; i < 2; i++) {
+        captured_diag_init(&c, false);
+        assert_int_equal(
+            panel_load_for_scoring(scored[i][0], ratings, films, 1, &options, &c.diag, &p), 2);
+        assert_null(p);
+        snprintf(expected, sizeof expected, "%s: the file is UTF-16; save it as UTF-8",
+                 scored[i][1]);
+        assert_non_null(strstr(captured_diag_text(&c), expected));
+        captured_diag_free(&c);
+    }
+    unlink(zips);
+    unlink(users);
+    unlink(ratings);
+    rmdir(dir);
+}
+
 static void real_ml100k_loads_whole(void **state)
 {
     (void)state;
@@ -850,6 +950,7 @@ int main(void)
         cmocka_unit_test(csv_release_is_taste_only_with_quoted_titles),
         cmocka_unit_test(csv_rows_need_the_header_s_field_count),
         cmocka_unit_test(titles_not_in_utf8_are_windows_1252),
+        cmocka_unit_test(utf16_files_are_named),
         cmocka_unit_test(real_ml100k_loads_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
