@@ -1,5 +1,5 @@
 /* text.h: small, bounds-checked helpers the loaders share: reading a whole
- * file, walking its lines (LF or CRLF), splitting a line into fields, strict
+ * file, walking its lines (LF, CRLF, or CR alone), splitting a line into fields, strict
  * number parsing and Latin-1 (Windows-1252) to UTF-8 conversion. Nothing
  * here trusts its input: fields are (pointer, length) views, never
  * NUL-terminated in place. */
@@ -20,6 +20,7 @@ typedef struct {
     size_t len, pos;
     size_t line_no; /* 1-based number of the line last returned */
     bool clean;     /* no line holds binary data (checked once for the buffer) */
+    char end;       /* what ends a line: text_line_end of the buffer */
 } LineReader;
 
 /* Reads a whole file, without the UTF-8 byte-order mark a spreadsheet may
@@ -34,8 +35,15 @@ int text_read_file(const char *path, char **buf, size_t *len);
 /* What to say after the file's name when text_read_file gave TEXT_READ_UTF16. */
 #define TEXT_UTF16_MESSAGE "the file is UTF-16; save it as UTF-8"
 
+/* The byte that ends a line of buf: '\r' when it holds a CR and no LF (a
+ * file with old Mac line ends), otherwise '\n' (LF or CRLF; a CR elsewhere
+ * in such a file is part of its line). Cheap: a file with an LF is searched
+ * up to its first one. */
+char text_line_end(const char *buf, size_t len);
+
 void line_reader_init(LineReader *reader, const char *buf, size_t len);
-/* Next line without its LF or CRLF; false at the end. */
+/* Next line without its LF, CRLF or (in a file of CR line ends) CR; false at
+ * the end. */
 bool line_reader_next(LineReader *reader, Field *line);
 
 /* Splits on a separator string (e.g. "|", "\t", "::"). Stores up to max

@@ -232,16 +232,16 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
     Field line, f[5];
     bool ok = true;
     b->ratings_path = file->path;
+    line_reader_init(&reader, file->data, file->len);
     size_t lines = 0; /* room for a rating a line, in one go */
     for (const char *p = file->data, *end = p + file->len; p < end; lines++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *nl = memchr(p, reader.end, (size_t)(end - p));
         p = nl ? nl + 1 : end;
     }
     if (!grow((void **)&b->ratings, &b->ratings_cap, b->n_ratings + lines, sizeof *b->ratings)) {
         b->oom = true;
         return false;
     }
-    line_reader_init(&reader, file->data, file->len);
     FOR_EACH_LINE(reader, file, line, ok)
     {
         size_t n = text_split(line, format->separator, f, 5), at = reader.line_no;
@@ -887,16 +887,17 @@ int panel_parse_for_scoring(const PanelFile *users, const PanelFile *ratings,
      * '::'-separated (a line of an id alone is either); a CSV release's
      * ratings.csv when there is no users file */
     PanelFormat format = users ? PANEL_ML100K : PANEL_MLCSV;
-    for (size_t at = 0; users && at < users->len;) {
-        const char *line = users->data + at, *end = memchr(line, '\n', users->len - at);
-        size_t len = end ? (size_t)(end - line) : users->len - at;
-        if (memmem(line, len, "::", 2)) {
+    LineReader reader;
+    Field line;
+    if (users)
+        line_reader_init(&reader, users->data, users->len);
+    while (users && line_reader_next(&reader, &line)) {
+        if (memmem(line.s, line.len, "::", 2)) {
             format = PANEL_ML1M;
             break;
         }
-        if (memchr(line, '|', len))
+        if (memchr(line.s, '|', line.len))
             break;
-        at += len + 1;
     }
     ZipMap zips = {0};
     PanelBuilder b;

@@ -69,6 +69,11 @@ int text_read_file(const char *path, char **buf, size_t *len)
     return 0;
 }
 
+char text_line_end(const char *buf, size_t len)
+{
+    return !memchr(buf, '\n', len) && memchr(buf, '\r', len) ? '\r' : '\n';
+}
+
 void line_reader_init(LineReader *reader, const char *buf, size_t len)
 {
     reader->buf = buf;
@@ -76,6 +81,7 @@ void line_reader_init(LineReader *reader, const char *buf, size_t len)
     reader->pos = 0;
     reader->line_no = 0;
     reader->clean = !has_control((const unsigned char *)buf, len, true);
+    reader->end = text_line_end(buf, len);
 }
 
 bool line_reader_next(LineReader *reader, Field *line)
@@ -84,11 +90,11 @@ bool line_reader_next(LineReader *reader, Field *line)
         return false;
     const char *start = reader->buf + reader->pos;
     size_t rest = reader->len - reader->pos;
-    const char *nl = memchr(start, '\n', rest);
+    const char *nl = memchr(start, reader->end, rest);
     size_t n = nl ? (size_t)(nl - start) : rest;
     reader->pos += nl ? n + 1 : n;
     reader->line_no++;
-    if (n > 0 && start[n - 1] == '\r')
+    if (n > 0 && start[n - 1] == '\r') /* CRLF; in a file of CR line ends, none is left */
         n--;
     line->s = start;
     line->len = n;

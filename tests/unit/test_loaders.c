@@ -893,6 +893,46 @@ static void utf16_files_are_named(void **state)
     rmdir(dir);
 }
 
+/* Files whose lines end in CR alone (old Mac line ends) load as LF files do,
+ * in every format, their malformed lines named by their own numbers. */
+static void cr_only_files_load_like_lf_files(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = load_ok("1|23|M|technician|85711\r2|52|F|other|94043\r",
+                       "1|Toy Story (1995)|02-Jan-1995||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1\r",
+                       "1\t1\t4\t1\r2\t1\t5\t2\r2\t1\t9\t3\r", &c);
+    assert_int_equal(p->n_users, 2);
+    assert_int_equal(p->n_ratings, 2);
+    assert_string_equal(p->users[1].zip, "94043");
+    assert_string_equal(p->films[0].title, "Toy Story (1995)");
+    assert_non_null(strstr(captured_diag_text(&c), "t/u.data:3: rating '9'"));
+    panel_free(p);
+    assert_int_equal(load_ml1m("1::F::1::10::48067\r2::M::56::16::70072\r",
+                               "1::A (1995)::Drama\r2::B (1996)::Comedy\r",
+                               "1::1::5::978300760\r2::2::3::978302109\r\r2::7::3::1\r", &c, &p),
+                     0);
+    assert_int_equal(p->n_users, 2);
+    assert_int_equal(p->n_films, 2);
+    assert_int_equal(p->n_ratings, 2);
+    assert_non_null(
+        strstr(captured_diag_text(&c), "m/ratings.dat:4: movie 7 is not in movies.dat"));
+    panel_free(p);
+    assert_int_equal(load_csv("userId,movieId,rating,timestamp\r7,1,4,1\r7,2,3.5,2\r8,1,6,3\r",
+                              "movieId,title,genres\r1,A (1995),Drama\r2,\"B, The (1996)\",Comedy\r"
+                              "x,C,Drama\r",
+                              &c, &p),
+                     0);
+    assert_int_equal(p->n_films, 2);
+    assert_string_equal(p->films[1].title, "B, The (1996)");
+    assert_int_equal(p->n_ratings, 2);
+    assert_non_null(strstr(captured_diag_text(&c), "c/movies.csv:4: movieId 'x'"));
+    assert_non_null(strstr(captured_diag_text(&c), "c/ratings.csv:4: rating '6'"));
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
 static void real_ml100k_loads_whole(void **state)
 {
     (void)state;
@@ -937,6 +977,7 @@ int main(void)
         cmocka_unit_test(malformed_lines_are_reported_skipped_and_counted),
         cmocka_unit_test(malformed_users_and_items),
         cmocka_unit_test(crlf_files_load_like_lf_files),
+        cmocka_unit_test(cr_only_files_load_like_lf_files),
         cmocka_unit_test(binary_garbage_never_crashes),
         cmocka_unit_test(scoring_files_in_either_format),
         cmocka_unit_test(strict_mode_stops_at_the_first_malformed_line),

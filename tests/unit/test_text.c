@@ -25,6 +25,38 @@ static void lines_split_on_lf_and_crlf(void **state)
     assert_false(line_reader_next(&r, &line));
 }
 
+/* A file whose lines end in CR alone (old Mac files: no LF anywhere) is
+ * read line by line too; where the file has an LF, a lone CR stays in its
+ * line as before. */
+static void lines_split_on_cr_alone(void **state)
+{
+    (void)state;
+    const char *buf = "a|b\rc\r\rlast";
+    LineReader r;
+    Field line;
+    line_reader_init(&r, buf, strlen(buf));
+    assert_true(line_reader_next(&r, &line));
+    assert_int_equal(line.len, 3);
+    assert_memory_equal(line.s, "a|b", 3);
+    assert_true(line_reader_next(&r, &line));
+    assert_int_equal(line.len, 1);
+    assert_memory_equal(line.s, "c", 1);
+    assert_true(line_reader_next(&r, &line));
+    assert_int_equal(line.len, 0);
+    assert_true(line_reader_next(&r, &line));
+    assert_int_equal(r.line_no, 4);
+    assert_int_equal(line.len, 4);
+    assert_memory_equal(line.s, "last", 4);
+    assert_false(line_reader_next(&r, &line));
+    const char *mixed = "a\rb\nc";
+    line_reader_init(&r, mixed, strlen(mixed));
+    assert_true(line_reader_next(&r, &line));
+    assert_int_equal(line.len, 3);
+    assert_true(line_reader_next(&r, &line));
+    assert_memory_equal(line.s, "c", 1);
+    assert_false(line_reader_next(&r, &line));
+}
+
 static void split_counts_every_field(void **state)
 {
     (void)state;
@@ -150,6 +182,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lines_split_on_lf_and_crlf),
+        cmocka_unit_test(lines_split_on_cr_alone),
         cmocka_unit_test(split_counts_every_field),
         cmocka_unit_test(numbers_are_strict),
         cmocka_unit_test(latin1_becomes_utf8),
