@@ -39,12 +39,14 @@ static bool read_header(CsvFile *c, size_t line, const Field *fields, size_t n)
     return true;
 }
 
-/* Like text_is_binary, but a quoted field may hold line breaks. */
+/* Like text_is_binary, but a quoted field may hold a carriage return (a
+ * lone one, in a file whose lines end in LF). It never holds a line feed:
+ * csv_rows.c refuses a quoted field that runs over a line break. */
 static bool csv_field_is_binary(Field f)
 {
     for (size_t i = 0; i < f.len; i++) {
         unsigned char c = (unsigned char)f.s[i];
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+        if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
             return true;
     }
     return false;
@@ -101,10 +103,13 @@ static bool on_film_row(void *ctx, size_t line, const Field *fields, size_t n)
         if (index >= 0)
             genres |= 1u << index;
     }
+    /* a tab, or a carriage return inside quotes, shown as a space (a title
+     * never spans lines: csv_rows.c drops a row whose quote is not closed
+     * on its line) */
     char *utf8 = text_to_utf8(title);
     for (char *q = utf8; q && *q; q++)
-        if (*q == '\n' || *q == '\r' || *q == '\t')
-            *q = ' '; /* a quoted title may span lines */
+        if (*q == '\r' || *q == '\t')
+            *q = ' ';
     int year = utf8 ? panel_build_title_year(b, (Field){utf8, strlen(utf8)}) : 0;
     return panel_build_add_film(b, (int32_t)id, utf8, (int16_t)year, genres);
 }

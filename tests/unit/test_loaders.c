@@ -933,6 +933,32 @@ static void cr_only_files_load_like_lf_files(void **state)
     captured_diag_free(&c);
 }
 
+/* A quoted title never runs over a line break (its row is dropped, named by
+ * its line, and the next line read afresh); a tab or a carriage return
+ * inside quotes becomes a space. */
+static void csv_titles_stay_on_their_line(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    assert_int_equal(load_csv("userId,movieId,rating,timestamp\n1,1,4,1\n",
+                              "movieId,title,genres\n"
+                              "1,\"Tab\tand\rreturn (2003)\",Drama\n"
+                              "2,\"Two\n"
+                              "3,Lines (2004)\",Drama\n",
+                              &c, &p),
+                     0);
+    assert_int_equal(p->n_films, 2);
+    assert_string_equal(p->films[0].title, "Tab and return (2003)");
+    assert_int_equal(p->films[0].year, 2003);
+    assert_int_equal(p->films[1].id, 3); /* line 4 read afresh, not as film 2's title */
+    assert_non_null(strstr(captured_diag_text(&c),
+                           "c/movies.csv:3: a quote opened on this line is not closed"));
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
 static void real_ml100k_loads_whole(void **state)
 {
     (void)state;
@@ -992,6 +1018,7 @@ int main(void)
         cmocka_unit_test(csv_rows_need_the_header_s_field_count),
         cmocka_unit_test(titles_not_in_utf8_are_windows_1252),
         cmocka_unit_test(utf16_files_are_named),
+        cmocka_unit_test(csv_titles_stay_on_their_line),
         cmocka_unit_test(real_ml100k_loads_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
