@@ -130,9 +130,9 @@ static bool on_rating_row(void *ctx, size_t line, const Field *fields, size_t n)
     if (!text_parse_long(fu, 1, INT32_MAX, &user_id))
         return diag_bad_line(b->diag, c->file->path, line,
                              "userId '%.*s' is not a whole number 1..2147483647", SHOW(fu));
-    if (!text_parse_long(ff, INT32_MIN, INT32_MAX, &film_id))
-        return diag_bad_line(b->diag, c->file->path, line, "movieId '%.*s' is not a whole number",
-                             SHOW(ff));
+    if (!text_parse_long(ff, 1, INT32_MAX, &film_id)) /* as movies.csv's */
+        return diag_bad_line(b->diag, c->file->path, line,
+                             "movieId '%.*s' is not a whole number 1..2147483647", SHOW(ff));
     if (!text_parse_double(fr, &rating) || rating < 0.5 || rating > 5.0 ||
         rating * 2 != floor(rating * 2))
         return diag_bad_line(b->diag, c->file->path, line,

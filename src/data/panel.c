@@ -249,12 +249,13 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
         if (n != 4)
             ok = diag_bad_line(b->diag, file->path, at, "%zu fields, expected %s", n,
                                format->layout);
-        else if (!text_parse_long(f[0], INT32_MIN, INT32_MAX, &user_id))
-            ok = diag_bad_line(b->diag, file->path, at, "user id '%.*s' is not a whole number",
-                               SHOW(f[0]));
-        else if (!text_parse_long(f[1], INT32_MIN, INT32_MAX, &film_id))
-            ok = diag_bad_line(b->diag, file->path, at, "%s id '%.*s' is not a whole number",
-                               format->film, SHOW(f[1]));
+        else if (!text_parse_long(f[0], 1, INT32_MAX, &user_id)) /* as the users files' */
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "user id '%.*s' is not a whole number 1..2147483647", SHOW(f[0]));
+        else if (!text_parse_long(f[1], 1, INT32_MAX, &film_id)) /* as the films files' */
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "%s id '%.*s' is not a whole number 1..2147483647", format->film,
+                               SHOW(f[1]));
         else if (!text_parse_long(f[2], 1, 5, &score))
             ok = diag_bad_line(b->diag, file->path, at, "rating '%.*s' is not a whole number 1..5",
                                SHOW(f[2]));

@@ -959,6 +959,41 @@ static void csv_titles_stay_on_their_line(void **state)
     captured_diag_free(&c);
 }
 
+/* Ids outside 1..2147483647 in a ratings file, in every format: the message
+ * gives the range, as the users and films files' do. */
+static void ratings_ids_out_of_range_say_the_range(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p =
+        load_ok(USERS, ITEMS, "1\t1\t4\t1\n3000000000\t1\t4\t1\n0\t1\t4\t1\n1\t-3\t4\t1\n", &c);
+    const char *text = captured_diag_text(&c);
+    assert_non_null(
+        strstr(text, "t/u.data:2: user id '3000000000' is not a whole number 1..2147483647"));
+    assert_non_null(strstr(text, "t/u.data:3: user id '0' is not a whole number 1..2147483647"));
+    assert_non_null(strstr(text, "t/u.data:4: item id '-3' is not a whole number 1..2147483647"));
+    panel_free(p);
+    assert_int_equal(load_ml1m("1::F::1::10::48067\n", "1::A (1995)::Drama\n",
+                               "1::1::5::1\n1::2147483648::5::1\n", &c, &p),
+                     0);
+    assert_non_null(strstr(captured_diag_text(&c),
+                           "m/ratings.dat:2: movie id '2147483648' is not a whole number "
+                           "1..2147483647"));
+    panel_free(p);
+    assert_int_equal(load_csv("userId,movieId,rating,timestamp\n1,1,4,1\n1,3000000000,4,1\n"
+                              "1,0,4,1\n",
+                              "movieId,title,genres\n1,A (1995),Drama\n", &c, &p),
+                     0);
+    text = captured_diag_text(&c);
+    assert_non_null(
+        strstr(text, "c/ratings.csv:3: movieId '3000000000' is not a whole number 1..2147483647"));
+    assert_non_null(
+        strstr(text, "c/ratings.csv:4: movieId '0' is not a whole number 1..2147483647"));
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
 static void real_ml100k_loads_whole(void **state)
 {
     (void)state;
@@ -1019,6 +1054,7 @@ int main(void)
         cmocka_unit_test(titles_not_in_utf8_are_windows_1252),
         cmocka_unit_test(utf16_files_are_named),
         cmocka_unit_test(csv_titles_stay_on_their_line),
+        cmocka_unit_test(ratings_ids_out_of_range_say_the_range),
         cmocka_unit_test(real_ml100k_loads_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
