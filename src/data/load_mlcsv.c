@@ -1,8 +1,11 @@
 /* load_mlcsv.c: the MovieLens CSV releases (ml-latest, ml-25m, ...):
  * movies.csv (movieId,title,genres; quoted titles with commas) and
- * ratings.csv (userId,movieId,rating,timestamp; half stars), read with libcsv
- * by their header names. There are no demographics: the panel is taste-only.
- * Half-star ratings are rounded up to whole stars (0.5 -> 1, 3.5 -> 4). */
+ * ratings.csv (userId,movieId,rating and optionally timestamp; half stars),
+ * read with libcsv by their header names, in any order. A ratings.csv
+ * without timestamps gives every rating time 0, as a rating without a time
+ * (times only feed recency). There are no demographics: the panel is
+ * taste-only. Half-star ratings are rounded up to whole stars (0.5 -> 1,
+ * 3.5 -> 4). */
 #include "panel_build.h"
 
 #include "filmseg/csv_rows.h"
@@ -15,11 +18,24 @@ typedef struct {
     PanelBuilder *b;
     const PanelFile *file;
     const char *names[4];
-    int columns[4];
-    size_t n_columns;
+    int columns[4];       /* where the header has each name; -1: not there */
+    size_t n_columns;     /* names to look for */
+    size_t n_required;    /* the first n_required names must be there */
     size_t header_fields; /* every row must have as many */
     bool header_seen;
 } CsvFile;
+
+enum { RATING_USER, RATING_FILM, RATING_SCORE, RATING_TIME };
+
+/* ratings.csv's columns: userId, movieId and rating; timestamp if there. */
+static CsvFile ratings_csv(PanelBuilder *b, const PanelFile *file)
+{
+    return (CsvFile){.b = b,
+                     .file = file,
+                     .names = {"userId", "movieId", "rating", "timestamp"},
+                     .n_columns = 4,
+                     .n_required = 3};
+}
 
 static bool read_header(CsvFile *c, size_t line, const Field *fields, size_t n)
 {
@@ -30,7 +46,7 @@ static bool read_header(CsvFile *c, size_t line, const Field *fields, size_t n)
         for (size_t i = 0; i < n && i < CSV_MAX_FIELDS; i++)
             if (field_equals(text_trim(fields[i]), c->names[k]))
                 c->columns[k] = (int)i;
-        if (c->columns[k] < 0) {
+        if (k < c->n_required && c->columns[k] < 0) {
             diag_fatal(c->b->diag, "%s:%zu: the header has no '%s' column", c->file->path, line,
                        c->names[k]);
             return false;
@@ -123,9 +139,9 @@ static bool on_rating_row(void *ctx, size_t line, const Field *fields, size_t n)
         return read_header(c, line, fields, n);
     if (!row_is_usable(c, line, fields, n, &ok))
         return ok;
-    Field fu = fields[c->columns[0]], ff = fields[c->columns[1]], fr = fields[c->columns[2]],
-          ft = fields[c->columns[3]];
-    long user_id, film_id, time, film;
+    Field fu = fields[c->columns[RATING_USER]], ff = fields[c->columns[RATING_FILM]],
+          fr = fields[c->columns[RATING_SCORE]];
+    long user_id, film_id, time = 0, film; /* 0: a rating without a time */
     double rating;
     if (!text_parse_long(fu, 1, INT32_MAX, &user_id))
         return diag_bad_line(b->diag, c->file->path, line,
@@ -137,6 +153,7 @@ static bool on_rating_row(void *ctx, size_t line, const Field *fields, size_t n)
         rating * 2 != floor(rating * 2))
         return diag_bad_line(b->diag, c->file->path, line,
                              "rating '%.*s' is not 0.5..5 in half stars", SHOW(fr));
+    Field ft = c->columns[RATING_TIME] >= 0 ? fields[c->columns[RATING_TIME]] : (Field){"0", 1};
     if (!text_parse_long(ft, 0, UINT32_MAX, &time))
         return diag_bad_line(b->diag, c->file->path, line,
                              "timestamp '%.*s' is not a whole number 0..4294967295", SHOW(ft));
@@ -168,10 +185,7 @@ int panel_parse_ratings_mlcsv(PanelBuilder *b, const PanelFile *ratings, const i
     if (panel_build_occupation(b, "unknown", 7) < 0 ||
         !panel_build_add_model_films(b, film_ids, n_films))
         return 2;
-    CsvFile rows = {.b = b,
-                    .file = ratings,
-                    .names = {"userId", "movieId", "rating", "timestamp"},
-                    .n_columns = 4};
+    CsvFile rows = ratings_csv(b, ratings);
     b->ratings_path = ratings->path;
     if (csv_read_rows(ratings->data, ratings->len, ratings->path, b->diag, on_rating_row, &rows) !=
             0 ||
@@ -189,12 +203,12 @@ int panel_parse_mlcsv(PanelBuilder *b, const PanelFile *files, size_t n_files)
         return 2;
     if (panel_build_occupation(b, "unknown", 7) < 0)
         return 2;
-    CsvFile movies = {
-        .b = b, .file = films, .names = {"movieId", "title", "genres"}, .n_columns = 3};
-    CsvFile rows = {.b = b,
-                    .file = ratings,
-                    .names = {"userId", "movieId", "rating", "timestamp"},
-                    .n_columns = 4};
+    CsvFile movies = {.b = b,
+                      .file = films,
+                      .names = {"movieId", "title", "genres"},
+                      .n_columns = 3,
+                      .n_required = 3};
+    CsvFile rows = ratings_csv(b, ratings);
     b->ratings_path = ratings->path;
     if (csv_read_rows(films->data, films->len, films->path, b->diag, on_film_row, &movies) != 0 ||
         csv_read_rows(ratings->data, ratings->len, ratings->path, b->diag, on_rating_row, &rows) !=

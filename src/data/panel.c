@@ -998,3 +998,11 @@ long panel_user_index(const Panel *panel, int32_t user_id)
 {
     return idindex_get(&panel->user_index, user_id);
 }
+
+bool panel_has_rating_times(const Panel *panel)
+{
+    for (size_t i = 0; i < panel->n_ratings; i++)
+        if (panel->user_time[i] != 0)
+            return true;
+    return false;
+}

@@ -994,6 +994,51 @@ static void ratings_ids_out_of_range_say_the_range(void **state)
     captured_diag_free(&c);
 }
 
+/* ratings.csv's timestamp column is optional (times only feed recency):
+ * without it every rating has time 0, as a rating without a time, in
+ * training and in score; the columns may come in any order. */
+static void csv_ratings_need_no_timestamp(void **state)
+{
+    (void)state;
+    const char *movies = "movieId,title,genres\n1,A (1995),Drama\n2,B (1996),Comedy\n";
+    CapturedDiag c;
+    captured_diag_init(&c, true);
+    Panel *p = NULL;
+    assert_int_equal(load_csv("userId,movieId,rating\n7,1,4\n7,2,3.5\n8,1,2\n", movies, &c, &p), 0);
+    assert_int_equal(p->n_users, 2);
+    assert_int_equal(p->n_ratings, 3);
+    for (size_t i = 0; i < p->n_ratings; i++)
+        assert_int_equal(p->user_time[i], 0);
+    assert_int_equal(p->user_score[1], 4); /* 3.5 rounded up */
+    panel_free(p);
+    assert_int_equal(load_csv("rating,timestamp,movieId,userId\n4,99,2,7\n", movies, &c, &p), 0);
+    assert_int_equal(p->users[0].id, 7);
+    assert_int_equal(p->user_film[0], 1);
+    assert_int_equal(p->user_time[0], 99);
+    panel_free(p);
+    assert_int_equal(load_csv("userId,movieId,timestamp\n7,1,1\n", movies, &c, &p), 2);
+    assert_non_null(strstr(captured_diag_text(&c), "the header has no 'rating' column"));
+    captured_diag_free(&c);
+
+    char dir[] = "/tmp/filmseg-test-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/ratings.csv", dir);
+    write_file(path, "movieId,userId,rating\n1,5,4\n2,5,5\n9,6,3\n");
+    PanelOptions options;
+    panel_options_default(&options);
+    const int32_t films[2] = {1, 2};
+    captured_diag_init(&c, true);
+    assert_int_equal(panel_load_for_scoring(NULL, path, films, 2, &options, &c.diag, &p), 0);
+    assert_int_equal(p->n_users, 2);
+    assert_int_equal(p->n_ratings, 2);
+    assert_int_equal(p->user_time[0], 0);
+    assert_int_equal(p->sample.ratings_unknown_film, 1);
+    panel_free(p);
+    captured_diag_free(&c);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void real_ml100k_loads_whole(void **state)
 {
     (void)state;
@@ -1055,6 +1100,7 @@ int main(void)
         cmocka_unit_test(utf16_files_are_named),
         cmocka_unit_test(csv_titles_stay_on_their_line),
         cmocka_unit_test(ratings_ids_out_of_range_say_the_range),
+        cmocka_unit_test(csv_ratings_need_no_timestamp),
         cmocka_unit_test(real_ml100k_loads_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
