@@ -142,5 +142,8 @@ int age_band_of(int age);
 /* Index of a film by its id, -1 when absent. */
 long panel_film_index(const Panel *panel, int32_t film_id);
 long panel_user_index(const Panel *panel, int32_t user_id);
+/* Whether any rating has a time (a CSV release's ratings.csv without its
+ * timestamp column has none): without times recency has nothing to weigh. */
+bool panel_has_rating_times(const Panel *panel);
 
 #endif

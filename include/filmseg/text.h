@@ -1,7 +1,8 @@
 /* text.h: small, bounds-checked helpers the loaders share: reading a whole
- * file, walking its lines (LF or CRLF), splitting a line into fields, strict
- * number parsing and ISO-8859-1 to UTF-8 conversion. Nothing here trusts its
- * input: fields are (pointer, length) views, never NUL-terminated in place. */
+ * file, walking its lines (LF, CRLF, or CR alone), splitting a line into fields, strict
+ * number parsing and Latin-1 (Windows-1252) to UTF-8 conversion. Nothing
+ * here trusts its input: fields are (pointer, length) views, never
+ * NUL-terminated in place. */
 #ifndef FILMSEG_TEXT_H
 #define FILMSEG_TEXT_H
 
@@ -19,15 +20,30 @@ typedef struct {
     size_t len, pos;
     size_t line_no; /* 1-based number of the line last returned */
     bool clean;     /* no line holds binary data (checked once for the buffer) */
+    char end;       /* what ends a line: text_line_end of the buffer */
 } LineReader;
 
 /* Reads a whole file, without the UTF-8 byte-order mark a spreadsheet may
- * put at its start. Returns 0, or an errno value (ENOENT, EACCES, ...). The
- * buffer is NUL-terminated (not counted in *len); free() it. */
+ * put at its start. Returns 0, an errno value (ENOENT, EACCES, ...), or
+ * TEXT_READ_UTF16 for a file that starts with a UTF-16 byte-order mark (FF
+ * FE or FE FF; a spreadsheet's "Unicode text"), which no loader could read
+ * (every file of a panel, the ZIP list and the files score reads come
+ * through here). The buffer is NUL-terminated (not counted in *len); free()
+ * it. */
 int text_read_file(const char *path, char **buf, size_t *len);
+#define TEXT_READ_UTF16 (-1) /* not an errno value: those are positive */
+/* What to say after the file's name when text_read_file gave TEXT_READ_UTF16. */
+#define TEXT_UTF16_MESSAGE "the file is UTF-16; save it as UTF-8"
+
+/* The byte that ends a line of buf: '\r' when it holds a CR and no LF (a
+ * file with old Mac line ends), otherwise '\n' (LF or CRLF; a CR elsewhere
+ * in such a file is part of its line). Cheap: a file with an LF is searched
+ * up to its first one. */
+char text_line_end(const char *buf, size_t len);
 
 void line_reader_init(LineReader *reader, const char *buf, size_t len);
-/* Next line without its LF or CRLF; false at the end. */
+/* Next line without its LF, CRLF or (in a file of CR line ends) CR; false at
+ * the end. */
 bool line_reader_next(LineReader *reader, Field *line);
 
 /* Splits on a separator string (e.g. "|", "\t", "::"). Stores up to max
@@ -47,10 +63,15 @@ bool text_parse_long(Field f, long min, long max, long *out);
 bool text_parse_double(Field f, double *out);
 
 /* Copies a field as a NUL-terminated string: bytes >= 0x80 are read as
- * ISO-8859-1 and written as UTF-8. */
-char *text_latin1_to_utf8(Field f);
-/* Copies a field that is already UTF-8; invalid sequences are read as
- * ISO-8859-1 instead, so the result is always valid UTF-8. */
+ * Windows-1252 and written as UTF-8. Windows-1252 is ISO-8859-1 but for
+ * 0x80-0x9F, where it has punctuation (0x92 ’, 0x93 “, 0x94 ”, 0x96 –,
+ * 0x85 …, 0x80 €) and Latin-1 invisible C1 controls: files said to be
+ * Latin-1 nearly always mean it. Its five undefined bytes (0x81 0x8D 0x8F
+ * 0x90 0x9D) become U+FFFD. */
+char *text_windows1252_to_utf8(Field f);
+/* Copies a field that is already UTF-8; when it is not valid UTF-8 it is
+ * read as Latin-1/Windows-1252 instead (text_windows1252_to_utf8), so the
+ * result is always valid UTF-8. */
 char *text_to_utf8(Field f);
 /* True when the bytes form valid UTF-8. */
 bool text_is_utf8(const char *s, size_t len);

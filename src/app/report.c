@@ -238,7 +238,7 @@ static const char *loss_name(AeLoss loss)
     return loss == AE_LOSS_STUDY ? "study" : "rated";
 }
 
-void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
+void report_training(const Segmentation *seg, bool rating_times, OutputFormat format, FILE *out)
 {
     const PipelineOptions *o = &seg->options;
     const AeReport *ar = &seg->ae_report;
@@ -268,17 +268,25 @@ void report_training(const Segmentation *seg, OutputFormat format, FILE *out)
     else
         fprintf(out, "%s embeddings joined with demographics at weight %g.\n",
                 o->features.norm == EMBED_NORM_L1 ? "L1" : "L2", o->features.demo_weight);
-    if (o->features.recency > 0)
+    /* without times every rating weighs alike: both halves are the whole
+     * history (recency_weights) */
+    bool later_weighed = o->features.recency > 0 && rating_times;
+    if (later_weighed)
         fprintf(out,
                 "Taste: half each user's whole history, half their later ratings (recency %g: "
                 "the first rating counts %.2g of the last).\n",
                 o->features.recency, exp(-o->features.recency));
+    else if (o->features.recency > 0)
+        fprintf(out,
+                "Taste: each user's whole history (recency %g has nothing to weigh: the panel's "
+                "ratings have no times).\n",
+                o->features.recency);
     const FeatureScaling *sc = &seg->scaling;
     if (sc->genre_dim)
         fprintf(out,
                 "Genres: the genres of the films each user liked (4 or 5 stars), shares of all "
-                "their likes and of their later ones, each genre standardised, at weight %g.\n",
-                o->features.genre_weight);
+                "their likes%s, each genre standardised, at weight %g.\n",
+                later_weighed ? " and of their later ones" : "", o->features.genre_weight);
     /* the blocks there are (a taste-only panel has no demographics), each
      * share what the others leave (never -0.0%) */
     double demo_share = fmax(0, 1 - sc->taste_variance_share - sc->genre_variance_share);

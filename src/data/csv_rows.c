@@ -1,5 +1,6 @@
-/* csv_rows.c: libcsv driven one physical line at a time so that every row
- * knows the line it started on; see csv_rows.h. A line that starts a row
+/* csv_rows.c: libcsv driven one physical line at a time (lines end in LF
+ * or CRLF, or in CR alone in a file without an LF: text_line_end) so that
+ * every row knows the line it started on; see csv_rows.h. A line that starts a row
  * and holds no quote and no carriage return but at its end (nearly every
  * line of the files filmseg reads) is split here instead, the way libcsv
  * splits it (fields at commas, spaces and tabs around each dropped, a
@@ -73,7 +74,8 @@ static bool csv_space(char c)
     return c == ' ' || c == '\t';
 }
 
-/* Whether line (n bytes, its '\n' included if any) can be split here. */
+/* Whether line (n bytes, its '\n', or in a file of CR line ends its '\r',
+ * included if any) can be split here. */
 static bool plain_line(const char *line, size_t n)
 {
     size_t body = n && line[n - 1] == '\n' ? n - 1 : n;
@@ -129,8 +131,9 @@ int csv_read_rows_split(const char *buf, size_t len, const char *file, Diag *dia
     }
     RowState st = {.row = row, .ctx = ctx};
     size_t pos = 0;
+    char line_end = text_line_end(buf, len); /* '\r' in a file of old Mac line ends */
     while (pos < len && !st.stop && !st.oom) {
-        const char *nl = memchr(buf + pos, '\n', len - pos);
+        const char *nl = memchr(buf + pos, line_end, len - pos);
         size_t n = nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos;
         st.line++;
         /* pstate 0: libcsv's ROW_NOT_BEGUN, no part of a row held, so a row

@@ -1,7 +1,8 @@
 /* load_ml100k.c: the MovieLens 100K format: u.user and u.item '|'-separated,
- * u.data tab-separated, u.item titles in ISO-8859-1 (a title that is valid
- * UTF-8, as an edited file's may be, is kept as it is), 19 genre flags
- * (names from u.genre when present), release dates such as 01-Jan-1995. */
+ * u.data tab-separated, u.item titles in Latin-1, read as Windows-1252 (a
+ * title that is valid UTF-8, as an edited file's may be, is kept as it is),
+ * 19 genre flags (names from u.genre when present), release dates such as
+ * 01-Jan-1995. */
 #include "panel_build.h"
 
 #include <stdio.h>

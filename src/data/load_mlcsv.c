@@ -1,8 +1,11 @@
 /* load_mlcsv.c: the MovieLens CSV releases (ml-latest, ml-25m, ...):
  * movies.csv (movieId,title,genres; quoted titles with commas) and
- * ratings.csv (userId,movieId,rating,timestamp; half stars), read with libcsv
- * by their header names. There are no demographics: the panel is taste-only.
- * Half-star ratings are rounded up to whole stars (0.5 -> 1, 3.5 -> 4). */
+ * ratings.csv (userId,movieId,rating and optionally timestamp; half stars),
+ * read with libcsv by their header names, in any order. A ratings.csv
+ * without timestamps gives every rating time 0, as a rating without a time
+ * (times only feed recency). There are no demographics: the panel is
+ * taste-only. Half-star ratings are rounded up to whole stars (0.5 -> 1,
+ * 3.5 -> 4). */
 #include "panel_build.h"
 
 #include "filmseg/csv_rows.h"
@@ -15,20 +18,35 @@ typedef struct {
     PanelBuilder *b;
     const PanelFile *file;
     const char *names[4];
-    int columns[4];
-    size_t n_columns;
+    int columns[4];       /* where the header has each name; -1: not there */
+    size_t n_columns;     /* names to look for */
+    size_t n_required;    /* the first n_required names must be there */
+    size_t header_fields; /* every row must have as many */
     bool header_seen;
 } CsvFile;
+
+enum { RATING_USER, RATING_FILM, RATING_SCORE, RATING_TIME };
+
+/* ratings.csv's columns: userId, movieId and rating; timestamp if there. */
+static CsvFile ratings_csv(PanelBuilder *b, const PanelFile *file)
+{
+    return (CsvFile){.b = b,
+                     .file = file,
+                     .names = {"userId", "movieId", "rating", "timestamp"},
+                     .n_columns = 4,
+                     .n_required = 3};
+}
 
 static bool read_header(CsvFile *c, size_t line, const Field *fields, size_t n)
 {
     c->header_seen = true;
+    c->header_fields = n;
     for (size_t k = 0; k < c->n_columns; k++) {
         c->columns[k] = -1;
         for (size_t i = 0; i < n && i < CSV_MAX_FIELDS; i++)
             if (field_equals(text_trim(fields[i]), c->names[k]))
                 c->columns[k] = (int)i;
-        if (c->columns[k] < 0) {
+        if (k < c->n_required && c->columns[k] < 0) {
             diag_fatal(c->b->diag, "%s:%zu: the header has no '%s' column", c->file->path, line,
                        c->names[k]);
             return false;
@@ -37,30 +55,31 @@ static bool read_header(CsvFile *c, size_t line, const Field *fields, size_t n)
     return true;
 }
 
-/* Like text_is_binary, but a quoted field may hold line breaks. */
+/* Like text_is_binary, but a quoted field may hold a carriage return (a
+ * lone one, in a file whose lines end in LF). It never holds a line feed:
+ * csv_rows.c refuses a quoted field that runs over a line break. */
 static bool csv_field_is_binary(Field f)
 {
     for (size_t i = 0; i < f.len; i++) {
         unsigned char c = (unsigned char)f.s[i];
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+        if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
             return true;
     }
     return false;
 }
 
-/* Checks the row's shape; false means "skip it" (*ok says whether to go on). */
+/* Checks the row's shape; false means "skip it" (*ok says whether to go on).
+ * A row of more fields than the header's is malformed too: an unquoted comma
+ * in a title or a decimal comma in a rating would otherwise shift the fields
+ * after it, and the row be read wrong without a word. */
 static bool row_is_usable(CsvFile *c, size_t line, const Field *fields, size_t n, bool *ok)
 {
     *ok = true;
-    int need = 0;
-    for (size_t k = 0; k < c->n_columns; k++)
-        if (c->columns[k] > need)
-            need = c->columns[k];
     if (n == 1 && text_trim(fields[0]).len == 0)
         return false; /* blank line */
-    if (n <= (size_t)need) {
-        *ok = diag_bad_line(c->b->diag, c->file->path, line, "%zu fields, expected at least %d", n,
-                            need + 1);
+    if (n != c->header_fields) {
+        *ok = diag_bad_line(c->b->diag, c->file->path, line, "%zu fields, the header has %zu", n,
+                            c->header_fields);
         return false;
     }
     for (size_t i = 0; i < n && i < CSV_MAX_FIELDS; i++)
@@ -100,10 +119,13 @@ static bool on_film_row(void *ctx, size_t line, const Field *fields, size_t n)
         if (index >= 0)
             genres |= 1u << index;
     }
+    /* a tab, or a carriage return inside quotes, shown as a space (a title
+     * never spans lines: csv_rows.c drops a row whose quote is not closed
+     * on its line) */
     char *utf8 = text_to_utf8(title);
     for (char *q = utf8; q && *q; q++)
-        if (*q == '\n' || *q == '\r' || *q == '\t')
-            *q = ' '; /* a quoted title may span lines */
+        if (*q == '\r' || *q == '\t')
+            *q = ' ';
     int year = utf8 ? panel_build_title_year(b, (Field){utf8, strlen(utf8)}) : 0;
     return panel_build_add_film(b, (int32_t)id, utf8, (int16_t)year, genres);
 }
@@ -117,20 +139,21 @@ static bool on_rating_row(void *ctx, size_t line, const Field *fields, size_t n)
         return read_header(c, line, fields, n);
     if (!row_is_usable(c, line, fields, n, &ok))
         return ok;
-    Field fu = fields[c->columns[0]], ff = fields[c->columns[1]], fr = fields[c->columns[2]],
-          ft = fields[c->columns[3]];
-    long user_id, film_id, time, film;
+    Field fu = fields[c->columns[RATING_USER]], ff = fields[c->columns[RATING_FILM]],
+          fr = fields[c->columns[RATING_SCORE]];
+    long user_id, film_id, time = 0, film; /* 0: a rating without a time */
     double rating;
     if (!text_parse_long(fu, 1, INT32_MAX, &user_id))
         return diag_bad_line(b->diag, c->file->path, line,
                              "userId '%.*s' is not a whole number 1..2147483647", SHOW(fu));
-    if (!text_parse_long(ff, INT32_MIN, INT32_MAX, &film_id))
-        return diag_bad_line(b->diag, c->file->path, line, "movieId '%.*s' is not a whole number",
-                             SHOW(ff));
+    if (!text_parse_long(ff, 1, INT32_MAX, &film_id)) /* as movies.csv's */
+        return diag_bad_line(b->diag, c->file->path, line,
+                             "movieId '%.*s' is not a whole number 1..2147483647", SHOW(ff));
     if (!text_parse_double(fr, &rating) || rating < 0.5 || rating > 5.0 ||
         rating * 2 != floor(rating * 2))
         return diag_bad_line(b->diag, c->file->path, line,
                              "rating '%.*s' is not 0.5..5 in half stars", SHOW(fr));
+    Field ft = c->columns[RATING_TIME] >= 0 ? fields[c->columns[RATING_TIME]] : (Field){"0", 1};
     if (!text_parse_long(ft, 0, UINT32_MAX, &time))
         return diag_bad_line(b->diag, c->file->path, line,
                              "timestamp '%.*s' is not a whole number 0..4294967295", SHOW(ft));
@@ -162,7 +185,7 @@ int panel_parse_ratings_mlcsv(PanelBuilder *b, const PanelFile *ratings, const i
     if (panel_build_occupation(b, "unknown", 7) < 0 ||
         !panel_build_add_model_films(b, film_ids, n_films))
         return 2;
-    CsvFile rows = {b, ratings, {"userId", "movieId", "rating", "timestamp"}, {0}, 4, false};
+    CsvFile rows = ratings_csv(b, ratings);
     b->ratings_path = ratings->path;
     if (csv_read_rows(ratings->data, ratings->len, ratings->path, b->diag, on_rating_row, &rows) !=
             0 ||
@@ -180,8 +203,12 @@ int panel_parse_mlcsv(PanelBuilder *b, const PanelFile *files, size_t n_files)
         return 2;
     if (panel_build_occupation(b, "unknown", 7) < 0)
         return 2;
-    CsvFile movies = {b, films, {"movieId", "title", "genres"}, {0}, 3, false};
-    CsvFile rows = {b, ratings, {"userId", "movieId", "rating", "timestamp"}, {0}, 4, false};
+    CsvFile movies = {.b = b,
+                      .file = films,
+                      .names = {"movieId", "title", "genres"},
+                      .n_columns = 3,
+                      .n_required = 3};
+    CsvFile rows = ratings_csv(b, ratings);
     b->ratings_path = ratings->path;
     if (csv_read_rows(films->data, films->len, films->path, b->diag, on_film_row, &movies) != 0 ||
         csv_read_rows(ratings->data, ratings->len, ratings->path, b->diag, on_rating_row, &rows) !=

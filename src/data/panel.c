@@ -232,16 +232,16 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
     Field line, f[5];
     bool ok = true;
     b->ratings_path = file->path;
+    line_reader_init(&reader, file->data, file->len);
     size_t lines = 0; /* room for a rating a line, in one go */
     for (const char *p = file->data, *end = p + file->len; p < end; lines++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *nl = memchr(p, reader.end, (size_t)(end - p));
         p = nl ? nl + 1 : end;
     }
     if (!grow((void **)&b->ratings, &b->ratings_cap, b->n_ratings + lines, sizeof *b->ratings)) {
         b->oom = true;
         return false;
     }
-    line_reader_init(&reader, file->data, file->len);
     FOR_EACH_LINE(reader, file, line, ok)
     {
         size_t n = text_split(line, format->separator, f, 5), at = reader.line_no;
@@ -249,12 +249,13 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
         if (n != 4)
             ok = diag_bad_line(b->diag, file->path, at, "%zu fields, expected %s", n,
                                format->layout);
-        else if (!text_parse_long(f[0], INT32_MIN, INT32_MAX, &user_id))
-            ok = diag_bad_line(b->diag, file->path, at, "user id '%.*s' is not a whole number",
-                               SHOW(f[0]));
-        else if (!text_parse_long(f[1], INT32_MIN, INT32_MAX, &film_id))
-            ok = diag_bad_line(b->diag, file->path, at, "%s id '%.*s' is not a whole number",
-                               format->film, SHOW(f[1]));
+        else if (!text_parse_long(f[0], 1, INT32_MAX, &user_id)) /* as the users files' */
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "user id '%.*s' is not a whole number 1..2147483647", SHOW(f[0]));
+        else if (!text_parse_long(f[1], 1, INT32_MAX, &film_id)) /* as the films files' */
+            ok = diag_bad_line(b->diag, file->path, at,
+                               "%s id '%.*s' is not a whole number 1..2147483647", format->film,
+                               SHOW(f[1]));
         else if (!text_parse_long(f[2], 1, 5, &score))
             ok = diag_bad_line(b->diag, file->path, at, "rating '%.*s' is not a whole number 1..5",
                                SHOW(f[2]));
@@ -594,6 +595,15 @@ int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *r
 
 /* ---- files ---- */
 
+/* Why text_read_file could not give the file at path (err, its answer). */
+static void report_unreadable(Diag *diag, const char *path, int err)
+{
+    if (err == TEXT_READ_UTF16)
+        diag_fatal(diag, "%s: " TEXT_UTF16_MESSAGE, path);
+    else
+        diag_fatal(diag, "%s: cannot read: %s", path, strerror(err));
+}
+
 const PanelFile *panel_file(const PanelFile *files, size_t n_files, const char *name)
 {
     for (size_t i = 0; i < n_files; i++)
@@ -839,7 +849,7 @@ int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Pan
         if (err == ENOENT && i == 3)
             continue;
         if (err) {
-            diag_fatal(diag, "%s: cannot read: %s", paths[n], strerror(err));
+            report_unreadable(diag, paths[n], err);
             rc = 2;
             break;
         }
@@ -878,16 +888,17 @@ int panel_parse_for_scoring(const PanelFile *users, const PanelFile *ratings,
      * '::'-separated (a line of an id alone is either); a CSV release's
      * ratings.csv when there is no users file */
     PanelFormat format = users ? PANEL_ML100K : PANEL_MLCSV;
-    for (size_t at = 0; users && at < users->len;) {
-        const char *line = users->data + at, *end = memchr(line, '\n', users->len - at);
-        size_t len = end ? (size_t)(end - line) : users->len - at;
-        if (memmem(line, len, "::", 2)) {
+    LineReader reader;
+    Field line;
+    if (users)
+        line_reader_init(&reader, users->data, users->len);
+    while (users && line_reader_next(&reader, &line)) {
+        if (memmem(line.s, line.len, "::", 2)) {
             format = PANEL_ML1M;
             break;
         }
-        if (memchr(line, '|', len))
+        if (memchr(line.s, '|', line.len))
             break;
-        at += len + 1;
     }
     ZipMap zips = {0};
     PanelBuilder b;
@@ -924,7 +935,7 @@ int panel_load_for_scoring(const char *users_path, const char *ratings_path,
         size_t len;
         int err = text_read_file(paths[i], &buffers[i], &len);
         if (err)
-            diag_fatal(diag, "%s: cannot read: %s", paths[i], strerror(err));
+            report_unreadable(diag, paths[i], err);
         else if (len == 0 && i == 0) /* an empty ratings file: new users, none rated yet */
             diag_fatal(diag, "%s: required file is empty", paths[i]);
         rc = err || (len == 0 && i == 0) ? 2 : 0;
@@ -986,4 +997,12 @@ long panel_film_index(const Panel *panel, int32_t film_id)
 long panel_user_index(const Panel *panel, int32_t user_id)
 {
     return idindex_get(&panel->user_index, user_id);
+}
+
+bool panel_has_rating_times(const Panel *panel)
+{
+    for (size_t i = 0; i < panel->n_ratings; i++)
+        if (panel->user_time[i] != 0)
+            return true;
+    return false;
 }

@@ -1,5 +1,6 @@
 /* text.c: file reading, line walking, field splitting, number parsing and
- * character-set conversion for the loaders; see text.h. */
+ * character-set conversion (Windows-1252 to UTF-8) for the loaders; see
+ * text.h. */
 #include "filmseg/text.h"
 
 #include "filmseg/bigalloc.h"
@@ -54,6 +55,10 @@ int text_read_file(const char *path, char **buf, size_t *len)
         free(data);
         return err;
     }
+    if (n >= 2 && (memcmp(data, "\xff\xfe", 2) == 0 || memcmp(data, "\xfe\xff", 2) == 0)) {
+        free(data); /* UTF-16, little- or big-endian: every other byte a NUL */
+        return TEXT_READ_UTF16;
+    }
     data[n] = '\0';
     if (n >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) { /* a UTF-8 byte-order mark */
         memmove(data, data + 3, n - 2);
@@ -64,6 +69,11 @@ int text_read_file(const char *path, char **buf, size_t *len)
     return 0;
 }
 
+char text_line_end(const char *buf, size_t len)
+{
+    return !memchr(buf, '\n', len) && memchr(buf, '\r', len) ? '\r' : '\n';
+}
+
 void line_reader_init(LineReader *reader, const char *buf, size_t len)
 {
     reader->buf = buf;
@@ -71,6 +81,7 @@ void line_reader_init(LineReader *reader, const char *buf, size_t len)
     reader->pos = 0;
     reader->line_no = 0;
     reader->clean = !has_control((const unsigned char *)buf, len, true);
+    reader->end = text_line_end(buf, len);
 }
 
 bool line_reader_next(LineReader *reader, Field *line)
@@ -79,11 +90,11 @@ bool line_reader_next(LineReader *reader, Field *line)
         return false;
     const char *start = reader->buf + reader->pos;
     size_t rest = reader->len - reader->pos;
-    const char *nl = memchr(start, '\n', rest);
+    const char *nl = memchr(start, reader->end, rest);
     size_t n = nl ? (size_t)(nl - start) : rest;
     reader->pos += nl ? n + 1 : n;
     reader->line_no++;
-    if (n > 0 && start[n - 1] == '\r')
+    if (n > 0 && start[n - 1] == '\r') /* CRLF; in a file of CR line ends, none is left */
         n--;
     line->s = start;
     line->len = n;
@@ -213,19 +224,33 @@ bool text_parse_double(Field f, double *out)
     return true;
 }
 
-char *text_latin1_to_utf8(Field f)
+/* Windows-1252's bytes 0x80-0x9F (where ISO-8859-1 has C1 controls), as
+ * Unicode; 0xFFFD for the five it leaves undefined (0x81 0x8D 0x8F 0x90
+ * 0x9D). Its other bytes are ISO-8859-1's. */
+static const uint16_t WINDOWS_1252_C1[32] = {
+    0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd, 0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
+    0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178,
+};
+
+char *text_windows1252_to_utf8(Field f)
 {
-    char *out = malloc(f.len * 2 + 1);
+    char *out = malloc(f.len * 3 + 1); /* a byte becomes at most 3 (U+20AC, U+FFFD) */
     if (!out)
         return NULL;
     size_t n = 0;
     for (size_t i = 0; i < f.len; i++) {
         unsigned char c = (unsigned char)f.s[i];
-        if (c < 0x80) {
-            out[n++] = (char)c;
+        uint32_t cp = c >= 0x80 && c <= 0x9f ? WINDOWS_1252_C1[c - 0x80] : c;
+        if (cp < 0x80) {
+            out[n++] = (char)cp;
+        } else if (cp < 0x800) {
+            out[n++] = (char)(0xc0 | (cp >> 6));
+            out[n++] = (char)(0x80 | (cp & 0x3f));
         } else {
-            out[n++] = (char)(0xc0 | (c >> 6));
-            out[n++] = (char)(0x80 | (c & 0x3f));
+            out[n++] = (char)(0xe0 | (cp >> 12));
+            out[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            out[n++] = (char)(0x80 | (cp & 0x3f));
         }
     }
     out[n] = '\0';
@@ -273,7 +298,7 @@ bool text_is_utf8(const char *s, size_t len)
 char *text_to_utf8(Field f)
 {
     if (!text_is_utf8(f.s, f.len))
-        return text_latin1_to_utf8(f);
+        return text_windows1252_to_utf8(f);
     char *out = malloc(f.len + 1);
     if (!out)
         return NULL;

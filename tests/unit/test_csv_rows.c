@@ -82,6 +82,10 @@ static void known_cases(void **state)
     assert_rows("a\n\"open at the end", "1:1|[a]\n");
     /* a lone carriage return ends a row, as libcsv has it */
     assert_rows("a,b\rc\n", "1:2|[a]|[b]\n1:1|[c]\n");
+    /* in a file without a line feed (old Mac line ends) each carriage return
+     * ends a line, so rows get their own line numbers; a quote left open at
+     * one drops that line only */
+    assert_rows("a,b\r1,\"x,y\"\r\r2,\"open\r3,z", "1:2|[a]|[b]\n2:2|[1]|[x,y]\n5:2|[3]|[z]\n");
     /* wider than CSV_MAX_FIELDS: the count is all of them */
     char wide[4 * (CSV_MAX_FIELDS + 10)] = "", expected[8 * (CSV_MAX_FIELDS + 10)];
     int at = snprintf(expected, sizeof expected, "1:%d", CSV_MAX_FIELDS + 5);

@@ -5,6 +5,7 @@
 
 #include "filmseg/states.h"
 #include "filmseg/text.h"
+#include "filmseg/zipmap.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -704,6 +705,340 @@ static void csv_release_is_taste_only_with_quoted_titles(void **state)
     captured_diag_free(&c);
 }
 
+/* A CSV row of another number of fields than the header's is malformed: an
+ * unquoted comma in a title would otherwise cut the title short and make a
+ * genre of the rest, and a decimal comma in a rating would read its
+ * fraction as the rating and the rating's neighbour as the timestamp. In
+ * training, in strict mode and when scoring a ratings.csv alone. */
+static void csv_rows_need_the_header_s_field_count(void **state)
+{
+    (void)state;
+    const char *movies = "movieId,title,genres\n"
+                         "1,Invented Film 1, The Sequel (1961),Drama\n"
+                         "2,Invented Film 2 (1962),Comedy\n"
+                         "3,Invented Film 3 (1963)\n";
+    const char *ratings = "userId,movieId,rating,timestamp\n"
+                          "61,2,3,5,978300102\n"
+                          "61,2,4,978300102\n"
+                          "62,2\n";
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    assert_int_equal(load_csv(ratings, movies, &c, &p), 0);
+    assert_int_equal(p->n_films, 1);
+    assert_int_equal(p->films[0].id, 2);
+    assert_int_equal(p->n_genres, 1); /* no genre "The Sequel (1961)" */
+    assert_int_equal(p->n_users, 1);
+    assert_int_equal(p->n_ratings, 1);
+    assert_int_equal(p->user_score[0], 4);
+    assert_int_equal(p->user_time[0], 978300102);
+    const char *text = captured_diag_text(&c);
+    assert_non_null(strstr(text, "c/movies.csv:2: 4 fields, the header has 3; line skipped"));
+    assert_non_null(strstr(text, "c/movies.csv:4: 2 fields, the header has 3; line skipped"));
+    assert_non_null(strstr(text, "c/ratings.csv:2: 5 fields, the header has 4; line skipped"));
+    assert_non_null(strstr(text, "c/ratings.csv:4: 2 fields, the header has 4; line skipped"));
+    panel_free(p);
+    captured_diag_free(&c);
+
+    captured_diag_init(&c, true);
+    assert_int_equal(load_csv(ratings, movies, &c, &p), 2);
+    assert_null(p);
+    assert_non_null(
+        strstr(captured_diag_text(&c), "c/movies.csv:2: 4 fields, the header has 3 (--strict)"));
+    captured_diag_free(&c);
+
+    char dir[] = "/tmp/filmseg-test-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/ratings.csv", dir);
+    write_file(path, ratings);
+    PanelOptions options;
+    panel_options_default(&options);
+    const int32_t films[2] = {2, 3};
+    captured_diag_init(&c, false);
+    assert_int_equal(panel_load_for_scoring(NULL, path, films, 2, &options, &c.diag, &p), 0);
+    assert_int_equal(p->n_users, 1);
+    assert_int_equal(p->n_ratings, 1);
+    assert_int_equal(p->user_score[0], 4);
+    assert_non_null(strstr(captured_diag_text(&c), "ratings.csv:2: 5 fields, the header has 4"));
+    panel_free(p);
+    captured_diag_free(&c);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* Titles that are not UTF-8 are read as Windows-1252 in every loader's
+ * films file (u.item, movies.dat, movies.csv): 0x92 is a right quote, not
+ * an invisible control character. */
+static void titles_not_in_utf8_are_windows_1252(void **state)
+{
+    (void)state;
+    const char *expected = "Don\xe2\x80\x99t Look Now \xe2\x80\x93 Caf\xc3\xa9 (1973)";
+    CapturedDiag c;
+    captured_diag_init(&c, true);
+    Panel *p = load_ok(USERS, ITEM(1, "Don\x92t Look Now \x96 Caf\xe9 (1973)"), "1\t1\t4\t1\n", &c);
+    assert_string_equal(p->films[0].title, expected);
+    panel_free(p);
+    assert_int_equal(load_ml1m("1::F::1::10::48067\n",
+                               "1::Don\x92t Look Now \x96 Caf\xe9 (1973)::Thriller\n",
+                               "1::1::5::978300760\n", &c, &p),
+                     0);
+    assert_string_equal(p->films[0].title, expected);
+    panel_free(p);
+    assert_int_equal(load_csv("userId,movieId,rating,timestamp\n1,1,4,1\n",
+                              "movieId,title,genres\n"
+                              "1,\"Don\x92t Look Now \x96 Caf\xe9 (1973)\",Thriller\n",
+                              &c, &p),
+                     0);
+    assert_string_equal(p->films[0].title, expected);
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
+/* Writes n bytes (NULs and all) to path. */
+static void write_bytes(const char *path, const char *bytes, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+}
+
+/* A file that starts with a UTF-16 byte-order mark (a spreadsheet's or an
+ * editor's "Unicode"), little- or big-endian, is named as such, whichever
+ * file of whichever format it is (and the ZIP list, and the files score
+ * reads), not taken for binary data or a header without its columns. */
+static void utf16_files_are_named(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *names[3], *utf16;
+    } panels[] = {
+        {{"u.user", "u.item", "u.data"}, "u.user"},
+        {{"u.user", "u.item", "u.data"}, "u.item"},
+        {{"u.user", "u.item", "u.data"}, "u.data"},
+        {{"users.dat", "movies.dat", "ratings.dat"}, "users.dat"},
+        {{"users.dat", "movies.dat", "ratings.dat"}, "movies.dat"},
+        {{"users.dat", "movies.dat", "ratings.dat"}, "ratings.dat"},
+        {{"ratings.csv", "movies.csv", NULL}, "ratings.csv"},
+        {{"ratings.csv", "movies.csv", NULL}, "movies.csv"},
+    };
+    /* "1,2" in UTF-16, each way round */
+    static const char little[] = "\xff\xfe"
+                                 "1\0,\0"
+                                 "2\0\n\0",
+                      big[] = "\xfe\xff"
+                              "\0"
+                              "1\0,\0"
+                              "2\0\n";
+    char dir[] = "/tmp/filmseg-test-XXXXXX", path[300], expected[400];
+    assert_non_null(mkdtemp(dir));
+    PanelOptions options;
+    panel_options_default(&options);
+    for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++)
+        for (int endian = 0; endian < 2; endian++) {
+            for (int f = 0; f < 3 && panels[i].names[f]; f++) {
+                snprintf(path, sizeof path, "%s/%s", dir, panels[i].names[f]);
+                if (strcmp(panels[i].names[f], panels[i].utf16) == 0)
+                    write_bytes(path, endian ? big : little, sizeof little - 1);
+                else
+                    write_file(path, "1\n");
+            }
+            CapturedDiag c;
+            captured_diag_init(&c, false);
+            Panel *p = NULL;
+            assert_int_equal(panel_load_dir(dir, &options, &c.diag, &p), 2);
+            assert_null(p);
+            snprintf(expected, sizeof expected,
+                     "filmseg: %s/%s: the file is UTF-16; save it as UTF-8\n", dir,
+                     panels[i].utf16);
+            assert_string_equal(captured_diag_text(&c), expected);
+            captured_diag_free(&c);
+            for (int f = 0; f < 3 && panels[i].names[f]; f++) {
+                snprintf(path, sizeof path, "%s/%s", dir, panels[i].names[f]);
+                unlink(path);
+            }
+        }
+
+    /* the ZIP list, and the users and ratings files score reads */
+    char zips[300], users[300], ratings[300];
+    snprintf(zips, sizeof zips, "%s/zips.csv", dir);
+    snprintf(users, sizeof users, "%s/new.user", dir);
+    snprintf(ratings, sizeof ratings, "%s/ratings.csv", dir);
+    write_bytes(zips, little, sizeof little - 1);
+    write_bytes(users, big, sizeof big - 1);
+    write_bytes(ratings, little, sizeof little - 1);
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    ZipMap map;
+    assert_int_equal(zipmap_load_csv(&map, zips, &c.diag), 2);
+    snprintf(expected, sizeof expected, "%s: the file is UTF-16; save it as UTF-8", zips);
+    assert_non_null(strstr(captured_diag_text(&c), expected));
+    captured_diag_free(&c);
+    const int32_t films[1] = {2};
+    Panel *p = NULL;
+    const char *scored[2][2] = {{users, users}, {NULL, ratings}}; /* users file, file named */
+    for (int i = 0; i < 2; i++) {
+        captured_diag_init(&c, false);
+        assert_int_equal(
+            panel_load_for_scoring(scored[i][0], ratings, films, 1, &options, &c.diag, &p), 2);
+        assert_null(p);
+        snprintf(expected, sizeof expected, "%s: the file is UTF-16; save it as UTF-8",
+                 scored[i][1]);
+        assert_non_null(strstr(captured_diag_text(&c), expected));
+        captured_diag_free(&c);
+    }
+    unlink(zips);
+    unlink(users);
+    unlink(ratings);
+    rmdir(dir);
+}
+
+/* Files whose lines end in CR alone (old Mac line ends) load as LF files do,
+ * in every format, their malformed lines named by their own numbers. */
+static void cr_only_files_load_like_lf_files(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = load_ok("1|23|M|technician|85711\r2|52|F|other|94043\r",
+                       "1|Toy Story (1995)|02-Jan-1995||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1\r",
+                       "1\t1\t4\t1\r2\t1\t5\t2\r2\t1\t9\t3\r", &c);
+    assert_int_equal(p->n_users, 2);
+    assert_int_equal(p->n_ratings, 2);
+    assert_string_equal(p->users[1].zip, "94043");
+    assert_string_equal(p->films[0].title, "Toy Story (1995)");
+    assert_non_null(strstr(captured_diag_text(&c), "t/u.data:3: rating '9'"));
+    panel_free(p);
+    assert_int_equal(load_ml1m("1::F::1::10::48067\r2::M::56::16::70072\r",
+                               "1::A (1995)::Drama\r2::B (1996)::Comedy\r",
+                               "1::1::5::978300760\r2::2::3::978302109\r\r2::7::3::1\r", &c, &p),
+                     0);
+    assert_int_equal(p->n_users, 2);
+    assert_int_equal(p->n_films, 2);
+    assert_int_equal(p->n_ratings, 2);
+    assert_non_null(
+        strstr(captured_diag_text(&c), "m/ratings.dat:4: movie 7 is not in movies.dat"));
+    panel_free(p);
+    assert_int_equal(load_csv("userId,movieId,rating,timestamp\r7,1,4,1\r7,2,3.5,2\r8,1,6,3\r",
+                              "movieId,title,genres\r1,A (1995),Drama\r2,\"B, The (1996)\",Comedy\r"
+                              "x,C,Drama\r",
+                              &c, &p),
+                     0);
+    assert_int_equal(p->n_films, 2);
+    assert_string_equal(p->films[1].title, "B, The (1996)");
+    assert_int_equal(p->n_ratings, 2);
+    assert_non_null(strstr(captured_diag_text(&c), "c/movies.csv:4: movieId 'x'"));
+    assert_non_null(strstr(captured_diag_text(&c), "c/ratings.csv:4: rating '6'"));
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
+/* A quoted title never runs over a line break (its row is dropped, named by
+ * its line, and the next line read afresh); a tab or a carriage return
+ * inside quotes becomes a space. */
+static void csv_titles_stay_on_their_line(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    assert_int_equal(load_csv("userId,movieId,rating,timestamp\n1,1,4,1\n",
+                              "movieId,title,genres\n"
+                              "1,\"Tab\tand\rreturn (2003)\",Drama\n"
+                              "2,\"Two\n"
+                              "3,Lines (2004)\",Drama\n",
+                              &c, &p),
+                     0);
+    assert_int_equal(p->n_films, 2);
+    assert_string_equal(p->films[0].title, "Tab and return (2003)");
+    assert_int_equal(p->films[0].year, 2003);
+    assert_int_equal(p->films[1].id, 3); /* line 4 read afresh, not as film 2's title */
+    assert_non_null(strstr(captured_diag_text(&c),
+                           "c/movies.csv:3: a quote opened on this line is not closed"));
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
+/* Ids outside 1..2147483647 in a ratings file, in every format: the message
+ * gives the range, as the users and films files' do. */
+static void ratings_ids_out_of_range_say_the_range(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p =
+        load_ok(USERS, ITEMS, "1\t1\t4\t1\n3000000000\t1\t4\t1\n0\t1\t4\t1\n1\t-3\t4\t1\n", &c);
+    const char *text = captured_diag_text(&c);
+    assert_non_null(
+        strstr(text, "t/u.data:2: user id '3000000000' is not a whole number 1..2147483647"));
+    assert_non_null(strstr(text, "t/u.data:3: user id '0' is not a whole number 1..2147483647"));
+    assert_non_null(strstr(text, "t/u.data:4: item id '-3' is not a whole number 1..2147483647"));
+    panel_free(p);
+    assert_int_equal(load_ml1m("1::F::1::10::48067\n", "1::A (1995)::Drama\n",
+                               "1::1::5::1\n1::2147483648::5::1\n", &c, &p),
+                     0);
+    assert_non_null(strstr(captured_diag_text(&c),
+                           "m/ratings.dat:2: movie id '2147483648' is not a whole number "
+                           "1..2147483647"));
+    panel_free(p);
+    assert_int_equal(load_csv("userId,movieId,rating,timestamp\n1,1,4,1\n1,3000000000,4,1\n"
+                              "1,0,4,1\n",
+                              "movieId,title,genres\n1,A (1995),Drama\n", &c, &p),
+                     0);
+    text = captured_diag_text(&c);
+    assert_non_null(
+        strstr(text, "c/ratings.csv:3: movieId '3000000000' is not a whole number 1..2147483647"));
+    assert_non_null(
+        strstr(text, "c/ratings.csv:4: movieId '0' is not a whole number 1..2147483647"));
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
+/* ratings.csv's timestamp column is optional (times only feed recency):
+ * without it every rating has time 0, as a rating without a time, in
+ * training and in score; the columns may come in any order. */
+static void csv_ratings_need_no_timestamp(void **state)
+{
+    (void)state;
+    const char *movies = "movieId,title,genres\n1,A (1995),Drama\n2,B (1996),Comedy\n";
+    CapturedDiag c;
+    captured_diag_init(&c, true);
+    Panel *p = NULL;
+    assert_int_equal(load_csv("userId,movieId,rating\n7,1,4\n7,2,3.5\n8,1,2\n", movies, &c, &p), 0);
+    assert_int_equal(p->n_users, 2);
+    assert_int_equal(p->n_ratings, 3);
+    for (size_t i = 0; i < p->n_ratings; i++)
+        assert_int_equal(p->user_time[i], 0);
+    assert_int_equal(p->user_score[1], 4); /* 3.5 rounded up */
+    panel_free(p);
+    assert_int_equal(load_csv("rating,timestamp,movieId,userId\n4,99,2,7\n", movies, &c, &p), 0);
+    assert_int_equal(p->users[0].id, 7);
+    assert_int_equal(p->user_film[0], 1);
+    assert_int_equal(p->user_time[0], 99);
+    panel_free(p);
+    assert_int_equal(load_csv("userId,movieId,timestamp\n7,1,1\n", movies, &c, &p), 2);
+    assert_non_null(strstr(captured_diag_text(&c), "the header has no 'rating' column"));
+    captured_diag_free(&c);
+
+    char dir[] = "/tmp/filmseg-test-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/ratings.csv", dir);
+    write_file(path, "movieId,userId,rating\n1,5,4\n2,5,5\n9,6,3\n");
+    PanelOptions options;
+    panel_options_default(&options);
+    const int32_t films[2] = {1, 2};
+    captured_diag_init(&c, true);
+    assert_int_equal(panel_load_for_scoring(NULL, path, films, 2, &options, &c.diag, &p), 0);
+    assert_int_equal(p->n_users, 2);
+    assert_int_equal(p->n_ratings, 2);
+    assert_int_equal(p->user_time[0], 0);
+    assert_int_equal(p->sample.ratings_unknown_film, 1);
+    panel_free(p);
+    captured_diag_free(&c);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void real_ml100k_loads_whole(void **state)
 {
     (void)state;
@@ -748,6 +1083,7 @@ int main(void)
         cmocka_unit_test(malformed_lines_are_reported_skipped_and_counted),
         cmocka_unit_test(malformed_users_and_items),
         cmocka_unit_test(crlf_files_load_like_lf_files),
+        cmocka_unit_test(cr_only_files_load_like_lf_files),
         cmocka_unit_test(binary_garbage_never_crashes),
         cmocka_unit_test(scoring_files_in_either_format),
         cmocka_unit_test(strict_mode_stops_at_the_first_malformed_line),
@@ -759,6 +1095,12 @@ int main(void)
         cmocka_unit_test(sample_rules_drop_users_and_their_ratings),
         cmocka_unit_test(ml1m_codes_become_100k_labels),
         cmocka_unit_test(csv_release_is_taste_only_with_quoted_titles),
+        cmocka_unit_test(csv_rows_need_the_header_s_field_count),
+        cmocka_unit_test(titles_not_in_utf8_are_windows_1252),
+        cmocka_unit_test(utf16_files_are_named),
+        cmocka_unit_test(csv_titles_stay_on_their_line),
+        cmocka_unit_test(ratings_ids_out_of_range_say_the_range),
+        cmocka_unit_test(csv_ratings_need_no_timestamp),
         cmocka_unit_test(real_ml100k_loads_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

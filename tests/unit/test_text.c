@@ -25,6 +25,38 @@ static void lines_split_on_lf_and_crlf(void **state)
     assert_false(line_reader_next(&r, &line));
 }
 
+/* A file whose lines end in CR alone (old Mac files: no LF anywhere) is
+ * read line by line too; where the file has an LF, a lone CR stays in its
+ * line as before. */
+static void lines_split_on_cr_alone(void **state)
+{
+    (void)state;
+    const char *buf = "a|b\rc\r\rlast";
+    LineReader r;
+    Field line;
+    line_reader_init(&r, buf, strlen(buf));
+    assert_true(line_reader_next(&r, &line));
+    assert_int_equal(line.len, 3);
+    assert_memory_equal(line.s, "a|b", 3);
+    assert_true(line_reader_next(&r, &line));
+    assert_int_equal(line.len, 1);
+    assert_memory_equal(line.s, "c", 1);
+    assert_true(line_reader_next(&r, &line));
+    assert_int_equal(line.len, 0);
+    assert_true(line_reader_next(&r, &line));
+    assert_int_equal(r.line_no, 4);
+    assert_int_equal(line.len, 4);
+    assert_memory_equal(line.s, "last", 4);
+    assert_false(line_reader_next(&r, &line));
+    const char *mixed = "a\rb\nc";
+    line_reader_init(&r, mixed, strlen(mixed));
+    assert_true(line_reader_next(&r, &line));
+    assert_int_equal(line.len, 3);
+    assert_true(line_reader_next(&r, &line));
+    assert_memory_equal(line.s, "c", 1);
+    assert_false(line_reader_next(&r, &line));
+}
+
 static void split_counts_every_field(void **state)
 {
     (void)state;
@@ -65,19 +97,48 @@ static void numbers_are_strict(void **state)
 static void latin1_becomes_utf8(void **state)
 {
     (void)state;
-    char *s = text_latin1_to_utf8((Field){"Caf\xe9", 4});
+    char *s = text_windows1252_to_utf8((Field){"Caf\xe9", 4});
     assert_string_equal(s, "Caf\xc3\xa9");
     free(s);
     s = text_to_utf8((Field){"Caf\xc3\xa9", 5}); /* already UTF-8: unchanged */
     assert_string_equal(s, "Caf\xc3\xa9");
     free(s);
-    s = text_to_utf8((Field){"\xe9t\xe9", 3}); /* not UTF-8: read as Latin-1 */
+    s = text_to_utf8((Field){"\xe9t\xe9", 3}); /* not UTF-8: read as Latin-1 (Windows-1252) */
     assert_string_equal(s, "\xc3\xa9t\xc3\xa9");
     assert_true(text_is_utf8(s, strlen(s)));
     free(s);
     assert_false(text_is_utf8("\xc3", 1));
     assert_false(text_is_utf8("\xc0\x80", 2));     /* overlong */
     assert_false(text_is_utf8("\xed\xa0\x80", 3)); /* surrogate */
+}
+
+/* A title that is not UTF-8 is read as Windows-1252, not as ISO-8859-1:
+ * files said to be Latin-1 nearly always are, and their bytes 0x80-0x9F
+ * are its punctuation (’ “ ” – … €), which Latin-1 makes invisible C1
+ * controls; the five bytes Windows-1252 leaves undefined become U+FFFD. */
+static void c1_bytes_are_windows_1252(void **state)
+{
+    (void)state;
+    const char *cp1252 = "Don\x92t \x93Go\x94 \x96 Now\x85 \x80 5";
+    char *s = text_to_utf8((Field){cp1252, strlen(cp1252)});
+    assert_string_equal(s,
+                        "Don\xe2\x80\x99t \xe2\x80\x9cGo\xe2\x80\x9d \xe2\x80\x93 Now\xe2\x80\xa6"
+                        " \xe2\x82\xac 5");
+    free(s);
+    s = text_to_utf8((Field){"\x81\x8d\x8f\x90\x9d", 5});
+    assert_string_equal(s, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    free(s);
+    /* every byte 0x80-0x9F: valid UTF-8, and never a C1 control (C2 80..C2 9F) */
+    for (int c = 0x80; c <= 0x9f; c++) {
+        char in[2] = {(char)c, 'x'};
+        s = text_to_utf8((Field){in, 2});
+        assert_true(text_is_utf8(s, strlen(s)));
+        assert_false((unsigned char)s[0] == 0xc2 && (unsigned char)s[1] < 0xa0);
+        free(s);
+    }
+    s = text_to_utf8((Field){"\xa0\xe9\xff", 3}); /* above 0x9F: as Latin-1 */
+    assert_string_equal(s, "\xc2\xa0\xc3\xa9\xc3\xbf");
+    free(s);
 }
 
 static void binary_lines_are_recognised(void **state)
@@ -121,9 +182,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lines_split_on_lf_and_crlf),
+        cmocka_unit_test(lines_split_on_cr_alone),
         cmocka_unit_test(split_counts_every_field),
         cmocka_unit_test(numbers_are_strict),
         cmocka_unit_test(latin1_becomes_utf8),
+        cmocka_unit_test(c1_bytes_are_windows_1252),
         cmocka_unit_test(binary_lines_are_recognised),
         cmocka_unit_test(read_file_reports_errno),
         cmocka_unit_test(read_file_drops_a_leading_byte_order_mark),
