@@ -179,6 +179,9 @@ int cmd_score(int argc, char **argv)
         }
     }
     warn_about_users(&seg, panel, model_path);
+    if (panel->n_users == 0) /* a batch of no new users: the header alone */
+        fprintf(stderr, "filmseg score: %s has no users to score\n",
+                users_path ? users_path : ratings_path);
 
     size_t width = nearest ? seg.dim : segmentation_classifier_width(&seg);
     const KmeansResult *km = &seg.sweep.results[seg.k - 1];

@@ -23,6 +23,7 @@ typedef struct {
     size_t n_required;    /* the first n_required names must be there */
     size_t header_fields; /* every row must have as many */
     bool header_seen;
+    size_t data_rows; /* rows after the header, blank lines aside */
 } CsvFile;
 
 enum { RATING_USER, RATING_FILM, RATING_SCORE, RATING_TIME };
@@ -77,6 +78,7 @@ static bool row_is_usable(CsvFile *c, size_t line, const Field *fields, size_t n
     *ok = true;
     if (n == 1 && text_trim(fields[0]).len == 0)
         return false; /* blank line */
+    c->data_rows++;
     if (n != c->header_fields) {
         *ok = diag_bad_line(c->b->diag, c->file->path, line, "%zu fields, the header has %zu", n,
                             c->header_fields);
@@ -191,6 +193,8 @@ int panel_parse_ratings_mlcsv(PanelBuilder *b, const PanelFile *ratings, const i
             0 ||
         b->oom)
         return 2;
+    if (rows.data_rows == 0) /* empty, or a header alone: a batch of no users */
+        return 0;
     return panel_build_require(b, NULL, NULL, ratings) ? 0 : 2;
 }
 

@@ -879,6 +879,31 @@ int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Pan
     return rc;
 }
 
+/* The layout of a ratings file by its first line that is not blank: '::'
+ * the 1M format's, a comma a CSV release's, else 100K's u.data (tabs);
+ * false when every line is blank (a batch of no users in any layout). */
+static bool ratings_layout(const PanelFile *ratings, PanelFormat *layout)
+{
+    for (size_t at = 0; at < ratings->len;) {
+        const char *line = ratings->data + at, *end = memchr(line, '\n', ratings->len - at);
+        size_t len = end ? (size_t)(end - line) : ratings->len - at;
+        *layout = memmem(line, len, "::", 2) ? PANEL_ML1M
+                  : memchr(line, ',', len)   ? PANEL_MLCSV
+                                             : PANEL_ML100K;
+        if (text_trim((Field){line, len}).len > 0)
+            return true;
+        at += len + 1;
+    }
+    return false;
+}
+
+static const char *ratings_layout_name(PanelFormat layout)
+{
+    return layout == PANEL_ML1M     ? "MovieLens 1M's ratings.dat (user::movie::rating::time)"
+           : layout == PANEL_ML100K ? "MovieLens 100K's u.data (user, item, rating, time)"
+                                    : "a CSV ratings.csv (userId,movieId,rating,...)";
+}
+
 int panel_parse_for_scoring(const PanelFile *users, const PanelFile *ratings,
                             const int32_t *film_ids, size_t n_films, const PanelOptions *options,
                             Diag *diag, Panel **out)
@@ -899,6 +924,24 @@ int panel_parse_for_scoring(const PanelFile *users, const PanelFile *ratings,
         }
         if (memchr(line.s, '|', line.len))
             break;
+    }
+    /* users and ratings in one layout (each parser reads both), said
+     * before a line of the ratings is read as another layout's */
+    PanelFormat layout;
+    if (ratings_layout(ratings, &layout) && layout != format) {
+        if (users)
+            diag_fatal(diag,
+                       "%s: its lines look like %s, but the users file %s is %s; give users and "
+                       "ratings in one format",
+                       ratings->path, ratings_layout_name(layout), users->path,
+                       panel_format_name(format));
+        else
+            diag_fatal(diag,
+                       "%s: its lines look like %s; a model without demographics reads a CSV "
+                       "ratings.csv (userId,movieId,rating[,timestamp]) alone, or these ratings "
+                       "with their users file (--users)",
+                       ratings->path, ratings_layout_name(layout));
+        return 2;
     }
     ZipMap zips = {0};
     PanelBuilder b;

@@ -354,13 +354,18 @@ static void scoring_files_in_either_format(void **state)
     assert_int_equal(p->n_ratings, 2);
     panel_free(p);
 
-    /* a 1M users file with 100K ratings: each line named with the 1M format,
-     * and no rating read is an error (not users scored on demographics) */
-    assert_int_equal(load_scoring(dir, "7::F::1::10::02139\n", "7\t10\t5\t1\n", &c, &p), 2);
+    /* a 1M users file with 100K ratings: the layouts named at once (not a
+     * malformed line for each rating), nothing read */
+    assert_int_equal(load_scoring(dir, "7::F::1::10::02139\n", "\n7\t10\t5\t1\n", &c, &p), 2);
     assert_null(p);
-    assert_non_null(strstr(captured_diag_text(&c),
-                           "ratings:1: 1 fields, expected 4 (user::movie::rating::time)"));
-    assert_non_null(strstr(captured_diag_text(&c), "ratings: no valid ratings"));
+    assert_non_null(strstr(captured_diag_text(&c), "ratings: its lines look like MovieLens 100K's "
+                                                   "u.data"));
+    assert_non_null(strstr(captured_diag_text(&c), "is MovieLens 1M; give users and ratings in one "
+                                                   "format"));
+    assert_null(strstr(captured_diag_text(&c), "fields, expected"));
+    /* and a 100K users file with 1M ratings */
+    assert_int_equal(load_scoring(dir, "7|23|F|student|02139\n", "7::10::5::1\n", &c, &p), 2);
+    assert_non_null(strstr(captured_diag_text(&c), "look like MovieLens 1M's ratings.dat"));
     /* production scores everyone: a demographic field missing or malformed
      * is unknown, counted, and the user kept; in either format */
     assert_int_equal(load_scoring(dir,
