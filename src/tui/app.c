@@ -286,9 +286,10 @@ void pane_waiting(TuiApp *app, Rect r, const char *what)
 {
     char line[400];
     const TrainStatus *t = &app->train;
+    char progress[64];
+    train_progress_text(t, progress, sizeof progress);
     if (t->state == WORKER_RUNNING)
-        snprintf(line, sizeof line, "Training: %s %d/%d. %s appear when it finishes.",
-                 t->stage >= 0 ? stage_name(t->stage) : "starting", t->step, t->steps, what);
+        snprintf(line, sizeof line, "Training: %s. %s appear when it finishes.", progress, what);
     else if (t->state == WORKER_FAILED)
         snprintf(line, sizeof line, "Training failed: %s. Press t to train again.", t->error);
     else if (t->state == WORKER_CANCELLED)

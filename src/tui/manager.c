@@ -376,8 +376,9 @@ static void training_summary(const TuiApp *app, char *buf, size_t size)
         char eta[32] = "";
         if (isfinite(left))
             snprintf(eta, sizeof eta, " ~%.0fs left", ceil(left));
-        snprintf(buf, size, "training %s %d/%d%s",
-                 t->stage >= 0 ? stage_name(t->stage) : "starting", t->step, t->steps, eta);
+        char progress[64];
+        train_progress_text(t, progress, sizeof progress);
+        snprintf(buf, size, "training %s%s", progress, eta);
         break;
     }
     case WORKER_DONE:
@@ -424,15 +425,22 @@ static void draw_long_message(Rect r, const char *message)
 
 static void draw_status(TuiApp *app, Rect r)
 {
-    char train[96], left[200], name[256];
+    char train[96], left[200], name[256], users[32];
     training_summary(app, train, sizeof train);
-    if (app->seg)
-        snprintf(left, sizeof left, " %s %zu users  k=%d seg %d  %s ",
-                 panel_name(app->panel, name, sizeof name), app->panel->n_users, app->k,
-                 app->segment, train);
-    else
-        snprintf(left, sizeof left, " %s %zu users  %s ", panel_name(app->panel, name, sizeof name),
-                 app->panel->n_users, train);
+    /* the users' count gives way first, so that "? help q quit" stays */
+    snprintf(users, sizeof users, " %zu users", app->panel->n_users);
+    int help_w = (int)strlen(HELP_HINT);
+    for (int pass = 0; pass < 2; pass++) {
+        if (app->seg)
+            snprintf(left, sizeof left, " %s%s  k=%d seg %d  %s ",
+                     panel_name(app->panel, name, sizeof name), users, app->k, app->segment, train);
+        else
+            snprintf(left, sizeof left, " %s%s  %s ", panel_name(app->panel, name, sizeof name),
+                     users, train);
+        if (text_columns(left, crt.utf8) + help_w <= r.w)
+            break;
+        users[0] = '\0';
+    }
     crt_set(CE_STATUS);
     tui_fill(r.y, r.x, r.w, " ");
     int used = tui_text(r.y, r.x, r.w, left);

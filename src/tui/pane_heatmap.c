@@ -50,6 +50,15 @@ static void heatmap_draw(TuiApp *app, Rect r)
         cw = 5;
     int extra_w = 12; /* ratings and lift */
     int title_w = r.w - 5 * cw - extra_w - 1;
+    /* no wider than the longest title: on a wide terminal a row's shares
+     * stay beside its title, not a hundred blank columns away */
+    int longest = 4; /* "film" */
+    for (size_t i = 0; i < app->n_heat_films; i++) {
+        int w = text_columns(app->panel->films[rows[i].film].title, crt.utf8);
+        longest = w > longest ? w : longest;
+    }
+    if (title_w > longest + 1)
+        title_w = longest + 1;
     /* header */
     crt_set(CE_TITLE);
     tui_text(r.y, r.x, title_w, "film");

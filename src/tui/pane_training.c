@@ -24,10 +24,12 @@ static void training_draw(TuiApp *app, Rect r)
             snprintf(title, sizeof title,
                      "Training the classifier for k=%d: epoch %d/%d, %.1fs elapsed, %s", o->k,
                      t->step, t->steps, now - t->started, eta);
-        else
-            snprintf(title, sizeof title, "Training: %s %d/%d, %.1fs elapsed, %s",
-                     t->stage >= 0 ? stage_name(t->stage) : "starting", t->step, t->steps,
+        else {
+            char progress[64];
+            train_progress_text(t, progress, sizeof progress);
+            snprintf(title, sizeof title, "Training: %s, %.1fs elapsed, %s", progress,
                      now - t->started, eta);
+        }
     } else if (t->state == WORKER_DONE && t->classifier_only) {
         snprintf(title, sizeof title, "The classifier for k=%d trained in %.2fs", o->k,
                  t->finished - t->started);

@@ -361,3 +361,13 @@ double train_seconds_left(const TrainStatus *s, double now)
         return NAN;
     return elapsed * (1 - f) / f;
 }
+
+void train_progress_text(const TrainStatus *s, char *buf, size_t size)
+{
+    if (s->stage < 0)
+        snprintf(buf, size, "starting");
+    else if (s->steps <= 0)
+        snprintf(buf, size, "%s", stage_name(s->stage));
+    else
+        snprintf(buf, size, "%s %d/%d", stage_name(s->stage), s->step, s->steps);
+}

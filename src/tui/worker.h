@@ -95,5 +95,8 @@ void train_status_from_seg(TrainStatus *s, const Segmentation *seg);
  * when unknown). */
 double train_fraction(const TrainStatus *s);
 double train_seconds_left(const TrainStatus *s, double now);
+/* The stage and its step: "autoencoder 12/100", "classifier" before its
+ * first step (not "0/0"), "starting" before the first stage. */
+void train_progress_text(const TrainStatus *s, char *buf, size_t size);
 
 #endif

@@ -173,6 +173,24 @@ static void titles_without_year(void **state)
 
 /* The progress bar's fraction: the stages that run, in order; the stability
  * stage only when it is measured. */
+/* The status line's progress: no "0/0" before a stage's first step. */
+static void progress_text_of_each_moment(void **state)
+{
+    (void)state;
+    TrainStatus s = {0};
+    char text[64];
+    s.stage = -1;
+    train_progress_text(&s, text, sizeof text);
+    assert_string_equal(text, "starting");
+    s.stage = STAGE_CLASSIFIER;
+    train_progress_text(&s, text, sizeof text);
+    assert_string_equal(text, "classifier");
+    s.step = 3;
+    s.steps = 50;
+    train_progress_text(&s, text, sizeof text);
+    assert_string_equal(text, "classifier 3/50");
+}
+
 static void train_fraction_follows_the_stages(void **state)
 {
     (void)state;
@@ -343,6 +361,7 @@ int main(void)
         cmocka_unit_test(title_filter),
         cmocka_unit_test(films_columns),
         cmocka_unit_test(titles_without_year),
+        cmocka_unit_test(progress_text_of_each_moment),
         cmocka_unit_test(train_fraction_follows_the_stages),
         cmocka_unit_test(worker_trains_and_hands_over),
         cmocka_unit_test(worker_cancels),
