@@ -17,6 +17,7 @@
 
 Crt crt = {false, false, SCHEME_MONO, NULL, false};
 volatile sig_atomic_t crt_signal = 0;
+volatile sig_atomic_t crt_resumed = 0;
 
 /* ---- colour schemes: one row per scheme, one entry per element ---- */
 
@@ -185,6 +186,12 @@ static void on_signal(int sig)
     crt_signal = sig;
 }
 
+static void on_resume(int sig)
+{
+    (void)sig;
+    crt_resumed = 1;
+}
+
 static void install_signals(void)
 {
     struct sigaction sa;
@@ -195,6 +202,9 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL); /* Ctrl-\: the terminal restored too */
+    sa.sa_handler = on_resume;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGCONT, &sa, NULL);
 }
 
 /* Ctrl-S and Ctrl-Q are keys, not flow control: Ctrl-S froze the screen (a

@@ -65,6 +65,9 @@ extern Crt crt;
  * loop quits cleanly and the program exits with 128 + this; SIGINT (Ctrl-C)
  * asks first, as q does, when there is something to lose. */
 extern volatile sig_atomic_t crt_signal;
+/* Set on SIGCONT (fg after Ctrl-Z): the event loop leaves the time stopped
+ * out of its clock. */
+extern volatile sig_atomic_t crt_resumed;
 
 /* Starts ncurses (locale, keys, mouse, colours; NO_COLOR or a monochrome
  * terminal gets SCHEME_MONO). Returns false, with the reason in why, when the

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,11 +23,21 @@ static const Pane *const PANES[PANE_COUNT] = {&PANE_AUDIENCE_DEF, &PANE_ELBOW_DE
                                               &PANE_SEGMENTS_DEF, &PANE_FILMS_DEF,
                                               &PANE_HEATMAP_DEF,  &PANE_TRAINING_DEF};
 
-double tui_now(void)
+static double monotonic_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Nanoseconds the process spent stopped (Ctrl-Z until fg), added by the
+ * event loop on SIGCONT: tui_now leaves them out, so that elapsed times
+ * and estimates do not count them (training stopped with the process). */
+static _Atomic long long stopped_ns;
+
+double tui_now(void)
+{
+    return monotonic_seconds() - (double)atomic_load(&stopped_ns) * 1e-9;
 }
 
 bool tui_available(void)
@@ -833,9 +844,17 @@ int tui_run(TuiConfig *config)
         fprintf(timing.out, "first_frame_ms %.3f\n", (tui_now() - config->started) * 1000);
         fflush(timing.out);
     }
-    double last_train_draw = 0;
+    double last_train_draw = 0, last_turn = monotonic_seconds();
     while (!app->quit) {
         int ch = getch();
+        double turn = monotonic_seconds();
+        if (crt_resumed) { /* back from Ctrl-Z: the time since the last turn, stopped */
+            crt_resumed = 0;
+            double stopped = turn - last_turn - 0.05; /* getch's wait aside */
+            if (stopped > 0)
+                atomic_fetch_add(&stopped_ns, (long long)(stopped * 1e9));
+        }
+        last_turn = turn;
         if (crt_signal == SIGINT) { /* Ctrl-C: a key, asking first as q does */
             crt_signal = 0;
             if (ch != ERR)
