@@ -44,7 +44,7 @@ typedef struct {
     int rule_states[PANEL_MAX_STATES];         /* excluded states, in the order given */
     int n_rule_states;
     bool dropped_unknown_rule;   /* unknown state was a rule */
-    size_t ratings_rounded;      /* half-star ratings rounded (CSV releases) */
+    size_t ratings_half_star;    /* half-star ratings (CSV releases) */
     size_t ratings_unknown_film; /* scoring: ratings of films not in the model */
     size_t users_partial;        /* scoring: users with a demographic field unknown */
 } SampleSummary;
@@ -70,17 +70,26 @@ typedef struct {
      * sorted by film index. */
     uint32_t *user_start;
     uint32_t *user_film;
-    uint8_t *user_score; /* 1..5 stars */
-    uint32_t *user_time; /* Unix time, 0 when unknown */
+    uint8_t *user_half_stars; /* the rating in half stars: 2..10 for 1..5 stars,
+                                 odd for a CSV release's half star (panel_stars) */
+    uint32_t *user_time;      /* Unix time, 0 when unknown */
     /* CSC by film: ratings of film f are [film_start[f], film_start[f+1]),
      * sorted by user index. */
     uint32_t *film_start;
     uint32_t *film_user;
-    uint8_t *film_score;
+    uint8_t *film_half_stars;
 
     IdIndex user_index, film_index; /* id -> index */
     SampleSummary sample;
 } Panel;
+
+/* A rating in whole stars for the per-star tables (ratings by star, top 10
+ * per score, the heatmap): a half star counts as the star above (3.5 -> 4).
+ * Means and the models take ratings as rated. */
+static inline int panel_stars(uint8_t half_stars)
+{
+    return (half_stars + 1) / 2;
+}
 
 /* Which users to keep. */
 typedef struct {

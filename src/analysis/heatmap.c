@@ -33,7 +33,7 @@ void heatmap_rows(const Panel *panel, const int32_t *labels, int segment, const 
         size_t by_score[6] = {0}, total = 0, all = panel->film_start[f + 1] - panel->film_start[f];
         for (uint32_t j = panel->film_start[f]; j < panel->film_start[f + 1]; j++)
             if (selected(labels, segment, panel->film_user[j])) {
-                by_score[panel->film_score[j]]++;
+                by_score[panel_stars(panel->film_half_stars[j])]++;
                 total++;
             }
         HeatRow *r = &rows[i];

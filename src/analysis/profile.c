@@ -77,7 +77,8 @@ size_t profile_top_films_kept(const Panel *panel, const int32_t *labels, int seg
         t->film = (uint32_t)f;
         t->id = panel->films[f].id;
         for (uint32_t i = panel->film_start[f]; i < panel->film_start[f + 1]; i++)
-            if (panel->film_score[i] == score && selected(labels, segment, panel->film_user[i]))
+            if (panel_stars(panel->film_half_stars[i]) == score &&
+                selected(labels, segment, panel->film_user[i]))
                 t->count++;
     }
     qsort(tally, m, sizeof *tally, compare_film_tally);
@@ -119,10 +120,10 @@ int profile_compute(const Panel *panel, const int32_t *labels, int segment, Prof
         seen++;
         out->n_users++;
         for (uint32_t i = panel->user_start[u]; i < panel->user_start[u + 1]; i++) {
-            int score = panel->user_score[i];
-            bool liked = score >= 4;
-            out->ratings_by_score[score]++;
-            rating_sum += score;
+            int half_stars = panel->user_half_stars[i];
+            bool liked = half_stars >= 7; /* 3.5 stars and up, as the per-star tables count */
+            out->ratings_by_score[panel_stars(half_stars)]++;
+            rating_sum += half_stars / 2.0; /* the mean as rated */
             out->n_likes += liked;
             int year = panel->films[panel->user_film[i]].year;
             if (liked && year >= FIRST_YEAR && year < FIRST_YEAR + YEARS) {

@@ -109,7 +109,7 @@ static int build_matrix(const Panel *panel, Segmentation *seg, RatingMatrix *m)
             float lo = 1, hi = 0;
             size_t raters = panel->film_start[f + 1] - panel->film_start[f];
             for (uint32_t i = panel->film_start[f]; i < panel->film_start[f + 1]; i++) {
-                float v = panel->film_score[i] / 5.0f;
+                float v = panel->film_half_stars[i] / 10.0f;
                 lo = v < lo ? v : lo;
                 hi = v > hi ? v : hi;
             }
@@ -121,7 +121,7 @@ static int build_matrix(const Panel *panel, Segmentation *seg, RatingMatrix *m)
         m->row_start[u] = panel->user_start[u];
         for (uint32_t i = panel->user_start[u]; i < panel->user_start[u + 1]; i++) {
             m->col[i] = column_of[panel->user_film[i]];
-            m->value[i] = panel->user_score[i] / 5.0f;
+            m->value[i] = panel->user_half_stars[i] / 10.0f; /* rating / 5 */
         }
     }
     m->row_start[panel->n_users] = panel->user_start[panel->n_users];
@@ -265,7 +265,7 @@ size_t segmentation_user_ratings(const Segmentation *seg, const Panel *panel, si
             if (time_out)
                 time_out[n] = panel->user_time[i];
             col[n] = (uint32_t)j;
-            value[n++] = panel->user_score[i] / 5.0f;
+            value[n++] = panel->user_half_stars[i] / 10.0f;
         }
     }
     return n;

@@ -91,9 +91,9 @@ static void figures_table(const Panel *panel, const Profile *p, Table *t)
               format_thousands(p->ratings_by_score[3], d, sizeof d),
               format_thousands(p->ratings_by_score[4], e, sizeof e),
               format_thousands(p->ratings_by_score[5], f, sizeof f));
-    if (s->ratings_rounded)
-        table_row(t, "half-star ratings rounded up\t%s",
-                  format_thousands(s->ratings_rounded, a, sizeof a));
+    if (s->ratings_half_star)
+        table_row(t, "half-star ratings\t%s (as the star above in the counts by star)",
+                  format_thousands(s->ratings_half_star, a, sizeof a));
     if (!p->has_demographics)
         return;
     char list[1024] = "";

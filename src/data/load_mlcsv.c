@@ -4,8 +4,8 @@
  * read with libcsv by their header names, in any order. A ratings.csv
  * without timestamps gives every rating time 0, as a rating without a time
  * (times only feed recency). There are no demographics: the panel is
- * taste-only. Half-star ratings are rounded up to whole stars (0.5 -> 1,
- * 3.5 -> 4). */
+ * taste-only. Ratings are kept in half stars (panel.h); the counts by star
+ * take a half star as the star above (panel_stars). */
 #include "panel_build.h"
 
 #include "filmseg/csv_rows.h"
@@ -174,8 +174,8 @@ static bool on_rating_row(void *ctx, size_t line, const Field *fields, size_t n)
         return true;
     }
     if (rating != floor(rating))
-        b->panel->sample.ratings_rounded++;
-    return panel_build_add_rating(b, (uint32_t)user, (uint32_t)film, (uint8_t)ceil(rating),
+        b->panel->sample.ratings_half_star++;
+    return panel_build_add_rating(b, (uint32_t)user, (uint32_t)film, (uint8_t)(rating * 2),
                                   (uint32_t)time, (uint32_t)line);
 }
 

@@ -215,14 +215,14 @@ bool panel_build_add_film(PanelBuilder *b, int32_t id, char *title, int16_t year
     return true;
 }
 
-bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8_t score,
+bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8_t half_stars,
                             uint32_t time, uint32_t line)
 {
     if (!grow((void **)&b->ratings, &b->ratings_cap, b->n_ratings + 1, sizeof *b->ratings)) {
         b->oom = true;
         return false;
     }
-    b->ratings[b->n_ratings++] = (RawRating){user, film, time, line, score};
+    b->ratings[b->n_ratings++] = (RawRating){user, film, time, line, half_stars};
     return true;
 }
 
@@ -270,7 +270,7 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
         else if (film < 0)
             ok = diag_bad_line(b->diag, file->path, at, "%s %ld is not in %s", format->film,
                                film_id, format->films_file);
-        else if (!panel_build_add_rating(b, (uint32_t)user, (uint32_t)film, (uint8_t)score,
+        else if (!panel_build_add_rating(b, (uint32_t)user, (uint32_t)film, (uint8_t)(2 * score),
                                          (uint32_t)time, (uint32_t)at))
             return false;
     }
@@ -560,17 +560,18 @@ int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *r
 
     p->n_ratings = n;
     p->user_film = malloc((n + 1) * sizeof *p->user_film);
-    p->user_score = malloc(n + 1);
+    p->user_half_stars = malloc(n + 1);
     p->user_time = malloc((n + 1) * sizeof *p->user_time);
     p->film_user = malloc((n + 1) * sizeof *p->film_user);
-    p->film_score = malloc(n + 1);
-    if (!p->user_film || !p->user_score || !p->user_time || !p->film_user || !p->film_score) {
+    p->film_half_stars = malloc(n + 1);
+    if (!p->user_film || !p->user_half_stars || !p->user_time || !p->film_user ||
+        !p->film_half_stars) {
         free(sorted);
         return finish_failed(b, "out of memory");
     }
     for (size_t i = 0; i < n; i++) {
         p->user_film[i] = sorted[i].film;
-        p->user_score[i] = sorted[i].score;
+        p->user_half_stars[i] = sorted[i].half_stars;
         p->user_time[i] = sorted[i].time;
         p->film_start[sorted[i].film + 1]++;
     }
@@ -585,7 +586,7 @@ int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *r
         for (uint32_t i = p->user_start[u]; i < p->user_start[u + 1]; i++) {
             uint32_t at = film_fill[p->user_film[i]]++;
             p->film_user[at] = (uint32_t)u;
-            p->film_score[at] = p->user_score[i];
+            p->film_half_stars[at] = p->user_half_stars[i];
         }
     free(film_fill);
     *out = p;
@@ -1022,11 +1023,11 @@ void panel_free(Panel *panel)
     free(panel->films);
     free(panel->user_start);
     free(panel->user_film);
-    free(panel->user_score);
+    free(panel->user_half_stars);
     free(panel->user_time);
     free(panel->film_start);
     free(panel->film_user);
-    free(panel->film_score);
+    free(panel->film_half_stars);
     idindex_free(&panel->user_index);
     idindex_free(&panel->film_index);
     free(panel);

@@ -27,7 +27,7 @@
 
 typedef struct {
     uint32_t user, film, time, line;
-    uint8_t score;
+    uint8_t half_stars; /* 2..10 for 1..5 stars */
 } RawRating;
 
 typedef struct {
@@ -60,7 +60,7 @@ bool panel_build_add_user(PanelBuilder *b, const PanelUser *user);
 bool panel_build_add_person(PanelBuilder *b, int32_t id, int age, char gender, Field zip,
                             Field occupation);
 bool panel_build_add_film(PanelBuilder *b, int32_t id, char *title, int16_t year, uint32_t genres);
-bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8_t score,
+bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8_t half_stars,
                             uint32_t time, uint32_t line);
 /* Index of an occupation label, added when new; -1 when out of memory. */
 int panel_build_occupation(PanelBuilder *b, const char *label, size_t len);

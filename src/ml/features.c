@@ -168,7 +168,7 @@ void genre_taste(const uint32_t *film_genres, size_t n_genres, size_t n, const u
 {
     double all[PANEL_MAX_GENRES] = {0}, recent[PANEL_MAX_GENRES] = {0}, all_sum = 0, recent_sum = 0;
     for (size_t i = 0; i < n; i++) {
-        if (value[i] * 5 < 3.5f) /* not a like */
+        if (value[i] * 10 < 6.5f) /* below 3.5 stars: not a like */
             continue;
         for (uint32_t bits = film_genres[col[i]]; bits; bits &= bits - 1) {
             int g = __builtin_ctz(bits);

@@ -40,8 +40,8 @@ static void load(PanelFormat format, PanelFile *files, size_t n_files, const uin
         /* touch what the loader built */
         for (size_t u = 0; u < panel->n_users; u++)
             for (uint32_t i = panel->user_start[u]; i < panel->user_start[u + 1]; i++)
-                if (panel->user_film[i] >= panel->n_films || panel->user_score[i] < 1 ||
-                    panel->user_score[i] > 5)
+                if (panel->user_film[i] >= panel->n_films || panel->user_half_stars[i] < 1 ||
+                    panel->user_half_stars[i] > 10)
                     abort();
         for (size_t f = 0; f < panel->n_films; f++)
             if (strlen(panel->films[f].title) == 0)
@@ -118,8 +118,8 @@ int fuzz_score(const uint8_t *data, size_t size)
                                 &panel) == 0)
         for (size_t u = 0; u < panel->n_users; u++)
             for (uint32_t i = panel->user_start[u]; i < panel->user_start[u + 1]; i++)
-                if (panel->user_film[i] >= panel->n_films || panel->user_score[i] < 1 ||
-                    panel->user_score[i] > 5)
+                if (panel->user_film[i] >= panel->n_films || panel->user_half_stars[i] < 1 ||
+                    panel->user_half_stars[i] > 10)
                     abort();
     panel_free(panel);
     free(copy);

@@ -42,15 +42,15 @@ static void csr_and_csc_hold_every_rating(void **state)
     /* user 1 (index 0): films 1, 2 sorted by film index */
     assert_int_equal(p->user_start[1] - p->user_start[0], 2);
     assert_int_equal(p->user_film[0], 0);
-    assert_int_equal(p->user_score[0], 1);
+    assert_int_equal(p->user_half_stars[0], 2);
     assert_int_equal(p->user_film[1], 1);
-    assert_int_equal(p->user_score[1], 5);
+    assert_int_equal(p->user_half_stars[1], 10);
     assert_int_equal(p->user_time[1], 101);
     /* film 1 (index 0): users 1 and 2 */
     assert_int_equal(p->film_start[1] - p->film_start[0], 2);
     assert_int_equal(p->film_user[0], 0);
     assert_int_equal(p->film_user[1], 1);
-    assert_int_equal(p->film_score[1], 3);
+    assert_int_equal(p->film_half_stars[1], 6);
     assert_int_equal(p->user_start[3] - p->user_start[2], 0); /* user 3 rated nothing */
     assert_int_equal(panel_film_index(p, 3), 2);
     assert_int_equal(panel_user_index(p, 2), 1);
@@ -124,7 +124,7 @@ static void malformed_lines_are_reported_skipped_and_counted(void **state)
     Panel *p = load_ok(USERS, ITEMS, ratings, &c);
     const char *text = captured_diag_text(&c);
     assert_int_equal(p->n_ratings, 1);
-    assert_int_equal(p->user_score[0], 4); /* the first of the duplicates is kept */
+    assert_int_equal(p->user_half_stars[0], 8); /* the first of the duplicates is kept */
     assert_int_equal(skipped(&c), 9);
     assert_non_null(strstr(text, "t/u.data:2: 3 fields, expected 4"));
     assert_non_null(strstr(text, "t/u.data:3: user id 'x' is not a whole number"));
@@ -151,10 +151,10 @@ static void rows_by_film_first_duplicate_kept(void **state)
         load_ok(USERS, ITEMS, "1\t3\t2\t1\n2\t3\t1\t1\n1\t1\t4\t1\n1\t3\t5\t1\n1\t2\t3\t1\n", &c);
     assert_int_equal(p->user_start[1] - p->user_start[0], 3);
     const uint32_t films[3] = {0, 1, 2};
-    const uint8_t scores[3] = {4, 3, 2};
+    const uint8_t half_stars[3] = {8, 6, 4}; /* 4, 3 and 2 stars */
     for (int i = 0; i < 3; i++) {
         assert_int_equal(p->user_film[i], films[i]);
-        assert_int_equal(p->user_score[i], scores[i]);
+        assert_int_equal(p->user_half_stars[i], half_stars[i]);
     }
     assert_int_equal(skipped(&c), 1);
     assert_non_null(
@@ -682,9 +682,11 @@ static void csv_release_is_taste_only_with_quoted_titles(void **state)
     assert_int_equal(p->films[2].id, 13);
     assert_int_equal(p->films[2].genres, 0);
     assert_int_equal(p->n_ratings, 3);
-    assert_int_equal(p->user_score[1], 4); /* 3.5 rounded up */
-    assert_int_equal(p->user_score[2], 1); /* 0.5 rounded up */
-    assert_int_equal(p->sample.ratings_rounded, 2);
+    assert_int_equal(p->user_half_stars[1], 7);              /* 3.5 as rated */
+    assert_int_equal(panel_stars(p->user_half_stars[1]), 4); /* as 4 in the counts by star */
+    assert_int_equal(p->user_half_stars[2], 1);
+    assert_int_equal(panel_stars(p->user_half_stars[2]), 1); /* 0.5 as 1 */
+    assert_int_equal(p->sample.ratings_half_star, 2);
     assert_int_equal(p->sample.users_dropped, 0);
     const char *text = captured_diag_text(&c);
     assert_non_null(strstr(text, "c/movies.csv:4: a quote opened on this line is not closed"));
@@ -700,9 +702,9 @@ static void csv_release_is_taste_only_with_quoted_titles(void **state)
     assert_int_equal(p->users[0].id, 3);
     assert_int_equal(p->users[1].id, 7);
     assert_int_equal(p->users[2].id, 9);
-    assert_int_equal(p->user_score[p->user_start[0]], 4);
-    assert_int_equal(p->user_score[p->user_start[1]], 5);
-    assert_int_equal(p->user_score[p->user_start[2]], 2);
+    assert_int_equal(p->user_half_stars[p->user_start[0]], 8);
+    assert_int_equal(p->user_half_stars[p->user_start[1]], 10);
+    assert_int_equal(p->user_half_stars[p->user_start[2]], 4);
     assert_int_equal(panel_user_index(p, 9), 2);
     panel_free(p);
     assert_int_equal(load_csv("user,movie\n1,1\n", movies, &c, &p), 2);
@@ -735,7 +737,7 @@ static void csv_rows_need_the_header_s_field_count(void **state)
     assert_int_equal(p->n_genres, 1); /* no genre "The Sequel (1961)" */
     assert_int_equal(p->n_users, 1);
     assert_int_equal(p->n_ratings, 1);
-    assert_int_equal(p->user_score[0], 4);
+    assert_int_equal(p->user_half_stars[0], 8);
     assert_int_equal(p->user_time[0], 978300102);
     const char *text = captured_diag_text(&c);
     assert_non_null(strstr(text, "c/movies.csv:2: 4 fields, the header has 3; line skipped"));
@@ -763,7 +765,7 @@ static void csv_rows_need_the_header_s_field_count(void **state)
     assert_int_equal(panel_load_for_scoring(NULL, path, films, 2, &options, &c.diag, &p), 0);
     assert_int_equal(p->n_users, 1);
     assert_int_equal(p->n_ratings, 1);
-    assert_int_equal(p->user_score[0], 4);
+    assert_int_equal(p->user_half_stars[0], 8);
     assert_non_null(strstr(captured_diag_text(&c), "ratings.csv:2: 5 fields, the header has 4"));
     panel_free(p);
     captured_diag_free(&c);
@@ -1014,7 +1016,7 @@ static void csv_ratings_need_no_timestamp(void **state)
     assert_int_equal(p->n_ratings, 3);
     for (size_t i = 0; i < p->n_ratings; i++)
         assert_int_equal(p->user_time[i], 0);
-    assert_int_equal(p->user_score[1], 4); /* 3.5 rounded up */
+    assert_int_equal(p->user_half_stars[1], 7); /* 3.5 */
     panel_free(p);
     assert_int_equal(load_csv("rating,timestamp,movieId,userId\n4,99,2,7\n", movies, &c, &p), 0);
     assert_int_equal(p->users[0].id, 7);

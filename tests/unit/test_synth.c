@@ -357,7 +357,7 @@ static void panel_has_the_shape_of_a_real_one(void **state)
     /* scores skewed high: mean 3.3..3.8 stars, 4 and 5 at least half */
     uint64_t by_score[6] = {0}, total = 0;
     for (size_t i = 0; i < p->n_ratings; i++)
-        by_score[p->user_score[i]]++;
+        by_score[panel_stars(p->user_half_stars[i])]++;
     for (int s = 1; s <= 5; s++) {
         total += (uint64_t)s * by_score[s];
         assert_int_equal(by_score[s], sum.ratings_by_score[s]);
