@@ -15,6 +15,8 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
 
 typedef struct {
     FILE *f;           /* write here between open and commit */
@@ -47,5 +49,21 @@ bool atomic_file_probe(const char *path);
 /* Whether writing a would replace the file b names (the same file, through
  * symbolic or hard links, or the same place when neither exists yet). */
 bool atomic_file_same(const char *a, const char *b);
+
+/* What the file at a path was when it was read or written (which file, its
+ * size and the time of its last change), to tell later whether another
+ * program has replaced or changed it since. */
+typedef struct {
+    bool exists;  /* a file was there */
+    bool regular; /* a regular file, not a device, a pipe or a folder */
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec changed;
+} FileStamp;
+/* The stamp of the file at path now (following symbolic links). */
+FileStamp file_stamp(const char *path);
+/* Whether both stamps are of one file, unchanged between them. */
+bool file_stamp_same(const FileStamp *a, const FileStamp *b);
 
 #endif

@@ -169,6 +169,27 @@ bool atomic_file_same(const char *a, const char *b)
     return strcmp(ca, cb) == 0;
 }
 
+FileStamp file_stamp(const char *path)
+{
+    FileStamp stamp = {0};
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return stamp;
+    stamp.exists = true;
+    stamp.regular = S_ISREG(st.st_mode);
+    stamp.dev = st.st_dev;
+    stamp.ino = st.st_ino;
+    stamp.size = st.st_size;
+    stamp.changed = st.st_mtim;
+    return stamp;
+}
+
+bool file_stamp_same(const FileStamp *a, const FileStamp *b)
+{
+    return a->exists && b->exists && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->changed.tv_sec == b->changed.tv_sec && a->changed.tv_nsec == b->changed.tv_nsec;
+}
+
 /* ---- writing ---- */
 
 bool atomic_file_open(AtomicFile *a, const char *path)

@@ -136,7 +136,7 @@ static void save_now(TuiApp *app)
         app_message(app, true, "%s", error);
         return;
     }
-    app->saved = true;
+    app->save_stamp = file_stamp(path);
     app->unsaved = false;
     app_message(app, false, "model saved to %s (k=%d%s)", path, app->seg->k,
                 worker_running(&app->worker) ? "; the model shown, not the one training" : "");
@@ -151,7 +151,6 @@ void app_save(TuiApp *app, bool confirmed)
         return;
     }
     const char *path = app->config->save_path;
-    const char *opened = app->config->model_path;
     bool other_k = app->k != app->seg->k; /* the sweep keeps every k; the classifier is for one */
     if (app->save_when_trained) {
         app_message(app, false,
@@ -167,9 +166,13 @@ void app_save(TuiApp *app, bool confirmed)
                     app->k);
         return;
     }
-    if (!confirmed && !app->saved && !(opened && strcmp(opened, path) == 0) &&
-        access(path, F_OK) == 0) {
-        app_message(app, true, "%s exists: s again replaces it, any other key keeps it", path);
+    FileStamp there = file_stamp(path);
+    if (!confirmed && there.exists && !file_stamp_same(&there, &app->save_stamp)) {
+        app_message(app, true, "%s %s: s again %s it, any other key keeps it", path,
+                    !there.regular           ? "is not a file"
+                    : app->save_stamp.exists ? "has changed since it was opened or saved here"
+                                             : "exists",
+                    there.regular ? "replaces" : "writes to");
         app->asked = ASK_SAVE;
         return;
     }
@@ -230,16 +233,25 @@ void app_export(TuiApp *app, bool confirmed)
         app_message(app, true, "nothing to export: none of the panel's users is in the model");
         return;
     }
+    FileStamp save_there = file_stamp(app->config->save_path);
+    if (save_there.exists && !save_there.regular) {
+        app_message(app, true, "%s is not a file: e writes beside a model file (--out FILE)",
+                    app->config->save_path);
+        return;
+    }
     char dir[2048], path[2200], error[2400];
     export_folder(app->config->save_path, dir, sizeof dir);
-    bool replaces = false;
+    bool replaces = false; /* a table there that this explorer did not write, as it is */
     for (int t = 0; t < EXPORT_COUNT && !replaces; t++) {
         snprintf(path, sizeof path, "%s/%s.csv", dir, export_table_name((ExportTable)t));
-        replaces = access(path, F_OK) == 0;
+        FileStamp there = file_stamp(path);
+        replaces = there.exists && !file_stamp_same(&there, &app->export_stamps[t]);
     }
-    if (replaces && !confirmed && !app->exported) {
+    if (replaces && !confirmed) {
         app_message(app, true,
-                    "%s/ holds CSV files: e again replaces them, any other key keeps them", dir);
+                    "%s/ holds CSV files this explorer did not write: e again replaces them, any "
+                    "other key keeps them",
+                    dir);
         app->asked = ASK_EXPORT;
         return;
     }
@@ -267,7 +279,10 @@ void app_export(TuiApp *app, bool confirmed)
         app_message(app, true, "%s", error);
         return;
     }
-    app->exported = true;
+    for (int t = 0; t < EXPORT_COUNT; t++) {
+        snprintf(path, sizeof path, "%s/%s.csv", dir, export_table_name((ExportTable)t));
+        app->export_stamps[t] = file_stamp(path);
+    }
     bool other_films = app->heat_seed != HEATMAP_SEED || app->heat_mode == HEAT_DISTINCTIVE;
     app_message(app, false, "k=%d exported to %s/ (CSV%s)", app->k, dir,
                 other_films ? "; heatmap.csv: the study's films, not those shown" : "");

@@ -12,6 +12,8 @@
 #include "worker.h"
 
 #include "filmseg/association.h"
+#include "filmseg/atomic_file.h"
+#include "filmseg/export.h"
 #include "filmseg/heatmap.h"
 #include "filmseg/profile.h"
 #include "filmseg/tui.h"
@@ -92,12 +94,14 @@ typedef struct TuiApp {
 
     /* The question on screen, answered by the next key (the same key again
      * says yes, any other no) and forgotten with its message: s before
-     * replacing a file of the save path's name that this explorer neither
-     * wrote (saved) nor opened; e before replacing CSV files in the export
-     * folder it did not write (exported); q with a model trained here and
-     * not saved (unsaved), or while training runs. */
+     * replacing a file at the save path other than the one this explorer
+     * opened or last wrote there, as it was then (save_stamp); e likewise
+     * for the CSV files in the export folder (export_stamps); q with a model
+     * trained here and not saved (unsaved), or while training runs. */
     enum { ASK_NONE, ASK_SAVE = 's', ASK_EXPORT = 'e', ASK_QUIT = 'q' } asked;
-    bool saved, exported, unsaved;
+    FileStamp save_stamp;
+    FileStamp export_stamps[EXPORT_COUNT];
+    bool unsaved;
     bool save_when_trained; /* s at another k than the classifier's: a
                                classifier job runs, then the model is saved */
 

@@ -195,6 +195,45 @@ static void links_and_permissions(void **state)
 /* A device or a pipe is written to, never renamed over: /dev/null stays a
  * device, a fifo a fifo (its reader gets the bytes), and probing a fifo
  * does not wait for a reader. */
+/* A stamp tells a file unchanged from one replaced (a rename over it) or
+ * changed in place, and a device from a file. */
+static void stamps_tell_a_file_changed_since(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/filmseg-stamp-XXXXXX", path[256], other[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/m.fsm", dir);
+    snprintf(other, sizeof other, "%s/nightly.fsm", dir);
+    FileStamp none = file_stamp(path);
+    assert_false(none.exists);
+    assert_false(file_stamp_same(&none, &none)); /* nothing there is nobody's file */
+
+    write_text(path, "model one");
+    FileStamp written = file_stamp(path), again = file_stamp(path);
+    assert_true(written.exists && written.regular);
+    assert_true(file_stamp_same(&written, &again));
+    assert_false(file_stamp_same(&none, &written));
+
+    write_text(other, "model two");
+    assert_int_equal(rename(other, path), 0); /* another program's new file */
+    FileStamp replaced = file_stamp(path);
+    assert_false(file_stamp_same(&written, &replaced));
+
+    FILE *f = fopen(path, "a"); /* changed in place: same file, other size */
+    assert_non_null(f);
+    fputs(" edited", f);
+    fclose(f);
+    FileStamp edited = file_stamp(path);
+    assert_false(file_stamp_same(&replaced, &edited));
+
+    FileStamp device = file_stamp("/dev/null");
+    assert_true(device.exists);
+    assert_false(device.regular);
+    char command[300];
+    snprintf(command, sizeof command, "rm -rf %s", dir);
+    assert_int_equal(system(command), 0);
+}
+
 static void devices_and_pipes_are_written_to(void **state)
 {
     (void)state;
@@ -328,6 +367,7 @@ int main(void)
         cmocka_unit_test(links_and_permissions),
         cmocka_unit_test(signal_removes_temporary),
         cmocka_unit_test(devices_and_pipes_are_written_to),
+        cmocka_unit_test(stamps_tell_a_file_changed_since),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
