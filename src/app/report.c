@@ -64,16 +64,19 @@ static void figures_table(const Panel *panel, const Profile *p, Table *t)
     char a[32], b[32], c[32], d[32], e[32], f[32];
     static const char *const headers[] = {"figure", "value"};
     table_init(t, 2, headers);
-    table_row(t, "users in %s\t%zu", users_file_name(panel->format), s->users_read);
-    table_row(t, "users kept\t%zu", p->n_users);
+    /* counts in thousands as the ratings' are (162,541 users, not 162541) */
+    table_row(t, "users in %s\t%s", users_file_name(panel->format),
+              format_thousands(s->users_read, a, sizeof a));
+    table_row(t, "users kept\t%s", format_thousands(p->n_users, a, sizeof a));
     if (panel->has_demographics)
         dropped_row(panel, t);
     if (!p->has_demographics) {
         table_row(t, "demographics\tnot in this panel (taste-only: %s has no user file)",
                   panel_format_name(panel->format));
     } else {
-        table_row(t, "male / female\t%zu / %zu (%.1f%% male)", p->n_male, p->n_female,
-                  percent(p->n_male, p->n_users));
+        table_row(t, "male / female\t%s / %s (%.1f%% male)",
+                  format_thousands(p->n_male, a, sizeof a),
+                  format_thousands(p->n_female, b, sizeof b), percent(p->n_male, p->n_users));
         if (p->ages_banded)
             table_row(t, "age\tknown only as bands (see the age table)");
         else

@@ -48,8 +48,17 @@ static bool read_header(CsvFile *c, size_t line, const Field *fields, size_t n)
             if (field_equals(text_trim(fields[i]), c->names[k]))
                 c->columns[k] = (int)i;
         if (k < c->n_required && c->columns[k] < 0) {
-            diag_fatal(c->b->diag, "%s:%zu: the header has no '%s' column", c->file->path, line,
-                       c->names[k]);
+            /* one field holding tabs or semicolons: another separator than commas */
+            char separator = n == 1 && memchr(fields[0].s, '\t', fields[0].len)  ? '\t'
+                             : n == 1 && memchr(fields[0].s, ';', fields[0].len) ? ';'
+                                                                                 : 0;
+            if (separator)
+                diag_fatal(c->b->diag,
+                           "%s:%zu: the header's fields are separated by %s, not commas",
+                           c->file->path, line, separator == ';' ? "semicolons" : "tabs");
+            else
+                diag_fatal(c->b->diag, "%s:%zu: the header has no '%s' column", c->file->path, line,
+                           c->names[k]);
             return false;
         }
     }

@@ -709,6 +709,11 @@ static void csv_release_is_taste_only_with_quoted_titles(void **state)
     panel_free(p);
     assert_int_equal(load_csv("user,movie\n1,1\n", movies, &c, &p), 2);
     assert_non_null(strstr(captured_diag_text(&c), "has no 'userId' column"));
+    /* another separator than commas is named */
+    assert_int_equal(load_csv("userId\tmovieId\trating\n1\t1\t4\n", movies, &c, &p), 2);
+    assert_non_null(strstr(captured_diag_text(&c), "header's fields are separated by tabs"));
+    assert_int_equal(load_csv("userId;movieId;rating\n1;1;4\n", movies, &c, &p), 2);
+    assert_non_null(strstr(captured_diag_text(&c), "header's fields are separated by semicolons"));
     captured_diag_free(&c);
 }
 
