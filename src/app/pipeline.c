@@ -308,9 +308,12 @@ long segmentation_panel_labels(const Segmentation *seg, int k, const Panel *pane
 
 /* The model numbers genres as its training panel did, and the 1M and CSV
  * loaders number them in the order the films file first names them, so the
- * same panel with its films listed in another order numbers them otherwise:
- * each model genre is matched to the panel genre whose films (of those in
- * both) are most nearly its own, by Jaccard index (-1: none in common). */
+ * same panel with its films listed in another order numbers them otherwise.
+ * Model and panel genres are paired one to one, the pairs whose films (of
+ * those in both) are most nearly the same first, by Jaccard index, a tie
+ * going to the same number (two genres on the same films stay apart; two
+ * merged into one leave one unpaired): match[g] is the panel genre of model
+ * genre g, -1 when none is left with a film in common. */
 static void genres_matched(const Segmentation *seg, const Panel *panel, int match[32])
 {
     double both[32][32] = {{0}}, model_count[32] = {0}, panel_count[32] = {0};
@@ -326,17 +329,30 @@ static void genres_matched(const Segmentation *seg, const Panel *panel, int matc
         for (uint32_t p = panel->films[f].genres; p; p &= p - 1)
             panel_count[__builtin_ctz(p)]++;
     }
-    for (int g = 0; g < 32; g++) {
-        double best = 0;
-        match[g] = -1;
-        for (int h = 0; h < 32; h++) {
-            double jaccard =
+    double jaccard[32][32];
+    for (int g = 0; g < 32; g++)
+        for (int h = 0; h < 32; h++)
+            jaccard[g][h] =
                 both[g][h] > 0 ? both[g][h] / (model_count[g] + panel_count[h] - both[g][h]) : 0;
-            if (jaccard > best) {
-                best = jaccard;
-                match[g] = h;
+    bool panel_taken[32] = {false};
+    for (int g = 0; g < 32; g++)
+        match[g] = -1;
+    for (;;) { /* the best pair left, until none has a film in common */
+        int best_g = -1, best_h = -1;
+        for (int g = 0; g < 32; g++)
+            for (int h = 0; h < 32; h++) {
+                if (match[g] >= 0 || panel_taken[h] || jaccard[g][h] <= 0)
+                    continue;
+                double j = jaccard[g][h], best = best_g < 0 ? 0 : jaccard[best_g][best_h];
+                if (best_g < 0 || j > best || (j == best && g == h && best_g != best_h)) {
+                    best_g = g;
+                    best_h = h;
+                }
             }
-        }
+        if (best_g < 0)
+            break;
+        match[best_g] = best_h;
+        panel_taken[best_h] = true;
     }
 }
 

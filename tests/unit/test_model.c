@@ -599,6 +599,45 @@ static void model_describes_only_its_panel(void **state)
     assert_int_equal(segmentation_panel_check(seg, p, error, sizeof error), FS_OK);
     for (size_t f = 0; f < p->n_films; f++)
         p->films[f].genres = kept[f];
+
+    /* two genres on exactly the same films, in model and panel alike: still
+     * its panel (both were taken for one of them) */
+    uint32_t *model_kept = malloc(seg->n_films * sizeof *model_kept);
+    assert_non_null(model_kept);
+    memcpy(model_kept, seg->film_genres, seg->n_films * sizeof *model_kept);
+    for (size_t j = 0; j < seg->n_films; j++) {
+        long f = panel_film_index(p, seg->film_ids[j]);
+        if (f >= 0 && f % 2 == 0) {
+            seg->film_genres[j] |= 3u << 29;
+            p->films[f].genres |= 3u << 29;
+        }
+    }
+    assert_int_equal(segmentation_panel_check(seg, p, error, sizeof error), FS_OK);
+    memcpy(seg->film_genres, model_kept, seg->n_films * sizeof *model_kept);
+    free(model_kept);
+    for (size_t f = 0; f < p->n_films; f++)
+        p->films[f].genres = kept[f];
+
+    /* two genres merged into one in the panel (one renamed as the other): not
+     * its panel when they tag enough films */
+    size_t count[32] = {0};
+    for (size_t f = 0; f < p->n_films; f++)
+        for (uint32_t bits = p->films[f].genres; bits; bits &= bits - 1)
+            count[__builtin_ctz(bits)]++;
+    int most = 0, next = 1;
+    for (int g = 0; g < 32; g++)
+        if (count[g] > count[most]) {
+            next = most;
+            most = g;
+        } else if (g != most && count[g] > count[next]) {
+            next = g;
+        }
+    for (size_t f = 0; f < p->n_films; f++)
+        if (p->films[f].genres & (1u << next))
+            p->films[f].genres = (p->films[f].genres & ~(1u << next)) | (1u << most);
+    assert_int_equal(segmentation_panel_check(seg, p, error, sizeof error), FS_ERROR);
+    for (size_t f = 0; f < p->n_films; f++)
+        p->films[f].genres = kept[f];
     free(kept);
 
     for (size_t i = 0; i < seg->n_users; i++)
