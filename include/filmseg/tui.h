@@ -5,6 +5,7 @@
 #ifndef FILMSEG_TUI_H
 #define FILMSEG_TUI_H
 
+#include "filmseg/atomic_file.h"
 #include "filmseg/panel.h"
 #include "filmseg/pipeline.h"
 
@@ -14,6 +15,7 @@ typedef struct {
     Panel *panel;             /* owned by the explorer from tui_run on */
     Segmentation *seg;        /* a loaded model (owned from tui_run on), or NULL */
     const char *model_path;   /* where --model came from, or NULL */
+    FileStamp model_stamp;    /* the model file as it was read (stamped just before) */
     const char *save_path;    /* where `s` saves the model */
     PipelineOptions training; /* what a new training run uses */
     bool train_at_start;      /* start training at once when seg is NULL */

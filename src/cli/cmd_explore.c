@@ -136,6 +136,9 @@ int cmd_explore(int argc, char **argv)
 
     if (config.model_path) {
         config.seg = calloc(1, sizeof *config.seg);
+        /* stamped before it is read: a file replaced meanwhile is not taken
+         * for the one read, and s asks before replacing it */
+        config.model_stamp = file_stamp(config.model_path);
         char error[512];
         if (!config.seg || model_load(config.seg, config.model_path, error, sizeof error) != 0) {
             fprintf(stderr, "filmseg explore: %s\n", config.seg ? error : "out of memory");

@@ -813,9 +813,9 @@ int tui_run(TuiConfig *config)
     app->panel = config->panel;
     app->heat_seed = HEATMAP_SEED;
     app->train.stage = -1;
-    /* the model opened is the file s may replace without asking, as it is now */
+    /* the model opened is the file s may replace without asking, as it was read */
     if (config->model_path && atomic_file_same(config->model_path, config->save_path))
-        app->save_stamp = file_stamp(config->save_path);
+        app->save_stamp = config->model_stamp;
     title_filter_init(&app->filter);
     worker_init(&app->worker);
     profile_compute(app->panel, NULL, 0, &app->whole);
