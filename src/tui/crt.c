@@ -208,14 +208,17 @@ static void install_signals(void)
 }
 
 /* Ctrl-S and Ctrl-Q are keys, not flow control: Ctrl-S froze the screen (a
- * slip for s, and over SSH a frozen screen looks like a dead link). Saved
- * as the program's mode, so that it holds again after Ctrl-Z and fg. */
-static void flow_control_off(void)
+ * slip for s, and over SSH a frozen screen looks like a dead link). Ctrl-C
+ * is a key too, read in turn with the others (as a signal it flushed the
+ * keys typed ahead of it, and two in one burst made one). Saved as the
+ * program's mode, so that it holds again after Ctrl-Z and fg. */
+static void keys_not_signals(void)
 {
     struct termios t;
     if (tcgetattr(STDIN_FILENO, &t) != 0)
         return;
     t.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+    t.c_cc[VINTR] = _POSIX_VDISABLE;
     if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0)
         def_prog_mode();
 }
@@ -254,7 +257,7 @@ bool crt_init(char *why, size_t why_size)
     nonl();
     keypad(stdscr, TRUE);
     curs_set(0);
-    flow_control_off();
+    keys_not_signals();
     mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
     mouseinterval(0);
     /* colours are started only when they are used: NO_COLOR means none at all */

@@ -631,8 +631,9 @@ static void mouse_key(TuiApp *app)
         app->pane = tab;
 }
 
-/* Ctrl-C, as a key: SIGINT is caught (crt.c) and handed to handle_key. */
-enum { KEY_INTERRUPT = KEY_MAX + 1 };
+/* Ctrl-C: read as a key (crt.c turns the terminal's interrupt character
+ * off), and SIGINT sent otherwise (kill -INT) is handed to handle_key so. */
+enum { KEY_CTRL_C = 3, KEY_INTERRUPT = KEY_MAX + 1 };
 
 /* q or Ctrl-C (key names which): quits, or first asks when a trained model
  * is not saved or training runs (confirmed: this is the second press). */
@@ -654,7 +655,7 @@ static void handle_key(TuiApp *app, int ch)
 {
     if (ch == KEY_RESIZE) /* not the user's answer to anything: the loop redraws */
         return;
-    bool interrupt = ch == KEY_INTERRUPT;
+    bool interrupt = ch == KEY_INTERRUPT || ch == KEY_CTRL_C;
     bool quit_key = ch == 'q' || ch == 'Q' || ch == KEY_F(10) || interrupt;
     if (layout_screen(LINES, COLS).too_small) { /* nothing on screen but q, and a question */
         if (!quit_key && !(app->asked != ASK_NONE && ch == (int)app->asked))
