@@ -36,11 +36,17 @@
  * block's width, means and scales); older files read as without it.
  * 6: after the timings, what the training panel's demographics were read
  * with (ages banded or not; the ZIP list's use, code count and name), for
- * score to compare; older files do not say. */
+ * score to compare; older files do not say.
+ * 7: no field changed: ratings are read in half stars (a CSV release's 3.5
+ * is 0.7 to the networks); older files saw a half star as the star above,
+ * and score feeds them ratings so (Segmentation.half_stars_rounded). */
 /* A change of format also means making again the model fuzz seeds
  * (tests/unit/test_fuzz_regressions.c says how) and tests/tui/demo-model.fsm
  * (tests/tui/run says how) with its screens and tests/cli/expected. */
-#define MODEL_VERSION 6
+#define MODEL_VERSION 7
+/* The last version that saw half stars rounded up: a model of it, saved
+ * again, says so still (same fields as MODEL_VERSION). */
+#define MODEL_VERSION_HALF_STARS_ROUNDED 6
 #define MODEL_OLDEST_VERSION 2
 
 /* Returns 0, or -1 with the reason in error[]. */

@@ -69,6 +69,9 @@ typedef struct {
     Classifier classifier;
     ClassifierReport classifier_report;
     double seconds[STAGE_COUNT];
+    /* a model file before version 7 saw a half star as the star above (3.5
+     * as 4): it is fed ratings so, to score as it did */
+    bool half_stars_rounded;
     /* what the training panel's demographics were read with, for scoring
      * to compare (model files before version 6 do not say: known false) */
     struct {

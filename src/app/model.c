@@ -113,7 +113,7 @@ static void put_settings(Writer *w, const PipelineOptions *o)
 static void encode_body(Writer *w, const Segmentation *seg)
 {
     put(w, MAGIC, 8);
-    put_u32(w, MODEL_VERSION);
+    put_u32(w, seg->half_stars_rounded ? MODEL_VERSION_HALF_STARS_ROUNDED : MODEL_VERSION);
     put_u32(w, 0);
     put_u64(w, 0); /* payload length, filled in below */
 
@@ -435,6 +435,7 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
                       name);
 
     Reader r = {buf, len - TRAILER_SIZE, HEADER_SIZE, false, NULL};
+    seg->half_stars_rounded = version <= MODEL_VERSION_HALF_STARS_ROUNDED;
     get_settings(&r, version, &seg->options);
     seg->n_users = get_u64(&r, "users");
     seg->user_ids = get_array(&r, seg->n_users, sizeof *seg->user_ids, "users");

@@ -265,7 +265,8 @@ size_t segmentation_user_ratings(const Segmentation *seg, const Panel *panel, si
             if (time_out)
                 time_out[n] = panel->user_time[i];
             col[n] = (uint32_t)j;
-            value[n++] = panel->user_half_stars[i] / 10.0f;
+            value[n++] = seg->half_stars_rounded ? panel_stars(panel->user_half_stars[i]) / 5.0f
+                                                 : panel->user_half_stars[i] / 10.0f;
         }
     }
     return n;

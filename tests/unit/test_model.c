@@ -520,6 +520,47 @@ static void version_6_keeps_the_training_panels_facts(void **state)
     free(buf);
 }
 
+/* A model of version 6 saw a half star as the star above: it is fed ratings
+ * so, and saved again it says so still; one of today's takes 3.5 as 3.5. */
+static void version_6_models_see_half_stars_rounded(void **state)
+{
+    void **pair = *state;
+    Panel *p = pair[0];
+    const Segmentation *seg = pair[1];
+    uint8_t *buf, *again;
+    size_t len, again_len;
+    Segmentation now, v6;
+    char error[256];
+    encode_and_decode(seg, &buf, &len, &now);
+    assert_false(now.half_stars_rounded);
+    uint32_t version = 6;
+    memcpy(buf + 8, &version, 4);
+    uint64_t sum = model_checksum(buf, len - 8);
+    memcpy(buf + len - 8, &sum, 8);
+    assert_int_equal(model_decode(&v6, buf, len, "m.fsm", error, sizeof error), 0);
+    assert_true(v6.half_stars_rounded);
+
+    uint8_t kept = p->user_half_stars[p->user_start[0]];
+    p->user_half_stars[p->user_start[0]] = 7; /* 3.5 stars */
+    uint32_t col[4096], time[4096];
+    float value[4096];
+    assert_true(seg->n_films < 4096);
+    size_t n = segmentation_user_ratings(&now, p, 0, col, value, time);
+    assert_true(n > 0);
+    assert_true(value[0] == 0.7f);
+    segmentation_user_ratings(&v6, p, 0, col, value, time);
+    assert_true(value[0] == 0.8f);
+    p->user_half_stars[p->user_start[0]] = kept;
+
+    assert_int_equal(model_encode(&v6, &again, &again_len), 0);
+    memcpy(&version, again + 8, 4);
+    assert_int_equal(version, 6);
+    free(again);
+    free(buf);
+    segmentation_free(&now);
+    segmentation_free(&v6);
+}
+
 static void saving_never_leaves_a_half_written_file(void **state)
 {
     void **pair = *state;
@@ -721,6 +762,7 @@ int main(void)
         cmocka_unit_test(cancelled_pipeline_returns_cancelled),
         cmocka_unit_test(model_describes_only_its_panel),
         cmocka_unit_test(version_6_keeps_the_training_panels_facts),
+        cmocka_unit_test(version_6_models_see_half_stars_rounded),
         cmocka_unit_test(k_as_large_as_the_panel_is_refused),
         cmocka_unit_test(classifier_at_another_k_is_the_pipelines),
     };
