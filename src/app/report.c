@@ -102,8 +102,9 @@ static void figures_table(const Panel *panel, const Profile *p, Table *t)
     char list[1024] = "";
     for (size_t i = 0; i < p->n_occupations && i < 6; i++) {
         size_t len = strlen(list);
-        snprintf(list + len, sizeof list - len, "%s%s %zu", i ? ", " : "",
-                 panel->occupations[p->occupations[i].index], p->occupations[i].count);
+        snprintf(list + len, sizeof list - len, "%s%s %s", i ? ", " : "",
+                 panel->occupations[p->occupations[i].index],
+                 format_thousands(p->occupations[i].count, a, sizeof a));
     }
     table_row(t, "top occupations\t%s", list);
     list[0] = '\0';
@@ -111,8 +112,9 @@ static void figures_table(const Panel *panel, const Profile *p, Table *t)
         if (p->states[i].index == 0)
             continue;
         size_t len = strlen(list);
-        snprintf(list + len, sizeof list - len, "%s%s %zu", shown++ ? ", " : "",
-                 state_info(p->states[i].index)->name, p->states[i].count);
+        snprintf(list + len, sizeof list - len, "%s%s %s", shown++ ? ", " : "",
+                 state_info(p->states[i].index)->name,
+                 format_thousands(p->states[i].count, a, sizeof a));
     }
     table_row(t, "top states\t%s", list);
 }
@@ -198,9 +200,12 @@ void report_print(const Panel *panel, const Profile *profile, OutputFormat forma
                      state_info(s->rule_states[i])->name);
         }
         fprintf(out, "States: %s.\n", panel->zip_source);
-        fprintf(out, "Sample rules: %s%s; %zu of %zu users dropped with their %zu ratings.\n",
-                rules[0] ? "drop users " : "none", rules, s->users_dropped, s->users_read,
-                s->ratings_dropped);
+        char dropped[32], read[32], ratings[32];
+        fprintf(out, "Sample rules: %s%s; %s of %s users dropped with their %s ratings.\n",
+                rules[0] ? "drop users " : "none", rules,
+                format_thousands(s->users_dropped, dropped, sizeof dropped),
+                format_thousands(s->users_read, read, sizeof read),
+                format_thousands(s->ratings_dropped, ratings, sizeof ratings));
     } else {
         fprintf(out, "Taste-only panel: no demographics, so no sample rules apply and the "
                      "demographic tables are left out.\n");
@@ -231,7 +236,9 @@ void report_print(const Panel *panel, const Profile *profile, OutputFormat forma
                   percent(profile->ratings_by_score[score], profile->n_ratings));
     table_print(&t, format, out);
     table_free(&t);
-    fprintf(out, "\nMean rating %.2f over %zu users.\n", profile->rating_mean, profile->n_users);
+    char users[32];
+    fprintf(out, "\nMean rating %.2f over %s users.\n", profile->rating_mean,
+            format_thousands(profile->n_users, users, sizeof users));
 }
 
 /* ---- models ---- */
@@ -521,8 +528,11 @@ void report_segments(const Panel *panel, const Segmentation *seg, const int32_t 
         char headline[512];
         profile_headline(panel, &p, everyone, headline, sizeof headline);
         fprintf(out, "In short: %s.\n", headline);
-        fprintf(out, "%zu users (%.1f%% of the sample), %zu ratings, mean rating %.2f.\n",
-                p.n_users, percent(p.n_users, everyone->n_users), p.n_ratings, p.rating_mean);
+        char users[32], ratings[32];
+        fprintf(out, "%s users (%.1f%% of the sample), %s ratings, mean rating %.2f.\n",
+                format_thousands(p.n_users, users, sizeof users),
+                percent(p.n_users, everyone->n_users),
+                format_thousands(p.n_ratings, ratings, sizeof ratings), p.rating_mean);
         if (p.liked_year_median && everyone->liked_year_median)
             fprintf(out, "Half the films it likes came out by %d (everyone's: by %d).\n",
                     p.liked_year_median, everyone->liked_year_median);
