@@ -436,21 +436,29 @@ static void draw_long_message(Rect r, const char *message)
 
 static void draw_status(TuiApp *app, Rect r)
 {
-    char train[96], left[200], name[256], users[32];
+    char train[96], left[400], kept[256], name[300], users[32];
     training_summary(app, train, sizeof train);
-    /* the users' count gives way first, so that "? help q quit" stays */
+    snprintf(kept, sizeof kept, "%s", panel_name(app->panel, name, sizeof name));
+    snprintf(name, sizeof name, "%s", kept);
     snprintf(users, sizeof users, " %zu users", app->panel->n_users);
+    /* so that "? help q quit" stays, the users' count gives way first, then
+     * the end of the panel's name, a character at a time */
     int help_w = (int)strlen(HELP_HINT);
-    for (int pass = 0; pass < 2; pass++) {
+    size_t kept_len = strlen(kept);
+    for (;;) {
         if (app->seg)
-            snprintf(left, sizeof left, " %s%s  k=%d seg %d  %s ",
-                     panel_name(app->panel, name, sizeof name), users, app->k, app->segment, train);
+            snprintf(left, sizeof left, " %s%s  k=%d seg %d  %s ", name, users, app->k,
+                     app->segment, train);
         else
-            snprintf(left, sizeof left, " %s%s  %s ", panel_name(app->panel, name, sizeof name),
-                     users, train);
-        if (text_columns(left, crt.utf8) + help_w <= r.w)
+            snprintf(left, sizeof left, " %s%s  %s ", name, users, train);
+        if (text_columns(left, crt.utf8) + help_w <= r.w || kept_len <= 1)
             break;
-        users[0] = '\0';
+        if (users[0]) {
+            users[0] = '\0';
+            continue;
+        }
+        kept_len = utf8_drop_last(kept, kept_len);
+        snprintf(name, sizeof name, "%s%s", kept, crt.glyphs->ellipsis);
     }
     crt_set(CE_STATUS);
     tui_fill(r.y, r.x, r.w, " ");
