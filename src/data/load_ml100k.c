@@ -63,7 +63,8 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
         bool fields_ok = n <= 5, id_ok = text_parse_long(f[0], 1, INT32_MAX, &id);
         if (n != 5 && !(b->scoring && !b->diag->strict && id_ok))
             ok = diag_bad_line(b->diag, file->path, at,
-                               "%zu fields, expected 5 (id|age|gender|occupation|zip)", n);
+                               "%zu field%s, expected 5 (id|age|gender|occupation|zip)", n,
+                               n == 1 ? "" : "s");
         else if (!id_ok)
             ok = diag_bad_line(b->diag, file->path, at,
                                "user id '%.*s' is not a whole number 1..2147483647", SHOW(f[0]));
@@ -117,9 +118,9 @@ static bool parse_films(PanelBuilder *b, const PanelFile *file)
         }
         if (n != expected)
             ok = diag_bad_line(b->diag, file->path, at,
-                               "%zu fields, expected %zu (id|title|release date|video date|URL "
+                               "%zu field%s, expected %zu (id|title|release date|video date|URL "
                                "and %zu genre flags)",
-                               n, expected, n_genres);
+                               n, n == 1 ? "" : "s", expected, n_genres);
         else if (!text_parse_long(f[0], 1, INT32_MAX, &id))
             ok = diag_bad_line(b->diag, file->path, at,
                                "film id '%.*s' is not a whole number 1..2147483647", SHOW(f[0]));

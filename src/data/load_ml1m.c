@@ -36,7 +36,8 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
         bool fields_ok = n <= 5, id_ok = text_parse_long(f[0], 1, INT32_MAX, &id);
         if (n != 5 && !(b->scoring && !b->diag->strict && id_ok))
             ok = diag_bad_line(b->diag, file->path, at,
-                               "%zu fields, expected 5 (id::gender::age::occupation::zip)", n);
+                               "%zu field%s, expected 5 (id::gender::age::occupation::zip)", n,
+                               n == 1 ? "" : "s");
         else if (!id_ok)
             ok = diag_bad_line(b->diag, file->path, at,
                                "user id '%.*s' is not a whole number 1..2147483647", SHOW(f[0]));
@@ -86,7 +87,7 @@ static bool parse_films(PanelBuilder *b, const PanelFile *file)
         Field title = text_trim(f[1]);
         if (n != 3)
             ok = diag_bad_line(b->diag, file->path, at,
-                               "%zu fields, expected 3 (id::title::genres)", n);
+                               "%zu field%s, expected 3 (id::title::genres)", n, n == 1 ? "" : "s");
         else if (!text_parse_long(f[0], 1, INT32_MAX, &id))
             ok = diag_bad_line(b->diag, file->path, at,
                                "film id '%.*s' is not a whole number 1..2147483647", SHOW(f[0]));

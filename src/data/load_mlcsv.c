@@ -44,9 +44,16 @@ static bool read_header(CsvFile *c, size_t line, const Field *fields, size_t n)
     c->header_fields = n;
     for (size_t k = 0; k < c->n_columns; k++) {
         c->columns[k] = -1;
-        for (size_t i = 0; i < n && i < CSV_MAX_FIELDS; i++)
-            if (field_equals(text_trim(fields[i]), c->names[k]))
-                c->columns[k] = (int)i;
+        for (size_t i = 0; i < n && i < CSV_MAX_FIELDS; i++) {
+            if (!field_equals(text_trim(fields[i]), c->names[k]))
+                continue;
+            if (c->columns[k] >= 0) { /* which one is meant cannot be told */
+                diag_fatal(c->b->diag, "%s:%zu: the header names '%s' twice", c->file->path, line,
+                           c->names[k]);
+                return false;
+            }
+            c->columns[k] = (int)i;
+        }
         if (k < c->n_required && c->columns[k] < 0) {
             /* one field holding tabs or semicolons: another separator than commas */
             char separator = n == 1 && memchr(fields[0].s, '\t', fields[0].len)  ? '\t'
@@ -89,8 +96,8 @@ static bool row_is_usable(CsvFile *c, size_t line, const Field *fields, size_t n
         return false; /* blank line */
     c->data_rows++;
     if (n != c->header_fields) {
-        *ok = diag_bad_line(c->b->diag, c->file->path, line, "%zu fields, the header has %zu", n,
-                            c->header_fields);
+        *ok = diag_bad_line(c->b->diag, c->file->path, line, "%zu field%s, the header has %zu", n,
+                            n == 1 ? "" : "s", c->header_fields);
         return false;
     }
     for (size_t i = 0; i < n && i < CSV_MAX_FIELDS; i++)

@@ -247,8 +247,8 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
         size_t n = text_split(line, format->separator, f, 5), at = reader.line_no;
         long user_id, film_id, score, time, user = -1, film = -1;
         if (n != 4)
-            ok = diag_bad_line(b->diag, file->path, at, "%zu fields, expected %s", n,
-                               format->layout);
+            ok = diag_bad_line(b->diag, file->path, at, "%zu field%s, expected %s", n,
+                               n == 1 ? "" : "s", format->layout);
         else if (!text_parse_long(f[0], 1, INT32_MAX, &user_id)) /* as the users files' */
             ok = diag_bad_line(b->diag, file->path, at,
                                "user id '%.*s' is not a whole number 1..2147483647", SHOW(f[0]));

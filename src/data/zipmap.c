@@ -50,8 +50,8 @@ static bool on_zip_row(void *ctx, size_t line, const Field *fields, size_t n)
     if (z->col_state_name > need)
         need = z->col_state_name;
     if (n <= (size_t)need)
-        return diag_bad_line(z->diag, z->file, line, "%zu fields, the header asks for at least %d",
-                             n, need + 1);
+        return diag_bad_line(z->diag, z->file, line, "%zu field%s, the header asks for at least %d",
+                             n, n == 1 ? "" : "s", need + 1);
     int used[3] = {z->col_zip, z->col_state_id, z->col_state_name}; /* the rest is not read */
     for (int u = 0; u < 3; u++)
         if (used[u] >= 0 && used[u] < CSV_MAX_FIELDS && text_is_binary(fields[used[u]]))

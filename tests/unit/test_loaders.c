@@ -709,6 +709,9 @@ static void csv_release_is_taste_only_with_quoted_titles(void **state)
     panel_free(p);
     assert_int_equal(load_csv("user,movie\n1,1\n", movies, &c, &p), 2);
     assert_non_null(strstr(captured_diag_text(&c), "has no 'userId' column"));
+    /* a column named twice: which one is meant cannot be told */
+    assert_int_equal(load_csv("userId,movieId,rating,rating\n1,1,4,5\n", movies, &c, &p), 2);
+    assert_non_null(strstr(captured_diag_text(&c), "the header names 'rating' twice"));
     /* another separator than commas is named */
     assert_int_equal(load_csv("userId\tmovieId\trating\n1\t1\t4\n", movies, &c, &p), 2);
     assert_non_null(strstr(captured_diag_text(&c), "header's fields are separated by tabs"));
