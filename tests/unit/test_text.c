@@ -5,33 +5,9 @@
 
 #include <unistd.h>
 
-static void lines_split_on_lf_and_crlf(void **state)
+/* buf holds the lines "a|b", "c", "" and "last", whatever ends them. */
+static void reads_four_lines(const char *buf)
 {
-    (void)state;
-    const char *buf = "a|b\r\nc\n\nlast";
-    LineReader r;
-    Field line;
-    line_reader_init(&r, buf, strlen(buf));
-    assert_true(line_reader_next(&r, &line));
-    assert_int_equal(line.len, 3);
-    assert_memory_equal(line.s, "a|b", 3);
-    assert_true(line_reader_next(&r, &line));
-    assert_int_equal(line.len, 1);
-    assert_true(line_reader_next(&r, &line));
-    assert_int_equal(line.len, 0);
-    assert_true(line_reader_next(&r, &line));
-    assert_int_equal(r.line_no, 4);
-    assert_memory_equal(line.s, "last", 4);
-    assert_false(line_reader_next(&r, &line));
-}
-
-/* A file whose lines end in CR alone (old Mac files: no LF anywhere) is
- * read line by line too; where the file has an LF, a lone CR stays in its
- * line as before. */
-static void lines_split_on_cr_alone(void **state)
-{
-    (void)state;
-    const char *buf = "a|b\rc\r\rlast";
     LineReader r;
     Field line;
     line_reader_init(&r, buf, strlen(buf));
@@ -48,6 +24,23 @@ static void lines_split_on_cr_alone(void **state)
     assert_int_equal(line.len, 4);
     assert_memory_equal(line.s, "last", 4);
     assert_false(line_reader_next(&r, &line));
+}
+
+static void lines_split_on_lf_and_crlf(void **state)
+{
+    (void)state;
+    reads_four_lines("a|b\r\nc\n\nlast");
+}
+
+/* A file whose lines end in CR alone (old Mac files: no LF anywhere) is
+ * read line by line too; where the file has an LF, a lone CR stays in its
+ * line as before. */
+static void lines_split_on_cr_alone(void **state)
+{
+    (void)state;
+    reads_four_lines("a|b\rc\r\rlast");
+    LineReader r;
+    Field line;
     const char *mixed = "a\rb\nc";
     line_reader_init(&r, mixed, strlen(mixed));
     assert_true(line_reader_next(&r, &line));
