@@ -436,9 +436,9 @@ static void draw_long_message(Rect r, const char *message)
 
 static void draw_status(TuiApp *app, Rect r)
 {
-    char train[96], left[400], kept[256], name[300], users[32];
+    char train[160], left[512], source[256], kept[256], name[272], users[32];
     training_summary(app, train, sizeof train);
-    snprintf(kept, sizeof kept, "%s", panel_name(app->panel, name, sizeof name));
+    snprintf(kept, sizeof kept, "%s", panel_name(app->panel, source, sizeof source));
     snprintf(name, sizeof name, "%s", kept);
     snprintf(users, sizeof users, " %zu users", app->panel->n_users);
     /* so that "? help q quit" stays, the users' count gives way first, then
