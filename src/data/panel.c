@@ -885,15 +885,16 @@ int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Pan
  * false when every line is blank (a batch of no users in any layout). */
 static bool ratings_layout(const PanelFile *ratings, PanelFormat *layout)
 {
-    for (size_t at = 0; at < ratings->len;) {
-        const char *line = ratings->data + at, *end = memchr(line, '\n', ratings->len - at);
-        size_t len = end ? (size_t)(end - line) : ratings->len - at;
-        *layout = memmem(line, len, "::", 2) ? PANEL_ML1M
-                  : memchr(line, ',', len)   ? PANEL_MLCSV
-                                             : PANEL_ML100K;
-        if (text_trim((Field){line, len}).len > 0)
-            return true;
-        at += len + 1;
+    LineReader reader;
+    Field line;
+    line_reader_init(&reader, ratings->data, ratings->len);
+    while (line_reader_next(&reader, &line)) {
+        if (text_trim(line).len == 0)
+            continue;
+        *layout = memmem(line.s, line.len, "::", 2) ? PANEL_ML1M
+                  : memchr(line.s, ',', line.len)   ? PANEL_MLCSV
+                                                    : PANEL_ML100K;
+        return true;
     }
     return false;
 }
