@@ -223,6 +223,12 @@ static void export_folder(const char *save_path, char *out, size_t size)
     snprintf(out, size, "%.*s-csv", (int)len, save_path);
 }
 
+/* Where e writes table t: DIR/NAME.csv */
+static void table_path(const char *dir, int t, char *out, size_t size)
+{
+    snprintf(out, size, "%s/%s.csv", dir, export_table_name((ExportTable)t));
+}
+
 void app_export(TuiApp *app, bool confirmed)
 {
     if (!app->seg) {
@@ -243,7 +249,7 @@ void app_export(TuiApp *app, bool confirmed)
     export_folder(app->config->save_path, dir, sizeof dir);
     bool replaces = false; /* a table there that this explorer did not write, as it is */
     for (int t = 0; t < EXPORT_COUNT && !replaces; t++) {
-        snprintf(path, sizeof path, "%s/%s.csv", dir, export_table_name((ExportTable)t));
+        table_path(dir, t, path, sizeof path);
         FileStamp there = file_stamp(path);
         replaces = there.exists && !file_stamp_same(&there, &app->export_stamps[t]);
     }
@@ -264,7 +270,7 @@ void app_export(TuiApp *app, bool confirmed)
     memset(files, 0, sizeof files);
     bool ok = true;
     for (int t = 0; t < EXPORT_COUNT && ok; t++) {
-        snprintf(path, sizeof path, "%s/%s.csv", dir, export_table_name((ExportTable)t));
+        table_path(dir, t, path, sizeof path);
         ok = export_write_file((ExportTable)t, app->seg, app->k, app->panel, app->labels, path,
                                &files[t], error, sizeof error) == FS_OK;
     }
@@ -280,7 +286,7 @@ void app_export(TuiApp *app, bool confirmed)
         return;
     }
     for (int t = 0; t < EXPORT_COUNT; t++) {
-        snprintf(path, sizeof path, "%s/%s.csv", dir, export_table_name((ExportTable)t));
+        table_path(dir, t, path, sizeof path);
         app->export_stamps[t] = file_stamp(path);
     }
     bool other_films = app->heat_seed != HEATMAP_SEED || app->heat_mode == HEAT_DISTINCTIVE;
