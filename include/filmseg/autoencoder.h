@@ -77,6 +77,14 @@ static inline void sparse_row_range(const SparseRows *x, size_t r, size_t from, 
     *hi = to >= x->n_cols ? end : sparse_first_at_least(x->col, *lo, end, to);
 }
 
+/* Whether an input value (rating / 5) is a like for the likes head: 3.5
+ * stars or more, as panel.h has it (whole stars give 0.6 for 3, 0.8 for 4;
+ * half stars 0.7 for 3.5). */
+static inline bool ae_is_like(float value)
+{
+    return value >= 3.25f / 5.0f;
+}
+
 typedef enum { AE_LOSS_RATED = 0, AE_LOSS_STUDY = 1 } AeLoss;
 
 typedef struct {
@@ -99,7 +107,7 @@ typedef struct {
     float implicit_weight;    /* RATED: weight of the second, "likes" head (10); 0 = one
                                  head. It ranks, with a softmax over each user's rated
                                  films and implicit_negatives sampled unrated ones per
-                                 rating, the films the user liked (4 or 5 stars) first,
+                                 rating, the films the user liked (3.5 stars or more) first,
                                  so that the embedding carries what a user likes, not
                                  only how they rate (multinomial likelihood as in
                                  Liang et al.'s Mult-DAE, over a sample of films) */

@@ -91,6 +91,14 @@ static inline int panel_stars(uint8_t half_stars)
     return (half_stars + 1) / 2;
 }
 
+/* A like: a rating of 3.5 stars or more (profile.c, the heatmap, the
+ * autoencoder's likes). The words for it in reports and on screen: a panel of
+ * whole stars has "4 or 5 stars", one with half stars "3.5 stars or more". */
+static inline const char *panel_like_words(const Panel *p)
+{
+    return p->sample.ratings_half_star ? "3.5 stars or more" : "4 or 5 stars";
+}
+
 /* Which users to keep. */
 typedef struct {
     bool keep_unknown_state;

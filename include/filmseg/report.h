@@ -19,10 +19,11 @@ void report_top_films_table(const Panel *panel, const Profile *profile, Table *t
 /* What training produced: the autoencoder's errors, the variance each
  * feature block carries, the elbow table (inertia, silhouette, knee), the
  * segment sizes, the classifier's accuracy and confusion matrix, stage times.
- * rating_times: whether the panel's ratings have times
- * (panel_has_rating_times); without them, or at recency 0, the features
- * are said to weigh every rating alike, not to favour later ones. */
-void report_training(const Segmentation *seg, bool rating_times, OutputFormat format, FILE *out);
+ * panel: the panel trained on (or given to report --model); when its ratings
+ * have no times (panel_has_rating_times), or at recency 0, the features are
+ * said to weigh every rating alike, not to favour later ones; its likes are
+ * named as panel_like_words has them. */
+void report_training(const Segmentation *seg, const Panel *panel, OutputFormat format, FILE *out);
 /* The segments of a model on a panel (users matched by id): how much they
  * follow each demographic (association.h), the genres each likes against
  * everyone, and per segment a line in short (profile_headline), its size,

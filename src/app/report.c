@@ -248,7 +248,7 @@ static const char *loss_name(AeLoss loss)
     return loss == AE_LOSS_STUDY ? "study" : "rated";
 }
 
-void report_training(const Segmentation *seg, bool rating_times, OutputFormat format, FILE *out)
+void report_training(const Segmentation *seg, const Panel *panel, OutputFormat format, FILE *out)
 {
     const PipelineOptions *o = &seg->options;
     const AeReport *ar = &seg->ae_report;
@@ -280,7 +280,7 @@ void report_training(const Segmentation *seg, bool rating_times, OutputFormat fo
                 o->features.norm == EMBED_NORM_L1 ? "L1" : "L2", o->features.demo_weight);
     /* without times every rating weighs alike: both halves are the whole
      * history (recency_weights) */
-    bool later_weighed = o->features.recency > 0 && rating_times;
+    bool later_weighed = o->features.recency > 0 && panel_has_rating_times(panel);
     if (later_weighed)
         fprintf(out,
                 "Taste: half each user's whole history, half their later ratings (recency %g: "
@@ -294,9 +294,10 @@ void report_training(const Segmentation *seg, bool rating_times, OutputFormat fo
     const FeatureScaling *sc = &seg->scaling;
     if (sc->genre_dim)
         fprintf(out,
-                "Genres: the genres of the films each user liked (4 or 5 stars), shares of all "
+                "Genres: the genres of the films each user liked (%s), shares of all "
                 "their likes%s, each genre standardised, at weight %g.\n",
-                later_weighed ? " and of their later ones" : "", o->features.genre_weight);
+                panel_like_words(panel), later_weighed ? " and of their later ones" : "",
+                o->features.genre_weight);
     /* the blocks there are (a taste-only panel has no demographics), each
      * share what the others leave (never -0.0%) */
     double demo_share = fmax(0, 1 - sc->taste_variance_share - sc->genre_variance_share);
@@ -449,10 +450,10 @@ static void genre_table(const Panel *panel, const Profile *segments, int k, cons
         return;
     heading(format, out, "Genres liked");
     fprintf(out,
-            "Each genre's share of everyone's likes (ratings of 4 or 5 stars; a film of several "
+            "Each genre's share of everyone's likes (ratings of %s; a film of several "
             "genres counts in each), and each segment's share of its likes as an index against "
             "it (100 = as everyone; - under %d likes).\n\n",
-            PROFILE_FEW_RATINGS);
+            panel_like_words(panel), PROFILE_FEW_RATINGS);
     const char *headers[TABLE_MAX_TEXT_COLS] = {"genre", "likes"};
     char names[TABLE_MAX_TEXT_COLS][16];
     for (int s = 0; s < k; s++) {
@@ -496,8 +497,8 @@ static void distinctive_table(const Panel *panel, const int32_t *labels, int seg
         out,
         "\nDistinctive films: the ones it rates far more often than everyone does (lift: the share "
         "of the segment who rated the film over the share of everyone who did; liked: its "
-        "ratings of 4 or 5 stars; at least %d and 5%% of its users rated each).\n\n",
-        PROFILE_FEW_RATINGS);
+        "ratings of %s; at least %d and 5%% of its users rated each).\n\n",
+        panel_like_words(panel), PROFILE_FEW_RATINGS);
     static const char *const headers[] = {"raters", "lift", "liked", "title"};
     Table t;
     table_init(&t, 4, headers);

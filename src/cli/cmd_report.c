@@ -37,7 +37,7 @@ static int print_model_segments(const Panel *panel, const Profile *everyone,
         printf("; %zu of the model's %zu users are not in the panel and are left out",
                seg->n_users - (size_t)matched, seg->n_users);
     printf(".\n");
-    report_training(seg, panel_has_rating_times(panel), format, stdout);
+    report_training(seg, panel, format, stdout);
     if ((size_t)matched < panel->n_users)
         printf("\nUsers of the panel who are not in the model are left out below.\n");
     report_segments(panel, seg, labels, everyone, format, stdout);

@@ -31,8 +31,6 @@ enum {
     CANCEL_EVERY = 16, /* mini-batches between looks at the cancel flag */
 };
 
-/* A film the user liked: rated 4 or 5 stars (the input is rating / 5). */
-#define LIKED_VALUE (4.0f / 5.0f)
 /* RATED: a user's offset from the film means is the sum of their input
  * ratings' departures over (count + this): shrunk towards 0 for users with
  * few ratings. */
@@ -1176,7 +1174,7 @@ static void cells_build(Trainer *t, const uint32_t *rows, size_t B, CellSet *c)
             rowset_add(&t->user_films, j);
             c->col[nq] = j;
             c->target[nq] = x->value[k];
-            c->liked[nq] = x->value[k] >= LIKED_VALUE ? 1.0f : 0.0f;
+            c->liked[nq] = ae_is_like(x->value[k]) ? 1.0f : 0.0f;
             c->weight[nq++] = 1.0f;
         }
         /* sampled unrated films: pushed to 0 by the rating head with

@@ -85,7 +85,7 @@ static const char *const WORDS[] = {
     "silhouette  how clearly users sit in their segment (-1..1)",
     "stability   how alike segments come back from samples (0..1)",
     "lift        how much more often the segment rates a film",
-    "liked       rated 4 or 5 stars",
+    "liked       rated 4 or 5 stars (3.5 and 4.5 too)",
     "kept: val   the classifier's accuracy on users it did not learn",
     "PCRE2       Perl-style title patterns, case-insensitive",
     "",

@@ -1,5 +1,5 @@
 /* taste.c: the segments pane's taste views (`g`). The segment's own: the
- * genres of its likes (4-5 stars) in the order of everyone's (the same rows
+ * genres of its likes (3.5 stars or more) in the order of everyone's (the same rows
  * for every segment), each share against everyone's as an index (none under
  * PROFILE_FEW_RATINGS likes: too few to say), and the median release year of
  * the films it likes (on a short pane in place of the least liked genres), beside the films it
@@ -23,7 +23,7 @@ static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Prof
     if (n == 0 || p->n_likes == 0) {
         crt_set(CE_DIM);
         if (n)
-            tui_text(r.y, r.x, r.w, "No ratings of 4 or 5 stars.");
+            tui_textf(r.y, r.x, r.w, "No ratings of %s.", panel_like_words(panel));
         else
             tui_textf(r.y, r.x, r.w, "No genre liked %d times or more.", PROFILE_FEW_RATINGS);
         crt_set(CE_NORMAL);

@@ -209,7 +209,7 @@ static void use_model(const Segmentation *seg)
     if (profile_compute(panel, NULL, 0, &everyone) == 0) {
         if (segmentation_panel_labels(seg, seg->k, panel, labels) < 0)
             abort();
-        report_training(seg, panel_has_rating_times(panel), FORMAT_TEXT, sink);
+        report_training(seg, panel, FORMAT_TEXT, sink);
         report_segments(panel, seg, labels, &everyone, FORMAT_MARKDOWN, sink);
         profile_free(&everyone);
     }

@@ -397,6 +397,17 @@ static void test_loss_gradients(void **state)
     assert_true(ae_softmax_forward(sure, one, qs1, 1, 1.0f) < 1e-9);
 }
 
+/* The likes head's likes are the panel's: 3.5 stars and up, on inputs as
+ * the pipeline makes them (half stars / 10, or whole stars / 5). */
+static void test_likes_are_three_and_a_half_stars_and_up(void **state)
+{
+    (void)state;
+    for (int half_stars = 1; half_stars <= 10; half_stars++)
+        assert_int_equal(ae_is_like(half_stars / 10.0f), half_stars >= 7);
+    for (int stars = 1; stars <= 5; stars++)
+        assert_int_equal(ae_is_like(stars / 5.0f), stars >= 4);
+}
+
 /* --------------------------------------- both losses, end to end */
 
 typedef struct {
@@ -501,7 +512,7 @@ static void check_chain(AeLoss loss, int heads, uint64_t seed)
         uint8_t rated[N] = {0};
         for (uint32_t k = c.row_start[bb]; k < c.row_start[bb + 1]; k++) {
             rated[c.col[k]] = 1;
-            ot[nq] = c.value[k] >= 0.8f ? 1.0f : 0.0f;
+            ot[nq] = ae_is_like(c.value[k]) ? 1.0f : 0.0f;
             qcol[nq] = c.col[k], qt[nq] = c.value[k], qw[nq++] = 1.0f, nr++;
         }
         for (uint32_t j = 0; j < N; j += 2) /* "sampled" unrated: every other one */
@@ -1016,6 +1027,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encoder_gradients),
+        cmocka_unit_test(test_likes_are_three_and_a_half_stars_and_up),
         cmocka_unit_test(test_relu_gradients),
         cmocka_unit_test(test_sparse_decoder_gradients),
         cmocka_unit_test(test_sparse_layers_sum_in_the_plain_order),
