@@ -80,9 +80,10 @@ static void warn_about_users(const Segmentation *seg, const Panel *panel, const 
                 panel->sample.users_partial,
                 panel->sample.users_partial == 1 ? "user has" : "users have");
     if (panel->sample.ratings_unknown_film)
-        fprintf(stderr,
-                "filmseg score: %zu ratings of films the model does not know were left out\n",
-                panel->sample.ratings_unknown_film);
+        fprintf(stderr, "filmseg score: %zu %s the model does not know %s left out\n",
+                panel->sample.ratings_unknown_film,
+                panel->sample.ratings_unknown_film == 1 ? "rating of a film" : "ratings of films",
+                panel->sample.ratings_unknown_film == 1 ? "was" : "were");
 }
 
 int cmd_score(int argc, char **argv)
