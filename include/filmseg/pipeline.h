@@ -107,6 +107,14 @@ const int32_t *segmentation_labels(const Segmentation *seg, int k);
  * -1 for users not in the model. Returns how many matched, or -1 when k is
  * out of range. */
 long segmentation_panel_labels(const Segmentation *seg, int k, const Panel *panel, int32_t *labels);
+/* Whether the panel's states come from another source than the training
+ * panel's (the model records it: trained_with; a model of version 5 or older
+ * does not say, and a model without demographics has none): then users may be
+ * in other states, and the sample rules keep other users. Fills trained and
+ * now (size bytes each) with the two sources, e.g. "the ZIP list uszips.csv
+ * (33,788 codes)" and "the built-in ZIP-prefix table". */
+bool segmentation_zips_differ(const Segmentation *seg, const Panel *panel, char *trained, char *now,
+                              size_t size);
 /* Whether panel is the one seg was trained on, or one like it (whose
  * segments it can describe): at least 90% of the model's films in it by id,
  * with the same genres, and at least one of its users in the model. FS_OK,

@@ -22,6 +22,7 @@ typedef struct {
     int view_k;               /* the k a loaded model opens at (0: its own) */
     double started;           /* monotonic seconds when the command started */
     const char *timing_path;  /* FILMSEG_TUI_TIMING: timings are written here */
+    char note[512];           /* said on the status line as the explorer opens, or "" */
 } TuiConfig;
 
 /* True when stdin and stdout are both terminals. */

@@ -1,6 +1,8 @@
 /* pipeline.c: the segmentation pipeline, stage by stage; see pipeline.h. */
 #include "filmseg/pipeline.h"
 
+#include "filmseg/table.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -355,6 +357,28 @@ static void genres_matched(const Segmentation *seg, const Panel *panel, int matc
         match[best_g] = best_h;
         panel_taken[best_h] = true;
     }
+}
+
+bool segmentation_zips_differ(const Segmentation *seg, const Panel *panel, char *trained, char *now,
+                              size_t size)
+{
+    if (!seg->trained_with.known || !seg->demo.has_demographics)
+        return false;
+    if (seg->trained_with.zip_list == panel->zip_list &&
+        (!panel->zip_list || seg->trained_with.zip_count == panel->zip_count))
+        return false;
+    char count[32];
+    if (seg->trained_with.zip_list)
+        snprintf(trained, size, "the ZIP list %s (%s codes)", seg->trained_with.zip_name,
+                 format_thousands(seg->trained_with.zip_count, count, sizeof count));
+    else
+        snprintf(trained, size, "the built-in ZIP-prefix table");
+    if (panel->zip_list)
+        snprintf(now, size, "a list of %s codes",
+                 format_thousands(panel->zip_count, count, sizeof count));
+    else
+        snprintf(now, size, "the built-in table");
+    return true;
 }
 
 int segmentation_panel_check(const Segmentation *seg, const Panel *panel, char *error,

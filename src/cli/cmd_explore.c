@@ -155,6 +155,12 @@ int cmd_explore(int argc, char **argv)
         fprintf(stderr, "filmseg explore: %s: %s\n", config.model_path, error);
         return give_up(&config, EXIT_INPUT);
     }
+    char trained[160], now[160];
+    if (config.seg && segmentation_zips_differ(config.seg, config.panel, trained, now, sizeof now))
+        snprintf(config.note, sizeof config.note,
+                 "the model's states came from %s, this panel's from %s: users may be in other "
+                 "states (give the training's --zips)",
+                 trained, now);
     if (config.seg && config.view_k > config.seg->sweep.kmax) {
         fprintf(stderr, "filmseg explore: --k %d is beyond %s's sweep (k = 2..%d)\n", config.view_k,
                 config.model_path, config.seg->sweep.kmax);

@@ -120,6 +120,8 @@ int cmd_export(int argc, char **argv)
             fprintf(stderr, "filmseg export: %s: %s\n", model_path, error);
             status = EXIT_INPUT;
         }
+        if (status == 0)
+            cli_warn_zips_differ("export", model_path, &seg, panel);
         labels = status ? NULL : malloc((panel->n_users + 1) * sizeof *labels);
         long matched = labels ? segmentation_panel_labels(&seg, chosen, panel, labels) : -1;
         if (status == 0 && matched < 0) {

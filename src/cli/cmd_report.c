@@ -105,6 +105,8 @@ int cmd_report(int argc, char **argv)
         panel_free(panel);
         return EXIT_INPUT;
     }
+    if (model_path)
+        cli_warn_zips_differ("report", model_path, &seg, panel);
     Profile profile;
     int rc = profile_compute(panel, NULL, 0, &profile);
     if (rc == 0)

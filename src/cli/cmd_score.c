@@ -30,23 +30,12 @@ static void warn_about_users(const Segmentation *seg, const Panel *panel, const 
 {
     /* demographics read otherwise than the training panel's were */
     if (seg->trained_with.known && seg->demo.has_demographics) {
-        if (seg->trained_with.zip_list != panel->zip_list ||
-            (panel->zip_list && seg->trained_with.zip_count != panel->zip_count)) {
-            char trained[128], now[128];
-            if (seg->trained_with.zip_list)
-                snprintf(trained, sizeof trained, "the ZIP list %s (%zu codes)",
-                         seg->trained_with.zip_name, seg->trained_with.zip_count);
-            else
-                snprintf(trained, sizeof trained, "the built-in ZIP-prefix table");
-            if (panel->zip_list)
-                snprintf(now, sizeof now, "a list of %zu codes", panel->zip_count);
-            else
-                snprintf(now, sizeof now, "the built-in table");
+        char trained[300], now[300];
+        if (segmentation_zips_differ(seg, panel, trained, now, sizeof trained))
             fprintf(stderr,
                     "filmseg score: %s was trained with states from %s, these users get theirs "
                     "from %s: some may be in another state (give the training's --zips)\n",
                     model_path, trained, now);
-        }
         if (seg->trained_with.ages_banded != panel->ages_banded)
             fprintf(stderr,
                     "filmseg score: %s was trained on %s, these users have %s: each band counts "

@@ -85,6 +85,12 @@ bool cli_format(const char *command, const char *value, OutputFormat *out);
 bool cli_output_free(const char *command, const char *option, const char *path,
                      const PanelArgs *args, const char *const *others);
 
+/* When the panel's states come from another source than the model's training
+ * panel's (segmentation_zips_differ), says so on stderr as "filmseg COMMAND:
+ * ..." and returns true. */
+bool cli_warn_zips_differ(const char *command, const char *model_path, const Segmentation *seg,
+                          const Panel *panel);
+
 int cmd_report(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_score(int argc, char **argv);

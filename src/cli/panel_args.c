@@ -4,6 +4,7 @@
 
 #include "filmseg/atomic_file.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,13 +49,38 @@ Panel *panel_args_load(const PanelArgs *args)
     return panel;
 }
 
+/* Whether text is a number written in decimal: digits with an optional sign
+ * and, unless whole, a decimal point and exponent ("0.5", "1e-4"); not hex,
+ * "inf", "nan" or one with spaces, which strtod also reads. */
+static bool decimal_number(const char *text, bool whole)
+{
+    const char *c = text + (*text == '+' || *text == '-');
+    size_t digits = 0;
+    for (; isdigit((unsigned char)*c); c++)
+        digits++;
+    if (!whole && *c == '.')
+        for (c++; isdigit((unsigned char)*c); c++)
+            digits++;
+    if (digits == 0)
+        return false;
+    if (!whole && (*c == 'e' || *c == 'E')) {
+        c += 1 + (c[1] == '+' || c[1] == '-');
+        if (!isdigit((unsigned char)*c))
+            return false;
+        while (isdigit((unsigned char)*c))
+            c++;
+    }
+    return *c == '\0';
+}
+
 bool cli_number(const char *command, const char *name, const char *value, double lo, double hi,
                 bool whole, double *out)
 {
     char *end;
     errno = 0;
     double v = strtod(value, &end);
-    if (errno || end == value || *end || !(v >= lo && v <= hi) || (whole && v != (long)v)) {
+    if (!decimal_number(value, whole) || errno || end == value || *end || !(v >= lo && v <= hi) ||
+        (whole && v != (long)v)) {
         fprintf(stderr, "filmseg %s: --%s must be a %s %.10g..%.10g\n", command, name,
                 whole ? "whole number" : "number", lo, hi);
         return false;
@@ -177,5 +203,19 @@ bool cli_exact_options(const char *command, int argc, char **argv, const struct 
         if (found->has_arg == required_argument && !name[len])
             i++; /* its value, whatever it looks like */
     }
+    return true;
+}
+
+bool cli_warn_zips_differ(const char *command, const char *model_path, const Segmentation *seg,
+                          const Panel *panel)
+{
+    char trained[300], now[300];
+    if (!segmentation_zips_differ(seg, panel, trained, now, sizeof trained))
+        return false;
+    fprintf(stderr,
+            "filmseg %s: %s was trained with states from %s, this panel gets them from %s: "
+            "users may be in other states, and the sample rules keep other users than the "
+            "training's (give the training's --zips)\n",
+            command, model_path, trained, now);
     return true;
 }

@@ -851,6 +851,8 @@ int tui_run(TuiConfig *config)
         if (config->train_at_start)
             app_train(app, &config->training);
     }
+    if (config->note[0])
+        app_message(app, true, "%s", config->note);
     draw(app);
     if (timing.out) {
         fprintf(timing.out, "first_frame_ms %.3f\n", (tui_now() - config->started) * 1000);
