@@ -127,6 +127,10 @@ int cmd_explore(int argc, char **argv)
                         "report as text\n");
         return EXIT_USAGE;
     }
+    if (out_path && strcmp(out_path, "-") == 0) {
+        fprintf(stderr, "filmseg explore: --out takes a file name: where `s` saves the model\n");
+        return EXIT_USAGE;
+    }
     if (out_path && !cli_output_free("explore", "out", out_path, &args, NULL))
         return EXIT_USAGE;
     config.save_path = out_path ? out_path : config.model_path ? config.model_path : "model.fsm";

@@ -128,6 +128,18 @@ int cmd_score(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    /* "-": standard input, for one of the two files */
+    bool users_stdin = users_path && strcmp(users_path, "-") == 0;
+    bool ratings_stdin = strcmp(ratings_path, "-") == 0;
+    if (users_stdin && ratings_stdin) {
+        fprintf(stderr, "filmseg score: only one of --users and --ratings can be standard input "
+                        "(-)\n");
+        return EXIT_USAGE;
+    }
+    if (users_stdin)
+        users_path = "/dev/stdin";
+    if (ratings_stdin)
+        ratings_path = "/dev/stdin";
     Segmentation seg;
     char error[512];
     if (model_load(&seg, model_path, error, sizeof error) != 0) {

@@ -179,6 +179,11 @@ int cmd_train(int argc, char **argv)
         options.features.recency = recency;
 
     /* where the results go, checked before the work rather than after it */
+    if (strcmp(out_path, "-") == 0) {
+        fprintf(stderr, "filmseg train: --out takes a file name: the model is a binary file, not "
+                        "for standard output (--labels - writes the labels there)\n");
+        return EXIT_USAGE;
+    }
     const char *const labels_output[] = {"labels", labels_path, NULL};
     if (!cli_output_free("train", "out", out_path, &args, labels_output) ||
         (labels_path && !cli_output_free("train", "labels", labels_path, &args, NULL)))
