@@ -24,16 +24,20 @@ typedef struct {
 } LineReader;
 
 /* Reads a whole file, without the UTF-8 byte-order mark a spreadsheet may
- * put at its start. Returns 0, an errno value (ENOENT, EACCES, ...), or
- * TEXT_READ_UTF16 for a file that starts with a UTF-16 byte-order mark (FF
- * FE or FE FF; a spreadsheet's "Unicode text"), which no loader could read
- * (every file of a panel, the ZIP list and the files score reads come
- * through here). The buffer is NUL-terminated (not counted in *len); free()
- * it. */
+ * put at its start. Returns 0, an errno value (ENOENT, EACCES, ...), or one
+ * of the TEXT_READ_ values below for a file no loader could read, told by
+ * its first bytes (every file of a panel, the ZIP list and the files score
+ * reads come through here): text_read_error says why. The buffer is
+ * NUL-terminated (not counted in *len); free() it. */
 int text_read_file(const char *path, char **buf, size_t *len);
-#define TEXT_READ_UTF16 (-1) /* not an errno value: those are positive */
-/* What to say after the file's name when text_read_file gave TEXT_READ_UTF16. */
-#define TEXT_UTF16_MESSAGE "the file is UTF-16; save it as UTF-8"
+/* not errno values: those are positive */
+#define TEXT_READ_UTF16                                                                            \
+    (-1)                          /* a UTF-16 byte-order mark (FF FE or FE FF): a                  \
+                                     spreadsheet's "Unicode text" */
+#define TEXT_READ_COMPRESSED (-2) /* gzip, bzip2, xz, zstd or zip */
+/* What to say after the file's name for text_read_file's answer err: for a
+ * TEXT_READ_ value, what the file is and what to do; else strerror(err). */
+const char *text_read_error(int err);
 
 /* The byte that ends a line of buf: '\r' when it holds a CR and no LF (a
  * file with old Mac line ends), otherwise '\n' (LF or CRLF; a CR elsewhere

@@ -599,10 +599,10 @@ int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *r
 /* Why text_read_file could not give the file at path (err, its answer). */
 static void report_unreadable(Diag *diag, const char *path, int err)
 {
-    if (err == TEXT_READ_UTF16)
-        diag_fatal(diag, "%s: " TEXT_UTF16_MESSAGE, path);
+    if (err < 0) /* a file of another kind than text */
+        diag_fatal(diag, "%s: %s", path, text_read_error(err));
     else
-        diag_fatal(diag, "%s: cannot read: %s", path, strerror(err));
+        diag_fatal(diag, "%s: cannot read: %s", path, text_read_error(err));
 }
 
 const PanelFile *panel_file(const PanelFile *files, size_t n_files, const char *name)
@@ -882,7 +882,8 @@ int panel_load_dir(const char *dir, const PanelOptions *options, Diag *diag, Pan
 
 /* The layout of a ratings file by its first line that is not blank: '::'
  * the 1M format's, a comma a CSV release's, else 100K's u.data (tabs);
- * false when every line is blank (a batch of no users in any layout). */
+ * false when every line is blank (a batch of no users in any layout) or the
+ * first one is binary data. */
 static bool ratings_layout(const PanelFile *ratings, PanelFormat *layout)
 {
     LineReader reader;
@@ -891,6 +892,8 @@ static bool ratings_layout(const PanelFile *ratings, PanelFormat *layout)
     while (line_reader_next(&reader, &line)) {
         if (text_trim(line).len == 0)
             continue;
+        if (text_is_binary(line))
+            return false; /* not text: the loader says so, line by line */
         *layout = memmem(line.s, line.len, "::", 2) ? PANEL_ML1M
                   : memchr(line.s, ',', line.len)   ? PANEL_MLCSV
                                                     : PANEL_ML100K;

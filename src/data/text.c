@@ -16,6 +16,25 @@
 
 static bool has_control(const unsigned char *p, size_t n, bool line_breaks);
 
+/* Whether data starts with the magic number of a compressed file. */
+static bool compressed(const char *data, size_t n)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+    } formats[] = {{"\x1f\x8b", 2}, /* gzip */
+                   {"BZh", 3},      /* bzip2 */
+                   {"\xfd"
+                    "7zXZ\0",
+                    6},                     /* xz */
+                   {"\x28\xb5\x2f\xfd", 4}, /* zstd */
+                   {"PK\x03\x04", 4}};      /* zip */
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (n >= formats[i].len && memcmp(data, formats[i].magic, formats[i].len) == 0)
+            return true;
+    return false;
+}
+
 int text_read_file(const char *path, char **buf, size_t *len)
 {
     *buf = NULL;
@@ -58,6 +77,10 @@ int text_read_file(const char *path, char **buf, size_t *len)
     if (n >= 2 && (memcmp(data, "\xff\xfe", 2) == 0 || memcmp(data, "\xfe\xff", 2) == 0)) {
         free(data); /* UTF-16, little- or big-endian: every other byte a NUL */
         return TEXT_READ_UTF16;
+    }
+    if (compressed(data, n)) {
+        free(data);
+        return TEXT_READ_COMPRESSED;
     }
     data[n] = '\0';
     if (n >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) { /* a UTF-8 byte-order mark */
@@ -305,4 +328,13 @@ char *text_to_utf8(Field f)
     memcpy(out, f.s, f.len);
     out[f.len] = '\0';
     return out;
+}
+
+const char *text_read_error(int err)
+{
+    if (err == TEXT_READ_UTF16)
+        return "the file is UTF-16; save it as UTF-8";
+    if (err == TEXT_READ_COMPRESSED)
+        return "the file is compressed (gzip, bzip2, xz, zstd or zip); decompress it first";
+    return strerror(err);
 }

@@ -103,12 +103,9 @@ int zipmap_load_csv(ZipMap *map, const char *path, Diag *diag)
     char *buf;
     size_t len;
     int err = text_read_file(path, &buf, &len);
-    if (err == TEXT_READ_UTF16) {
-        diag_fatal(diag, "%s: " TEXT_UTF16_MESSAGE, path);
-        return 2;
-    }
     if (err) {
-        diag_fatal(diag, "%s: cannot read the ZIP list: %s", path, strerror(err));
+        diag_fatal(diag, err < 0 ? "%s: %s" : "%s: cannot read the ZIP list: %s", path,
+                   text_read_error(err));
         return 2;
     }
     if (len == 0) {

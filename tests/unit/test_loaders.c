@@ -908,6 +908,89 @@ static void utf16_files_are_named(void **state)
     rmdir(dir);
 }
 
+/* A compressed file (gzip, bzip2, xz, zstd, zip: told by its magic number)
+ * is named as such, in every format's place, the ZIP list's and score's,
+ * not read as lines of binary data or taken for another layout. */
+static void compressed_files_are_named(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bytes;
+        size_t len;
+    } kinds[] = {{"\x1f\x8b\x08\x00", 4},
+                 {"BZh91AY", 7},
+                 {"\xfd"
+                  "7zXZ\0\0",
+                  7},
+                 {"\x28\xb5\x2f\xfd\x00", 5},
+                 {"PK\x03\x04\x14\x00", 6}};
+    static const char *const panels[][3] = {{"u.user", "u.item", "u.data"},
+                                            {"users.dat", "movies.dat", "ratings.dat"},
+                                            {"ratings.csv", "movies.csv", NULL}};
+    static const char said[] =
+        "the file is compressed (gzip, bzip2, xz, zstd or zip); decompress it first";
+    char dir[] = "/tmp/filmseg-test-XXXXXX", path[300], expected[400];
+    assert_non_null(mkdtemp(dir));
+    PanelOptions options;
+    panel_options_default(&options);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++)
+            for (int packed = 0; packed < 3 && panels[i][packed]; packed++) {
+                for (int f = 0; f < 3 && panels[i][f]; f++) {
+                    snprintf(path, sizeof path, "%s/%s", dir, panels[i][f]);
+                    if (f == packed)
+                        write_bytes(path, kinds[k].bytes, kinds[k].len);
+                    else
+                        write_file(path, "1\n");
+                }
+                CapturedDiag c;
+                captured_diag_init(&c, false);
+                Panel *p = NULL;
+                assert_int_equal(panel_load_dir(dir, &options, &c.diag, &p), 2);
+                assert_null(p);
+                snprintf(expected, sizeof expected, "filmseg: %s/%s: %s\n", dir, panels[i][packed],
+                         said);
+                assert_string_equal(captured_diag_text(&c), expected);
+                captured_diag_free(&c);
+                for (int f = 0; f < 3 && panels[i][f]; f++) {
+                    snprintf(path, sizeof path, "%s/%s", dir, panels[i][f]);
+                    unlink(path);
+                }
+            }
+        /* the ZIP list, and each of the files score reads */
+        char zips[300], users[300], ratings[300];
+        snprintf(zips, sizeof zips, "%s/zips.csv", dir);
+        snprintf(users, sizeof users, "%s/new.user", dir);
+        snprintf(ratings, sizeof ratings, "%s/new.data", dir);
+        write_bytes(zips, kinds[k].bytes, kinds[k].len);
+        CapturedDiag c;
+        captured_diag_init(&c, false);
+        ZipMap map;
+        assert_int_equal(zipmap_load_csv(&map, zips, &c.diag), 2);
+        snprintf(expected, sizeof expected, "%s: %s", zips, said);
+        assert_non_null(strstr(captured_diag_text(&c), expected));
+        captured_diag_free(&c);
+        const int32_t films[1] = {1};
+        for (int which = 0; which < 2; which++) {
+            write_file(users, "1|23|M|technician|85711\n");
+            write_file(ratings, "1\t1\t4\t1\n");
+            write_bytes(which ? ratings : users, kinds[k].bytes, kinds[k].len);
+            captured_diag_init(&c, false);
+            Panel *p = NULL;
+            assert_int_equal(
+                panel_load_for_scoring(users, ratings, films, 1, &options, &c.diag, &p), 2);
+            assert_null(p);
+            snprintf(expected, sizeof expected, "filmseg: %s: %s\n", which ? ratings : users, said);
+            assert_string_equal(captured_diag_text(&c), expected);
+            captured_diag_free(&c);
+        }
+        unlink(zips);
+        unlink(users);
+        unlink(ratings);
+    }
+    rmdir(dir);
+}
+
 /* Files whose lines end in CR alone (old Mac line ends) load as LF files do,
  * in every format, their malformed lines named by their own numbers. */
 static void cr_only_files_load_like_lf_files(void **state)
@@ -1113,6 +1196,7 @@ int main(void)
         cmocka_unit_test(csv_rows_need_the_header_s_field_count),
         cmocka_unit_test(titles_not_in_utf8_are_windows_1252),
         cmocka_unit_test(utf16_files_are_named),
+        cmocka_unit_test(compressed_files_are_named),
         cmocka_unit_test(csv_titles_stay_on_their_line),
         cmocka_unit_test(ratings_ids_out_of_range_say_the_range),
         cmocka_unit_test(csv_ratings_need_no_timestamp),
