@@ -1,17 +1,20 @@
 /* progress_print.c: training progress on stderr for the headless commands: a
  * bar redrawn in place on a terminal, plain lines (every tenth step) when
- * stderr is a file or a pipe. */
+ * stderr is a file or a pipe, or a terminal that cannot clear a line
+ * (TERM=dumb, or no TERM: an editor's shell buffer, a serial console). */
 #include "progress_print.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 void progress_printer_init(ProgressPrinter *p)
 {
     memset(p, 0, sizeof *p);
-    p->tty = isatty(STDERR_FILENO);
+    const char *term = getenv("TERM");
+    p->tty = isatty(STDERR_FILENO) && term && *term && strcmp(term, "dumb") != 0;
 }
 
 static void end_line(ProgressPrinter *p)
