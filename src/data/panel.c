@@ -344,6 +344,18 @@ int panel_build_title_year(PanelBuilder *b, Field title)
 
 /* ---- finishing: states, sample rules, duplicates, CSR and CSC ---- */
 
+/* A rating of a film its user had rated on an earlier line. */
+typedef struct {
+    uint32_t line, first_line;
+    int32_t user, film; /* ids */
+} Repeat;
+
+static int by_line(const void *a, const void *b)
+{
+    uint32_t x = ((const Repeat *)a)->line, y = ((const Repeat *)b)->line;
+    return (x > y) - (x < y);
+}
+
 static bool user_is_kept(const Panel *p, const PanelUser *u, const SampleRules *rules)
 {
     if (!p->has_demographics)
@@ -535,26 +547,46 @@ int panel_build_finish(PanelBuilder *b, const ZipMap *zips, const SampleRules *r
     free(fill);
     free(by_film);
 
-    /* Drop repeated (user, film) pairs, keeping the first. */
-    size_t n = 0;
+    /* Drop repeated (user, film) pairs, keeping the first; each is said in
+     * line order (they are found user by user). */
+    Repeat *repeats = NULL;
+    size_t n_repeats = 0, cap_repeats = 0, n = 0;
     for (size_t u = 0; u < kept; u++) {
         size_t from = p->user_start[u], to = p->user_start[u + 1];
         p->user_start[u] = (uint32_t)n;
         for (size_t i = from; i < to; i++) {
             if (i > from && sorted[i].film == sorted[i - 1].film) {
-                if (!diag_bad_line(b->diag, b->ratings_path, sorted[i].line,
-                                   "user %d already rated film %d (line %u)", p->users[u].id,
-                                   p->films[sorted[i].film].id, sorted[i - 1].line)) {
-                    free(new_index);
-                    free(sorted);
-                    panel_build_abort(b);
-                    return 2;
+                if (n_repeats == cap_repeats) {
+                    cap_repeats = cap_repeats ? 2 * cap_repeats : 64;
+                    Repeat *more = realloc(repeats, cap_repeats * sizeof *repeats);
+                    if (!more) {
+                        free(repeats);
+                        free(new_index);
+                        free(sorted);
+                        return finish_failed(b, "out of memory");
+                    }
+                    repeats = more;
                 }
+                repeats[n_repeats++] = (Repeat){sorted[i].line, sorted[i - 1].line, p->users[u].id,
+                                                p->films[sorted[i].film].id};
                 continue;
             }
             sorted[n++] = sorted[i];
         }
     }
+    if (n_repeats)
+        qsort(repeats, n_repeats, sizeof *repeats, by_line);
+    for (size_t r = 0; r < n_repeats; r++)
+        if (!diag_bad_line(b->diag, b->ratings_path, repeats[r].line,
+                           "user %d already rated film %d (line %u)", repeats[r].user,
+                           repeats[r].film, repeats[r].first_line)) {
+            free(repeats);
+            free(new_index);
+            free(sorted);
+            panel_build_abort(b);
+            return 2;
+        }
+    free(repeats);
     p->user_start[kept] = (uint32_t)n;
     free(new_index);
 

@@ -163,6 +163,24 @@ static void rows_by_film_first_duplicate_kept(void **state)
     captured_diag_free(&c);
 }
 
+/* Repeated ratings are said in line order, though they are found user by
+ * user (user 2's repeat on line 3 before user 1's on line 4). */
+static void repeated_ratings_said_in_line_order(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = load_ok(USERS, ITEMS, "1\t1\t4\t1\n2\t1\t4\t1\n2\t1\t3\t1\n1\t1\t2\t1\n", &c);
+    const char *text = captured_diag_text(&c);
+    const char *second = strstr(text, "t/u.data:3: user 2 already rated film 1 (line 2)");
+    const char *first = strstr(text, "t/u.data:4: user 1 already rated film 1 (line 1)");
+    assert_non_null(second);
+    assert_non_null(first);
+    assert_true(second < first);
+    panel_free(p);
+    captured_diag_free(&c);
+}
+
 static void malformed_users_and_items(void **state)
 {
     (void)state;
@@ -1190,6 +1208,7 @@ int main(void)
         cmocka_unit_test(folders_missing_unreadable_or_unknown),
         cmocka_unit_test(zips_messages_come_first),
         cmocka_unit_test(rows_by_film_first_duplicate_kept),
+        cmocka_unit_test(repeated_ratings_said_in_line_order),
         cmocka_unit_test(sample_rules_drop_users_and_their_ratings),
         cmocka_unit_test(ml1m_codes_become_100k_labels),
         cmocka_unit_test(csv_release_is_taste_only_with_quoted_titles),
