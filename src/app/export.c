@@ -84,7 +84,9 @@ static void write_labels(const Segmentation *seg, const int32_t *labels, FILE *o
         fprintf(out, "%d,%d\n", seg->user_ids[u], labels[u]);
 }
 
-static void write_elbow(const Segmentation *seg, FILE *out)
+/* chosen: k, the segmentation the other tables of an export describe (the
+ * model's k, or the one asked for) */
+static void write_elbow(const Segmentation *seg, int k, FILE *out)
 {
     fputs("k,inertia,drop,silhouette,stability,knee,chosen\n", out);
     for (int j = 1; j <= seg->sweep.kmax; j++) {
@@ -96,7 +98,7 @@ static void write_elbow(const Segmentation *seg, FILE *out)
         write_number(out, "%.6f", seg->sweep.silhouette[j - 1]);
         fputc(',', out);
         write_number(out, "%.6f", seg->sweep.stability ? seg->sweep.stability[j - 1] : NAN);
-        fprintf(out, ",%d,%d\n", j == seg->sweep.knee, j == seg->k);
+        fprintf(out, ",%d,%d\n", j == seg->sweep.knee, j == k);
     }
 }
 
@@ -310,7 +312,7 @@ int export_write(ExportTable table, const Segmentation *seg, int k, const Panel 
         return FS_OK;
     }
     if (table == EXPORT_ELBOW) {
-        write_elbow(seg, out);
+        write_elbow(seg, k, out);
         return FS_OK;
     }
     if (!panel || !labels)
