@@ -191,8 +191,8 @@ static void write_genre_rows(FILE *out, const Panel *panel, int segment, const P
         fprintf(out, ",%zu,%zu,", p->genre_ratings[g], p->genre_likes[g]);
         write_number(out, "%.6f", share(p->genre_likes[g], p->n_likes));
         fputc(',', out);
-        write_number(out, "%.1f",
-                     index_of(p->genre_likes[g], p->n_likes, all->genre_likes[g], all->n_likes));
+        /* empty under PROFILE_FEW_RATINGS likes, as the report's "-": too few to say */
+        write_number(out, "%.1f", profile_genre_index(p, all, (int)g));
         fputc('\n', out);
     }
 }
