@@ -129,6 +129,46 @@ static void segments_genres_and_distinctive_films(void **state)
     panel_free(p);
 }
 
+/* The conclusion under the AMI table follows the figures: segments that
+ * are the users' gender are said to follow it; segments that no demographic
+ * tells apart are said to follow none. */
+static void what_segments_follow_is_said_from_the_figures(void **state)
+{
+    (void)state;
+    const char *items = "1|Act (1990)|01-Jan-1990||u|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
+    for (int by_gender = 0; by_gender < 2; by_gender++) {
+        char users[20 * 32], ratings[20 * 16];
+        size_t u_len = 0, r_len = 0;
+        for (int u = 1; u <= 20; u++) {
+            /* ages and occupations alternate, so that neither is the segment */
+            u_len += (size_t)snprintf(users + u_len, sizeof users - u_len, "%d|%d|%c|%s|10027\n", u,
+                                      u % 2 ? 25 : 45, by_gender && u <= 10 ? 'F' : 'M',
+                                      u % 2 ? "writer" : "artist");
+            r_len += (size_t)snprintf(ratings + r_len, sizeof ratings - r_len, "%d\t1\t4\t1\n", u);
+        }
+        Panel *p = ml100k_panel_of(users, items, ratings);
+        int32_t labels[20];
+        for (size_t u = 0; u < p->n_users; u++)
+            labels[u] = p->users[u].id <= 10 ? 0 : 1;
+        Profile everyone;
+        assert_int_equal(profile_compute(p, NULL, 0, &everyone), 0);
+        Segmentation seg = {.k = 2};
+        char *text = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&text, &len);
+        report_segments(p, &seg, labels, &everyone, FORMAT_TEXT, out);
+        fclose(out);
+        if (by_gender)
+            assert_non_null(strstr(text, "These segments follow gender most (1.000): in part they "
+                                         "are that demographic"));
+        else
+            assert_non_null(strstr(text, "These segments follow no demographic much (at most"));
+        free(text);
+        profile_free(&everyone);
+        panel_free(p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +176,7 @@ int main(void)
         cmocka_unit_test(numbers_and_widths),
         cmocka_unit_test(taste_only_report_says_so),
         cmocka_unit_test(segments_genres_and_distinctive_films),
+        cmocka_unit_test(what_segments_follow_is_said_from_the_figures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
