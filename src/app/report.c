@@ -236,8 +236,9 @@ void report_print(const Panel *panel, const Profile *profile, OutputFormat forma
                   percent(profile->ratings_by_score[score], profile->n_ratings));
     table_print(&t, format, out);
     table_free(&t);
-    char users[32];
-    fprintf(out, "\nMean rating %.2f over %s users.\n", profile->rating_mean,
+    char ratings[32], users[32];
+    fprintf(out, "\nMean rating %.2f over the %s ratings of %s users.\n", profile->rating_mean,
+            format_thousands(profile->n_ratings, ratings, sizeof ratings),
             format_thousands(profile->n_users, users, sizeof users));
 }
 
