@@ -162,5 +162,7 @@ long panel_user_index(const Panel *panel, int32_t user_id);
 /* Whether any rating has a time (a CSV release's ratings.csv without its
  * timestamp column has none): without times recency has nothing to weigh. */
 bool panel_has_rating_times(const Panel *panel);
+/* The films the kept users rated (the catalogue, n_films, may hold more). */
+size_t panel_films_rated(const Panel *panel);
 
 #endif

@@ -19,6 +19,16 @@ static const char *users_file_name(PanelFormat format)
     return "the panel";
 }
 
+static const char *films_file_name(PanelFormat format)
+{
+    switch (format) {
+    case PANEL_ML100K: return "u.item";
+    case PANEL_ML1M: return "movies.dat";
+    case PANEL_MLCSV: return "movies.csv";
+    }
+    return "the panel";
+}
+
 static void heading(OutputFormat format, FILE *out, const char *title)
 {
     if (format == FORMAT_MARKDOWN)
@@ -94,6 +104,9 @@ static void figures_table(const Panel *panel, const Profile *p, Table *t)
               format_thousands(p->ratings_by_score[3], d, sizeof d),
               format_thousands(p->ratings_by_score[4], e, sizeof e),
               format_thousands(p->ratings_by_score[5], f, sizeof f));
+    table_row(t, "films rated\t%s of the %s in %s",
+              format_thousands(panel_films_rated(panel), a, sizeof a),
+              format_thousands(panel->n_films, b, sizeof b), films_file_name(panel->format));
     if (s->ratings_half_star)
         table_row(t, "half-star ratings\t%s (as the star above in the counts by star)",
                   format_thousands(s->ratings_half_star, a, sizeof a));

@@ -1079,6 +1079,14 @@ long panel_user_index(const Panel *panel, int32_t user_id)
     return idindex_get(&panel->user_index, user_id);
 }
 
+size_t panel_films_rated(const Panel *panel)
+{
+    size_t rated = 0;
+    for (size_t f = 0; f < panel->n_films; f++)
+        rated += panel->film_start[f + 1] > panel->film_start[f];
+    return rated;
+}
+
 bool panel_has_rating_times(const Panel *panel)
 {
     for (size_t i = 0; i < panel->n_ratings; i++)

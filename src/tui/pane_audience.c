@@ -213,7 +213,7 @@ static void audience_draw(TuiApp *app, Rect r)
     if (app->panel->sample.users_dropped)
         snprintf(dropped, sizeof dropped, " (%zu dropped)", app->panel->sample.users_dropped);
     snprintf(title, sizeof title, "Audience: %zu users%s, %s ratings of %zu films (%s)", p->n_users,
-             dropped, ratings, app->panel->n_films, app->panel->source);
+             dropped, ratings, panel_films_rated(app->panel), app->panel->source);
     pane_title(rect_take_top(&r, 1), title);
     rect_take_top(&r, 1);
     demographics_draw(r, app->panel, p, NULL);
