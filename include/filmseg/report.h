@@ -22,15 +22,18 @@ void report_top_films_table(const Panel *panel, const Profile *profile, Table *t
  * panel: the panel trained on (or given to report --model); when its ratings
  * have no times (panel_has_rating_times), or at recency 0, the features are
  * said to weigh every rating alike, not to favour later ones; its likes are
- * named as panel_like_words has them. */
-void report_training(const Segmentation *seg, const Panel *panel, OutputFormat format, FILE *out);
+ * named as panel_like_words has them. k_shown: the k of the sweep described
+ * (the elbow's "chosen", the segment sizes): the model's seg->k, or another
+ * (report --k); the classifier is the model's k's. */
+void report_training(const Segmentation *seg, int k_shown, const Panel *panel, OutputFormat format,
+                     FILE *out);
 /* The segments of a model on a panel (users matched by id): how much they
  * follow each demographic (association.h), the genres each likes against
  * everyone, and per segment a line in short (profile_headline), its size,
  * the median year of the films it likes, its demographics against the whole
  * sample (index, 100 = as everyone), its distinctive films and top 10 films
- * per score. labels[u] is panel user u's segment or -1; everyone is the
- * whole panel's profile (the index's base). */
-void report_segments(const Panel *panel, const Segmentation *seg, const int32_t *labels,
-                     const Profile *everyone, OutputFormat format, FILE *out);
+ * per score. labels[u] is panel user u's segment (0..k-1) or -1; everyone is
+ * the whole panel's profile (the index's base). */
+void report_segments(const Panel *panel, int k, const int32_t *labels, const Profile *everyone,
+                     OutputFormat format, FILE *out);
 #endif

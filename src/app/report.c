@@ -262,7 +262,8 @@ static const char *loss_name(AeLoss loss)
     return loss == AE_LOSS_STUDY ? "study" : "rated";
 }
 
-void report_training(const Segmentation *seg, const Panel *panel, OutputFormat format, FILE *out)
+void report_training(const Segmentation *seg, int k_shown, const Panel *panel, OutputFormat format,
+                     FILE *out)
 {
     const PipelineOptions *o = &seg->options;
     const AeReport *ar = &seg->ae_report;
@@ -349,12 +350,17 @@ void report_training(const Segmentation *seg, const Panel *panel, OutputFormat f
             snprintf(stable, sizeof stable, "%.3f\t", stability[k - 1]);
         table_row(&t, "%d\t%.3f\t%s\t%s\t%s%s%s", k, inertia, drop, sil, stable,
                   k == seg->sweep.knee ? "knee" : "",
-                  k == seg->k ? (k == seg->sweep.knee ? ", chosen" : "chosen") : "");
+                  k == k_shown ? (k == seg->sweep.knee ? ", chosen" : "chosen") : "");
     }
     table_print(&t, format, out);
     table_free(&t);
+    if (k_shown == seg->k)
+        fprintf(out, "\nChosen: the k described below, the model's (train --k; report --k shows "
+                     "another of the sweep).\n");
+    else
+        fprintf(out, "\nChosen: the k described below (--k); the model's is k = %d.\n", seg->k);
     if (seg->sweep.knee)
-        fprintf(out, "\nThe inertia curve bends most at k = %d (Kneedle, focused on the bend).\n",
+        fprintf(out, "The inertia curve bends most at k = %d (Kneedle, focused on the bend).\n",
                 seg->sweep.knee);
     if (stability)
         fprintf(out,
@@ -362,22 +368,45 @@ void report_training(const Segmentation *seg, const Panel *panel, OutputFormat f
                 "users agree with these by an adjusted Rand index of %.3f on average at k = %d "
                 "(1: the same segments; near 0: no more alike than chance).\n",
                 seg->sweep.stability_resamples, kmeans_stability_points(seg->n_users), seg->n_users,
-                stability[seg->k - 1], seg->k);
+                stability[k_shown - 1], k_shown);
+    /* how to weigh the columns, with this sweep's best silhouette */
+    int best = 0;
+    for (int k = 2; k <= seg->sweep.kmax; k++)
+        if (!isnan(seg->sweep.silhouette[k - 1]) &&
+            (!best || seg->sweep.silhouette[k - 1] > seg->sweep.silhouette[best - 1]))
+            best = k;
+    fprintf(out,
+            "To choose k: more segments always lower the inertia, so the knee is where they stop "
+            "paying off. The silhouette compares k's: how clearly users sit in their segment "
+            "(Kaufman and Rousseeuw read above 0.5 as a clear structure, under 0.25 as none "
+            "substantial)");
+    if (best) {
+        double top = seg->sweep.silhouette[best - 1];
+        fprintf(out, "; here it is at most %.3f, at k = %d%s", top, best,
+                top < 0.25  ? ": the segments divide a continuum rather than find separate groups"
+                : top < 0.5 ? ": a weak structure"
+                            : ": a clear structure");
+    }
+    fprintf(out, ".%s\n",
+            stability ? " The stability says whether a k's segments come back from samples at "
+                        "all. A k near the knee whose segments come back is a sound choice; past "
+                        "it, segments tend to split into soft ones."
+                      : "");
 
     heading(format, out, "Segments");
-    const int32_t *labels = segmentation_labels(seg, seg->k);
+    const int32_t *labels = segmentation_labels(seg, k_shown);
     static const char *const size_headers[] = {"segment", "users", "share", "stability"};
     table_init(&t, stability ? 4 : 3, size_headers);
     t.right_align[1] = t.right_align[2] = true;
     t.right_align[3] = stability != NULL;
-    for (int s = 0; s < seg->k; s++) {
+    for (int s = 0; s < k_shown; s++) {
         size_t n = 0;
         for (size_t u = 0; u < seg->n_users; u++)
             n += labels[u] == s;
         char stable[40] = "";
         if (stability)
             snprintf(stable, sizeof stable, "\t%.3f",
-                     kmeans_segment_stability(&seg->sweep, seg->k, s));
+                     kmeans_segment_stability(&seg->sweep, k_shown, s));
         table_row(&t, "%d\t%zu\t%.1f%%%s", s, n, percent(n, seg->n_users), stable);
     }
     table_print(&t, format, out);
@@ -386,11 +415,16 @@ void report_training(const Segmentation *seg, const Panel *panel, OutputFormat f
         fprintf(out,
                 "\nA segment's stability is how whole it comes back in those refits: the share "
                 "of its users and of the best matching refitted segment's that the two have in "
-                "common (Jaccard), averaged. Below about 0.6 a segment does not really exist; "
-                "above 0.85 it is solid.\n");
+                "common (Jaccard), averaged. Read as Hennig reads it: below 0.6 a segment is "
+                "not to be trusted; from 0.6 to 0.75 it shows a pattern, but which users belong "
+                "to it is doubtful; from 0.75 it is valid, from 0.85 highly stable.\n");
 
     const ClassifierReport *cr = &seg->classifier_report;
     heading(format, out, "Classifier");
+    fprintf(out, "It assigns new users to the model's k = %d segments (filmseg score)%s.\n", seg->k,
+            k_shown != seg->k ? "; a model of another k's classifier: train --k, or the explorer's "
+                                "s at that k"
+                              : "");
     fprintf(out,
             "%zu training and %zu validation users; %d epochs, best at %d; validation accuracy "
             "%.1f%%.\n\n",
@@ -542,17 +576,17 @@ static void distinctive_table(const Panel *panel, const int32_t *labels, int seg
     table_free(&t);
 }
 
-void report_segments(const Panel *panel, const Segmentation *seg, const int32_t *labels,
-                     const Profile *everyone, OutputFormat format, FILE *out)
+void report_segments(const Panel *panel, int k, const int32_t *labels, const Profile *everyone,
+                     OutputFormat format, FILE *out)
 {
-    Profile *profiles = calloc((size_t)seg->k, sizeof *profiles);
+    Profile *profiles = calloc((size_t)k, sizeof *profiles);
     int computed = 0;
-    while (profiles && computed < seg->k &&
+    while (profiles && computed < k &&
            profile_compute(panel, labels, computed, &profiles[computed]) == 0)
         computed++;
     demographics_followed(panel, labels, format, out);
-    if (computed == seg->k)
-        genre_table(panel, profiles, seg->k, everyone, format, out);
+    if (computed == k)
+        genre_table(panel, profiles, k, everyone, format, out);
     for (int s = 0; s < computed; s++) {
         const Profile p = profiles[s];
         char title[64];

@@ -12,35 +12,39 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: filmseg report [--data DIR] [--zips FILE] [--format text|markdown]\n"
-                 "                      [--model FILE] [--exclude-states LIST]\n"
+                 "                      [--model FILE [--k K]] [--exclude-states LIST]\n"
                  "                      [--keep-unknown-state] [--strict]\n"
                  "Prints the audience report of a panel (the built-in demo without --data).\n"
                  "With --model, adds the model's segments: the elbow table, sizes, each\n"
-                 "segment's demographics against the whole sample and its top films.\n");
+                 "segment's demographics against the whole sample and its top films;\n"
+                 "--k describes another k of the model's sweep.\n");
 }
 
-/* The model's segments on this panel: its users are matched by id. */
+/* The model's segments at k on this panel: its users are matched by id. */
 static int print_model_segments(const Panel *panel, const Profile *everyone,
-                                const Segmentation *seg, const char *path, OutputFormat format)
+                                const Segmentation *seg, int k, const char *path,
+                                OutputFormat format)
 {
     int32_t *labels = malloc((panel->n_users + 1) * sizeof *labels);
-    long matched = labels ? segmentation_panel_labels(seg, seg->k, panel, labels) : -1;
+    long matched = labels ? segmentation_panel_labels(seg, k, panel, labels) : -1;
     if (matched < 0) {
         free(labels);
         fprintf(stderr, "filmseg report: out of memory\n");
         return EXIT_INPUT;
     }
     printf(format == FORMAT_MARKDOWN ? "\n# Segments of %s\n\n" : "\nSegments of %s\n\n", path);
+    if (k != seg->k)
+        printf("At k = %d of its sweep (the model's k is %d).\n", k, seg->k);
     printf("%ld of the panel's %zu users are in the model (matched by user id)", matched,
            panel->n_users);
     if ((size_t)matched < seg->n_users) /* a panel without some of the training users */
         printf("; %zu of the model's %zu users are not in the panel and are left out",
                seg->n_users - (size_t)matched, seg->n_users);
     printf(".\n");
-    report_training(seg, panel, format, stdout);
+    report_training(seg, k, panel, format, stdout);
     if ((size_t)matched < panel->n_users)
         printf("\nUsers of the panel who are not in the model are left out below.\n");
-    report_segments(panel, seg, labels, everyone, format, stdout);
+    report_segments(panel, k, labels, everyone, format, stdout);
     free(labels);
     return 0;
 }
@@ -50,9 +54,11 @@ int cmd_report(int argc, char **argv)
     static const struct option long_options[] = {PANEL_LONG_OPTIONS,
                                                  {"format", required_argument, 0, 'f'},
                                                  {"model", required_argument, 0, 'm'},
+                                                 {"k", required_argument, 0, 'k'},
                                                  {"help", no_argument, 0, 'h'},
                                                  {0, 0, 0, 0}};
     const char *model_path = NULL;
+    double k_asked = 0; /* --k: another k of the model's sweep (0: the model's) */
     PanelArgs args;
     panel_args_init(&args);
     OutputFormat format = FORMAT_TEXT;
@@ -75,6 +81,9 @@ int cmd_report(int argc, char **argv)
             }
         } else if (opt == 'm') {
             model_path = optarg;
+        } else if (opt == 'k') {
+            if (!cli_number("report", "k", optarg, 1, 1000, true, &k_asked))
+                return EXIT_USAGE;
         } else if (opt == 'h') {
             usage(stdout);
             return 0;
@@ -88,11 +97,23 @@ int cmd_report(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    if (k_asked && !model_path) {
+        fprintf(stderr, "filmseg report: --k picks a k of a model's sweep: give the model with "
+                        "--model\n");
+        return EXIT_USAGE;
+    }
     Segmentation seg = {0};
     char error[512];
     if (model_path && model_load(&seg, model_path, error, sizeof error) != 0) {
         fprintf(stderr, "filmseg report: %s\n", error);
         return EXIT_INPUT;
+    }
+    int k = k_asked ? (int)k_asked : seg.k;
+    if (model_path && k > seg.sweep.kmax) {
+        fprintf(stderr, "filmseg report: --k %d is beyond %s's sweep (k = 1..%d)\n", k, model_path,
+                seg.sweep.kmax);
+        segmentation_free(&seg);
+        return EXIT_USAGE;
     }
     Panel *panel = panel_args_load(&args);
     if (!panel) {
@@ -114,7 +135,7 @@ int cmd_report(int argc, char **argv)
     else
         fprintf(stderr, "filmseg report: out of memory\n");
     if (rc == 0 && model_path)
-        rc = print_model_segments(panel, &profile, &seg, model_path, format);
+        rc = print_model_segments(panel, &profile, &seg, k, model_path, format);
     segmentation_free(&seg);
     profile_free(&profile);
     panel_free(panel);

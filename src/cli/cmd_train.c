@@ -236,7 +236,7 @@ int cmd_train(int argc, char **argv)
     if (status == 0) {
         printf("Trained on %s: %zu users, %zu films rated, %zu ratings.\n", panel->source,
                panel->n_users, seg.n_films, panel->n_ratings);
-        report_training(&seg, panel, format, stdout);
+        report_training(&seg, seg.k, panel, format, stdout);
         errno = 0;
         if (fflush(stdout) != 0 || ferror(stdout)) {
             fprintf(stderr, "filmseg train: cannot write the summary: %s; nothing written\n",

@@ -209,8 +209,8 @@ static void use_model(const Segmentation *seg)
     if (profile_compute(panel, NULL, 0, &everyone) == 0) {
         if (segmentation_panel_labels(seg, seg->k, panel, labels) < 0)
             abort();
-        report_training(seg, panel, FORMAT_TEXT, sink);
-        report_segments(panel, seg, labels, &everyone, FORMAT_MARKDOWN, sink);
+        report_training(seg, seg->k, panel, FORMAT_TEXT, sink);
+        report_segments(panel, seg->k, labels, &everyone, FORMAT_MARKDOWN, sink);
         profile_free(&everyone);
     }
     fclose(sink);

@@ -103,11 +103,10 @@ static void segments_genres_and_distinctive_films(void **state)
         labels[u] = p->users[u].id <= 10 ? 0 : 1;
     Profile everyone;
     assert_int_equal(profile_compute(p, NULL, 0, &everyone), 0);
-    Segmentation seg = {.k = 2};
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    report_segments(p, &seg, labels, &everyone, FORMAT_TEXT, out);
+    report_segments(p, 2, labels, &everyone, FORMAT_TEXT, out);
     fclose(out);
     /* likes: Action 10 (all segment 0's), Drama 20 (10 each), Comedy none.
      * Segment 0: half its 20 likes Action (a third of everyone's: 150), half
@@ -152,11 +151,10 @@ static void what_segments_follow_is_said_from_the_figures(void **state)
             labels[u] = p->users[u].id <= 10 ? 0 : 1;
         Profile everyone;
         assert_int_equal(profile_compute(p, NULL, 0, &everyone), 0);
-        Segmentation seg = {.k = 2};
         char *text = NULL;
         size_t len = 0;
         FILE *out = open_memstream(&text, &len);
-        report_segments(p, &seg, labels, &everyone, FORMAT_TEXT, out);
+        report_segments(p, 2, labels, &everyone, FORMAT_TEXT, out);
         fclose(out);
         if (by_gender)
             assert_non_null(strstr(text, "These segments follow gender most (1.000): in part they "
