@@ -62,6 +62,15 @@ double profile_share_index(size_t part, size_t whole, size_t all_part, size_t al
  * (ties by genre index); returns how many were written (at most
  * PANEL_MAX_GENRES). */
 size_t profile_liked_genres(const Panel *panel, const Profile *p, size_t min_likes, int *out);
+/* The marks of profile_headline's parts (the report says them). */
+enum {
+    HEADLINE_GENRE_INDEX = 120,      /* a genre liked this much above everyone */
+    HEADLINE_YEARS_APART = 2,        /* newer or older films: median years apart */
+    HEADLINE_AGE_APART = 3,          /* older or younger: mean age years apart */
+    HEADLINE_GENDER_INDEX = 115,     /* more men or more women */
+    HEADLINE_OCCUPATION_INDEX = 150, /* an occupation well above everyone's */
+};
+
 /* What sets a segment apart from everyone, in a few words for a reader, into
  * out (size bytes): the genres it likes most above everyone (up to 3 with an
  * index of 120 or more, each liked 10 times or more), newer or older films

@@ -276,7 +276,7 @@ void profile_headline(const Panel *panel, const Profile *p, const Profile *every
     size_t n = 0;
     for (size_t g = 0; g < panel->n_genres && g < PANEL_MAX_GENRES; g++) {
         double idx = profile_genre_index(p, everyone, (int)g);
-        if (idx >= 120) /* NAN: too few likes */
+        if (idx >= HEADLINE_GENRE_INDEX) /* NAN: too few likes */
             ranked[n++] = (Ranked){(int)g, idx};
     }
     qsort(ranked, n, sizeof *ranked, by_value_desc);
@@ -285,16 +285,17 @@ void profile_headline(const Panel *panel, const Profile *p, const Profile *every
         headline_part(out, size, part);
     if (p->liked_year_median && everyone->liked_year_median) {
         int apart = p->liked_year_median - everyone->liked_year_median;
-        if (apart >= 2 || apart <= -2)
+        if (apart >= HEADLINE_YEARS_APART || apart <= -HEADLINE_YEARS_APART)
             headline_part(out, size, apart > 0 ? "newer films" : "older films");
     }
     if (p->has_demographics && p->n_users && everyone->n_users) {
-        if (p->age_mean - everyone->age_mean >= 3 || everyone->age_mean - p->age_mean >= 3)
+        if (fabs(p->age_mean - everyone->age_mean) >= HEADLINE_AGE_APART)
             headline_part(out, size, p->age_mean > everyone->age_mean ? "older" : "younger");
-        if (profile_share_index(p->n_male, p->n_users, everyone->n_male, everyone->n_users) >= 115)
+        if (profile_share_index(p->n_male, p->n_users, everyone->n_male, everyone->n_users) >=
+            HEADLINE_GENDER_INDEX)
             headline_part(out, size, "more men");
         else if (profile_share_index(p->n_female, p->n_users, everyone->n_female,
-                                     everyone->n_users) >= 115)
+                                     everyone->n_users) >= HEADLINE_GENDER_INDEX)
             headline_part(out, size, "more women");
         n = 0;
         for (size_t i = 0; i < p->n_occupations && n < 64; i++) {
@@ -304,7 +305,8 @@ void profile_headline(const Panel *panel, const Profile *p, const Profile *every
                                              everyone->n_users);
             const char *name = panel->occupations[c->index];
             bool says_nothing = strcmp(name, "other") == 0 || strcmp(name, "none") == 0;
-            if (!says_nothing && idx >= 150 && c->count >= 5 && 20 * c->count >= p->n_users)
+            if (!says_nothing && idx >= HEADLINE_OCCUPATION_INDEX && c->count >= 5 &&
+                20 * c->count >= p->n_users)
                 ranked[n++] = (Ranked){c->index, idx};
         }
         qsort(ranked, n, sizeof *ranked, by_value_desc);

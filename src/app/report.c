@@ -587,6 +587,15 @@ void report_segments(const Panel *panel, int k, const int32_t *labels, const Pro
     demographics_followed(panel, labels, format, out);
     if (computed == k)
         genre_table(panel, profiles, k, everyone, format, out);
+    if (computed)
+        fprintf(out,
+                "\nEach segment's line in short names up to 3 genres it likes most above "
+                "everyone (an index of %d or more), newer or older films (half its likes' films "
+                "out %d years or more apart from everyone's), older or younger (a mean age %d "
+                "years or more apart), more men or women (an index of %d or more) and up to 2 "
+                "occupations with an index of %d or more that hold 5%% and 5 of its users.\n",
+                HEADLINE_GENRE_INDEX, HEADLINE_YEARS_APART, HEADLINE_AGE_APART,
+                HEADLINE_GENDER_INDEX, HEADLINE_OCCUPATION_INDEX);
     for (int s = 0; s < computed; s++) {
         const Profile p = profiles[s];
         char title[64];
@@ -596,10 +605,15 @@ void report_segments(const Panel *panel, int k, const int32_t *labels, const Pro
         profile_headline(panel, &p, everyone, headline, sizeof headline);
         fprintf(out, "In short: %s.\n", headline);
         char users[32], ratings[32];
-        fprintf(out, "%s users (%.1f%% of the sample), %s ratings, mean rating %.2f.\n",
+        fprintf(out,
+                "%s users (%.1f%% of the sample), %s ratings (%.0f a user; everyone: %.0f), mean "
+                "rating %.2f.\n",
                 format_thousands(p.n_users, users, sizeof users),
                 percent(p.n_users, everyone->n_users),
-                format_thousands(p.n_ratings, ratings, sizeof ratings), p.rating_mean);
+                format_thousands(p.n_ratings, ratings, sizeof ratings),
+                p.n_users ? (double)p.n_ratings / p.n_users : 0.0,
+                everyone->n_users ? (double)everyone->n_ratings / everyone->n_users : 0.0,
+                p.rating_mean);
         if (p.liked_year_median && everyone->liked_year_median)
             fprintf(out, "Half the films it likes came out by %d (everyone's: by %d).\n",
                     p.liked_year_median, everyone->liked_year_median);
