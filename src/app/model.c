@@ -564,6 +564,9 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
         sw->silhouette[k - 1] = get_f64(&r, "sweep");
         if (version >= 4) {
             double stability = get_f64(&r, "sweep");
+            /* a hair above 1: a mean rounded so by an earlier version (18 or more refits) */
+            if (stability > 1.0 && stability <= 1.0 + 1e-9)
+                stability = 1.0;
             if (sw->stability && !r.bad && !(stability >= -1.0 && stability <= 1.0))
                 return refuse(seg, error, error_size, "%s: the stability at k %d is out of range",
                               name, k);

@@ -1661,7 +1661,7 @@ int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptio
             double ari = kmeans_adjusted_rand(chosen, found, m);
             if (isnan(ari))
                 status = FS_ERROR;
-            stability[k - 1] += ari / resamples;
+            stability[k - 1] += ari; /* summed: averaged below */
             size_t at = (size_t)k * (size_t)(k - 1) / 2;
             add_best_jaccard(chosen, found, m, k, keys, sizes, best, segment_sum + at, seen + at);
         }
@@ -1691,6 +1691,10 @@ int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptio
         free(seen);
         return status;
     }
+    /* the mean of indexes of at most 1 is at most 1 (a sum of many ari /
+     * resamples could round above it, a value no model file holds) */
+    for (int k = 1; k <= kmax; k++)
+        stability[k - 1] = fmin(1.0, stability[k - 1] / resamples);
     for (size_t i = 0; i < pairs; i++)
         segment_sum[i] = seen[i] ? segment_sum[i] / seen[i] : NAN;
     free(seen);

@@ -48,7 +48,8 @@ void widget_heat_cell(int y, int x, int w, double share, bool few)
 
 void widget_heat_legend(int y, int x, int w)
 {
-    static const char *const LABEL[HEAT_LEVELS] = {"0", "<10%", "10-20", "20-35", "35-50", ">50%"};
+    static const char *const LABEL[HEAT_LEVELS] = {"- none", "<10%",  "10-20",
+                                                   "20-35",  "35-50", ">50%"};
     int cx = x;
     crt_set(CE_LABEL);
     cx += tui_text(y, cx, x + w - cx, "share: ");

@@ -52,7 +52,7 @@ static void heatmap_draw(TuiApp *app, Rect r)
     int title_w = r.w - 5 * cw - extra_w - 1;
     /* no wider than the longest title: on a wide terminal a row's shares
      * stay beside its title, not a hundred blank columns away */
-    int longest = 4; /* "film" */
+    int longest = 4; /* "film", or the header that says what the cells are when there is room */
     for (size_t i = 0; i < app->n_heat_films; i++) {
         int w = text_columns(app->panel->films[rows[i].film].title, crt.utf8);
         longest = w > longest ? w : longest;
@@ -61,7 +61,8 @@ static void heatmap_draw(TuiApp *app, Rect r)
         title_w = longest + 1;
     /* header */
     crt_set(CE_TITLE);
-    tui_text(r.y, r.x, title_w, "film");
+    static const char FILM_HEADER[] = "film (% of its n by score)";
+    tui_text(r.y, r.x, title_w, title_w > (int)sizeof FILM_HEADER - 1 ? FILM_HEADER : "film");
     for (int s = 1; s <= 5; s++)
         tui_textf(r.y, r.x + title_w + 1 + (s - 1) * cw, cw, "%*d%s", cw / 2, s, crt.glyphs->star);
     tui_text(r.y, r.x + title_w + 1 + 5 * cw, extra_w,
