@@ -36,8 +36,9 @@ typedef struct {
     double started, stage_started, finished; /* tui_now() seconds */
     Series ae_loss, ae_val, clf_loss, clf_val, clf_acc, clf_val_acc, inertia;
     PipelineOptions options;
-    bool classifier_only; /* the job trains a classifier at options.k for the
-                             segmentation on screen; the other series are its */
+    double stage_cost[STAGE_COUNT]; /* each stage's expected seconds (train_stage_costs) */
+    bool classifier_only;           /* the job trains a classifier at options.k for the
+                                       segmentation on screen; the other series are its */
     char error[256];
     unsigned version; /* bumped on every change */
 } TrainStatus;
@@ -90,9 +91,16 @@ void worker_free(Worker *w);
 void train_status_free(TrainStatus *s);
 /* Fills a status from a finished segmentation's histories (a loaded model). */
 void train_status_from_seg(TrainStatus *s, const Segmentation *seg);
+/* Each stage's expected cost in seconds for a run of options on panel, from
+ * what it grows with (epochs, hidden units, ratings or cells, restarts, kmax,
+ * users, refits), scaled from ml-100k's at the default settings: only their
+ * ratio matters, to weigh the stages in train_fraction. 0 for a stage that
+ * does not run. */
+void train_stage_costs(const Panel *panel, const PipelineOptions *options,
+                       double cost[STAGE_COUNT]);
 /* The share of the whole run done (0..1) from the stage and step, with the
- * stages weighted by their usual cost; and seconds left at this pace (NAN
- * when unknown). */
+ * stages weighted by their cost (stage_cost); and seconds left at this pace
+ * (NAN when unknown). */
 double train_fraction(const TrainStatus *s);
 double train_seconds_left(const TrainStatus *s, double now);
 /* The stage and its step: "autoencoder 12/100", "classifier" before its

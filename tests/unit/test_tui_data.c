@@ -194,15 +194,21 @@ static void progress_text_of_each_moment(void **state)
 static void train_fraction_follows_the_stages(void **state)
 {
     (void)state;
+    Panel panel; /* ml-100k's sample, in size */
+    memset(&panel, 0, sizeof panel);
+    panel.n_users = 872;
+    panel.n_films = 1668;
+    panel.n_ratings = 92826;
     TrainStatus s;
     memset(&s, 0, sizeof s);
     s.state = WORKER_RUNNING;
     s.stage = -1;
     assert_true(train_fraction(&s) == 0);
     pipeline_options_default(&s.options);
+    train_stage_costs(&panel, &s.options, s.stage_cost);
     s.stage = STAGE_CLASSIFIER; /* the classifier done, the stability to come */
     s.step = s.steps = 10;
-    double before_stability = train_fraction(&s); /* the stability is about a fifth */
+    double before_stability = train_fraction(&s); /* 5 refits: about a fifth */
     assert_true(before_stability > 0.7 && before_stability < 0.9);
     s.stage = STAGE_STABILITY;
     s.step = 2;
@@ -211,7 +217,27 @@ static void train_fraction_follows_the_stages(void **state)
     assert_true(halfway > before_stability && halfway < 1);
     s.step = 4;
     assert_float_equal(train_fraction(&s), 1.0, 1e-12);
+    /* 100 refits: most of the run (a reviewer saw 80% done at 5 of 100) */
+    s.options.stability = 100;
+    train_stage_costs(&panel, &s.options, s.stage_cost);
+    s.stage = STAGE_STABILITY;
+    s.step = 5;
+    s.steps = 100;
+    assert_true(train_fraction(&s) < 0.3);
+    s.step = 50;
+    assert_true(fabs(train_fraction(&s) - 0.5) < 0.1);
+    /* more epochs, a wider sweep: the stages' weights follow */
+    s.options.stability = 5;
+    s.options.ae.epochs = 1000;
+    train_stage_costs(&panel, &s.options, s.stage_cost);
+    s.stage = STAGE_AUTOENCODER;
+    s.step = 500;
+    s.steps = 1000;
+    assert_true(fabs(train_fraction(&s) - 0.5) < 0.05);
     s.options.stability = 0; /* the study's method: the classifier ends it */
+    s.options.ae.epochs = 100;
+    train_stage_costs(&panel, &s.options, s.stage_cost);
+    assert_true(s.stage_cost[STAGE_STABILITY] == 0);
     s.stage = STAGE_CLASSIFIER;
     s.step = s.steps = 10;
     assert_float_equal(train_fraction(&s), 1.0, 1e-12);
