@@ -3,9 +3,8 @@
 #include "commands.h"
 
 #include "filmseg/atomic_file.h"
+#include "filmseg/text.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,37 +48,12 @@ Panel *panel_args_load(const PanelArgs *args)
     return panel;
 }
 
-/* Whether text is a number written in decimal: digits with an optional sign
- * and, unless whole, a decimal point and exponent ("0.5", "1e-4"); not hex,
- * "inf", "nan" or one with spaces, which strtod also reads. */
-static bool decimal_number(const char *text, bool whole)
-{
-    const char *c = text + (*text == '+' || *text == '-');
-    size_t digits = 0;
-    for (; isdigit((unsigned char)*c); c++)
-        digits++;
-    if (!whole && *c == '.')
-        for (c++; isdigit((unsigned char)*c); c++)
-            digits++;
-    if (digits == 0)
-        return false;
-    if (!whole && (*c == 'e' || *c == 'E')) {
-        c += 1 + (c[1] == '+' || c[1] == '-');
-        if (!isdigit((unsigned char)*c))
-            return false;
-        while (isdigit((unsigned char)*c))
-            c++;
-    }
-    return *c == '\0';
-}
-
 bool cli_number(const char *command, const char *name, const char *value, double lo, double hi,
                 bool whole, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(value, &end);
-    if (!decimal_number(value, whole) || errno || end == value || *end || !(v >= lo && v <= hi) ||
+    /* decimal only: strtod alone would take 0x10, 1e1, inf and nan */
+    double v;
+    if (!text_parse_double((Field){value, strlen(value)}, &v) || !(v >= lo && v <= hi) ||
         (whole && v != (long)v)) {
         fprintf(stderr, "filmseg %s: --%s must be a %s %.10g..%.10g\n", command, name,
                 whole ? "whole number" : "number", lo, hi);

@@ -7,9 +7,9 @@
 #include "crt.h"
 
 #include "filmseg/model.h"
+#include "filmseg/text.h"
 
 #include <curses.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,9 +153,9 @@ static size_t utf8_drop_last(char *text, size_t len)
 }
 
 static const char *const FORM_LABEL[FORM_FIELDS] = {
-    "method",       "k (segments)",        "K (sweep k = 1..K)", "autoencoder epochs",
-    "hidden units", "demographics weight", "genre weight",       "recency",
-    "seed",         "stability refits"};
+    "method (Space)", "k (segments)",        "K (sweep k = 1..K)", "autoencoder epochs",
+    "hidden units",   "demographics weight", "genre weight",       "recency",
+    "seed",           "stability refits"};
 
 /* The fields a method sets: its preset's demographics and genre weights,
  * recency and stability refits (the others stay as the user left them). */
@@ -201,12 +201,11 @@ static void form_switch_method(TuiApp *app)
     form_method_fields(app, &preset);
 }
 
+/* A decimal number in [lo, hi] (not 0x10, 1e3, inf or nan, which strtod takes). */
 static bool form_number(const char *s, double lo, double hi, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
+    double v;
+    if (!text_parse_double((Field){s, strlen(s)}, &v) || !(v >= lo && v <= hi))
         return false;
     *out = v;
     return true;
@@ -267,17 +266,31 @@ static bool form_options(TuiApp *app, PipelineOptions *o)
     return true;
 }
 
-static void form_submit(TuiApp *app)
+/* Enter: trains with the form's settings; while a run goes on, or over a
+ * trained model not saved (until Enter again), the form stays open with
+ * them. */
+static void form_submit(TuiApp *app, bool confirmed)
 {
     PipelineOptions o;
-    if (form_options(app, &o)) {
-        app->form = false;
-        if (app_train(app, &o)) {
-            app->form_run = o;
-            app->form_run_pending = true;
-        }
-        app->pane = PANE_TRAINING;
+    if (!form_options(app, &o))
+        return;
+    if (worker_running(&app->worker)) {
+        app_message(app, true, "training is running: x cancels it, then Enter starts this one");
+        return;
     }
+    if (app->unsaved && !confirmed) {
+        app_message(app, true,
+                    "the trained model is not saved: Enter again retrains over it (Esc, then s "
+                    "saves it)");
+        app->form_confirm = true;
+        return;
+    }
+    app->form = false;
+    if (app_train(app, &o)) {
+        app->form_run = o;
+        app->form_run_pending = true;
+    }
+    app->pane = PANE_TRAINING;
 }
 
 static void form_key(TuiApp *app, int ch)
@@ -287,19 +300,25 @@ static void form_key(TuiApp *app, int ch)
     int field = app->form_field;
     bool fresh = app->form_fresh; /* the field was just entered */
     app->form_fresh = false;
+    bool confirmed = app->form_confirm; /* a second Enter: retrain over the unsaved model */
+    app->form_confirm = false;
+    bool enter = ch == '\n' || ch == '\r' || ch == KEY_ENTER;
     if (ch == 27) {
         app->form = false;
     } else if (ch == KEY_UP || ch == KEY_BTAB) {
         app->form_field = (app->form_field + FORM_FIELDS - 1) % FORM_FIELDS;
     } else if (ch == KEY_DOWN || ch == '\t') {
         app->form_field = (app->form_field + 1) % FORM_FIELDS;
-    } else if (ch == ' ') { /* on any row: the hint says "Space method" */
-        form_switch_method(app);
+    } else if (ch == ' ' && app->form_field != FORM_METHOD) {
+        app->form_fresh = fresh; /* Space switches the method on its row only */
+    } else if (ch == 'x' && worker_running(&app->worker)) { /* as outside the form */
+        worker_cancel(&app->worker);
+        app_message(app, false, "cancelling the run: Enter then starts this one");
     } else if (app->form_field == FORM_METHOD) {
-        if (ch == KEY_LEFT || ch == KEY_RIGHT)
+        if (ch == ' ' || ch == KEY_LEFT || ch == KEY_RIGHT)
             form_switch_method(app);
-        else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
-            form_submit(app);
+        else if (enter)
+            form_submit(app, confirmed);
     } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
         if (strcmp(value, "unscaled") == 0) /* a word, not digits: it goes whole */
             value[0] = 0;
@@ -313,8 +332,8 @@ static void form_key(TuiApp *app, int ch)
             value[len] = (char)ch;
             value[len + 1] = 0;
         }
-    } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-        form_submit(app);
+    } else if (enter) {
+        form_submit(app, confirmed);
     }
     if (app->form_field != field)
         app->form_fresh = true;
@@ -340,7 +359,9 @@ static void draw_form(TuiApp *app, Rect pane)
         tui_text(y + 3 + f, x + 26, 14, shown);
     }
     crt_set(CE_HELP);
-    tui_text(y + h - 2, x + 2, w - 4, "Up/Down field  Space method  Enter train  Esc close");
+    tui_text(y + h - 2, x + 2, w - 4,
+             worker_running(&app->worker) ? "Up/Down field  Enter train  x cancel run  Esc close"
+                                          : "Up/Down field  Enter train  Esc close");
     crt_set(CE_NORMAL);
 }
 
