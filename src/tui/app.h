@@ -85,7 +85,7 @@ typedef struct TuiApp {
     TrainStatus train; /* the UI's copy */
     bool form;         /* the retrain form is open */
     int form_field;
-    bool form_fresh; /* the field was just entered: typing replaces its value */
+    bool form_fresh;   /* the field was just entered: typing replaces its value */
     bool form_confirm; /* Enter was asked again: the trained model on screen is not saved */
     char form_value[FORM_FIELDS][24];
     /* the settings of the form's last run while they are not the model's
