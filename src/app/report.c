@@ -362,6 +362,9 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
     if (seg->sweep.knee)
         fprintf(out, "The inertia curve bends most at k = %d (Kneedle, focused on the bend).\n",
                 seg->sweep.knee);
+    else
+        fprintf(out, "The inertia curve has no knee: Kneedle finds no bend%s.\n",
+                seg->sweep.kmax < 3 ? " in a sweep to k = 2" : "");
     if (stability)
         fprintf(out,
                 "Stability: the segments made again from %d random samples of %zu of the %zu "

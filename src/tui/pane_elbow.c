@@ -43,8 +43,11 @@ static void elbow_draw(TuiApp *app, Rect r)
         char model_k[48] = ""; /* browsing away from the k the classifier is for */
         if (app->k != seg->k)
             snprintf(model_k, sizeof model_k, " (the model's k=%d)", seg->k);
-        snprintf(title, sizeof title, "Elbow: inertia by k (1..%d); knee k=%d; chosen k=%d%s", kmax,
-                 knee, app->k, model_k);
+        char knee_text[24] = "no knee"; /* a sweep to K < 3, or a straight curve */
+        if (knee > 0)
+            snprintf(knee_text, sizeof knee_text, "knee k=%d", knee);
+        snprintf(title, sizeof title, "Elbow: inertia by k (1..%d); %s; chosen k=%d%s", kmax,
+                 knee_text, app->k, model_k);
     } else {
         snprintf(title, sizeof title, "Elbow: inertia by k, the sweep so far (k=1..%d)", kmax);
     }
@@ -110,6 +113,9 @@ static bool elbow_key(TuiApp *app, int ch)
     case 'n':
         if (app->seg->sweep.knee >= 2)
             app_set_k(app, app->seg->sweep.knee);
+        else
+            app_message(app, true, "no knee: the inertia curve has no bend to find%s",
+                        app->seg->sweep.kmax < 3 ? " (K is under 3)" : "");
         return true;
     }
     return false;

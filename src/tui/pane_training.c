@@ -39,7 +39,8 @@ static void training_draw(TuiApp *app, Rect r)
         snprintf(title, sizeof title, "The classifier for k=%d cancelled after %.1fs", o->k,
                  t->finished - t->started);
     } else if (t->state == WORKER_CANCELLED) {
-        snprintf(title, sizeof title, "Training cancelled after %.1fs", t->finished - t->started);
+        snprintf(title, sizeof title, "Training cancelled after %.1fs%s", t->finished - t->started,
+                 app->seg ? ": its run below, not the model shown" : "");
     } else if (t->state == WORKER_FAILED) {
         snprintf(title, sizeof title, "Training failed: %s", t->error);
     } else {
