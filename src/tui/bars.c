@@ -74,6 +74,15 @@ void widget_bar_rows(Rect r, const BarRow *rows, int n, int label_w, int note_w)
     }
 }
 
+void widget_more_line(int y, int x, int w, int more)
+{
+    if (more <= 0)
+        return;
+    crt_set(CE_DIM);
+    tui_textf(y, x, w, "+%d more (filmseg report lists all)", more);
+    crt_set(CE_NORMAL);
+}
+
 /* A column of counts in one unit, picked by its largest: whole below 10,000,
  * then thousands with one decimal, whole thousands from 100,000, millions
  * with two decimals ("25.0k" beside "19.8k", not "25k" beside "5673"); a

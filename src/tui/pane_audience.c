@@ -26,8 +26,10 @@ static void draw_occupations(Rect r, const Panel *panel, const Profile *p, const
 {
     pane_title(rect_take_top(&r, 1), base ? "Occupations (share, index)" : "Occupations");
     BarRow rows[64];
-    int n = 0;
-    for (size_t i = 0; i < p->n_occupations && n < r.h && n < 64; i++, n++) {
+    int n = 0, fit = r.h; /* on a short pane the last line says how many more there are */
+    if (p->n_occupations > (size_t)r.h && r.h >= 2)
+        fit = r.h - 1;
+    for (size_t i = 0; i < p->n_occupations && n < fit && n < 64; i++, n++) {
         const CategoryCount *c = &p->occupations[i];
         BarRow *row = &rows[n];
         row->label = panel->occupations[c->index];
@@ -45,6 +47,7 @@ static void draw_occupations(Rect r, const Panel *panel, const Profile *p, const
         }
     }
     widget_bar_rows(r, rows, n, 13, 12);
+    widget_more_line(r.y + n, r.x, r.w, (int)p->n_occupations - n);
 }
 
 static void draw_ages(Rect r, const Profile *p, const Profile *base)

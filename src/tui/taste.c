@@ -45,12 +45,15 @@ static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Prof
     }
     /* on a short pane the genres everyone likes least give way to the year */
     bool year = p->liked_year_median && everyone->liked_year_median && r.h >= 2;
-    int shown = n < r.h - (year ? 1 : 0) ? n : r.h - (year ? 1 : 0);
+    int room = r.h - (year ? 1 : 0);
+    int shown = n <= room ? n : room - 1; /* the last line says how many more */
+    shown = shown < 0 ? 0 : shown;
     widget_bar_rows(r, rows, shown, 12, 12);
+    widget_more_line(r.y + shown, r.x, r.w, n - shown);
     if (year) {
         crt_set(CE_LABEL);
-        tui_textf(r.y + shown, r.x, r.w, "Median year liked: %d (all: %d)", p->liked_year_median,
-                  everyone->liked_year_median);
+        tui_textf(r.y + shown + (n > shown), r.x, r.w, "Median year liked: %d (all: %d)",
+                  p->liked_year_median, everyone->liked_year_median);
         crt_set(CE_NORMAL);
     }
 }
