@@ -72,8 +72,8 @@ static const char *const HELP[] = {
     "s                 save the model at the k shown",
     "e                 export this k's segments as CSV tables",
     "Ctrl-L            redraw",
-    "?, F1             this help (? again: the words on screen)",
-    "q, F10            quit",
+    "?, F1             this help (? again: the words; other keys close)",
+    "q, F10, Ctrl-C    quit (asks first if a model is unsaved)",
 };
 
 static const char *const WORDS[] = {
