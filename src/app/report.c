@@ -9,22 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *users_file_name(PanelFormat format)
+/* The name of a format's users file, or (films) its films file. */
+static const char *file_name(PanelFormat format, bool films)
 {
     switch (format) {
-    case PANEL_ML100K: return "u.user";
-    case PANEL_ML1M: return "users.dat";
-    case PANEL_MLCSV: return "ratings.csv";
-    }
-    return "the panel";
-}
-
-static const char *films_file_name(PanelFormat format)
-{
-    switch (format) {
-    case PANEL_ML100K: return "u.item";
-    case PANEL_ML1M: return "movies.dat";
-    case PANEL_MLCSV: return "movies.csv";
+    case PANEL_ML100K: return films ? "u.item" : "u.user";
+    case PANEL_ML1M: return films ? "movies.dat" : "users.dat";
+    case PANEL_MLCSV: return films ? "movies.csv" : "ratings.csv";
     }
     return "the panel";
 }
@@ -75,7 +66,7 @@ static void figures_table(const Panel *panel, const Profile *p, Table *t)
     static const char *const headers[] = {"figure", "value"};
     table_init(t, 2, headers);
     /* counts in thousands as the ratings' are (162,541 users, not 162541) */
-    table_row(t, "users in %s\t%s", users_file_name(panel->format),
+    table_row(t, "users in %s\t%s", file_name(panel->format, false),
               format_thousands(s->users_read, a, sizeof a));
     table_row(t, "users kept\t%s", format_thousands(p->n_users, a, sizeof a));
     if (panel->has_demographics)
@@ -106,7 +97,7 @@ static void figures_table(const Panel *panel, const Profile *p, Table *t)
               format_thousands(p->ratings_by_score[5], f, sizeof f));
     table_row(t, "films rated\t%s of the %s in %s",
               format_thousands(panel_films_rated(panel), a, sizeof a),
-              format_thousands(panel->n_films, b, sizeof b), films_file_name(panel->format));
+              format_thousands(panel->n_films, b, sizeof b), file_name(panel->format, true));
     if (s->ratings_half_star)
         table_row(t, "half-star ratings\t%s (as the star above in the counts by star)",
                   format_thousands(s->ratings_half_star, a, sizeof a));

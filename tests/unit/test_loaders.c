@@ -836,6 +836,36 @@ static void write_bytes(const char *path, const char *bytes, size_t n)
     fclose(f);
 }
 
+/* A panel in dir of the files names (up to 3, NULL-ended), the odd one
+ * holding bytes (len) and the others "1": loading it fails with exactly
+ * "filmseg: DIR/ODD: said" (the files are removed after). */
+static void panel_refused_for_one_file(const char *dir, const char *const *names, int odd,
+                                       const char *bytes, size_t len, const char *said)
+{
+    char path[300], expected[400];
+    for (int f = 0; f < 3 && names[f]; f++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[f]);
+        if (f == odd)
+            write_bytes(path, bytes, len);
+        else
+            write_file(path, "1\n");
+    }
+    PanelOptions options;
+    panel_options_default(&options);
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    Panel *p = NULL;
+    assert_int_equal(panel_load_dir(dir, &options, &c.diag, &p), 2);
+    assert_null(p);
+    snprintf(expected, sizeof expected, "filmseg: %s/%s: %s\n", dir, names[odd], said);
+    assert_string_equal(captured_diag_text(&c), expected);
+    captured_diag_free(&c);
+    for (int f = 0; f < 3 && names[f]; f++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[f]);
+        unlink(path);
+    }
+}
+
 /* A file that starts with a UTF-16 byte-order mark (a spreadsheet's or an
  * editor's "Unicode"), little- or big-endian, is named as such, whichever
  * file of whichever format it is (and the ZIP list, and the files score
@@ -863,33 +893,17 @@ static void utf16_files_are_named(void **state)
                               "\0"
                               "1\0,\0"
                               "2\0\n";
-    char dir[] = "/tmp/filmseg-test-XXXXXX", path[300], expected[400];
+    char dir[] = "/tmp/filmseg-test-XXXXXX", expected[400];
     assert_non_null(mkdtemp(dir));
     PanelOptions options;
     panel_options_default(&options);
     for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++)
         for (int endian = 0; endian < 2; endian++) {
-            for (int f = 0; f < 3 && panels[i].names[f]; f++) {
-                snprintf(path, sizeof path, "%s/%s", dir, panels[i].names[f]);
-                if (strcmp(panels[i].names[f], panels[i].utf16) == 0)
-                    write_bytes(path, endian ? big : little, sizeof little - 1);
-                else
-                    write_file(path, "1\n");
-            }
-            CapturedDiag c;
-            captured_diag_init(&c, false);
-            Panel *p = NULL;
-            assert_int_equal(panel_load_dir(dir, &options, &c.diag, &p), 2);
-            assert_null(p);
-            snprintf(expected, sizeof expected,
-                     "filmseg: %s/%s: the file is UTF-16; save it as UTF-8\n", dir,
-                     panels[i].utf16);
-            assert_string_equal(captured_diag_text(&c), expected);
-            captured_diag_free(&c);
-            for (int f = 0; f < 3 && panels[i].names[f]; f++) {
-                snprintf(path, sizeof path, "%s/%s", dir, panels[i].names[f]);
-                unlink(path);
-            }
+            int odd = 0;
+            while (strcmp(panels[i].names[odd], panels[i].utf16) != 0)
+                odd++;
+            panel_refused_for_one_file(dir, panels[i].names, odd, endian ? big : little,
+                                       sizeof little - 1, "the file is UTF-16; save it as UTF-8");
         }
 
     /* the ZIP list, and the users and ratings files score reads */
@@ -947,34 +961,15 @@ static void compressed_files_are_named(void **state)
                                             {"ratings.csv", "movies.csv", NULL}};
     static const char said[] =
         "the file is compressed (gzip, bzip2, xz, zstd or zip); decompress it first";
-    char dir[] = "/tmp/filmseg-test-XXXXXX", path[300], expected[400];
+    char dir[] = "/tmp/filmseg-test-XXXXXX", expected[400];
     assert_non_null(mkdtemp(dir));
     PanelOptions options;
     panel_options_default(&options);
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++)
-            for (int packed = 0; packed < 3 && panels[i][packed]; packed++) {
-                for (int f = 0; f < 3 && panels[i][f]; f++) {
-                    snprintf(path, sizeof path, "%s/%s", dir, panels[i][f]);
-                    if (f == packed)
-                        write_bytes(path, kinds[k].bytes, kinds[k].len);
-                    else
-                        write_file(path, "1\n");
-                }
-                CapturedDiag c;
-                captured_diag_init(&c, false);
-                Panel *p = NULL;
-                assert_int_equal(panel_load_dir(dir, &options, &c.diag, &p), 2);
-                assert_null(p);
-                snprintf(expected, sizeof expected, "filmseg: %s/%s: %s\n", dir, panels[i][packed],
-                         said);
-                assert_string_equal(captured_diag_text(&c), expected);
-                captured_diag_free(&c);
-                for (int f = 0; f < 3 && panels[i][f]; f++) {
-                    snprintf(path, sizeof path, "%s/%s", dir, panels[i][f]);
-                    unlink(path);
-                }
-            }
+            for (int packed = 0; packed < 3 && panels[i][packed]; packed++)
+                panel_refused_for_one_file(dir, panels[i], packed, kinds[k].bytes, kinds[k].len,
+                                           said);
         /* the ZIP list, and each of the files score reads */
         char zips[300], users[300], ratings[300];
         snprintf(zips, sizeof zips, "%s/zips.csv", dir);

@@ -83,6 +83,25 @@ static void taste_only_report_says_so(void **state)
 
 /* 20 users: segment 0 (users 1..10) rate film 1 (Action) 5 and film 2
  * (Drama) 4; segment 1 (users 11..20) rate film 2 5 and film 3 (Comedy) 2. */
+/* The report of two segments of panel p: users 1..10 in segment 0, the rest
+ * in 1 (text; free() it). */
+static char *two_segments_report(const Panel *p)
+{
+    int32_t labels[64];
+    assert_true(p->n_users <= 64);
+    for (size_t u = 0; u < p->n_users; u++)
+        labels[u] = p->users[u].id <= 10 ? 0 : 1;
+    Profile everyone;
+    assert_int_equal(profile_compute(p, NULL, 0, &everyone), 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    report_segments(p, 2, labels, &everyone, FORMAT_TEXT, out);
+    fclose(out);
+    profile_free(&everyone);
+    return text;
+}
+
 static void segments_genres_and_distinctive_films(void **state)
 {
     (void)state;
@@ -98,16 +117,7 @@ static void segments_genres_and_distinctive_films(void **state)
                         "2|Dra (1990)|01-Jan-1990||u|0|0|0|0|0|0|0|0|1|0|0|0|0|0|0|0|0|0|0\n"
                         "3|Com (1990)|01-Jan-1990||u|0|0|0|0|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
     Panel *p = ml100k_panel_of(users, items, ratings);
-    int32_t labels[20];
-    for (size_t u = 0; u < p->n_users; u++)
-        labels[u] = p->users[u].id <= 10 ? 0 : 1;
-    Profile everyone;
-    assert_int_equal(profile_compute(p, NULL, 0, &everyone), 0);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    report_segments(p, 2, labels, &everyone, FORMAT_TEXT, out);
-    fclose(out);
+    char *text = two_segments_report(p);
     /* likes: Action 10 (all segment 0's), Drama 20 (10 each), Comedy none.
      * Segment 0: half its 20 likes Action (a third of everyone's: 150), half
      * Drama (two thirds: 75); segment 1: all 10 Drama (150), no Action (-). */
@@ -124,7 +134,6 @@ static void segments_genres_and_distinctive_films(void **state)
     assert_non_null(strstr(seg1, "    10  2.00     0%  Com (1990)\n"));
     assert_non_null(strstr(seg1, "    10  1.00   100%  Dra (1990)\n"));
     free(text);
-    profile_free(&everyone);
     panel_free(p);
 }
 
@@ -146,23 +155,13 @@ static void what_segments_follow_is_said_from_the_figures(void **state)
             r_len += (size_t)snprintf(ratings + r_len, sizeof ratings - r_len, "%d\t1\t4\t1\n", u);
         }
         Panel *p = ml100k_panel_of(users, items, ratings);
-        int32_t labels[20];
-        for (size_t u = 0; u < p->n_users; u++)
-            labels[u] = p->users[u].id <= 10 ? 0 : 1;
-        Profile everyone;
-        assert_int_equal(profile_compute(p, NULL, 0, &everyone), 0);
-        char *text = NULL;
-        size_t len = 0;
-        FILE *out = open_memstream(&text, &len);
-        report_segments(p, 2, labels, &everyone, FORMAT_TEXT, out);
-        fclose(out);
+        char *text = two_segments_report(p);
         if (by_gender)
             assert_non_null(strstr(text, "These segments follow gender most (1.000): in part they "
                                          "are that demographic"));
         else
             assert_non_null(strstr(text, "These segments follow no demographic much (at most"));
         free(text);
-        profile_free(&everyone);
         panel_free(p);
     }
 }
