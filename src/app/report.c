@@ -578,10 +578,11 @@ void report_segments(const Panel *panel, int k, const int32_t *labels, const Pro
     while (profiles && computed < k &&
            profile_compute(panel, labels, computed, &profiles[computed]) == 0)
         computed++;
-    demographics_followed(panel, labels, format, out);
+    if (k >= 2) /* one segment follows nothing and has nothing distinctive */
+        demographics_followed(panel, labels, format, out);
     if (computed == k)
         genre_table(panel, profiles, k, everyone, format, out);
-    if (computed)
+    if (computed && panel->has_demographics)
         fprintf(out,
                 "\nEach segment's line in short names up to 3 genres it likes most above "
                 "everyone (an index of %d or more), newer or older films (half its likes' films "
@@ -590,6 +591,12 @@ void report_segments(const Panel *panel, int k, const int32_t *labels, const Pro
                 "occupations with an index of %d or more that hold 5%% and 5 of its users.\n",
                 HEADLINE_GENRE_INDEX, HEADLINE_YEARS_APART, HEADLINE_AGE_APART,
                 HEADLINE_GENDER_INDEX, HEADLINE_OCCUPATION_INDEX);
+    else if (computed) /* a taste-only panel: the genres and the years */
+        fprintf(out,
+                "\nEach segment's line in short names up to 3 genres it likes most above "
+                "everyone (an index of %d or more) and newer or older films (half its likes' "
+                "films out %d years or more apart from everyone's).\n",
+                HEADLINE_GENRE_INDEX, HEADLINE_YEARS_APART);
     for (int s = 0; s < computed; s++) {
         const Profile p = profiles[s];
         char title[64];
@@ -647,7 +654,8 @@ void report_segments(const Panel *panel, int k, const int32_t *labels, const Pro
             table_print(&t, format, out);
             table_free(&t);
         }
-        distinctive_table(panel, labels, s, format, out);
+        if (k >= 2)
+            distinctive_table(panel, labels, s, format, out);
         fputc('\n', out);
         Table t;
         report_top_films_table(panel, &p, &t);

@@ -163,8 +163,10 @@ int cmd_explore(int argc, char **argv)
     if (config.seg && segmentation_zips_differ(config.seg, config.panel, trained, now, sizeof now))
         snprintf(config.note, sizeof config.note,
                  "the model's states came from %s, this panel's from %s: users may be in other "
-                 "states (give the training's --zips)",
-                 trained, now);
+                 "states (%s)",
+                 trained, now,
+                 config.seg->trained_with.zip_list ? "give the training's --zips"
+                                                   : "leave --zips out, as the training did");
     if (config.seg && config.view_k > config.seg->sweep.kmax) {
         fprintf(stderr, "filmseg explore: --k %d is beyond %s's sweep (k = 2..%d)\n", config.view_k,
                 config.model_path, config.seg->sweep.kmax);

@@ -58,7 +58,8 @@ int cmd_report(int argc, char **argv)
                                                  {"help", no_argument, 0, 'h'},
                                                  {0, 0, 0, 0}};
     const char *model_path = NULL;
-    double k_asked = 0; /* --k: another k of the model's sweep (0: the model's) */
+    double k_asked = 0; /* --k: another k of the model's sweep */
+    bool k_given = false;
     PanelArgs args;
     panel_args_init(&args);
     OutputFormat format = FORMAT_TEXT;
@@ -82,8 +83,9 @@ int cmd_report(int argc, char **argv)
         } else if (opt == 'm') {
             model_path = optarg;
         } else if (opt == 'k') {
-            if (!cli_number("report", "k", optarg, 1, 1000, true, &k_asked))
+            if (!cli_number("report", "k", optarg, 0, 1000, true, &k_asked))
                 return EXIT_USAGE;
+            k_given = true;
         } else if (opt == 'h') {
             usage(stdout);
             return 0;
@@ -97,7 +99,7 @@ int cmd_report(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (k_asked && !model_path) {
+    if (k_given && !model_path) {
         fprintf(stderr, "filmseg report: --k picks a k of a model's sweep: give the model with "
                         "--model\n");
         return EXIT_USAGE;
@@ -108,9 +110,9 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "filmseg report: %s\n", error);
         return EXIT_INPUT;
     }
-    int k = k_asked ? (int)k_asked : seg.k;
-    if (model_path && k > seg.sweep.kmax) {
-        fprintf(stderr, "filmseg report: --k %d is beyond %s's sweep (k = 1..%d)\n", k, model_path,
+    int k = k_given ? (int)k_asked : seg.k;
+    if (model_path && (k < 1 || k > seg.sweep.kmax)) {
+        fprintf(stderr, "filmseg report: --k %d is outside %s's sweep (k = 1..%d)\n", k, model_path,
                 seg.sweep.kmax);
         segmentation_free(&seg);
         return EXIT_USAGE;

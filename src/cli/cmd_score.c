@@ -20,7 +20,7 @@ static void usage(FILE *out)
                  "distance (nearest centroid) as CSV. FILE formats: u.user and u.data, or 1M's\n"
                  "users.dat and ratings.dat (a users file whose first line is '::'-separated);\n"
                  "for a model trained on a CSV release (no demographics), --ratings alone in its\n"
-                 "ratings.csv format.\n");
+                 "ratings.csv format. One of the two may be -, standard input.\n");
 }
 
 /* What stderr should say about the users to score before their rows: what
@@ -34,8 +34,10 @@ static void warn_about_users(const Segmentation *seg, const Panel *panel, const 
         if (segmentation_zips_differ(seg, panel, trained, now, sizeof trained))
             fprintf(stderr,
                     "filmseg score: %s was trained with states from %s, these users get theirs "
-                    "from %s: some may be in another state (give the training's --zips)\n",
-                    model_path, trained, now);
+                    "from %s: some may be in another state (%s)\n",
+                    model_path, trained, now,
+                    seg->trained_with.zip_list ? "give the training's --zips"
+                                               : "leave --zips out, as the training did");
         if (seg->trained_with.ages_banded != panel->ages_banded)
             fprintf(stderr,
                     "filmseg score: %s was trained on %s, these users have %s: each band counts "
@@ -161,6 +163,18 @@ int cmd_score(int argc, char **argv)
                                     &args.options, &diag, &panel);
     diag_print_summary(&diag);
     if (rc != 0) {
+        segmentation_free(&seg);
+        return EXIT_INPUT;
+    }
+    if (ratings_stdin && users_path && panel->sample.ratings_read == 0 &&
+        panel->sample.ratings_unknown_film == 0) {
+        /* an empty pipe is more often a command before it that failed than a
+         * batch without ratings (an empty file says that) */
+        fprintf(stderr,
+                "filmseg score: standard input (--ratings -) held no ratings: did the command "
+                "before it fail? (an empty ratings file scores the users on demographics "
+                "alone)\n");
+        panel_free(panel);
         segmentation_free(&seg);
         return EXIT_INPUT;
     }

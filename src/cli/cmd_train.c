@@ -233,15 +233,18 @@ int cmd_train(int argc, char **argv)
                write_export("train", labels_path, EXPORT_LABELS, &seg, seg.k, NULL, NULL) != 0) {
         status = EXIT_INPUT;
     }
+    /* the summary: on standard output, or beside the progress when the
+     * labels go there (so that they stay a CSV) */
+    FILE *summary = labels_to_stdout ? stderr : stdout;
     if (status == 0) {
-        printf("Trained on %s: %zu users, %zu films rated, %zu ratings.\n", panel->source,
-               panel->n_users, seg.n_films, panel->n_ratings);
-        report_training(&seg, seg.k, panel, format, stdout);
+        fprintf(summary, "Trained on %s: %zu users, %zu films rated, %zu ratings.\n", panel->source,
+                panel->n_users, seg.n_films, panel->n_ratings);
+        report_training(&seg, seg.k, panel, format, summary);
         errno = 0;
-        if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (fflush(summary) != 0 || ferror(summary)) {
             fprintf(stderr, "filmseg train: cannot write the summary: %s; nothing written\n",
                     errno ? strerror(errno) : "a write failed");
-            clearerr(stdout); /* said here, not again on the way out */
+            clearerr(summary); /* said here, not again on the way out */
             status = EXIT_INPUT;
         }
     }
@@ -257,16 +260,19 @@ int cmd_train(int argc, char **argv)
         status = EXIT_INPUT;
     }
     if (status == 0) { /* said once the files are in place, not before */
-        printf("\nModel written to %s%s%s.\n", out_path, labels_path ? "; labels to " : "",
-               labels_path ? labels_path : "");
-        if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(summary, "\nModel written to %s%s%s.\n", out_path,
+                labels_path ? "; labels to " : "",
+                labels_to_stdout ? "standard output"
+                : labels_path    ? labels_path
+                                 : "");
+        if (fflush(summary) != 0 || ferror(summary)) {
             bool labels_placed = labels_path && !labels_to_stdout;
             fprintf(stderr,
                     "filmseg train: %s%s%s %s in place, but the summary's last line could not "
                     "be written\n",
                     out_path, labels_placed ? " and " : "", labels_placed ? labels_path : "",
                     labels_placed ? "are" : "is");
-            clearerr(stdout);
+            clearerr(summary);
             status = EXIT_INPUT;
         }
     }

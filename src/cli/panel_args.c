@@ -189,7 +189,9 @@ bool cli_warn_zips_differ(const char *command, const char *model_path, const Seg
     fprintf(stderr,
             "filmseg %s: %s was trained with states from %s, this panel gets them from %s: "
             "users may be in other states, and the sample rules keep other users than the "
-            "training's (give the training's --zips)\n",
-            command, model_path, trained, now);
+            "training's (%s)\n",
+            command, model_path, trained, now,
+            seg->trained_with.zip_list ? "give the training's --zips"
+                                       : "leave --zips out, as the training did");
     return true;
 }

@@ -23,7 +23,6 @@ static bool compressed(const char *data, size_t n)
         const char *magic;
         size_t len;
     } formats[] = {{"\x1f\x8b", 2}, /* gzip */
-                   {"BZh", 3},      /* bzip2 */
                    {"\xfd"
                     "7zXZ\0",
                     6},                     /* xz */
@@ -32,7 +31,10 @@ static bool compressed(const char *data, size_t n)
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
         if (n >= formats[i].len && memcmp(data, formats[i].magic, formats[i].len) == 0)
             return true;
-    return false;
+    /* bzip2: "BZh", a block size 1-9, then a block's magic or the end's
+     * (text may start "BZh") */
+    return n >= 10 && memcmp(data, "BZh", 3) == 0 && data[3] >= '1' && data[3] <= '9' &&
+           (memcmp(data + 4, "1AY&SY", 6) == 0 || memcmp(data + 4, "\x17rE8P\x90", 6) == 0);
 }
 
 int text_read_file(const char *path, char **buf, size_t *len)

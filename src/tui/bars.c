@@ -74,12 +74,12 @@ void widget_bar_rows(Rect r, const BarRow *rows, int n, int label_w, int note_w)
     }
 }
 
-void widget_more_line(int y, int x, int w, int more)
+void widget_more_line(int y, int x, int w, int more, const char *where)
 {
     if (more <= 0)
         return;
     crt_set(CE_DIM);
-    tui_textf(y, x, w, "+%d more (filmseg report lists all)", more);
+    tui_textf(y, x, w, "+%d more (%s)", more, where);
     crt_set(CE_NORMAL);
 }
 

@@ -47,7 +47,9 @@ static void draw_occupations(Rect r, const Panel *panel, const Profile *p, const
         }
     }
     widget_bar_rows(r, rows, n, 13, 12);
-    widget_more_line(r.y + n, r.x, r.w, (int)p->n_occupations - n);
+    /* the report lists every occupation of the sample; a segment's, export's profiles */
+    widget_more_line(r.y + n, r.x, r.w, (int)p->n_occupations - n,
+                     base ? "export --table profiles" : "filmseg report lists all");
 }
 
 static void draw_ages(Rect r, const Profile *p, const Profile *base)

@@ -49,7 +49,7 @@ static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Prof
     int shown = n <= room ? n : room - 1; /* the last line says how many more */
     shown = shown < 0 ? 0 : shown;
     widget_bar_rows(r, rows, shown, 12, 12);
-    widget_more_line(r.y + shown, r.x, r.w, n - shown);
+    widget_more_line(r.y + shown, r.x, r.w, n - shown, "filmseg report lists all");
     if (year) {
         crt_set(CE_LABEL);
         tui_textf(r.y + shown + (n > shown), r.x, r.w, "Median year liked: %d (all: %d)",

@@ -34,9 +34,9 @@ typedef struct {
 
 /* One row per item from the top of r: label (label_w), bar, note (note_w). */
 void widget_bar_rows(Rect r, const BarRow *rows, int n, int label_w, int note_w);
-/* Rows of a list that did not fit: "+N more (filmseg report lists all)",
- * dim, on line y (nothing when more is 0). */
-void widget_more_line(int y, int x, int w, int more);
+/* Rows of a list that did not fit: "+N more (WHERE)", dim, on line y
+ * (nothing when more is 0); where: what lists them all. */
+void widget_more_line(int y, int x, int w, int more, const char *where);
 
 /* ---- histogram (histogram.c) ---- */
 

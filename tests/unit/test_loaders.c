@@ -950,7 +950,7 @@ static void compressed_files_are_named(void **state)
         const char *bytes;
         size_t len;
     } kinds[] = {{"\x1f\x8b\x08\x00", 4},
-                 {"BZh91AY", 7},
+                 {"BZh91AY&SY", 10},
                  {"\xfd"
                   "7zXZ\0\0",
                   7},

@@ -171,6 +171,35 @@ static void read_file_drops_a_leading_byte_order_mark(void **state)
     unlink(path);
 }
 
+/* Compressed files are told by their whole magic number: text that starts
+ * like one ("BZh_id", "PK") is text. */
+static void read_file_tells_compressed_from_text(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bytes;
+        size_t len;
+        int answer;
+    } files[] = {{"BZh_id,lat\n1,2\n", 15, 0},
+                 {"BZh1 a text\n", 12, 0},
+                 {"PK,name\n1,a\n", 12, 0},
+                 {"BZh91AY&SY\x01\x02", 12, TEXT_READ_COMPRESSED},
+                 {"BZh9\x17rE8P\x90\0\0\0\0", 14, TEXT_READ_COMPRESSED},
+                 {"\x1f\x8b\x08\0", 4, TEXT_READ_COMPRESSED}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[] = "/tmp/filmseg-magic-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, files[i].bytes, files[i].len), (ssize_t)files[i].len);
+        close(fd);
+        char *buf;
+        size_t len;
+        assert_int_equal(text_read_file(path, &buf, &len), files[i].answer);
+        free(buf);
+        unlink(path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +212,7 @@ int main(void)
         cmocka_unit_test(binary_lines_are_recognised),
         cmocka_unit_test(read_file_reports_errno),
         cmocka_unit_test(read_file_drops_a_leading_byte_order_mark),
+        cmocka_unit_test(read_file_tells_compressed_from_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
