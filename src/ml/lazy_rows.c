@@ -109,14 +109,96 @@ ROWS_AVX512_INLINE void rows_avx512(const LazyRows *s, const AdamCoef *k, const 
         bias_block_step(s, k, &bb);
 }
 
-/* Returns false for rows this code does not take (see ROWS_SWITCH). */
+/* Rows that do not fit the registers, or of a length not a multiple of 4:
+ * row j's columns [at, at + 16 F + 4 T + R), the R < 4 last ones one by one
+ * with the portable code's operations (every operation is per weight, so the
+ * bits are the same). Returns the bias's gradient (the entries'
+ * coefficients summed in order). */
+ROWS_AVX512_INLINE float row_part_avx512(const LazyRows *s, const AdamCoef *k, const FilmLists *l,
+                                         size_t j, size_t at, const int F, int T, int R)
+{
+    size_t H = s->H, f = j - l->from, rest = ROW_CHUNK * (size_t)F + 4 * (size_t)T;
+    RowRegs g;
+    row_zero(&g, F);
+    float tail[3] = {0.0f, 0.0f, 0.0f}, gb = 0.0f;
+    for (uint32_t q = l->start[f]; q < l->start[f + 1]; q++) {
+        float a = entry_coef(s, l, q);
+        const float *x = s->src + l->user[q] * H + at;
+        gb += a;
+        row_fma(&g, a, x, F, T);
+        for (int r = 0; r < R; r++)
+            tail[r] = fmaf(a, x[rest + (size_t)r], tail[r]);
+    }
+    float *w = s->w + j * H + at, *m = s->m + j * H + at, *v = s->v + j * H + at;
+    if (s->weight_decay > 0.0f) {
+        row_fma(&g, s->weight_decay, w, F, T);
+        for (int r = 0; r < R; r++)
+            tail[r] = fmaf(s->weight_decay, w[rest + (size_t)r], tail[r]);
+    }
+    row_adam(k, &g, w, m, v, F, T);
+    for (int r = 0; r < R; r++)
+        adam_scalar_one(k, w + rest + r, tail[r], m + rest + r, v + rest + r);
+    return gb;
+}
+
+/* The part of row j from column at on, of n <= ROW_MAX_CHUNKS chunks' worth
+ * of columns: one copy of row_part_avx512 per count of whole chunks. */
+ROWS_AVX512_INLINE float row_part_any(const LazyRows *s, const AdamCoef *k, const FilmLists *l,
+                                      size_t j, size_t at, size_t n)
+{
+    int T = (int)(n % ROW_CHUNK) / 4, R = (int)(n % 4);
+    switch (n / ROW_CHUNK) {
+    case 0: return row_part_avx512(s, k, l, j, at, 0, T, R);
+    case 1: return row_part_avx512(s, k, l, j, at, 1, T, R);
+    case 2: return row_part_avx512(s, k, l, j, at, 2, T, R);
+    case 3: return row_part_avx512(s, k, l, j, at, 3, T, R);
+    case 4: return row_part_avx512(s, k, l, j, at, 4, T, R);
+    case 5: return row_part_avx512(s, k, l, j, at, 5, T, R);
+    case 6: return row_part_avx512(s, k, l, j, at, 6, T, R);
+    case 7: return row_part_avx512(s, k, l, j, at, 7, T, R);
+    default: return row_part_avx512(s, k, l, j, at, 8, T, R);
+    }
+}
+
+/* Every row in parts of at most ROW_MAX_CHUNKS chunks (128 columns). */
+__attribute__((target("avx512f"))) static void
+rows_in_parts_avx512(const LazyRows *s, const AdamCoef *k, const FilmLists *l)
+{
+    enum { PART = ROW_CHUNK * ROW_MAX_CHUNKS };
+    BiasBlock bb = {l->from / 16 * 16, 0, {0}};
+    for (size_t j = l->from; j < l->to; j++) {
+        size_t f = j - l->from;
+        if (l->start[f] == l->start[f + 1])
+            continue;
+        float gb = 0.0f;
+        for (size_t at = 0; at < s->H; at += PART) {
+            size_t n = s->H - at < PART ? s->H - at : PART;
+            float part_gb = row_part_any(s, k, l, j, at, n);
+            if (at == 0)
+                gb = part_gb;
+        }
+        if (s->b) {
+            if (j - bb.block >= 16) {
+                bias_block_step(s, k, &bb);
+                bb.block = j / 16 * 16;
+            }
+            bb.g[j - bb.block] = gb;
+            bb.mask |= (__mmask16)(1u << (j - bb.block));
+        }
+    }
+    if (s->b)
+        bias_block_step(s, k, &bb);
+}
+
+/* Rows held in registers (ROWS_SWITCH), or else in parts. */
 __attribute__((target("avx512f"))) static bool step_avx512(const LazyRows *s, const AdamCoef *k,
                                                            const FilmLists *l)
 {
 #define ROWS_CALL(F) rows_avx512(s, k, l, F)
     ROWS_SWITCH(s->H, ROWS_CALL)
 #undef ROWS_CALL
-    return false;
+    rows_in_parts_avx512(s, k, l);
+    return true;
 }
 #endif
 

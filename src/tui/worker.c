@@ -337,12 +337,7 @@ void train_stage_costs(const Panel *panel, const PipelineOptions *o, double cost
     double epochs = o->ae.epochs / 100.0, hidden = o->ae.hidden / 100.0;
     double kmax = o->kmax / 29.0, restarts = o->kmeans.restarts / 10.0;
     cost[STAGE_MATRIX] = 0.001 * ratings;
-    /* rows of hidden units held in vector registers (a multiple of 4, at
-     * most 140: simd_rows.h) or not: 20 epochs on ml-100k took 0.69 s at 48
-     * units, 1.43 s at 50, 0.78 s at 140, 5.5 s at 144 */
-    int h = o->ae.hidden;
-    double rows = h > 140 ? 7.0 : h % 4 ? 2.5 : 1.0;
-    cost[STAGE_AUTOENCODER] = epochs * hidden * rows *
+    cost[STAGE_AUTOENCODER] = epochs * hidden *
                               (o->ae.loss == AE_LOSS_STUDY ? 0.9 * users * films /* every cell */
                                                            : 1.17 * ratings);
     cost[STAGE_FEATURES] = 0.008 * users;

@@ -147,8 +147,10 @@ static void test_step_matches_unfused_passes(void **state)
 {
     (void)state;
     /* 100: six chunks and a quad (the autoencoder's); 12: quads only; 48:
-     * chunks only; 28: a chunk and three quads; 37 and 132: the portable code */
-    const size_t sizes[] = {100, 12, 48, 28, 37, 132};
+     * chunks only; 28: a chunk and three quads; 132: eight chunks and a quad;
+     * in parts (not a multiple of 4, or past the registers): 37, 50, 3, 150
+     * (a whole part and a remainder), 256 (two whole parts) */
+    const size_t sizes[] = {100, 12, 48, 28, 132, 37, 50, 3, 150, 256};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         for (int portable = 0; portable <= 1; portable++)
             for (int variant = 0; variant < 4; variant++) {
