@@ -47,6 +47,7 @@ typedef struct {
     size_t ratings_half_star;    /* half-star ratings (CSV releases) */
     size_t ratings_unknown_film; /* scoring: ratings of films not in the model */
     size_t users_partial;        /* scoring: users with a demographic field unknown */
+    bool ratings_file_empty;     /* scoring: the ratings file held no bytes at all */
 } SampleSummary;
 
 typedef struct {

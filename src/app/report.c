@@ -607,9 +607,9 @@ void report_segments(const Panel *panel, int k, const int32_t *labels, const Pro
         fprintf(out, "In short: %s.\n", headline);
         char users[32], ratings[32];
         fprintf(out,
-                "%s users (%.1f%% of the sample), %s ratings (%.0f a user; everyone: %.0f), mean "
-                "rating %.2f.\n",
-                format_thousands(p.n_users, users, sizeof users),
+                "%s user%s (%.1f%% of the sample), %s ratings (%.0f a user; everyone: %.0f), "
+                "mean rating %.2f.\n",
+                format_thousands(p.n_users, users, sizeof users), p.n_users == 1 ? "" : "s",
                 percent(p.n_users, everyone->n_users),
                 format_thousands(p.n_ratings, ratings, sizeof ratings),
                 p.n_users ? (double)p.n_ratings / p.n_users : 0.0,

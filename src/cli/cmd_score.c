@@ -148,6 +148,14 @@ int cmd_score(int argc, char **argv)
         fprintf(stderr, "filmseg score: %s\n", error);
         return EXIT_INPUT;
     }
+    if (users_path && !seg.demo.has_demographics) {
+        fprintf(stderr,
+                "filmseg score: %s has no demographics (trained on a CSV release): it takes "
+                "--ratings alone, its users those who rated\n",
+                model_path);
+        segmentation_free(&seg);
+        return EXIT_USAGE;
+    }
     if (!users_path && seg.demo.has_demographics) {
         fprintf(stderr,
                 "filmseg score: %s was trained with demographics: give its users file (u.user or "
@@ -166,14 +174,11 @@ int cmd_score(int argc, char **argv)
         segmentation_free(&seg);
         return EXIT_INPUT;
     }
-    if (ratings_stdin && users_path && panel->sample.ratings_read == 0 &&
-        panel->sample.ratings_unknown_film == 0) {
+    if (ratings_stdin && panel->sample.ratings_file_empty) {
         /* an empty pipe is more often a command before it that failed than a
-         * batch without ratings (an empty file says that) */
-        fprintf(stderr,
-                "filmseg score: standard input (--ratings -) held no ratings: did the command "
-                "before it fail? (an empty ratings file scores the users on demographics "
-                "alone)\n");
+         * batch without ratings (an empty file, or a CSV header alone, says that) */
+        fprintf(stderr, "filmseg score: standard input (--ratings -) was empty: did the command "
+                        "before it fail? (a batch without ratings: an empty file)\n");
         panel_free(panel);
         segmentation_free(&seg);
         return EXIT_INPUT;

@@ -111,7 +111,9 @@ static bool elbow_key(TuiApp *app, int ch)
     case KEY_END:
     case 'G': app_set_k(app, app->seg->sweep.kmax); return true;
     case 'n':
-        if (app->seg->sweep.knee >= 2)
+        if (app->seg->sweep.knee >= 2 && app->k == app->seg->sweep.knee)
+            app_message(app, false, "k=%d is the knee", app->k);
+        else if (app->seg->sweep.knee >= 2)
             app_set_k(app, app->seg->sweep.knee);
         else
             app_message(app, true, "no knee: the inertia curve has no bend to find%s",

@@ -166,6 +166,25 @@ static void what_segments_follow_is_said_from_the_figures(void **state)
     }
 }
 
+/* A segment of one user is "1 user", not "1 users". */
+static void one_user_in_the_singular(void **state)
+{
+    (void)state;
+    char users[11 * 32], ratings[11 * 16];
+    size_t u_len = 0, r_len = 0;
+    for (int u = 1; u <= 11; u++) {
+        u_len += (size_t)snprintf(users + u_len, sizeof users - u_len, "%d|30|M|writer|10027\n", u);
+        r_len += (size_t)snprintf(ratings + r_len, sizeof ratings - r_len, "%d\t1\t4\t1\n", u);
+    }
+    Panel *p = ml100k_panel_of(
+        users, "1|Act (1990)|01-Jan-1990||u|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n", ratings);
+    char *text = two_segments_report(p); /* users 1..10, and user 11 alone */
+    assert_non_null(strstr(text, "\n10 users (90.9% of the sample)"));
+    assert_non_null(strstr(text, "\n1 user (9.1% of the sample)"));
+    free(text);
+    panel_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +193,7 @@ int main(void)
         cmocka_unit_test(taste_only_report_says_so),
         cmocka_unit_test(segments_genres_and_distinctive_films),
         cmocka_unit_test(what_segments_follow_is_said_from_the_figures),
+        cmocka_unit_test(one_user_in_the_singular),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
