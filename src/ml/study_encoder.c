@@ -59,26 +59,6 @@ ROWS_AVX512_INLINE void rated_row(const StudyEncoder *e, const AdamCoef *k, size
     row_adam(k, &g, e->w + j * H, e->m + j * H, e->v + j * H, F, T);
 }
 
-/* The rows of the batch's range: runs of rows nobody rated in one go, the
- * others one by one. */
-ROWS_AVX512_INLINE void rows_avx512(const StudyEncoder *e, const AdamCoef *k,
-                                    const FilmLists *batch, const int F)
-{
-    size_t H = e->H;
-    int T = (int)(H % ROW_CHUNK) / 4;
-    for (size_t j = batch->from; j < batch->to;) {
-        size_t run = j;
-        while (run < batch->to &&
-               batch->start[run - batch->from] == batch->start[run - batch->from + 1])
-            run++;
-        if (run > j)
-            zero_gradient_run(k, e->w + j * H, e->m + j * H, e->v + j * H, (run - j) * H);
-        if (run < batch->to)
-            rated_row(e, k, run, batch, F, T);
-        j = run + 1;
-    }
-}
-
 /* Rows that do not fit the registers, or of a length not a multiple of 4:
  * row j's columns [at, at + 16 F + 4 T + R), the R < 4 last ones one by one
  * with the portable code's operations (per weight: the same bits). */
@@ -120,12 +100,16 @@ ROWS_AVX512_INLINE void rated_row_part_any(const StudyEncoder *e, const AdamCoef
     }
 }
 
-/* As rows_avx512, each rated row in parts of at most ROW_MAX_CHUNKS chunks. */
-__attribute__((target("avx512f"))) static void
-rows_in_parts_avx512(const StudyEncoder *e, const AdamCoef *k, const FilmLists *batch)
+/* The rows of the batch's range: runs of rows nobody rated in one go, the
+ * others one by one, in registers (F chunks), or in parts of at most
+ * ROW_MAX_CHUNKS chunks (F = ROWS_IN_PARTS). */
+enum { ROWS_IN_PARTS = -1 };
+ROWS_AVX512_INLINE void rows_avx512(const StudyEncoder *e, const AdamCoef *k,
+                                    const FilmLists *batch, const int F)
 {
     enum { PART = ROW_CHUNK * ROW_MAX_CHUNKS };
     size_t H = e->H;
+    int T = (int)(H % ROW_CHUNK) / 4;
     for (size_t j = batch->from; j < batch->to;) {
         size_t run = j;
         while (run < batch->to &&
@@ -133,7 +117,9 @@ rows_in_parts_avx512(const StudyEncoder *e, const AdamCoef *k, const FilmLists *
             run++;
         if (run > j)
             zero_gradient_run(k, e->w + j * H, e->m + j * H, e->v + j * H, (run - j) * H);
-        for (size_t at = 0; run < batch->to && at < H; at += PART)
+        if (run < batch->to && F != ROWS_IN_PARTS)
+            rated_row(e, k, run, batch, F, T);
+        for (size_t at = 0; run < batch->to && F == ROWS_IN_PARTS && at < H; at += PART)
             rated_row_part_any(e, k, run, batch, at, H - at < PART ? H - at : PART);
         j = run + 1;
     }
@@ -146,7 +132,7 @@ __attribute__((target("avx512f"))) static bool step_avx512(const StudyEncoder *e
 #define ROWS_CALL(F) rows_avx512(e, k, batch, F)
     ROWS_SWITCH(e->H, ROWS_CALL)
 #undef ROWS_CALL
-    rows_in_parts_avx512(e, k, batch);
+    rows_avx512(e, k, batch, ROWS_IN_PARTS);
     return true;
 }
 #endif
