@@ -115,6 +115,9 @@ long segmentation_panel_labels(const Segmentation *seg, int k, const Panel *pane
  * (33,788 codes)" and "the built-in ZIP-prefix table". */
 bool segmentation_zips_differ(const Segmentation *seg, const Panel *panel, char *trained, char *now,
                               size_t size);
+/* What to do then: "give the training's --zips", or "leave --zips out, as
+ * the training did". */
+const char *segmentation_zips_advice(const Segmentation *seg);
 /* Whether panel is the one seg was trained on, or one like it (whose
  * segments it can describe): at least 90% of the model's films in it by id,
  * with the same genres, and at least one of its users in the model. FS_OK,

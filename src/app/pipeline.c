@@ -381,6 +381,12 @@ bool segmentation_zips_differ(const Segmentation *seg, const Panel *panel, char 
     return true;
 }
 
+const char *segmentation_zips_advice(const Segmentation *seg)
+{
+    return seg->trained_with.zip_list ? "give the training's --zips"
+                                      : "leave --zips out, as the training did";
+}
+
 int segmentation_panel_check(const Segmentation *seg, const Panel *panel, char *error,
                              size_t error_size)
 {

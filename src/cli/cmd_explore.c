@@ -164,9 +164,7 @@ int cmd_explore(int argc, char **argv)
         snprintf(config.note, sizeof config.note,
                  "the model's states came from %s, this panel's from %s: users may be in other "
                  "states (%s)",
-                 trained, now,
-                 config.seg->trained_with.zip_list ? "give the training's --zips"
-                                                   : "leave --zips out, as the training did");
+                 trained, now, segmentation_zips_advice(config.seg));
     if (config.seg && config.view_k > config.seg->sweep.kmax) {
         fprintf(stderr, "filmseg explore: --k %d is beyond %s's sweep (k = 2..%d)\n", config.view_k,
                 config.model_path, config.seg->sweep.kmax);

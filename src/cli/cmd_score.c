@@ -35,9 +35,7 @@ static void warn_about_users(const Segmentation *seg, const Panel *panel, const 
             fprintf(stderr,
                     "filmseg score: %s was trained with states from %s, these users get theirs "
                     "from %s: some may be in another state (%s)\n",
-                    model_path, trained, now,
-                    seg->trained_with.zip_list ? "give the training's --zips"
-                                               : "leave --zips out, as the training did");
+                    model_path, trained, now, segmentation_zips_advice(seg));
         if (seg->trained_with.ages_banded != panel->ages_banded)
             fprintf(stderr,
                     "filmseg score: %s was trained on %s, these users have %s: each band counts "

@@ -190,8 +190,6 @@ bool cli_warn_zips_differ(const char *command, const char *model_path, const Seg
             "filmseg %s: %s was trained with states from %s, this panel gets them from %s: "
             "users may be in other states, and the sample rules keep other users than the "
             "training's (%s)\n",
-            command, model_path, trained, now,
-            seg->trained_with.zip_list ? "give the training's --zips"
-                                       : "leave --zips out, as the training did");
+            command, model_path, trained, now, segmentation_zips_advice(seg));
     return true;
 }
