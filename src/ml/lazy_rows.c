@@ -65,11 +65,10 @@ ROWS_AVX512_INLINE void bias_block_step(const LazyRows *s, const AdamCoef *k, Bi
     bb->mask = 0;
 }
 
-/* Row j's step; with biases, its bias's gradient (the entries' coefficients,
- * summed in order as bias_step does) from the same loop, into bb (whose
- * block's step is taken when j leaves it). */
-ROWS_AVX512_INLINE void row_avx512(const LazyRows *s, const AdamCoef *k, const FilmLists *l,
-                                   size_t j, const int F, int T, BiasBlock *bb)
+/* Row j's step in registers; returns its bias's gradient (the entries'
+ * coefficients, summed in order as bias_step does) from the same loop. */
+ROWS_AVX512_INLINE float row_avx512(const LazyRows *s, const AdamCoef *k, const FilmLists *l,
+                                    size_t j, const int F, int T)
 {
     size_t H = s->H, f = j - l->from;
     RowRegs g;
@@ -80,33 +79,11 @@ ROWS_AVX512_INLINE void row_avx512(const LazyRows *s, const AdamCoef *k, const F
         gb += a;
         row_fma(&g, a, s->src + l->user[q] * H, F, T);
     }
-    if (s->b) {
-        if (j - bb->block >= 16) {
-            bias_block_step(s, k, bb);
-            bb->block = j / 16 * 16;
-        }
-        bb->g[j - bb->block] = gb;
-        bb->mask |= (__mmask16)(1u << (j - bb->block));
-    }
     float *w = s->w + j * H;
     if (s->weight_decay > 0.0f)
         row_fma(&g, s->weight_decay, w, F, T);
     row_adam(k, &g, w, s->m + j * H, s->v + j * H, F, T);
-}
-
-ROWS_AVX512_INLINE void rows_avx512(const LazyRows *s, const AdamCoef *k, const FilmLists *l,
-                                    const int F)
-{
-    int T = (int)(s->H % ROW_CHUNK) / 4;
-    BiasBlock bb = {l->from / 16 * 16, 0, {0}};
-    for (size_t j = l->from; j < l->to; j++) {
-        size_t f = j - l->from;
-        if (l->start[f] == l->start[f + 1])
-            continue;
-        row_avx512(s, k, l, j, F, T, &bb);
-    }
-    if (s->b)
-        bias_block_step(s, k, &bb);
+    return gb;
 }
 
 /* Rows that do not fit the registers, or of a length not a multiple of 4:
@@ -160,22 +137,27 @@ ROWS_AVX512_INLINE float row_part_any(const LazyRows *s, const AdamCoef *k, cons
     }
 }
 
-/* Every row in parts of at most ROW_MAX_CHUNKS chunks (128 columns). */
-__attribute__((target("avx512f"))) static void
-rows_in_parts_avx512(const LazyRows *s, const AdamCoef *k, const FilmLists *l)
+/* The rows the batch touched, each in registers (F chunks) or in parts of
+ * at most ROW_MAX_CHUNKS chunks (F = ROWS_IN_PARTS); with biases, each
+ * row's bias gradient into bb, whose block's step is taken when the rows
+ * leave it. */
+enum { ROWS_IN_PARTS = -1 };
+ROWS_AVX512_INLINE void rows_avx512(const LazyRows *s, const AdamCoef *k, const FilmLists *l,
+                                    const int F)
 {
     enum { PART = ROW_CHUNK * ROW_MAX_CHUNKS };
+    int T = (int)(s->H % ROW_CHUNK) / 4;
     BiasBlock bb = {l->from / 16 * 16, 0, {0}};
     for (size_t j = l->from; j < l->to; j++) {
         size_t f = j - l->from;
         if (l->start[f] == l->start[f + 1])
             continue;
         float gb = 0.0f;
-        for (size_t at = 0; at < s->H; at += PART) {
-            size_t n = s->H - at < PART ? s->H - at : PART;
-            float part_gb = row_part_any(s, k, l, j, at, n);
-            if (at == 0)
-                gb = part_gb;
+        if (F != ROWS_IN_PARTS)
+            gb = row_avx512(s, k, l, j, F, T);
+        for (size_t at = 0; F == ROWS_IN_PARTS && at < s->H; at += PART) {
+            float part_gb = row_part_any(s, k, l, j, at, s->H - at < PART ? s->H - at : PART);
+            gb = at == 0 ? part_gb : gb;
         }
         if (s->b) {
             if (j - bb.block >= 16) {
@@ -197,7 +179,7 @@ __attribute__((target("avx512f"))) static bool step_avx512(const LazyRows *s, co
 #define ROWS_CALL(F) rows_avx512(s, k, l, F)
     ROWS_SWITCH(s->H, ROWS_CALL)
 #undef ROWS_CALL
-    rows_in_parts_avx512(s, k, l);
+    rows_avx512(s, k, l, ROWS_IN_PARTS);
     return true;
 }
 #endif
