@@ -126,7 +126,10 @@ void kmeans_sweep_free(KmeansSweep *sweep);
  * resamples. Costs about resamples x 0.8 sweeps (no silhouettes; less from
  * 12,500 points on, where the subsets stop growing). FS_ERROR also when
  * kmax exceeds the points of a subset or resamples is not
- * 1..KMEANS_STABILITY_MAX_RESAMPLES. */
+ * 1..KMEANS_STABILITY_MAX_RESAMPLES. A cancel returns FS_CANCELLED and keeps
+ * the resamples finished, as a call for that many would have made them
+ * (sweep->stability_resamples says how many; none: the sweep is left as it
+ * was). */
 #define KMEANS_STABILITY_SHARE 0.8
 #define KMEANS_STABILITY_MAX_POINTS 10000
 #define KMEANS_STABILITY_STREAM 0x57ab000ULL

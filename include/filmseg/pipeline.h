@@ -84,10 +84,16 @@ typedef struct {
 } Segmentation;
 
 /* Runs the whole pipeline. Returns FS_OK, FS_CANCELLED or FS_ERROR (with a
- * reason in error[]); on anything but FS_OK *out is empty. */
+ * reason in error[]); on anything but FS_OK *out is empty. A cancel in the
+ * stability stage, the last, keeps the run with the stability of the refits
+ * finished (none: not measured): FS_OK, and segmentation_stability_stopped. */
 int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress *progress,
                  Segmentation *out, char *error, size_t error_size);
 void segmentation_free(Segmentation *seg);
+/* The stability refits measured (0: none), and whether they are fewer than
+ * the options asked (the run's stability stage was stopped). */
+int segmentation_stability_refits(const Segmentation *seg);
+bool segmentation_stability_stopped(const Segmentation *seg);
 /* Trains the classifier of seg's segments at k (2..kmax of its sweep) with
  * seg's classifier options, as pipeline_run does for its k: the same network
  * bit for bit when panel is the training panel. Each of the model's users is

@@ -663,6 +663,8 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
         report_stage(progress, STAGE_STABILITY);
         rc = kmeans_sweep_stability(features, n, seg->dim, &opts->kmeans, opts->stability, progress,
                                     &seg->sweep);
+        if (rc == FS_CANCELLED) /* the run is done but for its stability: kept */
+            rc = FS_OK;
         if (rc != FS_OK) {
             rc = fail(error, error_size, rc, "the stability of the segments could not be measured");
             goto done;
@@ -676,6 +678,16 @@ done:
     if (rc != FS_OK)
         segmentation_free(seg);
     return rc;
+}
+
+int segmentation_stability_refits(const Segmentation *seg)
+{
+    return seg->sweep.stability ? seg->sweep.stability_resamples : 0;
+}
+
+bool segmentation_stability_stopped(const Segmentation *seg)
+{
+    return segmentation_stability_refits(seg) < seg->options.stability;
 }
 
 void segmentation_free(Segmentation *seg)

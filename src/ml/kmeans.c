@@ -1648,6 +1648,7 @@ int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptio
         stability && segment_sum && best && seen && sizes && keys && index && chosen && subset
             ? FS_OK
             : FS_ERROR;
+    int done = 0; /* resamples finished */
     for (int r = 0; status == FS_OK && r < resamples; r++) {
         resample_points(n, opts->seed, r, index, &sub_opts.seed);
         for (size_t i = 0; i < m; i++)
@@ -1666,6 +1667,8 @@ int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptio
             add_best_jaccard(chosen, found, m, k, keys, sizes, best, segment_sum + at, seen + at);
         }
         kmeans_sweep_free(&again);
+        if (status == FS_OK)
+            done = r + 1;
         if (status == FS_OK && progress_cancelled(progress))
             status = FS_CANCELLED;
         if (status == FS_OK) {
@@ -1685,7 +1688,9 @@ int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptio
     free(index);
     free(chosen);
     free(subset);
-    if (status != FS_OK) {
+    /* a cancel keeps the resamples finished: a resample adds to the sums only
+     * once all its k's are fitted, so they are those of a call for `done` */
+    if (status != FS_OK && !(status == FS_CANCELLED && done > 0)) {
         free(stability);
         free(segment_sum);
         free(seen);
@@ -1694,7 +1699,7 @@ int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptio
     /* the mean of indexes of at most 1 is at most 1 (a sum of many ari /
      * resamples could round above it, a value no model file holds) */
     for (int k = 1; k <= kmax; k++)
-        stability[k - 1] = fmin(1.0, stability[k - 1] / resamples);
+        stability[k - 1] = fmin(1.0, stability[k - 1] / done);
     for (size_t i = 0; i < pairs; i++)
         segment_sum[i] = seen[i] ? segment_sum[i] / seen[i] : NAN;
     free(seen);
@@ -1702,8 +1707,8 @@ int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptio
     free(sweep->segment_stability);
     sweep->stability = stability;
     sweep->segment_stability = segment_sum;
-    sweep->stability_resamples = resamples;
-    return FS_OK;
+    sweep->stability_resamples = done;
+    return status;
 }
 
 /* ------------------------------------------------------ adjusted Rand index */

@@ -68,7 +68,7 @@ static const char *const HELP[] = {
     "r                 Heatmap: draw another sample of films",
     "d                 Heatmap: sample / most distinctive films",
     "t                 retrain with other settings (a form)",
-    "x                 cancel training",
+    "x                 cancel training (in the stability stage: keep the run)",
     "s                 save the model at the k shown",
     "e                 export this k's segments as CSV tables",
     "Ctrl-L            redraw",
@@ -748,7 +748,12 @@ static void handle_key(TuiApp *app, int ch)
     case 'x':
         if (worker_running(&app->worker)) {
             worker_cancel(&app->worker);
-            app_message(app, false, "cancelling training...");
+            if (app->train.stage == STAGE_STABILITY && !app->train.classifier_only)
+                app_message(app, false,
+                            "stopping the stability: the segments and classifier are "
+                            "kept, with the refits done");
+            else
+                app_message(app, false, "cancelling training...");
         } else {
             app_message(app, true, "no training is running");
         }
@@ -819,7 +824,13 @@ static bool poll_worker(TuiApp *app)
             app_set_segmentation(app, seg);
             app->form_run_pending = false; /* its settings are the model's now */
             app->unsaved = true;
-            app_message(app, false, "training finished: %d segments", app->k);
+            if (app->train.stability_refits < app->train.options.stability)
+                app_message(app, false,
+                            "training finished: %d segments, the stability stopped at %d of %d "
+                            "refits",
+                            app->k, app->train.stability_refits, app->train.options.stability);
+            else
+                app_message(app, false, "training finished: %d segments", app->k);
         } else if (worker_take_classifier(&app->worker, &classifier)) {
             app_install_classifier(app, &classifier, save);
         } else if (app->train.state == WORKER_CANCELLED) {

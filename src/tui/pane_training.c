@@ -33,6 +33,10 @@ static void training_draw(TuiApp *app, Rect r)
     } else if (t->state == WORKER_DONE && t->classifier_only) {
         snprintf(title, sizeof title, "The classifier for k=%d trained in %.2fs", o->k,
                  t->finished - t->started);
+    } else if (t->state == WORKER_DONE && t->stability_refits < o->stability) {
+        snprintf(title, sizeof title,
+                 "Training finished in %.1fs, its stability stopped at %d of %d refits",
+                 t->finished - t->started, t->stability_refits, o->stability);
     } else if (t->state == WORKER_DONE) {
         snprintf(title, sizeof title, "Training finished in %.1fs", t->finished - t->started);
     } else if (t->state == WORKER_CANCELLED && t->classifier_only) {
@@ -61,9 +65,15 @@ static void training_draw(TuiApp *app, Rect r)
         snprintf(settings[0], sizeof settings[0], "%s  k=%d  K=%d  epochs %d  hidden %d  seed %llu",
                  o->ae.loss == AE_LOSS_STUDY ? "study's method" : "filmseg", o->k, o->kmax,
                  o->ae.epochs, o->ae.hidden, (unsigned long long)o->seed);
+        char refits[40];
+        if (t->state == WORKER_DONE && t->stability_refits < o->stability)
+            snprintf(refits, sizeof refits, "%d of %d (stopped)", t->stability_refits,
+                     o->stability);
+        else
+            snprintf(refits, sizeof refits, "%d", o->stability);
         snprintf(settings[1], sizeof settings[1],
-                 "demographics weight %s  genre weight %g  recency %g  stability refits %d", weight,
-                 o->features.genre_weight, o->features.recency, o->stability);
+                 "demographics weight %s  genre weight %g  recency %g  stability refits %s", weight,
+                 o->features.genre_weight, o->features.recency, refits);
         crt_set(CE_DIM);
         Rect line = rect_take_top(&r, 1);
         int first = tui_text(line.y, line.x, line.w, settings[0]);
@@ -82,6 +92,14 @@ static void training_draw(TuiApp *app, Rect r)
             if (s == STAGE_STABILITY && o->stability == 0)
                 continue;
             bool done = t->state == WORKER_DONE || s < t->stage;
+            if (s == STAGE_STABILITY && t->state == WORKER_DONE &&
+                t->stability_refits < o->stability) {
+                crt_set(CE_LABEL);
+                x += tui_textf(line.y, x, line.x + line.w - x, "%s %d/%d stopped", STAGE_LABEL[s],
+                               t->stability_refits, o->stability) +
+                     2;
+                continue;
+            }
             crt_set(s == t->stage && t->state == WORKER_RUNNING ? CE_CHOSEN
                     : done                                      ? CE_OK
                                                                 : CE_DIM);

@@ -142,6 +142,7 @@ static void *run(void *arg)
             w->classifier = clf;
             w->classifier_ready = true;
         } else {
+            s->stability_refits = segmentation_stability_refits(seg);
             w->result = seg;
             seg = NULL;
         }
@@ -173,6 +174,7 @@ static bool start(Worker *w, const Panel *panel, const PipelineOptions *options,
     s->classifier_only = seg != NULL;
     s->stage = seg ? STAGE_CLASSIFIER : -1;
     s->step = s->steps = 0;
+    s->stability_refits = seg ? segmentation_stability_refits(seg) : 0;
     s->started = s->stage_started = tui_now();
     s->finished = 0;
     s->options = *options;
@@ -237,6 +239,7 @@ void worker_snapshot(Worker *w, TrainStatus *copy)
     copy->stage_started = s->stage_started;
     copy->finished = s->finished;
     copy->options = s->options;
+    copy->stability_refits = s->stability_refits;
     memcpy(copy->stage_cost, s->stage_cost, sizeof copy->stage_cost);
     copy->classifier_only = s->classifier_only;
     memcpy(copy->error, s->error, sizeof copy->error);
@@ -320,6 +323,7 @@ void train_status_from_seg(TrainStatus *s, const Segmentation *seg)
     s->stage = STAGE_CLASSIFIER;
     s->step = s->steps = c->epochs_run;
     s->options = seg->options;
+    s->stability_refits = segmentation_stability_refits(seg);
     s->started = 0;
     s->finished = 0;
     for (int i = 0; i < STAGE_COUNT; i++)

@@ -39,6 +39,8 @@ typedef struct {
     double stage_cost[STAGE_COUNT]; /* each stage's expected seconds (train_stage_costs) */
     bool classifier_only;           /* the job trains a classifier at options.k for the
                                        segmentation on screen; the other series are its */
+    int stability_refits;           /* when done: the refits measured (fewer than
+                                       options.stability: x stopped the stage) */
     char error[256];
     unsigned version; /* bumped on every change */
 } TrainStatus;

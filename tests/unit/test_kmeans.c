@@ -464,6 +464,55 @@ static void test_stability_planted_clusters(void **state)
     free(truth);
 }
 
+typedef struct {
+    int cancel_at; /* the stability step whose event sets the cancel flag */
+    atomic_int cancel;
+} CancelAt;
+
+static void cancel_at_step(void *ctx, const ProgressEvent *ev)
+{
+    CancelAt *c = ctx;
+    if (ev->step == c->cancel_at)
+        atomic_store(&c->cancel, 1);
+}
+
+/* A cancel keeps the resamples finished, the figures of a call for that
+ * many; one before any leaves the sweep as it was. */
+static void test_stability_cancel_keeps_finished(void **state)
+{
+    (void)state;
+    int32_t *truth;
+    float *x = planted_clusters(300, 5, 3, 20.0, 7, &truth);
+    KmeansOptions o = options(0, 2);
+    KmeansSweep stopped, asked;
+    assert_int_equal(kmeans_sweep(x, 300, 5, 6, &o, NULL, &stopped), FS_OK);
+    assert_int_equal(kmeans_sweep(x, 300, 5, 6, &o, NULL, &asked), FS_OK);
+    CancelAt c = {.cancel_at = 2};
+    atomic_init(&c.cancel, 0);
+    Progress progress = {cancel_at_step, &c, &c.cancel};
+    assert_int_equal(kmeans_sweep_stability(x, 300, 5, &o, 6, &progress, &stopped), FS_CANCELLED);
+    assert_int_equal(stopped.stability_resamples, 2);
+    assert_int_equal(kmeans_sweep_stability(x, 300, 5, &o, 2, NULL, &asked), FS_OK);
+    assert_memory_equal(stopped.stability, asked.stability, 6 * sizeof *asked.stability);
+    assert_memory_equal(stopped.segment_stability, asked.segment_stability, 21 * sizeof(double));
+    /* cancelled before the first resample ends: the earlier figures stay */
+    atomic_store(&c.cancel, 1);
+    assert_int_equal(kmeans_sweep_stability(x, 300, 5, &o, 6, &progress, &stopped), FS_CANCELLED);
+    assert_int_equal(stopped.stability_resamples, 2);
+    assert_memory_equal(stopped.stability, asked.stability, 6 * sizeof *asked.stability);
+    KmeansSweep fresh;
+    assert_int_equal(kmeans_sweep(x, 300, 5, 6, &o, NULL, &fresh), FS_OK);
+    assert_int_equal(kmeans_sweep_stability(x, 300, 5, &o, 6, &progress, &fresh), FS_CANCELLED);
+    assert_null(fresh.stability);
+    assert_null(fresh.segment_stability);
+    assert_int_equal(fresh.stability_resamples, 0);
+    kmeans_sweep_free(&stopped);
+    kmeans_sweep_free(&asked);
+    kmeans_sweep_free(&fresh);
+    free(x);
+    free(truth);
+}
+
 /* Uniform noise has no segments to find: no k beyond 1 is perfectly stable. */
 static void test_stability_uniform_noise(void **state)
 {
@@ -753,6 +802,7 @@ int main(void)
         cmocka_unit_test(test_sweep_results_match_fit),
         cmocka_unit_test(test_sweep_sampled_silhouette_matches),
         cmocka_unit_test(test_stability_planted_clusters),
+        cmocka_unit_test(test_stability_cancel_keeps_finished),
         cmocka_unit_test(test_stability_uniform_noise),
         cmocka_unit_test(test_stability_bad_arguments_and_cancel),
         cmocka_unit_test(test_adjusted_rand_sanity),

@@ -9,6 +9,7 @@
 
 #include "filmseg/model.h"
 #include "filmseg/pipeline.h"
+#include "filmseg/report.h"
 
 #include <math.h>
 #include <unistd.h>
@@ -601,6 +602,89 @@ static void cancelled_pipeline_returns_cancelled(void **state)
     assert_non_null(strstr(error, "kmax"));
 }
 
+/* What report --model prints of seg's training on panel p (free() it). */
+static char *training_report(const Segmentation *seg, const Panel *p)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    report_training(seg, seg->k, p, FORMAT_TEXT, out);
+    fclose(out);
+    return text;
+}
+
+typedef struct {
+    int cancel_step; /* the stability event of this step cancels */
+    atomic_int cancel;
+} StabilityCancel;
+
+static void cancel_in_stability(void *ctx, const ProgressEvent *ev)
+{
+    StabilityCancel *c = ctx;
+    if (strcmp(ev->stage, "stability") == 0 && ev->step == c->cancel_step)
+        atomic_store(&c->cancel, 1);
+}
+
+/* A cancel in the stability stage keeps the run: the segments and classifier
+ * of the uncancelled run, the stability of the refits finished (as a run
+ * asking that many), and the model says it was stopped; it saves and loads. */
+static void cancel_in_stability_keeps_the_run(void **state)
+{
+    void **pair = *state;
+    const Segmentation *full = pair[1];
+    StabilityCancel c = {.cancel_step = 2};
+    atomic_init(&c.cancel, 0);
+    Progress progress = {cancel_in_stability, &c, &c.cancel};
+    PipelineOptions o;
+    small_options(&o);
+    assert_int_equal(o.stability, 5);
+    Segmentation seg, two;
+    char error[256];
+    assert_int_equal(pipeline_run(pair[0], &o, &progress, &seg, error, sizeof error), FS_OK);
+    assert_int_equal(segmentation_stability_refits(&seg), 2);
+    assert_true(segmentation_stability_stopped(&seg));
+    assert_false(segmentation_stability_stopped(full));
+    assert_int_equal(segmentation_stability_refits(full), 5);
+    assert_memory_equal(segmentation_labels(&seg, 3), segmentation_labels(full, 3),
+                        full->n_users * sizeof(int32_t));
+    o.stability = 2;
+    assert_int_equal(pipeline_run(pair[0], &o, NULL, &two, error, sizeof error), FS_OK);
+    assert_false(segmentation_stability_stopped(&two));
+    assert_memory_equal(seg.sweep.stability, two.sweep.stability, 6 * sizeof(double));
+    char path[] = "/tmp/filmseg-stopped-XXXXXX";
+    close(mkstemp(path));
+    assert_int_equal(model_save(&seg, path, error, sizeof error), 0);
+    Segmentation back;
+    assert_int_equal(model_load(&back, path, error, sizeof error), 0);
+    unlink(path);
+    assert_true(segmentation_stability_stopped(&back));
+    assert_int_equal(segmentation_stability_refits(&back), 2);
+    assert_int_equal(back.options.stability, 5);
+    char *text = training_report(&back, pair[0]);
+    assert_non_null(strstr(text, "segments made again from 2 random samples"));
+    assert_non_null(strstr(text, "The training's stability stage was stopped at 2 of the 5 "
+                                 "refits asked: the figures are of those done.\n"));
+    free(text);
+    segmentation_free(&back);
+    segmentation_free(&two);
+    segmentation_free(&seg);
+    /* cancelled as the stage starts: kept with no stability measured */
+    c.cancel_step = 0;
+    atomic_store(&c.cancel, 0);
+    o.stability = 5;
+    assert_int_equal(pipeline_run(pair[0], &o, &progress, &seg, error, sizeof error), FS_OK);
+    assert_null(seg.sweep.stability);
+    assert_int_equal(segmentation_stability_refits(&seg), 0);
+    assert_true(segmentation_stability_stopped(&seg));
+    text = training_report(&seg, pair[0]);
+    assert_non_null(strstr(text, "stopped at 0 of the 5 refits asked, before any was done.\n"));
+    free(text);
+    text = training_report(full, pair[0]); /* a run not stopped says nothing of it */
+    assert_null(strstr(text, "was stopped"));
+    free(text);
+    segmentation_free(&seg);
+}
+
 /* Its own panel passes; one whose films have other genres (another panel
  * of the same ids: the demo panel for an ml-100k model), or none of whose
  * users are in the model, is refused with the reason. */
@@ -760,6 +844,7 @@ int main(void)
         cmocka_unit_test(stability_settings),
         cmocka_unit_test(saving_never_leaves_a_half_written_file),
         cmocka_unit_test(cancelled_pipeline_returns_cancelled),
+        cmocka_unit_test(cancel_in_stability_keeps_the_run),
         cmocka_unit_test(model_describes_only_its_panel),
         cmocka_unit_test(version_6_keeps_the_training_panels_facts),
         cmocka_unit_test(version_6_models_see_half_stars_rounded),
