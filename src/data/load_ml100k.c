@@ -54,7 +54,7 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
     line_reader_init(&reader, file->data, file->len);
     FOR_EACH_LINE(reader, file, line, ok)
     {
-        size_t n = text_split(line, "|", f, 6), at = reader.line_no;
+        size_t n = text_split(line, "|", f, 6), at = reader.line_no, before = b->panel->n_users;
         long id, age;
         Field gender = text_trim(f[2]), occupation = text_trim(f[3]), zip = text_trim(f[4]);
         /* scoring: a user whose line has other fields than five is scored
@@ -91,6 +91,9 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
                                SHOW(zip));
         else if (!panel_build_add_person(b, (int32_t)id, (int)age, gender.s[0], zip, occupation))
             return false;
+        if (b->panel->n_users == before &&
+            !panel_build_skipped(b, &b->skipped_users, file->path, f[0], at))
+            return false;
     }
     return ok;
 }
@@ -104,7 +107,8 @@ static bool parse_films(PanelBuilder *b, const PanelFile *file)
     line_reader_init(&reader, file->data, file->len);
     FOR_EACH_LINE(reader, file, line, ok)
     {
-        size_t n = text_split(line, "|", f, expected + 1), at = reader.line_no;
+        size_t n = text_split(line, "|", f, expected + 1), at = reader.line_no,
+               before = b->panel->n_films;
         long id;
         int year;
         uint32_t genres = 0;
@@ -140,6 +144,9 @@ static bool parse_films(PanelBuilder *b, const PanelFile *file)
             if (!panel_build_add_film(b, (int32_t)id, text_to_utf8(title), (int16_t)year, genres))
                 return false;
         }
+        if (b->panel->n_films == before &&
+            !panel_build_skipped(b, &b->skipped_films, file->path, f[0], at))
+            return false;
     }
     return ok;
 }

@@ -27,7 +27,7 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
     line_reader_init(&reader, file->data, file->len);
     FOR_EACH_LINE(reader, file, line, ok)
     {
-        size_t n = text_split(line, "::", f, 6), at = reader.line_no;
+        size_t n = text_split(line, "::", f, 6), at = reader.line_no, before = b->panel->n_users;
         long id, age, occ;
         Field gender = text_trim(f[1]), zip = text_trim(f[4]);
         /* scoring: a user whose line has other fields than five is scored
@@ -70,6 +70,9 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
         else if (!panel_build_add_person(b, (int32_t)id, (int)age, gender.s[0], zip,
                                          (Field){OCCUPATIONS_1M[occ], strlen(OCCUPATIONS_1M[occ])}))
             return false;
+        if (b->panel->n_users == before &&
+            !panel_build_skipped(b, &b->skipped_users, file->path, f[0], at))
+            return false;
     }
     return ok;
 }
@@ -82,7 +85,7 @@ static bool parse_films(PanelBuilder *b, const PanelFile *file)
     line_reader_init(&reader, file->data, file->len);
     FOR_EACH_LINE(reader, file, line, ok)
     {
-        size_t n = text_split(line, "::", f, 4), at = reader.line_no;
+        size_t n = text_split(line, "::", f, 4), at = reader.line_no, before = b->panel->n_films;
         long id;
         Field title = text_trim(f[1]);
         if (n != 3)
@@ -111,6 +114,9 @@ static bool parse_films(PanelBuilder *b, const PanelFile *file)
             if (!panel_build_add_film(b, (int32_t)id, utf8, (int16_t)year, genres))
                 return false;
         }
+        if (b->panel->n_films == before &&
+            !panel_build_skipped(b, &b->skipped_films, file->path, f[0], at))
+            return false;
     }
     return ok;
 }

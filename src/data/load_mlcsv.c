@@ -108,13 +108,10 @@ static bool row_is_usable(CsvFile *c, size_t line, const Field *fields, size_t n
     return true;
 }
 
-static bool on_film_row(void *ctx, size_t line, const Field *fields, size_t n)
+static bool add_film_row(CsvFile *c, size_t line, const Field *fields, size_t n)
 {
-    CsvFile *c = ctx;
     PanelBuilder *b = c->b;
     bool ok;
-    if (!c->header_seen)
-        return read_header(c, line, fields, n);
     if (!row_is_usable(c, line, fields, n, &ok))
         return ok;
     Field id_field = fields[c->columns[0]], title = text_trim(fields[c->columns[1]]);
@@ -148,6 +145,20 @@ static bool on_film_row(void *ctx, size_t line, const Field *fields, size_t n)
     return panel_build_add_film(b, (int32_t)id, utf8, (int16_t)year, genres);
 }
 
+static bool on_film_row(void *ctx, size_t line, const Field *fields, size_t n)
+{
+    CsvFile *c = ctx;
+    PanelBuilder *b = c->b;
+    if (!c->header_seen)
+        return read_header(c, line, fields, n);
+    size_t before = b->panel->n_films;
+    bool ok = add_film_row(c, line, fields, n);
+    if (b->panel->n_films == before && (size_t)c->columns[0] < n && !b->oom &&
+        !panel_build_skipped(b, &b->skipped_films, c->file->path, fields[c->columns[0]], line))
+        return false;
+    return ok;
+}
+
 static bool on_rating_row(void *ctx, size_t line, const Field *fields, size_t n)
 {
     CsvFile *c = ctx;
@@ -175,7 +186,10 @@ static bool on_rating_row(void *ctx, size_t line, const Field *fields, size_t n)
     if (!text_parse_long(ft, 0, UINT32_MAX, &time))
         return diag_bad_line(b->diag, c->file->path, line,
                              "timestamp '%.*s' is not a whole number 0..4294967295", SHOW(ft));
-    if ((film = idindex_get(&b->panel->film_index, film_id)) < 0 && !b->scoring)
+    if ((film = idindex_get(&b->panel->film_index, film_id)) < 0 && !b->scoring &&
+        panel_build_left_out(&b->skipped_films, film_id))
+        return true;
+    if (film < 0 && !b->scoring)
         return diag_bad_line(b->diag, c->file->path, line, "movieId %ld is not in movies.csv",
                              film_id);
     long user = idindex_get(&b->panel->user_index, user_id);
@@ -235,6 +249,7 @@ int panel_parse_mlcsv(PanelBuilder *b, const PanelFile *files, size_t n_files)
             0 ||
         b->oom)
         return 2;
+    panel_build_note_left_out(b, ratings->path, "movie");
     if (b->panel->n_users == 0) {
         diag_fatal(b->diag, "%s: no valid ratings", ratings->path);
         return 2;

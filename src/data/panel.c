@@ -101,7 +101,8 @@ bool panel_build_init(PanelBuilder *b, PanelFormat format, Diag *diag)
                       PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &offset, NULL);
     b->match = pcre2_match_data_create(8, NULL);
     if (!b->date_re || !b->title_year_re || !b->match ||
-        !idindex_init(&b->panel->user_index, 1024) || !idindex_init(&b->panel->film_index, 1024)) {
+        !idindex_init(&b->panel->user_index, 1024) || !idindex_init(&b->panel->film_index, 1024) ||
+        !idindex_init(&b->skipped_users.lines, 16) || !idindex_init(&b->skipped_films.lines, 16)) {
         panel_build_abort(b);
         return false;
     }
@@ -110,6 +111,8 @@ bool panel_build_init(PanelBuilder *b, PanelFormat format, Diag *diag)
 
 static void free_patterns(PanelBuilder *b)
 {
+    idindex_free(&b->skipped_users.lines);
+    idindex_free(&b->skipped_films.lines);
     pcre2_code_free(b->date_re);
     pcre2_code_free(b->title_year_re);
     pcre2_match_data_free(b->match);
@@ -226,6 +229,52 @@ bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8
     return true;
 }
 
+bool panel_build_skipped(PanelBuilder *b, SkippedIds *skipped, const char *file, Field id,
+                         size_t line)
+{
+    long value;
+    const IdIndex *known =
+        skipped == &b->skipped_users ? &b->panel->user_index : &b->panel->film_index;
+    if (!text_parse_long(text_trim(id), 1, INT32_MAX, &value) || idindex_get(known, value) >= 0)
+        return true; /* no id, or one that appears twice: its ratings are the first's */
+    bool oom = false;
+    skipped->file = file;
+    idindex_put(&skipped->lines, value, (uint32_t)line, &oom);
+    b->oom |= oom;
+    return !oom;
+}
+
+bool panel_build_left_out(SkippedIds *skipped, long id)
+{
+    long line = idindex_get(&skipped->lines, id);
+    if (line < 0)
+        return false;
+    if (skipped->ratings++ == 0) {
+        skipped->first_id = id;
+        skipped->first_line = (size_t)line;
+    }
+    return true;
+}
+
+void panel_build_note_left_out(PanelBuilder *b, const char *ratings_path, const char *film)
+{
+    const SkippedIds *kinds[] = {&b->skipped_users, &b->skipped_films};
+    const char *what[] = {"user", film};
+    for (int i = 0; i < 2; i++) {
+        const SkippedIds *s = kinds[i];
+        if (s->ratings == 0)
+            continue;
+        const char *name = strrchr(s->file, '/') ? strrchr(s->file, '/') + 1 : s->file;
+        bool one = s->ratings == 1;
+        diag_note(b->diag,
+                  "%s: %zu rating%s left out: %s %s%s line%s in %s %s skipped (the first: %s %ld, "
+                  "line %zu)",
+                  ratings_path, s->ratings, one ? "" : "s", one ? "its" : "their", what[i],
+                  one ? "'s" : "s'", one ? "" : "s", name, one ? "was" : "were", what[i],
+                  s->first_id, s->first_line);
+    }
+}
+
 bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFormat *format)
 {
     LineReader reader;
@@ -262,11 +311,16 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
         else if (!text_parse_long(f[3], 0, UINT32_MAX, &time))
             ok = diag_bad_line(b->diag, file->path, at,
                                "timestamp '%.*s' is not a whole number 0..4294967295", SHOW(f[3]));
-        else if ((user = idindex_get(&b->panel->user_index, user_id)) < 0)
+        else if ((user = idindex_get(&b->panel->user_index, user_id)) < 0 &&
+                 panel_build_left_out(&b->skipped_users, user_id))
+            continue;
+        else if (user < 0)
             ok = diag_bad_line(b->diag, file->path, at, "user %ld is not in %s", user_id,
                                b->users_name ? b->users_name : format->users_file);
         else if ((film = idindex_get(&b->panel->film_index, film_id)) < 0 && b->scoring)
             b->panel->sample.ratings_unknown_film++;
+        else if (film < 0 && panel_build_left_out(&b->skipped_films, film_id))
+            continue;
         else if (film < 0)
             ok = diag_bad_line(b->diag, file->path, at, "%s %ld is not in %s", format->film,
                                film_id, format->films_file);
@@ -274,6 +328,7 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
                                          (uint32_t)time, (uint32_t)at))
             return false;
     }
+    panel_build_note_left_out(b, file->path, format->film);
     return ok;
 }
 

@@ -30,9 +30,21 @@ typedef struct {
     uint8_t half_stars; /* 2..10 for 1..5 stars */
 } RawRating;
 
+/* Ids whose line in the users or films file was skipped as malformed: their
+ * ratings are left out and said once (panel_build_note_left_out), not as a
+ * malformed ratings line each. */
+typedef struct {
+    IdIndex lines;     /* id -> its line in that file */
+    const char *file;  /* that file */
+    size_t ratings;    /* ratings left out for them */
+    long first_id;     /* the first such rating's */
+    size_t first_line; /* and the line of its id in that file */
+} SkippedIds;
+
 typedef struct {
     Panel *panel;
     Diag *diag;
+    SkippedIds skipped_users, skipped_films;
     size_t users_cap, films_cap, occupations_cap;
     RawRating *ratings;
     size_t n_ratings, ratings_cap;
@@ -62,6 +74,16 @@ bool panel_build_add_person(PanelBuilder *b, int32_t id, int age, char gender, F
 bool panel_build_add_film(PanelBuilder *b, int32_t id, char *title, int16_t year, uint32_t genres);
 bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8_t half_stars,
                             uint32_t time, uint32_t line);
+/* A line of the users (or films) file whose id field reads as a new id
+ * was skipped: its id is kept, so that its ratings are left out as one note
+ * (false: out of memory). */
+bool panel_build_skipped(PanelBuilder *b, SkippedIds *skipped, const char *file, Field id,
+                         size_t line);
+/* A rating of an id skipped so: counted, true; false for any other id. */
+bool panel_build_left_out(SkippedIds *skipped, long id);
+/* Says, once, how many ratings of the file were left out so (film: what
+ * the format calls a film, "item", "movie"). */
+void panel_build_note_left_out(PanelBuilder *b, const char *ratings_path, const char *film);
 /* Index of an occupation label, added when new; -1 when out of memory. */
 int panel_build_occupation(PanelBuilder *b, const char *label, size_t len);
 /* Index of a genre name, added when new; -1 when the table is full. */

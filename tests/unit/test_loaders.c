@@ -215,6 +215,51 @@ static void malformed_users_and_items(void **state)
     captured_diag_free(&c);
 }
 
+/* The ratings of a user or film whose line was skipped are left out and
+ * said once for the file, not as a malformed line each (a bad gender made
+ * every rating of the user "user 3 is not in u.user"); a rating of an id
+ * the file never had is still a malformed line; a duplicate id's ratings
+ * are the first line's. */
+static void ratings_of_skipped_lines_said_once(void **state)
+{
+    (void)state;
+    CapturedDiag c;
+    captured_diag_init(&c, false);
+    const char *users = "1|23|M|technician|85711\n"
+                        "1|30|F|other|94043\n" /* duplicate: user 1's ratings are the first's */
+                        "2|abc|F|other|94043\n"
+                        "3|30|X|other|94043\n";
+    const char *items =
+        ITEM(1, "A (1990)") "2|B|31-Foo-1990||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
+    const char *ratings = "1\t1\t4\t1\n"  /* kept */
+                          "2\t1\t3\t1\n"  /* user 2, skipped at line 3 */
+                          "3\t1\t5\t1\n"  /* user 3, line 4 */
+                          "1\t2\t4\t1\n"  /* film 2, skipped at line 2 */
+                          "9\t1\t4\t1\n"; /* user 9 was never there */
+    Panel *p = load_ok(users, items, ratings, &c);
+    const char *text = captured_diag_text(&c);
+    assert_int_equal(p->n_ratings, 1);
+    assert_int_equal(skipped(&c), 5); /* three users' lines, a film's, user 9's rating */
+    assert_non_null(strstr(text, "t/u.data:5: user 9 is not in u.user"));
+    for (int line = 2; line <= 4; line++) {
+        char at[32];
+        snprintf(at, sizeof at, "t/u.data:%d:", line);
+        assert_null(strstr(text, at));
+    }
+    assert_non_null(strstr(text, "t/u.data: 2 ratings left out: their users' lines in u.user were "
+                                 "skipped (the first: user 2, line 3)"));
+    assert_non_null(strstr(text, "t/u.data: 1 rating left out: its item's line in u.item was "
+                                 "skipped (the first: item 2, line 2)"));
+    panel_free(p);
+    captured_diag_free(&c);
+    /* strict: the first bad line stops the load, as before */
+    captured_diag_init(&c, true);
+    Panel *none = NULL;
+    assert_int_equal(load_ml100k_strings(users, items, ratings, NULL, &c, &none), 2);
+    assert_null(none);
+    captured_diag_free(&c);
+}
+
 static void crlf_files_load_like_lf_files(void **state)
 {
     (void)state;
@@ -658,7 +703,10 @@ static void ml1m_codes_become_100k_labels(void **state)
     assert_non_null(strstr(text, "m/users.dat:4: age code '26'"));
     assert_non_null(strstr(text, "m/users.dat:5: occupation code '21'"));
     assert_non_null(strstr(text, "m/movies.dat:3: 2 fields, expected 3"));
-    assert_non_null(strstr(text, "m/ratings.dat:4: movie 3 is not in movies.dat"));
+    /* movie 3's line was skipped: its rating is left out, said once */
+    assert_null(strstr(text, "m/ratings.dat:4:"));
+    assert_non_null(strstr(text, "m/ratings.dat: 1 rating left out: its movie's line in movies.dat "
+                                 "was skipped (the first: movie 3, line 3)"));
     panel_free(p);
     captured_diag_free(&c);
 }
@@ -685,13 +733,15 @@ static void csv_release_is_taste_only_with_quoted_titles(void **state)
                          "11,\"American President, The (1995)\",Comedy|Drama|Romance\n"
                          "12,\"Two\nLines (2001)\",Drama\n"
                          "13,No Genres (2002),(no genres listed)\n"
-                         "x,Bad,Drama\n";
+                         "x,Bad,Drama\n"
+                         "14,,Drama\n";
     const char *ratings = "userId,movieId,rating,timestamp\r\n"
                           "7,1,4.0,964982703\r\n"
                           "7,11,3.5,964982703\r\n"
                           "9,11,0.5,1\r\n"
                           "9,1,5.5,1\r\n"
-                          "9,99,3,1\r\n";
+                          "9,99,3,1\r\n"
+                          "9,14,3,1\r\n";
     assert_int_equal(load_csv(ratings, movies, &c, &p), 0);
     assert_false(p->has_demographics);
     assert_int_equal(p->n_users, 2);
@@ -711,6 +761,9 @@ static void csv_release_is_taste_only_with_quoted_titles(void **state)
     assert_non_null(strstr(text, "c/movies.csv:7: movieId 'x'"));
     assert_non_null(strstr(text, "c/ratings.csv:5: rating '5.5'"));
     assert_non_null(strstr(text, "c/ratings.csv:6: movieId 99 is not in movies.csv"));
+    assert_non_null(strstr(text, "c/movies.csv:8: the title is empty"));
+    assert_non_null(strstr(text, "c/ratings.csv: 1 rating left out: its movie's line in movies.csv "
+                                 "was skipped (the first: movie 14, line 8)"));
     panel_free(p);
     /* users in id order, not in the order of their first rating */
     assert_int_equal(
@@ -1193,6 +1246,7 @@ int main(void)
         cmocka_unit_test(films_titles_dates_and_genres),
         cmocka_unit_test(malformed_lines_are_reported_skipped_and_counted),
         cmocka_unit_test(malformed_users_and_items),
+        cmocka_unit_test(ratings_of_skipped_lines_said_once),
         cmocka_unit_test(crlf_files_load_like_lf_files),
         cmocka_unit_test(cr_only_files_load_like_lf_files),
         cmocka_unit_test(binary_garbage_never_crashes),
