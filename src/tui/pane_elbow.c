@@ -81,8 +81,20 @@ static void elbow_draw(TuiApp *app, Rect r)
     /* the table: k, inertia, silhouette, stability, a window around the chosen k */
     crt_set(CE_TITLE);
     tui_text(table.y, table.x, table.w, "  k   inertia silhouette stability");
-    int rows = table.h - 1, first = layout_window(kmax, rows, seg ? app->k - 1 : kmax - 1);
-    for (int i = 0; i < rows && first + i < kmax; i++) {
+    /* a window of the k's that fit, with a line for those above and below */
+    int rows = table.h - 1, cursor = seg ? app->k - 1 : kmax - 1, shown = rows, first = 0;
+    for (; shown > 0; shown--) {
+        first = layout_window(kmax, shown, cursor);
+        if (shown + (first > 0) + (first + shown < kmax) <= rows)
+            break;
+    }
+    int y = table.y + 1;
+    crt_set(CE_DIM);
+    if (first > 0)
+        tui_textf(y++, table.x, table.w, "    k 1-%d above", first);
+    if (first + shown < kmax)
+        tui_textf(y + shown, table.x, table.w, "    k %d-%d below", first + shown + 1, kmax);
+    for (int i = 0; i < shown && first + i < kmax; i++, y++) {
         int k = first + i + 1;
         double sil = seg && seg->sweep.silhouette ? seg->sweep.silhouette[k - 1] : NAN;
         double stable = seg && seg->sweep.stability ? seg->sweep.stability[k - 1] : NAN;
@@ -91,7 +103,7 @@ static void elbow_draw(TuiApp *app, Rect r)
         snprintf(silh, sizeof silh, isfinite(sil) ? "%10.3f" : "         -", sil);
         snprintf(stab, sizeof stab, isfinite(stable) ? "%9.2f" : "        -", stable);
         crt_set(seg && k == app->k ? CE_CHOSEN : k == knee ? CE_KNEE : CE_LABEL);
-        tui_textf(table.y + 1 + i, table.x, table.w, "%3d %9s %s %s %s", k, inert, silh, stab,
+        tui_textf(y, table.x, table.w, "%3d %9s %s %s %s", k, inert, silh, stab,
                   k == knee ? crt.glyphs->knee : " ");
     }
     crt_set(CE_NORMAL);

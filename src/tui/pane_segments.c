@@ -18,14 +18,29 @@ static void segments_draw(TuiApp *app, Rect r)
         return;
     }
     const Profile *p = &app->profiles[app->segment];
-    char title[256], stable[48] = "";
+    char title[400], stable[48] = "";
     double stability = kmeans_segment_stability(&app->seg->sweep, app->k, app->segment);
     if (isfinite(stability))
         snprintf(stable, sizeof stable, ", stability %.2f", stability);
-    snprintf(title, sizeof title, "Segment %d (k=%d): %zu %s (%.1f%%), %zu ratings, mean %.2f%s",
-             app->segment, app->k, p->n_users, p->n_users == 1 ? "user" : "users",
-             app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0, p->n_ratings,
-             p->rating_mean, stable);
+    /* how many ratings a user, beside everyone's (a segment of light raters
+     * rates fewer films, which is not a taste); as much as the width allows */
+    double each = p->n_users ? (double)p->n_ratings / p->n_users : 0;
+    double everyone_each =
+        app->whole.n_users ? (double)app->whole.n_ratings / app->whole.n_users : 0;
+    char ratings[3][80];
+    snprintf(ratings[0], sizeof ratings[0], "%zu ratings (%.0f each, everyone %.0f)", p->n_ratings,
+             each, everyone_each);
+    snprintf(ratings[1], sizeof ratings[1], "%.0f ratings each (everyone %.0f)", each,
+             everyone_each);
+    snprintf(ratings[2], sizeof ratings[2], "%.0f ratings each", each);
+    for (int i = 0; i < 3; i++) {
+        snprintf(title, sizeof title, "Segment %d (k=%d): %zu %s (%.1f%%), %s, mean %.2f%s",
+                 app->segment, app->k, p->n_users, p->n_users == 1 ? "user" : "users",
+                 app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0, ratings[i],
+                 p->rating_mean, stable);
+        if (text_columns(title, crt.utf8) <= r.w)
+            break;
+    }
     pane_title(rect_take_top(&r, 1), title);
     enum { SEGMENTS_MAX_K = 256 }; /* k is at most 255 */
     /* the sizes of every segment on one line; when they do not all fit, the
