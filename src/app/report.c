@@ -260,9 +260,9 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
     const AeReport *ar = &seg->ae_report;
     heading(format, out, "Autoencoder");
     fprintf(out,
-            "Loss %s, %d hidden units, %d epochs, batch %d, seed %llu; %zu users x %zu films.\n",
-            loss_name(o->ae.loss), o->ae.hidden, ar->epochs_run, o->ae.batch,
-            (unsigned long long)o->seed, seg->n_users, seg->n_films);
+            "Loss %s, %d hidden units, %d epoch%s, batch %d, seed %llu; %zu users x %zu films.\n",
+            loss_name(o->ae.loss), o->ae.hidden, ar->epochs_run, ar->epochs_run == 1 ? "" : "s",
+            o->ae.batch, (unsigned long long)o->seed, seg->n_users, seg->n_films);
     if (ar->epochs_run > 0)
         fprintf(out, "Last epoch: training loss %.4f, validation loss %.4f.\n",
                 ar->train_loss[ar->epochs_run - 1], ar->val_loss[ar->epochs_run - 1]);
@@ -363,6 +363,10 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
                 "(1: the same segments; near 0: no more alike than chance).\n",
                 seg->sweep.stability_resamples, kmeans_stability_points(seg->n_users), seg->n_users,
                 stability[k_shown - 1], k_shown);
+    if (segmentation_stability_stopped(seg))
+        fprintf(out, "The training's stability stage was stopped at %d of the %d refits asked%s.\n",
+                segmentation_stability_refits(seg), seg->options.stability,
+                stability ? ": the figures are of those done" : ", before any was done");
     /* how to weigh the columns, with this sweep's best silhouette */
     int best = 0;
     for (int k = 2; k <= seg->sweep.kmax; k++)
@@ -420,9 +424,10 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
                                 "s at that k"
                               : "");
     fprintf(out,
-            "%zu training and %zu validation users; %d epochs, best at %d; validation accuracy "
+            "%zu training and %zu validation users; %d epoch%s, best at %d; validation accuracy "
             "%.1f%%.\n\n",
-            cr->n_train, cr->n_val, cr->epochs_run, cr->best_epoch, 100 * cr->val_accuracy);
+            cr->n_train, cr->n_val, cr->epochs_run, cr->epochs_run == 1 ? "" : "s", cr->best_epoch,
+            100 * cr->val_accuracy);
     if (cr->confusion && seg->k <= 15) {
         const char *headers[16] = {"true \\ predicted"};
         char names[15][16];

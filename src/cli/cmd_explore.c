@@ -61,7 +61,7 @@ static int give_up(TuiConfig *config, int status)
 int cmd_explore(int argc, char **argv)
 {
     double started = tui_now();
-    bool named = argc > 0 && strcmp(argv[0], "explore") == 0;
+    bool named = argc > 0 && strcmp(argv[0], "filmseg explore") == 0;
     if (!named) {
         /* `filmseg [panel options]`: the explorer on a terminal, else the report */
         bool report = !tui_available();
@@ -162,9 +162,8 @@ int cmd_explore(int argc, char **argv)
     char trained[160], now[160];
     if (config.seg && segmentation_zips_differ(config.seg, config.panel, trained, now, sizeof now))
         snprintf(config.note, sizeof config.note,
-                 "the model's states came from %s, this panel's from %s: users may be in other "
-                 "states (%s)",
-                 trained, now, segmentation_zips_advice(config.seg));
+                 "states differ: the model's came from %s, this panel's from %s (%s)", trained, now,
+                 segmentation_zips_advice(config.seg));
     if (config.seg && config.view_k > config.seg->sweep.kmax) {
         fprintf(stderr, "filmseg explore: --k %d is beyond %s's sweep (k = 2..%d)\n", config.view_k,
                 config.model_path, config.seg->sweep.kmax);

@@ -103,8 +103,8 @@ int cmd_export(int argc, char **argv)
     }
     int chosen = k > 0 ? (int)k : seg.k;
     if (chosen > seg.sweep.kmax) {
-        fprintf(stderr, "filmseg export: --k must be at most %d, the largest k of %s's sweep\n",
-                seg.sweep.kmax, model_path);
+        fprintf(stderr, "filmseg export: --k %d is outside %s's sweep (k = 1..%d)\n", chosen,
+                model_path, seg.sweep.kmax);
         segmentation_free(&seg);
         return EXIT_USAGE;
     }

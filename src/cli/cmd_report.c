@@ -41,6 +41,11 @@ static int print_model_segments(const Panel *panel, const Profile *everyone,
         printf("; %zu of the model's %zu users are not in the panel and are left out",
                seg->n_users - (size_t)matched, seg->n_users);
     printf(".\n");
+    char trained[300], now[300]; /* said on stderr too, for scripts */
+    if (segmentation_zips_differ(seg, panel, trained, now, sizeof trained))
+        printf("Its states came from %s in training; this panel gets them from %s: users may be "
+               "in other states, and the sample rules keep other users than the training's (%s).\n",
+               trained, now, segmentation_zips_advice(seg));
     report_training(seg, k, panel, format, stdout);
     if ((size_t)matched < panel->n_users)
         printf("\nUsers of the panel who are not in the model are left out below.\n");

@@ -158,7 +158,7 @@ int cmd_synth(int argc, char **argv)
                 "filmseg synth: %s has no code for the states of %zu of the %zu users: theirs have "
                 "the built-in table's prefixes (a ZIP list of every state places them all)\n",
                 zips_path, sum.users_zip_unlisted, sum.n_users);
-    printf("Wrote a %s panel to %s: %zu users, %zu films, %llu ratings, %d planted segments "
+    printf("Wrote an %s panel to %s: %zu users, %zu films, %llu ratings, %d planted segments "
            "(seed %llu).\n",
            synth_format_name(opts.format), out_dir, sum.n_users, sum.n_films,
            (unsigned long long)sum.n_ratings, opts.n_segments, (unsigned long long)opts.seed);

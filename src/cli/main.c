@@ -49,21 +49,29 @@ static int run_command(int argc, char **argv)
         printf("filmseg %s\n", FILMSEG_VERSION);
         return 0;
     }
-    if (argc < 2 || argv[1][0] == '-')
+    /* getopt's own messages ("option '--zips' requires an argument") begin
+     * with argv[0]: "filmseg CMD", as every other message does */
+    static char command_name[32];
+    if (argc < 2 || argv[1][0] == '-') {
+        argv[0] = "filmseg";
         return cmd_explore(argc, argv); /* the report when not on a terminal */
-    if (strcmp(argv[1], "explore") == 0)
+    }
+    snprintf(command_name, sizeof command_name, "filmseg %s", argv[1]);
+    const char *command = argv[1];
+    argv[1] = command_name;
+    if (strcmp(command, "explore") == 0)
         return cmd_explore(argc - 1, argv + 1);
-    if (strcmp(argv[1], "report") == 0)
+    if (strcmp(command, "report") == 0)
         return cmd_report(argc - 1, argv + 1);
-    if (strcmp(argv[1], "train") == 0)
+    if (strcmp(command, "train") == 0)
         return cmd_train(argc - 1, argv + 1);
-    if (strcmp(argv[1], "score") == 0)
+    if (strcmp(command, "score") == 0)
         return cmd_score(argc - 1, argv + 1);
-    if (strcmp(argv[1], "export") == 0)
+    if (strcmp(command, "export") == 0)
         return cmd_export(argc - 1, argv + 1);
-    if (strcmp(argv[1], "synth") == 0)
+    if (strcmp(command, "synth") == 0)
         return cmd_synth(argc - 1, argv + 1);
-    fprintf(stderr, "filmseg: unknown command '%s'\n\n", argv[1]);
+    fprintf(stderr, "filmseg: unknown command '%s'\n\n", command);
     usage(stderr);
     return EXIT_USAGE;
 }

@@ -115,9 +115,10 @@ bool app_train(TuiApp *app, const PipelineOptions *options)
     }
     bool started = worker_start(&app->worker, app->panel, options);
     if (started)
-        app_message(app, false, "training started: %s, k=%d, K=%d, %d epochs",
+        app_message(app, false, "training started: %s, k=%d, K=%d, %d epoch%s",
                     options->ae.loss == AE_LOSS_STUDY ? "the study's method" : "filmseg's method",
-                    options->k, options->kmax, options->ae.epochs);
+                    options->k, options->kmax, options->ae.epochs,
+                    options->ae.epochs == 1 ? "" : "s");
     else
         app_message(app, true, "training could not start");
     worker_snapshot(&app->worker, &app->train);
