@@ -223,15 +223,66 @@ static void keys_not_signals(void)
         def_prog_mode();
 }
 
+/* The sequences terminals send for the same keys in the other cursor mode,
+ * or as PuTTY, rxvt and the Linux console do, whatever TERM says: without
+ * them an arrow's ESC [ C read as Esc, then `[` (previous segment), then C. */
+static void define_other_keys(void)
+{
+    static const struct {
+        const char *sequence;
+        int key;
+    } OTHER_KEYS[] = {
+        {"\033[A", KEY_UP},    {"\033[B", KEY_DOWN},    {"\033[C", KEY_RIGHT},
+        {"\033[D", KEY_LEFT},  {"\033OA", KEY_UP},      {"\033OB", KEY_DOWN},
+        {"\033OC", KEY_RIGHT}, {"\033OD", KEY_LEFT},    {"\033[H", KEY_HOME},
+        {"\033[F", KEY_END},   {"\033OH", KEY_HOME},    {"\033OF", KEY_END},
+        {"\033[1~", KEY_HOME}, {"\033[4~", KEY_END},    {"\033[7~", KEY_HOME},
+        {"\033[8~", KEY_END},  {"\033[5~", KEY_PPAGE},  {"\033[6~", KEY_NPAGE},
+        {"\033[Z", KEY_BTAB},  {"\033OP", KEY_F(1)},    {"\033[11~", KEY_F(1)},
+        {"\033[[A", KEY_F(1)}, {"\033[21~", KEY_F(10)},
+    };
+    for (size_t i = 0; i < sizeof OTHER_KEYS / sizeof OTHER_KEYS[0]; i++)
+        if (key_defined(OTHER_KEYS[i].sequence) == 0) /* not bound to another key */
+            define_key(OTHER_KEYS[i].sequence, OTHER_KEYS[i].key);
+}
+
+int crt_read_key(int wait_ms)
+{
+    timeout(wait_ms);
+    int ch = getch();
+    if (ch != 27)
+        return ch;
+    /* an escape sequence ncurses does not know (another terminal's key, an
+     * old-style mouse report) is dropped whole, not read as keys */
+    timeout(0);
+    int next = getch();
+    if (next != '[' && next != 'O') {
+        if (next != ERR)
+            ungetch(next);
+        timeout(wait_ms);
+        return 27; /* Esc itself */
+    }
+    int c = getch(), read = 0;
+    if (next == '[' && c == 'M') /* X10 mouse: three bytes follow */
+        for (int i = 0; i < 3; i++)
+            getch();
+    else if (next == '[') /* CSI: parameters and intermediates, then a final byte */
+        while (c != ERR && !(c >= 0x40 && c <= 0x7e) && ++read < 32)
+            c = getch();
+    timeout(wait_ms);
+    return ERR;
+}
+
 bool crt_init(char *why, size_t why_size)
 {
     setlocale(LC_ALL, "");
     const char *codeset = nl_langinfo(CODESET);
     crt.utf8 = codeset && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);
     crt.glyphs = crt_glyphs(crt.utf8);
-    /* ESC must not wait a second for a sequence that never comes */
+    /* ESC must not wait a second for a sequence that never comes, nor so
+     * little that an arrow's bytes split by a slow link read as keys */
     if (!getenv("ESCDELAY"))
-        set_escdelay(25);
+        set_escdelay(100);
     /* newterm, not initscr: an unknown TERM is an error to report, not an
      * exit inside the library */
     const char *term = getenv("TERM");
@@ -240,7 +291,10 @@ bool crt_init(char *why, size_t why_size)
         if (!term || !*term)
             snprintf(why, why_size, "TERM is not set, so the terminal's type is unknown");
         else
-            snprintf(why, why_size, "the terminal type '%s' is unknown here", term);
+            snprintf(why, why_size,
+                     "the terminal type '%s' is unknown here (its terminfo entry is not "
+                     "installed: TERM=xterm-256color works in most terminals)",
+                     term);
         return false;
     }
     const char *cup = tigetstr("cup");
@@ -256,6 +310,7 @@ bool crt_init(char *why, size_t why_size)
     noecho();
     nonl();
     keypad(stdscr, TRUE);
+    define_other_keys();
     curs_set(0);
     keys_not_signals();
     mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);

@@ -74,6 +74,10 @@ extern volatile sig_atomic_t crt_resumed;
  * terminal cannot be set up: an unknown TERM, or one that cannot move the
  * cursor (TERM=dumb). */
 bool crt_init(char *why, size_t why_size);
+/* The next key, waiting up to wait_ms (0: none; the getch timeout is left
+ * so): a key, or ERR when there is none, or when what came was an escape
+ * sequence of no key filmseg knows (dropped whole). Esc alone is 27. */
+int crt_read_key(int wait_ms);
 /* Restores the terminal; safe to call twice. */
 void crt_done(void);
 /* The scheme for a terminal: NO_COLOR set, no colours, or few colours. */

@@ -61,7 +61,7 @@ static const char *const HELP[] = {
     "                  Films: other scores when not all fit",
     "n                 Elbow: k at the knee",
     "[ ], PgUp/PgDn    previous / next segment",
-    "Up/Down, j/k      scroll (heatmap)",
+    "Up/Down, j/k      scroll (heatmap; Home/End: top, bottom)",
     "g                 Segments: who / their taste / all genres",
     "/                 Films: filter titles (PCRE2; empty clears)",
     "a                 Films: segment / whole sample",
@@ -637,10 +637,21 @@ static void prompt_key(TuiApp *app, int ch)
         }
     } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
         app->prompt_len = utf8_drop_last(app->prompt_text, app->prompt_len);
-    } else if (ch >= 32 && ch < 256 && ch != 127 && app->prompt_len + 1 < sizeof app->prompt_text) {
-        app->prompt_text[app->prompt_len++] = (char)ch;
-        app->prompt_text[app->prompt_len] = 0;
+    } else if (ch == 21) { /* Ctrl-U: all of it */
+        app->prompt_len = 0;
+    } else if (ch == 23) { /* Ctrl-W: the last word, and the spaces after it */
+        while (app->prompt_len > 0 && app->prompt_text[app->prompt_len - 1] == ' ')
+            app->prompt_len--;
+        while (app->prompt_len > 0 && app->prompt_text[app->prompt_len - 1] != ' ')
+            app->prompt_len--;
+    } else if (ch >= 32 && ch < 256 && ch != 127) {
+        if (app->prompt_fresh)
+            app->prompt_len = 0;
+        if (app->prompt_len + 1 < sizeof app->prompt_text)
+            app->prompt_text[app->prompt_len++] = (char)ch;
     }
+    app->prompt_text[app->prompt_len] = 0;
+    app->prompt_fresh = false;
 }
 
 void app_open_prompt(TuiApp *app)
@@ -648,6 +659,7 @@ void app_open_prompt(TuiApp *app)
     app->prompt = true;
     snprintf(app->prompt_text, sizeof app->prompt_text, "%s", app->filter.pattern);
     app->prompt_len = strlen(app->prompt_text);
+    app->prompt_fresh = app->prompt_len > 0;
 }
 
 static void mouse_key(TuiApp *app)
@@ -894,7 +906,7 @@ int tui_run(TuiConfig *config)
     }
     double last_train_draw = 0, last_turn = monotonic_seconds();
     while (!app->quit) {
-        int ch = getch();
+        int ch = crt_read_key(50);
         double turn = monotonic_seconds();
         if (crt_resumed) { /* back from Ctrl-Z: the time since the last turn, stopped */
             crt_resumed = 0;
@@ -918,10 +930,9 @@ int tui_run(TuiConfig *config)
             handle_key(app, ch);
             /* keys typed ahead (a slow link, a key held down) are answered
              * before the next frame, not each with a frame of its own */
-            timeout(0);
-            for (int more = 0, next; more < 256 && !app->quit && (next = getch()) != ERR; more++)
+            for (int more = 0, next; more < 256 && !app->quit && (next = crt_read_key(0)) != ERR;
+                 more++)
                 handle_key(app, next);
-            timeout(50);
             k_changed = app->k != k;
             redraw = true;
         }
@@ -931,7 +942,7 @@ int tui_run(TuiConfig *config)
             if (t0 - last_train_draw > 0.25 || app->train.state != WORKER_RUNNING)
                 redraw = true;
         }
-        if (app->message[0] && t0 - app->message_at > 6) { /* messages last 6 s */
+        if (app->message[0] && t0 - app->message_at > app->message_seconds) {
             app->message[0] = 0;
             app->asked = ASK_NONE; /* and its question */
             redraw = true;
