@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 void progress_printer_init(ProgressPrinter *p)
@@ -17,8 +19,33 @@ void progress_printer_init(ProgressPrinter *p)
     p->tty = isatty(STDERR_FILENO) && term && *term && strcmp(term, "dumb") != 0;
 }
 
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The bar's line, redrawn in place: no longer than the terminal is wide (a
+ * longer one wraps, and each redraw then adds a line). */
+static void draw_line(ProgressPrinter *p)
+{
+    struct winsize ws;
+    size_t columns = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+    size_t len = strlen(p->line);
+    if (len > columns - 1)
+        len = columns - 1;
+    fprintf(stderr, "\r%.*s\033[K", (int)len, p->line);
+    fflush(stderr);
+    p->open_line = true;
+    p->line_pending = false;
+    p->drawn_at = now_seconds();
+}
+
 static void end_line(ProgressPrinter *p)
 {
+    if (p->tty && p->line_pending)
+        draw_line(p); /* where the stage ended */
     if (p->tty && p->open_line)
         fputc('\n', stderr);
     p->open_line = false;
@@ -54,12 +81,13 @@ void progress_print(void *ctx, const ProgressEvent *ev)
         for (int i = 0; i < width; i++)
             bar[i] = i < filled ? '#' : '.';
         bar[width] = '\0';
-        fprintf(stderr, "\r  %-12s [%s] %d/%d%s\033[K", ev->stage, bar, ev->step, ev->steps,
-                figures);
-        fflush(stderr);
-        p->open_line = true;
+        snprintf(p->line, sizeof p->line, "  %-12s [%s] %d/%d%s", ev->stage, bar, ev->step,
+                 ev->steps, figures);
+        p->line_pending = true;
         if (ev->step == ev->steps)
             end_line(p);
+        else if (!p->open_line || now_seconds() - p->drawn_at >= 0.25)
+            draw_line(p);
     } else if (ev->steps <= 10 || ev->step % (ev->steps / 10) == 0 || ev->step == ev->steps) {
         fprintf(stderr, "  %s %d/%d%s\n", ev->stage, ev->step, ev->steps, figures);
     }

@@ -7,6 +7,11 @@
 typedef struct {
     bool tty, open_line;
     char stage[32];
+    /* on a terminal: the bar's line, drawn at most 4 times a second (the
+     * last one of a stage always), cut to the terminal's width */
+    char line[256];
+    bool line_pending; /* the line holds a step not drawn yet */
+    double drawn_at;   /* when the last was */
 } ProgressPrinter;
 
 void progress_printer_init(ProgressPrinter *p);
