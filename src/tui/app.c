@@ -105,6 +105,7 @@ void app_message(TuiApp *app, bool error, const char *fmt, ...)
     va_end(ap);
     app->message_error = error;
     app->message_at = tui_now();
+    app->message_seconds = 6;
 }
 
 bool app_train(TuiApp *app, const PipelineOptions *options)
@@ -114,13 +115,15 @@ bool app_train(TuiApp *app, const PipelineOptions *options)
         return false;
     }
     bool started = worker_start(&app->worker, app->panel, options);
-    if (started)
+    if (started) {
         app_message(app, false, "training started: %s, k=%d, K=%d, %d epoch%s",
                     options->ae.loss == AE_LOSS_STUDY ? "the study's method" : "filmseg's method",
                     options->k, options->kmax, options->ae.epochs,
                     options->ae.epochs == 1 ? "" : "s");
-    else
+        app->message_seconds = 3; /* then the status line shows the progress */
+    } else {
         app_message(app, true, "training could not start");
+    }
     worker_snapshot(&app->worker, &app->train);
     /* seen as running until the UI has picked up the end, however quick it was */
     if (app->train.state != WORKER_FAILED)
@@ -318,9 +321,18 @@ void pane_waiting(TuiApp *app, Rect r, const char *what)
         snprintf(line, sizeof line, "Training was cancelled. Press t to train again.");
     else
         snprintf(line, sizeof line, "No segments yet. Press t to train.");
-    int w = text_columns(line, crt.utf8);
+    /* centred; too wide, a sentence a line (the second cut with an ellipsis) */
+    char *second = text_columns(line, crt.utf8) > r.w ? strstr(line, ". ") : NULL;
+    if (second) {
+        second[1] = '\0';
+        second += 2;
+    }
     crt_set(CE_DIM);
-    tui_text(r.y + r.h / 2, r.x + (w < r.w ? (r.w - w) / 2 : 0), r.w, line);
+    const char *lines[2] = {line, second};
+    for (int i = 0; i < 2 && lines[i]; i++) {
+        int w = text_columns(lines[i], crt.utf8);
+        tui_text_cut(r.y + r.h / 2 + i, r.x + (w < r.w ? (r.w - w) / 2 : 0), r.w, lines[i]);
+    }
     crt_set(CE_NORMAL);
 }
 

@@ -65,7 +65,9 @@ typedef struct TuiApp {
     int films_first;  /* the first score column shown (0: 5 stars) when not all fit;
                          drawing keeps it where the columns that fit allow */
     TitleFilter filter;
-    bool prompt; /* the filter prompt is open */
+    bool prompt;       /* the filter prompt is open */
+    bool prompt_fresh; /* it shows the pattern in use, untouched: a character
+                          typed replaces it (Backspace edits it) */
     char prompt_text[256];
     size_t prompt_len;
 
@@ -109,6 +111,7 @@ typedef struct TuiApp {
     char message[256]; /* the status line's message */
     bool message_error;
     double message_at;
+    double message_seconds; /* how long it stays: 6 s, 3 for "training started" */
     unsigned frame_version; /* training version last drawn */
 } TuiApp;
 

@@ -120,6 +120,8 @@ static bool heatmap_key(TuiApp *app, int ch)
     case 'k': app->heat_scroll--; return true;
     case KEY_DOWN:
     case 'j': app->heat_scroll++; return true;
+    case KEY_HOME: app->heat_scroll = 0; return true;
+    case KEY_END: app->heat_scroll = HEATMAP_FILMS; return true; /* drawing clamps it */
     case KEY_LEFT:
     case 'h': app_move_segment(app, -1); return app->seg != NULL;
     case KEY_RIGHT:
