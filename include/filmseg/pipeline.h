@@ -84,9 +84,10 @@ typedef struct {
 } Segmentation;
 
 /* Runs the whole pipeline. Returns FS_OK, FS_CANCELLED or FS_ERROR (with a
- * reason in error[]); on anything but FS_OK *out is empty. A cancel in the
- * stability stage, the last, keeps the run with the stability of the refits
- * finished (none: not measured): FS_OK, and segmentation_stability_stopped. */
+ * reason in error[]); on anything but FS_OK *out is empty. A cancel with
+ * PROGRESS_KEEP_DONE in the stability stage, the last, keeps the run with
+ * the stability of the refits finished (none: not measured): FS_OK, and
+ * segmentation_stability_stopped. */
 int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress *progress,
                  Segmentation *out, char *error, size_t error_size);
 void segmentation_free(Segmentation *seg);

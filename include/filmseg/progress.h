@@ -20,6 +20,11 @@ typedef struct {
     double val_metric; /* validation side of metric, or NAN */
 } ProgressEvent;
 
+/* What the cancel flag holds: any nonzero value stops the stage running;
+ * PROGRESS_KEEP_DONE also asks a pipeline to keep what it has finished
+ * (pipeline_run: a run stopped in its stability stage). */
+enum { PROGRESS_CANCEL = 1, PROGRESS_KEEP_DONE = 2 };
+
 typedef struct {
     void (*report)(void *ctx, const ProgressEvent *event); /* may be NULL */
     void *ctx;
@@ -35,6 +40,12 @@ static inline void progress_report(const Progress *p, const ProgressEvent *ev)
 static inline bool progress_cancelled(const Progress *p)
 {
     return p && p->cancel && atomic_load(p->cancel) != 0;
+}
+
+/* Cancelled with PROGRESS_KEEP_DONE. */
+static inline bool progress_keep_done(const Progress *p)
+{
+    return p && p->cancel && atomic_load(p->cancel) == PROGRESS_KEEP_DONE;
 }
 
 #endif

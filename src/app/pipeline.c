@@ -663,8 +663,8 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
         report_stage(progress, STAGE_STABILITY);
         rc = kmeans_sweep_stability(features, n, seg->dim, &opts->kmeans, opts->stability, progress,
                                     &seg->sweep);
-        if (rc == FS_CANCELLED) /* the run is done but for its stability: kept */
-            rc = FS_OK;
+        if (rc == FS_CANCELLED && progress_keep_done(progress))
+            rc = FS_OK; /* the run is done but for its stability: kept */
         if (rc != FS_OK) {
             rc = fail(error, error_size, rc, "the stability of the segments could not be measured");
             goto done;

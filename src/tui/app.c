@@ -95,17 +95,47 @@ void app_refresh_heat(TuiApp *app)
                                            app->heat_seed, app->heat_films);
 }
 
+/* A text cut short by a buffer ends in whole UTF-8 characters: the bytes of
+ * one cut in the middle are dropped. */
+static void drop_partial_character(char *s)
+{
+    size_t len = strlen(s), lead = len;
+    while (lead > 0 && ((unsigned char)s[lead - 1] & 0xc0) == 0x80)
+        lead--;
+    if (lead == 0)
+        return;
+    unsigned char c = (unsigned char)s[lead - 1];
+    size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    if (len - (lead - 1) < need)
+        s[lead - 1] = '\0';
+}
+
 void app_message(TuiApp *app, bool error, const char *fmt, ...)
 {
     /* a question is answered by the next key only while it is on screen */
     app->asked = ASK_NONE;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(app->message, sizeof app->message, fmt, ap);
+    if (vsnprintf(app->message, sizeof app->message, fmt, ap) >= (int)sizeof app->message)
+        drop_partial_character(app->message);
     va_end(ap);
     app->message_error = error;
     app->message_at = tui_now();
     app->message_seconds = 6;
+}
+
+void app_cancel_training(TuiApp *app, const char *then)
+{
+    /* the stage as last seen: the worker is there or past it, never before */
+    bool keep = app->train.stage == STAGE_STABILITY && !app->train.classifier_only;
+    worker_cancel(&app->worker, keep);
+    if (keep)
+        app_message(app, false,
+                    "stopping the stability: the segments and classifier are kept, with the "
+                    "refits done%s",
+                    then);
+    else
+        app_message(app, false, "cancelling the run%s", then);
 }
 
 bool app_train(TuiApp *app, const PipelineOptions *options)

@@ -65,9 +65,11 @@ typedef struct TuiApp {
     int films_first;  /* the first score column shown (0: 5 stars) when not all fit;
                          drawing keeps it where the columns that fit allow */
     TitleFilter filter;
-    bool prompt;       /* the filter prompt is open */
-    bool prompt_fresh; /* it shows the pattern in use, untouched: a character
-                          typed replaces it (Backspace edits it) */
+    bool prompt;          /* the filter prompt is open */
+    bool prompt_fresh;    /* it shows the pattern in use, untouched: a character
+                             typed replaces it (Backspace edits it) */
+    bool prompt_dropping; /* the last character did not fit: its bytes are dropped */
+    bool prompt_cut;      /* some did not */
     char prompt_text[256];
     size_t prompt_len;
 
@@ -121,6 +123,7 @@ typedef struct {
     bool (*key)(TuiApp *app, int ch); /* true when handled; may be NULL */
     const char *hints;                /* the status line's keys for this pane */
     const char *hints_untrained;      /* those that work before there are segments */
+    const char *hints_running;        /* those while training runs (NULL: as the others) */
 } Pane;
 
 enum {
@@ -152,6 +155,9 @@ void app_message(TuiApp *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Starts training with the given options; false (said) when it cannot. */
 bool app_train(TuiApp *app, const PipelineOptions *options);
+/* x while training runs: cancels the run, or in its stability stage stops
+ * the refits and keeps the rest; the message says which, then `then`. */
+void app_cancel_training(TuiApp *app, const char *then);
 /* Saves the model atomically to the save path; asks first (a second call
  * confirms, confirmed true) when that would replace a file this explorer
  * neither opened nor wrote. */

@@ -312,8 +312,7 @@ static void form_key(TuiApp *app, int ch)
     } else if (ch == ' ' && app->form_field != FORM_METHOD) {
         app->form_fresh = fresh; /* Space switches the method on its row only */
     } else if (ch == 'x' && worker_running(&app->worker)) { /* as outside the form */
-        worker_cancel(&app->worker);
-        app_message(app, false, "cancelling the run: Enter then starts this one");
+        app_cancel_training(app, ": Enter then starts this one");
     } else if (app->form_field == FORM_METHOD) {
         if (ch == ' ' || ch == KEY_LEFT || ch == KEY_RIGHT)
             form_switch_method(app);
@@ -398,6 +397,8 @@ static const char *panel_name(const Panel *panel, char *buf, size_t size)
 static const char *pane_hints(const TuiApp *app)
 {
     const Pane *pane = PANES[app->pane];
+    if (pane->hints_running && app->train.state == WORKER_RUNNING)
+        return pane->hints_running;
     return app->seg ? pane->hints : pane->hints_untrained;
 }
 
@@ -628,7 +629,12 @@ static void prompt_key(TuiApp *app, int ch)
         char error[300];
         app->prompt = false;
         if (title_filter_set(&app->filter, app->prompt_text, error, sizeof error)) {
-            if (app->prompt_text[0])
+            if (app->prompt_text[0] && app->prompt_cut)
+                app_message(app, true,
+                            "titles filtered by the pattern's first %zu bytes: the rest did "
+                            "not fit",
+                            app->prompt_len);
+            else if (app->prompt_text[0])
                 app_message(app, false, "titles filtered by /%s/", app->prompt_text);
             else
                 app_message(app, false, "title filter cleared");
@@ -647,8 +653,17 @@ static void prompt_key(TuiApp *app, int ch)
     } else if (ch >= 32 && ch < 256 && ch != 127) {
         if (app->prompt_fresh)
             app->prompt_len = 0;
-        if (app->prompt_len + 1 < sizeof app->prompt_text)
+        /* a character whole or not at all: a UTF-8 lead byte needs room for
+         * its continuation bytes, which follow it only when it was taken */
+        size_t need = ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc0 ? 2 : 1;
+        bool continuation = ch >= 0x80 && ch < 0xc0;
+        if (continuation ? app->prompt_dropping || app->prompt_len + 1 >= sizeof app->prompt_text
+                         : app->prompt_len + need >= sizeof app->prompt_text) {
+            app->prompt_dropping = app->prompt_cut = true;
+        } else {
+            app->prompt_dropping = app->prompt_cut = false;
             app->prompt_text[app->prompt_len++] = (char)ch;
+        }
     }
     app->prompt_text[app->prompt_len] = 0;
     app->prompt_fresh = false;
@@ -660,6 +675,7 @@ void app_open_prompt(TuiApp *app)
     snprintf(app->prompt_text, sizeof app->prompt_text, "%s", app->filter.pattern);
     app->prompt_len = strlen(app->prompt_text);
     app->prompt_fresh = app->prompt_len > 0;
+    app->prompt_dropping = false;
 }
 
 static void mouse_key(TuiApp *app)
@@ -759,13 +775,7 @@ static void handle_key(TuiApp *app, int ch)
     case KEY_NPAGE: app_move_segment(app, +1); break;
     case 'x':
         if (worker_running(&app->worker)) {
-            worker_cancel(&app->worker);
-            if (app->train.stage == STAGE_STABILITY && !app->train.classifier_only)
-                app_message(app, false,
-                            "stopping the stability: the segments and classifier are "
-                            "kept, with the refits done");
-            else
-                app_message(app, false, "cancelling training...");
+            app_cancel_training(app, "");
         } else {
             app_message(app, true, "no training is running");
         }

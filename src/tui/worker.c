@@ -218,9 +218,9 @@ bool worker_running(Worker *w)
     return running;
 }
 
-void worker_cancel(Worker *w)
+void worker_cancel(Worker *w, bool keep_done)
 {
-    atomic_store(&w->cancel, 1);
+    atomic_store(&w->cancel, keep_done ? PROGRESS_KEEP_DONE : PROGRESS_CANCEL);
 }
 
 void worker_snapshot(Worker *w, TrainStatus *copy)
@@ -285,7 +285,7 @@ Segmentation *worker_take_result(Worker *w)
 void worker_free(Worker *w)
 {
     if (w->joinable) {
-        worker_cancel(w);
+        worker_cancel(w, false);
         pthread_join(w->thread, NULL);
         w->joinable = false;
     }

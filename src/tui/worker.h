@@ -78,7 +78,9 @@ bool worker_start(Worker *w, const Panel *panel, const PipelineOptions *options)
  * The status keeps the autoencoder's and the sweep's series. */
 bool worker_start_classifier(Worker *w, const Panel *panel, const Segmentation *seg, int k);
 bool worker_running(Worker *w);
-void worker_cancel(Worker *w);
+/* keep_done: a run in its stability stage keeps its segments and classifier
+ * (pipeline_run's PROGRESS_KEEP_DONE); else the job's result is dropped. */
+void worker_cancel(Worker *w, bool keep_done);
 /* Copies the status into *copy (whose series buffers are reused). */
 void worker_snapshot(Worker *w, TrainStatus *copy);
 /* The finished result (the caller owns it) or NULL; joins a finished thread. */

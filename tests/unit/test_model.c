@@ -614,27 +614,31 @@ static char *training_report(const Segmentation *seg, const Panel *p)
 }
 
 typedef struct {
-    int cancel_step; /* the stability event of this step cancels */
+    const char *stage; /* the event of this stage and step cancels */
+    int cancel_step;
+    int how; /* PROGRESS_CANCEL or PROGRESS_KEEP_DONE */
     atomic_int cancel;
-} StabilityCancel;
+} StageCancel;
 
-static void cancel_in_stability(void *ctx, const ProgressEvent *ev)
+static void cancel_in_stage(void *ctx, const ProgressEvent *ev)
 {
-    StabilityCancel *c = ctx;
-    if (strcmp(ev->stage, "stability") == 0 && ev->step == c->cancel_step)
-        atomic_store(&c->cancel, 1);
+    StageCancel *c = ctx;
+    if (strcmp(ev->stage, c->stage) == 0 && ev->step == c->cancel_step)
+        atomic_store(&c->cancel, c->how);
 }
 
-/* A cancel in the stability stage keeps the run: the segments and classifier
- * of the uncancelled run, the stability of the refits finished (as a run
- * asking that many), and the model says it was stopped; it saves and loads. */
+/* A cancel keeping what is done, in the stability stage, keeps the run: the
+ * segments and classifier of the uncancelled run, the stability of the
+ * refits finished (as a run asking that many), and the model says it was
+ * stopped; it saves and loads. A plain cancel there, or one in the
+ * classifier's last epoch, cancels the run. */
 static void cancel_in_stability_keeps_the_run(void **state)
 {
     void **pair = *state;
     const Segmentation *full = pair[1];
-    StabilityCancel c = {.cancel_step = 2};
+    StageCancel c = {.stage = "stability", .cancel_step = 2, .how = PROGRESS_KEEP_DONE};
     atomic_init(&c.cancel, 0);
-    Progress progress = {cancel_in_stability, &c, &c.cancel};
+    Progress progress = {cancel_in_stage, &c, &c.cancel};
     PipelineOptions o;
     small_options(&o);
     assert_int_equal(o.stability, 5);
@@ -683,6 +687,17 @@ static void cancel_in_stability_keeps_the_run(void **state)
     assert_null(strstr(text, "was stopped"));
     free(text);
     segmentation_free(&seg);
+    /* a plain cancel in the stability stage: the run is cancelled */
+    c.how = PROGRESS_CANCEL;
+    c.cancel_step = 2;
+    atomic_store(&c.cancel, 0);
+    assert_int_equal(pipeline_run(pair[0], &o, &progress, &seg, error, sizeof error), FS_CANCELLED);
+    /* and in the classifier's last epoch (one epoch: the first is the last) */
+    c.stage = "classifier";
+    c.cancel_step = 1;
+    atomic_store(&c.cancel, 0);
+    o.classifier.epochs = 1;
+    assert_int_equal(pipeline_run(pair[0], &o, &progress, &seg, error, sizeof error), FS_CANCELLED);
 }
 
 /* Its own panel passes; one whose films have other genres (another panel

@@ -345,7 +345,21 @@ static void worker_cancels(void **state)
     assert_true(s.steps == 100000);
     double left = train_seconds_left(&s, tui_now());
     assert_true(isnan(left) || left > 0);
-    worker_cancel(&w);
+    worker_cancel(&w, false);
+    wait_finished(&w);
+    worker_snapshot(&w, &s);
+    assert_int_equal(s.state, WORKER_CANCELLED);
+    assert_null(worker_take_result(&w));
+    /* keeping what is done is for the stability stage: in the autoencoder
+     * nothing is done, and the run is cancelled all the same */
+    assert_true(worker_start(&w, p, &o));
+    worker_snapshot(&w, &s); /* the new run's series, empty */
+    for (int i = 0; i < 10000 && s.ae_loss.n < 1; i++) {
+        worker_snapshot(&w, &s);
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    worker_cancel(&w, true);
     wait_finished(&w);
     worker_snapshot(&w, &s);
     assert_int_equal(s.state, WORKER_CANCELLED);
