@@ -52,7 +52,7 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
     Field line, f[6];
     bool ok = true;
     line_reader_init(&reader, file->data, file->len);
-    FOR_EACH_LINE(reader, file, line, ok)
+    FOR_EACH_LINE_OF_IDS(reader, file, line, ok, &b->skipped_users, "|")
     {
         size_t n = text_split(line, "|", f, 6), at = reader.line_no, before = b->panel->n_users;
         long id, age;
@@ -105,7 +105,7 @@ static bool parse_films(PanelBuilder *b, const PanelFile *file)
     Field line, f[5 + PANEL_MAX_GENRES + 1];
     bool ok = true;
     line_reader_init(&reader, file->data, file->len);
-    FOR_EACH_LINE(reader, file, line, ok)
+    FOR_EACH_LINE_OF_IDS(reader, file, line, ok, &b->skipped_films, "|")
     {
         size_t n = text_split(line, "|", f, expected + 1), at = reader.line_no,
                before = b->panel->n_films;

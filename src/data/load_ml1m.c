@@ -25,7 +25,7 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
     Field line, f[6];
     bool ok = true;
     line_reader_init(&reader, file->data, file->len);
-    FOR_EACH_LINE(reader, file, line, ok)
+    FOR_EACH_LINE_OF_IDS(reader, file, line, ok, &b->skipped_users, "::")
     {
         size_t n = text_split(line, "::", f, 6), at = reader.line_no, before = b->panel->n_users;
         long id, age, occ;
@@ -83,7 +83,7 @@ static bool parse_films(PanelBuilder *b, const PanelFile *file)
     Field line, f[4];
     bool ok = true;
     line_reader_init(&reader, file->data, file->len);
-    FOR_EACH_LINE(reader, file, line, ok)
+    FOR_EACH_LINE_OF_IDS(reader, file, line, ok, &b->skipped_films, "::")
     {
         size_t n = text_split(line, "::", f, 4), at = reader.line_no, before = b->panel->n_films;
         long id;

@@ -244,6 +244,16 @@ bool panel_build_skipped(PanelBuilder *b, SkippedIds *skipped, const char *file,
     return !oom;
 }
 
+bool panel_build_skipped_line(PanelBuilder *b, SkippedIds *skipped, const char *file, Field line,
+                              const char *separator, size_t line_no)
+{
+    if (!skipped || !separator)
+        return true;
+    Field id;
+    text_split(line, separator, &id, 1);
+    return panel_build_skipped(b, skipped, file, id, line_no);
+}
+
 bool panel_build_left_out(SkippedIds *skipped, long id)
 {
     long line = idindex_get(&skipped->lines, id);

@@ -14,16 +14,22 @@
 /* printf arguments showing at most 40 bytes of a field: "%.*s", SHOW(f) */
 #define SHOW(f) (int)((f).len > 40 ? 40 : (f).len), (f).s
 
-/* Walks the lines of a file, skipping blank ones and reporting binary ones;
- * the statement after it runs for each other line (needs a PanelBuilder *b). */
-#define FOR_EACH_LINE(reader, file, line, ok)                                                      \
+/* Walks the lines of a file, skipping blank ones and reporting binary ones
+ * (whose id, the first field up to `separator`, goes to `skipped` when that
+ * is not NULL: panel_build_skipped); the statement after it runs for each
+ * other line (needs a PanelBuilder *b). */
+#define FOR_EACH_LINE_OF_IDS(reader, file, line, ok, skipped, separator)                           \
     while ((ok) && line_reader_next(&(reader), &(line)))                                           \
         if ((line).len == 0 || text_trim(line).len == 0)                                           \
             continue;                                                                              \
         else if (!(reader).clean && text_is_binary(line))                                          \
             (ok) = diag_bad_line(b->diag, (file)->path, (reader).line_no,                          \
-                                 "binary data (control characters)");                              \
+                                 "binary data (control characters)") &&                            \
+                   panel_build_skipped_line(b, (skipped), (file)->path, (line), (separator),       \
+                                            (reader).line_no);                                     \
         else
+#define FOR_EACH_LINE(reader, file, line, ok)                                                      \
+    FOR_EACH_LINE_OF_IDS(reader, file, line, ok, NULL, NULL)
 
 typedef struct {
     uint32_t user, film, time, line;
@@ -79,6 +85,10 @@ bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8
  * (false: out of memory). */
 bool panel_build_skipped(PanelBuilder *b, SkippedIds *skipped, const char *file, Field id,
                          size_t line);
+/* The same for a whole line whose first field, up to separator, is the id
+ * (nothing when skipped is NULL). */
+bool panel_build_skipped_line(PanelBuilder *b, SkippedIds *skipped, const char *file, Field line,
+                              const char *separator, size_t line_no);
 /* A rating of an id skipped so: counted, true; false for any other id. */
 bool panel_build_left_out(SkippedIds *skipped, long id);
 /* Says, once, how many ratings of the file were left out so (film: what

@@ -228,25 +228,28 @@ static void ratings_of_skipped_lines_said_once(void **state)
     const char *users = "1|23|M|technician|85711\n"
                         "1|30|F|other|94043\n" /* duplicate: user 1's ratings are the first's */
                         "2|abc|F|other|94043\n"
-                        "3|30|X|other|94043\n";
+                        "3|30|X|other|94043\n"
+                        "4|30|F|oth\001er|94043\n"; /* binary data */
     const char *items =
         ITEM(1, "A (1990)") "2|B|31-Foo-1990||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
     const char *ratings = "1\t1\t4\t1\n"  /* kept */
                           "2\t1\t3\t1\n"  /* user 2, skipped at line 3 */
                           "3\t1\t5\t1\n"  /* user 3, line 4 */
                           "1\t2\t4\t1\n"  /* film 2, skipped at line 2 */
-                          "9\t1\t4\t1\n"; /* user 9 was never there */
+                          "9\t1\t4\t1\n"  /* user 9 was never there */
+                          "4\t1\t2\t1\n"; /* user 4, line 5 */
     Panel *p = load_ok(users, items, ratings, &c);
     const char *text = captured_diag_text(&c);
     assert_int_equal(p->n_ratings, 1);
-    assert_int_equal(skipped(&c), 5); /* three users' lines, a film's, user 9's rating */
+    assert_int_equal(skipped(&c), 6); /* four users' lines, a film's, user 9's rating */
+    assert_null(strstr(text, "t/u.data:6:"));
     assert_non_null(strstr(text, "t/u.data:5: user 9 is not in u.user"));
     for (int line = 2; line <= 4; line++) {
         char at[32];
         snprintf(at, sizeof at, "t/u.data:%d:", line);
         assert_null(strstr(text, at));
     }
-    assert_non_null(strstr(text, "t/u.data: 2 ratings left out: their users' lines in u.user were "
+    assert_non_null(strstr(text, "t/u.data: 3 ratings left out: their users' lines in u.user were "
                                  "skipped (the first: user 2, line 3)"));
     assert_non_null(strstr(text, "t/u.data: 1 rating left out: its item's line in u.item was "
                                  "skipped (the first: item 2, line 2)"));
