@@ -76,6 +76,8 @@ int cmd_explore(int argc, char **argv)
                     (int)strcspn(only, "="), only);
             return EXIT_USAGE;
         }
+        /* getopt's messages then begin as the command's own do */
+        argv[0] = report ? "filmseg report" : "filmseg explore";
         if (report)
             return cmd_report(argc, argv);
     }

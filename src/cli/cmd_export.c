@@ -111,6 +111,11 @@ int cmd_export(int argc, char **argv)
     Panel *panel = NULL;
     int32_t *labels = NULL;
     int status = 0;
+    if ((table == EXPORT_ELBOW || table == EXPORT_SEGMENTS) && segmentation_stability_stopped(&seg))
+        fprintf(stderr,
+                "filmseg export: %s's stability was stopped at %d of the %d refits asked in "
+                "training: its stability column is of those done\n",
+                model_path, segmentation_stability_refits(&seg), seg.options.stability);
     if (export_table_needs_panel((ExportTable)table)) {
         panel = panel_args_load(&args);
         if (!panel) {

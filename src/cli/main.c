@@ -52,10 +52,8 @@ static int run_command(int argc, char **argv)
     /* getopt's own messages ("option '--zips' requires an argument") begin
      * with argv[0]: "filmseg CMD", as every other message does */
     static char command_name[32];
-    if (argc < 2 || argv[1][0] == '-') {
-        argv[0] = "filmseg";
+    if (argc < 2 || argv[1][0] == '-')
         return cmd_explore(argc, argv); /* the report when not on a terminal */
-    }
     snprintf(command_name, sizeof command_name, "filmseg %s", argv[1]);
     const char *command = argv[1];
     argv[1] = command_name;

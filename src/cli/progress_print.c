@@ -26,16 +26,36 @@ static double now_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* The bar's line, redrawn in place: no longer than the terminal is wide (a
- * longer one wraps, and each redraw then adds a line). */
+/* The bar's line, redrawn in place, no longer than the terminal is wide (a
+ * longer one wraps, and each redraw then adds a line): on a narrow one the
+ * figures go first, then the bar narrows, then goes; the count stays. */
 static void draw_line(ProgressPrinter *p)
 {
     struct winsize ws;
-    size_t columns = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
-    size_t len = strlen(p->line);
+    int columns = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+    char count[32], line[320];
+    snprintf(count, sizeof count, "%d/%d", p->step, p->steps);
+    int fixed = 2 + ((int)strlen(p->stage) > 12 ? (int)strlen(p->stage) : 12) + 1 +
+                (int)strlen(count); /* "  stage count" */
+    int room = columns - 1 - fixed, figures = (int)strlen(p->figures);
+    int width = room - figures - 3 >= 8 ? room - figures - 3 : room - 3; /* " [" bar "]" */
+    if (room - figures - 3 < 8)
+        figures = 0;
+    width = width > 24 ? 24 : width;
+    char bar[32] = "";
+    if (width >= 4) {
+        int filled = p->steps ? p->step * width / p->steps : 0;
+        bar[0] = '[';
+        for (int i = 0; i < width; i++)
+            bar[1 + i] = i < filled ? '#' : '.';
+        snprintf(bar + 1 + width, sizeof bar - 1 - (size_t)width, "] ");
+    }
+    int pad = room >= 0 ? 12 : 0; /* the stages' counts aligned, when they fit */
+    int len = snprintf(line, sizeof line, "  %-*s %s%s%.*s", pad, p->stage, bar, count, figures,
+                       p->figures);
     if (len > columns - 1)
-        len = columns - 1;
-    fprintf(stderr, "\r%.*s\033[K", (int)len, p->line);
+        len = columns - 1 > 0 ? columns - 1 : 0;
+    fprintf(stderr, "\r%.*s\033[K", len, line);
     fflush(stderr);
     p->open_line = true;
     p->line_pending = false;
@@ -76,13 +96,9 @@ void progress_print(void *ctx, const ProgressEvent *ev)
     if (!isnan(ev->val_metric))
         snprintf(figures + len, sizeof figures - len, " val acc %.4f", ev->val_metric);
     if (p->tty) {
-        int width = 24, filled = ev->steps ? ev->step * width / ev->steps : 0;
-        char bar[64];
-        for (int i = 0; i < width; i++)
-            bar[i] = i < filled ? '#' : '.';
-        bar[width] = '\0';
-        snprintf(p->line, sizeof p->line, "  %-12s [%s] %d/%d%s", ev->stage, bar, ev->step,
-                 ev->steps, figures);
+        p->step = ev->step;
+        p->steps = ev->steps;
+        snprintf(p->figures, sizeof p->figures, "%s", figures);
         p->line_pending = true;
         if (ev->step == ev->steps)
             end_line(p);

@@ -9,8 +9,9 @@ typedef struct {
     char stage[32];
     /* on a terminal: the bar's line, drawn at most 4 times a second (the
      * last one of a stage always), cut to the terminal's width */
-    char line[256];
-    bool line_pending; /* the line holds a step not drawn yet */
+    int step, steps;   /* the last step reported */
+    char figures[160]; /* and its losses, accuracies */
+    bool line_pending; /* it is not drawn yet */
     double drawn_at;   /* when the last was */
 } ProgressPrinter;
 
