@@ -358,11 +358,12 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
                 seg->sweep.kmax < 3 ? " in a sweep to k = 2" : "");
     if (stability)
         fprintf(out,
-                "Stability: the segments made again from %d random samples of %zu of the %zu "
-                "users agree with these by an adjusted Rand index of %.3f on average at k = %d "
+                "Stability: the segments made again from %d random sample%s of %zu of the %zu "
+                "users agree with these by an adjusted Rand index of %.3f%s at k = %d "
                 "(1: the same segments; near 0: no more alike than chance).\n",
-                seg->sweep.stability_resamples, kmeans_stability_points(seg->n_users), seg->n_users,
-                stability[k_shown - 1], k_shown);
+                seg->sweep.stability_resamples, seg->sweep.stability_resamples == 1 ? "" : "s",
+                kmeans_stability_points(seg->n_users), seg->n_users, stability[k_shown - 1],
+                seg->sweep.stability_resamples == 1 ? "" : " on average", k_shown);
     if (segmentation_stability_stopped(seg))
         fprintf(out, "The training's stability stage was stopped at %d of the %d refits asked%s.\n",
                 segmentation_stability_refits(seg), seg->options.stability,

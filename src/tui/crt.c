@@ -409,6 +409,24 @@ int text_columns(const char *s, bool utf8)
     return cols;
 }
 
+/* What an ASCII terminal shows for a character it cannot draw: the letter
+ * of an accented Latin one (Les Miserables, not Les Mis?rables), a dash or
+ * quote for typographic ones, else '?'. */
+static char ascii_fallback(uint32_t cp)
+{
+    static const char LATIN1[] = "AAAAAAACEEEEIIIIDNOOOOOxOUUUUYTs"  /* U+00C0..U+00DF */
+                                 "aaaaaaaceeeeiiiidnooooo/ouuuuyty"; /* U+00E0..U+00FF */
+    if (cp >= 0xc0 && cp <= 0xff)
+        return LATIN1[cp - 0xc0];
+    if (cp == 0x2013 || cp == 0x2014)
+        return '-';
+    if (cp == 0x2018 || cp == 0x2019)
+        return '\'';
+    if (cp == 0x201c || cp == 0x201d)
+        return '"';
+    return '?';
+}
+
 int tui_text(int y, int x, int maxw, const char *s)
 {
     if (maxw <= 0 || y < 0 || x < 0 || y >= LINES || x >= COLS)
@@ -423,8 +441,10 @@ int tui_text(int y, int x, int maxw, const char *s)
     while (i < bytes) {
         uint32_t cp;
         size_t len = utf8_next(p + i, &cp);
-        if (cp < 0x20 || cp == 0x7f || (!crt.utf8 && cp >= 0x80) || cp == 0xfffd)
+        if (cp < 0x20 || cp == 0x7f || cp == 0xfffd)
             addch('?');
+        else if (!crt.utf8 && cp >= 0x80)
+            addch((chtype)ascii_fallback(cp));
         else if (cp < 0x80)
             addch((chtype)cp);
         else

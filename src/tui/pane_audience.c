@@ -125,7 +125,9 @@ static void draw_states(Rect r, const Profile *p, const Profile *base)
     else
         snprintf(title, sizeof title, "States (users)");
     pane_title(rect_take_top(&r, 1), title);
-    widget_tilemap(r, level, value);
+    int used = widget_tilemap(r, level, value);
+    if (used > 0 && used < r.h) /* what the shades mean, on the row below */
+        widget_tilemap_legend(r.y + used, r.x, r.w, base != NULL);
 }
 
 static void draw_gender(Rect r, const Profile *p, const Profile *base)
@@ -201,8 +203,7 @@ void demographics_draw(Rect r, const Panel *panel, const Profile *p, const Profi
      * ratings (a title and 5 rows) still fit below it */
     int map_h = right.h >= 2 * TILE_ROWS + 1 + 4 + 6 && right.w / TILE_COLS < 7 ? 2 * TILE_ROWS + 1
                                                                                 : TILE_ROWS + 1;
-    draw_states(rect_take_top(&right, map_h), p, base);
-    rect_take_top(&right, 1);
+    draw_states(rect_take_top(&right, map_h + 1), p, base); /* and its legend */
     draw_gender(rect_take_top(&right, 3), p, base);
     rect_take_top(&right, right.h > 7 ? 1 : 0);
     draw_ratings(right, p, base);
@@ -224,4 +225,5 @@ static void audience_draw(TuiApp *app, Rect r)
     demographics_draw(r, app->panel, p, NULL);
 }
 
-const Pane PANE_AUDIENCE_DEF = {"Audience", audience_draw, NULL, "Tab pane", "Tab pane"};
+const Pane PANE_AUDIENCE_DEF = {
+    .name = "Audience", .draw = audience_draw, .hints = "Tab pane", .hints_untrained = "Tab pane"};

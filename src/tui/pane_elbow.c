@@ -135,4 +135,8 @@ static bool elbow_key(TuiApp *app, int ch)
     return false;
 }
 
-const Pane PANE_ELBOW_DEF = {"Elbow", elbow_draw, elbow_key, "Left/Right k  n knee", "t train"};
+const Pane PANE_ELBOW_DEF = {.name = "Elbow",
+                             .draw = elbow_draw,
+                             .key = elbow_key,
+                             .hints = "Left/Right k  n knee",
+                             .hints_untrained = "t train"};

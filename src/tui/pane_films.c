@@ -115,5 +115,8 @@ static bool films_key(TuiApp *app, int ch)
     return false;
 }
 
-const Pane PANE_FILMS_DEF = {"Films", films_draw, films_key,
-                             "/ filter  a whole/segment  [ ] segment", "/ filter"};
+const Pane PANE_FILMS_DEF = {.name = "Films",
+                             .draw = films_draw,
+                             .key = films_key,
+                             .hints = "/ filter  a whole/segment  [ ] segment",
+                             .hints_untrained = "/ filter"};

@@ -130,5 +130,8 @@ static bool heatmap_key(TuiApp *app, int ch)
     return false;
 }
 
-const Pane PANE_HEATMAP_DEF = {"Heatmap", heatmap_draw, heatmap_key,
-                               "r sample  d distinctive  [ ] segment", "r sample"};
+const Pane PANE_HEATMAP_DEF = {.name = "Heatmap",
+                               .draw = heatmap_draw,
+                               .key = heatmap_key,
+                               .hints = "r sample  d distinctive  [ ] segment",
+                               .hints_untrained = "r sample"};

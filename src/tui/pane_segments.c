@@ -114,5 +114,8 @@ static bool segments_key(TuiApp *app, int ch)
     return false;
 }
 
-const Pane PANE_SEGMENTS_DEF = {"Segments", segments_draw, segments_key,
-                                "[ ] segment  g taste  e export", "t train"};
+const Pane PANE_SEGMENTS_DEF = {.name = "Segments",
+                                .draw = segments_draw,
+                                .key = segments_key,
+                                .hints = "[ ] segment  g taste  e export",
+                                .hints_untrained = "t train"};

@@ -122,8 +122,8 @@ static void training_draw(TuiApp *app, Rect r)
     r.h -= 1;
     crt_set(CE_DIM);
     tui_textf(hint.y, hint.x, hint.w,
-              "%s train  %s validation    t retrain with other settings  x cancel  s save",
-              crt.glyphs->point, crt.glyphs->point_alt);
+              "%s train  %s validation    t retrain with other settings  %s", crt.glyphs->point,
+              crt.glyphs->point_alt, t->state == WORKER_RUNNING ? "x cancel  s save" : "s save");
     crt_set(CE_NORMAL);
     if (r.h < 6)
         return;
@@ -177,5 +177,8 @@ static void training_draw(TuiApp *app, Rect r)
     widget_plot(right, &spec);
 }
 
-const Pane PANE_TRAINING_DEF = {"Training", training_draw, NULL, "t retrain  x cancel  s save",
-                                "t train  x cancel"};
+const Pane PANE_TRAINING_DEF = {.name = "Training",
+                                .draw = training_draw,
+                                .hints = "t retrain  s save",
+                                .hints_untrained = "t train",
+                                .hints_running = "x cancel  s save"};

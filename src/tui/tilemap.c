@@ -59,6 +59,28 @@ int tilemap_index_level(double index, bool present)
     return index < 67 ? 1 : index < 90 ? 2 : index <= 111 ? 3 : index <= 150 ? 4 : 5;
 }
 
+void widget_tilemap_legend(int y, int x, int w, bool index)
+{
+    /* the levels of tilemap_index_level, or of tilemap_count_level (a
+     * square-root scale from one user to the most: its ends named) */
+    static const char *const INDEX[HEAT_LEVELS] = {"", "<67", "<90", "~100", ">111", ">150"};
+    static const char *const COUNT[HEAT_LEVELS] = {"", "few", "", "", "", "most"};
+    const char *const *label = index ? INDEX : COUNT;
+    int cx = x;
+    crt_set(CE_LABEL);
+    cx += tui_text(y, cx, x + w - cx, index ? "index" : "users");
+    for (int l = 1; l < HEAT_LEVELS && cx < x + w; l++) {
+        cx += 1;
+        crt_set((ColorElement)(CE_HEAT0 + l));
+        tui_fill(y, cx, 1, crt.colour ? " " : crt.glyphs->shade[l]);
+        cx += 1;
+        crt_set(CE_LABEL);
+        if (label[l][0])
+            cx += tui_textf(y, cx, x + w - cx, " %s", label[l]);
+    }
+    crt_set(CE_NORMAL);
+}
+
 int widget_tilemap(Rect r, const int *level, const double *value)
 {
     int tile_w = r.w / TILE_COLS;

@@ -123,5 +123,8 @@ int tilemap_index_level(double index, bool present);
 /* The tiles in r; level[s] and value[s] per state index (value shown when
  * the tiles are wide enough; NULL: none). Returns the rows used. */
 int widget_tilemap(Rect r, const int *level, const double *value);
+/* One line saying what the tile map's shades are: index bands (index), or
+ * users from few to most. */
+void widget_tilemap_legend(int y, int x, int w, bool index);
 
 #endif
