@@ -29,7 +29,11 @@ static void usage(FILE *out)
         "measures each k's stability (the sweep made again on --stability random samples\n"
         "of 80%% of the users, at most 10,000; 0: not measured) and writes the model file.\n"
         "--loss study reproduces the study's method (MAE over every cell, L1 embeddings,\n"
-        "unscaled demographics, no genre block, no stability).\n");
+        "unscaled demographics, no genre block, no stability).\n"
+        "Ranges: --k and --kmax 2..255 (k <= kmax), --epochs 1..100000, --hidden 2..4096,\n"
+        "--restarts 1..1000, --threads 0..256 (0: every CPU), --seed 0..2147483647,\n"
+        "--stability 0..100, --recency 0..50, --demo-weight and --genre-weight 0..1000,\n"
+        "--implicit-* and --unrated-* 0..100.\n");
 }
 
 /* k-means leaves a segment empty only when fewer users than k have
