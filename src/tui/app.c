@@ -171,6 +171,7 @@ static void save_now(TuiApp *app)
         return;
     }
     app->save_stamp = file_stamp(path);
+    app->opened_there = false;
     app->unsaved = false;
     app_message(app, false, "model saved to %s (k=%d%s)", path, app->seg->k,
                 worker_running(&app->worker) ? "; the model shown, not the one training" : "");
@@ -207,6 +208,16 @@ void app_save(TuiApp *app, bool confirmed)
                     : app->save_stamp.exists ? "has changed since it was opened or saved here"
                                              : "exists",
                     there.regular ? "replaces" : "writes to");
+        app->asked = ASK_SAVE;
+        return;
+    }
+    if (!confirmed && there.exists && app->opened_there && app->unsaved) {
+        /* the model opened is replaced by another run of this session's
+         * (comparing two methods, say): asked once, as q asks */
+        app_message(app, true,
+                    "%s holds the model opened: s again replaces it with the one trained here, "
+                    "any other key keeps it",
+                    path);
         app->asked = ASK_SAVE;
         return;
     }

@@ -102,9 +102,11 @@ typedef struct TuiApp {
      * replacing a file at the save path other than the one this explorer
      * opened or last wrote there, as it was then (save_stamp); e likewise
      * for the CSV files in the export folder (export_stamps); q with a model
-     * trained here and not saved (unsaved), or while training runs. */
+     * trained here and not saved (unsaved), or while training runs; and s
+     * before replacing the model opened (opened_there) with one trained here. */
     enum { ASK_NONE, ASK_SAVE = 's', ASK_EXPORT = 'e', ASK_QUIT = 'q' } asked;
     FileStamp save_stamp;
+    bool opened_there; /* save_stamp is the model file opened, not one written here */
     FileStamp export_stamps[EXPORT_COUNT];
     bool unsaved;
     bool save_when_trained; /* s at another k than the classifier's: a

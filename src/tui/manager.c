@@ -68,7 +68,7 @@ static const char *const HELP[] = {
     "r                 Heatmap: draw another sample of films",
     "d                 Heatmap: sample / most distinctive films",
     "t                 retrain with other settings (a form)",
-    "x                 cancel training (in the stability stage: keep the run)",
+    "x                 cancel training (stability stage: keeps the run)",
     "s                 save the model at the k shown",
     "e                 export this k's segments as CSV tables",
     "Ctrl-L            redraw",
@@ -81,7 +81,9 @@ static const char *const WORDS[] = {
     "index       share against everyone's, x100 (100: as everyone)",
     "AMI         how much segments follow a demographic (0 none, 1 all)",
     "inertia     users' squared distances to their segment's centre",
-    "knee        the k after which inertia stops falling fast",
+    "knee        the k after which inertia stops falling fast (a",
+    "            measure of compactness, not of taste: past it",
+    "            segments can still tell tastes apart better)",
     "chosen      the k shown (the model's, or the one moved to)",
     "silhouette  how clearly users sit in their segment (-1..1)",
     "stability   how alike segments come back from samples (0..1;",
@@ -878,9 +880,12 @@ int tui_run(TuiConfig *config)
     app->panel = config->panel;
     app->heat_seed = HEATMAP_SEED;
     app->train.stage = -1;
-    /* the model opened is the file s may replace without asking, as it was read */
-    if (config->model_path && atomic_file_same(config->model_path, config->save_path))
+    /* the model opened is the file s may replace without asking, as it was read
+     * (but for a model trained here: app_save) */
+    if (config->model_path && atomic_file_same(config->model_path, config->save_path)) {
         app->save_stamp = config->model_stamp;
+        app->opened_there = true;
+    }
     title_filter_init(&app->filter);
     worker_init(&app->worker);
     profile_compute(app->panel, NULL, 0, &app->whole);
