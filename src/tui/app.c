@@ -124,7 +124,7 @@ void app_message(TuiApp *app, bool error, const char *fmt, ...)
     app->message_seconds = 6;
 }
 
-void app_cancel_training(TuiApp *app, const char *then)
+void app_cancel_training(TuiApp *app, bool in_form)
 {
     /* the stage as last seen: the worker is there or past it, never before */
     bool keep = app->train.stage == STAGE_STABILITY && !app->train.classifier_only;
@@ -133,9 +133,10 @@ void app_cancel_training(TuiApp *app, const char *then)
         app_message(app, false,
                     "stopping the stability: the segments and classifier are kept, with the "
                     "refits done%s",
-                    then);
+                    in_form ? "; Enter then asks before training over them" : "");
     else
-        app_message(app, false, "cancelling the run%s", then);
+        app_message(app, false, "cancelling the run%s",
+                    in_form ? ": Enter then starts this one" : "");
 }
 
 bool app_train(TuiApp *app, const PipelineOptions *options)
@@ -171,7 +172,8 @@ static void save_now(TuiApp *app)
         return;
     }
     app->save_stamp = file_stamp(path);
-    app->opened_there = false;
+    if (app->trained_here) /* the file holds this session's model now */
+        app->opened_there = false;
     app->unsaved = false;
     app_message(app, false, "model saved to %s (k=%d%s)", path, app->seg->k,
                 worker_running(&app->worker) ? "; the model shown, not the one training" : "");
@@ -211,7 +213,7 @@ void app_save(TuiApp *app, bool confirmed)
         app->asked = ASK_SAVE;
         return;
     }
-    if (!confirmed && there.exists && app->opened_there && app->unsaved) {
+    if (!confirmed && there.exists && app->opened_there && app->trained_here) {
         /* the model opened is replaced by another run of this session's
          * (comparing two methods, say): asked once, as q asks */
         app_message(app, true,

@@ -107,6 +107,7 @@ typedef struct TuiApp {
     enum { ASK_NONE, ASK_SAVE = 's', ASK_EXPORT = 'e', ASK_QUIT = 'q' } asked;
     FileStamp save_stamp;
     bool opened_there; /* save_stamp is the model file opened, not one written here */
+    bool trained_here; /* the model shown was trained in this session */
     FileStamp export_stamps[EXPORT_COUNT];
     bool unsaved;
     bool save_when_trained; /* s at another k than the classifier's: a
@@ -116,7 +117,6 @@ typedef struct TuiApp {
     bool message_error;
     double message_at;
     double message_seconds; /* how long it stays: 6 s, 3 for "training started" */
-    unsigned frame_version; /* training version last drawn */
 } TuiApp;
 
 typedef struct {
@@ -158,8 +158,9 @@ void app_message(TuiApp *app, bool error, const char *fmt, ...)
 /* Starts training with the given options; false (said) when it cannot. */
 bool app_train(TuiApp *app, const PipelineOptions *options);
 /* x while training runs: cancels the run, or in its stability stage stops
- * the refits and keeps the rest; the message says which, then `then`. */
-void app_cancel_training(TuiApp *app, const char *then);
+ * the refits and keeps the rest; the message says which (and, from the
+ * retrain form, what Enter does then). */
+void app_cancel_training(TuiApp *app, bool in_form);
 /* Saves the model atomically to the save path; asks first (a second call
  * confirms, confirmed true) when that would replace a file this explorer
  * neither opened nor wrote. */

@@ -314,7 +314,7 @@ static void form_key(TuiApp *app, int ch)
     } else if (ch == ' ' && app->form_field != FORM_METHOD) {
         app->form_fresh = fresh; /* Space switches the method on its row only */
     } else if (ch == 'x' && worker_running(&app->worker)) { /* as outside the form */
-        app_cancel_training(app, ": Enter then starts this one");
+        app_cancel_training(app, true);
     } else if (app->form_field == FORM_METHOD) {
         if (ch == ' ' || ch == KEY_LEFT || ch == KEY_RIGHT)
             form_switch_method(app);
@@ -647,6 +647,7 @@ static void prompt_key(TuiApp *app, int ch)
         app->prompt_len = utf8_drop_last(app->prompt_text, app->prompt_len);
     } else if (ch == 21) { /* Ctrl-U: all of it */
         app->prompt_len = 0;
+        app->prompt_cut = false;
     } else if (ch == 23) { /* Ctrl-W: the last word, and the spaces after it */
         while (app->prompt_len > 0 && app->prompt_text[app->prompt_len - 1] == ' ')
             app->prompt_len--;
@@ -654,7 +655,7 @@ static void prompt_key(TuiApp *app, int ch)
             app->prompt_len--;
     } else if (ch >= 32 && ch < 256 && ch != 127) {
         if (app->prompt_fresh)
-            app->prompt_len = 0;
+            app->prompt_len = 0; /* (nothing was cut yet: the prompt just opened) */
         /* a character whole or not at all: a UTF-8 lead byte needs room for
          * its continuation bytes, which follow it only when it was taken */
         size_t need = ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc0 ? 2 : 1;
@@ -663,7 +664,7 @@ static void prompt_key(TuiApp *app, int ch)
                          : app->prompt_len + need >= sizeof app->prompt_text) {
             app->prompt_dropping = app->prompt_cut = true;
         } else {
-            app->prompt_dropping = app->prompt_cut = false;
+            app->prompt_dropping = false;
             app->prompt_text[app->prompt_len++] = (char)ch;
         }
     }
@@ -677,7 +678,7 @@ void app_open_prompt(TuiApp *app)
     snprintf(app->prompt_text, sizeof app->prompt_text, "%s", app->filter.pattern);
     app->prompt_len = strlen(app->prompt_text);
     app->prompt_fresh = app->prompt_len > 0;
-    app->prompt_dropping = false;
+    app->prompt_dropping = app->prompt_cut = false;
 }
 
 static void mouse_key(TuiApp *app)
@@ -777,7 +778,7 @@ static void handle_key(TuiApp *app, int ch)
     case KEY_NPAGE: app_move_segment(app, +1); break;
     case 'x':
         if (worker_running(&app->worker)) {
-            app_cancel_training(app, "");
+            app_cancel_training(app, false);
         } else {
             app_message(app, true, "no training is running");
         }
@@ -831,13 +832,13 @@ static void timing_done(Timing *t)
 
 /* ---- the loop ---- */
 
-/* Picks up the worker's news; true when something changed on screen. */
-static bool poll_worker(TuiApp *app)
+/* Picks up the worker's news (app->train.version changes with it), and a
+ * finished job's result. */
+static void poll_worker(TuiApp *app)
 {
-    unsigned before = app->train.version;
     WorkerState state = app->train.state;
     if (state != WORKER_RUNNING && !worker_running(&app->worker))
-        return false;
+        return;
     worker_snapshot(&app->worker, &app->train);
     if (app->train.state != WORKER_RUNNING && state == WORKER_RUNNING) {
         Segmentation *seg = worker_take_result(&app->worker);
@@ -847,7 +848,7 @@ static bool poll_worker(TuiApp *app)
         if (seg) {
             app_set_segmentation(app, seg);
             app->form_run_pending = false; /* its settings are the model's now */
-            app->unsaved = true;
+            app->unsaved = app->trained_here = true;
             if (app->train.stability_refits < app->train.options.stability)
                 app_message(app, false,
                             "training finished: %d segments, the stability stopped at %d of %d "
@@ -866,9 +867,7 @@ static bool poll_worker(TuiApp *app)
             app_message(app, true, "training failed: %s%s", app->train.error,
                         save ? " (nothing saved)" : "");
         }
-        return true;
     }
-    return app->train.version != before;
 }
 
 int tui_run(TuiConfig *config)
@@ -920,6 +919,8 @@ int tui_run(TuiConfig *config)
         fflush(timing.out);
     }
     double last_train_draw = 0, last_turn = monotonic_seconds();
+    unsigned drawn_version = app->train.version; /* the training news on screen */
+    int drawn_stage = app->train.stage;
     while (!app->quit) {
         int ch = crt_read_key(50);
         double turn = monotonic_seconds();
@@ -951,12 +952,14 @@ int tui_run(TuiConfig *config)
             k_changed = app->k != k;
             redraw = true;
         }
-        if (poll_worker(app)) {
-            /* progress redraws at most 4 times a second (a 9600-baud link
-             * keeps up with the training pane); results at once */
-            if (t0 - last_train_draw > 0.25 || app->train.state != WORKER_RUNNING)
-                redraw = true;
-        }
+        poll_worker(app);
+        /* progress redraws at most 4 times a second (a 9600-baud link keeps
+         * up with the training pane), the last news always (a refit can take
+         * seconds); a new stage and the results at once */
+        if (app->train.version != drawn_version &&
+            (t0 - last_train_draw > 0.25 || app->train.state != WORKER_RUNNING ||
+             app->train.stage != drawn_stage))
+            redraw = true;
         if (app->message[0] && t0 - app->message_at > app->message_seconds) {
             app->message[0] = 0;
             app->asked = ASK_NONE; /* and its question */
@@ -965,6 +968,8 @@ int tui_run(TuiConfig *config)
         if (redraw && !app->quit) {
             draw(app);
             last_train_draw = t0;
+            drawn_version = app->train.version;
+            drawn_stage = app->train.stage;
         }
         if (ch != ERR && ch != KEY_RESIZE)
             timing_key(&timing, ch, (tui_now() - t0) * 1000, app->train.state == WORKER_RUNNING,
