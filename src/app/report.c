@@ -390,12 +390,14 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
                 : top < 0.5 ? ": a weak structure"
                             : ": a clear structure");
     }
-    fprintf(out, ".%s\n",
+    fprintf(out,
+            ".%s None of these measures taste: past the knee, finer segments can still "
+            "tell tastes apart better%s\n",
             stability ? " The stability says whether a k's segments come back from samples at "
-                        "all. None of these measures taste: past the knee, finer segments can "
-                        "still tell tastes apart better, so long as they come back, which each "
-                        "segment's stability (below) says."
-                      : "");
+                        "all."
+                      : "",
+            stability ? ", so long as they come back, which each segment's stability (below) says."
+                      : ".");
 
     heading(format, out, "Segments");
     const int32_t *labels = segmentation_labels(seg, k_shown);
@@ -409,7 +411,8 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
         for (size_t u = 0; u < seg->n_users; u++)
             n += labels[u] == s;
         char stable[64] = "";
-        double st = kmeans_segment_stability(&seg->sweep, k_shown, s);
+        /* read as printed: 0.5997 is "0.600", and "doubtful" as 0.600 is */
+        double st = round(kmeans_segment_stability(&seg->sweep, k_shown, s) * 1000) / 1000;
         if (stability)
             snprintf(stable, sizeof stable, "\t%.3f\t%s", st,
                      !(st >= 0.6) ? "not to be trusted"

@@ -67,8 +67,7 @@ static void training_draw(TuiApp *app, Rect r)
                  o->ae.epochs, o->ae.hidden, (unsigned long long)o->seed);
         char refits[40];
         if (t->state == WORKER_DONE && t->stability_refits < o->stability)
-            snprintf(refits, sizeof refits, "%d of %d (stopped)", t->stability_refits,
-                     o->stability);
+            snprintf(refits, sizeof refits, "%d/%d", t->stability_refits, o->stability);
         else
             snprintf(refits, sizeof refits, "%d", o->stability);
         snprintf(settings[1], sizeof settings[1],
@@ -95,9 +94,9 @@ static void training_draw(TuiApp *app, Rect r)
             if (s == STAGE_STABILITY && t->state == WORKER_DONE &&
                 t->stability_refits < o->stability) {
                 crt_set(CE_LABEL);
-                x += tui_textf(line.y, x, line.x + line.w - x, "%s %d/%d stopped", STAGE_LABEL[s],
-                               t->stability_refits, o->stability) +
-                     2;
+                /* cut short by x: how far, in the title and the settings (the
+                 * refits' count would not fit 80 columns here) */
+                x += tui_textf(line.y, x, line.x + line.w - x, "%s cut", STAGE_LABEL[s]) + 2;
                 continue;
             }
             crt_set(s == t->stage && t->state == WORKER_RUNNING ? CE_CHOSEN
