@@ -38,9 +38,9 @@ static void draw_line(ProgressPrinter *p)
     int fixed = 2 + ((int)strlen(p->stage) > 12 ? (int)strlen(p->stage) : 12) + 1 +
                 (int)strlen(count); /* "  stage count" */
     int room = columns - 1 - fixed, figures = (int)strlen(p->figures);
-    int width = room - figures - 3 >= 8 ? room - figures - 3 : room - 3; /* " [" bar "]" */
-    if (room - figures - 3 < 8)
+    if (room - figures - 3 < 8) /* the figures would leave the bar under 8 */
         figures = 0;
+    int width = room - figures - 3; /* "[" bar "] " */
     width = width > 24 ? 24 : width;
     char bar[32] = "";
     if (width >= 4) {
