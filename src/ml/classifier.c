@@ -1092,6 +1092,8 @@ static int train_epochs(Trainer *t, Classifier *c, const int32_t *labels,
                             .metric = r->train_acc[e],
                             .val_metric = r->val_acc[e]};
         progress_report(progress, &ev);
+        if (progress_cancelled(progress)) /* the last epoch's too, as the autoencoder */
+            return FS_CANCELLED;
         if (r->n_val == 0) {
             r->best_epoch = epoch;
             continue;

@@ -133,18 +133,6 @@ static void *run(void *arg)
         rc = seg ? pipeline_run(w->panel, &w->options, &progress, seg, error, sizeof error)
                  : FS_ERROR;
     }
-    /* a plain cancel asked before the job ended drops its result, however
-     * far it got (the classifier's last epoch does not look at the flag) */
-    if (rc == FS_OK && atomic_load(&w->cancel) == PROGRESS_CANCEL) {
-        rc = FS_CANCELLED;
-        snprintf(error, sizeof error, "cancelled");
-        if (seg)
-            segmentation_free(seg);
-        else {
-            classifier_free(&clf.classifier);
-            classifier_report_free(&clf.report);
-        }
-    }
     pthread_mutex_lock(&w->lock);
     TrainStatus *s = &w->status;
     s->finished = tui_now();

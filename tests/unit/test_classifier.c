@@ -890,6 +890,18 @@ static void test_cancel(void **state)
     Progress stopped = {record, &early, &early.cancel};
     assert_int_equal(classifier_train(&c, x, N, D, labels, K, NULL, &stopped, &rep), FS_CANCELLED);
     assert_int_equal(early.events, 0);
+    /* cancelled in the last epoch: no loop turn is left to see it, and the
+     * run is cancelled all the same (the explorer kept such a run) */
+    ClassifierOptions two;
+    classifier_options_default(&two);
+    two.epochs = 2;
+    Recorder last = {0};
+    last.cancel_at = 2;
+    atomic_init(&last.cancel, 0);
+    Progress at_end = {record, &last, &last.cancel};
+    assert_int_equal(classifier_train(&c, x, N, D, labels, K, &two, &at_end, &rep), FS_CANCELLED);
+    assert_int_equal(last.events, 2);
+    assert_null(c.params);
     free(x);
     free(labels);
 }
