@@ -104,9 +104,7 @@ static void drop_partial_character(char *s)
         lead--;
     if (lead == 0)
         return;
-    unsigned char c = (unsigned char)s[lead - 1];
-    size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-    if (len - (lead - 1) < need)
+    if (len - (lead - 1) < utf8_sequence_length((unsigned char)s[lead - 1]))
         s[lead - 1] = '\0';
 }
 

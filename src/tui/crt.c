@@ -353,10 +353,19 @@ void crt_done(void)
 
 /* Decodes one UTF-8 character: its length (1 for a bad byte) and code point
  * (U+FFFD for a bad sequence). */
+size_t utf8_sequence_length(unsigned char lead)
+{
+    return lead < 0x80         ? 1
+           : (lead >> 5) == 6  ? 2
+           : (lead >> 4) == 14 ? 3
+           : (lead >> 3) == 30 ? 4
+                               : 0;
+}
+
 static size_t utf8_next(const unsigned char *s, uint32_t *cp)
 {
     unsigned c = s[0];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    size_t len = utf8_sequence_length(s[0]);
     if (len == 0) {
         *cp = 0xfffd;
         return 1;

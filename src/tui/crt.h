@@ -103,5 +103,8 @@ void tui_fill(int y, int x, int w, const char *glyph);
 int text_columns(const char *s, bool utf8);
 /* Bytes of s that fit in maxw columns; *cols gets their width. */
 size_t text_clip(const char *s, int maxw, bool utf8, int *cols);
+/* The bytes of the UTF-8 character a lead byte begins (1..4; 0 for a byte
+ * no character begins with: a continuation byte or 0xf8 and up). */
+size_t utf8_sequence_length(unsigned char lead);
 
 #endif

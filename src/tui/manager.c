@@ -658,7 +658,8 @@ static void prompt_key(TuiApp *app, int ch)
             app->prompt_len = 0; /* (nothing was cut yet: the prompt just opened) */
         /* a character whole or not at all: a UTF-8 lead byte needs room for
          * its continuation bytes, which follow it only when it was taken */
-        size_t need = ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc0 ? 2 : 1;
+        size_t need = utf8_sequence_length((unsigned char)ch);
+        need = need ? need : 1; /* a byte no character begins with: itself */
         bool continuation = ch >= 0x80 && ch < 0xc0;
         if (continuation ? app->prompt_dropping || app->prompt_len + 1 >= sizeof app->prompt_text
                          : app->prompt_len + need >= sizeof app->prompt_text) {
