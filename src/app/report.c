@@ -415,10 +415,12 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
         double st = round(kmeans_segment_stability(&seg->sweep, k_shown, s) * 1000) / 1000;
         if (stability)
             snprintf(stable, sizeof stable, "\t%.3f\t%s", st,
-                     !(st >= 0.6) ? "not to be trusted"
-                     : st < 0.75  ? "doubtful members"
-                     : st < 0.85  ? "valid"
-                                  : "highly stable");
+                     k_shown == 1   ? "the whole panel: always whole"
+                     : n == 1       ? "one user: an outlier, not a segment"
+                     : !(st >= 0.6) ? "not to be trusted"
+                     : st < 0.75    ? "doubtful members"
+                     : st < 0.85    ? "valid"
+                                    : "highly stable");
         table_row(&t, "%d\t%zu\t%.1f%%%s", s, n, percent(n, seg->n_users), stable);
     }
     table_print(&t, format, out);
