@@ -335,8 +335,10 @@ void app_export(TuiApp *app, bool confirmed)
         app->export_stamps[t] = file_stamp(path);
     }
     bool other_films = app->heat_seed != HEATMAP_SEED || app->heat_mode == HEAT_DISTINCTIVE;
-    app_message(app, false, "k=%d exported to %s/ (CSV%s)", app->k, dir,
-                other_films ? "; heatmap.csv: the study's films, not those shown" : "");
+    /* the tables beside a model file that does not hold their model (yet) */
+    app_message(app, false, "k=%d exported to %s/ (CSV%s%s)", app->k, dir,
+                other_films ? "; heatmap.csv: the study's films, not those shown" : "",
+                app->unsaved ? "; the model is not saved: s saves it" : "");
 }
 
 /* ---- drawing helpers the panes share ---- */
