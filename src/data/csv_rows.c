@@ -24,7 +24,7 @@ typedef struct {
     size_t line, row_line;
     size_t start_line; /* the line of the row libcsv is in, or will begin */
     bool stop, oom;
-    CsvRowFn row;
+    CsvRowFn row, dropped;
     void *ctx;
 } RowState;
 
@@ -53,20 +53,27 @@ static void on_field(void *s, size_t len, void *data)
     st->n_fields++;
 }
 
-static void on_row(int terminator, void *data)
+/* Hands the fields read to fn (the row's, or a dropped row's), then starts
+ * the next row. */
+static void hand_over(RowState *st, CsvRowFn fn)
 {
-    (void)terminator;
-    RowState *st = data;
     if (st->n_fields == 0)
         st->row_line = st->start_line;
     Field fields[CSV_MAX_FIELDS];
     size_t n = st->n_fields < CSV_MAX_FIELDS ? st->n_fields : CSV_MAX_FIELDS;
     for (size_t i = 0; i < n; i++)
         fields[i] = (Field){st->text + st->starts[i], st->lens[i]};
-    if (!st->stop && !st->oom && !st->row(st->ctx, st->row_line, fields, st->n_fields))
+    if (fn && !st->stop && !st->oom && !fn(st->ctx, st->row_line, fields, st->n_fields))
         st->stop = true;
     st->n_fields = 0;
     st->text_len = 0;
+}
+
+static void on_row(int terminator, void *data)
+{
+    (void)terminator;
+    RowState *st = data;
+    hand_over(st, st->row);
 }
 
 static bool csv_space(char c)
@@ -116,20 +123,20 @@ static bool in_open_quote(const struct csv_parser *parser)
 }
 
 int csv_read_rows(const char *buf, size_t len, const char *file, Diag *diag, CsvRowFn row,
-                  void *ctx)
+                  CsvRowFn dropped, void *ctx)
 {
-    return csv_read_rows_split(buf, len, file, diag, row, ctx, true);
+    return csv_read_rows_split(buf, len, file, diag, row, dropped, ctx, true);
 }
 
 int csv_read_rows_split(const char *buf, size_t len, const char *file, Diag *diag, CsvRowFn row,
-                        void *ctx, bool split_plain)
+                        CsvRowFn dropped, void *ctx, bool split_plain)
 {
     struct csv_parser parser;
     if (csv_init(&parser, CSV_APPEND_NULL) != 0) {
         diag_fatal(diag, "%s: cannot start the CSV parser", file);
         return 2;
     }
-    RowState st = {.row = row, .ctx = ctx};
+    RowState st = {.row = row, .dropped = dropped, .ctx = ctx};
     size_t pos = 0;
     char line_end = text_line_end(buf, len); /* '\r' in a file of old Mac line ends */
     while (pos < len && !st.stop && !st.oom) {
@@ -155,13 +162,13 @@ int csv_read_rows_split(const char *buf, size_t len, const char *file, Diag *dia
             if (!diag_bad_line(diag, file, st.start_line,
                                "a quote opened on this line is not closed on it"))
                 st.stop = true;
+            hand_over(&st, st.dropped);
             csv_free(&parser);
             if (csv_init(&parser, CSV_APPEND_NULL) != 0) {
                 diag_fatal(diag, "%s: cannot start the CSV parser", file);
+                free(st.text);
                 return 2;
             }
-            st.n_fields = 0;
-            st.text_len = 0;
         }
     }
     if (!st.stop && !st.oom)

@@ -159,6 +159,18 @@ static bool on_film_row(void *ctx, size_t line, const Field *fields, size_t n)
     return ok;
 }
 
+/* A movies.csv line dropped for a quote not closed on it (a typo in a
+ * title): its movieId, when read before the quote, is kept, so that its
+ * ratings are left out as one note. */
+static bool on_film_dropped(void *ctx, size_t line, const Field *fields, size_t n)
+{
+    CsvFile *c = ctx;
+    if (!c->header_seen || (size_t)c->columns[0] >= n)
+        return true;
+    return panel_build_skipped(c->b, &c->b->skipped_films, c->file->path, fields[c->columns[0]],
+                               line);
+}
+
 static bool on_rating_row(void *ctx, size_t line, const Field *fields, size_t n)
 {
     CsvFile *c = ctx;
@@ -219,8 +231,8 @@ int panel_parse_ratings_mlcsv(PanelBuilder *b, const PanelFile *ratings, const i
         return 2;
     CsvFile rows = ratings_csv(b, ratings);
     b->ratings_path = ratings->path;
-    if (csv_read_rows(ratings->data, ratings->len, ratings->path, b->diag, on_rating_row, &rows) !=
-            0 ||
+    if (csv_read_rows(ratings->data, ratings->len, ratings->path, b->diag, on_rating_row, NULL,
+                      &rows) != 0 ||
         b->oom)
         return 2;
     if (rows.data_rows == 0) /* empty, or a header alone: a batch of no users */
@@ -244,9 +256,10 @@ int panel_parse_mlcsv(PanelBuilder *b, const PanelFile *files, size_t n_files)
                       .n_required = 3};
     CsvFile rows = ratings_csv(b, ratings);
     b->ratings_path = ratings->path;
-    if (csv_read_rows(films->data, films->len, films->path, b->diag, on_film_row, &movies) != 0 ||
-        csv_read_rows(ratings->data, ratings->len, ratings->path, b->diag, on_rating_row, &rows) !=
-            0 ||
+    if (csv_read_rows(films->data, films->len, films->path, b->diag, on_film_row, on_film_dropped,
+                      &movies) != 0 ||
+        csv_read_rows(ratings->data, ratings->len, ratings->path, b->diag, on_rating_row, NULL,
+                      &rows) != 0 ||
         b->oom)
         return 2;
     panel_build_note_left_out(b, ratings->path, "movie");

@@ -88,7 +88,7 @@ int zipmap_parse_csv(ZipMap *map, const char *buf, size_t len, const char *file,
         return 2;
     }
     ZipCsv z = {.map = map, .diag = diag, .file = file};
-    if (csv_read_rows(buf, len, file, diag, on_zip_row, &z) != 0)
+    if (csv_read_rows(buf, len, file, diag, on_zip_row, NULL, &z) != 0)
         return 2;
     if (map->n_zips == 0) {
         diag_fatal(diag, "%s: no ZIP codes in the file", file);

@@ -1,5 +1,6 @@
 /* test_csv_rows.c: unit tests of reading CSV rows: quoted fields (commas,
- * doubled quotes; a quote left open drops its line only) and the line each
+ * doubled quotes; a quote left open drops its line only, whose fields
+ * before the quote go to the caller's `dropped`) and the line each
  * row starts on, CRLF, blank
  * lines, spaces around fields, rows wider than CSV_MAX_FIELDS, a last line
  * without its line break; and, on thousands of random buffers, the same
@@ -44,6 +45,21 @@ static bool collect(void *ctx, size_t line, const Field *fields, size_t n)
     return true;
 }
 
+/* The rows read and the rows dropped, apart. */
+typedef struct {
+    Rows *kept, *dropped;
+} DroppedRows;
+
+static bool collect_kept(void *ctx, size_t line, const Field *fields, size_t n)
+{
+    return collect(((DroppedRows *)ctx)->kept, line, fields, n);
+}
+
+static bool collect_dropped(void *ctx, size_t line, const Field *fields, size_t n)
+{
+    return collect(((DroppedRows *)ctx)->dropped, line, fields, n);
+}
+
 /* The rows of buf, split_plain as given. */
 static char *read_rows(const char *buf, size_t len, bool split_plain)
 {
@@ -51,7 +67,8 @@ static char *read_rows(const char *buf, size_t len, bool split_plain)
     rows_add(&r, "", 0);
     Diag diag;
     diag_init(&diag, NULL, false);
-    assert_int_equal(csv_read_rows_split(buf, len, "test.csv", &diag, collect, &r, split_plain), 0);
+    assert_int_equal(
+        csv_read_rows_split(buf, len, "test.csv", &diag, collect, NULL, &r, split_plain), 0);
     return r.text;
 }
 
@@ -111,8 +128,20 @@ static void open_quote_reported(void **state)
     captured_diag_init(&c, false);
     Rows r = {0};
     rows_add(&r, "", 0);
-    assert_int_equal(csv_read_rows(csv, strlen(csv), "m.csv", &c.diag, collect, &r), 0);
+    assert_int_equal(csv_read_rows(csv, strlen(csv), "m.csv", &c.diag, collect, NULL, &r), 0);
     assert_string_equal(r.text, "1:1|[a]\n3:1|[d]\n");
+    /* the dropped row's fields before its open quote go to `dropped` */
+    const char *ids = "a,b\n5,\"c,d\n6, e ,\"f\"\n\"g\n7,h\n";
+    Rows kept = {0}, dropped = {0};
+    rows_add(&kept, "", 0);
+    rows_add(&dropped, "", 0);
+    DroppedRows both = {&kept, &dropped};
+    assert_int_equal(
+        csv_read_rows(ids, strlen(ids), "m.csv", &c.diag, collect_kept, collect_dropped, &both), 0);
+    assert_string_equal(kept.text, "1:2|[a]|[b]\n3:3|[6]|[e]|[f]\n5:2|[7]|[h]\n");
+    assert_string_equal(dropped.text, "2:1|[5]\n4:0\n");
+    free(kept.text);
+    free(dropped.text);
     assert_non_null(
         strstr(captured_diag_text(&c), "m.csv:2: a quote opened on this line is not closed on it"));
     captured_diag_free(&c);
@@ -120,7 +149,7 @@ static void open_quote_reported(void **state)
     captured_diag_init(&c, true);
     Rows strict = {0};
     rows_add(&strict, "", 0);
-    assert_int_equal(csv_read_rows(csv, strlen(csv), "m.csv", &c.diag, collect, &strict), 2);
+    assert_int_equal(csv_read_rows(csv, strlen(csv), "m.csv", &c.diag, collect, NULL, &strict), 2);
     assert_string_equal(strict.text, "1:1|[a]\n");
     captured_diag_free(&c);
     free(strict.text);
