@@ -127,8 +127,10 @@ bool segmentation_zips_differ(const Segmentation *seg, const Panel *panel, char 
 const char *segmentation_zips_advice(const Segmentation *seg);
 /* Whether panel is the one seg was trained on, or one like it (whose
  * segments it can describe): at least 90% of the model's films in it by id,
- * with the same genres, and at least one of its users in the model. FS_OK,
- * or FS_ERROR with the reason in error. */
+ * with the same genres, at least one of its users in the model, and states
+ * from a ZIP list if and only if the training's were (another list is the
+ * caller's to warn of: segmentation_zips_differ). FS_OK, or FS_ERROR with the
+ * reason in error. */
 int segmentation_panel_check(const Segmentation *seg, const Panel *panel, char *error,
                              size_t error_size);
 

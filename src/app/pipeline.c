@@ -418,6 +418,18 @@ int segmentation_panel_check(const Segmentation *seg, const Panel *panel, char *
                  model_has_genres ? " with the same genres" : "");
         return FS_ERROR;
     }
+    /* states from a list in training and from the built-in table now, or
+     * the other way round (a --zips forgotten or added): other users kept,
+     * other states, so other figures under the model's segments */
+    char trained[160], now[160];
+    if (segmentation_zips_differ(seg, panel, trained, now, sizeof trained) &&
+        seg->trained_with.zip_list != panel->zip_list) {
+        snprintf(error, error_size,
+                 "its users' states came from %s in training, this panel's from %s: the "
+                 "segments would be described with other states and other users; %s",
+                 trained, now, segmentation_zips_advice(seg));
+        return FS_ERROR;
+    }
     size_t matched = 0;
     for (size_t i = 0; i < seg->n_users; i++)
         matched += panel_user_index(panel, seg->user_ids[i]) >= 0;
