@@ -22,7 +22,7 @@ static void usage(FILE *out)
                  "               stability, liked films' median year and its line in short\n"
                  "  profiles     each segment's users by gender, age, occupation and state,\n"
                  "               with the index against the whole sample (100 = as everyone)\n"
-                 "  genres       each segment's ratings and likes (3.5 stars or more) by\n"
+                 "  genres       each segment's ratings and likes (4 or 5 stars; 3.5 up) by\n"
                  "               genre, with the share of its likes and the index against\n"
                  "               everyone (empty under 10 likes)\n"
                  "  top          each segment's top 10 films per score\n"

@@ -27,7 +27,7 @@ static void usage(FILE *out)
             "panel options (every command that reads a panel):\n"
             "  --data DIR              MovieLens 100K, 1M or CSV folder (default: built-in demo)\n"
             "  --zips FILE             simplemaps-style US ZIP list (default: built-in prefixes)\n"
-            "  --exclude-states LIST   states to drop, e.g. AK,HI (the default)\n"
+            "  --exclude-states LIST   states to drop, in place of the default AK,HI\n"
             "  --keep-unknown-state    keep users whose ZIP has no US state\n"
             "  --strict                stop at the first malformed line\n"
             "\n"
