@@ -27,6 +27,25 @@ static void free_profiles(TuiApp *app)
     app->profiles = NULL;
 }
 
+/* The segment at k `to` that holds most of the users of segment `from_segment`
+ * at k `from` (the lowest on a tie): where a person following one group
+ * finds it after changing k. */
+static int segment_followed(const Segmentation *seg, int from, int from_segment, int to)
+{
+    const int32_t *before = segmentation_labels(seg, from), *after = segmentation_labels(seg, to);
+    size_t shared[256] = {0}; /* k is at most 255 */
+    if (!before || !after || to > 256)
+        return from_segment;
+    for (size_t u = 0; u < seg->n_users; u++)
+        if (before[u] == from_segment && after[u] >= 0 && after[u] < to)
+            shared[after[u]]++;
+    int best = 0;
+    for (int s = 1; s < to; s++)
+        if (shared[s] > shared[best])
+            best = s;
+    return shared[best] > 0 ? best : from_segment;
+}
+
 void app_set_k(TuiApp *app, int k)
 {
     if (!app->seg)
@@ -37,6 +56,8 @@ void app_set_k(TuiApp *app, int k)
         k = app->seg->sweep.kmax;
     if (!segmentation_labels(app->seg, k))
         return;
+    int followed = app->k >= 2 && app->k != k ? segment_followed(app->seg, app->k, app->segment, k)
+                                              : app->segment;
     free_profiles(app);
     app->k = k;
     app->matched = (size_t)segmentation_panel_labels(app->seg, k, app->panel, app->labels);
@@ -45,12 +66,11 @@ void app_set_k(TuiApp *app, int k)
         for (int s = 0; s < k; s++)
             profile_compute(app->panel, app->labels, s, &app->profiles[s]);
     segments_follow_demographics(app->panel, app->labels, app->follows);
-    if (app->segment >= k)
-        app->segment = k - 1;
+    app->segment = followed < k ? followed : k - 1;
     app_refresh_heat(app);
 }
 
-void app_set_segmentation(TuiApp *app, Segmentation *seg)
+void app_set_segmentation(TuiApp *app, Segmentation *seg, int k)
 {
     free_profiles(app);
     if (app->seg) {
@@ -70,7 +90,7 @@ void app_set_segmentation(TuiApp *app, Segmentation *seg)
     }
     app->k = 0;
     app->segment = 0;
-    app_set_k(app, seg->k >= 2 ? seg->k : 2);
+    app_set_k(app, k > 0 ? k : seg->k >= 2 ? seg->k : 2);
 }
 
 void app_move_segment(TuiApp *app, int delta)
@@ -218,6 +238,15 @@ void app_save(TuiApp *app, bool confirmed)
                     "%s holds the model opened: s again replaces it with the one trained here, "
                     "any other key keeps it",
                     path);
+        app->asked = ASK_SAVE;
+        return;
+    }
+    if (!confirmed && other_k && there.exists && there.regular) {
+        /* a k looked at, then s: the file's k (what score assigns) changes */
+        app_message(app, true,
+                    "%s holds the model at k=%d: s again saves it at k=%d instead (training its "
+                    "classifier), any other key keeps it",
+                    path, app->seg->k, app->k);
         app->asked = ASK_SAVE;
         return;
     }

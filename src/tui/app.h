@@ -144,9 +144,10 @@ extern const Pane PANE_AUDIENCE_DEF, PANE_ELBOW_DEF, PANE_SEGMENTS_DEF, PANE_FIL
 /* ---- app.c: state changes every pane sees ---- */
 
 /* Takes a segmentation (owned from now on; the old one is freed), maps its
- * users to the panel's by id, and chooses its k. */
-void app_set_segmentation(TuiApp *app, Segmentation *seg);
-/* Chooses k (clamped to 2..kmax) and recomputes the segment profiles. */
+ * users to the panel's by id, and shows it at k (0: its own k), segment 0. */
+void app_set_segmentation(TuiApp *app, Segmentation *seg, int k);
+/* Chooses k (clamped to 2..kmax) and recomputes the segment profiles; the
+ * segment shown becomes the one at k holding most of its users. */
 void app_set_k(TuiApp *app, int k);
 /* Moves the segment shown by delta (wrapping). */
 void app_move_segment(TuiApp *app, int delta);

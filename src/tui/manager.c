@@ -86,8 +86,9 @@ static const char *const WORDS[] = {
     "            segments can still tell tastes apart better)",
     "chosen      the k shown (the model's, or the one moved to)",
     "silhouette  how clearly users sit in their segment (-1..1)",
-    "stability   how alike segments come back from samples (0..1;",
-    "            a segment's: under 0.6 untrustworthy, 0.75+ valid)",
+    "stability   how alike segments come back from samples (0..1):",
+    "            a k's (elbow) as adjusted Rand index, no threshold;",
+    "            a segment's: under 0.6 untrustworthy, 0.75+ valid",
     "lift        how much more often the segment rates a film",
     "liked       rated 4 or 5 stars (3.5 and 4.5 too)",
     "kept: val   the classifier's accuracy on users it did not learn",
@@ -847,7 +848,7 @@ static void poll_worker(TuiApp *app)
         bool save = app->save_when_trained;
         app->save_when_trained = false;
         if (seg) {
-            app_set_segmentation(app, seg);
+            app_set_segmentation(app, seg, 0);
             app->form_run_pending = false; /* its settings are the model's now */
             app->unsaved = app->trained_here = true;
             if (app->train.stability_refits < app->train.options.stability)
@@ -903,10 +904,8 @@ int tui_run(TuiConfig *config)
     timeout(50);
     if (config->seg) {
         train_status_from_seg(&app->train, config->seg);
-        app_set_segmentation(app, config->seg);
+        app_set_segmentation(app, config->seg, config->view_k);
         config->seg = NULL;
-        if (config->view_k > 0)
-            app_set_k(app, config->view_k);
     } else {
         app_refresh_heat(app);
         if (config->train_at_start)

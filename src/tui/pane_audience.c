@@ -106,7 +106,9 @@ static void draw_states(Rect r, const Profile *p, const Profile *base)
         if (base) {
             value[s] = profile_share_index((size_t)counts[s], p->n_users, (size_t)base_counts[s],
                                            base->n_users);
-            level[s] = tilemap_index_level(value[s], base_counts[s] > 0);
+            /* a state of a few users: its index (a user of 2 there: 400) is
+             * noise, so it is left blank, as a state without users */
+            level[s] = tilemap_index_level(value[s], base_counts[s] >= TILEMAP_INDEX_MIN_USERS);
         } else {
             value[s] = counts[s];
             level[s] = tilemap_count_level(counts[s], max);

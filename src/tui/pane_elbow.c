@@ -91,9 +91,10 @@ static void elbow_draw(TuiApp *app, Rect r)
     int y = table.y + 1;
     crt_set(CE_DIM);
     if (first > 0)
-        tui_textf(y++, table.x, table.w, "    k 1-%d above", first);
-    if (first + shown < kmax)
-        tui_textf(y + shown, table.x, table.w, "    k %d-%d below", first + shown + 1, kmax);
+        tui_textf(y++, table.x, table.w, "    k 1-%d above (Left)", first);
+    if (first + shown < kmax) /* the window follows k: where to go to see them */
+        tui_textf(y + shown, table.x, table.w, "    k %d-%d below (Right)", first + shown + 1,
+                  kmax);
     for (int i = 0; i < shown && first + i < kmax; i++, y++) {
         int k = first + i + 1;
         double sil = seg && seg->sweep.silhouette ? seg->sweep.silhouette[k - 1] : NAN;

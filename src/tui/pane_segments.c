@@ -20,21 +20,29 @@ static void segments_draw(TuiApp *app, Rect r)
     const Profile *p = &app->profiles[app->segment];
     char title[400], stable[48] = "";
     double stability = kmeans_segment_stability(&app->seg->sweep, app->k, app->segment);
+    /* read as the report reads it (Hennig) when it warns: as printed */
+    double shown = round(stability * 100) / 100;
+    const char *warning = !isfinite(stability) ? ""
+                          : p->n_users == 1    ? " (one user)"
+                          : shown < 0.6        ? " (untrustworthy)"
+                          : shown < 0.75       ? " (doubtful)"
+                                               : "";
     if (isfinite(stability))
-        snprintf(stable, sizeof stable, ", stability %.2f", stability);
+        snprintf(stable, sizeof stable, ", stability %.2f%s", stability, warning);
     /* how many ratings a user, beside everyone's (a segment of light raters
      * rates fewer films, which is not a taste); as much as the width allows */
     double each = p->n_users ? (double)p->n_ratings / p->n_users : 0;
     double everyone_each =
         app->whole.n_users ? (double)app->whole.n_ratings / app->whole.n_users : 0;
-    char ratings[3][80];
-    snprintf(ratings[0], sizeof ratings[0], "%zu ratings (%.0f each, everyone %.0f)", p->n_ratings,
-             each, everyone_each);
-    snprintf(ratings[1], sizeof ratings[1], "%.0f ratings each (everyone %.0f)", each,
+    char ratings[4][80]; /* the last: none, so that a warning on stability fits */
+    snprintf(ratings[0], sizeof ratings[0], "%zu ratings (%.0f each, everyone %.0f), ",
+             p->n_ratings, each, everyone_each);
+    snprintf(ratings[1], sizeof ratings[1], "%.0f ratings each (everyone %.0f), ", each,
              everyone_each);
-    snprintf(ratings[2], sizeof ratings[2], "%.0f ratings each", each);
-    for (int i = 0; i < 3; i++) {
-        snprintf(title, sizeof title, "Segment %d (k=%d): %zu %s (%.1f%%), %s, mean %.2f%s",
+    snprintf(ratings[2], sizeof ratings[2], "%.0f ratings each, ", each);
+    ratings[3][0] = '\0';
+    for (int i = 0; i < (*warning ? 4 : 3); i++) {
+        snprintf(title, sizeof title, "Segment %d (k=%d): %zu %s (%.1f%%), %smean %.2f%s",
                  app->segment, app->k, p->n_users, p->n_users == 1 ? "user" : "users",
                  app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0, ratings[i],
                  p->rating_mean, stable);

@@ -78,6 +78,8 @@ void widget_tilemap_legend(int y, int x, int w, bool index)
         if (label[l][0])
             cx += tui_textf(y, cx, x + w - cx, " %s", label[l]);
     }
+    if (index && x + w - cx >= 18) /* the states left blank */
+        tui_textf(y, cx, x + w - cx, "  blank: <%d users", TILEMAP_INDEX_MIN_USERS);
     crt_set(CE_NORMAL);
 }
 

@@ -123,8 +123,11 @@ int tilemap_index_level(double index, bool present);
 /* The tiles in r; level[s] and value[s] per state index (value shown when
  * the tiles are wide enough; NULL: none). Returns the rows used. */
 int widget_tilemap(Rect r, const int *level, const double *value);
-/* One line saying what the tile map's shades are: index bands (index), or
- * users from few to most. */
+/* The fewest users of everyone's in a state whose index a map shades (a
+ * segment's 1 user of everyone's 2 is an index of 400, and noise). */
+#define TILEMAP_INDEX_MIN_USERS 10
+/* One line saying what the tile map's shades are: index bands (index, and
+ * the states left blank), or users from few to most. */
 void widget_tilemap_legend(int y, int x, int w, bool index);
 
 #endif
