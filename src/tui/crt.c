@@ -275,7 +275,11 @@ int crt_read_key(int wait_ms)
 
 bool crt_init(char *why, size_t why_size)
 {
+    /* the terminal's character set, and nothing else: numbers stay C's (a
+     * de_DE locale wrote "3,5357" into e's CSV tables and read the retrain
+     * form's "0.6" as 0) */
     setlocale(LC_ALL, "");
+    setlocale(LC_NUMERIC, "C");
     const char *codeset = nl_langinfo(CODESET);
     crt.utf8 = codeset && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);
     crt.glyphs = crt_glyphs(crt.utf8);
