@@ -217,6 +217,10 @@ bool atomic_file_open(AtomicFile *a, const char *path)
         a->f = fopen(path, "w");
         return a->f != NULL;
     }
+    /* a file this user may not write (read-only, or another's) is not
+     * replaced behind its back, as the shell's > would not write it */
+    if (exists && access(path, W_OK) != 0)
+        return false;
     if (!write_target(path, a->target, sizeof a->target))
         return false;
     int fd = create_temporary(a->tmp, sizeof a->tmp, a->target);
@@ -225,8 +229,11 @@ bool atomic_file_open(AtomicFile *a, const char *path)
         return false;
     }
     a->pending = pending_add(a->tmp);
-    if (exists) /* keep the permissions of the file it replaces */
+    if (exists) { /* keep the owner and permissions of the file it replaces */
+        if (fchown(fd, existing.st_uid, existing.st_gid) != 0) /* not root: its group, if ours */
+            (void)!fchown(fd, (uid_t)-1, existing.st_gid);
         fchmod(fd, existing.st_mode & 07777);
+    }
     a->f = fdopen(fd, "w");
     if (!a->f) {
         int err = errno;

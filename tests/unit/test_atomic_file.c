@@ -4,7 +4,8 @@
  * with errno set and the path named; a probe tells a writable path from a
  * folder or a missing one and leaves nothing behind; a write through a
  * symbolic link replaces the file it points to, a replaced file keeps its
- * permissions and a new one follows the umask; paths to the same file are
+ * permissions and owner, a file its user may not write is refused, and a
+ * new one follows the umask; paths to the same file are
  * told apart from others; a signal that ends the program removes the
  * temporary file; a device or a pipe is written to, not replaced; files
  * finished first and committed after are put in place only on the commit,
@@ -192,9 +193,6 @@ static void links_and_permissions(void **state)
     rmdir(dir);
 }
 
-/* A device or a pipe is written to, never renamed over: /dev/null stays a
- * device, a fifo a fifo (its reader gets the bytes), and probing a fifo
- * does not wait for a reader. */
 /* A stamp tells a file unchanged from one replaced (a rename over it) or
  * changed in place, and a device from a file. */
 static void stamps_tell_a_file_changed_since(void **state)
@@ -234,6 +232,9 @@ static void stamps_tell_a_file_changed_since(void **state)
     assert_int_equal(system(command), 0);
 }
 
+/* A device or a pipe is written to, never renamed over: /dev/null stays a
+ * device, a fifo a fifo (its reader gets the bytes), and probing a fifo
+ * does not wait for a reader. */
 static void devices_and_pipes_are_written_to(void **state)
 {
     (void)state;
@@ -273,6 +274,73 @@ static void devices_and_pipes_are_written_to(void **state)
 }
 
 /* A child that opens a file, writes and is ended by sig: nothing may stay. */
+/* Writes path's replacement as the current user: 0 when it was written,
+ * else errno. */
+static int replace_as_this_user(const char *path)
+{
+    AtomicFile a;
+    if (!atomic_file_open(&a, path))
+        return errno;
+    fputs("new\n", a.f);
+    int err = atomic_file_commit(&a) ? 0 : errno;
+    atomic_file_discard(&a);
+    return err;
+}
+
+/* A replaced file keeps its owner and group (a root job's retrain left a
+ * service's model root's, unreadable to it), and a file its user may not
+ * write is refused, as the shell's > refuses it (run as nobody when the
+ * tests run as root, who may write anything). */
+static void owner_kept_and_read_only_refused(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/filmseg-owner-XXXXXX", owned[256], read_only[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(owned, sizeof owned, "%s/service.fsm", dir);
+    snprintf(read_only, sizeof read_only, "%s/precious.data", dir);
+    write_text(owned, "old\n");
+    write_text(read_only, "keep\n");
+    assert_int_equal(chmod(read_only, 0444), 0);
+    const uid_t nobody = 65534;
+    if (getuid() == 0) {
+        assert_int_equal(chown(dir, nobody, nobody), 0);
+        assert_int_equal(chown(owned, nobody, nobody), 0);
+        assert_int_equal(chmod(owned, 0600), 0);
+        assert_int_equal(chown(read_only, nobody, nobody), 0);
+        assert_int_equal(replace_as_this_user(owned), 0); /* root replaces it: still nobody's */
+        struct stat st;
+        assert_int_equal(stat(owned, &st), 0);
+        assert_int_equal(st.st_uid, nobody);
+        assert_int_equal(st.st_gid, nobody);
+        assert_int_equal(st.st_mode & 07777, 0600);
+        pid_t child = fork(); /* nobody may not write its read-only file */
+        assert_true(child >= 0);
+        if (child == 0)
+            _exit(setgid(nobody) == 0 && setuid(nobody) == 0 ? replace_as_this_user(read_only)
+                                                             : 255);
+        int status;
+        assert_int_equal(waitpid(child, &status, 0), child);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), EACCES);
+    } else {
+        assert_int_equal(replace_as_this_user(owned), 0);
+        struct stat st;
+        assert_int_equal(stat(owned, &st), 0);
+        assert_int_equal(st.st_uid, getuid());
+        assert_int_equal(replace_as_this_user(read_only), EACCES);
+    }
+    FILE *f = fopen(read_only, "r");
+    char line[16] = "";
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_string_equal(line, "keep\n");
+    assert_int_equal(entries(dir), 2); /* no temporary file left */
+    unlink(owned);
+    unlink(read_only);
+    rmdir(dir);
+}
+
 static void signal_removes_temporary(void **state)
 {
     (void)state;
@@ -365,6 +433,7 @@ int main(void)
         cmocka_unit_test(finish_then_commit),
         cmocka_unit_test(probe),
         cmocka_unit_test(links_and_permissions),
+        cmocka_unit_test(owner_kept_and_read_only_refused),
         cmocka_unit_test(signal_removes_temporary),
         cmocka_unit_test(devices_and_pipes_are_written_to),
         cmocka_unit_test(stamps_tell_a_file_changed_since),
