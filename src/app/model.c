@@ -423,10 +423,16 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
         return refuse(seg, error, error_size,
                       "%s: model file version %u, this filmseg reads versions %d to %d", name,
                       version, MODEL_OLDEST_VERSION, MODEL_VERSION);
-    if (payload != len - HEADER_SIZE - TRAILER_SIZE)
+    /* (model_load reads one byte past the size the header gives, no more) */
+    if (payload < len - HEADER_SIZE - TRAILER_SIZE)
+        return refuse(seg, error, error_size,
+                      "%s: the model file goes on past the %llu bytes its header gives: padded, "
+                      "or joined to other data",
+                      name, (unsigned long long)(payload + HEADER_SIZE + TRAILER_SIZE));
+    if (payload > len - HEADER_SIZE - TRAILER_SIZE)
         return refuse(seg, error, error_size,
                       "%s: model file size %zu does not match its header (%llu expected): "
-                      "truncated or padded",
+                      "truncated",
                       name, len, (unsigned long long)(payload + HEADER_SIZE + TRAILER_SIZE));
     uint64_t stored;
     memcpy(&stored, buf + len - TRAILER_SIZE, 8);
@@ -649,32 +655,31 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     return 0;
 }
 
-/* The whole of f: a regular file at its size in one read, a pipe or a
- * device in growing pieces. NULL (errno set) on a read error or when out of
- * memory. */
-static uint8_t *read_whole(FILE *f, size_t *len)
+/* A model file's bytes from f, read no further than its header says: the
+ * header first, then, when it begins with the magic, its payload and
+ * trailer and one byte more (so that padding shows), so that a stream that
+ * is no model (/dev/zero, an endless pipe) is refused after 24 bytes, not
+ * read into memory whole. model_decode then checks what was read. NULL
+ * (errno set) on a read error or when out of memory. */
+static uint8_t *read_model_bytes(FILE *f, size_t *len)
 {
-    struct stat st;
-    bool sized = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
-    size_t cap = sized ? (size_t)st.st_size + 1 : 1 << 20, n = 0;
-    uint8_t *buf = sized ? big_alloc(cap) : malloc(cap);
+    uint8_t header[HEADER_SIZE];
+    size_t n = fread(header, 1, sizeof header, f);
+    uint64_t payload = 0;
+    if (n == sizeof header && memcmp(header, MAGIC, 8) == 0)
+        memcpy(&payload, header + 16, 8);
+    /* a header of an impossible size reads nothing more: the size check refuses it */
+    size_t want = n == sizeof header && payload <= SIZE_MAX / 2
+                      ? HEADER_SIZE + (size_t)payload + TRAILER_SIZE + 1
+                      : n;
+    uint8_t *buf = want > (1u << 20) ? big_alloc(want) : malloc(want ? want : 1);
     if (!buf) {
         errno = ENOMEM;
         return NULL;
     }
-    for (;;) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        uint8_t *more = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-        if (!more) {
-            free(buf);
-            errno = ENOMEM;
-            return NULL;
-        }
-        buf = more;
-        cap *= 2;
-    }
+    memcpy(buf, header, n);
+    if (want > n)
+        n += fread(buf + n, 1, want - n, f);
     if (ferror(f)) {
         int err = errno ? errno : EIO;
         free(buf);
@@ -695,7 +700,7 @@ int model_load(Segmentation *seg, const char *path, char *error, size_t error_si
     }
     size_t len = 0;
     errno = 0;
-    uint8_t *buf = read_whole(f, &len);
+    uint8_t *buf = read_model_bytes(f, &len);
     int err = errno;
     fclose(f);
     if (!buf) {

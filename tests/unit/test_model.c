@@ -232,6 +232,13 @@ static void broken_files_are_refused(void **state)
         assert_int_equal(model_decode(&s, buf, cuts[i], "m.fsm", error, sizeof error), -1);
     assert_int_equal(model_decode(&s, buf, len - 1, "m.fsm", error, sizeof error), -1);
     assert_non_null(strstr(error, "truncated"));
+    /* padded: said so */
+    uint8_t *padded = malloc(len + 3);
+    memcpy(padded, buf, len);
+    memset(padded + len, 0, 3);
+    assert_int_equal(model_decode(&s, padded, len + 3, "m.fsm", error, sizeof error), -1);
+    assert_non_null(strstr(error, "goes on past the"));
+    free(padded);
     /* one flipped bit anywhere after the magic */
     for (size_t pos = 8; pos < len; pos += len / 97 + 1) {
         buf[pos] ^= 0x10;
@@ -261,6 +268,10 @@ static void broken_files_are_refused(void **state)
     free(buf);
     assert_int_equal(model_load(&s, "/nonexistent/m.fsm", error, sizeof error), -1);
     assert_non_null(strstr(error, "cannot open"));
+    /* an endless stream that is no model is refused by its first bytes (it
+     * was read whole: score --model /dev/zero took all the memory) */
+    assert_int_equal(model_load(&s, "/dev/zero", error, sizeof error), -1);
+    assert_non_null(strstr(error, "/dev/zero: not a filmseg model file"));
 }
 
 /* Rewrites n bytes at payload offset at of a copy of the file, with a right
