@@ -23,7 +23,7 @@ VERSION     := 0.1.0
 PKGS        := ncursesw libpcre2-8 cmocka
 DEB_PACKAGES := build-essential pkg-config libncurses-dev libcsv-dev libpcre2-dev \
                 libcmocka-dev tmux clang libclang-rt-14-dev curl unzip \
-                ca-certificates locales
+                ca-certificates locales strace
 # libopenblas0-pthread: without it Debian's torch and numpy fall back on the
 # reference BLAS (libblas3), and the peer's matrix products run ten times
 # slower (a 10x100x1682 product: 592 us against 52 us on one machine): the
@@ -32,10 +32,12 @@ BENCH_PACKAGES := python3-pandas python3-sklearn python3-torch libopenblas0-pthr
 
 # Are the libraries and test tools there? (libcsv has no pkg-config file:
 # look for its header; the tmux tests build a de_DE locale from the locales
-# package's sources, to see numbers stay C's under a decimal comma.)
+# package's sources, to see numbers stay C's under a decimal comma, and the
+# command-line tests hold a rename with strace, to send a signal meanwhile.)
 HAVE_DEPS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && \
                echo '\#include <csv.h>' | $(CC) -E -x c - >/dev/null 2>&1 && \
-               command -v tmux >/dev/null && [ -f /usr/share/i18n/locales/de_DE ] && echo yes)
+               command -v tmux >/dev/null && command -v strace >/dev/null && \
+               [ -f /usr/share/i18n/locales/de_DE ] && echo yes)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

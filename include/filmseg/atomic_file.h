@@ -40,6 +40,11 @@ bool atomic_file_finish(AtomicFile *a);
  * (errno set, the temporary file removed) on any error, including an earlier
  * write error. */
 bool atomic_file_commit(AtomicFile *a);
+/* Commits files[0..n) in order, with SIGINT, SIGTERM, SIGHUP and SIGPIPE
+ * held back meanwhile, so that a signal cannot leave some of them new and
+ * the others old (a model beside another run's labels); returns how many
+ * were committed (n, or the index of the one that failed, errno set). */
+size_t atomic_file_commit_all(AtomicFile *const *files, size_t n);
 /* Closes and removes the temporary file unless it was committed; safe to call
  * after commit or on a zeroed AtomicFile. */
 void atomic_file_discard(AtomicFile *a);

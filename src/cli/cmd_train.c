@@ -252,12 +252,14 @@ int cmd_train(int argc, char **argv)
             status = EXIT_INPUT;
         }
     }
-    if (status == 0 && !atomic_file_commit(&model_file)) {
+    AtomicFile *const files[] = {&model_file, &labels_file};
+    size_t to_place = labels_file.finished ? 2 : 1;
+    size_t placed = status == 0 ? atomic_file_commit_all(files, to_place) : to_place;
+    if (placed == 0) {
         fprintf(stderr, "filmseg train: %s: cannot write the model: %s\n", out_path,
                 strerror(errno));
         status = EXIT_INPUT;
-    }
-    if (status == 0 && labels_file.finished && !atomic_file_commit(&labels_file)) {
+    } else if (placed < to_place) {
         fprintf(stderr,
                 "filmseg train: %s: cannot write the labels: %s (the model in %s is the new one)\n",
                 labels_path, strerror(errno), out_path);

@@ -321,6 +321,26 @@ bool atomic_file_commit(AtomicFile *a)
     return true;
 }
 
+size_t atomic_file_commit_all(AtomicFile *const *files, size_t n)
+{
+    /* the signals that would end the program between two renames wait until
+     * all are done (or one failed): then they end it, with every file placed */
+    sigset_t ending, before;
+    sigemptyset(&ending);
+    sigaddset(&ending, SIGINT);
+    sigaddset(&ending, SIGTERM);
+    sigaddset(&ending, SIGHUP);
+    sigaddset(&ending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &ending, &before);
+    size_t done = 0;
+    while (done < n && atomic_file_commit(files[done]))
+        done++;
+    int err = errno;
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
+    errno = err;
+    return done;
+}
+
 void atomic_file_discard(AtomicFile *a)
 {
     if (a->f)

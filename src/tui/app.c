@@ -348,11 +348,14 @@ void app_export(TuiApp *app, bool confirmed)
         ok = export_write_file((ExportTable)t, app->seg, app->k, app->panel, app->labels, path,
                                &files[t], error, sizeof error) == FS_OK;
     }
-    for (int t = 0; t < EXPORT_COUNT && ok; t++)
-        if (!atomic_file_commit(&files[t])) {
-            snprintf(error, sizeof error, "%s: cannot write: %s", files[t].path, strerror(errno));
-            ok = false;
-        }
+    AtomicFile *each[EXPORT_COUNT];
+    for (int t = 0; t < EXPORT_COUNT; t++)
+        each[t] = &files[t];
+    size_t placed = ok ? atomic_file_commit_all(each, EXPORT_COUNT) : 0;
+    if (ok && placed < EXPORT_COUNT) {
+        snprintf(error, sizeof error, "%s: cannot write: %s", files[placed].path, strerror(errno));
+        ok = false;
+    }
     for (int t = 0; t < EXPORT_COUNT; t++)
         atomic_file_discard(&files[t]);
     if (!ok) {

@@ -15,6 +15,7 @@
 #include "filmseg/atomic_file.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -370,7 +371,8 @@ static void signal_removes_temporary(void **state)
 }
 
 /* Two files written all or none: finished (written, synced, closed), then
- * committed; a finished file discarded instead leaves the earlier one. */
+ * committed together (signals held back meanwhile); a finished file
+ * discarded instead leaves the earlier one. */
 static void finish_then_commit(void **state)
 {
     (void)state;
@@ -389,8 +391,11 @@ static void finish_then_commit(void **state)
     assert_null(a.f);
     assert_int_equal(access(a_path, F_OK), -1); /* not in place before the commits */
     assert_int_equal(entries(dir), 2);
-    assert_true(atomic_file_commit(&a));
-    assert_true(atomic_file_commit(&b));
+    AtomicFile *const both[] = {&a, &b};
+    assert_int_equal(atomic_file_commit_all(both, 2), 2);
+    sigset_t mask; /* the signals held back meanwhile are let through again */
+    pthread_sigmask(SIG_BLOCK, NULL, &mask);
+    assert_false(sigismember(&mask, SIGTERM));
     char *text = file_text(a_path);
     assert_string_equal(text, "a\n");
     free(text);
@@ -408,7 +413,8 @@ static void finish_then_commit(void **state)
     text = file_text(a_path);
     assert_string_equal(text, "a\n");
     free(text);
-    assert_false(atomic_file_commit(&a)); /* discarded: nothing to commit */
+    assert_false(atomic_file_commit(&a));                 /* discarded: nothing to commit */
+    assert_int_equal(atomic_file_commit_all(both, 2), 0); /* the first fails: none placed */
 
     /* a write error shows at the finish, which removes the temporary file */
     assert_true(atomic_file_open(&a, a_path));
