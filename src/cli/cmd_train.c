@@ -188,7 +188,10 @@ int cmd_train(int argc, char **argv)
                         "for standard output (--labels - writes the labels there)\n");
         return EXIT_USAGE;
     }
-    const char *const labels_output[] = {"labels", labels_path, NULL};
+    /* labels on standard output: --out /dev/stdout (or the file standard
+     * output goes to) would put the model over them */
+    bool labels_dash = labels_path && strcmp(labels_path, "-") == 0;
+    const char *const labels_output[] = {"labels", labels_dash ? "/dev/stdout" : labels_path, NULL};
     if (!cli_output_free("train", "out", out_path, &args, labels_output) ||
         (labels_path && !cli_output_free("train", "labels", labels_path, &args, NULL)))
         return EXIT_USAGE;
