@@ -407,6 +407,30 @@ static int refuse(Segmentation *seg, char *error, size_t size, const char *fmt, 
     return -1;
 }
 
+static int compare_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* What is wrong with ids[0..n) as a model's user or film ids ("is not
+ * positive", "appears twice"), or NULL when nothing is (or when memory ran
+ * out, which the caller finds soon enough). */
+static const char *ids_unfit(const int32_t *ids, size_t n)
+{
+    int32_t *sorted = n ? malloc(n * sizeof *sorted) : NULL;
+    if (!sorted)
+        return NULL;
+    memcpy(sorted, ids, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, compare_i32);
+    const char *wrong = sorted[0] < 1 ? "is not positive" : NULL;
+    for (size_t i = 1; i < n && !wrong; i++)
+        if (sorted[i] == sorted[i - 1])
+            wrong = "appears twice";
+    free(sorted);
+    return wrong;
+}
+
 int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *name, char *error,
                  size_t error_size)
 {
@@ -650,6 +674,21 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     if (r.pos != r.len)
         return refuse(seg, error, error_size, "%s: malformed model file (%zu bytes left over)",
                       name, r.len - r.pos);
+    /* fields that do not fit together, though each reads (a writer's bug
+     * under a right checksum): ids, and the classifier's best epoch */
+    const char *ids_wrong = ids_unfit(seg->user_ids, seg->n_users);
+    if (ids_wrong)
+        return refuse(seg, error, error_size, "%s: malformed model file (a user id %s)", name,
+                      ids_wrong);
+    ids_wrong = ids_unfit(seg->film_ids, seg->n_films);
+    if (ids_wrong)
+        return refuse(seg, error, error_size, "%s: malformed model file (a film id %s)", name,
+                      ids_wrong);
+    if (cr->best_epoch < 0 || cr->best_epoch > cr->epochs_run)
+        return refuse(seg, error, error_size,
+                      "%s: malformed model file (the classifier's best epoch %d is not among its "
+                      "%d)",
+                      name, cr->best_epoch, cr->epochs_run);
     if (segmentation_index_films(seg) != FS_OK)
         return refuse(seg, error, error_size, "%s: out of memory", name);
     return 0;

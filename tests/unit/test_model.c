@@ -376,10 +376,35 @@ static void out_of_range_settings_are_refused(void **state)
     size_t c_at = find_bytes(buf, len, centroids, seg->dim * sizeof(float)) - 24;
     assert_int_equal(decode_with(buf, len, c_at, &nan_f, 4, error, sizeof error), -1);
     assert_non_null(strstr(error, "is not finite"));
+    /* ids that do not fit: a user id twice, a film id not positive */
+    size_t users_at = find_bytes(buf, len, seg->user_ids, seg->n_users * sizeof(int32_t)) - 24;
+    assert_int_equal(decode_with(buf, len, users_at + 4, &seg->user_ids[0], 4, error, sizeof error),
+                     -1);
+    assert_non_null(strstr(error, "malformed model file (a user id appears twice)"));
+    int32_t minus = -3;
+    size_t films_at = users_at + seg->n_users * sizeof(int32_t) + 8; /* past the film count */
+    assert_memory_equal(buf + 24 + films_at, seg->film_ids, seg->n_films * sizeof(int32_t));
+    assert_int_equal(decode_with(buf, len, films_at, &minus, 4, error, sizeof error), -1);
+    assert_non_null(strstr(error, "malformed model file (a film id is not positive)"));
+    /* the classifier's best epoch past its epochs (after its weights) */
+    size_t epochs_at = clf_at + seg->classifier.n_params * sizeof(float);
+    uint32_t epochs_best[2] = {(uint32_t)seg->classifier_report.epochs_run,
+                               (uint32_t)seg->classifier_report.best_epoch};
+    assert_memory_equal(buf + 24 + epochs_at, epochs_best, sizeof epochs_best);
+    uint32_t late = epochs_best[0] + 1;
+    assert_int_equal(decode_with(buf, len, epochs_at + 4, &late, 4, error, sizeof error), -1);
+    assert_non_null(strstr(error, "best epoch"));
     /* the unchanged file still loads */
     uint32_t same_knee = (uint32_t)seg->sweep.knee;
     assert_int_equal(decode_with(buf, len, at + 4, &same_knee, 4, error, sizeof error), 0);
     free(buf);
+}
+
+/* The bytes version 6 added at the end of the payload: what the training
+ * panel's demographics were read with. */
+static size_t v6_tail(const Segmentation *seg)
+{
+    return 1 + 1 + 8 + 4 + strlen(seg->trained_with.zip_name);
 }
 
 /* The model as a file of an older version (2, 3 or 4) would hold it: the
@@ -391,13 +416,6 @@ static void out_of_range_settings_are_refused(void **state)
  * each film's genres after the rating scalers, and the genre block's
  * variance share, width and scales before the feature width). seg must
  * have no genre block: older files' centroids have no such columns. */
-/* The bytes version 6 added at the end of the payload: what the training
- * panel's demographics were read with. */
-static size_t v6_tail(const Segmentation *seg)
-{
-    return 1 + 1 + 8 + 4 + strlen(seg->trained_with.zip_name);
-}
-
 static uint8_t *older_file(const Segmentation *seg, uint32_t version, size_t *old_len)
 {
     assert_int_equal(seg->scaling.genre_dim, 0);
