@@ -584,7 +584,12 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
         snprintf(error, error_size, "k must be 2..kmax (k %d, kmax %d)", opts->k, opts->kmax);
         return FS_ERROR;
     }
-    if ((size_t)opts->kmax > panel->n_users || panel->n_users < 10) {
+    if (panel->n_users < 10) {
+        snprintf(error, error_size, "the panel has %zu users: training needs at least 10",
+                 panel->n_users);
+        return FS_ERROR;
+    }
+    if ((size_t)opts->kmax > panel->n_users) {
         snprintf(error, error_size, "the panel has %zu users: too few for kmax %d", panel->n_users,
                  opts->kmax);
         return FS_ERROR;

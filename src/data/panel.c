@@ -1040,8 +1040,7 @@ int panel_parse_for_scoring(const PanelFile *users, const PanelFile *ratings,
         else
             diag_fatal(diag,
                        "%s: its lines look like %s; a model without demographics reads a CSV "
-                       "ratings.csv (userId,movieId,rating[,timestamp]) alone, or these ratings "
-                       "with their users file (--users)",
+                       "ratings.csv (userId,movieId,rating[,timestamp]) alone",
                        ratings->path, ratings_layout_name(layout));
         return 2;
     }
