@@ -43,11 +43,13 @@ typedef struct {
     size_t dropped_by_state[PANEL_MAX_STATES]; /* [0]: unknown state */
     int rule_states[PANEL_MAX_STATES];         /* excluded states, in the order given */
     int n_rule_states;
-    bool dropped_unknown_rule;   /* unknown state was a rule */
-    size_t ratings_half_star;    /* half-star ratings (CSV releases) */
-    size_t ratings_unknown_film; /* scoring: ratings of films not in the model */
-    size_t users_partial;        /* scoring: users with a demographic field unknown */
-    bool ratings_file_empty;     /* scoring: the ratings file held no bytes at all */
+    bool dropped_unknown_rule;       /* unknown state was a rule */
+    size_t ratings_half_star;        /* half-star ratings (CSV releases) */
+    size_t ratings_unknown_film;     /* scoring: ratings of films not in the model */
+    size_t users_partial;            /* scoring: users with a demographic field unknown */
+    size_t users_partial_line;       /* the first such user's line in the users file */
+    const char *users_partial_field; /* and what it lacked: "age", "gender", ... */
+    bool ratings_file_empty;         /* scoring: the ratings file held no bytes at all */
 } SampleSummary;
 
 typedef struct {

@@ -26,7 +26,8 @@ static void usage(FILE *out)
 /* What stderr should say about the users to score before their rows: what
  * they lack or hold that the model does not know, and demographics read
  * otherwise than the training panel's. */
-static void warn_about_users(const Segmentation *seg, const Panel *panel, const char *model_path)
+static void warn_about_users(const Segmentation *seg, const Panel *panel, const char *model_path,
+                             const char *users_path)
 {
     /* demographics read otherwise than the training panel's were */
     if (seg->trained_with.known && seg->demo.has_demographics) {
@@ -65,9 +66,13 @@ static void warn_about_users(const Segmentation *seg, const Panel *panel, const 
     if (panel->sample.users_partial)
         fprintf(stderr,
                 "filmseg score: %zu %s an age, gender, occupation or ZIP code missing or "
-                "malformed: scored with it unknown\n",
+                "malformed: scored with it unknown (the first: %s line %zu, its %s)\n",
                 panel->sample.users_partial,
-                panel->sample.users_partial == 1 ? "user has" : "users have");
+                panel->sample.users_partial == 1 ? "user has" : "users have",
+                !users_path                             ? "the users file"
+                : strcmp(users_path, "/dev/stdin") == 0 ? "standard input"
+                                                        : users_path,
+                panel->sample.users_partial_line, panel->sample.users_partial_field);
     if (panel->sample.ratings_unknown_film)
         fprintf(stderr, "filmseg score: %zu %s the model does not know %s left out\n",
                 panel->sample.ratings_unknown_film,
@@ -197,7 +202,7 @@ int cmd_score(int argc, char **argv)
             return EXIT_INPUT;
         }
     }
-    warn_about_users(&seg, panel, model_path);
+    warn_about_users(&seg, panel, model_path, users_path);
     if (panel->n_users == 0) /* a batch of no new users: the header alone */
         fprintf(stderr, "filmseg score: %s has no users to score\n",
                 users_path ? users_path : ratings_path);

@@ -76,7 +76,7 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
             if (!panel_build_add_scored_person(
                     b, (int32_t)id,
                     fields_ok && text_parse_long(f[1], 1, 120, &age) ? (int)age : -1, gender, zip,
-                    occupation))
+                    occupation, at))
                 return false;
         } else if (!text_parse_long(f[1], 1, 120, &age))
             ok = diag_bad_line(b->diag, file->path, at, "age '%.*s' is not a number 1..120",

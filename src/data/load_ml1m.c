@@ -52,7 +52,7 @@ static bool parse_users(PanelBuilder *b, const PanelFile *file)
                                    ? (Field){OCCUPATIONS_1M[occ], strlen(OCCUPATIONS_1M[occ])}
                                    : (Field){"", 0};
             if (!panel_build_add_scored_person(b, (int32_t)id, age_ok ? (int)age : -1, gender, zip,
-                                               occupation))
+                                               occupation, at))
                 return false;
         } else if (!field_equals(gender, "M") && !field_equals(gender, "F"))
             ok =

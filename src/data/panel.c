@@ -179,13 +179,19 @@ bool panel_build_add_person(PanelBuilder *b, int32_t id, int age, char gender, F
 }
 
 bool panel_build_add_scored_person(PanelBuilder *b, int32_t id, int age, Field gender, Field zip,
-                                   Field occupation)
+                                   Field occupation, size_t line)
 {
     bool gender_ok = gender.len == 1 && (gender.s[0] == 'M' || gender.s[0] == 'F'),
          occupation_ok = occupation.len > 0 && occupation.len <= 40,
          zip_ok = zip.len > 0 && zip.len < sizeof((PanelUser *)0)->zip;
-    if (age < 0 || !gender_ok || !occupation_ok || !zip_ok)
-        b->panel->sample.users_partial++;
+    SampleSummary *sample = &b->panel->sample;
+    if ((age < 0 || !gender_ok || !occupation_ok || !zip_ok) && sample->users_partial++ == 0) {
+        sample->users_partial_line = line;
+        sample->users_partial_field = age < 0          ? "age"
+                                      : !gender_ok     ? "gender"
+                                      : !occupation_ok ? "occupation"
+                                                       : "ZIP code";
+    }
     return panel_build_add_person(b, id, age < 0 ? -1 : age, gender_ok ? gender.s[0] : '?',
                                   zip_ok ? zip : (Field){"", 0},
                                   occupation_ok ? occupation : (Field){"", 0});

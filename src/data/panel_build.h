@@ -142,13 +142,14 @@ int panel_parse_users_ratings(PanelBuilder *b, const PanelFile *users, const Pan
 int panel_parse_users_ratings_ml1m(PanelBuilder *b, const PanelFile *users,
                                    const PanelFile *ratings, const int32_t *film_ids,
                                    size_t n_films);
-/* The films of a model (their ids, "film ID" for titles), for scoring. */
-/* A user to score: production scores everyone, so a demographic field that
- * is missing or malformed is taken as unknown (age < 0, gender '?', no
- * occupation, no ZIP) and the user counted in
- * panel->sample.users_partial, where a panel's loader skips the line. */
+/* A user to score (from that line of the users file): production scores
+ * everyone, so a demographic field that is missing or malformed is taken as
+ * unknown (age < 0, gender '?', no occupation, no ZIP) and the user counted
+ * in panel->sample.users_partial (the first one's line and field kept),
+ * where a panel's loader skips the line. */
 bool panel_build_add_scored_person(PanelBuilder *b, int32_t id, int age, Field gender, Field zip,
-                                   Field occupation);
+                                   Field occupation, size_t line);
+/* The films of a model (their ids, "film ID" for titles), for scoring. */
 bool panel_build_add_model_films(PanelBuilder *b, const int32_t *film_ids, size_t n_films);
 
 /* The file of that name, or NULL. */

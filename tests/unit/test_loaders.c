@@ -441,6 +441,8 @@ static void scoring_files_in_either_format(void **state)
                      0);
     assert_int_equal(p->n_users, 4);
     assert_int_equal(p->sample.users_partial, 3);
+    assert_int_equal(p->sample.users_partial_line, 1); /* the first: line 1's age */
+    assert_string_equal(p->sample.users_partial_field, "age");
     assert_int_equal(p->users[0].age, -1);
     assert_int_equal(p->users[1].gender, '?');
     assert_string_equal(p->users[1].zip, "");
@@ -477,6 +479,8 @@ static void scoring_files_in_either_format(void **state)
     assert_int_equal(p->users[0].age, -1);
     assert_string_equal(p->occupations[p->users[1].occupation], "");
     assert_int_equal(p->sample.users_partial, 2);
+    assert_int_equal(p->sample.users_partial_line, 1);
+    assert_string_equal(p->sample.users_partial_field, "age");
     panel_free(p);
     /* ratings of a user the users file lacks name that file */
     assert_int_equal(
