@@ -20,7 +20,8 @@
  *   heatmap      segment,film_id,title,ratings,share_1,...,share_5,lift
  *                (the study's seeded sample of films)
  *   distinctive  segment,rank,film_id,title,ratings,share_1,...,share_5,lift
- *                (each segment's films with the highest lift)
+ *                (each segment's films with the highest lift: liked far
+ *                more often than by everyone)
  *
  * In the tables that describe segments, segment "all" is the whole sample
  * and the others are 0..k-1. */

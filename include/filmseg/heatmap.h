@@ -19,7 +19,7 @@ typedef struct {
     uint32_t film;
     size_t ratings;  /* the segment's ratings of the film */
     double share[6]; /* [1..5]: share of those ratings at each score */
-    double lift;     /* share of the segment rating it / share of everyone (NAN if unknown) */
+    double lift;     /* share of the segment liking it / share of everyone (NAN if none did) */
 } HeatRow;
 
 /* Fills rows[i] for films[i]. */
@@ -31,9 +31,11 @@ void heatmap_rows(const Panel *panel, const int32_t *labels, int segment, const 
 size_t heatmap_sample(const Panel *panel, size_t min_ratings, size_t count, uint64_t seed,
                       uint32_t *out);
 /* The segment's most distinctive films: the highest lift (the share of the
- * segment who rated the film over the share of everyone who did) among films
- * rated by at least max(PROFILE_FEW_RATINGS, 5% of the segment) of its
- * users, lift descending, ties by film id. Returns how many were written. */
+ * segment who liked the film, panel_liked, over the share of everyone who
+ * did) among films liked by at least max(PROFILE_FEW_RATINGS, 5% of the
+ * segment) of its users, lift descending, ties by film id: the films it
+ * likes far more often than everyone (a lift of ratings found films it
+ * watched more and rated 1 to 3 stars). Returns how many were written. */
 size_t heatmap_distinctive(const Panel *panel, const int32_t *labels, int segment, size_t count,
                            uint32_t *out);
 

@@ -97,6 +97,11 @@ static inline int panel_stars(uint8_t half_stars)
 /* A like: a rating of 3.5 stars or more (profile.c, the heatmap, the
  * autoencoder's likes). The words for it in reports and on screen: a panel of
  * whole stars has "4 or 5 stars", one with half stars "3.5 stars or more". */
+static inline bool panel_liked(uint8_t half_stars)
+{
+    return half_stars >= 7;
+}
+
 static inline const char *panel_like_words(const Panel *p)
 {
     return p->sample.ratings_half_star ? "3.5 stars or more" : "4 or 5 stars";

@@ -30,20 +30,24 @@ void heatmap_rows(const Panel *panel, const int32_t *labels, int segment, const 
         seg_users += selected(labels, segment, (uint32_t)u);
     for (size_t i = 0; i < n; i++) {
         uint32_t f = films[i];
-        size_t by_score[6] = {0}, total = 0, all = panel->film_start[f + 1] - panel->film_start[f];
-        for (uint32_t j = panel->film_start[f]; j < panel->film_start[f + 1]; j++)
+        size_t by_score[6] = {0}, total = 0, likes = 0, all_likes = 0;
+        for (uint32_t j = panel->film_start[f]; j < panel->film_start[f + 1]; j++) {
+            bool liked = panel_liked(panel->film_half_stars[j]);
+            all_likes += liked;
             if (selected(labels, segment, panel->film_user[j])) {
                 by_score[panel_stars(panel->film_half_stars[j])]++;
                 total++;
+                likes += liked;
             }
+        }
         HeatRow *r = &rows[i];
         memset(r, 0, sizeof *r);
         r->film = f;
         r->ratings = total;
         for (int s = 1; s <= 5; s++)
             r->share[s] = total ? (double)by_score[s] / total : 0;
-        double seg_rate = seg_users ? (double)total / seg_users : NAN; /* an empty segment: none */
-        double all_rate = panel->n_users ? (double)all / panel->n_users : 0;
+        double seg_rate = seg_users ? (double)likes / seg_users : NAN; /* an empty segment: none */
+        double all_rate = panel->n_users ? (double)all_likes / panel->n_users : 0;
         r->lift = all_rate > 0 ? seg_rate / all_rate : NAN;
     }
 }
@@ -125,16 +129,19 @@ size_t heatmap_distinctive(const Panel *panel, const int32_t *labels, int segmen
     if (!seg_users)
         return 0;
     size_t five_percent = (seg_users + 19) / 20; /* at least 5%, rounded up */
-    size_t min_raters = five_percent > PROFILE_FEW_RATINGS ? five_percent : PROFILE_FEW_RATINGS;
+    size_t min_likers = five_percent > PROFILE_FEW_RATINGS ? five_percent : PROFILE_FEW_RATINGS;
     Lift *lifts = malloc((panel->n_films + 1) * sizeof *lifts);
     if (!lifts)
         return 0;
     size_t m = 0;
     for (size_t f = 0; f < panel->n_films; f++) {
-        size_t all = panel->film_start[f + 1] - panel->film_start[f], seg = 0;
+        size_t all = 0, seg = 0; /* likes of the film: everyone's, the segment's */
         for (uint32_t j = panel->film_start[f]; j < panel->film_start[f + 1]; j++)
-            seg += selected(labels, segment, panel->film_user[j]);
-        if (seg >= min_raters && all)
+            if (panel_liked(panel->film_half_stars[j])) {
+                all++;
+                seg += selected(labels, segment, panel->film_user[j]);
+            }
+        if (seg >= min_likers && all)
             lifts[m++] =
                 (Lift){(uint32_t)f, ((double)seg / seg_users) / ((double)all / panel->n_users)};
     }

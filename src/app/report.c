@@ -562,7 +562,8 @@ static void genre_table(const Panel *panel, const Profile *segments, int k, cons
     table_free(&t);
 }
 
-/* The segment's distinctive films: raters, lift, the share of likes. */
+/* The segment's distinctive films (liked far more often than by everyone):
+ * raters, lift, the share of likes. */
 static void distinctive_table(const Panel *panel, const int32_t *labels, int segment,
                               OutputFormat format, FILE *out)
 {
@@ -575,9 +576,10 @@ static void distinctive_table(const Panel *panel, const int32_t *labels, int seg
     heatmap_rows(panel, labels, segment, films, n, rows);
     fprintf(
         out,
-        "\nDistinctive films: the ones it rates far more often than everyone does (lift: the share "
-        "of the segment who rated the film over the share of everyone who did; liked: its "
-        "ratings of %s; at least %d and 5%% of its users rated each).\n\n",
+        "\nDistinctive films: the ones it likes far more often than everyone does (lift: the share "
+        "of the segment who liked the film, rating it %s, over the share of everyone who did; "
+        "raters: those of it who rated the film; liked: the share of their ratings that were "
+        "likes; at least %d and 5%% of its users liked each).\n\n",
         panel_like_words(panel), PROFILE_FEW_RATINGS);
     static const char *const headers[] = {"raters", "lift", "liked", "title"};
     Table t;

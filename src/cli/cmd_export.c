@@ -27,7 +27,8 @@ static void usage(FILE *out)
                  "               everyone (empty under 10 likes)\n"
                  "  top          each segment's top 10 films per score\n"
                  "  heatmap      the study's sample of films: each score's share per segment\n"
-                 "  distinctive  each segment's films with the highest lift, with score shares\n"
+                 "  distinctive  each segment's films liked far more often than by everyone\n"
+                 "               (the highest lift), with score shares\n"
                  "--k picks another segmentation of the model's sweep (default: the model's k).\n"
                  "The tables from segments on describe the panel's users (matched to the\n"
                  "model by user id): give the panel the model was trained on with --data.\n");

@@ -89,7 +89,7 @@ static const char *const WORDS[] = {
     "stability   how alike segments come back from samples (0..1):",
     "            a k's (elbow) as adjusted Rand index, no threshold;",
     "            a segment's: under 0.6 untrustworthy, 0.75+ valid",
-    "lift        how much more often the segment rates a film",
+    "lift        how much more often the segment likes a film",
     "liked       rated 4 or 5 stars (3.5 and 4.5 too)",
     "kept: val   the classifier's accuracy on users it did not learn",
     "PCRE2       Perl-style title patterns, case-insensitive",

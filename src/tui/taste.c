@@ -3,7 +3,7 @@
  * for every segment), each share against everyone's as an index (none under
  * PROFILE_FEW_RATINGS likes: too few to say), and the median release year of
  * the films it likes (on a short pane in place of the least liked genres), beside the films it
- * rates far more often than everyone (heatmap.h's distinctive films) with how many of it rated
+ * likes far more often than everyone (heatmap.h's distinctive films) with how many of it rated
  * each, the lift and the share of those ratings that were likes. Then every segment's genres side
  * by side, as `report --model` prints them. */
 #include "app.h"
@@ -66,7 +66,7 @@ static void draw_distinctive(Rect r, const TuiApp *app)
     size_t n = app->n_distinctive < rows_free ? app->n_distinctive : rows_free;
     if (app->n_distinctive == 0) {
         crt_set(CE_DIM);
-        tui_textf(r.y, r.x, r.w, "No film rated by %d or more of it.", PROFILE_FEW_RATINGS);
+        tui_textf(r.y, r.x, r.w, "No film liked by %d or more of it.", PROFILE_FEW_RATINGS);
         crt_set(CE_NORMAL);
         return;
     }

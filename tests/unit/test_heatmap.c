@@ -1,5 +1,6 @@
 /* test_heatmap.c: unit tests of the heatmap numbers: score shares and lift
- * per segment, the study's seeded film sample, a segment's distinctive films. */
+ * (of likes) per segment, the study's seeded film sample, a segment's
+ * distinctive films (liked far more often than by everyone). */
 #include "test_util.h"
 
 #include "filmseg/heatmap.h"
@@ -126,6 +127,47 @@ static void distinctive_films(void **state)
     panel_free(p);
 }
 
+/* Distinctive films are those a segment likes far more often than
+ * everyone, not those it rates more often: of 40 users (segment 1: users
+ * 1..20), film 1 rated 2 stars by all of segment 1 (a lift of ratings of 2,
+ * no like), film 2 rated by everyone, 5 stars by segment 1 and 1 star by
+ * the others (a lift of ratings of 1, of likes 2), film 3 liked by users
+ * 1..12 (lift 2). */
+static void distinctive_films_are_liked(void **state)
+{
+    (void)state;
+    char users[40 * 32], ratings[120 * 16];
+    size_t u_len = 0, r_len = 0;
+    for (int u = 1; u <= 40; u++)
+        u_len += (size_t)snprintf(users + u_len, sizeof users - u_len, "%d|30|M|writer|10027\n", u);
+    for (int u = 1; u <= 40; u++) {
+        if (u <= 20)
+            r_len += (size_t)snprintf(ratings + r_len, sizeof ratings - r_len, "%d\t1\t2\t1\n", u);
+        r_len += (size_t)snprintf(ratings + r_len, sizeof ratings - r_len, "%d\t2\t%d\t1\n", u,
+                                  u <= 20 ? 5 : 1);
+        if (u <= 12)
+            r_len += (size_t)snprintf(ratings + r_len, sizeof ratings - r_len, "%d\t3\t4\t1\n", u);
+    }
+    Panel *p = ml100k_panel_of(
+        users, ITEM(1, "Watched (1990)") ITEM(2, "Loved (1990)") ITEM(3, "Liked (1990)"), ratings);
+    int32_t labels[40];
+    for (size_t u = 0; u < p->n_users; u++)
+        labels[u] = p->users[u].id <= 20 ? 1 : 0;
+    uint32_t out[3];
+    assert_int_equal(heatmap_distinctive(p, labels, 1, 3, out), 2);
+    assert_int_equal(p->films[out[0]].id, 2); /* a tie at lift 2: by id */
+    assert_int_equal(p->films[out[1]].id, 3);
+    HeatRow rows[3];
+    uint32_t films[3] = {(uint32_t)panel_film_index(p, 1), (uint32_t)panel_film_index(p, 2),
+                         (uint32_t)panel_film_index(p, 3)};
+    heatmap_rows(p, labels, 1, films, 3, rows);
+    assert_true(isnan(rows[0].lift)); /* nobody liked it: no lift */
+    assert_int_equal(rows[0].ratings, 20);
+    assert_true(fabs(rows[1].lift - 2) < 1e-12);
+    assert_true(fabs(rows[2].lift - 2) < 1e-12);
+    panel_free(p);
+}
+
 /* At least 5% of the segment, rounded up: of 221 users (5% = 11.05), a
  * film 11 of them rated is too few, one 12 rated is enough. */
 static void distinctive_films_need_five_percent(void **state)
@@ -156,6 +198,7 @@ int main(void)
         cmocka_unit_test(study_sample_on_ml100k),
         cmocka_unit_test(distinctive_films),
         cmocka_unit_test(distinctive_films_need_five_percent),
+        cmocka_unit_test(distinctive_films_are_liked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
