@@ -69,7 +69,21 @@ enum {
     HEADLINE_AGE_APART = 3,          /* older or younger: mean age years apart */
     HEADLINE_GENDER_INDEX = 115,     /* more men or more women */
     HEADLINE_OCCUPATION_INDEX = 150, /* an occupation well above everyone's */
+    HEADLINE_MAX_GENRES = 3,         /* genres named, at most */
+    HEADLINE_MAX_OCCUPATIONS = 2,    /* occupations named, at most */
 };
+
+/* The genres and occupations profile_headline names (indexes into the
+ * panel's genres and occupations, highest index first), so that the lists
+ * beside it can show them. */
+typedef struct {
+    int genres[HEADLINE_MAX_GENRES], n_genres;
+    int occupations[HEADLINE_MAX_OCCUPATIONS], n_occupations;
+} HeadlinePicks;
+void profile_headline_picks(const Panel *panel, const Profile *p, const Profile *everyone,
+                            HeadlinePicks *picks);
+bool headline_picks_genre(const HeadlinePicks *picks, int genre);
+bool headline_picks_occupation(const HeadlinePicks *picks, int occupation);
 
 /* What sets a segment apart from everyone, in a few words for a reader, into
  * out (size bytes): the genres it likes most above everyone (up to 3 with an

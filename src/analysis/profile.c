@@ -257,22 +257,10 @@ static int by_value_desc(const void *a, const void *b)
     return x->index - y->index;
 }
 
-/* "A, B, C": the names of the first n ranked items. */
-static void ranked_names(char *buf, size_t size, const Ranked *r, size_t n, char *const *names)
+void profile_headline_picks(const Panel *panel, const Profile *p, const Profile *everyone,
+                            HeadlinePicks *picks)
 {
-    buf[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(buf);
-        snprintf(buf + len, size - len, "%s%s", i ? ", " : "", names[r[i].index]);
-    }
-}
-
-void profile_headline(const Panel *panel, const Profile *p, const Profile *everyone, char *out,
-                      size_t size)
-{
-    enum { MAX_GENRES = 3, MAX_OCCUPATIONS = 2 };
-    char part[256];
-    out[0] = '\0';
+    memset(picks, 0, sizeof *picks);
     Ranked ranked[64] = {{0}}; /* genres (at most 32), then occupations (at most 64) */
     size_t n = 0;
     for (size_t g = 0; g < panel->n_genres && g < PANEL_MAX_GENRES; g++) {
@@ -281,8 +269,61 @@ void profile_headline(const Panel *panel, const Profile *p, const Profile *every
             ranked[n++] = (Ranked){(int)g, idx};
     }
     qsort(ranked, n, sizeof *ranked, by_value_desc);
-    ranked_names(part, sizeof part, ranked, n < MAX_GENRES ? n : MAX_GENRES, panel->genres);
-    if (n)
+    for (size_t i = 0; i < n && i < HEADLINE_MAX_GENRES; i++)
+        picks->genres[picks->n_genres++] = ranked[i].index;
+    if (!p->has_demographics || !p->n_users || !everyone->n_users)
+        return;
+    n = 0;
+    for (size_t i = 0; i < p->n_occupations && n < 64; i++) {
+        const CategoryCount *c = &p->occupations[i];
+        double idx = profile_share_index(
+            c->count, p->n_users, profile_occupation_count(everyone, c->index), everyone->n_users);
+        const char *name = panel->occupations[c->index];
+        bool says_nothing = strcmp(name, "other") == 0 || strcmp(name, "none") == 0;
+        if (!says_nothing && idx >= HEADLINE_OCCUPATION_INDEX && c->count >= 5 &&
+            20 * c->count >= p->n_users)
+            ranked[n++] = (Ranked){c->index, idx};
+    }
+    qsort(ranked, n, sizeof *ranked, by_value_desc);
+    for (size_t i = 0; i < n && i < HEADLINE_MAX_OCCUPATIONS; i++)
+        picks->occupations[picks->n_occupations++] = ranked[i].index;
+}
+
+bool headline_picks_genre(const HeadlinePicks *picks, int genre)
+{
+    for (int i = 0; i < picks->n_genres; i++)
+        if (picks->genres[i] == genre)
+            return true;
+    return false;
+}
+
+bool headline_picks_occupation(const HeadlinePicks *picks, int occupation)
+{
+    for (int i = 0; i < picks->n_occupations; i++)
+        if (picks->occupations[i] == occupation)
+            return true;
+    return false;
+}
+
+/* "A, B, C": the names of n picked items. */
+static void picked_names(char *buf, size_t size, const int *picked, int n, char *const *names)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, size - len, "%s%s", i ? ", " : "", names[picked[i]]);
+    }
+}
+
+void profile_headline(const Panel *panel, const Profile *p, const Profile *everyone, char *out,
+                      size_t size)
+{
+    char part[256];
+    out[0] = '\0';
+    HeadlinePicks picks;
+    profile_headline_picks(panel, p, everyone, &picks);
+    picked_names(part, sizeof part, picks.genres, picks.n_genres, panel->genres);
+    if (picks.n_genres)
         headline_part(out, size, part);
     if (p->liked_year_median && everyone->liked_year_median) {
         int apart = p->liked_year_median - everyone->liked_year_median;
@@ -298,22 +339,8 @@ void profile_headline(const Panel *panel, const Profile *p, const Profile *every
         else if (profile_share_index(p->n_female, p->n_users, everyone->n_female,
                                      everyone->n_users) >= HEADLINE_GENDER_INDEX)
             headline_part(out, size, "more women");
-        n = 0;
-        for (size_t i = 0; i < p->n_occupations && n < 64; i++) {
-            const CategoryCount *c = &p->occupations[i];
-            double idx = profile_share_index(c->count, p->n_users,
-                                             profile_occupation_count(everyone, c->index),
-                                             everyone->n_users);
-            const char *name = panel->occupations[c->index];
-            bool says_nothing = strcmp(name, "other") == 0 || strcmp(name, "none") == 0;
-            if (!says_nothing && idx >= HEADLINE_OCCUPATION_INDEX && c->count >= 5 &&
-                20 * c->count >= p->n_users)
-                ranked[n++] = (Ranked){c->index, idx};
-        }
-        qsort(ranked, n, sizeof *ranked, by_value_desc);
-        ranked_names(part, sizeof part, ranked, n < MAX_OCCUPATIONS ? n : MAX_OCCUPATIONS,
-                     panel->occupations);
-        if (n)
+        picked_names(part, sizeof part, picks.occupations, picks.n_occupations, panel->occupations);
+        if (picks.n_occupations)
             headline_part(out, size, part);
     }
     if (!out[0])

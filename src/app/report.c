@@ -655,7 +655,11 @@ void report_segments(const Panel *panel, int k, const int32_t *labels, const Pro
             fputc('\n', out);
             table_init(&t, 4, headers);
             t.right_align[1] = t.right_align[2] = t.right_align[3] = true;
-            for (size_t i = 0; i < p.n_occupations && i < 8; i++) {
+            HeadlinePicks picks; /* the occupations its line in short names, past the 8 too */
+            profile_headline_picks(panel, &p, everyone, &picks);
+            for (size_t i = 0; i < p.n_occupations; i++) {
+                if (i >= 8 && !headline_picks_occupation(&picks, p.occupations[i].index))
+                    continue;
                 size_t all_count = profile_occupation_count(everyone, p.occupations[i].index);
                 table_row(&t, "%s\t%zu\t%.1f%%\t%.0f", panel->occupations[p.occupations[i].index],
                           p.occupations[i].count, percent(p.occupations[i].count, p.n_users),

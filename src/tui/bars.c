@@ -74,6 +74,36 @@ void widget_bar_rows(Rect r, const BarRow *rows, int n, int label_w, int note_w)
     }
 }
 
+void bar_rows_keep(BarRow *rows, const bool *keep, int n, int shown)
+{
+    enum { MAX_ROWS = 64 };
+    if (n > MAX_ROWS || shown >= n || shown <= 0)
+        return;
+    bool in[MAX_ROWS]; /* shown */
+    int hidden = 0, freed = 0;
+    for (int i = 0; i < n; i++) {
+        in[i] = i < shown;
+        hidden += i >= shown && keep[i];
+    }
+    for (int i = shown - 1; i >= 0 && freed < hidden; i--)
+        if (!keep[i]) { /* the last rows not kept give way */
+            in[i] = false;
+            freed++;
+        }
+    for (int i = shown; i < n && freed > 0; i++)
+        if (keep[i]) {
+            in[i] = true;
+            freed--;
+        }
+    BarRow order[MAX_ROWS] = {{0}};
+    int at = 0;
+    for (int pass = 0; pass < 2; pass++) /* the rows shown, then the others */
+        for (int i = 0; i < n; i++)
+            if (in[i] == (pass == 0))
+                order[at++] = rows[i];
+    memcpy(rows, order, (size_t)n * sizeof *rows);
+}
+
 void widget_more_line(int y, int x, int w, int more, const char *where)
 {
     if (more <= 0)

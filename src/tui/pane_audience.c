@@ -26,11 +26,16 @@ static void draw_occupations(Rect r, const Panel *panel, const Profile *p, const
 {
     pane_title(rect_take_top(&r, 1), base ? "Occupations (share, index)" : "Occupations");
     BarRow rows[64];
+    bool named[64] = {false}; /* what the segment's line in short names: always shown */
+    HeadlinePicks picks = {0};
+    if (base)
+        profile_headline_picks(panel, p, base, &picks);
     int n = 0, fit = r.h; /* on a short pane the last line says how many more there are */
     if (p->n_occupations > (size_t)r.h && r.h >= 2)
         fit = r.h - 1;
-    for (size_t i = 0; i < p->n_occupations && n < fit && n < 64; i++, n++) {
+    for (size_t i = 0; i < p->n_occupations && n < 64; i++, n++) {
         const CategoryCount *c = &p->occupations[i];
+        named[n] = headline_picks_occupation(&picks, c->index);
         BarRow *row = &rows[n];
         row->label = panel->occupations[c->index];
         row->value = (double)c->count;
@@ -46,9 +51,11 @@ static void draw_occupations(Rect r, const Panel *panel, const Profile *p, const
                      pct(c->count, p->n_users));
         }
     }
-    widget_bar_rows(r, rows, n, 13, 12);
+    int shown = n < fit ? n : fit;
+    bar_rows_keep(rows, named, n, shown);
+    widget_bar_rows(r, rows, shown, 13, 12);
     /* the report lists every occupation of the sample; a segment's, export's profiles */
-    widget_more_line(r.y + n, r.x, r.w, (int)p->n_occupations - n,
+    widget_more_line(r.y + shown, r.x, r.w, (int)p->n_occupations - shown,
                      base ? "export --table profiles" : "filmseg report lists all");
 }
 

@@ -30,8 +30,12 @@ static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Prof
         return;
     }
     BarRow rows[PANEL_MAX_GENRES];
+    bool named[PANEL_MAX_GENRES]; /* what the segment's line in short names: always shown */
+    HeadlinePicks picks;
+    profile_headline_picks(panel, p, everyone, &picks);
     for (int i = 0; i < n; i++) {
         int g = genres[i];
+        named[i] = headline_picks_genre(&picks, g);
         double idx = profile_genre_index(p, everyone, g);
         rows[i] = (BarRow){.label = panel->genres[g],
                            .value = (double)p->genre_likes[g],
@@ -48,6 +52,7 @@ static void draw_genres(Rect r, const Panel *panel, const Profile *p, const Prof
     int room = r.h - (year ? 1 : 0);
     int shown = n <= room ? n : room - 1; /* the last line says how many more */
     shown = shown < 0 ? 0 : shown;
+    bar_rows_keep(rows, named, n, shown);
     widget_bar_rows(r, rows, shown, 12, 12);
     widget_more_line(r.y + shown, r.x, r.w, n - shown, "filmseg report lists all");
     if (year) {

@@ -34,6 +34,10 @@ typedef struct {
 
 /* One row per item from the top of r: label (label_w), bar, note (note_w). */
 void widget_bar_rows(Rect r, const BarRow *rows, int n, int label_w, int note_w);
+/* Reorders rows[0..n) (at most 64) so that the first `shown` hold every
+ * row marked keep (what the segment's line in short names), the last rows
+ * not kept giving way to them; both keep their order. */
+void bar_rows_keep(BarRow *rows, const bool *keep, int n, int shown);
 /* Rows of a list that did not fit: "+N more (WHERE)", dim, on line y
  * (nothing when more is 0); where: what lists them all. */
 void widget_more_line(int y, int x, int w, int more, const char *where);

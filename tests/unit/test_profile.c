@@ -210,6 +210,18 @@ static void headlines(void **state)
     assert_string_equal(text, "Comedy, Drama; older films; older; more men; writer");
     profile_headline(p, &all, &all, text, sizeof text);
     assert_string_equal(text, "like everyone");
+    /* the picks behind the words, for the lists beside them to show */
+    HeadlinePicks picks;
+    profile_headline_picks(p, &men, &all, &picks);
+    assert_int_equal(picks.n_genres, 2);
+    assert_int_equal(picks.genres[0], genre_named(p, "Comedy"));
+    assert_true(headline_picks_genre(&picks, genre_named(p, "Drama")));
+    assert_false(headline_picks_genre(&picks, genre_named(p, "Horror")));
+    assert_int_equal(picks.n_occupations, 1);
+    assert_string_equal(p->occupations[picks.occupations[0]], "writer");
+    assert_true(headline_picks_occupation(&picks, picks.occupations[0]));
+    profile_headline_picks(p, &all, &all, &picks);
+    assert_int_equal(picks.n_genres + picks.n_occupations, 0);
     profile_free(&all);
     profile_free(&men);
     profile_free(&women);

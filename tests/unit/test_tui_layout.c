@@ -248,15 +248,40 @@ static void colour_schemes(void **state)
         assert_true((unsigned char)a->shade[l][0] < 0x80);
 }
 
+/* A list cut short keeps the rows the line in short names: the last rows
+ * not named give way to them, both in their order. */
+static void bar_rows_keep_named(void **state)
+{
+    (void)state;
+    const char *labels[6] = {"a", "b", "c", "d", "e", "f"};
+    BarRow rows[6];
+    for (int i = 0; i < 6; i++)
+        rows[i] = (BarRow){.label = labels[i], .value = 6 - i};
+    bool keep[6] = {false, true, false, false, true, true}; /* b, e and f named */
+    bar_rows_keep(rows, keep, 6, 4);                        /* 4 of 6 shown */
+    const char *want[6] = {"a", "b", "e", "f", "c", "d"};
+    for (int i = 0; i < 6; i++)
+        assert_string_equal(rows[i].label, want[i]);
+    /* all fit, or none named past the cut: nothing moves */
+    BarRow same[3] = {{.label = "x"}, {.label = "y"}, {.label = "z"}};
+    bool none[3] = {false, false, true};
+    bar_rows_keep(same, none, 3, 3);
+    bar_rows_keep(same, none + 0, 2, 1);
+    assert_string_equal(same[0].label, "x");
+    assert_string_equal(same[1].label, "y");
+    assert_string_equal(same[2].label, "z");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(screen_areas),  cmocka_unit_test(tabs_hit_boxes),
-        cmocka_unit_test(rect_cuts),     cmocka_unit_test(scroll_windows),
-        cmocka_unit_test(bar_lengths),   cmocka_unit_test(plot_scales),
-        cmocka_unit_test(tick_labels),   cmocka_unit_test(compact_numbers),
-        cmocka_unit_test(count_columns), cmocka_unit_test(age_axis),
-        cmocka_unit_test(text_clipping), cmocka_unit_test(colour_schemes),
+        cmocka_unit_test(screen_areas),        cmocka_unit_test(tabs_hit_boxes),
+        cmocka_unit_test(rect_cuts),           cmocka_unit_test(scroll_windows),
+        cmocka_unit_test(bar_lengths),         cmocka_unit_test(plot_scales),
+        cmocka_unit_test(tick_labels),         cmocka_unit_test(compact_numbers),
+        cmocka_unit_test(count_columns),       cmocka_unit_test(age_axis),
+        cmocka_unit_test(text_clipping),       cmocka_unit_test(colour_schemes),
+        cmocka_unit_test(bar_rows_keep_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
