@@ -38,8 +38,11 @@ bool title_filter_set(TitleFilter *f, const char *pattern, char *error, size_t e
         PCRE2_UCHAR msg[160];
         if (pcre2_get_error_message(code, msg, sizeof msg) < 0)
             snprintf((char *)msg, sizeof msg, "error %d", code);
-        snprintf(error, error_size, "invalid pattern: %s at character %zu", (const char *)msg,
-                 (size_t)offset + 1);
+        if (offset >= strlen(pattern)) /* found missing at the end: "(" is not wrong at 2 */
+            snprintf(error, error_size, "invalid pattern: %s at its end", (const char *)msg);
+        else
+            snprintf(error, error_size, "invalid pattern: %s at character %zu", (const char *)msg,
+                     (size_t)offset + 1);
         return false;
     }
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);

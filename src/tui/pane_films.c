@@ -55,7 +55,7 @@ static void films_draw(TuiApp *app, Rect r)
         tui_text_cut(line.y, line.x, line.w, text);
     } else {
         crt_set(CE_DIM);
-        tui_text(line.y, line.x, line.w, "all titles (/ filters them with a PCRE2 pattern)");
+        tui_text(line.y, line.x, line.w, "all titles (/ filters them by pattern, e.g. star|trek)");
     }
     crt_set(CE_NORMAL);
 

@@ -100,8 +100,9 @@ static void title_filter(void **state)
     assert_true(title_filter_match(&f, "STAR  WARS"));
     /* an invalid pattern says why and keeps the old one */
     assert_false(title_filter_set(&f, "(unclosed", error, sizeof error));
-    assert_non_null(strstr(error, "missing closing parenthesis"));
-    assert_non_null(strstr(error, "at character"));
+    assert_non_null(strstr(error, "missing closing parenthesis at its end"));
+    assert_false(title_filter_set(&f, "a)b", error, sizeof error)); /* where it is found wrong */
+    assert_non_null(strstr(error, "at character 2"));
     assert_string_equal(f.pattern, "star\\s+wars");
     assert_false(title_filter_match(&f, "Fargo (1996)"));
     /* UTF-8 titles, and bytes that are not UTF-8, are safe */
