@@ -38,5 +38,8 @@ size_t heatmap_sample(const Panel *panel, size_t min_ratings, size_t count, uint
  * watched more and rated 1 to 3 stars). Returns how many were written. */
 size_t heatmap_distinctive(const Panel *panel, const int32_t *labels, int segment, size_t count,
                            uint32_t *out);
+/* How many of a segment of n users must like a film for it to be among
+ * its distinctive films: max(PROFILE_FEW_RATINGS, 5% of n rounded up). */
+size_t heatmap_min_likers(size_t n);
 
 #endif

@@ -148,6 +148,11 @@ size_t kmeans_stability_points(size_t n);
  * does not really exist. NAN when not measured or out of range (or when the
  * segment had no point in any resample). */
 double kmeans_segment_stability(const KmeansSweep *sweep, int k, int segment);
+/* How Hennig reads a segment's stability, taken as printed to 3 decimals
+ * (0.5997 reads as 0.600): 0 not to be trusted (under 0.6), 1 a pattern whose
+ * members are doubtful (under 0.75), 2 valid (under 0.85), 3 highly stable;
+ * -1 when not measured (NAN). The report and the explorer read it so. */
+int kmeans_stability_reading(double stability);
 
 /* Kneedle knee of a decreasing convex curve inertia[0..kmax-1] (at k = 1..kmax):
  * x and y are normalised to [0, 1], the difference curve (1 - y) - x is

@@ -105,19 +105,30 @@ size_t heatmap_sample(const Panel *panel, size_t min_ratings, size_t count, uint
     return k;
 }
 
+/* A film's likes in the segment (seg) and from everyone (all): its lift is
+ * (seg / segment users) / (all / users), compared as seg x all' against
+ * seg' x all, exactly (a tie in floating point can differ in its last bit,
+ * and then the order by id did not hold). */
 typedef struct {
     uint32_t film;
-    double lift;
+    uint64_t seg, all;
 } Lift;
 
 static int by_lift(const void *a, const void *b, void *ctx)
 {
     const Panel *panel = ctx;
     const Lift *x = a, *y = b;
-    if (x->lift != y->lift)
-        return x->lift > y->lift ? -1 : 1;
+    uint64_t left = x->seg * y->all, right = y->seg * x->all;
+    if (left != right)
+        return left > right ? -1 : 1;
     int32_t ix = panel->films[x->film].id, iy = panel->films[y->film].id;
     return (ix > iy) - (ix < iy);
+}
+
+size_t heatmap_min_likers(size_t n)
+{
+    size_t five_percent = (n + 19) / 20; /* at least 5%, rounded up */
+    return five_percent > PROFILE_FEW_RATINGS ? five_percent : PROFILE_FEW_RATINGS;
 }
 
 size_t heatmap_distinctive(const Panel *panel, const int32_t *labels, int segment, size_t count,
@@ -128,8 +139,7 @@ size_t heatmap_distinctive(const Panel *panel, const int32_t *labels, int segmen
         seg_users += selected(labels, segment, (uint32_t)u);
     if (!seg_users)
         return 0;
-    size_t five_percent = (seg_users + 19) / 20; /* at least 5%, rounded up */
-    size_t min_likers = five_percent > PROFILE_FEW_RATINGS ? five_percent : PROFILE_FEW_RATINGS;
+    size_t min_likers = heatmap_min_likers(seg_users);
     Lift *lifts = malloc((panel->n_films + 1) * sizeof *lifts);
     if (!lifts)
         return 0;
@@ -142,8 +152,7 @@ size_t heatmap_distinctive(const Panel *panel, const int32_t *labels, int segmen
                 seg += selected(labels, segment, panel->film_user[j]);
             }
         if (seg >= min_likers && all)
-            lifts[m++] =
-                (Lift){(uint32_t)f, ((double)seg / seg_users) / ((double)all / panel->n_users)};
+            lifts[m++] = (Lift){(uint32_t)f, seg, all};
     }
     qsort_r(lifts, m, sizeof *lifts, by_lift, (void *)panel);
     size_t k = m < count ? m : count;

@@ -410,17 +410,19 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
         size_t n = 0;
         for (size_t u = 0; u < seg->n_users; u++)
             n += labels[u] == s;
-        char stable[64] = "";
-        /* read as printed: 0.5997 is "0.600", and "doubtful" as 0.600 is */
-        double st = round(kmeans_segment_stability(&seg->sweep, k_shown, s) * 1000) / 1000;
+        char stable[64] = "", figure[16] = "-";
+        double st = kmeans_segment_stability(&seg->sweep, k_shown, s);
+        static const char *const READING[] = {"not to be trusted", "doubtful members", "valid",
+                                              "highly stable"};
+        int reading = kmeans_stability_reading(st);
+        if (isfinite(st)) /* (a segment none of whose users a refit drew has none) */
+            snprintf(figure, sizeof figure, "%.3f", st);
         if (stability)
-            snprintf(stable, sizeof stable, "\t%.3f\t%s", st,
-                     k_shown == 1   ? "the whole panel: always whole"
-                     : n == 1       ? "one user: an outlier, not a segment"
-                     : !(st >= 0.6) ? "not to be trusted"
-                     : st < 0.75    ? "doubtful members"
-                     : st < 0.85    ? "valid"
-                                    : "highly stable");
+            snprintf(stable, sizeof stable, "\t%s\t%s", figure,
+                     k_shown == 1  ? "the whole panel: always whole"
+                     : n == 1      ? "one user: an outlier, not a segment"
+                     : reading < 0 ? "not measured"
+                                   : READING[reading]);
         table_row(&t, "%d\t%zu\t%.1f%%%s", s, n, percent(n, seg->n_users), stable);
     }
     table_print(&t, format, out);
@@ -571,8 +573,16 @@ static void distinctive_table(const Panel *panel, const int32_t *labels, int seg
     uint32_t films[SHOWN];
     HeatRow rows[SHOWN];
     size_t n = heatmap_distinctive(panel, labels, segment, SHOWN, films);
-    if (n == 0)
+    if (n == 0) { /* said, not left out without a word */
+        size_t users = 0;
+        for (size_t u = 0; u < panel->n_users; u++)
+            users += labels[u] == segment;
+        fprintf(out,
+                "\nDistinctive films: none (no film was liked by %zu or more of it: 10, and "
+                "5%% of its users).\n",
+                heatmap_min_likers(users));
         return;
+    }
     heatmap_rows(panel, labels, segment, films, n, rows);
     fprintf(
         out,

@@ -1622,6 +1622,14 @@ double kmeans_segment_stability(const KmeansSweep *sweep, int k, int segment)
     return sweep->segment_stability[(size_t)k * (size_t)(k - 1) / 2 + (size_t)segment];
 }
 
+int kmeans_stability_reading(double stability)
+{
+    if (!isfinite(stability))
+        return -1;
+    double printed = round(stability * 1000) / 1000;
+    return printed < 0.6 ? 0 : printed < 0.75 ? 1 : printed < 0.85 ? 2 : 3;
+}
+
 int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptions *opts,
                            int resamples, const Progress *progress, KmeansSweep *sweep)
 {

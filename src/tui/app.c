@@ -27,16 +27,17 @@ static void free_profiles(TuiApp *app)
     app->profiles = NULL;
 }
 
-/* The segment at k `to` that holds most of the users of segment `from_segment`
- * at k `from` (the lowest on a tie): where a person following one group
- * finds it after changing k. */
-static int segment_followed(const Segmentation *seg, int from, int from_segment, int to)
+/* The segment of `after` (labels 0..to-1 of the same n users as `before`)
+ * that holds most of segment from_segment's users in `before` (the lowest on
+ * a tie; from_segment when none does): where a person following one group
+ * finds it after changing k or retraining. */
+static int segment_followed(const int32_t *before, int from_segment, const int32_t *after, int to,
+                            size_t n)
 {
-    const int32_t *before = segmentation_labels(seg, from), *after = segmentation_labels(seg, to);
     size_t shared[256] = {0}; /* k is at most 255 */
     if (!before || !after || to > 256)
         return from_segment;
-    for (size_t u = 0; u < seg->n_users; u++)
+    for (size_t u = 0; u < n; u++)
         if (before[u] == from_segment && after[u] >= 0 && after[u] < to)
             shared[after[u]]++;
     int best = 0;
@@ -56,8 +57,10 @@ void app_set_k(TuiApp *app, int k)
         k = app->seg->sweep.kmax;
     if (!segmentation_labels(app->seg, k))
         return;
-    int followed = app->k >= 2 && app->k != k ? segment_followed(app->seg, app->k, app->segment, k)
-                                              : app->segment;
+    int followed = app->k >= 2 && app->k != k
+                       ? segment_followed(segmentation_labels(app->seg, app->k), app->segment,
+                                          segmentation_labels(app->seg, k), k, app->seg->n_users)
+                       : app->segment;
     free_profiles(app);
     app->k = k;
     app->matched = (size_t)segmentation_panel_labels(app->seg, k, app->panel, app->labels);
@@ -72,6 +75,12 @@ void app_set_k(TuiApp *app, int k)
 
 void app_set_segmentation(TuiApp *app, Segmentation *seg, int k)
 {
+    /* a retrain's segments: the one shown follows the users of the one shown before */
+    size_t n = app->panel->n_users;
+    int32_t *before = app->seg && app->labels ? malloc((n + 1) * sizeof *before) : NULL;
+    int before_segment = app->segment;
+    if (before)
+        memcpy(before, app->labels, n * sizeof *before);
     free_profiles(app);
     if (app->seg) {
         segmentation_free(app->seg);
@@ -86,11 +95,19 @@ void app_set_segmentation(TuiApp *app, Segmentation *seg, int k)
             segmentation_free(seg);
             free(seg);
         }
+        free(before);
         return;
     }
     app->k = 0;
     app->segment = 0;
     app_set_k(app, k > 0 ? k : seg->k >= 2 ? seg->k : 2);
+    if (before) {
+        app->segment = segment_followed(before, before_segment, app->labels, app->k, n);
+        if (app->segment >= app->k)
+            app->segment = 0;
+        app_refresh_heat(app);
+        free(before);
+    }
 }
 
 void app_move_segment(TuiApp *app, int delta)
@@ -190,6 +207,7 @@ static void save_now(TuiApp *app)
         return;
     }
     app->save_stamp = file_stamp(path);
+    app->saved_k = app->seg->k;
     if (app->trained_here) /* the file holds this session's model now */
         app->opened_there = false;
     app->unsaved = false;
@@ -221,6 +239,13 @@ void app_save(TuiApp *app, bool confirmed)
                     app->k);
         return;
     }
+    if (other_k && app->matched < app->seg->n_users) { /* refused before any question */
+        app_message(app, true,
+                    "the model's classifier is for k=%d, and this panel lacks %zu of its "
+                    "users: a classifier for k=%d needs them all (t retrains)",
+                    app->seg->k, app->seg->n_users - app->matched, app->k);
+        return;
+    }
     FileStamp there = file_stamp(path);
     if (!confirmed && there.exists && !file_stamp_same(&there, &app->save_stamp)) {
         app_message(app, true, "%s %s: s again %s it, any other key keeps it", path,
@@ -235,29 +260,22 @@ void app_save(TuiApp *app, bool confirmed)
         /* the model opened is replaced by another run of this session's
          * (comparing two methods, say): asked once, as q asks */
         app_message(app, true,
-                    "%s holds the model opened: s again replaces it with the one trained here, "
-                    "any other key keeps it",
-                    path);
+                    "%s holds the model opened (k=%d): s again replaces it with the one trained "
+                    "here, at k=%d, any other key keeps it",
+                    path, app->saved_k, app->k);
         app->asked = ASK_SAVE;
         return;
     }
-    if (!confirmed && other_k && there.exists && there.regular) {
+    if (!confirmed && there.exists && there.regular && app->saved_k && app->k != app->saved_k) {
         /* a k looked at, then s: the file's k (what score assigns) changes */
         app_message(app, true,
-                    "%s holds the model at k=%d: s again saves it at k=%d instead (training its "
-                    "classifier), any other key keeps it",
-                    path, app->seg->k, app->k);
+                    "%s holds a model at k=%d: s again saves this one at k=%d%s, any other key "
+                    "keeps it",
+                    path, app->saved_k, app->k, other_k ? " (training its classifier)" : "");
         app->asked = ASK_SAVE;
         return;
     }
     if (other_k) {
-        if (app->matched < app->seg->n_users) {
-            app_message(app, true,
-                        "the model's classifier is for k=%d, and this panel lacks %zu of its "
-                        "users: a classifier for k=%d needs them all (t retrains)",
-                        app->seg->k, app->seg->n_users - app->matched, app->k);
-            return;
-        }
         if (!worker_start_classifier(&app->worker, app->panel, app->seg, app->k)) {
             app_message(app, true, "training could not start");
             return;

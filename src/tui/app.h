@@ -106,6 +106,7 @@ typedef struct TuiApp {
      * before replacing the model opened (opened_there) with one trained here. */
     enum { ASK_NONE, ASK_SAVE = 's', ASK_EXPORT = 'e', ASK_QUIT = 'q' } asked;
     FileStamp save_stamp;
+    int saved_k;       /* the k of the model in that file (its classifier's) */
     bool opened_there; /* save_stamp is the model file opened, not one written here */
     bool trained_here; /* the model shown was trained in this session */
     FileStamp export_stamps[EXPORT_COUNT];
@@ -144,7 +145,9 @@ extern const Pane PANE_AUDIENCE_DEF, PANE_ELBOW_DEF, PANE_SEGMENTS_DEF, PANE_FIL
 /* ---- app.c: state changes every pane sees ---- */
 
 /* Takes a segmentation (owned from now on; the old one is freed), maps its
- * users to the panel's by id, and shows it at k (0: its own k), segment 0. */
+ * users to the panel's by id, and shows it at k (0: its own k): segment 0,
+ * or after another segmentation the segment holding most of the users of
+ * the one shown. */
 void app_set_segmentation(TuiApp *app, Segmentation *seg, int k);
 /* Chooses k (clamped to 2..kmax) and recomputes the segment profiles; the
  * segment shown becomes the one at k holding most of its users. */

@@ -885,6 +885,7 @@ int tui_run(TuiConfig *config)
      * (but for a model trained here: app_save) */
     if (config->model_path && atomic_file_same(config->model_path, config->save_path)) {
         app->save_stamp = config->model_stamp;
+        app->saved_k = config->seg ? config->seg->k : 0;
         app->opened_there = true;
     }
     title_filter_init(&app->filter);

@@ -26,8 +26,8 @@ static void heatmap_draw(TuiApp *app, Rect r)
         eligible += app->panel->film_start[f + 1] - app->panel->film_start[f] > HEATMAP_MIN_RATINGS;
     if (app->heat_mode == HEAT_DISTINCTIVE && seg && app->n_heat_films == 0)
         snprintf(title, sizeof title,
-                 "Heatmap, %s: no film liked by %d or more of it, so none distinctive (d: sample)",
-                 who, PROFILE_FEW_RATINGS);
+                 "Heatmap, %s: no film liked by %zu or more of it, so none distinctive (d: sample)",
+                 who, heatmap_min_likers(app->profiles[app->segment].n_users));
     else if (app->heat_mode == HEAT_DISTINCTIVE && seg)
         snprintf(title, sizeof title, "Heatmap, %s: its %zu most distinctive films (d: sample)",
                  who, app->n_heat_films);

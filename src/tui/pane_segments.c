@@ -20,15 +20,18 @@ static void segments_draw(TuiApp *app, Rect r)
     const Profile *p = &app->profiles[app->segment];
     char title[400], stable[48] = "";
     double stability = kmeans_segment_stability(&app->seg->sweep, app->k, app->segment);
-    /* read as the report reads it (Hennig) when it warns: as printed */
-    double shown = round(stability * 100) / 100;
-    const char *warning = !isfinite(stability) ? ""
-                          : p->n_users == 1    ? " (one user)"
-                          : shown < 0.6        ? " (untrustworthy)"
-                          : shown < 0.75       ? " (doubtful)"
-                                               : "";
+    /* read as the report reads it (Hennig) when it warns, with the report's
+     * three decimals then (0.597 is untrustworthy, where 0.60 would not be) */
+    int reading = kmeans_stability_reading(stability);
+    const char *warning = p->n_users == 1 ? " (one user)"
+                          : reading == 0  ? " (untrustworthy)"
+                          : reading == 1  ? " (doubtful)"
+                                          : "";
     if (isfinite(stability))
-        snprintf(stable, sizeof stable, ", stability %.2f%s", stability, warning);
+        snprintf(stable, sizeof stable, *warning ? ", stability %.3f%s" : ", stability %.2f%s",
+                 stability, warning);
+    else if (*warning)
+        snprintf(stable, sizeof stable, "%s", warning);
     /* how many ratings a user, beside everyone's (a segment of light raters
      * rates fewer films, which is not a taste); as much as the width allows */
     double each = p->n_users ? (double)p->n_ratings / p->n_users : 0;

@@ -168,6 +168,34 @@ static void distinctive_films_are_liked(void **state)
     panel_free(p);
 }
 
+/* Lifts equal as fractions are a tie, ordered by film id, whatever their
+ * floating-point quotients: of 872 users (segment: the first 151), film 1
+ * liked by 21 of it and 42 in all, film 2 by 10 and 20; (21/151)/(42/872)
+ * computes a bit below (10/151)/(20/872), which put film 2 first. */
+static void distinctive_ties_are_exact(void **state)
+{
+    (void)state;
+    enum { USERS = 872, SEGMENT = 151 };
+    static char users[USERS * 32], ratings[128 * 16];
+    size_t u_len = 0, r_len = 0;
+    for (int u = 1; u <= USERS; u++)
+        u_len += (size_t)snprintf(users + u_len, sizeof users - u_len, "%d|30|M|writer|10027\n", u);
+    static const int liked_in[3] = {0, 21, 10}; /* of the segment; as many again outside */
+    for (int f = 1; f <= 2; f++)
+        for (int i = 0; i < liked_in[f]; i++)
+            r_len += (size_t)snprintf(ratings + r_len, sizeof ratings - r_len,
+                                      "%d\t%d\t5\t1\n%d\t%d\t5\t1\n", 1 + i, f, SEGMENT + 1 + i, f);
+    Panel *p = ml100k_panel_of(users, ITEM(1, "One (1990)") ITEM(2, "Two (1990)"), ratings);
+    static int32_t labels[USERS];
+    for (size_t u = 0; u < p->n_users; u++)
+        labels[u] = p->users[u].id <= SEGMENT ? 0 : 1;
+    uint32_t out[2];
+    assert_int_equal(heatmap_distinctive(p, labels, 0, 2, out), 2);
+    assert_int_equal(p->films[out[0]].id, 1);
+    assert_int_equal(p->films[out[1]].id, 2);
+    panel_free(p);
+}
+
 /* At least 5% of the segment, rounded up: of 221 users (5% = 11.05), a
  * film 11 of them rated is too few, one 12 rated is enough. */
 static void distinctive_films_need_five_percent(void **state)
@@ -199,6 +227,7 @@ int main(void)
         cmocka_unit_test(distinctive_films),
         cmocka_unit_test(distinctive_films_need_five_percent),
         cmocka_unit_test(distinctive_films_are_liked),
+        cmocka_unit_test(distinctive_ties_are_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

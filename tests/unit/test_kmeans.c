@@ -788,6 +788,23 @@ static void test_bad_arguments_return_error(void **state)
     kmeans_options_default(NULL);
 }
 
+/* Hennig's reading of a segment's stability, as printed to 3 decimals (the
+ * report and the explorer read it so: 0.597 was "0.60 (doubtful)" on screen
+ * and "not to be trusted" in the report) */
+static void test_stability_reading(void **state)
+{
+    (void)state;
+    assert_int_equal(kmeans_stability_reading(NAN), -1);
+    assert_int_equal(kmeans_stability_reading(0.597), 0);
+    assert_int_equal(kmeans_stability_reading(0.5994), 0);
+    assert_int_equal(kmeans_stability_reading(0.5997), 1); /* printed 0.600 */
+    assert_int_equal(kmeans_stability_reading(0.747), 1);
+    assert_int_equal(kmeans_stability_reading(0.7496), 2); /* printed 0.750 */
+    assert_int_equal(kmeans_stability_reading(0.849), 2);
+    assert_int_equal(kmeans_stability_reading(0.85), 3);
+    assert_int_equal(kmeans_stability_reading(1.0), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -811,6 +828,7 @@ int main(void)
         cmocka_unit_test(test_degenerate_data),
         cmocka_unit_test(test_cancel_returns_cancelled),
         cmocka_unit_test(test_bad_arguments_return_error),
+        cmocka_unit_test(test_stability_reading),
     };
     return cmocka_run_group_tests_name("kmeans", tests, NULL, NULL);
 }
