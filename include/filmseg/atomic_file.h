@@ -63,6 +63,7 @@ bool atomic_file_same(const char *a, const char *b);
 typedef struct {
     bool exists;  /* a file was there */
     bool regular; /* a regular file, not a device, a pipe or a folder */
+    bool pipe;    /* a named pipe (a fifo) */
     dev_t dev;
     ino_t ino;
     off_t size;

@@ -698,7 +698,9 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
  * header first, then, when it begins with the magic, its payload and
  * trailer and one byte more (so that padding shows), so that a stream that
  * is no model (/dev/zero, an endless pipe) is refused after 24 bytes, not
- * read into memory whole. model_decode then checks what was read. NULL
+ * read into memory whole. A regular file is read no further than its size
+ * (a header claiming a terabyte allocates nothing), a stream into a buffer
+ * that grows with what comes. model_decode then checks what was read. NULL
  * (errno set) on a read error or when out of memory. */
 static uint8_t *read_model_bytes(FILE *f, size_t *len)
 {
@@ -711,14 +713,31 @@ static uint8_t *read_model_bytes(FILE *f, size_t *len)
     size_t want = n == sizeof header && payload <= SIZE_MAX / 2
                       ? HEADER_SIZE + (size_t)payload + TRAILER_SIZE + 1
                       : n;
-    uint8_t *buf = want > (1u << 20) ? big_alloc(want) : malloc(want ? want : 1);
+    struct stat st;
+    bool sized = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+    if (sized && want > (size_t)st.st_size + 1)
+        want = (size_t)st.st_size + 1; /* EOF comes first: no need to make room past it */
+    size_t cap = sized || want <= (1u << 20) ? want : (1u << 20);
+    uint8_t *buf = cap > (1u << 20) ? big_alloc(cap) : malloc(cap ? cap : 1);
     if (!buf) {
         errno = ENOMEM;
         return NULL;
     }
     memcpy(buf, header, n);
-    if (want > n)
-        n += fread(buf + n, 1, want - n, f);
+    while (n < want && !feof(f) && !ferror(f)) {
+        if (n == cap) { /* a stream: room for what came, doubled, up to want */
+            size_t more = cap * 2 < want ? cap * 2 : want;
+            uint8_t *bigger = realloc(buf, more);
+            if (!bigger) {
+                free(buf);
+                errno = ENOMEM;
+                return NULL;
+            }
+            buf = bigger;
+            cap = more;
+        }
+        n += fread(buf + n, 1, cap - n, f);
+    }
     if (ferror(f)) {
         int err = errno ? errno : EIO;
         free(buf);

@@ -177,6 +177,7 @@ FileStamp file_stamp(const char *path)
         return stamp;
     stamp.exists = true;
     stamp.regular = S_ISREG(st.st_mode);
+    stamp.pipe = S_ISFIFO(st.st_mode);
     stamp.dev = st.st_dev;
     stamp.ino = st.st_ino;
     stamp.size = st.st_size;

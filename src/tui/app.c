@@ -247,6 +247,13 @@ void app_save(TuiApp *app, bool confirmed)
         return;
     }
     FileStamp there = file_stamp(path);
+    if (there.pipe) { /* its open would wait for a reader, and the screen with it */
+        app_message(app, true,
+                    "%s is a named pipe: the explorer would wait for its reader; s writes to "
+                    "files and devices",
+                    path);
+        return;
+    }
     if (!confirmed && there.exists && !file_stamp_same(&there, &app->save_stamp)) {
         app_message(app, true, "%s %s: s again %s it, any other key keeps it", path,
                     !there.regular           ? "is not a file"

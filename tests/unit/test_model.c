@@ -268,6 +268,22 @@ static void broken_files_are_refused(void **state)
     free(buf);
     assert_int_equal(model_load(&s, "/nonexistent/m.fsm", error, sizeof error), -1);
     assert_non_null(strstr(error, "cannot open"));
+    /* a file whose header claims a terabyte: read to its end, no further
+     * (nothing allocated for the claim) */
+    char huge[] = "/tmp/filmseg-huge-XXXXXX";
+    int fd = mkstemp(huge);
+    assert_true(fd >= 0);
+    uint8_t head[64] = {0};
+    memcpy(head, "FILMSEG\x1a", 8);
+    uint32_t v = MODEL_VERSION;
+    uint64_t claim = (uint64_t)1 << 40;
+    memcpy(head + 8, &v, 4);
+    memcpy(head + 16, &claim, 8);
+    assert_int_equal(write(fd, head, sizeof head), (ssize_t)sizeof head);
+    close(fd);
+    assert_int_equal(model_load(&s, huge, error, sizeof error), -1);
+    assert_non_null(strstr(error, "model file size 64 does not match its header"));
+    unlink(huge);
     /* an endless stream that is no model is refused by its first bytes (it
      * was read whole: score --model /dev/zero took all the memory) */
     assert_int_equal(model_load(&s, "/dev/zero", error, sizeof error), -1);
