@@ -46,9 +46,12 @@ void heatmap_rows(const Panel *panel, const int32_t *labels, int segment, const 
         r->ratings = total;
         for (int s = 1; s <= 5; s++)
             r->share[s] = total ? (double)by_score[s] / total : 0;
-        double seg_rate = seg_users ? (double)likes / seg_users : NAN; /* an empty segment: none */
-        double all_rate = panel->n_users ? (double)all_likes / panel->n_users : 0;
-        r->lift = all_rate > 0 ? seg_rate / all_rate : NAN;
+        /* (likes / seg_users) / (all_likes / users) as one quotient of exact
+         * products, so that lifts equal as fractions print alike (3.25 was
+         * 3.2 for one film and 3.3 for another); none for an empty segment */
+        r->lift = seg_users && all_likes ? (double)((uint64_t)likes * panel->n_users) /
+                                               (double)((uint64_t)seg_users * all_likes)
+                                         : NAN;
     }
 }
 

@@ -171,7 +171,8 @@ static void distinctive_films_are_liked(void **state)
 /* Lifts equal as fractions are a tie, ordered by film id, whatever their
  * floating-point quotients: of 872 users (segment: the first 151), film 1
  * liked by 21 of it and 42 in all, film 2 by 10 and 20; (21/151)/(42/872)
- * computes a bit below (10/151)/(20/872), which put film 2 first. */
+ * computes a bit below (10/151)/(20/872), which put film 2 first (and
+ * printed the two lifts apart). */
 static void distinctive_ties_are_exact(void **state)
 {
     (void)state;
@@ -193,6 +194,9 @@ static void distinctive_ties_are_exact(void **state)
     assert_int_equal(heatmap_distinctive(p, labels, 0, 2, out), 2);
     assert_int_equal(p->films[out[0]].id, 1);
     assert_int_equal(p->films[out[1]].id, 2);
+    HeatRow rows[2]; /* and the same lift to the last bit, so that they print alike */
+    heatmap_rows(p, labels, 0, out, 2, rows);
+    assert_true(rows[0].lift == rows[1].lift);
     panel_free(p);
 }
 
