@@ -9,6 +9,7 @@
 #include <curses.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 static void segments_draw(TuiApp *app, Rect r)
 {
@@ -102,11 +103,29 @@ static void segments_draw(TuiApp *app, Rect r)
     }
     char headline[512];
     profile_headline(app->panel, p, &app->whole, headline, sizeof headline);
+    /* a line too long for the width goes on to a second at its last "; "
+     * that fits (when the pane has rows to spare), not cut mid-name */
+    char *rest = NULL;
+    if (text_columns(headline, crt.utf8) > r.w - 10 && r.h >= 16)
+        for (char *at = strstr(headline, "; "); at; at = strstr(at + 2, "; ")) {
+            *at = '\0';
+            bool fits = text_columns(headline, crt.utf8) <= r.w - 10;
+            *at = ';';
+            if (!fits)
+                break;
+            rest = at;
+        }
+    if (rest)
+        *rest = '\0';
     Rect in_short = rect_take_top(&r, 1);
     crt_set(CE_LABEL);
     tui_text_cut(in_short.y, in_short.x, in_short.w, "In short: ");
     crt_set(CE_NORMAL);
     tui_text_cut(in_short.y, in_short.x + 10, in_short.w - 10, headline);
+    if (rest) {
+        Rect more = rect_take_top(&r, 1);
+        tui_text_cut(more.y, more.x + 10, more.w - 10, rest + 2);
+    }
     if (app->segments_view == SEGMENTS_TASTE)
         taste_draw(r, app);
     else
