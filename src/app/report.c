@@ -692,7 +692,8 @@ void report_segments(const Panel *panel, int k, const int32_t *labels, const Pro
         }
         if (k >= 2)
             distinctive_table(panel, labels, s, format, out);
-        fputc('\n', out);
+        fprintf(out, "\nIts top 10 films per score (n: how many of it gave the film that "
+                     "score):\n\n");
         Table t;
         report_top_films_table(panel, &p, &t);
         table_print(&t, format, out);
