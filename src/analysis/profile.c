@@ -121,8 +121,7 @@ int profile_compute(const Panel *panel, const int32_t *labels, int segment, Prof
         out->n_users++;
         for (uint32_t i = panel->user_start[u]; i < panel->user_start[u + 1]; i++) {
             int half_stars = panel->user_half_stars[i];
-            bool liked =
-                panel_liked(half_stars); /* 3.5 stars and up, as the per-star tables count */
+            bool liked = panel_liked(half_stars);
             out->ratings_by_score[panel_stars(half_stars)]++;
             rating_sum += half_stars / 2.0; /* the mean as rated */
             out->n_likes += liked;

@@ -578,9 +578,9 @@ static void distinctive_table(const Panel *panel, const int32_t *labels, int seg
         for (size_t u = 0; u < panel->n_users; u++)
             users += labels[u] == segment;
         fprintf(out,
-                "\nDistinctive films: none (no film was liked by %zu or more of it: 10, and "
+                "\nDistinctive films: none (no film was liked by %zu or more of it: %d, and "
                 "5%% of its users).\n",
-                heatmap_min_likers(users));
+                heatmap_min_likers(users), PROFILE_FEW_RATINGS);
         return;
     }
     heatmap_rows(panel, labels, segment, films, n, rows);

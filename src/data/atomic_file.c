@@ -31,19 +31,22 @@ static void remove_pending_and_die(int sig)
  * terminal library may have its own), once; and SIGPIPE, which ends a
  * command whose standard output was closed (`train --labels - | head`)
  * while its files wait to be put in place. */
+/* The signals that end the program while its files wait to be put in place. */
+static const int ENDING_SIGNALS[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+enum { N_ENDING_SIGNALS = sizeof ENDING_SIGNALS / sizeof ENDING_SIGNALS[0] };
+
 static void catch_signals_once(void)
 {
-    static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+    for (size_t i = 0; i < N_ENDING_SIGNALS; i++) {
         struct sigaction now;
-        if (sigaction(signals[i], NULL, &now) != 0 || now.sa_handler != SIG_DFL)
+        if (sigaction(ENDING_SIGNALS[i], NULL, &now) != 0 || now.sa_handler != SIG_DFL)
             continue;
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = remove_pending_and_die;
         sa.sa_flags = SA_RESETHAND;
         sigemptyset(&sa.sa_mask);
-        sigaction(signals[i], &sa, NULL);
+        sigaction(ENDING_SIGNALS[i], &sa, NULL);
     }
 }
 
@@ -328,10 +331,8 @@ size_t atomic_file_commit_all(AtomicFile *const *files, size_t n)
      * all are done (or one failed): then they end it, with every file placed */
     sigset_t ending, before;
     sigemptyset(&ending);
-    sigaddset(&ending, SIGINT);
-    sigaddset(&ending, SIGTERM);
-    sigaddset(&ending, SIGHUP);
-    sigaddset(&ending, SIGPIPE);
+    for (size_t i = 0; i < N_ENDING_SIGNALS; i++)
+        sigaddset(&ending, ENDING_SIGNALS[i]);
     pthread_sigmask(SIG_BLOCK, &ending, &before);
     size_t done = 0;
     while (done < n && atomic_file_commit(files[done]))

@@ -71,8 +71,8 @@ static void draw_distinctive(Rect r, const TuiApp *app)
     size_t n = app->n_distinctive < rows_free ? app->n_distinctive : rows_free;
     if (app->n_distinctive == 0) {
         crt_set(CE_DIM);
-        tui_textf(r.y, r.x, r.w, "No film liked by %zu or more of it (10, and 5%% of it).",
-                  heatmap_min_likers(app->profiles[app->segment].n_users));
+        tui_textf(r.y, r.x, r.w, "No film liked by %zu or more of it (%d, and 5%% of it).",
+                  heatmap_min_likers(app->profiles[app->segment].n_users), PROFILE_FEW_RATINGS);
         crt_set(CE_NORMAL);
         return;
     }
