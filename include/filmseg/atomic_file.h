@@ -53,6 +53,11 @@ void atomic_file_discard(AtomicFile *a);
  * refuses a directory (EISDIR); false (errno set) when not. For commands
  * that work a long time before they write. */
 bool atomic_file_probe(const char *path);
+/* Why writing path failed with err, in words for a message: strerror(err),
+ * or, when permission was refused and the file itself is missing or
+ * writable, "its folder DIR is not writable (...)": the folder is what must
+ * change. The text is this thread's until its next call. */
+const char *atomic_file_strerror(const char *path, int err);
 /* Whether writing a would replace the file b names (the same file, through
  * symbolic or hard links, or the same place when neither exists yet). */
 bool atomic_file_same(const char *a, const char *b);

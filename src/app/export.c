@@ -336,7 +336,8 @@ int export_write_file(ExportTable table, const Segmentation *seg, int k, const P
         return FS_ERROR;
     }
     if (!atomic_file_open(file, path)) {
-        snprintf(error, error_size, "%s: cannot write: %s", path, strerror(errno));
+        snprintf(error, error_size, "%s: cannot write: %s", path,
+                 atomic_file_strerror(path, errno));
         return FS_ERROR;
     }
     if (export_write(table, seg, k, panel, labels, file->f) != FS_OK) {
@@ -345,7 +346,8 @@ int export_write_file(ExportTable table, const Segmentation *seg, int k, const P
         return FS_ERROR;
     }
     if (!atomic_file_finish(file)) {
-        snprintf(error, error_size, "%s: cannot write: %s", path, strerror(errno));
+        snprintf(error, error_size, "%s: cannot write: %s", path,
+                 atomic_file_strerror(path, errno));
         return FS_ERROR;
     }
     return FS_OK;
@@ -357,7 +359,8 @@ int export_save(ExportTable table, const Segmentation *seg, int k, const Panel *
     AtomicFile file;
     int rc = export_write_file(table, seg, k, panel, labels, path, &file, error, error_size);
     if (rc == FS_OK && !atomic_file_commit(&file)) {
-        snprintf(error, error_size, "%s: cannot write: %s", path, strerror(errno));
+        snprintf(error, error_size, "%s: cannot write: %s", path,
+                 atomic_file_strerror(path, errno));
         rc = FS_ERROR;
     }
     return rc;

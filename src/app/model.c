@@ -240,7 +240,8 @@ int model_write_file(const Segmentation *seg, const char *path, AtomicFile *file
     free(buf);
     if (!ok) {
         atomic_file_discard(file);
-        snprintf(error, error_size, "%s: cannot write the model: %s", path, strerror(err));
+        snprintf(error, error_size, "%s: cannot write the model: %s", path,
+                 atomic_file_strerror(path, err));
         return -1;
     }
     return 0;
@@ -252,7 +253,8 @@ int model_save(const Segmentation *seg, const char *path, char *error, size_t er
     if (model_write_file(seg, path, &file, error, error_size) != 0)
         return -1;
     if (!atomic_file_commit(&file)) {
-        snprintf(error, error_size, "%s: cannot write the model: %s", path, strerror(errno));
+        snprintf(error, error_size, "%s: cannot write the model: %s", path,
+                 atomic_file_strerror(path, errno));
         return -1;
     }
     return 0;

@@ -69,10 +69,8 @@ static void warn_about_users(const Segmentation *seg, const Panel *panel, const 
                 "malformed: scored with it unknown (the first: %s line %zu, its %s)\n",
                 panel->sample.users_partial,
                 panel->sample.users_partial == 1 ? "user has" : "users have",
-                !users_path                             ? "the users file"
-                : strcmp(users_path, "/dev/stdin") == 0 ? "standard input"
-                                                        : users_path,
-                panel->sample.users_partial_line, panel->sample.users_partial_field);
+                users_path ? users_path : "the users file", panel->sample.users_partial_line,
+                panel->sample.users_partial_field);
     if (panel->sample.ratings_unknown_film)
         fprintf(stderr, "filmseg score: %zu %s the model does not know %s left out\n",
                 panel->sample.ratings_unknown_film,

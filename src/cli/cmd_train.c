@@ -197,12 +197,12 @@ int cmd_train(int argc, char **argv)
         return EXIT_USAGE;
     if (!atomic_file_probe(out_path)) {
         fprintf(stderr, "filmseg train: %s: cannot write the model: %s\n", out_path,
-                strerror(errno));
+                atomic_file_strerror(out_path, errno));
         return EXIT_INPUT;
     }
     if (labels_path && !atomic_file_probe(labels_path)) {
         fprintf(stderr, "filmseg train: %s: cannot write the labels: %s\n", labels_path,
-                strerror(errno));
+                atomic_file_strerror(labels_path, errno));
         return EXIT_INPUT;
     }
     Panel *panel = panel_args_load(&args);
@@ -260,12 +260,12 @@ int cmd_train(int argc, char **argv)
     size_t placed = status == 0 ? atomic_file_commit_all(files, to_place) : to_place;
     if (placed == 0) {
         fprintf(stderr, "filmseg train: %s: cannot write the model: %s\n", out_path,
-                strerror(errno));
+                atomic_file_strerror(out_path, errno));
         status = EXIT_INPUT;
     } else if (placed < to_place) {
         fprintf(stderr,
                 "filmseg train: %s: cannot write the labels: %s (the model in %s is the new one)\n",
-                labels_path, strerror(errno), out_path);
+                labels_path, atomic_file_strerror(labels_path, errno), out_path);
         status = EXIT_INPUT;
     }
     if (status == 0) { /* said once the files are in place, not before */

@@ -155,6 +155,26 @@ static void canonical(const char *path, char *out, size_t size)
     snprintf(out, size, "%s/%s", realpath(dir, real) ? real : dir, name);
 }
 
+const char *atomic_file_strerror(const char *path, int err)
+{
+    static _Thread_local char why[4400];
+    char target[4096];
+    bool permission = err == EACCES || err == EPERM || err == EROFS;
+    if (!permission || !write_target(path, target, sizeof target) ||
+        (access(target, F_OK) == 0 && access(target, W_OK) != 0))
+        return strerror(err); /* not permission, or the file's own */
+    const char *slash = strrchr(target, '/');
+    char folder[4096] = ".";
+    if (slash)
+        snprintf(folder, sizeof folder, "%.*s", slash == target ? 1 : (int)(slash - target),
+                 target);
+    if (access(folder, W_OK) == 0)
+        return strerror(err);
+    snprintf(why, sizeof why, "%s%s is not writable (%s)", slash ? "its folder " : "",
+             slash ? folder : "the current folder", strerror(err));
+    return why;
+}
+
 bool atomic_file_same(const char *a, const char *b)
 {
     char ta[4096], tb[4096];

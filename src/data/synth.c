@@ -999,7 +999,8 @@ int synth_write(const SynthOptions *opts, const char *dir, SynthSummary *summary
         }
     }
     if (bad)
-        fail(error, error_size, "%s: cannot write: %s", bad, strerror(errno ? errno : EIO));
+        fail(error, error_size, "%s: cannot write: %s", bad,
+             atomic_file_strerror(bad, errno ? errno : EIO));
     else
         rc = 0;
     out_discard(&items);

@@ -5,6 +5,7 @@
 #include "crt.h"
 #include "films.h"
 
+#include "filmseg/atomic_file.h"
 #include "filmseg/export.h"
 #include "filmseg/model.h"
 
@@ -378,7 +379,8 @@ void app_export(TuiApp *app, bool confirmed)
         each[t] = &files[t];
     size_t placed = ok ? atomic_file_commit_all(each, EXPORT_COUNT) : 0;
     if (ok && placed < EXPORT_COUNT) {
-        snprintf(error, sizeof error, "%s: cannot write: %s", files[placed].path, strerror(errno));
+        snprintf(error, sizeof error, "%s: cannot write: %s", files[placed].path,
+                 atomic_file_strerror(files[placed].path, errno));
         ok = false;
     }
     for (int t = 0; t < EXPORT_COUNT; t++)

@@ -342,6 +342,66 @@ static void owner_kept_and_read_only_refused(void **state)
     rmdir(dir);
 }
 
+/* 0 when writing file fails with EACCES and the message names what must
+ * change: `want` ("folder" for the folder, "file" for the file itself). */
+static int refused_for(const char *file, const char *folder, const char *want)
+{
+    AtomicFile a;
+    if (atomic_file_open(&a, file)) {
+        atomic_file_discard(&a);
+        return 1;
+    }
+    if (errno != EACCES)
+        return 2;
+    char expected[512];
+    if (strcmp(want, "folder") == 0)
+        snprintf(expected, sizeof expected, "its folder %s is not writable (%s)", folder,
+                 strerror(EACCES));
+    else
+        snprintf(expected, sizeof expected, "%s", strerror(EACCES));
+    return strcmp(atomic_file_strerror(file, EACCES), expected) == 0 ? 0 : 3;
+}
+
+/* A file refused because its folder is read-only is said to be the
+ * folder's doing (it was "Permission denied", as if the file were read-only);
+ * a read-only file, or another error, is said as strerror says it. */
+static void read_only_folder_named(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/filmseg-rofolder-XXXXXX", writable[256], fresh[256], read_only[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(writable, sizeof writable, "%s/writable.csv", dir);
+    snprintf(fresh, sizeof fresh, "%s/new.csv", dir);
+    snprintf(read_only, sizeof read_only, "%s/read-only.csv", dir);
+    write_text(writable, "old\n");
+    write_text(read_only, "old\n");
+    assert_int_equal(chmod(writable, 0666), 0);
+    assert_int_equal(chmod(read_only, 0444), 0);
+    assert_int_equal(chmod(dir, 0555), 0);
+    assert_string_equal(atomic_file_strerror(fresh, ENOSPC), strerror(ENOSPC));
+    pid_t child = fork(); /* as nobody when root, who may write anything */
+    assert_true(child >= 0);
+    if (child == 0) {
+        const uid_t nobody = 65534;
+        if (getuid() == 0 && (setgid(nobody) != 0 || setuid(nobody) != 0))
+            _exit(255);
+        int rc = refused_for(writable, dir, "folder");
+        if (rc == 0)
+            rc = refused_for(fresh, dir, "folder");
+        if (rc == 0)
+            rc = refused_for(read_only, dir, "file");
+        _exit(rc);
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(chmod(dir, 0700), 0);
+    unlink(writable);
+    unlink(read_only);
+    rmdir(dir);
+}
+
 static void signal_removes_temporary(void **state)
 {
     (void)state;
@@ -440,6 +500,7 @@ int main(void)
         cmocka_unit_test(probe),
         cmocka_unit_test(links_and_permissions),
         cmocka_unit_test(owner_kept_and_read_only_refused),
+        cmocka_unit_test(read_only_folder_named),
         cmocka_unit_test(signal_removes_temporary),
         cmocka_unit_test(devices_and_pipes_are_written_to),
         cmocka_unit_test(stamps_tell_a_file_changed_since),
