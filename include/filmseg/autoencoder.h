@@ -120,6 +120,8 @@ typedef struct {
 } AeOptions;
 
 void ae_options_default(AeOptions *opt);
+/* Whether every option is in its range (ae_train refuses the others). */
+bool ae_options_valid(const AeOptions *opt);
 
 typedef struct {
     size_t n_in, hidden;

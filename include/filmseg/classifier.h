@@ -65,6 +65,8 @@ typedef struct {
 } ClassifierOptions;
 
 void classifier_options_default(ClassifierOptions *opt);
+/* Whether every option is in its range (classifier training refuses the others). */
+bool classifier_options_valid(const ClassifierOptions *opt);
 
 typedef struct {
     size_t n_in;

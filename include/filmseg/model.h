@@ -39,13 +39,21 @@
  * score to compare; older files do not say.
  * 7: no field changed: ratings are read in half stars (a CSV release's 3.5
  * is 0.7 to the networks); older files saw a half star as the star above,
- * and score feeds them ratings so (Segmentation.half_stars_rounded). */
+ * and score feeds them ratings so (Segmentation.half_stars_rounded).
+ * 8: the payload ends with the training settings not kept before (the
+ * autoencoder's unrated cells' share and weight, likes head's weight and
+ * negatives, input dropout, weight decay and validation shares; the
+ * classifier's batch, patience, learning rate, penalties and validation
+ * share), so that a retrain from the file is the same run; older files read
+ * them as the defaults, the likes head's weight as 0 where the autoencoder
+ * has one head. (A model seeing half stars rounded is saved as version 6,
+ * without them.) */
 /* A change of format also means making again the model fuzz seeds
  * (tests/unit/test_fuzz_regressions.c says how) and tests/tui/demo-model.fsm
  * (tests/tui/run says how) with its screens and tests/cli/expected. */
-#define MODEL_VERSION 7
+#define MODEL_VERSION 8
 /* The last version that saw half stars rounded up: a model of it, saved
- * again, says so still (same fields as MODEL_VERSION). */
+ * again, says so still (the fields of version 7). */
 #define MODEL_VERSION_HALF_STARS_ROUNDED 6
 #define MODEL_OLDEST_VERSION 2
 

@@ -109,6 +109,29 @@ static void put_settings(Writer *w, const PipelineOptions *o)
     put_f64(w, o->features.genre_weight);
 }
 
+/* The settings version 8 added, last in the file: the autoencoder's and the
+ * classifier's others, so that a retrain from the file is the same run. */
+static void put_other_settings(Writer *w, const PipelineOptions *o)
+{
+    const AeOptions *ae = &o->ae;
+    put_f64(w, ae->unrated_share);
+    put_f64(w, ae->unrated_weight);
+    put_f64(w, ae->val_share);
+    put_f64(w, ae->heldout_share);
+    put_f64(w, ae->input_dropout);
+    put_f64(w, ae->weight_decay);
+    put_f64(w, ae->implicit_weight);
+    put_f64(w, ae->implicit_negatives);
+    const ClassifierOptions *c = &o->classifier;
+    put_u32(w, (uint32_t)c->batch);
+    put_u32(w, (uint32_t)c->plateau_patience);
+    put_u32(w, (uint32_t)c->stop_patience);
+    put_f64(w, c->lr);
+    put_f64(w, c->l1);
+    put_f64(w, c->l2);
+    put_f64(w, c->val_share);
+}
+
 /* The model file but for its checksum. */
 static void encode_body(Writer *w, const Segmentation *seg)
 {
@@ -198,6 +221,8 @@ static void encode_body(Writer *w, const Segmentation *seg)
     put_u8(w, seg->trained_with.zip_list);
     put_u64(w, seg->trained_with.zip_count);
     put_string(w, seg->trained_with.zip_name);
+    if (!seg->half_stars_rounded) /* saved as version 6, which had them not */
+        put_other_settings(w, &seg->options);
 }
 
 int model_encode(const Segmentation *seg, uint8_t **buf, size_t *len)
@@ -362,6 +387,27 @@ static void get_settings(Reader *r, uint32_t version, PipelineOptions *o)
     o->features.recency = version >= 3 ? get_f64(r, "settings") : 0.0;
     o->stability = version >= 4 ? (int)get_u32(r, "settings") : 0;
     o->features.genre_weight = version >= 5 ? get_f64(r, "settings") : 0.0; /* no block before */
+}
+
+static void get_other_settings(Reader *r, PipelineOptions *o)
+{
+    AeOptions *ae = &o->ae;
+    ae->unrated_share = (float)get_f64(r, "settings");
+    ae->unrated_weight = (float)get_f64(r, "settings");
+    ae->val_share = get_f64(r, "settings");
+    ae->heldout_share = (float)get_f64(r, "settings");
+    ae->input_dropout = (float)get_f64(r, "settings");
+    ae->weight_decay = (float)get_f64(r, "settings");
+    ae->implicit_weight = (float)get_f64(r, "settings");
+    ae->implicit_negatives = (float)get_f64(r, "settings");
+    ClassifierOptions *c = &o->classifier;
+    c->batch = (int)get_u32(r, "settings");
+    c->plateau_patience = (int)get_u32(r, "settings");
+    c->stop_patience = (int)get_u32(r, "settings");
+    c->lr = (float)get_f64(r, "settings");
+    c->l1 = (float)get_f64(r, "settings");
+    c->l2 = (float)get_f64(r, "settings");
+    c->val_share = get_f64(r, "settings");
 }
 
 /* The settings the model is used with (the rest are only shown): the loss
@@ -669,6 +715,24 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
         snprintf(seg->trained_with.zip_name, sizeof seg->trained_with.zip_name, "%s",
                  name ? name : "");
         free(name);
+    }
+    if (version >= 8) {
+        get_other_settings(&r, &seg->options);
+        if (!r.bad && (!ae_options_valid(&seg->options.ae) ||
+                       !classifier_options_valid(&seg->options.classifier)))
+            return refuse(seg, error, error_size,
+                          "%s: malformed model file (an autoencoder or classifier setting is "
+                          "out of range)",
+                          name);
+        int heads =
+            seg->options.ae.loss == AE_LOSS_RATED && seg->options.ae.implicit_weight > 0 ? 2 : 1;
+        if (!r.bad && seg->ae.heads != heads)
+            return refuse(seg, error, error_size,
+                          "%s: malformed model file (the autoencoder has %d head%s, its settings "
+                          "say %d)",
+                          name, seg->ae.heads, seg->ae.heads == 1 ? "" : "s", heads);
+    } else if (seg->options.ae.loss == AE_LOSS_RATED && seg->ae.heads == 1) {
+        seg->options.ae.implicit_weight = 0; /* not recorded: its one head says it */
     }
     if (r.bad)
         return refuse(seg, error, error_size, "%s: malformed model file (%s does not fit)", name,

@@ -263,6 +263,21 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
             "Loss %s, %d hidden units, %d epoch%s, batch %d, seed %llu; %zu users x %zu films.\n",
             loss_name(o->ae.loss), o->ae.hidden, ar->epochs_run, ar->epochs_run == 1 ? "" : "s",
             o->ae.batch, (unsigned long long)o->seed, seg->n_users, seg->n_films);
+    if (o->ae.loss == AE_LOSS_RATED) { /* the rest of its settings, as the model file has them */
+        if (o->ae.implicit_weight > 0)
+            fprintf(out, "Likes head at weight %g, %g sampled unrated film%s per rating; ",
+                    o->ae.implicit_weight, o->ae.implicit_negatives,
+                    o->ae.implicit_negatives == 1 ? "" : "s");
+        else
+            fprintf(out, "No likes head (its weight 0); ");
+        if (o->ae.unrated_share > 0)
+            fprintf(out, "unrated films sampled %g per rated film at weight %g; ",
+                    o->ae.unrated_share, o->ae.unrated_weight);
+        else
+            fprintf(out, "no unrated films in the ratings' loss; ");
+        fprintf(out, "input dropout %g, weight decay %g.\n", o->ae.input_dropout,
+                o->ae.weight_decay);
+    }
     if (ar->epochs_run > 0)
         fprintf(out, "Last epoch: training loss %.4f, validation loss %.4f.\n",
                 ar->train_loss[ar->epochs_run - 1], ar->val_loss[ar->epochs_run - 1]);
@@ -325,6 +340,8 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
     fprintf(out, " columns).\n");
 
     heading(format, out, "Elbow");
+    fprintf(out, "Each k the best of %d k-means++ run%s (at most %d iterations each).\n\n",
+            o->kmeans.restarts, o->kmeans.restarts == 1 ? "" : "s", o->kmeans.max_iter);
     const double *stability = seg->sweep.stability; /* NULL: not measured */
     static const char *const elbow_headers[] = {"k",          "inertia",   "drop",
                                                 "silhouette", "stability", "note"};

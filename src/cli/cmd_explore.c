@@ -7,6 +7,7 @@
 #include "filmseg/model.h"
 #include "filmseg/tui.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,15 @@ int cmd_explore(int argc, char **argv)
         config.view_k = (int)training.value[0];
         training.given[0] = false;
     }
+    /* the others would be taken for the model's, or for a retrain's: neither */
+    const char *setting = config.model_path ? training_args_first_given(&training) : NULL;
+    if (setting) {
+        fprintf(stderr,
+                "filmseg explore: --%s is a training setting: with --model the explorer shows the "
+                "model's, and `t` retrains with the settings its form is given\n",
+                setting);
+        return EXIT_USAGE;
+    }
     if (!training_args_apply(&training, "explore", &config.training))
         return EXIT_USAGE;
     if (!tui_available()) {
@@ -136,6 +146,15 @@ int cmd_explore(int argc, char **argv)
     if (out_path && !cli_output_free("explore", "out", out_path, &args, NULL))
         return EXIT_USAGE;
     config.save_path = out_path ? out_path : config.model_path ? config.model_path : "model.fsm";
+    /* found out before the training, not at `s` after it, as train does;
+     * the path not given (browsing only, maybe) is said once open */
+    bool save_path_writable = atomic_file_probe(config.save_path);
+    int save_path_error = errno;
+    if (out_path && !save_path_writable) {
+        fprintf(stderr, "filmseg explore: %s: cannot write the model: %s\n", out_path,
+                atomic_file_strerror(out_path, save_path_error));
+        return EXIT_INPUT;
+    }
     config.timing_path = getenv("FILMSEG_TUI_TIMING");
     if (config.timing_path && !*config.timing_path)
         config.timing_path = NULL;
@@ -166,6 +185,10 @@ int cmd_explore(int argc, char **argv)
         snprintf(config.note, sizeof config.note,
                  "states differ: the model's came from %s, this panel's from %s (%s)", trained, now,
                  segmentation_zips_advice(config.seg));
+    if (!save_path_writable && !config.note[0])
+        snprintf(config.note, sizeof config.note,
+                 "%s: cannot write: %s; s would fail (--out names another file)", config.save_path,
+                 atomic_file_strerror(config.save_path, save_path_error));
     if (config.seg && config.view_k > config.seg->sweep.kmax) {
         fprintf(stderr, "filmseg explore: --k %d is beyond %s's sweep (k = 2..%d)\n", config.view_k,
                 config.model_path, config.seg->sweep.kmax);

@@ -60,6 +60,8 @@ typedef struct {
 /* Handles one getopt result: 1 when it was a training option, 0 when not,
  * -1 on a bad value (message printed). */
 int training_args_option(TrainingArgs *args, const char *command, int opt, const char *value);
+/* The name of the first option given ("epochs"), NULL when none was. */
+const char *training_args_first_given(const TrainingArgs *args);
 /* Puts the given options over opts; false (message printed) when k > kmax. */
 bool training_args_apply(const TrainingArgs *args, const char *command, PipelineOptions *opts);
 

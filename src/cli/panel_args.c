@@ -103,6 +103,14 @@ int training_args_option(TrainingArgs *args, const char *command, int opt, const
     return 1;
 }
 
+const char *training_args_first_given(const TrainingArgs *args)
+{
+    for (int i = 0; i < TRAINING_OPTION_COUNT; i++)
+        if (args->given[i])
+            return TRAINING_OPTIONS[i].name;
+    return NULL;
+}
+
 bool training_args_apply(const TrainingArgs *args, const char *command, PipelineOptions *opts)
 {
     const double *v = args->value;

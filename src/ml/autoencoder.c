@@ -1686,7 +1686,7 @@ static void probe_end(Trainer *t, ThreadProbe *p, int epoch)
     t->helper.paused = !p->two;
 }
 
-static int options_ok(const AeOptions *o)
+bool ae_options_valid(const AeOptions *o)
 {
     return o->hidden >= 1 && o->epochs >= 0 && o->batch >= 1 && o->lr > 0.0f && isfinite(o->lr) &&
            (o->loss == AE_LOSS_RATED || o->loss == AE_LOSS_STUDY) && o->unrated_share >= 0.0f &&
@@ -1707,7 +1707,7 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
     if (!ae)
         return FS_ERROR;
     memset(ae, 0, sizeof *ae);
-    if (!x || !opt || !options_ok(opt) || x->n_rows < 2 || x->n_cols == 0 ||
+    if (!x || !opt || !ae_options_valid(opt) || x->n_rows < 2 || x->n_cols == 0 ||
         check_rows(x, x->n_cols) != FS_OK)
         return FS_ERROR;
 

@@ -788,7 +788,7 @@ static bool labels_valid(const int32_t *labels, size_t n, int k)
     return true;
 }
 
-static bool options_valid(const ClassifierOptions *o)
+bool classifier_options_valid(const ClassifierOptions *o)
 {
     return o->hidden1 >= 1 && o->hidden2 >= 1 && o->epochs >= 1 && o->batch >= 1 &&
            o->batch <= 1 << 20 && o->plateau_patience >= 0 && o->stop_patience >= 0 &&
@@ -1211,7 +1211,7 @@ static const ClassifierOptions *begin_training(Classifier *c, ClassifierReport *
         opt = defaults;
     }
     if (!c || !labels || n < 2 || n > UINT32_MAX || n_in == 0 || n_in > UINT32_MAX || k < 2 ||
-        k > CLASSIFIER_MAX_K || !options_valid(opt) || !labels_valid(labels, n, k))
+        k > CLASSIFIER_MAX_K || !classifier_options_valid(opt) || !labels_valid(labels, n, k))
         return NULL;
     return opt;
 }

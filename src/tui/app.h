@@ -92,6 +92,10 @@ typedef struct TuiApp {
     bool form_fresh;   /* the field was just entered: typing replaces its value */
     bool form_confirm; /* Enter was asked again: the trained model on screen is not saved */
     char form_value[FORM_FIELDS][24];
+    /* every setting of the run the form starts: those it shows are taken
+     * from its fields, the others (the norm, the likes head...) are these,
+     * the opened model's or run's, or the method's preset once switched */
+    PipelineOptions form_base;
     /* the settings of the form's last run while they are not the model's
      * (it runs, or was stopped or failed): the form opens on them again */
     PipelineOptions form_run;

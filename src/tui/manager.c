@@ -180,6 +180,7 @@ static void form_open(TuiApp *app)
     const PipelineOptions *o = app->form_run_pending ? &app->form_run
                                : app->seg            ? &app->seg->options
                                                      : &app->config->training;
+    app->form_base = *o;
     form_method_fields(app, o);
     snprintf(app->form_value[FORM_K], 24, "%d", app->seg && !app->form_run_pending ? app->k : o->k);
     snprintf(app->form_value[FORM_KMAX], 24, "%d", o->kmax);
@@ -191,7 +192,8 @@ static void form_open(TuiApp *app)
     app->form_fresh = true;
 }
 
-/* Space on the method field: the other method, with its preset's fields. */
+/* Space on the method field: the other method, with its preset's settings
+ * (those the form shows but k, K, epochs, hidden units and seed). */
 static void form_switch_method(TuiApp *app)
 {
     PipelineOptions preset;
@@ -201,6 +203,7 @@ static void form_switch_method(TuiApp *app)
         preset = app->config->training; /* filmseg's, with the settings it was started with */
     else
         pipeline_options_default(&preset);
+    app->form_base = preset;
     form_method_fields(app, &preset);
 }
 
@@ -253,10 +256,7 @@ static bool form_options(TuiApp *app, PipelineOptions *o)
         app->form_fresh = true;
         return false;
     }
-    *o = app->seg ? app->seg->options : app->config->training;
-    bool study = strcmp(app->form_value[FORM_METHOD], "study") == 0;
-    o->ae.loss = study ? AE_LOSS_STUDY : AE_LOSS_RATED;
-    o->features.norm = study ? EMBED_NORM_L1 : EMBED_NORM_L2;
+    *o = app->form_base;
     o->features.recency = v[FORM_RECENCY];
     o->features.genre_weight = v[FORM_GENRES];
     o->k = (int)v[FORM_K];

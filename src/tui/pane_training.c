@@ -8,6 +8,43 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
+
+/* The run's settings the form does not show that differ from its method's
+ * preset, as train's options ("--norm l1 --implicit-weight 0"): "" when
+ * none do. */
+static void settings_not_in_form(const PipelineOptions *o, char *buf, size_t size)
+{
+    PipelineOptions preset;
+    if (o->ae.loss == AE_LOSS_STUDY)
+        pipeline_options_study(&preset);
+    else
+        pipeline_options_default(&preset);
+    char one[48];
+    buf[0] = '\0';
+    if (o->features.norm != preset.features.norm) {
+        snprintf(one, sizeof one, " --norm %s", o->features.norm == EMBED_NORM_L1 ? "l1" : "l2");
+        strncat(buf, one, size - strlen(buf) - 1);
+    }
+    if (o->kmeans.restarts != preset.kmeans.restarts) {
+        snprintf(one, sizeof one, " --restarts %d", o->kmeans.restarts);
+        strncat(buf, one, size - strlen(buf) - 1);
+    }
+    if (o->ae.loss == AE_LOSS_STUDY)
+        return; /* its loss uses none of the others */
+    const struct {
+        const char *option;
+        float value, preset;
+    } others[] = {{"implicit-weight", o->ae.implicit_weight, preset.ae.implicit_weight},
+                  {"implicit-negatives", o->ae.implicit_negatives, preset.ae.implicit_negatives},
+                  {"unrated-share", o->ae.unrated_share, preset.ae.unrated_share},
+                  {"unrated-weight", o->ae.unrated_weight, preset.ae.unrated_weight}};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (others[i].value != others[i].preset) {
+            snprintf(one, sizeof one, " --%s %g", others[i].option, others[i].value);
+            strncat(buf, one, size - strlen(buf) - 1);
+        }
+}
 
 static void training_draw(TuiApp *app, Rect r)
 {
@@ -81,6 +118,12 @@ static void training_draw(TuiApp *app, Rect r)
         } else {
             line = rect_take_top(&r, 1);
             tui_text(line.y, line.x, line.w, settings[1]);
+        }
+        char others[200];
+        settings_not_in_form(o, others, sizeof others);
+        if (others[0]) { /* kept by a retrain from the form, which does not show them */
+            line = rect_take_top(&r, 1);
+            tui_textf(line.y, line.x, line.w, "and, not in the form:%s", others);
         }
         /* the stages, the current one marked (short names: all six fit in 80 columns) */
         static const char *const STAGE_LABEL[STAGE_COUNT] = {"matrix", "autoencoder", "features",

@@ -416,8 +416,14 @@ static void out_of_range_settings_are_refused(void **state)
     free(buf);
 }
 
-/* The bytes version 6 added at the end of the payload: what the training
- * panel's demographics were read with. */
+/* The bytes version 8 added at the end of the payload: the other training
+ * settings (8 of the autoencoder's as f64; the classifier's batch and two
+ * patiences as u32, its learning rate, penalties and validation share as
+ * f64). */
+enum { V8_TAIL = 8 * 8 + 3 * 4 + 4 * 8 };
+
+/* The bytes version 6 added before them: what the training panel's
+ * demographics were read with. */
 static size_t v6_tail(const Segmentation *seg)
 {
     return 1 + 1 + 8 + 4 + strlen(seg->trained_with.zip_name);
@@ -459,7 +465,8 @@ static uint8_t *older_file(const Segmentation *seg, uint32_t version, size_t *ol
     size_t genre_scales = sweep - 8 - 16; /* variance share, width 0, then the feature width */
     KEEP(genres + 4 * seg->n_films, genre_scales - (genres + 4 * seg->n_films));
     KEEP(genre_scales + 16, sweep + 12 - (genre_scales + 16));
-    size_t at = sweep + 12, end = len - 8 - v6_tail(seg); /* version 6's facts not kept */
+    size_t at = sweep + 12,
+           end = len - 8 - V8_TAIL - v6_tail(seg); /* version 6's and 8's not kept */
     if (version >= 4) {
         KEEP(at, end - at); /* the rest as it is */
         at = end;
@@ -552,7 +559,7 @@ static void version_6_keeps_the_training_panels_facts(void **state)
     assert_int_equal(s.trained_with.ages_banded, seg->trained_with.ages_banded);
     assert_string_equal(s.trained_with.zip_name, seg->trained_with.zip_name);
     segmentation_free(&s);
-    size_t v5_len = len - v6_tail(seg);
+    size_t v5_len = len - V8_TAIL - v6_tail(seg); /* the payload as it was before both */
     uint32_t five = 5;
     uint64_t payload = v5_len - 8 - 24, sum;
     memcpy(buf + 8, &five, 4);
@@ -581,7 +588,10 @@ static void version_6_models_see_half_stars_rounded(void **state)
     assert_false(now.half_stars_rounded);
     uint32_t version = 6;
     memcpy(buf + 8, &version, 4);
-    uint64_t sum = model_checksum(buf, len - 8);
+    len -= V8_TAIL; /* version 8's settings, which version 6 had not */
+    uint64_t payload = len - 8 - 24, sum;
+    memcpy(buf + 16, &payload, 8);
+    sum = model_checksum(buf, len - 8);
     memcpy(buf + len - 8, &sum, 8);
     assert_int_equal(model_decode(&v6, buf, len, "m.fsm", error, sizeof error), 0);
     assert_true(v6.half_stars_rounded);
@@ -601,10 +611,89 @@ static void version_6_models_see_half_stars_rounded(void **state)
     assert_int_equal(model_encode(&v6, &again, &again_len), 0);
     memcpy(&version, again + 8, 4);
     assert_int_equal(version, 6);
+    assert_int_equal(again_len, len); /* and without version 8's settings */
     free(again);
     free(buf);
     segmentation_free(&now);
     segmentation_free(&v6);
+}
+
+/* Version 8 keeps every training setting, so that a retrain from the file
+ * is the run it came from (the explorer's retrain of a model trained with
+ * the likes head off turned it on: the file did not say); a version 7 file
+ * reads the defaults, the likes head off where the autoencoder has one
+ * head; a setting out of range, or heads its settings do not give, are
+ * refused. */
+static void version_8_keeps_every_setting(void **state)
+{
+    void **pair = *state;
+    PipelineOptions o;
+    small_options(&o);
+    o.ae.implicit_weight = 0;
+    o.ae.unrated_share = 0.5f;
+    o.ae.unrated_weight = 0.25f;
+    o.ae.input_dropout = 0.1f;
+    o.ae.weight_decay = 0.002f;
+    o.ae.heldout_share = 0.3f;
+    o.ae.val_share = 0.25;
+    o.classifier.batch = 12;
+    o.classifier.plateau_patience = 4;
+    o.classifier.stop_patience = 9;
+    o.classifier.lr = 0.002f;
+    o.classifier.l1 = 0.0005f;
+    o.classifier.l2 = 0.0003f;
+    o.classifier.val_share = 0.25;
+    Segmentation made;
+    char error[256];
+    assert_int_equal(pipeline_run(pair[0], &o, NULL, &made, error, sizeof error), FS_OK);
+    assert_int_equal(made.ae.heads, 1);
+    uint8_t *buf;
+    size_t len;
+    Segmentation s;
+    encode_and_decode(&made, &buf, &len, &s);
+    const AeOptions *a = &s.options.ae;
+    assert_true(a->implicit_weight == 0 && a->unrated_share == 0.5f && a->unrated_weight == 0.25f &&
+                a->input_dropout == 0.1f && a->weight_decay == 0.002f && a->heldout_share == 0.3f &&
+                a->val_share == 0.25);
+    const ClassifierOptions *c = &s.options.classifier;
+    assert_int_equal(c->batch, 12);
+    assert_int_equal(c->plateau_patience, 4);
+    assert_int_equal(c->stop_patience, 9);
+    assert_true(c->lr == 0.002f && c->l1 == 0.0005f && c->l2 == 0.0003f && c->val_share == 0.25);
+    segmentation_free(&s);
+
+    /* out of range, or at odds with the heads, under a right checksum */
+    size_t tail = len - 8 - 24 - V8_TAIL;
+    double share = 1.5, weight = 10.0;
+    assert_int_equal(decode_with(buf, len, tail + 16, &share, 8, error, sizeof error), -1);
+    assert_non_null(strstr(error, "an autoencoder or classifier setting is out of range"));
+    assert_int_equal(decode_with(buf, len, tail + 48, &weight, 8, error, sizeof error), -1);
+    assert_non_null(strstr(error, "the autoencoder has 1 head, its settings say 2"));
+
+    /* the same as a version 7 file */
+    uint32_t seven = 7;
+    memcpy(buf + 8, &seven, 4);
+    len -= V8_TAIL;
+    uint64_t payload = len - 8 - 24, sum;
+    memcpy(buf + 16, &payload, 8);
+    sum = model_checksum(buf, len - 8);
+    memcpy(buf + len - 8, &sum, 8);
+    assert_int_equal(model_decode(&s, buf, len, "v7.fsm", error, sizeof error), 0);
+    PipelineOptions defaults;
+    pipeline_options_default(&defaults);
+    assert_true(s.options.ae.implicit_weight == 0); /* its one head says it */
+    assert_true(s.options.ae.unrated_share == defaults.ae.unrated_share);
+    assert_int_equal(s.options.classifier.batch, defaults.classifier.batch);
+    segmentation_free(&s);
+    free(buf);
+    /* the fixture's model has the likes head: read as on */
+    encode_and_decode(pair[1], &buf, &len, &s);
+    assert_true(s.options.ae.implicit_weight ==
+                ((Segmentation *)pair[1])->options.ae.implicit_weight);
+    assert_true(s.options.ae.implicit_weight > 0);
+    segmentation_free(&s);
+    free(buf);
+    segmentation_free(&made);
 }
 
 static void saving_never_leaves_a_half_written_file(void **state)
@@ -908,6 +997,7 @@ int main(void)
         cmocka_unit_test(model_describes_only_its_panel),
         cmocka_unit_test(version_6_keeps_the_training_panels_facts),
         cmocka_unit_test(version_6_models_see_half_stars_rounded),
+        cmocka_unit_test(version_8_keeps_every_setting),
         cmocka_unit_test(k_as_large_as_the_panel_is_refused),
         cmocka_unit_test(classifier_at_another_k_is_the_pipelines),
     };
