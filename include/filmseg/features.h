@@ -60,6 +60,9 @@ typedef struct {
 int demo_encoding_fit(DemoEncoding *enc, const Panel *panel);
 void demo_encoding_free(DemoEncoding *enc);
 size_t demo_encoding_width(const DemoEncoding *enc);
+/* The one-hot column of an occupation: its own, else one spelled alike but
+ * for case ("Student" is a student); -1 when the encoding has none. */
+int demo_encoding_occupation(const DemoEncoding *enc, const char *occupation);
 /* One user's demographic row (width floats); unknown occupations and states
  * get all-zero one-hot columns. */
 void demo_encode(const DemoEncoding *enc, const Panel *panel, const PanelUser *user, float *out);

@@ -171,7 +171,8 @@ int cmd_explore(int argc, char **argv)
             return EXIT_INPUT;
         }
     }
-    config.panel = panel_args_load(&args);
+    size_t lines_skipped = 0;
+    config.panel = panel_args_load(&args, &lines_skipped);
     if (!config.panel)
         return give_up(&config, EXIT_INPUT);
     char error[512];
@@ -185,6 +186,12 @@ int cmd_explore(int argc, char **argv)
         snprintf(config.note, sizeof config.note,
                  "states differ: the model's came from %s, this panel's from %s (%s)", trained, now,
                  segmentation_zips_advice(config.seg));
+    if (lines_skipped && !config.note[0]) /* said on stderr, hidden by the screen until q */
+        snprintf(config.note, sizeof config.note,
+                 "%zu malformed line%s skipped in loading the panel: `filmseg report%s%.400s` "
+                 "lists them",
+                 lines_skipped, lines_skipped == 1 ? "" : "s", args.data_dir ? " --data " : "",
+                 args.data_dir ? args.data_dir : "");
     if (!save_path_writable && !config.note[0])
         snprintf(config.note, sizeof config.note,
                  "%s: cannot write: %s; s would fail (--out names another file)", config.save_path,

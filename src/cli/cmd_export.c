@@ -118,7 +118,7 @@ int cmd_export(int argc, char **argv)
                 "training: its stability column is of those done\n",
                 model_path, segmentation_stability_refits(&seg), seg.options.stability);
     if (export_table_needs_panel((ExportTable)table)) {
-        panel = panel_args_load(&args);
+        panel = panel_args_load(&args, NULL);
         if (!panel) {
             segmentation_free(&seg);
             return EXIT_INPUT;

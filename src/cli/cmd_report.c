@@ -122,7 +122,7 @@ int cmd_report(int argc, char **argv)
         segmentation_free(&seg);
         return EXIT_USAGE;
     }
-    Panel *panel = panel_args_load(&args);
+    Panel *panel = panel_args_load(&args, NULL);
     if (!panel) {
         segmentation_free(&seg);
         return EXIT_INPUT;

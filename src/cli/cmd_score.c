@@ -49,10 +49,8 @@ static void warn_about_users(const Segmentation *seg, const Panel *panel, const 
     const char *stranger = NULL;
     for (size_t u = 0; seg->demo.has_demographics && u < panel->n_users; u++) {
         const char *name = panel->occupations[panel->users[u].occupation];
-        bool known = !*name; /* an empty one is counted with the partial users */
-        for (size_t i = 0; i < seg->demo.n_occupations && !known; i++)
-            known = strcmp(seg->demo.occupations[i], name) == 0;
-        if (!known) {
+        /* an empty one is counted with the partial users */
+        if (*name && demo_encoding_occupation(&seg->demo, name) < 0) {
             strangers++;
             stranger = stranger ? stranger : name;
         }

@@ -205,7 +205,7 @@ int cmd_train(int argc, char **argv)
                 atomic_file_strerror(labels_path, errno));
         return EXIT_INPUT;
     }
-    Panel *panel = panel_args_load(&args);
+    Panel *panel = panel_args_load(&args, NULL);
     if (!panel)
         return EXIT_INPUT;
     ProgressPrinter printer;

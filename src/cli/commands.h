@@ -34,8 +34,9 @@ void panel_args_init(PanelArgs *args);
 /* Handles one getopt result; returns 1 when it was a panel option, 0 when
  * not, -1 on a bad value (message printed). */
 int panel_args_option(PanelArgs *args, int opt, const char *value);
-/* Loads the panel, printing diagnostics; NULL on failure (exit 2). */
-Panel *panel_args_load(const PanelArgs *args);
+/* Loads the panel, printing diagnostics; NULL on failure (exit 2). The
+ * count of malformed lines skipped goes to lines_skipped unless NULL. */
+Panel *panel_args_load(const PanelArgs *args, size_t *lines_skipped);
 
 /* The training options that train and explore share: --k, --kmax, --epochs,
  * --hidden, --demo-weight, --seed, --stability, --genre-weight (ids

@@ -33,7 +33,7 @@ int panel_args_option(PanelArgs *args, int opt, const char *value)
     return 0;
 }
 
-Panel *panel_args_load(const PanelArgs *args)
+Panel *panel_args_load(const PanelArgs *args, size_t *lines_skipped)
 {
     Diag diag;
     diag_init(&diag, stderr, args->options.strict);
@@ -41,6 +41,8 @@ Panel *panel_args_load(const PanelArgs *args)
     int rc = args->data_dir ? panel_load_dir(args->data_dir, &args->options, &diag, &panel)
                             : panel_load_demo(&args->options, &diag, &panel);
     diag_print_summary(&diag);
+    if (lines_skipped)
+        *lines_skipped = diag_total_skipped(&diag);
     if (rc != 0) {
         panel_free(panel);
         return NULL;

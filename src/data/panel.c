@@ -8,6 +8,7 @@
 #include "filmseg/bigalloc.h"
 #include "filmseg/states.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -181,8 +182,9 @@ bool panel_build_add_person(PanelBuilder *b, int32_t id, int age, char gender, F
 bool panel_build_add_scored_person(PanelBuilder *b, int32_t id, int age, Field gender, Field zip,
                                    Field occupation, size_t line)
 {
-    bool gender_ok = gender.len == 1 && (gender.s[0] == 'M' || gender.s[0] == 'F'),
-         occupation_ok = occupation.len > 0 && occupation.len <= 40,
+    char sex = gender.len == 1 ? (char)toupper((unsigned char)gender.s[0]) : '?';
+    bool gender_ok = sex == 'M' || sex == 'F', /* a survey's "m" is M */
+        occupation_ok = occupation.len > 0 && occupation.len <= 40,
          zip_ok = zip.len > 0 && zip.len < sizeof((PanelUser *)0)->zip;
     SampleSummary *sample = &b->panel->sample;
     if ((age < 0 || !gender_ok || !occupation_ok || !zip_ok) && sample->users_partial++ == 0) {
@@ -192,7 +194,7 @@ bool panel_build_add_scored_person(PanelBuilder *b, int32_t id, int age, Field g
                                       : !occupation_ok ? "occupation"
                                                        : "ZIP code";
     }
-    return panel_build_add_person(b, id, age < 0 ? -1 : age, gender_ok ? gender.s[0] : '?',
+    return panel_build_add_person(b, id, age < 0 ? -1 : age, gender_ok ? sex : '?',
                                   zip_ok ? zip : (Field){"", 0},
                                   occupation_ok ? occupation : (Field){"", 0});
 }
@@ -235,13 +237,30 @@ bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8
     return true;
 }
 
+/* The id a skipped line's first field holds: the field, or, where another
+ * separator left the line in one field ("10;53;M;lawyer;90703"), the number
+ * it begins with, followed by neither a letter, a digit nor a point. */
+static bool skipped_line_id(Field id, long *value)
+{
+    id = text_trim(id);
+    if (text_parse_long(id, 1, INT32_MAX, value))
+        return true;
+    size_t digits = 0;
+    while (digits < id.len && isdigit((unsigned char)id.s[digits]))
+        digits++;
+    if (digits == 0 || digits == id.len || isalnum((unsigned char)id.s[digits]) ||
+        id.s[digits] == '.')
+        return false;
+    return text_parse_long((Field){id.s, digits}, 1, INT32_MAX, value);
+}
+
 bool panel_build_skipped(PanelBuilder *b, SkippedIds *skipped, const char *file, Field id,
                          size_t line)
 {
     long value;
     const IdIndex *known =
         skipped == &b->skipped_users ? &b->panel->user_index : &b->panel->film_index;
-    if (!text_parse_long(text_trim(id), 1, INT32_MAX, &value) || idindex_get(known, value) >= 0)
+    if (!skipped_line_id(id, &value) || idindex_get(known, value) >= 0)
         return true; /* no id, or one that appears twice: its ratings are the first's */
     bool oom = false;
     skipped->file = file;

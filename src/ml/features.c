@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int demo_encoding_fit(DemoEncoding *enc, const Panel *panel)
 {
@@ -64,6 +65,18 @@ size_t demo_encoding_width(const DemoEncoding *enc)
     return enc->has_demographics ? 2 + enc->n_occupations + enc->n_states : 0;
 }
 
+int demo_encoding_occupation(const DemoEncoding *enc, const char *occupation)
+{
+    int alike = -1;
+    for (size_t i = 0; i < enc->n_occupations; i++) {
+        if (strcmp(enc->occupations[i], occupation) == 0)
+            return (int)i;
+        if (alike < 0 && strcasecmp(enc->occupations[i], occupation) == 0)
+            alike = (int)i;
+    }
+    return alike;
+}
+
 void demo_encode(const DemoEncoding *enc, const Panel *panel, const PanelUser *user, float *out)
 {
     size_t width = demo_encoding_width(enc);
@@ -76,9 +89,9 @@ void demo_encode(const DemoEncoding *enc, const Panel *panel, const PanelUser *u
     out[1] = user->gender == 'M' ? 1.0f : user->gender == 'F' ? 0.0f : 0.5f;
     const char *occupation =
         user->occupation < panel->n_occupations ? panel->occupations[user->occupation] : "";
-    for (size_t i = 0; i < enc->n_occupations; i++)
-        if (strcmp(enc->occupations[i], occupation) == 0)
-            out[2 + i] = 1;
+    int column = *occupation ? demo_encoding_occupation(enc, occupation) : -1;
+    if (column >= 0)
+        out[2 + column] = 1;
     for (size_t s = 0; s < enc->n_states; s++)
         if (enc->states[s] == user->state)
             out[2 + enc->n_occupations + s] = 1;

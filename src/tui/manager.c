@@ -59,7 +59,7 @@ static const char *const HELP[] = {
     "Left/Right, h/l   Elbow: choose k (every pane follows);",
     "                  Segments, Heatmap: previous / next segment;",
     "                  Films: other scores when not all fit",
-    "n                 Elbow: k at the knee",
+    "+ -, n            k up / down from any pane; n (Elbow): the knee",
     "[ ], PgUp/PgDn    previous / next segment",
     "Up/Down, j/k      scroll (heatmap; Home/End: top, bottom)",
     "g                 Segments: who / their taste / all genres",
@@ -701,6 +701,23 @@ enum { KEY_CTRL_C = 3, KEY_INTERRUPT = KEY_MAX + 1 };
 
 /* q or Ctrl-C (key names which): quits, or first asks when a trained model
  * is not saved or training runs (confirmed: this is the second press). */
+/* + and -: k one up or down from any pane (the Elbow pane's Left/Right
+ * there), said at the sweep's ends rather than doing nothing. */
+static void change_k(TuiApp *app, int step)
+{
+    if (!app->seg) {
+        app_message(app, true, "k changes once there are segments (t trains)");
+        return;
+    }
+    int k = app->k + step;
+    if (k < 2 || k > app->seg->sweep.kmax) {
+        app_message(app, true, "k=%d is the sweep's %s (k = 2..%d)", app->k,
+                    step > 0 ? "largest" : "smallest", app->seg->sweep.kmax);
+        return;
+    }
+    app_set_k(app, k);
+}
+
 static void quit_or_ask(TuiApp *app, bool confirmed, const char *key)
 {
     if (confirmed || !(app->unsaved || worker_running(&app->worker))) {
@@ -774,6 +791,8 @@ static void handle_key(TuiApp *app, int ch)
     case '6': app->pane = ch - '1'; break;
     case '\t': app->pane = (app->pane + 1) % PANE_COUNT; break;
     case KEY_BTAB: app->pane = (app->pane + PANE_COUNT - 1) % PANE_COUNT; break;
+    case '+':
+    case '-': change_k(app, ch == '+' ? +1 : -1); break;
     case '[':
     case KEY_PPAGE: app_move_segment(app, -1); break;
     case ']':

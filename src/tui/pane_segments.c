@@ -147,5 +147,5 @@ static bool segments_key(TuiApp *app, int ch)
 const Pane PANE_SEGMENTS_DEF = {.name = "Segments",
                                 .draw = segments_draw,
                                 .key = segments_key,
-                                .hints = "[ ] segment  g taste  e export",
+                                .hints = "[ ] segment  g taste  e export  +/- k",
                                 .hints_untrained = "t train"};

@@ -219,7 +219,9 @@ static void malformed_users_and_items(void **state)
  * said once for the file, not as a malformed line each (a bad gender made
  * every rating of the user "user 3 is not in u.user"); a rating of an id
  * the file never had is still a malformed line; a duplicate id's ratings
- * are the first line's. */
+ * are the first line's. A line of another separator is taken to be of the
+ * user its number begins with (its ratings, each a malformed line, hid the
+ * ratings file's own bad lines past the 20 said). */
 static void ratings_of_skipped_lines_said_once(void **state)
 {
     (void)state;
@@ -229,7 +231,9 @@ static void ratings_of_skipped_lines_said_once(void **state)
                         "1|30|F|other|94043\n" /* duplicate: user 1's ratings are the first's */
                         "2|abc|F|other|94043\n"
                         "3|30|X|other|94043\n"
-                        "4|30|F|oth\001er|94043\n"; /* binary data */
+                        "4|30|F|oth\001er|94043\n" /* binary data */
+                        "5;30;F;lawyer;90703\n"    /* another separator: user 5 */
+                        "7.5|30|F|other|94043\n";  /* no id */
     const char *items =
         ITEM(1, "A (1990)") "2|B|31-Foo-1990||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
     const char *ratings = "1\t1\t4\t1\n"  /* kept */
@@ -237,11 +241,15 @@ static void ratings_of_skipped_lines_said_once(void **state)
                           "3\t1\t5\t1\n"  /* user 3, line 4 */
                           "1\t2\t4\t1\n"  /* film 2, skipped at line 2 */
                           "9\t1\t4\t1\n"  /* user 9 was never there */
-                          "4\t1\t2\t1\n"; /* user 4, line 5 */
+                          "4\t1\t2\t1\n"  /* user 4, line 5 */
+                          "5\t1\t2\t1\n"  /* user 5, line 6 */
+                          "7\t1\t2\t1\n"; /* user 7 was never there */
     Panel *p = load_ok(users, items, ratings, &c);
     const char *text = captured_diag_text(&c);
     assert_int_equal(p->n_ratings, 1);
-    assert_int_equal(skipped(&c), 6); /* four users' lines, a film's, user 9's rating */
+    assert_int_equal(skipped(&c), 9); /* six users' lines, a film's, user 9's and 7's ratings */
+    assert_null(strstr(text, "t/u.data:7:"));
+    assert_non_null(strstr(text, "t/u.data:8: user 7 is not in u.user"));
     assert_null(strstr(text, "t/u.data:6:"));
     assert_non_null(strstr(text, "t/u.data:5: user 9 is not in u.user"));
     for (int line = 2; line <= 4; line++) {
@@ -249,7 +257,7 @@ static void ratings_of_skipped_lines_said_once(void **state)
         snprintf(at, sizeof at, "t/u.data:%d:", line);
         assert_null(strstr(text, at));
     }
-    assert_non_null(strstr(text, "t/u.data: 3 ratings left out: their users' lines in u.user were "
+    assert_non_null(strstr(text, "t/u.data: 4 ratings left out: their users' lines in u.user were "
                                  "skipped (the first: user 2, line 3)"));
     assert_non_null(strstr(text, "t/u.data: 1 rating left out: its item's line in u.item was "
                                  "skipped (the first: item 2, line 2)"));
