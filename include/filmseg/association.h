@@ -34,5 +34,8 @@ const char *demographic_name(Demographic d);
  * segment, or -1 to leave the user out) and each demographic, into
  * ami[DEMOGRAPHIC_COUNT]; all NAN on a taste-only panel (no demographics). */
 void segments_follow_demographics(const Panel *panel, const int32_t *labels, double *ami);
+/* The same for how much users rate: the quintile of their number of ratings
+ * in the panel (users of as many ratings share one); NAN under 5 users. */
+double segments_follow_activity(const Panel *panel, const int32_t *labels);
 
 #endif

@@ -161,6 +161,39 @@ static int32_t demographic_of(const PanelUser *user, Demographic d)
     }
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+double segments_follow_activity(const Panel *panel, const int32_t *labels)
+{
+    size_t n = panel->n_users;
+    if (n < 5)
+        return NAN;
+    uint32_t *counts = malloc(n * sizeof *counts), *sorted = malloc(n * sizeof *sorted);
+    int32_t *quintile = malloc(n * sizeof *quintile);
+    double ami = NAN;
+    if (counts && sorted && quintile) {
+        for (size_t u = 0; u < n; u++)
+            counts[u] = sorted[u] = panel->user_start[u + 1] - panel->user_start[u];
+        qsort(sorted, n, sizeof *sorted, cmp_u32);
+        /* a user's quintile: how many of the 20/40/60/80% marks lie below
+         * their count (ties fall together, on the lower side) */
+        for (size_t u = 0; u < n; u++) {
+            quintile[u] = 0;
+            for (int q = 1; q < 5; q++)
+                quintile[u] += counts[u] > sorted[n * (size_t)q / 5 - 1];
+        }
+        ami = adjusted_mutual_info(labels, quintile, n);
+    }
+    free(counts);
+    free(sorted);
+    free(quintile);
+    return ami;
+}
+
 void segments_follow_demographics(const Panel *panel, const int32_t *labels, double *ami)
 {
     for (int d = 0; d < DEMOGRAPHIC_COUNT; d++)

@@ -70,12 +70,50 @@ static void segments_and_demographics(void **state)
     panel_free(p);
 }
 
+/* Ten users, user u rating u films: segments that are the quintiles of
+ * how much users rate follow activity wholly; segments of odd and even
+ * users much less; under 5 users there are no quintiles. */
+static void segments_and_activity(void **state)
+{
+    (void)state;
+    char users[512] = "", items[2048] = "", ratings[2048] = "";
+    for (int u = 1; u <= 10; u++) {
+        char line[96];
+        snprintf(line, sizeof line, "%d|30|M|writer|10027\n", u);
+        strcat(users, line);
+        snprintf(line, sizeof line,
+                 "%d|Film %d (1990)|01-Jan-1990||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n", u, u);
+        strcat(items, line);
+        for (int f = 1; f <= u; f++) {
+            snprintf(line, sizeof line, "%d\t%d\t4\t1\n", u, f);
+            strcat(ratings, line);
+        }
+    }
+    Panel *p = ml100k_panel_of(users, items, ratings);
+    assert_int_equal(p->n_users, 10);
+    int32_t labels[10];
+    for (size_t u = 0; u < 10; u++) {
+        uint32_t n = p->user_start[u + 1] - p->user_start[u];
+        labels[u] = (int32_t)(n - 1) / 2; /* 1-2, 3-4, ... 9-10: the quintiles */
+    }
+    assert_true(fabs(segments_follow_activity(p, labels) - 1) < 1e-12);
+    for (size_t u = 0; u < 10; u++)
+        labels[u] = (int32_t)(p->user_start[u + 1] - p->user_start[u]) % 2;
+    assert_true(segments_follow_activity(p, labels) < 0.1);
+    panel_free(p);
+    p = ml100k_panel_of("1|20|M|writer|10027\n2|40|F|writer|10027\n", ITEM(1, "One (1990)"),
+                        "1\t1\t5\t1\n2\t1\t5\t1\n");
+    assert_true(isnan(segments_follow_activity(p, labels)));
+    panel_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(against_scikit_learn),
         cmocka_unit_test(left_out_and_edge_cases),
         cmocka_unit_test(segments_and_demographics),
+        cmocka_unit_test(segments_and_activity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
