@@ -148,6 +148,10 @@ size_t kmeans_stability_points(size_t n);
  * does not really exist. NAN when not measured or out of range (or when the
  * segment had no point in any resample). */
 double kmeans_segment_stability(const KmeansSweep *sweep, int k, int segment);
+/* The least of k's segments' stabilities (those measured): whether every
+ * segment of a k comes back, which the k's own stability (an adjusted Rand
+ * index over all its users) can hide. NAN when none was measured. */
+double kmeans_weakest_segment_stability(const KmeansSweep *sweep, int k);
 /* How Hennig reads a segment's stability, taken as printed to 3 decimals
  * (0.5997 reads as 0.600): 0 not to be trusted (under 0.6), 1 a pattern whose
  * members are doubtful (under 0.75), 2 valid (under 0.85), 3 highly stable;

@@ -85,10 +85,11 @@ static void write_labels(const Segmentation *seg, const int32_t *labels, FILE *o
 }
 
 /* chosen: k, the segmentation the other tables of an export describe (the
- * model's k, or the one asked for) */
+ * model's k, or the one asked for); the weakest segment's stability last
+ * (added after the others: a column's place does not change) */
 static void write_elbow(const Segmentation *seg, int k, FILE *out)
 {
-    fputs("k,inertia,drop,silhouette,stability,knee,chosen\n", out);
+    fputs("k,inertia,drop,silhouette,stability,knee,chosen,weakest_segment_stability\n", out);
     for (int j = 1; j <= seg->sweep.kmax; j++) {
         double inertia = seg->sweep.results[j - 1].inertia;
         double prev = j > 1 ? seg->sweep.results[j - 2].inertia : NAN;
@@ -98,7 +99,9 @@ static void write_elbow(const Segmentation *seg, int k, FILE *out)
         write_number(out, "%.6f", seg->sweep.silhouette[j - 1]);
         fputc(',', out);
         write_number(out, "%.6f", seg->sweep.stability ? seg->sweep.stability[j - 1] : NAN);
-        fprintf(out, ",%d,%d\n", j == seg->sweep.knee, j == k);
+        fprintf(out, ",%d,%d,", j == seg->sweep.knee, j == k);
+        write_number(out, "%.6f", kmeans_weakest_segment_stability(&seg->sweep, j));
+        fputc('\n', out);
     }
 }
 

@@ -343,14 +343,14 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
     fprintf(out, "Each k the best of %d k-means++ run%s (at most %d iterations each).\n\n",
             o->kmeans.restarts, o->kmeans.restarts == 1 ? "" : "s", o->kmeans.max_iter);
     const double *stability = seg->sweep.stability; /* NULL: not measured */
-    static const char *const elbow_headers[] = {"k",          "inertia",   "drop",
-                                                "silhouette", "stability", "note"};
+    static const char *const elbow_headers[] = {"k",         "inertia", "drop", "silhouette",
+                                                "stability", "weakest", "note"};
     static const char *const elbow_headers_unstable[] = {"k", "inertia", "drop", "silhouette",
                                                          "note"};
     Table t;
-    table_init(&t, stability ? 6 : 5, stability ? elbow_headers : elbow_headers_unstable);
+    table_init(&t, stability ? 7 : 5, stability ? elbow_headers : elbow_headers_unstable);
     t.right_align[0] = t.right_align[1] = t.right_align[2] = t.right_align[3] = true;
-    t.right_align[4] = stability != NULL;
+    t.right_align[4] = t.right_align[5] = stability != NULL;
     for (int k = 1; k <= seg->sweep.kmax; k++) {
         double inertia = seg->sweep.results[k - 1].inertia;
         double prev = k > 1 ? seg->sweep.results[k - 2].inertia : NAN;
@@ -359,8 +359,11 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
             snprintf(drop, sizeof drop, "%.1f%%", 100 * (prev - inertia) / prev);
         if (!isnan(seg->sweep.silhouette[k - 1]))
             snprintf(sil, sizeof sil, "%.3f", seg->sweep.silhouette[k - 1]);
-        if (stability)
-            snprintf(stable, sizeof stable, "%.3f\t", stability[k - 1]);
+        double weakest = kmeans_weakest_segment_stability(&seg->sweep, k);
+        if (stability && isfinite(weakest))
+            snprintf(stable, sizeof stable, "%.3f\t%.3f\t", stability[k - 1], weakest);
+        else if (stability)
+            snprintf(stable, sizeof stable, "%.3f\t-\t", stability[k - 1]);
         table_row(&t, "%d\t%.3f\t%s\t%s\t%s%s%s", k, inertia, drop, sil, stable,
                   k == seg->sweep.knee ? "knee" : "",
                   k == k_shown ? (k == seg->sweep.knee ? ", chosen" : "chosen") : "");
@@ -413,7 +416,9 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
             stability ? " The stability says whether a k's segments come back from samples at "
                         "all."
                       : "",
-            stability ? ", so long as they come back, which each segment's stability (below) says."
+            stability ? ", so long as they come back: \"weakest\" is a k's least stable segment "
+                        "(Hennig's reading, below: under 0.75 its members are doubtful, under 0.6 "
+                        "it is not to be trusted), which the k's own stability can hide."
                       : ".");
 
     heading(format, out, "Segments");

@@ -15,12 +15,45 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: filmseg score --model FILE [--users FILE] --ratings FILE\n"
-                 "                     [--by classifier|nearest] [--zips FILE] [--strict]\n"
+                 "                     [--by classifier|nearest] [--evidence] [--zips FILE]\n"
+                 "                     [--strict]\n"
                  "Prints user_id,segment and each segment's probability (classifier) or\n"
                  "distance (nearest centroid) as CSV. FILE formats: u.user and u.data, or 1M's\n"
                  "users.dat and ratings.dat (a users file whose first line is '::'-separated);\n"
                  "for a model trained on a CSV release (no demographics), --ratings alone in its\n"
-                 "ratings.csv format. One of the two may be -, standard input.\n");
+                 "ratings.csv format. One of the two may be -, standard input.\n"
+                 "--evidence adds what each row rests on: ratings_used (the user's ratings of\n"
+                 "the model's films) and unknown (the demographics it went without, as\n"
+                 "age;gender;occupation;state; empty when none).\n");
+}
+
+/* What a user's row went without: the demographics the model could not
+ * use, ';'-separated ("" when none, and for a model without them). */
+static void unknown_fields(const Segmentation *seg, const Panel *panel, const PanelUser *user,
+                           char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (!seg->demo.has_demographics)
+        return;
+    const char *occupation =
+        user->occupation < panel->n_occupations ? panel->occupations[user->occupation] : "";
+    bool state_known = false;
+    for (size_t s = 0; s < seg->demo.n_states && !state_known; s++)
+        state_known = seg->demo.states[s] == user->state;
+    const struct {
+        const char *name;
+        bool unknown;
+    } fields[] = {
+        {"age", user->age < 0},
+        {"gender", user->gender != 'M' && user->gender != 'F'},
+        {"occupation", !*occupation || demo_encoding_occupation(&seg->demo, occupation) < 0},
+        {"state", user->state == 0 || !state_known}};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (fields[i].unknown) {
+            if (buf[0])
+                strncat(buf, ";", size - strlen(buf) - 1);
+            strncat(buf, fields[i].name, size - strlen(buf) - 1);
+        }
 }
 
 /* What stderr should say about the users to score before their rows: what
@@ -80,18 +113,22 @@ int cmd_score(int argc, char **argv)
 {
     /* of the panel options only --zips and --strict: production scores
      * everyone (no sample rules), from the files given (no --data) */
-    static const struct option long_options[] = {
-        {"zips", required_argument, 0, 1001},   {"strict", no_argument, 0, 1004},
-        {"model", required_argument, 0, 'm'},   {"users", required_argument, 0, 'u'},
-        {"ratings", required_argument, 0, 'r'}, {"by", required_argument, 0, 'b'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option long_options[] = {{"zips", required_argument, 0, 1001},
+                                                 {"strict", no_argument, 0, 1004},
+                                                 {"model", required_argument, 0, 'm'},
+                                                 {"users", required_argument, 0, 'u'},
+                                                 {"ratings", required_argument, 0, 'r'},
+                                                 {"by", required_argument, 0, 'b'},
+                                                 {"evidence", no_argument, 0, 'e'},
+                                                 {"help", no_argument, 0, 'h'},
+                                                 {0, 0, 0, 0}};
     PanelArgs args;
     panel_args_init(&args);
     /* production assigns everyone: no sample rules */
     args.options.rules.keep_unknown_state = true;
     args.options.rules.n_exclude = 0;
     const char *model_path = NULL, *users_path = NULL, *ratings_path = NULL;
-    bool nearest = false;
+    bool nearest = false, evidence = false;
     int opt;
     if (!cli_exact_options("score", argc, argv, long_options)) {
         usage(stderr);
@@ -115,6 +152,7 @@ int cmd_score(int argc, char **argv)
             }
             nearest = strcmp(optarg, "nearest") == 0;
             break;
+        case 'e': evidence = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -214,7 +252,7 @@ int cmd_score(int argc, char **argv)
         printf("user_id,segment");
         for (int s = 0; s < seg.k; s++)
             printf(nearest ? ",distance_%d" : ",p_%d", s);
-        printf("\n");
+        printf(evidence ? ",ratings_used,unknown\n" : "\n");
     }
     size_t unrated = 0; /* users with no rating of the model's films */
     for (size_t u = 0; rc == 0 && u < panel->n_users; u++) {
@@ -244,6 +282,11 @@ int cmd_score(int argc, char **argv)
         printf("%d,%d", panel->users[u].id, segment);
         for (int s = 0; s < seg.k; s++)
             printf(",%.6f", proba[s]);
+        if (evidence) {
+            char unknown[64];
+            unknown_fields(&seg, panel, &panel->users[u], unknown, sizeof unknown);
+            printf(",%zu,%s", n, unknown);
+        }
         printf("\n");
     }
     if (rc)

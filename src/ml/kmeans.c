@@ -1622,6 +1622,17 @@ double kmeans_segment_stability(const KmeansSweep *sweep, int k, int segment)
     return sweep->segment_stability[(size_t)k * (size_t)(k - 1) / 2 + (size_t)segment];
 }
 
+double kmeans_weakest_segment_stability(const KmeansSweep *sweep, int k)
+{
+    double weakest = NAN;
+    for (int s = 0; sweep && s < k; s++) {
+        double v = kmeans_segment_stability(sweep, k, s);
+        if (isfinite(v) && !(v >= weakest))
+            weakest = v;
+    }
+    return weakest;
+}
+
 int kmeans_stability_reading(double stability)
 {
     if (!isfinite(stability))

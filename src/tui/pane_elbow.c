@@ -1,6 +1,7 @@
 /* pane_elbow.c: pane 2, the elbow: inertia for k = 1..K as a plot with
  * axes, the knee marked and the chosen k drawn as a line, the silhouette and
- * stability of each k in a table beside it, and how much the chosen k's
+ * stability of each k and of its weakest segment in a table beside it (a k
+ * whose every segment comes back is one to choose), and how much the chosen k's
  * segments follow each demographic (association.h). Left/Right choose k;
  * every pane follows. */
 #include "app.h"
@@ -63,7 +64,10 @@ static void elbow_draw(TuiApp *app, Rect r)
                   hundredths(app->follows[DEMOGRAPHIC_STATE]));
         crt_set(CE_NORMAL);
     }
-    int table_w = 36;
+    const KmeansSweep *sweep = seg ? &seg->sweep : NULL;
+    const double *stability = sweep ? sweep->stability : NULL; /* NULL: not measured */
+    bool measured = stability != NULL;
+    int table_w = measured ? 44 : 36;
     Rect plot = rect_take_left(&r, r.w - table_w - 2, 2), table = r;
     char knee_label[32];
     snprintf(knee_label, sizeof knee_label, "knee k=%d", knee);
@@ -80,7 +84,9 @@ static void elbow_draw(TuiApp *app, Rect r)
     widget_plot(plot, &spec);
     /* the table: k, inertia, silhouette, stability, a window around the chosen k */
     crt_set(CE_TITLE);
-    tui_text(table.y, table.x, table.w, "  k   inertia silhouette stability");
+    tui_text(table.y, table.x, table.w,
+             measured ? "  k   inertia silhouette stability weakest"
+                      : "  k   inertia silhouette stability");
     /* a window of the k's that fit, with a line for those above and below */
     int rows = table.h - 1, cursor = seg ? app->k - 1 : kmax - 1, shown = rows, first = 0;
     for (; shown > 0; shown--) {
@@ -98,13 +104,16 @@ static void elbow_draw(TuiApp *app, Rect r)
     for (int i = 0; i < shown && first + i < kmax; i++, y++) {
         int k = first + i + 1;
         double sil = seg && seg->sweep.silhouette ? seg->sweep.silhouette[k - 1] : NAN;
-        double stable = seg && seg->sweep.stability ? seg->sweep.stability[k - 1] : NAN;
-        char inert[16], silh[16], stab[16];
+        double stable = measured ? stability[k - 1] : NAN;
+        double weakest = kmeans_weakest_segment_stability(sweep, k); /* NAN: not measured */
+        char inert[16], silh[16], stab[16], weak[16] = "";
         format_compact(inertia[k - 1], inert, sizeof inert);
         snprintf(silh, sizeof silh, isfinite(sil) ? "%10.3f" : "         -", sil);
         snprintf(stab, sizeof stab, isfinite(stable) ? "%9.2f" : "        -", stable);
+        if (measured)
+            snprintf(weak, sizeof weak, isfinite(weakest) ? " %7.2f" : "       -", weakest);
         crt_set(seg && k == app->k ? CE_CHOSEN : k == knee ? CE_KNEE : CE_LABEL);
-        tui_textf(y, table.x, table.w, "%3d %9s %s %s %s", k, inert, silh, stab,
+        tui_textf(y, table.x, table.w, "%3d %9s %s %s%s %s", k, inert, silh, stab, weak,
                   k == knee ? crt.glyphs->knee : " ");
     }
     crt_set(CE_NORMAL);

@@ -130,21 +130,27 @@ static void model_tables(void **state)
     free(text);
     /* chosen: the k exported, as the other tables of the export have it */
     text = export_text(EXPORT_ELBOW, &seg, 3, NULL, NULL);
-    assert_string_equal(text, "k,inertia,drop,silhouette,stability,knee,chosen\n"
-                              "1,10.000000,,,,0,0\n"
-                              "2,4.000000,0.600000,0.500000,,1,0\n"
-                              "3,3.000000,0.250000,0.250000,,0,1\n");
+    assert_string_equal(text, "k,inertia,drop,silhouette,stability,knee,chosen,"
+                              "weakest_segment_stability\n"
+                              "1,10.000000,,,,0,0,\n"
+                              "2,4.000000,0.600000,0.500000,,1,0,\n"
+                              "3,3.000000,0.250000,0.250000,,0,1,\n");
     free(text);
     /* with the stability measured */
     seg.sweep.stability = malloc(3 * sizeof *seg.sweep.stability);
     seg.sweep.stability_resamples = 5;
     for (int k = 1; k <= 3; k++)
         seg.sweep.stability[k - 1] = 1.0 / k;
+    /* each segment's: the weakest of k's is the last column */
+    seg.sweep.segment_stability = malloc(6 * sizeof *seg.sweep.segment_stability);
+    const double segments[6] = {1.0, 0.9, 0.7, 0.8, 0.4, 0.95}; /* k = 1; 2; 3 */
+    memcpy(seg.sweep.segment_stability, segments, sizeof segments);
     text = export_text(EXPORT_ELBOW, &seg, 2, NULL, NULL);
-    assert_string_equal(text, "k,inertia,drop,silhouette,stability,knee,chosen\n"
-                              "1,10.000000,,,1.000000,0,0\n"
-                              "2,4.000000,0.600000,0.500000,0.500000,1,1\n"
-                              "3,3.000000,0.250000,0.250000,0.333333,0,0\n");
+    assert_string_equal(text, "k,inertia,drop,silhouette,stability,knee,chosen,"
+                              "weakest_segment_stability\n"
+                              "1,10.000000,,,1.000000,0,0,1.000000\n"
+                              "2,4.000000,0.600000,0.500000,0.500000,1,1,0.700000\n"
+                              "3,3.000000,0.250000,0.250000,0.333333,0,0,0.400000\n");
     free(text);
     /* k outside the sweep, or a panel table without the panel */
     char *none = NULL;

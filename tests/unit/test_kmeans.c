@@ -403,6 +403,7 @@ static void test_stability_planted_clusters(void **state)
     assert_int_equal(kmeans_sweep(x, 300, 5, 8, &o, NULL, &s), FS_OK);
     assert_null(s.stability); /* not measured by the sweep itself */
     assert_true(isnan(kmeans_segment_stability(&s, 3, 0)));
+    assert_true(isnan(kmeans_weakest_segment_stability(&s, 3)));
     StabilityLog log = {0};
     Progress progress = {.report = log_stability, .ctx = &log};
     assert_int_equal(kmeans_sweep_stability(x, 300, 5, &o, 4, &progress, &s), FS_OK);
@@ -427,6 +428,9 @@ static void test_stability_planted_clusters(void **state)
         weakest = st < weakest ? st : weakest;
     }
     assert_true(weakest < 0.9);
+    assert_true(kmeans_weakest_segment_stability(&s, 6) == weakest); /* the least of them */
+    assert_float_equal(kmeans_weakest_segment_stability(&s, 3), 1.0, 1e-12);
+    assert_true(isnan(kmeans_weakest_segment_stability(&s, 9)));
     assert_true(isnan(kmeans_segment_stability(&s, 6, 6)));
     assert_true(isnan(kmeans_segment_stability(&s, 9, 0)));
     assert_true(isnan(kmeans_segment_stability(&s, 0, 0)));
