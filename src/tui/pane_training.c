@@ -183,7 +183,13 @@ static void training_draw(TuiApp *app, Rect r)
     widget_plot(left, &spec);
     Rect top = rect_take_top(&right, right.h / 2);
     pane_title(rect_take_top(&top, 1), "Classifier loss");
-    int clf_epochs = o->classifier.epochs > t->clf_loss.n ? o->classifier.epochs : t->clf_loss.n;
+    /* the epochs to come while it trains, those it ran once done (early
+     * stopping ends most runs well before the most allowed) */
+    bool clf_done = t->state == WORKER_DONE || (t->state == WORKER_RUNNING && !t->classifier_only &&
+                                                t->stage > STAGE_CLASSIFIER);
+    int clf_epochs = clf_done && t->clf_loss.n > 0 ? (t->clf_loss.n > 2 ? t->clf_loss.n : 2)
+                     : o->classifier.epochs > t->clf_loss.n ? o->classifier.epochs
+                                                            : t->clf_loss.n;
     PlotSeries cl[2] = {{t->clf_loss.v, t->clf_loss.n, crt.glyphs->point, CE_CURVE, NULL},
                         {t->clf_val.v, t->clf_val.n, crt.glyphs->point_alt, CE_CURVE_ALT, NULL}};
     spec = (PlotSpec){.series = cl,
