@@ -77,6 +77,22 @@ static void warn_about_users(const Segmentation *seg, const Panel *panel, const 
                     model_path, seg->trained_with.ages_banded ? "age bands (1M)" : "exact ages",
                     panel->ages_banded ? "age bands (1M)" : "exact ages");
     }
+    /* ZIP codes given that lead to no state (an empty one is counted with
+     * the partial users): 4 digits is most often a leading zero a
+     * spreadsheet dropped */
+    size_t stateless = 0;
+    const char *stateless_zip = NULL;
+    for (size_t u = 0; seg->demo.has_demographics && u < panel->n_users; u++)
+        if (panel->users[u].zip[0] && panel->users[u].state == 0 && stateless++ == 0)
+            stateless_zip = panel->users[u].zip;
+    if (stateless)
+        fprintf(stderr,
+                "filmseg score: %zu %s a ZIP code that gives no state (%s'%s'%s): scored with "
+                "no state\n",
+                stateless, stateless == 1 ? "user has" : "users have", stateless > 1 ? "e.g. " : "",
+                stateless_zip,
+                strlen(stateless_zip) == 4 ? "; four digits: a leading zero lost in a spreadsheet?"
+                                           : "");
     /* occupations the model has no column for (scored as none of its own) */
     size_t strangers = 0;
     const char *stranger = NULL;
