@@ -329,8 +329,11 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
     FOR_EACH_LINE(reader, file, line, ok)
     {
         size_t n = text_split(line, format->separator, f, 5), at = reader.line_no;
-        long user_id, film_id, score, time, user = -1, film = -1;
-        if (n != 4)
+        long user_id, film_id, score, time = 0, user = -1, film = -1;
+        /* new users to score may come without times (a survey's): 0, none
+         * known, which weighs their ratings alike */
+        bool timeless = n == 3 && b->scoring;
+        if (n != 4 && !timeless)
             ok = diag_bad_line(b->diag, file->path, at, "%zu field%s, expected %s", n,
                                n == 1 ? "" : "s", format->layout);
         else if (!text_parse_long(f[0], 1, INT32_MAX, &user_id)) /* as the users files' */
@@ -343,7 +346,7 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
         else if (!text_parse_long(f[2], 1, 5, &score))
             ok = diag_bad_line(b->diag, file->path, at, "rating '%.*s' is not a whole number 1..5",
                                SHOW(f[2]));
-        else if (!text_parse_long(f[3], 0, UINT32_MAX, &time))
+        else if (!timeless && !text_parse_long(f[3], 0, UINT32_MAX, &time))
             ok = diag_bad_line(b->diag, file->path, at,
                                "timestamp '%.*s' is not a whole number 0..4294967295", SHOW(f[3]));
         else if ((user = idindex_get(&b->panel->user_index, user_id)) < 0 &&

@@ -427,6 +427,13 @@ static void scoring_files_in_either_format(void **state)
     assert_false(p->ages_banded);
     assert_int_equal(p->n_ratings, 2);
     panel_free(p);
+    /* new users' ratings without times (a survey's): of no known time, 0 */
+    assert_int_equal(load_scoring(dir, "7|23|F|student|02139\n", "7\t10\t5\n7\t20\t4\t9\n", &c, &p),
+                     0);
+    assert_int_equal(p->n_ratings, 2);
+    assert_int_equal(p->user_time[p->user_start[0]], 0); /* film 10's: no time */
+    assert_int_equal(p->user_time[p->user_start[0] + 1], 9);
+    panel_free(p);
 
     /* a 1M users file with 100K ratings: the layouts named at once (not a
      * malformed line for each rating), nothing read */
