@@ -55,7 +55,8 @@ void atomic_file_discard(AtomicFile *a);
 bool atomic_file_probe(const char *path);
 /* Why writing path failed with err, in words for a message: strerror(err),
  * or, when permission was refused and the file itself is missing or
- * writable, "its folder DIR is not writable (...)": the folder is what must
+ * writable, "its folder DIR is not writable (...)" (or "cannot be reached",
+ * when a folder above it is closed to this user): the folder is what must
  * change. The text is this thread's until its next call. */
 const char *atomic_file_strerror(const char *path, int err);
 /* Whether writing a would replace the file b names (the same file, through

@@ -46,8 +46,8 @@
  * classifier's batch, patience, learning rate, penalties and validation
  * share), so that a retrain from the file is the same run; older files read
  * them as the defaults, the likes head's weight as 0 where the autoencoder
- * has one head. (A model seeing half stars rounded is saved as version 6,
- * without them.) */
+ * has one head, and are saved again as version 7, without them (a model
+ * seeing half stars rounded: as version 6). */
 /* A change of format also means making again the model fuzz seeds
  * (tests/unit/test_fuzz_regressions.c says how) and tests/tui/demo-model.fsm
  * (tests/tui/run says how) with its screens and tests/cli/expected. */
@@ -55,6 +55,10 @@
 /* The last version that saw half stars rounded up: a model of it, saved
  * again, says so still (the fields of version 7). */
 #define MODEL_VERSION_HALF_STARS_ROUNDED 6
+/* The last version without the other settings: a model of it, saved again,
+ * is saved so (Segmentation.settings_unrecorded), not with the defaults it
+ * was read with as though they were its own. */
+#define MODEL_VERSION_SETTINGS_UNRECORDED 7
 #define MODEL_OLDEST_VERSION 2
 
 /* Returns 0, or -1 with the reason in error[]. */

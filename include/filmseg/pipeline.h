@@ -72,6 +72,10 @@ typedef struct {
     /* a model file before version 7 saw a half star as the star above (3.5
      * as 4): it is fed ratings so, to score as it did */
     bool half_stars_rounded;
+    /* a model file before version 8 kept not the autoencoder's and the
+     * classifier's other settings (options holds the defaults for them): it
+     * says so, and is saved again without them (as version 7) */
+    bool settings_unrecorded;
     /* what the training panel's demographics were read with, for scoring
      * to compare (model files before version 6 do not say: known false) */
     struct {

@@ -11,6 +11,8 @@
 
 #include <stdbool.h>
 
+enum { TUI_MAX_NOTES = 3 };
+
 typedef struct {
     Panel *panel;             /* owned by the explorer from tui_run on */
     Segmentation *seg;        /* a loaded model (owned from tui_run on), or NULL */
@@ -22,7 +24,9 @@ typedef struct {
     int view_k;               /* the k a loaded model opens at (0: its own) */
     double started;           /* monotonic seconds when the command started */
     const char *timing_path;  /* FILMSEG_TUI_TIMING: timings are written here */
-    char note[512];           /* said on the status line as the explorer opens, or "" */
+    /* said on the status line as the explorer opens, one after another */
+    char notes[TUI_MAX_NOTES][512];
+    int n_notes;
 } TuiConfig;
 
 /* True when stdin and stdout are both terminals. */

@@ -109,6 +109,16 @@ static void put_settings(Writer *w, const PipelineOptions *o)
     put_f64(w, o->features.genre_weight);
 }
 
+/* The version a model is saved as: the one it was read as when the
+ * newer one would say more than it knows (half stars rounded: 6; the other
+ * settings not recorded: 7). */
+static uint32_t model_version_written(const Segmentation *seg)
+{
+    return seg->half_stars_rounded    ? MODEL_VERSION_HALF_STARS_ROUNDED
+           : seg->settings_unrecorded ? MODEL_VERSION_SETTINGS_UNRECORDED
+                                      : MODEL_VERSION;
+}
+
 /* The settings version 8 added, last in the file: the autoencoder's and the
  * classifier's others, so that a retrain from the file is the same run. */
 static void put_other_settings(Writer *w, const PipelineOptions *o)
@@ -136,7 +146,7 @@ static void put_other_settings(Writer *w, const PipelineOptions *o)
 static void encode_body(Writer *w, const Segmentation *seg)
 {
     put(w, MAGIC, 8);
-    put_u32(w, seg->half_stars_rounded ? MODEL_VERSION_HALF_STARS_ROUNDED : MODEL_VERSION);
+    put_u32(w, model_version_written(seg));
     put_u32(w, 0);
     put_u64(w, 0); /* payload length, filled in below */
 
@@ -221,7 +231,7 @@ static void encode_body(Writer *w, const Segmentation *seg)
     put_u8(w, seg->trained_with.zip_list);
     put_u64(w, seg->trained_with.zip_count);
     put_string(w, seg->trained_with.zip_name);
-    if (!seg->half_stars_rounded) /* saved as version 6, which had them not */
+    if (model_version_written(seg) > MODEL_VERSION_SETTINGS_UNRECORDED)
         put_other_settings(w, &seg->options);
 }
 
@@ -514,6 +524,7 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
 
     Reader r = {buf, len - TRAILER_SIZE, HEADER_SIZE, false, NULL};
     seg->half_stars_rounded = version <= MODEL_VERSION_HALF_STARS_ROUNDED;
+    seg->settings_unrecorded = version <= MODEL_VERSION_SETTINGS_UNRECORDED;
     get_settings(&r, version, &seg->options);
     seg->n_users = get_u64(&r, "users");
     seg->user_ids = get_array(&r, seg->n_users, sizeof *seg->user_ids, "users");
@@ -716,7 +727,7 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
                  name ? name : "");
         free(name);
     }
-    if (version >= 8) {
+    if (version > MODEL_VERSION_SETTINGS_UNRECORDED) {
         get_other_settings(&r, &seg->options);
         if (!r.bad && (!ae_options_valid(&seg->options.ae) ||
                        !classifier_options_valid(&seg->options.classifier)))
@@ -735,7 +746,8 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
         seg->options.ae.implicit_weight = 0; /* not recorded: its one head says it */
     }
     if (r.bad)
-        return refuse(seg, error, error_size, "%s: malformed model file (%s does not fit)", name,
+        return refuse(seg, error, error_size,
+                      "%s: malformed model file (a field of its %s does not fit)", name,
                       r.what ? r.what : "a field");
     if (r.pos != r.len)
         return refuse(seg, error, error_size, "%s: malformed model file (%zu bytes left over)",

@@ -275,8 +275,12 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
                     o->ae.unrated_share, o->ae.unrated_weight);
         else
             fprintf(out, "no unrated films in the ratings' loss; ");
-        fprintf(out, "input dropout %g, weight decay %g.\n", o->ae.input_dropout,
-                o->ae.weight_decay);
+        fprintf(out, "input dropout %g, weight decay %g%s.\n", o->ae.input_dropout,
+                o->ae.weight_decay,
+                seg->settings_unrecorded
+                    ? " (a model file before version 8 does not record these: the defaults are "
+                      "shown, which its training may not have used)"
+                    : "");
     }
     if (ar->epochs_run > 0)
         fprintf(out, "Last epoch: training loss %.4f, validation loss %.4f.\n",
@@ -506,14 +510,13 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
 
 /* How much users rate: what it tells about the segment (taste read from
  * sparse ratings can part heavy raters from light ones). */
-static void activity_followed(const Panel *panel, const int32_t *labels, FILE *out)
+static void activity_followed(double ami, FILE *out)
 {
-    double ami = segments_follow_activity(panel, labels);
     if (!isfinite(ami))
         return;
     bool follows = ami >= SEGMENTS_FOLLOW_AMI;
     fprintf(out,
-            "\nHow many films a user rated tells %s about their segment: an AMI of %.3f with the "
+            "How many films a user rated tells %s about their segment: an AMI of %.3f with the "
             "quintile of their number of ratings%s.\n",
             follows ? "something" : "little", ami,
             follows ? " (in part these segments set heavy raters apart from light ones, whose "
@@ -525,9 +528,12 @@ static void activity_followed(const Panel *panel, const int32_t *labels, FILE *o
 static void demographics_followed(const Panel *panel, const int32_t *labels, OutputFormat format,
                                   FILE *out)
 {
+    double activity = segments_follow_activity(panel, labels);
+    if (!panel->has_demographics && !isfinite(activity))
+        return; /* nothing to say */
     heading(format, out, "What the segments follow");
     if (!panel->has_demographics) {
-        activity_followed(panel, labels, out);
+        activity_followed(activity, out);
         return;
     }
     double ami[DEMOGRAPHIC_COUNT];
@@ -559,7 +565,9 @@ static void demographics_followed(const Panel *panel, const int32_t *labels, Out
                 "not taste alone. For comparison, the study's own segments of ml-100k (seed 0, "
                 "k = 5) follow age band 0.48, gender 0.29, occupation 0.27.\n",
                 demographic_name((Demographic)most), ami[most]);
-    activity_followed(panel, labels, out);
+    if (isfinite(activity))
+        fputc('\n', out);
+    activity_followed(activity, out);
 }
 
 /* The genres everyone liked at least PROFILE_FEW_RATINGS times, most liked

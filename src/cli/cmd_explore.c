@@ -181,19 +181,22 @@ int cmd_explore(int argc, char **argv)
         fprintf(stderr, "filmseg explore: %s: %s\n", config.model_path, error);
         return give_up(&config, EXIT_INPUT);
     }
+    /* the notes said as it opens, one after another (at most TUI_MAX_NOTES) */
     char trained[160], now[160];
     if (config.seg && segmentation_zips_differ(config.seg, config.panel, trained, now, sizeof now))
-        snprintf(config.note, sizeof config.note,
+        snprintf(config.notes[config.n_notes++], sizeof config.notes[0],
                  "states differ: the model's came from %s, this panel's from %s (%s)", trained, now,
                  segmentation_zips_advice(config.seg));
-    if (lines_skipped && !config.note[0]) /* said on stderr, hidden by the screen until q */
-        snprintf(config.note, sizeof config.note,
-                 "%zu malformed line%s skipped in loading the panel: `filmseg report%s%.400s` "
+    if (lines_skipped) /* said on stderr, hidden by the screen until q */
+        snprintf(config.notes[config.n_notes++], sizeof config.notes[0],
+                 "%zu malformed line%s skipped in loading the panel: `filmseg report%s%s%.400s%s` "
                  "lists them",
                  lines_skipped, lines_skipped == 1 ? "" : "s", args.data_dir ? " --data " : "",
-                 args.data_dir ? args.data_dir : "");
-    if (!save_path_writable && !config.note[0])
-        snprintf(config.note, sizeof config.note,
+                 args.data_dir && strchr(args.data_dir, ' ') ? "'" : "",
+                 args.data_dir ? args.data_dir : "",
+                 args.data_dir && strchr(args.data_dir, ' ') ? "'" : "");
+    if (!save_path_writable)
+        snprintf(config.notes[config.n_notes++], sizeof config.notes[0],
                  "%s: cannot write: %s; s would fail (--out names another file)", config.save_path,
                  atomic_file_strerror(config.save_path, save_path_error));
     if (config.seg && config.view_k > config.seg->sweep.kmax) {

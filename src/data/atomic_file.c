@@ -168,6 +168,10 @@ const char *atomic_file_strerror(const char *path, int err)
     if (slash)
         snprintf(folder, sizeof folder, "%.*s", slash == target ? 1 : (int)(slash - target),
                  target);
+    if (access(folder, F_OK) != 0 && errno == EACCES) { /* a folder above it is closed */
+        snprintf(why, sizeof why, "its folder %s cannot be reached (%s)", folder, strerror(err));
+        return why;
+    }
     if (access(folder, W_OK) == 0)
         return strerror(err);
     snprintf(why, sizeof why, "%s%s is not writable (%s)", slash ? "its folder " : "",

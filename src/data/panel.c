@@ -239,7 +239,8 @@ bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8
 
 /* The id a skipped line's first field holds: the field, or, where another
  * separator left the line in one field ("10;53;M;lawyer;90703"), the number
- * it begins with, followed by neither a letter, a digit nor a point. */
+ * it begins with, followed by such a separator (';', ',', ':' or a tab; not
+ * a space: "12 Angry Men", its id lost, is not film 12). */
 static bool skipped_line_id(Field id, long *value)
 {
     id = text_trim(id);
@@ -248,8 +249,7 @@ static bool skipped_line_id(Field id, long *value)
     size_t digits = 0;
     while (digits < id.len && isdigit((unsigned char)id.s[digits]))
         digits++;
-    if (digits == 0 || digits == id.len || isalnum((unsigned char)id.s[digits]) ||
-        id.s[digits] == '.')
+    if (digits == 0 || digits == id.len || !id.s[digits] || !strchr(";,:\t", id.s[digits]))
         return false;
     return text_parse_long((Field){id.s, digits}, 1, INT32_MAX, value);
 }

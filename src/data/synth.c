@@ -919,7 +919,8 @@ static bool ensure_dir(const char *dir, SynthFormat format, char *error, size_t 
     if (synth_check_dir(dir, format, error, size) != 0)
         return false;
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fail(error, size, "%s: cannot create the folder: %s", dir, strerror(errno));
+        fail(error, size, "%s: cannot create the folder: %s", dir,
+             atomic_file_strerror(dir, errno));
         return false;
     }
     return true;

@@ -362,7 +362,8 @@ void app_export(TuiApp *app, bool confirmed)
         return;
     }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        app_message(app, true, "%s: cannot make the folder: %s", dir, strerror(errno));
+        app_message(app, true, "%s: cannot make the folder: %s", dir,
+                    atomic_file_strerror(dir, errno));
         return;
     }
     /* all the tables or none: each written beside its place, then all put there */

@@ -96,6 +96,8 @@ typedef struct TuiApp {
      * from its fields, the others (the norm, the likes head...) are these,
      * the opened model's or run's, or the method's preset once switched */
     PipelineOptions form_base;
+    PipelineOptions form_opened; /* those it opened on: Space back to their
+                                    method brings them back */
     /* the settings of the form's last run while they are not the model's
      * (it runs, or was stopped or failed): the form opens on them again */
     PipelineOptions form_run;

@@ -5,6 +5,8 @@
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -246,10 +248,23 @@ static void define_other_keys(void)
             define_key(OTHER_KEYS[i].sequence, OTHER_KEYS[i].key);
 }
 
+/* Whether the terminal is gone (its window closed, the SSH link dropped)
+ * without a SIGHUP, as for a program in a session of its own: reads then
+ * return at once, and the loop would spin. */
+static bool terminal_gone(void)
+{
+    struct pollfd in = {.fd = STDIN_FILENO, .events = POLLIN};
+    return poll(&in, 1, 0) == 1 && (in.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 int crt_read_key(int wait_ms)
 {
     timeout(wait_ms);
     int ch = getch();
+    if (ch == ERR && terminal_gone()) {
+        crt_signal = SIGHUP; /* ended as a hang-up ends it */
+        return ERR;
+    }
     if (ch != 27)
         return ch;
     /* an escape sequence ncurses does not know (another terminal's key, an

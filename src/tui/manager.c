@@ -180,7 +180,7 @@ static void form_open(TuiApp *app)
     const PipelineOptions *o = app->form_run_pending ? &app->form_run
                                : app->seg            ? &app->seg->options
                                                      : &app->config->training;
-    app->form_base = *o;
+    app->form_base = app->form_opened = *o;
     form_method_fields(app, o);
     snprintf(app->form_value[FORM_K], 24, "%d", app->seg && !app->form_run_pending ? app->k : o->k);
     snprintf(app->form_value[FORM_KMAX], 24, "%d", o->kmax);
@@ -193,11 +193,15 @@ static void form_open(TuiApp *app)
 }
 
 /* Space on the method field: the other method, with its preset's settings
- * (those the form shows but k, K, epochs, hidden units and seed). */
+ * (those the form shows but k, K, epochs, hidden units and seed), or, back
+ * on the method the form opened with, the settings it opened on. */
 static void form_switch_method(TuiApp *app)
 {
     PipelineOptions preset;
-    if (strcmp(app->form_value[FORM_METHOD], "study") != 0)
+    bool to_study = strcmp(app->form_value[FORM_METHOD], "study") != 0;
+    if (to_study == (app->form_opened.ae.loss == AE_LOSS_STUDY))
+        preset = app->form_opened;
+    else if (to_study)
         pipeline_options_study(&preset);
     else if (app->config->training.ae.loss == AE_LOSS_RATED)
         preset = app->config->training; /* filmseg's, with the settings it was started with */
@@ -706,7 +710,8 @@ enum { KEY_CTRL_C = 3, KEY_INTERRUPT = KEY_MAX + 1 };
 static void change_k(TuiApp *app, int step)
 {
     if (!app->seg) {
-        app_message(app, true, "k changes once there are segments (t trains)");
+        app_message(app, true, "k changes once there are segments (%s)",
+                    worker_running(&app->worker) ? "when the training finishes" : "t trains");
         return;
     }
     int k = app->k + step;
@@ -931,8 +936,9 @@ int tui_run(TuiConfig *config)
         if (config->train_at_start)
             app_train(app, &config->training);
     }
-    if (config->note[0])
-        app_message(app, true, "%s", config->note);
+    int notes_said = 0; /* the start-up notes, each in its turn */
+    if (notes_said < config->n_notes)
+        app_message(app, true, "%s", config->notes[notes_said++]);
     draw(app);
     if (timing.out) {
         fprintf(timing.out, "first_frame_ms %.3f\n", (tui_now() - config->started) * 1000);
@@ -983,6 +989,10 @@ int tui_run(TuiConfig *config)
         if (app->message[0] && t0 - app->message_at > app->message_seconds) {
             app->message[0] = 0;
             app->asked = ASK_NONE; /* and its question */
+            redraw = true;
+        }
+        if (!app->message[0] && notes_said < config->n_notes) {
+            app_message(app, true, "%s", config->notes[notes_said++]);
             redraw = true;
         }
         if (redraw && !app->quit) {

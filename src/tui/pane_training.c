@@ -121,9 +121,26 @@ static void training_draw(TuiApp *app, Rect r)
         }
         char others[200];
         settings_not_in_form(o, others, sizeof others);
-        if (others[0]) { /* kept by a retrain from the form, which does not show them */
+        if (t->state == WORKER_DONE && app->seg && app->seg->settings_unrecorded) {
             line = rect_take_top(&r, 1);
-            tui_textf(line.y, line.x, line.w, "and, not in the form:%s", others);
+            tui_text(line.y, line.x, line.w,
+                     "the others not recorded in this model file (before version 8): defaults");
+        } else if (others[0]) { /* kept by a retrain from the form, which does not show them */
+            /* as many lines as it takes, each option whole */
+            line = rect_take_top(&r, 1);
+            int x = line.x + tui_text(line.y, line.x, line.w, "and, not in the form:");
+            for (char *option = others; *option;) {
+                char *next = strstr(option + 1, " --");
+                int len = next ? (int)(next - option) : (int)strlen(option);
+                bool wrap = x + len > line.x + line.w;
+                if (wrap)
+                    line = rect_take_top(&r, 1);
+                if (wrap) /* a new line: without the space before the option */
+                    x = line.x + tui_textf(line.y, line.x, line.w, "%.*s", len - 1, option + 1);
+                else
+                    x += tui_textf(line.y, x, line.x + line.w - x, "%.*s", len, option);
+                option += len;
+            }
         }
         /* the stages, the current one marked (short names: all six fit in 80 columns) */
         static const char *const STAGE_LABEL[STAGE_COUNT] = {"matrix", "autoencoder", "features",

@@ -357,6 +357,9 @@ static int refused_for(const char *file, const char *folder, const char *want)
     if (strcmp(want, "folder") == 0)
         snprintf(expected, sizeof expected, "its folder %s is not writable (%s)", folder,
                  strerror(EACCES));
+    else if (strcmp(want, "closed") == 0)
+        snprintf(expected, sizeof expected, "its folder %s cannot be reached (%s)", folder,
+                 strerror(EACCES));
     else
         snprintf(expected, sizeof expected, "%s", strerror(EACCES));
     return strcmp(atomic_file_strerror(file, EACCES), expected) == 0 ? 0 : 3;
@@ -369,7 +372,17 @@ static void read_only_folder_named(void **state)
 {
     (void)state;
     char dir[] = "/tmp/filmseg-rofolder-XXXXXX", writable[256], fresh[256], read_only[256];
+    char closed[256], open_inside[300], beyond[340];
     assert_non_null(mkdtemp(dir));
+    /* a writable folder inside one closed to this user: the closed one said */
+    snprintf(closed, sizeof closed, "%s/closed", dir);
+    snprintf(open_inside, sizeof open_inside, "%s/open", closed);
+    snprintf(beyond, sizeof beyond, "%s/x.csv", open_inside);
+    assert_int_equal(mkdir(closed, 0700), 0);
+    assert_int_equal(mkdir(open_inside, 0777), 0);
+    assert_int_equal(chmod(open_inside, 0777), 0);
+    if (getuid() != 0)
+        assert_int_equal(chmod(closed, 0), 0); /* root's 0700 closes it to nobody */
     snprintf(writable, sizeof writable, "%s/writable.csv", dir);
     snprintf(fresh, sizeof fresh, "%s/new.csv", dir);
     snprintf(read_only, sizeof read_only, "%s/read-only.csv", dir);
@@ -390,6 +403,8 @@ static void read_only_folder_named(void **state)
             rc = refused_for(fresh, dir, "folder");
         if (rc == 0)
             rc = refused_for(read_only, dir, "file");
+        if (rc == 0)
+            rc = refused_for(beyond, open_inside, "closed") ? 4 : 0;
         _exit(rc);
     }
     int status;
@@ -397,6 +412,9 @@ static void read_only_folder_named(void **state)
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     assert_int_equal(chmod(dir, 0700), 0);
+    assert_int_equal(chmod(closed, 0700), 0);
+    rmdir(open_inside);
+    rmdir(closed);
     unlink(writable);
     unlink(read_only);
     rmdir(dir);

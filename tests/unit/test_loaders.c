@@ -231,9 +231,10 @@ static void ratings_of_skipped_lines_said_once(void **state)
                         "1|30|F|other|94043\n" /* duplicate: user 1's ratings are the first's */
                         "2|abc|F|other|94043\n"
                         "3|30|X|other|94043\n"
-                        "4|30|F|oth\001er|94043\n" /* binary data */
-                        "5;30;F;lawyer;90703\n"    /* another separator: user 5 */
-                        "7.5|30|F|other|94043\n";  /* no id */
+                        "4|30|F|oth\001er|94043\n"    /* binary data */
+                        "5;30;F;lawyer;90703\n"       /* another separator: user 5 */
+                        "7.5|30|F|other|94043\n"      /* no id */
+                        "8 Smith|30|F|other|94043\n"; /* nor here: a space is no separator */
     const char *items =
         ITEM(1, "A (1990)") "2|B|31-Foo-1990||u|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
     const char *ratings = "1\t1\t4\t1\n"  /* kept */
@@ -243,13 +244,15 @@ static void ratings_of_skipped_lines_said_once(void **state)
                           "9\t1\t4\t1\n"  /* user 9 was never there */
                           "4\t1\t2\t1\n"  /* user 4, line 5 */
                           "5\t1\t2\t1\n"  /* user 5, line 6 */
-                          "7\t1\t2\t1\n"; /* user 7 was never there */
+                          "7\t1\t2\t1\n"  /* user 7 was never there */
+                          "8\t1\t2\t1\n"; /* nor user 8 */
     Panel *p = load_ok(users, items, ratings, &c);
     const char *text = captured_diag_text(&c);
     assert_int_equal(p->n_ratings, 1);
-    assert_int_equal(skipped(&c), 9); /* six users' lines, a film's, user 9's and 7's ratings */
+    assert_int_equal(skipped(&c), 11); /* 7 users' lines, a film's, users 9, 7, 8's ratings */
     assert_null(strstr(text, "t/u.data:7:"));
     assert_non_null(strstr(text, "t/u.data:8: user 7 is not in u.user"));
+    assert_non_null(strstr(text, "t/u.data:9: user 8 is not in u.user"));
     assert_null(strstr(text, "t/u.data:6:"));
     assert_non_null(strstr(text, "t/u.data:5: user 9 is not in u.user"));
     for (int line = 2; line <= 4; line++) {

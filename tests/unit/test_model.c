@@ -684,6 +684,16 @@ static void version_8_keeps_every_setting(void **state)
     assert_true(s.options.ae.implicit_weight == 0); /* its one head says it */
     assert_true(s.options.ae.unrated_share == defaults.ae.unrated_share);
     assert_int_equal(s.options.classifier.batch, defaults.classifier.batch);
+    assert_true(s.settings_unrecorded);
+    /* saved again: as version 7, without the defaults as though its own */
+    uint8_t *again;
+    size_t again_len;
+    assert_int_equal(model_encode(&s, &again, &again_len), 0);
+    uint32_t version;
+    memcpy(&version, again + 8, 4);
+    assert_int_equal(version, 7);
+    assert_int_equal(again_len, len);
+    free(again);
     segmentation_free(&s);
     free(buf);
     /* the fixture's model has the likes head: read as on */
