@@ -70,8 +70,8 @@ void demo_encode(const DemoEncoding *enc, const Panel *panel, const PanelUser *u
 /* Weights of one user's n ratings by when they were made: exp(recency (q - 1))
  * where q is the rating's place among the user's ratings in time, 0 for the
  * first and 1 for the last (equal times in their given order). All 1 when
- * recency is 0, when n < 2, when time is NULL or when every time is 0
- * (unknown). scratch: 2n uint32. */
+ * recency is 0, when n < 2, when time is NULL or when any time is 0
+ * (unknown: that rating has no place in the order). scratch: 2n uint32. */
 void recency_weights(const uint32_t *time, size_t n, double recency, uint32_t *scratch,
                      float *weight);
 

@@ -265,6 +265,18 @@ static const char *panel_header(ExportTable table)
     }
 }
 
+/* A segment's stability as the tables give it: none for a segment of one
+ * training user (an outlier, not a segment: it comes back "whole" by
+ * itself, a 1 that reads as highly stable), as the report reads it. */
+static double segment_stability(const KmeansSweep *sweep, int k, int segment)
+{
+    const KmeansResult *r = &sweep->results[k - 1];
+    size_t n = 0;
+    for (size_t u = 0; u < r->n && n < 2; u++)
+        n += r->labels[u] == segment;
+    return n == 1 ? NAN : kmeans_segment_stability(sweep, k, segment);
+}
+
 /* The whole sample first (segment -1), then each segment. */
 static int write_panel_table(ExportTable table, const KmeansSweep *sweep, int k, const Panel *panel,
                              const int32_t *labels, FILE *out)
@@ -287,8 +299,7 @@ static int write_panel_table(ExportTable table, const KmeansSweep *sweep, int k,
         const Profile *cur = segment < 0 ? &all : &p;
         switch (table) {
         case EXPORT_SEGMENTS:
-            write_segment_row(out, panel, segment, cur, &all,
-                              kmeans_segment_stability(sweep, k, segment));
+            write_segment_row(out, panel, segment, cur, &all, segment_stability(sweep, k, segment));
             break;
         case EXPORT_PROFILES: write_profile_rows(out, panel, segment, cur, &all); break;
         case EXPORT_GENRES: write_genre_rows(out, panel, segment, cur, &all); break;

@@ -80,19 +80,31 @@ static void warn_about_users(const Segmentation *seg, const Panel *panel, const 
     /* ZIP codes given that lead to no state (an empty one is counted with
      * the partial users): 4 digits is most often a leading zero a
      * spreadsheet dropped */
-    size_t stateless = 0;
-    const char *stateless_zip = NULL;
-    for (size_t u = 0; seg->demo.has_demographics && u < panel->n_users; u++)
-        if (panel->users[u].zip[0] && panel->users[u].state == 0 && stateless++ == 0)
-            stateless_zip = panel->users[u].zip;
+    size_t stateless = 0, short_zips = 0; /* short: all digits, fewer than 5 */
+    const char *stateless_zip = NULL, *short_zip = NULL;
+    for (size_t u = 0; seg->demo.has_demographics && u < panel->n_users; u++) {
+        const char *zip = panel->users[u].zip;
+        if (!zip[0] || panel->users[u].state != 0)
+            continue;
+        if (stateless++ == 0)
+            stateless_zip = zip;
+        if (strlen(zip) < 5 && strspn(zip, "0123456789") == strlen(zip) && short_zips++ == 0)
+            short_zip = zip;
+    }
+    char short_note[96] = "";
+    if (short_zips == stateless && short_zips > 0)
+        snprintf(short_note, sizeof short_note,
+                 "; fewer than 5 digits: leading zeros lost in a spreadsheet?");
+    else if (short_zips)
+        snprintf(short_note, sizeof short_note,
+                 "; %zu of fewer than 5 digits ('%s'): leading zeros lost in a spreadsheet?",
+                 short_zips, short_zip);
     if (stateless)
         fprintf(stderr,
                 "filmseg score: %zu %s a ZIP code that gives no state (%s'%s'%s): scored with "
                 "no state\n",
                 stateless, stateless == 1 ? "user has" : "users have", stateless > 1 ? "e.g. " : "",
-                stateless_zip,
-                strlen(stateless_zip) == 4 ? "; four digits: a leading zero lost in a spreadsheet?"
-                                           : "");
+                stateless_zip, short_note);
     /* occupations the model has no column for (scored as none of its own) */
     size_t strangers = 0;
     const char *stranger = NULL;

@@ -113,6 +113,7 @@ bool panel_build_init(PanelBuilder *b, PanelFormat format, Diag *diag)
 static void free_patterns(PanelBuilder *b)
 {
     idindex_free(&b->skipped_users.lines);
+    idindex_free(&b->unlisted.ids);
     idindex_free(&b->skipped_films.lines);
     pcre2_code_free(b->date_re);
     pcre2_code_free(b->title_year_re);
@@ -310,6 +311,22 @@ void panel_build_note_left_out(PanelBuilder *b, const char *ratings_path, const 
     }
 }
 
+/* A rating, to score, of a user the users file does not have: counted. */
+static bool panel_build_unlisted(PanelBuilder *b, long user_id, size_t line)
+{
+    if (b->unlisted.ratings++ == 0) {
+        b->unlisted.first_id = user_id;
+        b->unlisted.first_line = line;
+    }
+    if (idindex_get(&b->unlisted.ids, user_id) >= 0)
+        return true;
+    bool oom = false;
+    idindex_put(&b->unlisted.ids, user_id, 1, &oom);
+    b->unlisted.users++;
+    b->oom |= oom;
+    return !oom;
+}
+
 bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFormat *format)
 {
     LineReader reader;
@@ -330,12 +347,14 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
     {
         size_t n = text_split(line, format->separator, f, 5), at = reader.line_no;
         long user_id, film_id, score, time = 0, user = -1, film = -1;
-        /* new users to score may come without times (a survey's): 0, none
-         * known, which weighs their ratings alike */
-        bool timeless = n == 3 && b->scoring;
+        /* new users to score may come without times (a survey's: no fourth
+         * field, or an empty one): 0, none known, which weighs their ratings
+         * alike */
+        bool timeless = b->scoring && (n == 3 || (n == 4 && text_trim(f[3]).len == 0));
         if (n != 4 && !timeless)
-            ok = diag_bad_line(b->diag, file->path, at, "%zu field%s, expected %s", n,
-                               n == 1 ? "" : "s", format->layout);
+            ok = diag_bad_line(b->diag, file->path, at, "%zu field%s, expected %s%s", n,
+                               n == 1 ? "" : "s", format->layout,
+                               b->scoring ? ", or 3 without the time" : "");
         else if (!text_parse_long(f[0], 1, INT32_MAX, &user_id)) /* as the users files' */
             ok = diag_bad_line(b->diag, file->path, at,
                                "user id '%.*s' is not a whole number 1..2147483647", SHOW(f[0]));
@@ -352,6 +371,8 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
         else if ((user = idindex_get(&b->panel->user_index, user_id)) < 0 &&
                  panel_build_left_out(&b->skipped_users, user_id))
             continue;
+        else if (user < 0 && b->scoring && !b->diag->strict)
+            ok = panel_build_unlisted(b, user_id, at);
         else if (user < 0)
             ok = diag_bad_line(b->diag, file->path, at, "user %ld is not in %s", user_id,
                                b->users_name ? b->users_name : format->users_file);
@@ -367,6 +388,15 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
             return false;
     }
     panel_build_note_left_out(b, file->path, format->film);
+    if (b->unlisted.ratings)
+        diag_note(b->diag,
+                  "%s: %zu rating%s of %zu user%s not in %s left out: %s not scored (the first: "
+                  "user %ld, line %zu)",
+                  file->path, b->unlisted.ratings, b->unlisted.ratings == 1 ? "" : "s",
+                  b->unlisted.users, b->unlisted.users == 1 ? "" : "s",
+                  b->users_name ? b->users_name : format->users_file,
+                  b->unlisted.users == 1 ? "that user is" : "those users are", b->unlisted.first_id,
+                  b->unlisted.first_line);
     return ok;
 }
 

@@ -59,6 +59,15 @@ typedef struct {
      * know are counted in panel->sample.ratings_unknown_film, not errors,
      * and every user is read (see panel_build_add_scored_person) */
     bool scoring;
+    /* scoring: users who rated but have no line in the users file; their
+     * ratings are left out and said once, not as a malformed line each
+     * (--strict stops at the first) */
+    struct {
+        IdIndex ids;
+        size_t users, ratings;
+        long first_id;
+        size_t first_line; /* in the ratings file */
+    } unlisted;
     const char *users_name; /* the users file as ratings' messages name it */
     bool oom;
     /* PCRE2 patterns: a release date (01-Jan-1995) and a year at the end of a

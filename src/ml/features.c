@@ -109,8 +109,10 @@ static int cmp_time_index(const void *a, const void *b)
 void recency_weights(const uint32_t *time, size_t n, double recency, uint32_t *scratch,
                      float *weight)
 {
-    bool known = false;
-    for (size_t i = 0; time && i < n && !known; i++)
+    /* a rating of no known time (0: a scored survey's, a release without
+     * times) has no place in the order: then all weigh alike */
+    bool known = time != NULL;
+    for (size_t i = 0; known && i < n; i++)
         known = time[i] != 0;
     if (recency == 0 || n < 2 || !known) {
         for (size_t i = 0; i < n; i++)

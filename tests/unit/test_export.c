@@ -226,6 +226,25 @@ static void panel_tables(void **state)
     assert_true(has_line(
         text, "1,2,0.400000,3,4.3333,0.500000,28.5000,28.5,0.500000,1995,younger; more women"));
     free(text);
+    /* k = 3: segments 0 and 1 hold one training user each, an outlier each:
+     * no stability (a 1 read as highly stable), segment 2's as measured */
+    seg.sweep.segment_stability[3] = seg.sweep.segment_stability[4] = 1.0;
+    seg.sweep.segment_stability[5] = 0.9;
+    int32_t labels3[5];
+    assert_int_equal(segmentation_panel_labels(&seg, 3, p, labels3), 4);
+    text = export_text(EXPORT_SEGMENTS, &seg, 3, p, labels3);
+    for (int s = 0; s < 3; s++) {
+        char start[8];
+        snprintf(start, sizeof start, "\n%d,", s);
+        const char *row = strstr(text, start);
+        assert_non_null(row);
+        const char *end = strchr(row + 1, '\n');
+        size_t len = end ? (size_t)(end - row) : strlen(row);
+        char line[256];
+        snprintf(line, sizeof line, "%.*s", (int)len, row + 1);
+        assert_non_null(strstr(line, s < 2 ? ",,1995," : ",0.900000,1995,"));
+    }
+    free(text);
 
     /* writers: everyone 2 of 5 (users 1, 4); segment 0 has user 1: 1 of 2,
      * index (1/2) / (2/5) * 100 = 125 */

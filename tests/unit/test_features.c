@@ -25,6 +25,11 @@ static void recency_weights_by_hand(void **state)
     const uint32_t unknown[3] = {0, 0, 0};
     recency_weights(unknown, 3, 4.0, scratch, w);
     assert_true(w[0] == 1.0f && w[1] == 1.0f && w[2] == 1.0f);
+    /* one time unknown (a survey's rating without one): not the oldest,
+     * but no order at all */
+    const uint32_t one_unknown[3] = {30, 0, 20};
+    recency_weights(one_unknown, 3, 4.0, scratch, w);
+    assert_true(w[0] == 1.0f && w[1] == 1.0f && w[2] == 1.0f);
     recency_weights(times, 3, 0.0, scratch, w); /* recency 0: all alike */
     assert_true(w[0] == 1.0f && w[1] == 1.0f && w[2] == 1.0f);
     recency_weights(NULL, 3, 4.0, scratch, w);

@@ -500,11 +500,16 @@ static void scoring_files_in_either_format(void **state)
     assert_int_equal(p->sample.users_partial_line, 1);
     assert_string_equal(p->sample.users_partial_field, "age");
     panel_free(p);
-    /* ratings of a user the users file lacks name that file */
-    assert_int_equal(
-        load_scoring(dir, "7|23|F|student|02139\n", "7\t10\t5\t1\n8\t10\t5\t1\n", &c, &p), 0);
-    assert_non_null(strstr(captured_diag_text(&c), "user 8 is not in "));
-    assert_non_null(strstr(captured_diag_text(&c), "/users"));
+    /* ratings of users the users file lacks: said once, naming that file and
+     * how many users are not scored (20 lines of them hid the others) */
+    assert_int_equal(load_scoring(dir, "7|23|F|student|02139\n",
+                                  "7\t10\t5\t1\n8\t10\t5\t1\n9\t10\t5\t1\n8\t20\t4\t1\n", &c, &p),
+                     0);
+    assert_non_null(strstr(captured_diag_text(&c), "ratings: 3 ratings of 2 users not in "));
+    assert_non_null(strstr(captured_diag_text(&c), "users left out: those users are not scored "
+                                                   "(the first: user 8, line 2)"));
+    assert_null(strstr(captured_diag_text(&c), "is not in"));
+    assert_int_equal(p->n_users, 1);
     panel_free(p);
     /* a CSV release's ratings.csv alone (a taste-only model): its users are
      * those who rated, a rating of an unknown film counted and its user kept */
