@@ -7,6 +7,7 @@
 #include "filmseg/model.h"
 #include "filmseg/pipeline.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,8 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: filmseg score --model FILE [--users FILE] --ratings FILE\n"
-                 "                     [--by classifier|nearest] [--evidence] [--zips FILE]\n"
-                 "                     [--strict]\n"
+                 "                     [--by classifier|nearest] [--evidence] [--out FILE.csv]\n"
+                 "                     [--zips FILE] [--strict]\n"
                  "Prints user_id,segment and each segment's probability (classifier) or\n"
                  "distance (nearest centroid) as CSV. FILE formats: u.user and u.data, or 1M's\n"
                  "users.dat and ratings.dat (a users file whose first line is '::'-separated);\n"
@@ -24,7 +25,9 @@ static void usage(FILE *out)
                  "ratings.csv format. One of the two may be -, standard input.\n"
                  "--evidence adds what each row rests on: ratings_used (the user's ratings of\n"
                  "the model's films) and unknown (the demographics it went without, as\n"
-                 "age;gender;occupation;state; empty when none).\n");
+                 "age;gender;occupation;state; empty when none). --out writes the CSV to a\n"
+                 "file put in place whole once written (a reader never sees half of it, and a\n"
+                 "failed run leaves the last one), standard output without it.\n");
 }
 
 /* What a user's row went without: the demographics the model could not
@@ -141,21 +144,18 @@ int cmd_score(int argc, char **argv)
 {
     /* of the panel options only --zips and --strict: production scores
      * everyone (no sample rules), from the files given (no --data) */
-    static const struct option long_options[] = {{"zips", required_argument, 0, 1001},
-                                                 {"strict", no_argument, 0, 1004},
-                                                 {"model", required_argument, 0, 'm'},
-                                                 {"users", required_argument, 0, 'u'},
-                                                 {"ratings", required_argument, 0, 'r'},
-                                                 {"by", required_argument, 0, 'b'},
-                                                 {"evidence", no_argument, 0, 'e'},
-                                                 {"help", no_argument, 0, 'h'},
-                                                 {0, 0, 0, 0}};
+    static const struct option long_options[] = {
+        {"zips", required_argument, 0, 1001},   {"strict", no_argument, 0, 1004},
+        {"model", required_argument, 0, 'm'},   {"users", required_argument, 0, 'u'},
+        {"ratings", required_argument, 0, 'r'}, {"by", required_argument, 0, 'b'},
+        {"evidence", no_argument, 0, 'e'},      {"out", required_argument, 0, 'o'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     PanelArgs args;
     panel_args_init(&args);
     /* production assigns everyone: no sample rules */
     args.options.rules.keep_unknown_state = true;
     args.options.rules.n_exclude = 0;
-    const char *model_path = NULL, *users_path = NULL, *ratings_path = NULL;
+    const char *model_path = NULL, *users_path = NULL, *ratings_path = NULL, *out_path = NULL;
     bool nearest = false, evidence = false;
     int opt;
     if (!cli_exact_options("score", argc, argv, long_options)) {
@@ -181,6 +181,7 @@ int cmd_score(int argc, char **argv)
             nearest = strcmp(optarg, "nearest") == 0;
             break;
         case 'e': evidence = true; break;
+        case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -194,6 +195,18 @@ int cmd_score(int argc, char **argv)
         fprintf(stderr, "filmseg score: --model and --ratings are required\n");
         usage(stderr);
         return EXIT_USAGE;
+    }
+    if (out_path && strcmp(out_path, "-") == 0)
+        out_path = NULL; /* standard output, as without it */
+    const char *const inputs[] = {
+        "model",    model_path, "ratings", ratings_path, users_path ? "users" : NULL,
+        users_path, NULL};
+    if (out_path && !cli_output_free("score", "out", out_path, &args, inputs))
+        return EXIT_USAGE;
+    if (out_path && !atomic_file_probe(out_path)) { /* before any reading */
+        fprintf(stderr, "filmseg score: %s: cannot write: %s\n", out_path,
+                atomic_file_strerror(out_path, errno));
+        return EXIT_INPUT;
     }
     /* "-": standard input, for one of the two files */
     bool users_stdin = users_path && strcmp(users_path, "-") == 0;
@@ -275,12 +288,23 @@ int cmd_score(int argc, char **argv)
     uint32_t *col = malloc((seg.n_films + 1) * sizeof *col);
     float *value = malloc((seg.n_films + 1) * sizeof *value);
     uint32_t *time = malloc((seg.n_films + 1) * sizeof *time);
-    rc = row && proba && col && value && time ? 0 : EXIT_INPUT;
+    bool oom = !(row && proba && col && value && time);
+    rc = oom ? EXIT_INPUT : 0;
+    AtomicFile out_file = {0};
+    FILE *out = stdout;
+    if (rc == 0 && out_path) {
+        if (!atomic_file_open(&out_file, out_path)) {
+            fprintf(stderr, "filmseg score: %s: cannot write: %s\n", out_path,
+                    atomic_file_strerror(out_path, errno));
+            rc = EXIT_INPUT;
+        }
+        out = out_file.f;
+    }
     if (rc == 0) {
-        printf("user_id,segment");
+        fprintf(out, "user_id,segment");
         for (int s = 0; s < seg.k; s++)
-            printf(nearest ? ",distance_%d" : ",p_%d", s);
-        printf(evidence ? ",ratings_used,unknown\n" : "\n");
+            fprintf(out, nearest ? ",distance_%d" : ",p_%d", s);
+        fprintf(out, evidence ? ",ratings_used,unknown\n" : "\n");
     }
     size_t unrated = 0; /* users with no rating of the model's films */
     for (size_t u = 0; rc == 0 && u < panel->n_users; u++) {
@@ -290,6 +314,7 @@ int cmd_score(int argc, char **argv)
         if (nearest) {
             if (segmentation_feature_row(&seg, panel, &panel->users[u], n, col, value, time, row) !=
                 0) {
+                oom = true;
                 rc = EXIT_INPUT;
                 break;
             }
@@ -307,19 +332,25 @@ int cmd_score(int argc, char **argv)
             classifier_predict_proba(&seg.classifier, row, proba);
             segment = classifier_predict(&seg.classifier, row);
         }
-        printf("%d,%d", panel->users[u].id, segment);
+        fprintf(out, "%d,%d", panel->users[u].id, segment);
         for (int s = 0; s < seg.k; s++)
-            printf(",%.6f", proba[s]);
+            fprintf(out, ",%.6f", proba[s]);
         if (evidence) {
             char unknown[64];
             unknown_fields(&seg, panel, &panel->users[u], unknown, sizeof unknown);
-            printf(",%zu,%s", n, unknown);
+            fprintf(out, ",%zu,%s", n, unknown);
         }
-        printf("\n");
+        fputc('\n', out);
     }
-    if (rc)
+    if (rc == 0 && out_path && !atomic_file_commit(&out_file)) {
+        fprintf(stderr, "filmseg score: %s: cannot write: %s\n", out_path,
+                atomic_file_strerror(out_path, errno));
+        rc = EXIT_INPUT;
+    }
+    atomic_file_discard(&out_file); /* unless committed: a failed run leaves the last file */
+    if (oom)
         fprintf(stderr, "filmseg score: out of memory\n");
-    else if (unrated)
+    else if (rc == 0 && unrated)
         fprintf(stderr,
                 "filmseg score: %zu of the %zu users rated none of the model's films: their "
                 "segments rest on %s\n",
