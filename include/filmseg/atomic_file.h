@@ -7,8 +7,9 @@
  * When PATH is a symbolic link, the file it points to is replaced (the link
  * stays); the file keeps the permissions and owner (as far as this user may
  * give them: root, or a group of theirs) of the one it replaces, a file this
- * user may not write is refused (EACCES), and a new one gets 0666 less the
- * umask. A PATH that is a device or a pipe
+ * user may not write is refused (EACCES), and so is another user's file in a
+ * sticky folder, which the rename could not replace (EPERM); a new one gets
+ * 0666 less the umask. A PATH that is a device or a pipe
  * (/dev/stdout, a fifo) is written to as it is: renaming over it would put a
  * file in its place. The model file, `export` tables and `synth` panels are
  * written this way. */

@@ -155,11 +155,35 @@ static void canonical(const char *path, char *out, size_t size)
     snprintf(out, size, "%s/%s", realpath(dir, real) ? real : dir, name);
 }
 
+/* Whether target's folder is sticky (/tmp, a shared drop folder) and the
+ * file there another user's: renaming over it is then refused (EPERM) though
+ * the file itself may be writable, as the shell's > would write it. */
+static bool sticky_refuses(const char *target, const struct stat *file)
+{
+    const char *slash = strrchr(target, '/');
+    char folder[4096] = ".";
+    if (slash)
+        snprintf(folder, sizeof folder, "%.*s", slash == target ? 1 : (int)(slash - target),
+                 target);
+    struct stat st;
+    uid_t me = geteuid();
+    return stat(folder, &st) == 0 && (st.st_mode & S_ISVTX) && me != 0 && file->st_uid != me &&
+           st.st_uid != me;
+}
+
 const char *atomic_file_strerror(const char *path, int err)
 {
     static _Thread_local char why[4400];
     char target[4096];
     bool permission = err == EACCES || err == EPERM || err == EROFS;
+    struct stat file;
+    if (err == EPERM && write_target(path, target, sizeof target) && stat(target, &file) == 0 &&
+        sticky_refuses(target, &file)) {
+        snprintf(why, sizeof why,
+                 "its folder is sticky, and the file another user's: it cannot be replaced (%s)",
+                 strerror(err));
+        return why;
+    }
     if (!permission || !write_target(path, target, sizeof target) ||
         (access(target, F_OK) == 0 && access(target, W_OK) != 0))
         return strerror(err); /* not permission, or the file's own */
@@ -251,6 +275,10 @@ bool atomic_file_open(AtomicFile *a, const char *path)
         return false;
     if (!write_target(path, a->target, sizeof a->target))
         return false;
+    if (exists && sticky_refuses(a->target, &existing)) {
+        errno = EPERM; /* what the rename would say, after all the work */
+        return false;
+    }
     int fd = create_temporary(a->tmp, sizeof a->tmp, a->target);
     if (fd < 0) {
         a->tmp[0] = '\0';

@@ -420,6 +420,42 @@ static void read_only_folder_named(void **state)
     rmdir(dir);
 }
 
+/* Another user's writable file in a sticky folder (/tmp, a shared drop
+ * folder): the rename over it would fail after all the work, so opening it
+ * is refused at once, and said so (only as root can the test make another
+ * user's file: it runs the open as nobody). */
+static void sticky_folder_refused_at_open(void **state)
+{
+    (void)state;
+    if (getuid() != 0)
+        skip();
+    char dir[] = "/tmp/filmseg-sticky-XXXXXX", file[256];
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(chmod(dir, 01777), 0);
+    snprintf(file, sizeof file, "%s/shared.csv", dir);
+    write_text(file, "root's\n");
+    assert_int_equal(chmod(file, 0666), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0)
+            _exit(255);
+        AtomicFile a;
+        if (atomic_file_open(&a, file))
+            _exit(1);
+        if (errno != EPERM)
+            _exit(2);
+        _exit(strstr(atomic_file_strerror(file, EPERM), "its folder is sticky") ? 0 : 3);
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(entries(dir), 1); /* no temporary file left */
+    unlink(file);
+    rmdir(dir);
+}
+
 static void signal_removes_temporary(void **state)
 {
     (void)state;
@@ -519,6 +555,7 @@ int main(void)
         cmocka_unit_test(links_and_permissions),
         cmocka_unit_test(owner_kept_and_read_only_refused),
         cmocka_unit_test(read_only_folder_named),
+        cmocka_unit_test(sticky_folder_refused_at_open),
         cmocka_unit_test(signal_removes_temporary),
         cmocka_unit_test(devices_and_pipes_are_written_to),
         cmocka_unit_test(stamps_tell_a_file_changed_since),
