@@ -321,6 +321,8 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
                 "Taste: each user's whole history (recency %g has nothing to weigh: the panel's "
                 "ratings have no times).\n",
                 o->features.recency);
+    else
+        fprintf(out, "Taste: each user's whole history, every rating alike (recency 0).\n");
     const FeatureScaling *sc = &seg->scaling;
     if (sc->genre_dim)
         fprintf(out,
@@ -393,6 +395,11 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
                 seg->sweep.stability_resamples, seg->sweep.stability_resamples == 1 ? "" : "s",
                 kmeans_stability_points(seg->n_users), seg->n_users, stability[k_shown - 1],
                 seg->sweep.stability_resamples == 1 ? "" : " on average", k_shown);
+    else if (!segmentation_stability_stopped(seg))
+        fprintf(out,
+                "Stability: not measured (trained with --stability 0%s): whether these "
+                "segments come back from samples of the users is not known.\n",
+                o->ae.loss == AE_LOSS_STUDY ? ", as the study's method is" : "");
     if (segmentation_stability_stopped(seg))
         fprintf(out, "The training's stability stage was stopped at %d of the %d refits asked%s.\n",
                 segmentation_stability_refits(seg), seg->options.stability,
@@ -469,9 +476,19 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
                               : "");
     fprintf(out,
             "%zu training and %zu validation users; %d epoch%s, best at %d; validation accuracy "
-            "%.1f%%.\n\n",
+            "%.1f%%.\n",
             cr->n_train, cr->n_val, cr->epochs_run, cr->epochs_run == 1 ? "" : "s", cr->best_epoch,
             100 * cr->val_accuracy);
+    const ClassifierOptions *co = &o->classifier;
+    fprintf(out,
+            "Trained with %d and %d hidden units, batch %d, learning rate %g (cut 10x after %d "
+            "epochs without gain), at most %d epochs (stopping after %d without gain), L1 and "
+            "L2 penalties %g and %g%s.\n\n",
+            co->hidden1, co->hidden2, co->batch, co->lr, co->plateau_patience, co->epochs,
+            co->stop_patience, co->l1, co->l2,
+            seg->settings_unrecorded ? " (a model file before version 8 records not its batch, "
+                                       "rate, patience or penalties: the defaults are shown)"
+                                     : "");
     if (cr->confusion && seg->k <= 15) {
         const char *headers[16] = {"true \\ predicted"};
         char names[15][16];
