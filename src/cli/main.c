@@ -2,6 +2,8 @@
  * function per command (report, train, score, export, ...). */
 #include "commands.h"
 
+#include "filmseg/model.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +48,9 @@ static int run_command(int argc, char **argv)
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-        printf("filmseg %s\n", FILMSEG_VERSION);
+        /* the model format too: an older binary cannot read a newer model */
+        printf("filmseg %s\nmodel files: writes version %d, reads versions %d to %d\n",
+               FILMSEG_VERSION, MODEL_VERSION, MODEL_OLDEST_VERSION, MODEL_VERSION);
         return 0;
     }
     /* getopt's own messages ("option '--zips' requires an argument") begin
