@@ -94,7 +94,7 @@ static void warn_about_users(const Segmentation *seg, const Panel *panel, const 
         if (strlen(zip) < 5 && strspn(zip, "0123456789") == strlen(zip) && short_zips++ == 0)
             short_zip = zip;
     }
-    char short_note[96] = "";
+    char short_note[160] = "";
     if (short_zips == stateless && short_zips > 0)
         snprintf(short_note, sizeof short_note,
                  "; fewer than 5 digits: leading zeros lost in a spreadsheet?");

@@ -234,7 +234,7 @@ static void panel_tables(void **state)
     assert_int_equal(segmentation_panel_labels(&seg, 3, p, labels3), 4);
     text = export_text(EXPORT_SEGMENTS, &seg, 3, p, labels3);
     for (int s = 0; s < 3; s++) {
-        char start[8];
+        char start[16];
         snprintf(start, sizeof start, "\n%d,", s);
         const char *row = strstr(text, start);
         assert_non_null(row);
