@@ -50,6 +50,7 @@ typedef struct {
     size_t users_partial_line;       /* the first such user's line in the users file */
     const char *users_partial_field; /* and what it lacked: "age", "gender", ... */
     bool ratings_file_empty;         /* scoring: the ratings file held no bytes at all */
+    bool users_file_empty;           /* scoring: the users file held no bytes at all */
 } SampleSummary;
 
 typedef struct {

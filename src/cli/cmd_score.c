@@ -252,6 +252,14 @@ int cmd_score(int argc, char **argv)
         segmentation_free(&seg);
         return EXIT_INPUT;
     }
+    if (users_stdin && panel->sample.users_file_empty) {
+        /* as for the ratings: a pipe's nothing is more often a failed command */
+        fprintf(stderr, "filmseg score: standard input (--users -) was empty: did the command "
+                        "before it fail? (a batch of no users: an empty file)\n");
+        panel_free(panel);
+        segmentation_free(&seg);
+        return EXIT_INPUT;
+    }
     if (ratings_stdin && panel->sample.ratings_file_empty) {
         /* an empty pipe is more often a command before it that failed than a
          * batch without ratings (an empty file, or a CSV header alone, says that) */

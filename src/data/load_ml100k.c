@@ -182,6 +182,9 @@ int panel_parse_users_ratings(PanelBuilder *b, const PanelFile *users, const Pan
         return 2;
     if (!parse_users(b, users) || !panel_parse_ratings(b, ratings, &RATINGS) || b->oom)
         return 2;
-    /* no ratings at all is a batch of new users, scored on demographics */
-    return panel_build_require(b, users, NULL, ratings->len ? ratings : NULL) ? 0 : 2;
+    /* no ratings at all is a batch of new users, scored on demographics; no
+     * users at all, a batch of none (an hour without respondents) */
+    return panel_build_require(b, users->len ? users : NULL, NULL, ratings->len ? ratings : NULL)
+               ? 0
+               : 2;
 }

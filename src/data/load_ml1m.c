@@ -135,8 +135,11 @@ int panel_parse_users_ratings_ml1m(PanelBuilder *b, const PanelFile *users,
     if (!panel_build_add_model_films(b, film_ids, n_films) || !parse_users(b, users) ||
         !panel_parse_ratings(b, ratings, &RATINGS) || b->oom)
         return 2;
-    /* no ratings at all is a batch of new users, scored on demographics */
-    return panel_build_require(b, users, NULL, ratings->len ? ratings : NULL) ? 0 : 2;
+    /* no ratings at all is a batch of new users, scored on demographics; no
+     * users at all, a batch of none (an hour without respondents) */
+    return panel_build_require(b, users->len ? users : NULL, NULL, ratings->len ? ratings : NULL)
+               ? 0
+               : 2;
 }
 
 int panel_parse_ml1m(PanelBuilder *b, const PanelFile *files, size_t n_files)

@@ -1138,16 +1138,16 @@ int panel_load_for_scoring(const char *users_path, const char *ratings_path,
         int err = text_read_file(paths[i], &buffers[i], &len);
         if (err)
             report_unreadable(diag, paths[i], err);
-        else if (len == 0 && i == 0) /* (an empty ratings file: new users, none rated yet) */
-            diag_fatal(diag, "%s: required file is empty", paths[i]);
-        rc = err || (len == 0 && i == 0) ? 2 : 0;
+        rc = err ? 2 : 0; /* empty: a batch of no users, or of users none of whom rated */
         files[i] = (PanelFile){i ? "u.data" : "u.user", paths[i], buffers[i], len};
     }
     if (rc == 0)
         rc = panel_parse_for_scoring(users_path ? &files[0] : NULL, &files[1], film_ids, n_films,
                                      options, diag, out);
-    if (*out)
+    if (*out) {
         (*out)->sample.ratings_file_empty = files[1].len == 0;
+        (*out)->sample.users_file_empty = users_path && files[0].len == 0;
+    }
     free(buffers[0]);
     free(buffers[1]);
     return rc;
