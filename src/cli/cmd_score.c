@@ -252,19 +252,16 @@ int cmd_score(int argc, char **argv)
         segmentation_free(&seg);
         return EXIT_INPUT;
     }
-    if (users_stdin && panel->sample.users_file_empty) {
-        /* as for the ratings: a pipe's nothing is more often a failed command */
-        fprintf(stderr, "filmseg score: standard input (--users -) was empty: did the command "
-                        "before it fail? (a batch of no users: an empty file)\n");
-        panel_free(panel);
-        segmentation_free(&seg);
-        return EXIT_INPUT;
-    }
-    if (ratings_stdin && panel->sample.ratings_file_empty) {
-        /* an empty pipe is more often a command before it that failed than a
-         * batch without ratings (an empty file, or a CSV header alone, says that) */
-        fprintf(stderr, "filmseg score: standard input (--ratings -) was empty: did the command "
-                        "before it fail? (a batch without ratings: an empty file)\n");
+    /* an empty pipe is more often a command before it that failed than a
+     * batch without users or ratings (an empty file, or a CSV header alone,
+     * says that) */
+    bool users_none = users_stdin && panel->sample.users_file_empty;
+    if (users_none || (ratings_stdin && panel->sample.ratings_file_empty)) {
+        fprintf(stderr,
+                "filmseg score: standard input (%s) was empty: did the command before it fail? "
+                "(%s: an empty file)\n",
+                users_none ? "--users -" : "--ratings -",
+                users_none ? "a batch of no users" : "a batch without ratings");
         panel_free(panel);
         segmentation_free(&seg);
         return EXIT_INPUT;
