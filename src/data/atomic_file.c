@@ -143,15 +143,23 @@ static int create_temporary(char *tmp, size_t size, const char *target)
 
 /* path's folder resolved (realpath) and its last name: one spelling for
  * paths to the same place that may not exist yet. */
-static void canonical(const char *path, char *out, size_t size)
+/* The folder path is in ("." for a bare name, "/" for one at the root);
+ * false for a bare name. */
+static bool folder_of(const char *path, char *out, size_t size)
 {
     const char *slash = strrchr(path, '/');
-    char dir[4096], real[PATH_MAX];
     if (!slash)
-        snprintf(dir, sizeof dir, ".");
+        snprintf(out, size, ".");
     else
-        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
-    const char *name = slash ? slash + 1 : path;
+        snprintf(out, size, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    return slash != NULL;
+}
+
+static void canonical(const char *path, char *out, size_t size)
+{
+    char dir[4096], real[PATH_MAX];
+    bool in_folder = folder_of(path, dir, sizeof dir);
+    const char *name = in_folder ? strrchr(path, '/') + 1 : path;
     snprintf(out, size, "%s/%s", realpath(dir, real) ? real : dir, name);
 }
 
@@ -160,11 +168,8 @@ static void canonical(const char *path, char *out, size_t size)
  * the file itself may be writable, as the shell's > would write it. */
 static bool sticky_refuses(const char *target, const struct stat *file)
 {
-    const char *slash = strrchr(target, '/');
-    char folder[4096] = ".";
-    if (slash)
-        snprintf(folder, sizeof folder, "%.*s", slash == target ? 1 : (int)(slash - target),
-                 target);
+    char folder[4096];
+    folder_of(target, folder, sizeof folder);
     struct stat st;
     uid_t me = geteuid();
     return stat(folder, &st) == 0 && (st.st_mode & S_ISVTX) && me != 0 && file->st_uid != me &&
@@ -187,19 +192,16 @@ const char *atomic_file_strerror(const char *path, int err)
     if (!permission || !write_target(path, target, sizeof target) ||
         (access(target, F_OK) == 0 && access(target, W_OK) != 0))
         return strerror(err); /* not permission, or the file's own */
-    const char *slash = strrchr(target, '/');
-    char folder[4096] = ".";
-    if (slash)
-        snprintf(folder, sizeof folder, "%.*s", slash == target ? 1 : (int)(slash - target),
-                 target);
+    char folder[4096];
+    bool in_folder = folder_of(target, folder, sizeof folder);
     if (access(folder, F_OK) != 0 && errno == EACCES) { /* a folder above it is closed */
         snprintf(why, sizeof why, "its folder %s cannot be reached (%s)", folder, strerror(err));
         return why;
     }
     if (access(folder, W_OK) == 0)
         return strerror(err);
-    snprintf(why, sizeof why, "%s%s is not writable (%s)", slash ? "its folder " : "",
-             slash ? folder : "the current folder", strerror(err));
+    snprintf(why, sizeof why, "%s%s is not writable (%s)", in_folder ? "its folder " : "",
+             in_folder ? folder : "the current folder", strerror(err));
     return why;
 }
 
