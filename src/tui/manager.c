@@ -703,8 +703,6 @@ static void mouse_key(TuiApp *app)
  * off), and SIGINT sent otherwise (kill -INT) is handed to handle_key so. */
 enum { KEY_CTRL_C = 3, KEY_INTERRUPT = KEY_MAX + 1 };
 
-/* q or Ctrl-C (key names which): quits, or first asks when a trained model
- * is not saved or training runs (confirmed: this is the second press). */
 /* + and -: k one up or down from any pane (the Elbow pane's Left/Right
  * there), said at the sweep's ends rather than doing nothing. */
 static void change_k(TuiApp *app, int step)
@@ -723,6 +721,8 @@ static void change_k(TuiApp *app, int step)
     app_set_k(app, k);
 }
 
+/* q or Ctrl-C (key names which): quits, or first asks when a trained model
+ * is not saved or training runs (confirmed: this is the second press). */
 static void quit_or_ask(TuiApp *app, bool confirmed, const char *key)
 {
     if (confirmed || !(app->unsaved || worker_running(&app->worker))) {
@@ -936,9 +936,7 @@ int tui_run(TuiConfig *config)
         if (config->train_at_start)
             app_train(app, &config->training);
     }
-    int notes_said = 0; /* the start-up notes, each in its turn */
-    if (notes_said < config->n_notes)
-        app_message(app, true, "%s", config->notes[notes_said++]);
+    int notes_said = 0; /* the start-up notes, each in its turn (in the loop) */
     draw(app);
     if (timing.out) {
         fprintf(timing.out, "first_frame_ms %.3f\n", (tui_now() - config->started) * 1000);
