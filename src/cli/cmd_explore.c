@@ -187,14 +187,15 @@ int cmd_explore(int argc, char **argv)
         snprintf(config.notes[config.n_notes++], sizeof config.notes[0],
                  "states differ: the model's came from %s, this panel's from %s (%s)", trained, now,
                  segmentation_zips_advice(config.seg));
-    if (lines_skipped) /* said on stderr, hidden by the screen until q */
+    if (lines_skipped) { /* said on stderr, hidden by the screen until q */
+        const char *dir = args.data_dir ? args.data_dir : "";
+        const char *quote = strchr(dir, ' ') ? "'" : ""; /* a command to copy whole */
         snprintf(config.notes[config.n_notes++], sizeof config.notes[0],
                  "%zu malformed line%s skipped in loading the panel: `filmseg report%s%s%.400s%s` "
                  "lists them",
-                 lines_skipped, lines_skipped == 1 ? "" : "s", args.data_dir ? " --data " : "",
-                 args.data_dir && strchr(args.data_dir, ' ') ? "'" : "",
-                 args.data_dir ? args.data_dir : "",
-                 args.data_dir && strchr(args.data_dir, ' ') ? "'" : "");
+                 lines_skipped, lines_skipped == 1 ? "" : "s", *dir ? " --data " : "", quote, dir,
+                 quote);
+    }
     if (!save_path_writable)
         snprintf(config.notes[config.n_notes++], sizeof config.notes[0],
                  "%s: cannot write: %s; s would fail (--out names another file)", config.save_path,
