@@ -200,11 +200,19 @@ void demographics_draw(Rect r, const Panel *panel, const Profile *p, const Profi
         draw_ratings(right, p, base);
         return;
     }
-    /* left: occupations over the age histogram */
+    /* left: occupations over the age histogram; on a tall screen the
+     * occupations take the rows they need (a title, a row each, a gap) and
+     * the histogram grows to at most AGE_ROWS_MAX below them */
+    enum { AGE_ROWS_MAX = 20 };
     int age_h = left.h * 2 / 5 < 8 ? 8 : left.h * 2 / 5;
     if (age_h > 14)
         age_h = 14;
-    Rect occ = rect_take_top(&left, left.h - age_h);
+    int occ_h = left.h - age_h, occ_needed = (int)p->n_occupations + 2;
+    if (occ_h > occ_needed)
+        occ_h = occ_needed;
+    Rect occ = rect_take_top(&left, occ_h);
+    if (left.h > AGE_ROWS_MAX)
+        left.h = AGE_ROWS_MAX;
     draw_occupations(occ, panel, p, base);
     draw_ages(left, p, base);
     /* right: states, gender, ratings */
