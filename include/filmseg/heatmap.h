@@ -19,7 +19,7 @@ typedef struct {
     uint32_t film;
     size_t ratings;  /* the segment's ratings of the film */
     double share[6]; /* [1..5]: share of those ratings at each score */
-    double lift;     /* share of the segment liking it / share of everyone (NAN if none did) */
+    double lift;     /* its share of the segment's likes / of everyone's (NAN if none liked it) */
 } HeatRow;
 
 /* Fills rows[i] for films[i]. */
@@ -30,12 +30,14 @@ void heatmap_rows(const Panel *panel, const int32_t *labels, int segment, const 
  * Returns how many were written (at most count). */
 size_t heatmap_sample(const Panel *panel, size_t min_ratings, size_t count, uint64_t seed,
                       uint32_t *out);
-/* The segment's most distinctive films: the highest lift (the share of the
- * segment who liked the film, panel_liked, over the share of everyone who
- * did) among films liked by at least max(PROFILE_FEW_RATINGS, 5% of the
- * segment) of its users, lift descending, ties by film id: the films it
- * likes far more often than everyone (a lift of ratings found films it
- * watched more and rated 1 to 3 stars). Returns how many were written. */
+/* The segment's most distinctive films: the highest lift (the film's share
+ * of the likes, panel_liked, of the segment's users over its share of
+ * everyone's likes: a segment that rates more films does not lift them all,
+ * as a share of users liking it did) among films liked by at least
+ * max(PROFILE_FEW_RATINGS, 5% of the segment) of its users, lift
+ * descending, ties by film id: the films it likes far more often than
+ * everyone (a lift of ratings found films it watched more and rated 1 to 3
+ * stars). Returns how many were written. */
 size_t heatmap_distinctive(const Panel *panel, const int32_t *labels, int segment, size_t count,
                            uint32_t *out);
 /* How many of a segment of n users must like a film for it to be among

@@ -22,12 +22,24 @@ static int by_count_then_id(const void *a, const void *b, void *ctx)
     return (ix > iy) - (ix < iy);
 }
 
+/* The likes (panel_liked) of the segment's users and of everyone, of any
+ * film: a film's lift is its share of the one over its share of the other. */
+static void count_likes(const Panel *panel, const int32_t *labels, int segment, uint64_t *seg,
+                        uint64_t *all)
+{
+    *seg = *all = 0;
+    for (size_t j = 0; j < panel->film_start[panel->n_films]; j++)
+        if (panel_liked(panel->film_half_stars[j])) {
+            (*all)++;
+            *seg += selected(labels, segment, panel->film_user[j]);
+        }
+}
+
 void heatmap_rows(const Panel *panel, const int32_t *labels, int segment, const uint32_t *films,
                   size_t n, HeatRow *rows)
 {
-    size_t seg_users = 0;
-    for (size_t u = 0; u < panel->n_users; u++)
-        seg_users += selected(labels, segment, (uint32_t)u);
+    uint64_t seg_likes, every_like;
+    count_likes(panel, labels, segment, &seg_likes, &every_like);
     for (size_t i = 0; i < n; i++) {
         uint32_t f = films[i];
         size_t by_score[6] = {0}, total = 0, likes = 0, all_likes = 0;
@@ -46,12 +58,13 @@ void heatmap_rows(const Panel *panel, const int32_t *labels, int segment, const 
         r->ratings = total;
         for (int s = 1; s <= 5; s++)
             r->share[s] = total ? (double)by_score[s] / total : 0;
-        /* (likes / seg_users) / (all_likes / users) as one quotient of exact
-         * products, so that lifts equal as fractions print alike (3.25 was
-         * 3.2 for one film and 3.3 for another); none for an empty segment */
-        r->lift = seg_users && all_likes ? (double)((uint64_t)likes * panel->n_users) /
-                                               (double)((uint64_t)seg_users * all_likes)
-                                         : NAN;
+        /* (likes / seg_likes) / (all_likes / every_like) as one quotient of
+         * exact products, so that lifts equal as fractions print alike (3.25
+         * was 3.2 for one film and 3.3 for another); none for a segment
+         * without likes */
+        r->lift = seg_likes && all_likes
+                      ? (double)((uint64_t)likes * every_like) / (double)(seg_likes * all_likes)
+                      : NAN;
     }
 }
 
@@ -109,8 +122,8 @@ size_t heatmap_sample(const Panel *panel, size_t min_ratings, size_t count, uint
 }
 
 /* A film's likes in the segment (seg) and from everyone (all): its lift is
- * (seg / segment users) / (all / users), compared as seg x all' against
- * seg' x all, exactly (a tie in floating point can differ in its last bit,
+ * (seg / the segment's likes) / (all / everyone's likes), compared as
+ * seg x all' against seg' x all, exactly (a tie in floating point can differ in its last bit,
  * and then the order by id did not hold). */
 typedef struct {
     uint32_t film;

@@ -653,10 +653,11 @@ static void distinctive_table(const Panel *panel, const int32_t *labels, int seg
     heatmap_rows(panel, labels, segment, films, n, rows);
     fprintf(
         out,
-        "\nDistinctive films: the ones it likes far more often than everyone does (lift: the share "
-        "of the segment who liked the film, rating it %s, over the share of everyone who did; "
-        "raters: those of it who rated the film; liked: the share of their ratings that were "
-        "likes; at least %d and 5%% of its users liked each).\n\n",
+        "\nDistinctive films: the ones it likes far more often than everyone does (lift: the "
+        "film's share of the segment's likes, ratings of %s, over its share of everyone's, so "
+        "that a segment rating more films does not lift them all; raters: those of it who rated "
+        "the film; liked: the share of their ratings that were likes; at least %d and 5%% of "
+        "its users liked each).\n\n",
         panel_like_words(panel), PROFILE_FEW_RATINGS);
     static const char *const headers[] = {"raters", "lift", "liked", "title"};
     Table t;
@@ -715,7 +716,7 @@ void report_segments(const Panel *panel, int k, const int32_t *labels, const Pro
                 everyone->n_users ? (double)everyone->n_ratings / everyone->n_users : 0.0,
                 p.rating_mean);
         if (p.liked_year_median && everyone->liked_year_median)
-            fprintf(out, "Half the films it likes came out by %d (everyone's: by %d).\n",
+            fprintf(out, "Half its likes are of films out by %d (everyone's: by %d).\n",
                     p.liked_year_median, everyone->liked_year_median);
         if (p.has_demographics && p.n_users) {
             double male_index =

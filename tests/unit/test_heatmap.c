@@ -33,8 +33,10 @@ static void heat_shares(void **state)
     assert_true(rows[0].share[5] == 1);
     assert_int_equal(rows[2].ratings, 0); /* film 7: nobody in segment 0 */
     assert_true(rows[2].share[5] == 0);
-    /* lift of film 10 in segment 0: 2/2 of the segment vs 3/5 of everyone */
-    assert_true(fabs(rows[0].lift - 1.0 / 0.6) < 1e-12);
+    /* lift of film 10 in segment 0: 2 of the segment's 4 likes vs 3 of
+     * everyone's 7 (users 1 and 2 like all they rate: not 2/2 of the
+     * segment vs 3/5 of everyone, 1.67) */
+    assert_true(fabs(rows[0].lift - 7.0 / 6) < 1e-12);
     /* a segment nobody is in: no lift (not 0) */
     heatmap_rows(p, labels, 7, films, 3, rows);
     assert_int_equal(rows[0].ratings, 0);
@@ -106,12 +108,12 @@ static void distinctive_films(void **state)
     int32_t labels[40];
     Panel *p = forty_user_panel(labels);
     uint32_t out[4];
-    /* segment 1 (20 users): film 1 has lift (12/20) / (12/40) = 2, film 3 the
-     * same with 10 raters (the minimum), film 4 lift 1; film 2's 9 raters are
-     * too few to say anything */
+    /* segment 1 (20 users, 51 likes of 71): film 1 has lift (12/51) /
+     * (12/71), film 3 the same with 10 raters (the minimum), film 4 (20/51) /
+     * (40/71); film 2's 9 raters are too few to say anything */
     size_t n = heatmap_distinctive(p, labels, 1, 4, out);
     assert_int_equal(n, 3);
-    assert_int_equal(p->films[out[0]].id, 1); /* a tie at lift 2: by id */
+    assert_int_equal(p->films[out[0]].id, 1); /* a tie: by id */
     assert_int_equal(p->films[out[1]].id, 3);
     assert_int_equal(p->films[out[2]].id, 4);
     /* segment 0 (users 21..40) rated only film 4 */
@@ -131,8 +133,9 @@ static void distinctive_films(void **state)
  * everyone, not those it rates more often: of 40 users (segment 1: users
  * 1..20), film 1 rated 2 stars by all of segment 1 (a lift of ratings of 2,
  * no like), film 2 rated by everyone, 5 stars by segment 1 and 1 star by
- * the others (a lift of ratings of 1, of likes 2), film 3 liked by users
- * 1..12 (lift 2). */
+ * the others (a lift of ratings of 1), film 3 liked by users 1..12, film 4
+ * liked by the others: films 2 and 3 take 20 and 12 of the segment's 32
+ * likes, of everyone's 52 (lift 52/32). */
 static void distinctive_films_are_liked(void **state)
 {
     (void)state;
@@ -147,15 +150,19 @@ static void distinctive_films_are_liked(void **state)
                                   u <= 20 ? 5 : 1);
         if (u <= 12)
             r_len += (size_t)snprintf(ratings + r_len, sizeof ratings - r_len, "%d\t3\t4\t1\n", u);
+        if (u > 20)
+            r_len += (size_t)snprintf(ratings + r_len, sizeof ratings - r_len, "%d\t4\t5\t1\n", u);
     }
-    Panel *p = ml100k_panel_of(
-        users, ITEM(1, "Watched (1990)") ITEM(2, "Loved (1990)") ITEM(3, "Liked (1990)"), ratings);
+    Panel *p = ml100k_panel_of(users,
+                               ITEM(1, "Watched (1990)") ITEM(2, "Loved (1990)")
+                                   ITEM(3, "Liked (1990)") ITEM(4, "Theirs (1990)"),
+                               ratings);
     int32_t labels[40];
     for (size_t u = 0; u < p->n_users; u++)
         labels[u] = p->users[u].id <= 20 ? 1 : 0;
     uint32_t out[3];
     assert_int_equal(heatmap_distinctive(p, labels, 1, 3, out), 2);
-    assert_int_equal(p->films[out[0]].id, 2); /* a tie at lift 2: by id */
+    assert_int_equal(p->films[out[0]].id, 2); /* a tie: by id */
     assert_int_equal(p->films[out[1]].id, 3);
     HeatRow rows[3];
     uint32_t films[3] = {(uint32_t)panel_film_index(p, 1), (uint32_t)panel_film_index(p, 2),
@@ -163,16 +170,18 @@ static void distinctive_films_are_liked(void **state)
     heatmap_rows(p, labels, 1, films, 3, rows);
     assert_true(isnan(rows[0].lift)); /* nobody liked it: no lift */
     assert_int_equal(rows[0].ratings, 20);
-    assert_true(fabs(rows[1].lift - 2) < 1e-12);
-    assert_true(fabs(rows[2].lift - 2) < 1e-12);
+    assert_true(fabs(rows[1].lift - 52.0 / 32) < 1e-12);
+    assert_true(fabs(rows[2].lift - 52.0 / 32) < 1e-12);
     panel_free(p);
 }
 
 /* Lifts equal as fractions are a tie, ordered by film id, whatever their
  * floating-point quotients: of 872 users (segment: the first 151), film 1
- * liked by 21 of it and 42 in all, film 2 by 10 and 20; (21/151)/(42/872)
- * computes a bit below (10/151)/(20/872), which put film 2 first (and
- * printed the two lifts apart). */
+ * liked by 21 of it and 42 in all, film 2 by 10 and 20, film 3 by 50 others
+ * (the segment's 31 likes of everyone's 112); as quotients of quotients,
+ * (21/31)/(42/112) can compute a bit apart from (10/31)/(20/112) (with
+ * users for likes, (21/151)/(42/872) computed below (10/151)/(20/872),
+ * which put film 2 first and printed the two lifts apart). */
 static void distinctive_ties_are_exact(void **state)
 {
     (void)state;
@@ -186,7 +195,10 @@ static void distinctive_ties_are_exact(void **state)
         for (int i = 0; i < liked_in[f]; i++)
             r_len += (size_t)snprintf(ratings + r_len, sizeof ratings - r_len,
                                       "%d\t%d\t5\t1\n%d\t%d\t5\t1\n", 1 + i, f, SEGMENT + 1 + i, f);
-    Panel *p = ml100k_panel_of(users, ITEM(1, "One (1990)") ITEM(2, "Two (1990)"), ratings);
+    for (int u = SEGMENT + 1; u <= SEGMENT + 50; u++)
+        r_len += (size_t)snprintf(ratings + r_len, sizeof ratings - r_len, "%d\t3\t5\t1\n", u);
+    Panel *p = ml100k_panel_of(
+        users, ITEM(1, "One (1990)") ITEM(2, "Two (1990)") ITEM(3, "Three (1990)"), ratings);
     static int32_t labels[USERS];
     for (size_t u = 0; u < p->n_users; u++)
         labels[u] = p->users[u].id <= SEGMENT ? 0 : 1;
@@ -197,6 +209,7 @@ static void distinctive_ties_are_exact(void **state)
     HeatRow rows[2]; /* and the same lift to the last bit, so that they print alike */
     heatmap_rows(p, labels, 0, out, 2, rows);
     assert_true(rows[0].lift == rows[1].lift);
+    assert_true(fabs(rows[0].lift - 112.0 / 62) < 1e-12);
     panel_free(p);
 }
 

@@ -126,15 +126,16 @@ static void segments_genres_and_distinctive_films(void **state)
     assert_non_null(strstr(text, "Action  33.3%  150    -\n"));
     assert_null(strstr(text, "Comedy "));
     /* distinctive films are liked far more often than by everyone: segment
-     * 0 liked film 1, all 10 of it (lift 2), and film 2 as everyone did
-     * (lift 1); segment 1 liked film 2 as everyone did, and film 3, which
-     * all of it rated and none liked, is not one of its films */
+     * 0 gave film 1 half its 20 likes, against a third of everyone's 30 (lift
+     * 1.5, as Action's index), film 2 half (against two thirds: 0.75);
+     * segment 1 gave film 2 all its likes (1.5), and film 3, which all of it
+     * rated and none liked, is not one of its films */
     const char *seg1 = strstr(text, "Segment 1");
     assert_non_null(seg1);
-    const char *act = strstr(text, "    10  2.00   100%  Act (1990)\n");
+    const char *act = strstr(text, "    10  1.50   100%  Act (1990)\n");
     assert_true(act && act < seg1);
     assert_null(strstr(seg1, "%  Com (1990)"));
-    assert_non_null(strstr(seg1, "    10  1.00   100%  Dra (1990)\n"));
+    assert_non_null(strstr(seg1, "    10  1.50   100%  Dra (1990)\n"));
     free(text);
     panel_free(p);
 }
