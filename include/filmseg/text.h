@@ -35,6 +35,10 @@ int text_read_file(const char *path, char **buf, size_t *len);
     (-1)                          /* a UTF-16 byte-order mark (FF FE or FE FF): a                  \
                                      spreadsheet's "Unicode text" */
 #define TEXT_READ_COMPRESSED (-2) /* gzip, bzip2, xz, zstd or zip */
+#define TEXT_READ_NO_LINES                                                                         \
+    (-3) /* no line end in its first TEXT_FIRST_LINES_MAX bytes: not text (/dev/zero, a            \
+            binary), told before reading on */
+enum { TEXT_FIRST_LINES_MAX = 1 << 20 };
 /* What to say after the file's name for text_read_file's answer err: for a
  * TEXT_READ_ value, what the file is and what to do; else strerror(err). */
 const char *text_read_error(int err);

@@ -10,11 +10,10 @@ void table_init(Table *t, size_t n_cols, const char *const *headers)
     memset(t, 0, sizeof *t);
     t->n_cols = n_cols;
     char line[1024] = "";
-    for (size_t c = 0; c < n_cols; c++) {
-        strncat(line, headers[c], sizeof line - strlen(line) - 2);
-        if (c + 1 < n_cols)
-            strcat(line, "\t");
-    }
+    size_t used = 0; /* headers past the line's size are cut, never overrun it */
+    for (size_t c = 0; c < n_cols && used < sizeof line - 1; c++)
+        used += (size_t)snprintf(line + used, sizeof line - used, c + 1 < n_cols ? "%s\t" : "%s",
+                                 headers[c]);
     table_row(t, "%s", line);
 }
 

@@ -4,6 +4,7 @@
 
 #include "filmseg/synth.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,9 @@ static bool parse_u64(const char *name, const char *value, unsigned long long lo
     char *end;
     errno = 0;
     unsigned long long v = strtoull(value, &end, 10);
-    if (errno || *end || end == value || value[0] == '-' || v < lo || v > hi) {
+    /* digits only: strtoull skips blanks and takes a sign ("-1" and " -1"
+     * would wrap to 2^64 - 1) */
+    if (errno || *end || !isdigit((unsigned char)value[0]) || v < lo || v > hi) {
         fprintf(stderr, "filmseg synth: --%s must be a whole number %llu..%llu\n", name, lo, hi);
         return false;
     }

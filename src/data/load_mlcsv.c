@@ -134,13 +134,10 @@ static bool add_film_row(CsvFile *c, size_t line, const Field *fields, size_t n)
         if (index >= 0)
             genres |= 1u << index;
     }
-    /* a tab, or a carriage return inside quotes, shown as a space (a title
-     * never spans lines: csv_rows.c drops a row whose quote is not closed
-     * on its line) */
+    /* (panel_build_add_film makes a tab, or a carriage return inside quotes,
+     * a space; a title never spans lines: csv_rows.c drops a row whose quote
+     * is not closed on its line) */
     char *utf8 = text_to_utf8(title);
-    for (char *q = utf8; q && *q; q++)
-        if (*q == '\r' || *q == '\t')
-            *q = ' ';
     int year = utf8 ? panel_build_title_year(b, (Field){utf8, strlen(utf8)}) : 0;
     return panel_build_add_film(b, (int32_t)id, utf8, (int16_t)year, genres);
 }

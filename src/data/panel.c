@@ -217,6 +217,9 @@ bool panel_build_add_film(PanelBuilder *b, int32_t id, char *title, int16_t year
 {
     Panel *p = b->panel;
     bool oom = false;
+    for (char *c = title; c && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = ' ';
     if (!title || !grow((void **)&p->films, &b->films_cap, p->n_films + 1, sizeof *p->films) ||
         (!idindex_put(&p->film_index, id, (uint32_t)p->n_films, &oom) && oom)) {
         free(title);

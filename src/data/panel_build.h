@@ -86,6 +86,9 @@ bool panel_build_add_user(PanelBuilder *b, const PanelUser *user);
  * and an occupation label (added to the occupations when new). */
 bool panel_build_add_person(PanelBuilder *b, int32_t id, int age, char gender, Field zip,
                             Field occupation);
+/* A film; takes title (malloc'd; NULL: out of memory), whose control
+ * characters (a tab, a carriage return inside CSV quotes) become spaces:
+ * tables are cut at tabs, and a title is one line. */
 bool panel_build_add_film(PanelBuilder *b, int32_t id, char *title, int16_t year, uint32_t genres);
 bool panel_build_add_rating(PanelBuilder *b, uint32_t user, uint32_t film, uint8_t half_stars,
                             uint32_t time, uint32_t line);

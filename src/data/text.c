@@ -66,6 +66,15 @@ int text_read_file(const char *path, char **buf, size_t *len)
             data = bigger;
         }
         size_t got = fread(data + n, 1, cap - n, f);
+        /* a file without a line end so far is no panel file: said now, as
+         * an endless one (/dev/zero) would be read until memory ran out */
+        if (n < TEXT_FIRST_LINES_MAX && n + got >= TEXT_FIRST_LINES_MAX &&
+            !memchr(data, '\n', TEXT_FIRST_LINES_MAX) &&
+            !memchr(data, '\r', TEXT_FIRST_LINES_MAX)) {
+            free(data);
+            fclose(f);
+            return TEXT_READ_NO_LINES;
+        }
         n += got;
         if (got == 0)
             break;
@@ -338,5 +347,7 @@ const char *text_read_error(int err)
         return "the file is UTF-16; save it as UTF-8";
     if (err == TEXT_READ_COMPRESSED)
         return "the file is compressed (gzip, bzip2, xz, zstd or zip); decompress it first";
+    if (err == TEXT_READ_NO_LINES)
+        return "not a text file (no line end in its first MiB)";
     return strerror(err);
 }

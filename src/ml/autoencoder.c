@@ -1575,7 +1575,8 @@ static int heldout_eval(Trainer *t, const double *film_mean, const uint32_t *val
                 vis_val[k - k_hide] = x->value[e];
             }
         }
-        ae_encode_one(ae, m - k_hide, vis_col, vis_val, h);
+        if (ae_encode_one(ae, m - k_hide, vis_col, vis_val, h) != FS_OK)
+            goto done; /* (the columns are the matrix's own: it cannot refuse them) */
         uint32_t qs[2] = {0, (uint32_t)k_hide};
         ae_sparse_decoder_forward(pred, h, qs, hid_col, ae->w_dec, ae->b_dec, 1, H);
         if (t->opt->loss == AE_LOSS_RATED) {

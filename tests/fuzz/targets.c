@@ -68,7 +68,7 @@ int fuzz_ml100k(const uint8_t *data, size_t size)
 
 int fuzz_ml1m(const uint8_t *data, size_t size)
 {
-    static const char users[] = "1::F::1::10::48067\n2::M::56::16::70072\n";
+    static const char users[] = "1::F::1::10::48104\n2::M::56::16::70112\n";
     static const char movies[] = "1::Toy Story (1995)::Animation|Children's\n2::B::Drama\n";
     static const char ratings[] = "1::1::5::978300760\n2::2::3::978302109\n";
     PanelFile files[3] = {{"users.dat", "f/users.dat", users, sizeof users - 1},
@@ -81,7 +81,7 @@ int fuzz_ml1m(const uint8_t *data, size_t size)
 int fuzz_score(const uint8_t *data, size_t size)
 {
     static const char users_100k[] = "7|23|M|technician|85711\n8|52|F||\n";
-    static const char users_1m[] = "7::F::1::10::48067\n8::M::56::16::70072\n";
+    static const char users_1m[] = "7::F::1::10::48104\n8::M::56::16::70112\n";
     static const char ratings_100k[] = "7\t1\t5\t1\n8\t3\t3\t2\n";
     static const char ratings_1m[] = "7::1::5::978300760\n8::2::3::978302109\n";
     static const char ratings_csv[] = "userId,movieId,rating,timestamp\n7,1,4.5,1\n8,9,2,1\n";

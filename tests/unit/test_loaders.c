@@ -103,6 +103,13 @@ static void films_titles_dates_and_genres(void **state)
     p = load_ok(USERS, utf8_items, "1\t1\t4\t1\n", &c);
     assert_string_equal(p->films[0].title, "Caf\xc3\xa9 \xe2\x98\x85 (1995)");
     panel_free(p);
+    /* a tab in a title is a space (as any control character): the
+     * report's tables are cut at tabs */
+    const char *tab_items = "1|Tab\there (1995)|01-Jan-1995||u|"
+                            "0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
+    p = load_ok(USERS, tab_items, "1\t1\t4\t1\n", &c);
+    assert_string_equal(p->films[0].title, "Tab here (1995)");
+    panel_free(p);
     captured_diag_free(&c);
 }
 
@@ -357,7 +364,7 @@ static void files_without_one_valid_line_are_fatal(void **state)
     } cases[] = {
         {USERS, ITEMS, "1 1 4 1\n2 2 3 1\n", "t/u.data: no valid ratings"},
         {USERS, "1|A|||u|0|1\n2|B|||u|1|0\n", "1\t1\t4\t1\n", "t/u.item: no valid films"},
-        {"1::F::1::10::48067\n", ITEMS, "1\t1\t4\t1\n", "t/u.user: no valid users"},
+        {"1::F::1::10::48104\n", ITEMS, "1\t1\t4\t1\n", "t/u.user: no valid users"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CapturedDiag c;
@@ -710,7 +717,7 @@ static void ml1m_codes_become_100k_labels(void **state)
     CapturedDiag c;
     captured_diag_init(&c, false);
     Panel *p = NULL;
-    const char *users = "1::F::1::10::48067\n2::M::56::16::70072\n3::M::25::15::55117-1234\n"
+    const char *users = "1::F::1::10::48104\n2::M::56::16::70112\n3::M::25::15::55117-1234\n"
                         "4::M::26::15::55117\n5::M::25::21::55117\n";
     const char *movies = "1::Toy Story (1995)::Animation|Children's|Comedy\n"
                          "2::Caf\xe9 (2000)::Drama\n3::Bad line\n";
@@ -897,7 +904,7 @@ static void titles_not_in_utf8_are_windows_1252(void **state)
     Panel *p = load_ok(USERS, ITEM(1, "Don\x92t Look Now \x96 Caf\xe9 (1973)"), "1\t1\t4\t1\n", &c);
     assert_string_equal(p->films[0].title, expected);
     panel_free(p);
-    assert_int_equal(load_ml1m("1::F::1::10::48067\n",
+    assert_int_equal(load_ml1m("1::F::1::10::48104\n",
                                "1::Don\x92t Look Now \x96 Caf\xe9 (1973)::Thriller\n",
                                "1::1::5::978300760\n", &c, &p),
                      0);
@@ -1106,7 +1113,7 @@ static void cr_only_files_load_like_lf_files(void **state)
     assert_string_equal(p->films[0].title, "Toy Story (1995)");
     assert_non_null(strstr(captured_diag_text(&c), "t/u.data:3: rating '9'"));
     panel_free(p);
-    assert_int_equal(load_ml1m("1::F::1::10::48067\r2::M::56::16::70072\r",
+    assert_int_equal(load_ml1m("1::F::1::10::48104\r2::M::56::16::70112\r",
                                "1::A (1995)::Drama\r2::B (1996)::Comedy\r",
                                "1::1::5::978300760\r2::2::3::978302109\r\r2::7::3::1\r", &c, &p),
                      0);
@@ -1171,7 +1178,7 @@ static void ratings_ids_out_of_range_say_the_range(void **state)
     assert_non_null(strstr(text, "t/u.data:3: user id '0' is not a whole number 1..2147483647"));
     assert_non_null(strstr(text, "t/u.data:4: item id '-3' is not a whole number 1..2147483647"));
     panel_free(p);
-    assert_int_equal(load_ml1m("1::F::1::10::48067\n", "1::A (1995)::Drama\n",
+    assert_int_equal(load_ml1m("1::F::1::10::48104\n", "1::A (1995)::Drama\n",
                                "1::1::5::1\n1::2147483648::5::1\n", &c, &p),
                      0);
     assert_non_null(strstr(captured_diag_text(&c),

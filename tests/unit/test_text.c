@@ -200,6 +200,44 @@ static void read_file_tells_compressed_from_text(void **state)
     }
 }
 
+/* A file without a line end in its first MiB is no text: refused there,
+ * before an endless one (/dev/zero) is read until memory runs out; one line
+ * end in that MiB, or a shorter file without any, is read whole. */
+static void read_file_refuses_a_first_mib_without_lines(void **state)
+{
+    (void)state;
+    char *buf;
+    size_t len;
+    assert_int_equal(text_read_file("/dev/zero", &buf, &len), TEXT_READ_NO_LINES);
+    assert_null(buf);
+    size_t size = TEXT_FIRST_LINES_MAX + TEXT_FIRST_LINES_MAX / 2;
+    char *bytes = malloc(size);
+    assert_non_null(bytes);
+    memset(bytes, 'a', size);
+    for (int with_line = 0; with_line < 2; with_line++) {
+        bytes[TEXT_FIRST_LINES_MAX - 1] = with_line ? '\n' : 'a';
+        char path[] = "/tmp/filmseg-lines-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, bytes, size), (ssize_t)size);
+        close(fd);
+        assert_int_equal(text_read_file(path, &buf, &len), with_line ? 0 : TEXT_READ_NO_LINES);
+        assert_int_equal(len, with_line ? size : 0);
+        free(buf);
+        unlink(path);
+    }
+    char path[] = "/tmp/filmseg-lines-XXXXXX"; /* a short file of one unended line */
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, bytes, 1000), 1000);
+    close(fd);
+    assert_int_equal(text_read_file(path, &buf, &len), 0);
+    assert_int_equal(len, 1000);
+    free(buf);
+    unlink(path);
+    free(bytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +251,7 @@ int main(void)
         cmocka_unit_test(read_file_reports_errno),
         cmocka_unit_test(read_file_drops_a_leading_byte_order_mark),
         cmocka_unit_test(read_file_tells_compressed_from_text),
+        cmocka_unit_test(read_file_refuses_a_first_mib_without_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
