@@ -53,6 +53,10 @@ else
 WARN     := -Wall -Wextra -Werror
 CFLAGS_COMMON := -std=c11 -march=x86-64-v3 -D_GNU_SOURCE -DFILMSEG_VERSION='"$(VERSION)"' -g $(WARN) -Iinclude \
                  -MMD -MP $(shell pkg-config --cflags $(PKGS))
+# The user's CPPFLAGS, CFLAGS and LDFLAGS (a packager's hardening flags) come
+# after the project's own, so that theirs win where the two differ (a -O2
+# overrides the -O3 below).
+USER_CFLAGS := $(CPPFLAGS) $(CFLAGS)
 LIBS     := $(shell pkg-config --libs ncursesw libpcre2-8) -lcsv -lm -lpthread
 TEST_LIBS := $(shell pkg-config --libs cmocka) $(LIBS)
 
@@ -78,10 +82,10 @@ filmseg: build/rel/filmseg
 	cp $< $@
 
 build/rel/filmseg: build/rel/src/cli/main.o build/rel/libfilmseg.a
-	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(REL_CFLAGS) $(USER_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 build/asan/filmseg: build/asan/src/cli/main.o build/asan/libfilmseg.a
-	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ASAN_CFLAGS) $(USER_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 build/rel/libfilmseg.a: $(REL_OBJ)
 	rm -f $@
@@ -93,20 +97,20 @@ build/asan/libfilmseg.a: $(ASAN_OBJ)
 
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_CFLAGS) -c $< -o $@
+	$(CC) $(REL_CFLAGS) $(USER_CFLAGS) -c $< -o $@
 
 build/asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ASAN_CFLAGS) -c $< -o $@
+	$(CC) $(ASAN_CFLAGS) $(USER_CFLAGS) -c $< -o $@
 
 # The assets are built into the binary with .incbin.
 build/rel/src/data/assets.o build/asan/src/data/assets.o: $(ASSETS)
 
 build/rel/tests/%: build/rel/tests/unit/%.o build/rel/libfilmseg.a
-	$(CC) $(REL_CFLAGS) -o $@ $^ $(TEST_LIBS)
+	$(CC) $(REL_CFLAGS) $(USER_CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS)
 
 build/asan/tests/%: build/asan/tests/unit/%.o build/asan/libfilmseg.a
-	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(TEST_LIBS)
+	$(CC) $(ASAN_CFLAGS) $(USER_CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS)
 
 .SECONDARY:
 
