@@ -46,11 +46,14 @@ static void segments_draw(TuiApp *app, Rect r)
     snprintf(ratings[2], sizeof ratings[2], "%.0f ratings each, ", each);
     ratings[3][0] = '\0';
     for (int i = 0; i < (*warning ? 4 : 3); i++) {
-        snprintf(title, sizeof title, "Segment %d (k=%d): %zu %s (%.1f%%), %smean %.2f%s",
-                 app->segment, app->k, p->n_users, p->n_users == 1 ? "user" : "users",
-                 app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0, ratings[i],
-                 p->rating_mean, stable);
-        if (text_columns(title, crt.utf8) <= r.w)
+        int n = snprintf(title, sizeof title, "Segment %d (k=%d): %zu %s (%.1f%%), %smean %.2f%s",
+                         app->segment, app->k, p->n_users, p->n_users == 1 ? "user" : "users",
+                         app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0,
+                         ratings[i], p->rating_mean, stable);
+        /* a title cut short by the buffer (only absurd figures, a mean of
+         * 1e300, would do it: the compiler cannot rule them out) counts as
+         * too wide, so that a shorter form is tried; the last is shown cut */
+        if (n >= 0 && (size_t)n < sizeof title && text_columns(title, crt.utf8) <= r.w)
             break;
     }
     pane_title(rect_take_top(&r, 1), title);
