@@ -261,10 +261,10 @@ ROWS_AVX512_INLINE void encoder_users(float *pre, const SparseRows *x, const uin
     }
 }
 
-__attribute__((target("avx512f"))) static bool
-encoder_forward_avx512(float *pre, const SparseRows *x, const uint32_t *rows, size_t B,
-                       const float *w_enc, const float *b_enc, size_t H, bool unit, size_t from,
-                       size_t to)
+ROWS_AVX512 static bool encoder_forward_avx512(float *pre, const SparseRows *x,
+                                               const uint32_t *rows, size_t B, const float *w_enc,
+                                               const float *b_enc, size_t H, bool unit, size_t from,
+                                               size_t to)
 {
 #define ENCODER_CALL(F) encoder_users(pre, x, rows, B, w_enc, b_enc, H, unit, from, to, F)
     ROWS_SWITCH(H, ENCODER_CALL)
@@ -287,10 +287,8 @@ ROWS_AVX512_INLINE void dh_users(float *dh, const float *dout, const uint32_t *q
     }
 }
 
-__attribute__((target("avx512f"))) static bool dh_avx512(float *dh, const float *dout,
-                                                         const uint32_t *qstart,
-                                                         const uint32_t *qcol, const float *w,
-                                                         size_t B, size_t H)
+ROWS_AVX512 static bool dh_avx512(float *dh, const float *dout, const uint32_t *qstart,
+                                  const uint32_t *qcol, const float *w, size_t B, size_t H)
 {
 #define DH_CALL(F) dh_users(dh, dout, qstart, qcol, w, B, H, F)
     ROWS_SWITCH(H, DH_CALL)
@@ -328,10 +326,9 @@ ROWS_AVX512_INLINE void forward_users(float *out, const float *h, const uint32_t
     }
 }
 
-__attribute__((target("avx512f"))) static bool forward_avx512(float *out, const float *h,
-                                                              const uint32_t *qstart,
-                                                              const uint32_t *qcol, const float *w,
-                                                              const float *bias, size_t B, size_t H)
+ROWS_AVX512 static bool forward_avx512(float *out, const float *h, const uint32_t *qstart,
+                                       const uint32_t *qcol, const float *w, const float *bias,
+                                       size_t B, size_t H)
 {
     if (H % ROW_CHUNK >= 8) /* vec_dot adds an 8-float chunk there */
         return false;
@@ -343,7 +340,11 @@ __attribute__((target("avx512f"))) static bool forward_avx512(float *out, const 
 
 static bool rows_in_registers(void)
 {
-    return __builtin_cpu_supports("avx512f");
+#ifdef SIMD_X86_FMA
+    return rows_avx512_cpu();
+#else
+    return false; /* vec_dot and vec_axpy do not fuse here (simd.h) */
+#endif
 }
 #endif
 

@@ -390,7 +390,7 @@ void clf_linear_backward(float *dinp, float *dw, float *db, const float *dout, c
     column_sums_add(db, dout, B, OC);
 }
 
-#ifdef SIMD_X86
+#ifdef SIMD_X86_FMA
 /* clf_sparse_linear_forward for OC = 16 NQ: all the outputs in NQ registers
  * over the row's inputs, two rows side by side (independent chains), the
  * same multiply-adds in the same order as the 8-wide loop below. */
@@ -449,7 +449,7 @@ void clf_sparse_linear_forward(float *out, const size_t *row_start, const uint32
                                const float *value, const uint32_t *rows, size_t B, const float *w,
                                const float *b, size_t OC)
 {
-#ifdef SIMD_X86
+#ifdef SIMD_X86_FMA /* the 8-wide loop below fuses its multiply-adds only then */
     if (__builtin_cpu_supports("avx512f") &&
         sparse_forward_avx512(out, row_start, col, value, rows, B, w, b, OC))
         return;
@@ -922,7 +922,7 @@ static int report_alloc(ClassifierReport *r, int epochs, int k, size_t n_val)
 /* Whether first_layer_step (AVX-512) takes a first layer this wide here. */
 static bool fused_first_layer(size_t h1)
 {
-#ifdef SIMD_X86
+#ifdef SIMD_X86_FMA /* the portable code fuses its multiply-adds (simd.h) */
     return h1 % 16 == 0 && __builtin_cpu_supports("avx512f");
 #else
     (void)h1;

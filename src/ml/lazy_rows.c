@@ -173,8 +173,7 @@ ROWS_AVX512_INLINE void rows_avx512(const LazyRows *s, const AdamCoef *k, const 
 }
 
 /* Rows held in registers (ROWS_SWITCH), or else in parts. */
-__attribute__((target("avx512f"))) static bool step_avx512(const LazyRows *s, const AdamCoef *k,
-                                                           const FilmLists *l)
+ROWS_AVX512 static bool step_avx512(const LazyRows *s, const AdamCoef *k, const FilmLists *l)
 {
 #define ROWS_CALL(F) rows_avx512(s, k, l, F)
     ROWS_SWITCH(s->H, ROWS_CALL)
@@ -187,7 +186,7 @@ __attribute__((target("avx512f"))) static bool step_avx512(const LazyRows *s, co
 void lazy_rows_step(const LazyRows *s, const AdamCoef *k, const FilmLists *l)
 {
 #ifdef SIMD_X86
-    if (!s->portable && __builtin_cpu_supports("avx512f") && step_avx512(s, k, l))
+    if (!s->portable && rows_avx512_cpu() && step_avx512(s, k, l))
         return;
 #endif
     for (size_t j = l->from; j < l->to; j++) {

@@ -18,6 +18,17 @@
 #define SIMD_X86 1
 #endif
 
+/* Some AVX-512 code (the autoencoder's and the classifier's sparse layers) is
+ * written to give the bits of the AVX2 + FMA code beside it, fused
+ * multiply-adds in the same order. That code is compiled in only where the
+ * build may assume FMA (-march=x86-64-v3, the Makefile's default); a build for
+ * an older CPU (ARCH_FLAGS=-march=x86-64) has plain multiplies and adds there
+ * instead, which no fused path matches, so it leaves that AVX-512 code off and
+ * gives the same results on every machine, more slowly. */
+#if defined(SIMD_X86) && defined(__AVX2__) && defined(__FMA__)
+#define SIMD_X86_FMA 1
+#endif
+
 /* sigmoid(z) = 1 / (1 + exp(-z)) with exp(x) = 2^n p(r), x = n ln2 + r,
  * |r| <= ln2/2, p a degree-6 Taylor polynomial (about 2 ulp; glibc's expf is a
  * scalar call that would dominate the study loss). */

@@ -7,10 +7,23 @@
 #ifndef FILMSEG_ML_SIMD_ROWS_H
 #define FILMSEG_ML_SIMD_ROWS_H
 
+#include <stdbool.h>
+
 #include "simd.h"
 
 #ifdef SIMD_X86
-#define ROWS_AVX512_INLINE static inline __attribute__((always_inline, target("avx512f")))
+/* The quads' fused multiply-adds (_mm_fmadd_ps, 128-bit) are FMA3, which
+ * AVX-512F does not include: these functions are compiled for both, whatever
+ * -march the build has, and run only where the CPU has both (rows_avx512_cpu).
+ * The functions calling the inline ones carry ROWS_AVX512 (an always_inline
+ * function's target must be within its caller's). */
+#define ROWS_AVX512 __attribute__((target("avx512f,fma")))
+#define ROWS_AVX512_INLINE static inline __attribute__((always_inline, target("avx512f,fma")))
+
+static inline bool rows_avx512_cpu(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+}
 
 enum { ROW_CHUNK = 16, ROW_MAX_CHUNKS = 8, ROW_MAX_QUADS = 3 };
 

@@ -126,8 +126,8 @@ ROWS_AVX512_INLINE void rows_avx512(const StudyEncoder *e, const AdamCoef *k,
 }
 
 /* Rows held in registers (ROWS_SWITCH), or else in parts. */
-__attribute__((target("avx512f"))) static bool step_avx512(const StudyEncoder *e, const AdamCoef *k,
-                                                           const FilmLists *batch)
+ROWS_AVX512 static bool step_avx512(const StudyEncoder *e, const AdamCoef *k,
+                                    const FilmLists *batch)
 {
 #define ROWS_CALL(F) rows_avx512(e, k, batch, F)
     ROWS_SWITCH(e->H, ROWS_CALL)
@@ -140,7 +140,7 @@ __attribute__((target("avx512f"))) static bool step_avx512(const StudyEncoder *e
 void study_encoder_step(const StudyEncoder *e, const AdamCoef *k, const FilmLists *batch)
 {
 #ifdef SIMD_X86
-    if (!e->portable && __builtin_cpu_supports("avx512f") && step_avx512(e, k, batch))
+    if (!e->portable && rows_avx512_cpu() && step_avx512(e, k, batch))
         return;
 #endif
     for (size_t j = batch->from; j < batch->to; j++)
