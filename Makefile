@@ -11,8 +11,20 @@
 #   make bench      speed and memory against the Python peers (tests/bench)
 #   make install    PREFIX=/usr/local
 #   make lint       clang-format check and cppcheck
+#
+# Variables a packager may set (on the command line or in the environment):
+#   CPPFLAGS, CFLAGS, LDFLAGS  added after the project's own flags (so a -O2
+#                   there overrides the default -O3)
+#   ARCH_FLAGS      the CPU the build may assume, default -march=x86-64-v3
+#                   (AVX2 and FMA, Haswell and later); ARCH_FLAGS=-march=x86-64
+#                   or ARCH_FLAGS= builds for every x86-64. Either way the
+#                   AVX-512 and AVX paths are picked at run time, but such a
+#                   build's results differ in the last bits from the default's
+#                   (no fused multiply-adds in the sparse layers: src/ml/simd.h)
+#   PREFIX, DESTDIR where make install puts the program and its man page
 
 PREFIX      ?= /usr/local
+ARCH_FLAGS  ?= -march=x86-64-v3
 ifeq ($(origin CC),default)
 CC := gcc
 endif
@@ -51,7 +63,7 @@ all test run install fuzz bench filmseg:
 else
 
 WARN     := -Wall -Wextra -Werror
-CFLAGS_COMMON := -std=c11 -march=x86-64-v3 -D_GNU_SOURCE -DFILMSEG_VERSION='"$(VERSION)"' -g $(WARN) -Iinclude \
+CFLAGS_COMMON := -std=c11 $(ARCH_FLAGS) -D_GNU_SOURCE -DFILMSEG_VERSION='"$(VERSION)"' -g $(WARN) -Iinclude \
                  -MMD -MP $(shell pkg-config --cflags $(PKGS))
 # The user's CPPFLAGS, CFLAGS and LDFLAGS (a packager's hardening flags) come
 # after the project's own, so that theirs win where the two differ (a -O2
@@ -145,7 +157,7 @@ install: filmseg
 
 # ---- fuzzing: one libFuzzer target per parser (tests/fuzz/targets.c) ----
 FUZZ_TARGETS := ml100k ml1m mlcsv zips model score
-FUZZ_CFLAGS := -std=c11 -march=x86-64-v3 -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS := -std=c11 $(ARCH_FLAGS) -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
                $(shell pkg-config --cflags libpcre2-8)
 # inputs up to 8 KiB; a model's payload (the seed is a small model) up to 64 KiB
 FUZZ_MAX_LEN = $(if $(filter model,$(1)),65536,8192)
