@@ -1,6 +1,7 @@
 # Makefile: builds filmseg and its tests, installs the Debian packages they
-# need (make deps; the other targets call it by themselves when a library is
-# missing), downloads the real panel (make data), fuzzes and benchmarks.
+# need (make deps; make build-deps for the program alone; the other targets
+# install what they miss by themselves), downloads the real panel (make data),
+# fuzzes and benchmarks.
 #
 #   make            build ./filmseg
 #   make test       unit tests (cmocka), golden and command-line tests, then
@@ -32,45 +33,74 @@ SHARED      ?= ../shared
 FUZZ_SECONDS ?= 60
 VERSION     := 0.1.0
 
-PKGS        := ncursesw libpcre2-8 cmocka
-DEB_PACKAGES := build-essential pkg-config libncurses-dev libcsv-dev libpcre2-dev \
-                libcmocka-dev tmux clang libclang-rt-14-dev curl unzip \
-                ca-certificates locales strace
+PKGS        := ncursesw libpcre2-8
+# The Debian packages building filmseg needs, and those its tests need besides
+# (with make fuzz's clang and make data's curl and unzip): make and make
+# install on a machine with the libraries install nothing.
+BUILD_PACKAGES := build-essential pkg-config libncurses-dev libcsv-dev libpcre2-dev
+TEST_PACKAGES := libcmocka-dev tmux clang libclang-rt-14-dev curl unzip \
+                 ca-certificates locales strace
+DEB_PACKAGES := $(BUILD_PACKAGES) $(TEST_PACKAGES)
 # libopenblas0-pthread: without it Debian's torch and numpy fall back on the
 # reference BLAS (libblas3), and the peer's matrix products run ten times
 # slower (a 10x100x1682 product: 592 us against 52 us on one machine): the
 # speed-ups would flatter filmseg.
 BENCH_PACKAGES := python3-pandas python3-sklearn python3-torch libopenblas0-pthread time hyperfine
 
-# Are the libraries and test tools there? (libcsv has no pkg-config file:
-# look for its header; the tmux tests build a de_DE locale from the locales
-# package's sources, to see numbers stay C's under a decimal comma, and the
-# command-line tests hold a rename with strace, to send a signal meanwhile.)
-HAVE_DEPS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && \
-               echo '\#include <csv.h>' | $(CC) -E -x c - >/dev/null 2>&1 && \
-               command -v tmux >/dev/null && command -v strace >/dev/null && \
-               [ -f /usr/share/i18n/locales/de_DE ] && echo yes)
+# What is missing, by name: for the build, the compiler and libraries
+# (libcsv has no pkg-config file: look for its header, the # written by
+# printf, as make would read it as a comment in some versions); for make test
+# and make fuzz, cmocka and the test tools too (the tmux tests build a de_DE
+# locale from the locales package's sources, to see numbers stay C's under a
+# decimal comma, and the command-line tests hold a rename with strace, to send
+# a signal meanwhile).
+MISSING_BUILD := $(shell command -v $(firstword $(CC)) >/dev/null || echo $(firstword $(CC)); \
+                   command -v pkg-config >/dev/null || echo pkg-config; \
+                   for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || echo $$p; done; \
+                   printf '\043include <csv.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 || echo 'libcsv (csv.h)')
+ifneq ($(filter test fuzz,$(MAKECMDGOALS)),)
+MISSING_TEST := $(shell pkg-config --exists cmocka 2>/dev/null || echo cmocka; \
+                  for t in tmux strace $(if $(filter fuzz,$(MAKECMDGOALS)),clang); do \
+                      command -v $$t >/dev/null || echo $$t; done; \
+                  [ -f /usr/share/i18n/locales/de_DE ] || echo 'the de_DE locale (locales)')
+endif
+MISSING := $(strip $(MISSING_BUILD) $(MISSING_TEST))
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps test unit-tests run install data fuzz bench scale demo lint clean
+.PHONY: all deps build-deps test-deps bench-deps test unit-tests run install data fuzz bench \
+        scale demo lint clean
 
-ifneq ($(HAVE_DEPS),yes)
-# A fresh machine: install the packages, then do what was asked.
+ifneq ($(MISSING),)
+ifeq ($(FILMSEG_DEPS_TRIED),)
+# A fresh machine: install the packages (all of them when the tests' are
+# missing), then do what was asked, in a make told not to install again.
 all test run install fuzz bench filmseg:
-	$(MAKE) deps
-	$(MAKE) $@
+	$(MAKE) $(if $(MISSING_TEST),deps,build-deps)
+	$(MAKE) FILMSEG_DEPS_TRIED=1 $@
+else
+# The packages were installed and something is still missing: say what,
+# rather than install again and again.
+all test run install fuzz bench filmseg:
+	@echo "make $@: still missing after installing the packages: $(MISSING)" >&2
+	@echo "(the packages installed: $(if $(MISSING_TEST),$(DEB_PACKAGES),$(BUILD_PACKAGES)))" >&2
+	@exit 1
+endif
 else
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS_COMMON := -std=c11 $(ARCH_FLAGS) -D_GNU_SOURCE -DFILMSEG_VERSION='"$(VERSION)"' -g $(WARN) -Iinclude \
                  -MMD -MP $(shell pkg-config --cflags $(PKGS))
+# cmocka's flags only for the tests' own files, and looked up only when one
+# is built (=, not :=): the program builds where cmocka is not installed
+CMOCKA_CFLAGS :=
+build/rel/tests/unit/%.o build/asan/tests/unit/%.o: CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
 # The user's CPPFLAGS, CFLAGS and LDFLAGS (a packager's hardening flags) come
 # after the project's own, so that theirs win where the two differ (a -O2
 # overrides the -O3 below).
 USER_CFLAGS := $(CPPFLAGS) $(CFLAGS)
 LIBS     := $(shell pkg-config --libs ncursesw libpcre2-8) -lcsv -lm -lpthread
-TEST_LIBS := $(shell pkg-config --libs cmocka) $(LIBS)
+TEST_LIBS = $(shell pkg-config --libs cmocka) $(LIBS)
 
 # -O3 vectorises the k-means bound and centroid loops: the same labels and
 # inertias as -O2 (no fast-math), the sweep's fits about 15% faster.
@@ -109,11 +139,11 @@ build/asan/libfilmseg.a: $(ASAN_OBJ)
 
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_CFLAGS) $(USER_CFLAGS) -c $< -o $@
+	$(CC) $(REL_CFLAGS) $(CMOCKA_CFLAGS) $(USER_CFLAGS) -c $< -o $@
 
 build/asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ASAN_CFLAGS) $(USER_CFLAGS) -c $< -o $@
+	$(CC) $(ASAN_CFLAGS) $(CMOCKA_CFLAGS) $(USER_CFLAGS) -c $< -o $@
 
 # The assets are built into the binary with .incbin.
 build/rel/src/data/assets.o build/asan/src/data/assets.o: $(ASSETS)
@@ -195,12 +225,23 @@ demo: build/rel/filmseg
 -include $(shell find build -name '*.d' 2>/dev/null)
 endif
 
+# (env: sudo drops DEBIAN_FRONTEND from the environment it is given)
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
+
 deps:
 	$(SUDO) apt-get update
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(DEB_PACKAGES)
+	$(APT_INSTALL) $(DEB_PACKAGES)
+
+build-deps:
+	$(SUDO) apt-get update
+	$(APT_INSTALL) $(BUILD_PACKAGES)
+
+test-deps:
+	$(SUDO) apt-get update
+	$(APT_INSTALL) $(TEST_PACKAGES)
 
 bench-deps:
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(BENCH_PACKAGES)
+	$(APT_INSTALL) $(BENCH_PACKAGES)
 
 # ---- the real panel, downloaded for the user (never committed) ----
 ML100K_URL := https://files.grouplens.org/datasets/movielens/ml-100k.zip
