@@ -7,17 +7,19 @@
 #include <curses.h>
 #include <math.h>
 #include <stdio.h>
-
-static const double LEVEL_TOP[HEAT_LEVELS - 1] = {0, 0.10, 0.20, 0.35, 0.50};
+#include <stdlib.h>
 
 int heat_level(double share)
 {
     if (!(share > 0))
         return 0;
-    for (int l = 1; l < HEAT_LEVELS - 1; l++)
-        if (share <= LEVEL_TOP[l] + 1e-12)
-            return l;
-    return HEAT_LEVELS - 1;
+    /* from the percentage as the cell prints it, so that two cells saying
+     * 35 are shaded alike (34.6% and 35.4% were not), each level from the
+     * lower bound of its legend's range: <10, 10-20, 20-35, 35-50, >50 */
+    char printed[16];
+    snprintf(printed, sizeof printed, "%.0f", 100 * share);
+    int percent = atoi(printed);
+    return percent < 10 ? 1 : percent < 20 ? 2 : percent < 35 ? 3 : percent <= 50 ? 4 : 5;
 }
 
 void widget_heat_cell(int y, int x, int w, double share, bool few)

@@ -220,7 +220,11 @@ void demographics_draw(Rect r, const Panel *panel, const Profile *p, const Profi
      * ratings (a title and 5 rows) still fit below it */
     int map_h = right.h >= 2 * TILE_ROWS + 1 + 4 + 6 && right.w / TILE_COLS < 7 ? 2 * TILE_ROWS + 1
                                                                                 : TILE_ROWS + 1;
-    draw_states(rect_take_top(&right, map_h + 1), p, base); /* and its legend */
+    /* the map's legend only where the gender and the ratings still fit
+     * whole below it (a segment's pane at 80x23, or with a two-line "In
+     * short", is a row short: the ratings lost their last row) */
+    int legend = right.h >= map_h + 1 + 3 + 6 ? 1 : 0;
+    draw_states(rect_take_top(&right, map_h + legend), p, base);
     draw_gender(rect_take_top(&right, 3), p, base);
     rect_take_top(&right, right.h > 7 ? 1 : 0);
     draw_ratings(right, p, base);

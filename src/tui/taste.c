@@ -70,9 +70,17 @@ static void draw_distinctive(Rect r, const TuiApp *app)
     size_t rows_free = r.h > 0 ? (size_t)r.h : 0;
     size_t n = app->n_distinctive < rows_free ? app->n_distinctive : rows_free;
     if (app->n_distinctive == 0) {
-        crt_set(CE_DIM);
-        tui_textf(r.y, r.x, r.w, "No film liked by %zu or more of it (%d, and 5%% of it).",
-                  heatmap_min_likers(app->profiles[app->segment].n_users), PROFILE_FEW_RATINGS);
+        crt_set(CE_DIM); /* on two lines where one is too narrow (it was cut) */
+        char first[64], why[64];
+        snprintf(first, sizeof first, "No film liked by %zu or more of it",
+                 heatmap_min_likers(app->profiles[app->segment].n_users));
+        snprintf(why, sizeof why, "(%d, and 5%% of its users).", PROFILE_FEW_RATINGS);
+        if (text_columns(first, crt.utf8) + 1 + text_columns(why, crt.utf8) <= r.w || r.h < 2)
+            tui_textf(r.y, r.x, r.w, "%s %s", first, why);
+        else {
+            tui_text(r.y, r.x, r.w, first);
+            tui_text(r.y + 1, r.x, r.w, why);
+        }
         crt_set(CE_NORMAL);
         return;
     }

@@ -100,7 +100,8 @@ void widget_plot(Rect r, const PlotSpec *spec);
 /* ---- heatmap cells (heatmap_widget.c) ---- */
 
 /* The shade level (0..HEAT_LEVELS-1) of a share in [0, 1]: 0 exactly 0, then
- * up to 10%, 20%, 35%, 50%, and above. */
+ * by the whole percentage the cell prints: under 10, under 20, under 35, up
+ * to 50, and above. */
 int heat_level(double share);
 /* One cell w wide: the share in percent on a colour ramp (colour terminals),
  * or with the character ramp (monochrome); dim and unshaded when `few`

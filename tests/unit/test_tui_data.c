@@ -57,10 +57,14 @@ static void shade_levels(void **state)
     assert_int_equal(tilemap_index_level(0, false), 0);
     assert_int_equal(heat_level(0), 0);
     assert_int_equal(heat_level(0.05), 1);
-    assert_int_equal(heat_level(0.10), 1);
+    assert_int_equal(heat_level(0.001), 1);  /* prints 0, but some did */
+    assert_int_equal(heat_level(0.0996), 2); /* prints 10: "10-20" */
     assert_int_equal(heat_level(0.15), 2);
     assert_int_equal(heat_level(0.3), 3);
+    assert_int_equal(heat_level(0.346), 4); /* both print 35: shaded alike */
+    assert_int_equal(heat_level(0.354), 4);
     assert_int_equal(heat_level(0.5), 4);
+    assert_int_equal(heat_level(0.504), 4); /* prints 50: "35-50" */
     assert_int_equal(heat_level(0.51), 5);
     assert_int_equal(heat_level(1), 5);
     assert_int_equal(heat_level(NAN), 0);
