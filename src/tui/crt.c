@@ -455,6 +455,19 @@ static char ascii_fallback(uint32_t cp)
     return '?';
 }
 
+void tui_ascii_form(const char *s, char *out, size_t size)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = 0;
+    for (size_t i = 0; p[i] && n + 1 < size;) {
+        uint32_t cp;
+        i += utf8_next(p + i, &cp);
+        out[n++] = cp < 0x80 ? (char)cp : ascii_fallback(cp);
+    }
+    if (size)
+        out[n] = '\0';
+}
+
 int tui_text(int y, int x, int maxw, const char *s)
 {
     if (maxw <= 0 || y < 0 || x < 0 || y >= LINES || x >= COLS)

@@ -1,6 +1,8 @@
 /* filter.c: the PCRE2 title filter; see filter.h. */
 #include "filter.h"
 
+#include "crt.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdio.h>
@@ -63,9 +65,23 @@ bool title_filter_active(const TitleFilter *f)
     return f->code != NULL;
 }
 
+static bool matches(const TitleFilter *f, const char *text)
+{
+    return pcre2_match(f->code, (PCRE2_SPTR)text, strlen(text), 0, 0, f->match, NULL) >= 0;
+}
+
 bool title_filter_match(const TitleFilter *f, const char *title)
 {
-    if (!f->code)
+    if (!f->code || matches(f, title))
         return true;
-    return pcre2_match(f->code, (PCRE2_SPTR)title, strlen(title), 0, 0, f->match, NULL) >= 0;
+    /* a title with accents matches as spelt without them too (as an ASCII
+     * terminal shows it: "miserables" finds Les Misérables) */
+    bool ascii = true;
+    for (const char *c = title; *c && ascii; c++)
+        ascii = (unsigned char)*c < 0x80;
+    char folded[512];
+    if (ascii)
+        return false;
+    tui_ascii_form(title, folded, sizeof folded);
+    return matches(f, folded);
 }

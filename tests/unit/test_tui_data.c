@@ -113,6 +113,17 @@ static void title_filter(void **state)
     assert_true(title_filter_set(&f, "caf\xc3\xa9", error, sizeof error));
     assert_true(title_filter_match(&f, "Fjord Caf\xc3\xa9 (1989)"));
     assert_false(title_filter_match(&f, "bad \xff bytes"));
+    /* accents need not be typed (an ASCII terminal shows the title without) */
+    assert_true(title_filter_set(&f, "miserables", error, sizeof error));
+    assert_true(title_filter_match(&f, "Mis\xc3\xa9rables, Les (1995)"));
+    assert_false(title_filter_match(&f, "Misfits (1961)"));
+    assert_true(title_filter_set(&f, "mis\xc3\xa9r", error, sizeof error)); /* or typed */
+    assert_true(title_filter_match(&f, "Mis\xc3\xa9rables, Les (1995)"));
+    char shown[16];
+    tui_ascii_form("Caf\xc3\xa9 \xe2\x98\x85 \xc3\x91", shown, sizeof shown);
+    assert_string_equal(shown, "Cafe ? N");
+    tui_ascii_form("Caf\xc3\xa9 society", shown, 5); /* cut to the size */
+    assert_string_equal(shown, "Cafe");
     /* films_top with the filter */
     Panel *p = three_film_panel();
     assert_true(title_filter_set(&f, "^f", error, sizeof error));
