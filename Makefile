@@ -118,16 +118,28 @@ ASSETS   := $(shell find assets -type f | sort)
 REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC))
 ASAN_OBJ := $(patsubst %.c,build/asan/%.o,$(LIB_SRC))
 
+# The flags each variant was last built with, in build/VARIANT/flags,
+# written again (so newer than every object) when they change: a second
+# build with other ARCH_FLAGS, CFLAGS or LDFLAGS makes everything again.
+define remember_flags
+ifneq ($$(strip $(2)),$$(strip $$(file <build/$(1)/flags)))
+$$(shell mkdir -p build/$(1))
+$$(file >build/$(1)/flags,$$(strip $(2)))
+endif
+endef
+$(eval $(call remember_flags,rel,$(REL_CFLAGS) $(USER_CFLAGS) $(LDFLAGS)))
+$(eval $(call remember_flags,asan,$(ASAN_CFLAGS) $(USER_CFLAGS) $(LDFLAGS)))
+
 all: filmseg
 
 filmseg: build/rel/filmseg
 	cp $< $@
 
-build/rel/filmseg: build/rel/src/cli/main.o build/rel/libfilmseg.a
-	$(CC) $(REL_CFLAGS) $(USER_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+build/rel/filmseg: build/rel/src/cli/main.o build/rel/libfilmseg.a build/rel/flags
+	$(CC) $(REL_CFLAGS) $(USER_CFLAGS) $(LDFLAGS) -o $@ $(filter-out %/flags,$^) $(LIBS)
 
-build/asan/filmseg: build/asan/src/cli/main.o build/asan/libfilmseg.a
-	$(CC) $(ASAN_CFLAGS) $(USER_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+build/asan/filmseg: build/asan/src/cli/main.o build/asan/libfilmseg.a build/asan/flags
+	$(CC) $(ASAN_CFLAGS) $(USER_CFLAGS) $(LDFLAGS) -o $@ $(filter-out %/flags,$^) $(LIBS)
 
 build/rel/libfilmseg.a: $(REL_OBJ)
 	rm -f $@
@@ -137,22 +149,22 @@ build/asan/libfilmseg.a: $(ASAN_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-build/rel/%.o: %.c
+build/rel/%.o: %.c build/rel/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) $(CMOCKA_CFLAGS) $(USER_CFLAGS) -c $< -o $@
 
-build/asan/%.o: %.c
+build/asan/%.o: %.c build/asan/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) $(CMOCKA_CFLAGS) $(USER_CFLAGS) -c $< -o $@
 
 # The assets are built into the binary with .incbin.
 build/rel/src/data/assets.o build/asan/src/data/assets.o: $(ASSETS)
 
-build/rel/tests/%: build/rel/tests/unit/%.o build/rel/libfilmseg.a
-	$(CC) $(REL_CFLAGS) $(USER_CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS)
+build/rel/tests/%: build/rel/tests/unit/%.o build/rel/libfilmseg.a build/rel/flags
+	$(CC) $(REL_CFLAGS) $(USER_CFLAGS) $(LDFLAGS) -o $@ $(filter-out %/flags,$^) $(TEST_LIBS)
 
-build/asan/tests/%: build/asan/tests/unit/%.o build/asan/libfilmseg.a
-	$(CC) $(ASAN_CFLAGS) $(USER_CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS)
+build/asan/tests/%: build/asan/tests/unit/%.o build/asan/libfilmseg.a build/asan/flags
+	$(CC) $(ASAN_CFLAGS) $(USER_CFLAGS) $(LDFLAGS) -o $@ $(filter-out %/flags,$^) $(TEST_LIBS)
 
 .SECONDARY:
 
