@@ -467,13 +467,16 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
                 "common (Jaccard), averaged. Read as Hennig reads it: below 0.6 a segment is "
                 "not to be trusted; from 0.6 to 0.75 it shows a pattern, but which users belong "
                 "to it is doubtful; from 0.75 it is valid, from 0.85 highly stable.\n");
-    /* (on ml-100k's default segments 30 refits moved these by 0.01 to 0.06
-     * from 5's, and segment 4 from doubtful to valid) */
-    if (stability && seg->sweep.stability_resamples < 20)
+    /* (30 refits moved ml-100k's default segments' by 0.01 to 0.06 from 5
+     * refits', segment 4 from doubtful to valid; the demo panel's by up to
+     * 0.07 from 2 refits' and 0.13 from 1's) */
+    int refits = seg->sweep.stability_resamples;
+    if (stability && refits < 20)
         fprintf(out,
-                "From %d refit%s these figures are rough, by a few hundredths either way: "
-                "train --stability 30 for a firmer reading of a segment near a threshold.\n",
-                seg->sweep.stability_resamples, seg->sweep.stability_resamples == 1 ? "" : "s");
+                "From %d refit%s these figures are rough (more refits can move a segment's by %s): "
+                "train --stability 30 for a firmer reading of one near a threshold.\n",
+                refits, refits == 1 ? "" : "s",
+                refits <= 2 ? "a tenth or more" : "several hundredths");
 
     const ClassifierReport *cr = &seg->classifier_report;
     heading(format, out, "Classifier");

@@ -213,13 +213,29 @@ bool panel_build_add_model_films(PanelBuilder *b, const int32_t *film_ids, size_
     return true;
 }
 
+/* Control characters in s as spaces: a tab would cut a report's table row
+ * (its columns are tab-separated), and a name is one line. */
+static void blank_controls(char *s)
+{
+    for (char *c = s; c && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = ' ';
+}
+
+/* A name read from a file (an occupation, a genre) as the panel keeps it:
+ * UTF-8, control characters as spaces; NULL when memory ran out. */
+static char *name_from_file(Field f)
+{
+    char *name = text_to_utf8(f);
+    blank_controls(name);
+    return name;
+}
+
 bool panel_build_add_film(PanelBuilder *b, int32_t id, char *title, int16_t year, uint32_t genres)
 {
     Panel *p = b->panel;
     bool oom = false;
-    for (char *c = title; c && *c; c++)
-        if ((unsigned char)*c < 0x20 || *c == 0x7f)
-            *c = ' ';
+    blank_controls(title);
     if (!title || !grow((void **)&p->films, &b->films_cap, p->n_films + 1, sizeof *p->films) ||
         (!idindex_put(&p->film_index, id, (uint32_t)p->n_films, &oom) && oom)) {
         free(title);
@@ -406,10 +422,12 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
 int panel_build_occupation(PanelBuilder *b, const char *label, size_t len)
 {
     Panel *p = b->panel;
-    for (size_t i = 0; i < p->n_occupations; i++)
-        if (strlen(p->occupations[i]) == len && memcmp(p->occupations[i], label, len) == 0)
+    char *copy = name_from_file((Field){label, len}); /* compared as kept */
+    for (size_t i = 0; copy && i < p->n_occupations; i++)
+        if (strcmp(p->occupations[i], copy) == 0) {
+            free(copy);
             return (int)i;
-    char *copy = text_to_utf8((Field){label, len});
+        }
     if (!copy || p->n_occupations >= UINT16_MAX ||
         !grow((void **)&p->occupations, &b->occupations_cap, p->n_occupations + 1,
               sizeof *p->occupations)) {
@@ -424,14 +442,18 @@ int panel_build_occupation(PanelBuilder *b, const char *label, size_t len)
 int panel_build_genre(PanelBuilder *b, const char *name, size_t len)
 {
     Panel *p = b->panel;
-    for (size_t i = 0; i < p->n_genres; i++)
-        if (strlen(p->genres[i]) == len && memcmp(p->genres[i], name, len) == 0)
-            return (int)i;
-    if (p->n_genres == PANEL_MAX_GENRES)
-        return -1;
-    char *copy = text_to_utf8((Field){name, len});
+    char *copy = name_from_file((Field){name, len}); /* compared as kept */
     if (!copy) {
         b->oom = true;
+        return -1;
+    }
+    for (size_t i = 0; i < p->n_genres; i++)
+        if (strcmp(p->genres[i], copy) == 0) {
+            free(copy);
+            return (int)i;
+        }
+    if (p->n_genres == PANEL_MAX_GENRES) {
+        free(copy);
         return -1;
     }
     p->genres[p->n_genres] = copy;

@@ -348,6 +348,6 @@ const char *text_read_error(int err)
     if (err == TEXT_READ_COMPRESSED)
         return "the file is compressed (gzip, bzip2, xz, zstd or zip); decompress it first";
     if (err == TEXT_READ_NO_LINES)
-        return "not a text file (no line end in its first MiB)";
+        return "no line end in its first MiB: not a text file, or a line too long";
     return strerror(err);
 }

@@ -6,6 +6,17 @@
 #include <stdio.h>
 #include <string.h>
 
+void format_lift(double lift, char *buf, size_t size)
+{
+    /* a lift of 100 or more: a segment that likes little, most of it one film */
+    if (lift < 99.95)
+        snprintf(buf, size, "%.1fx", lift);
+    else if (lift < 9999.5)
+        snprintf(buf, size, "%.0fx", lift);
+    else
+        snprintf(buf, size, ">9999");
+}
+
 void format_compact(double v, char *buf, size_t size)
 {
     double a = fabs(v);

@@ -437,15 +437,41 @@ int text_columns(const char *s, bool utf8)
     return cols;
 }
 
-/* What an ASCII terminal shows for a character it cannot draw: the letter
- * of an accented Latin one (Les Miserables, not Les Mis?rables), a dash or
- * quote for typographic ones, else '?'. */
+/* The plain letters of an accented Latin letter (Latin-1 and Latin
+ * Extended-A: "e" for é, "S" for Š, "ss" for ß, "OE" for Œ) into out;
+ * returns how many (0 for any other character). */
+static int plain_letters(uint32_t cp, char out[2])
+{
+    static const char LATIN1[] = "AAAAAA?CEEEEIIIIDNOOOOOxOUUUUYT?"  /* U+00C0..U+00DF */
+                                 "aaaaaa?ceeeeiiiidnooooo/ouuuuyty"; /* U+00E0..U+00FF */
+    static const char EXTENDED_A[] =                                 /* U+0100..U+017F */
+        "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIi??JjKkkLlLlLlLlLlNnNnNnnNnOoOoOo??"
+        "RrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
+    static const struct {
+        uint32_t cp;
+        char letters[3];
+    } TWO[] = {{0xc6, "AE"},  {0xdf, "ss"},  {0xe6, "ae"}, {0x132, "IJ"},
+               {0x133, "ij"}, {0x152, "OE"}, {0x153, "oe"}};
+    for (size_t i = 0; i < sizeof TWO / sizeof TWO[0]; i++)
+        if (TWO[i].cp == cp) {
+            memcpy(out, TWO[i].letters, 2);
+            return 2;
+        }
+    char c = cp >= 0xc0 && cp <= 0xff     ? LATIN1[cp - 0xc0]
+             : cp >= 0x100 && cp <= 0x17f ? EXTENDED_A[cp - 0x100]
+                                          : '\0';
+    out[0] = c;
+    return c != '\0';
+}
+
+/* What an ASCII terminal shows for a character it cannot draw: the first
+ * plain letter of an accented Latin one (Les Miserables, not Les
+ * Mis?rables), a dash or quote for typographic ones, else '?'. */
 static char ascii_fallback(uint32_t cp)
 {
-    static const char LATIN1[] = "AAAAAAACEEEEIIIIDNOOOOOxOUUUUYTs"  /* U+00C0..U+00DF */
-                                 "aaaaaaaceeeeiiiidnooooo/ouuuuyty"; /* U+00E0..U+00FF */
-    if (cp >= 0xc0 && cp <= 0xff)
-        return LATIN1[cp - 0xc0];
+    char letters[2];
+    if (plain_letters(cp, letters))
+        return letters[0];
     if (cp == 0x2013 || cp == 0x2014)
         return '-';
     if (cp == 0x2018 || cp == 0x2019)
@@ -455,17 +481,25 @@ static char ascii_fallback(uint32_t cp)
     return '?';
 }
 
-void tui_ascii_form(const char *s, char *out, size_t size)
+void tui_fold_accents(const char *s, char *out)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t n = 0;
-    for (size_t i = 0; p[i] && n + 1 < size;) {
+    for (size_t i = 0; p[i];) {
         uint32_t cp;
-        i += utf8_next(p + i, &cp);
-        out[n++] = cp < 0x80 ? (char)cp : ascii_fallback(cp);
+        size_t len = utf8_next(p + i, &cp);
+        char letters[2];
+        int plain = cp >= 0x80 ? plain_letters(cp, letters) : 0;
+        if (plain) { /* never longer: such a letter takes 2 bytes in UTF-8 */
+            memcpy(out + n, letters, (size_t)plain);
+            n += (size_t)plain;
+        } else {
+            memcpy(out + n, p + i, len);
+            n += len;
+        }
+        i += len;
     }
-    if (size)
-        out[n] = '\0';
+    out[n] = '\0';
 }
 
 int tui_text(int y, int x, int maxw, const char *s)

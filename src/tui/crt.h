@@ -87,13 +87,14 @@ const Glyphs *crt_glyphs(bool utf8);
 int crt_attr(ColorElement e);
 void crt_set(ColorElement e);
 
-/* Text, clipped to maxw columns: UTF-8 when crt.utf8, otherwise in its
- * ASCII form (tui_ascii_form). Returns the columns drawn. */
+/* Text, clipped to maxw columns: UTF-8 when crt.utf8, otherwise each
+ * non-ASCII character as one ASCII one (the first of its plain letters, as
+ * tui_fold_accents spells them, else '?'). Returns the columns drawn. */
 int tui_text(int y, int x, int maxw, const char *s);
-/* s as an ASCII terminal shows it (Les Miserables for Les Misérables: the
- * letter of an accented Latin one, '?' for what has none), into out (size
- * bytes, cut there). */
-void tui_ascii_form(const char *s, char *out, size_t size);
+/* s with its accented Latin letters spelt without accents (Misérables:
+ * Miserables; Straße: Strasse; Œuvre: OEuvre), every other character as it
+ * is, into out (strlen(s) + 1 bytes: never longer). */
+void tui_fold_accents(const char *s, char *out);
 int tui_textf(int y, int x, int maxw, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* As tui_text, but a text cut short ends in the ellipsis glyph, so that a
  * reader sees it was cut (titles in narrow columns). */

@@ -6,6 +6,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void title_filter_init(TitleFilter *f)
@@ -79,9 +80,13 @@ bool title_filter_match(const TitleFilter *f, const char *title)
     bool ascii = true;
     for (const char *c = title; *c && ascii; c++)
         ascii = (unsigned char)*c < 0x80;
-    char folded[512];
     if (ascii)
         return false;
-    tui_ascii_form(title, folded, sizeof folded);
-    return matches(f, folded);
+    char *folded = malloc(strlen(title) + 1);
+    if (!folded)
+        return false;
+    tui_fold_accents(title, folded);
+    bool found = strcmp(folded, title) != 0 && matches(f, folded);
+    free(folded);
+    return found;
 }

@@ -16,8 +16,8 @@ void title_filter_init(TitleFilter *f);
 /* Sets the pattern; "" clears it. On an invalid pattern returns false, keeps
  * the old filter and writes why (with the offset) into error. */
 bool title_filter_set(TitleFilter *f, const char *pattern, char *error, size_t error_size);
-/* True when the title matches, or its accents dropped (tui_ascii_form), or
- * when there is no filter. */
+/* True when the title matches, or its accents dropped (tui_fold_accents),
+ * or when there is no filter. */
 bool title_filter_match(const TitleFilter *f, const char *title);
 bool title_filter_active(const TitleFilter *f);
 void title_filter_free(TitleFilter *f);

@@ -87,9 +87,10 @@ static void heatmap_draw(TuiApp *app, Rect r)
         for (int s = 1; s <= 5; s++)
             widget_heat_cell(y, r.x + title_w + 1 + (s - 1) * cw, cw - 1, row->share[s], few);
         crt_set(few ? CE_DIM : CE_LABEL);
+        char lift[16];
+        format_lift(row->lift, lift, sizeof lift);
         if (app->heat_mode == HEAT_DISTINCTIVE && isfinite(row->lift))
-            tui_textf(y, r.x + title_w + 1 + 5 * cw, extra_w, "%5zu %5.1fx", row->ratings,
-                      row->lift);
+            tui_textf(y, r.x + title_w + 1 + 5 * cw, extra_w, "%5zu %6s", row->ratings, lift);
         else
             tui_textf(y, r.x + title_w + 1 + 5 * cw, extra_w, "%5zu", row->ratings);
     }

@@ -91,7 +91,9 @@ static void draw_distinctive(Rect r, const TuiApp *app)
         int y = r.y + (int)i;
         const HeatRow *row = &rows[i];
         crt_set(CE_LABEL);
-        tui_textf(y, r.x, NUMBERS_W, "%4zu %4.1fx %4.0f%%", row->ratings, row->lift,
+        char lift[16];
+        format_lift(row->lift, lift, sizeof lift);
+        tui_textf(y, r.x, NUMBERS_W, "%4zu %5s %4.0f%%", row->ratings, lift,
                   100 * (row->share[4] + row->share[5]));
         const char *title = app->panel->films[row->film].title;
         char shortened[256];

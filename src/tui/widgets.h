@@ -15,6 +15,8 @@
 
 /* A number in at most 6 columns: 12345 -> "12.3k", 0.5 -> "0.5", 2e6 -> "2M". */
 void format_compact(double v, char *buf, size_t size);
+/* A lift in at most 5 columns: "3.2x", "496x" from 100 on, ">9999" beyond. */
+void format_lift(double lift, char *buf, size_t size);
 /* A column of n counts in one unit picked by the largest (whole, k, M), each
  * into out[i] ("19.8k", "25.0k", "0.4k"). */
 void format_count_column(const size_t *counts, int n, char out[][16]);

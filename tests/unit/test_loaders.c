@@ -110,6 +110,14 @@ static void films_titles_dates_and_genres(void **state)
     p = load_ok(USERS, tab_items, "1\t1\t4\t1\n", &c);
     assert_string_equal(p->films[0].title, "Tab here (1995)");
     panel_free(p);
+    /* so in an occupation, and the same occupation with a tab and with a
+     * space is one (the report's table rows are cut at tabs) */
+    p = load_ok("1|24|M|tech\tnician|85711\n2|30|F|tech nician|10027\n", tab_items, "1\t1\t4\t1\n",
+                &c);
+    assert_int_equal(p->n_occupations, 1);
+    assert_string_equal(p->occupations[0], "tech nician");
+    assert_int_equal(p->users[0].occupation, p->users[1].occupation);
+    panel_free(p);
     captured_diag_free(&c);
 }
 
