@@ -288,6 +288,16 @@ int crt_read_key(int wait_ms)
     return ERR;
 }
 
+int crt_escape_delay(const char *value)
+{
+    enum { DEFAULT_MS = 100, MAX_MS = 10000 };
+    if (!value || *value < '0' || *value > '9')
+        return DEFAULT_MS;
+    char *end;
+    long ms = strtol(value, &end, 10);
+    return *end == '\0' && ms <= MAX_MS ? (int)ms : DEFAULT_MS;
+}
+
 bool crt_init(char *why, size_t why_size)
 {
     /* the terminal's character set, and nothing else: numbers stay C's (a
@@ -298,10 +308,6 @@ bool crt_init(char *why, size_t why_size)
     const char *codeset = nl_langinfo(CODESET);
     crt.utf8 = codeset && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);
     crt.glyphs = crt_glyphs(crt.utf8);
-    /* ESC must not wait a second for a sequence that never comes, nor so
-     * little that an arrow's bytes split by a slow link read as keys */
-    if (!getenv("ESCDELAY"))
-        set_escdelay(100);
     /* newterm, not initscr: an unknown TERM is an error to report, not an
      * exit inside the library */
     const char *term = getenv("TERM");
@@ -323,6 +329,10 @@ bool crt_init(char *why, size_t why_size)
         snprintf(why, why_size, "the terminal type '%s' cannot move the cursor", term ? term : "");
         return false;
     }
+    /* ESC must not wait a second for a sequence that never comes, nor so
+     * little that an arrow's bytes split by a slow link read as keys; set
+     * after newterm, which took an empty or bad ESCDELAY for a second */
+    set_escdelay(crt_escape_delay(getenv("ESCDELAY")));
     crt.started = true;
     install_signals();
     cbreak();

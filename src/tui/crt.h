@@ -78,6 +78,9 @@ bool crt_init(char *why, size_t why_size);
  * so): a key, or ERR when there is none, or when what came was an escape
  * sequence of no key filmseg knows (dropped whole). Esc alone is 27. */
 int crt_read_key(int wait_ms);
+/* Esc's wait for the rest of a sequence, in ms, from ESCDELAY's value: a
+ * whole number 0..10000, else (unset, empty, negative, not a number) 100. */
+int crt_escape_delay(const char *value);
 /* Restores the terminal; safe to call twice. */
 void crt_done(void);
 /* The scheme for a terminal: NO_COLOR set, no colours, or few colours. */

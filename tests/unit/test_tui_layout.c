@@ -248,6 +248,21 @@ static void colour_schemes(void **state)
         assert_true((unsigned char)a->shade[l][0] < 0x80);
 }
 
+/* ESCDELAY: a whole number of ms in 0..10000, else the default 100 (ncurses
+ * took an empty or bad value for its own default, a second). */
+static void escape_delay(void **state)
+{
+    (void)state;
+    assert_int_equal(crt_escape_delay(NULL), 100);
+    assert_int_equal(crt_escape_delay("25"), 25);
+    assert_int_equal(crt_escape_delay("0"), 0);
+    assert_int_equal(crt_escape_delay("10000"), 10000);
+    const char *bad[] = {
+        "", "abc", "-5", "+5", " 5", "5ms", "1.5", "10001", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(crt_escape_delay(bad[i]), 100);
+}
+
 /* A list cut short keeps the rows the line in short names: the last rows
  * not named give way to them, both in their order. */
 static void bar_rows_keep_named(void **state)
@@ -275,13 +290,13 @@ static void bar_rows_keep_named(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(screen_areas),        cmocka_unit_test(tabs_hit_boxes),
-        cmocka_unit_test(rect_cuts),           cmocka_unit_test(scroll_windows),
-        cmocka_unit_test(bar_lengths),         cmocka_unit_test(plot_scales),
-        cmocka_unit_test(tick_labels),         cmocka_unit_test(compact_numbers),
-        cmocka_unit_test(count_columns),       cmocka_unit_test(age_axis),
-        cmocka_unit_test(text_clipping),       cmocka_unit_test(colour_schemes),
-        cmocka_unit_test(bar_rows_keep_named),
+        cmocka_unit_test(screen_areas),  cmocka_unit_test(tabs_hit_boxes),
+        cmocka_unit_test(rect_cuts),     cmocka_unit_test(scroll_windows),
+        cmocka_unit_test(bar_lengths),   cmocka_unit_test(plot_scales),
+        cmocka_unit_test(tick_labels),   cmocka_unit_test(compact_numbers),
+        cmocka_unit_test(count_columns), cmocka_unit_test(age_axis),
+        cmocka_unit_test(text_clipping), cmocka_unit_test(colour_schemes),
+        cmocka_unit_test(escape_delay),  cmocka_unit_test(bar_rows_keep_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
