@@ -156,6 +156,17 @@ static size_t utf8_drop_last(char *text, size_t len)
     return len;
 }
 
+/* Ctrl-W in the prompt and the form: the length of text (len bytes) without
+ * its last word and the spaces after it. */
+static size_t drop_last_word(const char *text, size_t len)
+{
+    while (len > 0 && text[len - 1] == ' ')
+        len--;
+    while (len > 0 && text[len - 1] != ' ')
+        len--;
+    return len;
+}
+
 static const char *const FORM_LABEL[FORM_FIELDS] = {
     "method (Space)", "k (segments)",        "K (sweep k = 1..K)", "autoencoder epochs",
     "hidden units",   "demographics weight", "genre weight",       "recency",
@@ -331,6 +342,10 @@ static void form_key(TuiApp *app, int ch)
             value[0] = 0;
         else
             utf8_drop_last(value, len);
+    } else if (ch == 21) { /* Ctrl-U: all of it, as in the filter prompt */
+        value[0] = '\0';
+    } else if (ch == 23) { /* Ctrl-W: the last word, as in the filter prompt */
+        value[drop_last_word(value, len)] = '\0';
     } else if ((ch > ' ' && ch < 127) || (ch >= 0x80 && ch <= 0xff)) {
         /* any character (UTF-8 comes a byte at a time): Enter says what is wrong */
         if (fresh || strcmp(value, "unscaled") == 0) /* typing replaces what was there */
@@ -655,10 +670,7 @@ static void prompt_key(TuiApp *app, int ch)
         app->prompt_len = 0;
         app->prompt_cut = false;
     } else if (ch == 23) { /* Ctrl-W: the last word, and the spaces after it */
-        while (app->prompt_len > 0 && app->prompt_text[app->prompt_len - 1] == ' ')
-            app->prompt_len--;
-        while (app->prompt_len > 0 && app->prompt_text[app->prompt_len - 1] != ' ')
-            app->prompt_len--;
+        app->prompt_len = drop_last_word(app->prompt_text, app->prompt_len);
     } else if (ch >= 32 && ch < 256 && ch != 127) {
         if (app->prompt_fresh)
             app->prompt_len = 0; /* (nothing was cut yet: the prompt just opened) */
