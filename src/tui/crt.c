@@ -1,5 +1,5 @@
-/* crt.c: terminal setup and teardown, colour schemes, glyphs, signals and
- * clipped text; see crt.h. */
+/* crt.c: terminal setup and teardown, colour schemes, glyphs, signals, keys
+ * (escape sequences) and clipped text; see crt.h. */
 #include "crt.h"
 
 #include <curses.h>
@@ -268,24 +268,35 @@ int crt_read_key(int wait_ms)
     if (ch != 27)
         return ch;
     /* an escape sequence ncurses does not know (another terminal's key, an
-     * old-style mouse report) is dropped whole, not read as keys */
+     * old-style mouse report) is dropped whole, not read as keys; what
+     * follows ESC is already here (ncurses waited the escape delay for it) */
     timeout(0);
-    int next = getch();
-    if (next != '[' && next != 'O') {
-        if (next != ERR)
-            ungetch(next);
-        timeout(wait_ms);
-        return 27; /* Esc itself */
-    }
-    int c = getch(), read = 0;
-    if (next == '[' && c == 'M') /* X10 mouse: three bytes follow */
-        for (int i = 0; i < 3; i++)
+    int key = ERR, next = getch();
+    if (next == ERR) {
+        key = 27;                    /* Esc itself */
+    } else if (next == KEY_RESIZE) { /* not typed: Esc, then the resize */
+        ungetch(next);
+        key = 27;
+    } else if (next == '[') { /* CSI: parameters and intermediates, then a final byte */
+        int c = getch(), read = 0;
+        if (c == 'M') /* X10 mouse: three bytes follow */
+            for (int i = 0; i < 3; i++)
+                getch();
+        else
+            while (c != ERR && !(c >= 0x40 && c <= 0x7e) && ++read < 32)
+                c = getch();
+    } else if (next == 'O') { /* SS3: one byte follows */
+        getch();
+    } else {
+        /* Alt+key (Meta sends ESC first): no key of filmseg's, and not Esc
+         * then the key (M-q quit, M-2 switched pane); a UTF-8 character
+         * goes whole */
+        size_t len = next >= 0xc0 && next <= 0xff ? utf8_sequence_length((unsigned char)next) : 1;
+        for (size_t i = 1; i < len; i++)
             getch();
-    else if (next == '[') /* CSI: parameters and intermediates, then a final byte */
-        while (c != ERR && !(c >= 0x40 && c <= 0x7e) && ++read < 32)
-            c = getch();
+    }
     timeout(wait_ms);
-    return ERR;
+    return key;
 }
 
 int crt_escape_delay(const char *value)

@@ -1,7 +1,7 @@
 /* crt.h (private to src/tui): the terminal: ncurses setup and teardown,
  * colour schemes (one table; drawing code names elements, never colours),
  * the glyphs for UTF-8 and ASCII terminals, signals that restore the
- * terminal, and clipped text output. */
+ * terminal, keys (escape sequences) and clipped text output. */
 #ifndef FILMSEG_TUI_CRT_H
 #define FILMSEG_TUI_CRT_H
 
@@ -76,7 +76,8 @@ extern volatile sig_atomic_t crt_resumed;
 bool crt_init(char *why, size_t why_size);
 /* The next key, waiting up to wait_ms (0: none; the getch timeout is left
  * so): a key, or ERR when there is none, or when what came was an escape
- * sequence of no key filmseg knows (dropped whole). Esc alone is 27. */
+ * sequence of no key filmseg knows (dropped whole: Alt+key, ESC then a key
+ * within the escape delay, is one). Esc alone is 27. */
 int crt_read_key(int wait_ms);
 /* Esc's wait for the rest of a sequence, in ms, from ESCDELAY's value: a
  * whole number 0..10000, else (unset, empty, negative, not a number) 100. */
