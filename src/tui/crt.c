@@ -1,5 +1,5 @@
 /* crt.c: terminal setup and teardown, colour schemes, glyphs, signals, keys
- * (escape sequences) and clipped text; see crt.h. */
+ * (escape sequences, the mouse) and clipped text; see crt.h. */
 #include "crt.h"
 
 #include <curses.h>
@@ -257,6 +257,67 @@ static bool terminal_gone(void)
     return poll(&in, 1, 0) == 1 && (in.revents & (POLLHUP | POLLERR | POLLNVAL));
 }
 
+/* The wheel's notches as the Up and Down keys, as xterm's alternate scroll
+ * does without mouse tracking: the explorer turns tracking on for clicks,
+ * and the terminal then scrolls nothing itself. A report's button code,
+ * its modifier bits (Shift 4, Meta 8, Ctrl 16) aside: 64 up, 65 down; any
+ * other report is no key. */
+static int wheel_key(int button)
+{
+    switch (button & ~(4 | 8 | 16)) {
+    case 64: return KEY_UP;
+    case 65: return KEY_DOWN;
+    default: return ERR;
+    }
+}
+
+static MEVENT last_click; /* the last click, for crt_last_click */
+
+/* What KEY_MOUSE from ncurses was: the wheel as a key, a click (kept), or
+ * nothing. */
+static int mouse_key(void)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK)
+        return ERR;
+    if (ev.bstate & BUTTON4_PRESSED)
+        return KEY_UP;
+    if (ev.bstate & BUTTON5_PRESSED)
+        return KEY_DOWN;
+    last_click = ev;
+    return KEY_MOUSE;
+}
+
+void crt_last_click(int *y, int *x)
+{
+    *y = last_click.y;
+    *x = last_click.x;
+}
+
+/* After ESC [: a CSI sequence (parameters, then a final byte) or an X10
+ * mouse report, read whole. The wheel in a mouse report is a key; anything
+ * else is no key. */
+static int read_csi(void)
+{
+    int c = getch();
+    if (c == 'M') { /* X10 mouse: button, column and row follow, each + 32 */
+        int button = getch();
+        getch();
+        getch();
+        return button == ERR ? ERR : wheel_key(button - 32);
+    }
+    char params[32];
+    size_t n = 0;
+    while (c != ERR && !(c >= 0x40 && c <= 0x7e) && n + 1 < sizeof params) {
+        params[n++] = (char)c;
+        c = getch();
+    }
+    params[n] = '\0';
+    if (c == 'M' && params[0] == '<') /* SGR mouse: <button;column;row, M pressed */
+        return wheel_key(atoi(params + 1));
+    return ERR;
+}
+
 int crt_read_key(int wait_ms)
 {
     timeout(wait_ms);
@@ -265,6 +326,8 @@ int crt_read_key(int wait_ms)
         crt_signal = SIGHUP; /* ended as a hang-up ends it */
         return ERR;
     }
+    if (ch == KEY_MOUSE)
+        return mouse_key();
     if (ch != 27)
         return ch;
     /* an escape sequence ncurses does not know (another terminal's key, an
@@ -277,14 +340,8 @@ int crt_read_key(int wait_ms)
     } else if (next == KEY_RESIZE) { /* not typed: Esc, then the resize */
         ungetch(next);
         key = 27;
-    } else if (next == '[') { /* CSI: parameters and intermediates, then a final byte */
-        int c = getch(), read = 0;
-        if (c == 'M') /* X10 mouse: three bytes follow */
-            for (int i = 0; i < 3; i++)
-                getch();
-        else
-            while (c != ERR && !(c >= 0x40 && c <= 0x7e) && ++read < 32)
-                c = getch();
+    } else if (next == '[') {
+        key = read_csi();
     } else if (next == 'O') { /* SS3: one byte follows */
         getch();
     } else {
@@ -353,7 +410,7 @@ bool crt_init(char *why, size_t why_size)
     define_other_keys();
     curs_set(0);
     keys_not_signals();
-    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
     mouseinterval(0);
     /* colours are started only when they are used: NO_COLOR means none at all */
     int n_colours = tigetnum("colors");

@@ -1,7 +1,8 @@
 /* crt.h (private to src/tui): the terminal: ncurses setup and teardown,
  * colour schemes (one table; drawing code names elements, never colours),
  * the glyphs for UTF-8 and ASCII terminals, signals that restore the
- * terminal, keys (escape sequences) and clipped text output. */
+ * terminal, keys (escape sequences, the mouse wheel) and clipped text
+ * output. */
 #ifndef FILMSEG_TUI_CRT_H
 #define FILMSEG_TUI_CRT_H
 
@@ -77,8 +78,11 @@ bool crt_init(char *why, size_t why_size);
 /* The next key, waiting up to wait_ms (0: none; the getch timeout is left
  * so): a key, or ERR when there is none, or when what came was an escape
  * sequence of no key filmseg knows (dropped whole: Alt+key, ESC then a key
- * within the escape delay, is one). Esc alone is 27. */
+ * within the escape delay, is one). Esc alone is 27. The mouse wheel is
+ * KEY_UP and KEY_DOWN; a click is KEY_MOUSE, at crt_last_click. */
 int crt_read_key(int wait_ms);
+/* Where the click crt_read_key last returned as KEY_MOUSE was. */
+void crt_last_click(int *y, int *x);
 /* Esc's wait for the rest of a sequence, in ms, from ESCDELAY's value: a
  * whole number 0..10000, else (unset, empty, negative, not a number) 100. */
 int crt_escape_delay(const char *value);

@@ -702,12 +702,13 @@ void app_open_prompt(TuiApp *app)
 
 static void mouse_key(TuiApp *app)
 {
-    MEVENT ev;
-    if (getmouse(&ev) != OK || ev.y != 0)
+    int y, x;
+    crt_last_click(&y, &x);
+    if (y != 0)
         return;
     const char *names[PANE_COUNT];
     tab_names(names);
-    int tab = layout_tab_at(names, PANE_COUNT, ev.x);
+    int tab = layout_tab_at(names, PANE_COUNT, x);
     if (tab >= 0)
         app->pane = tab;
 }
