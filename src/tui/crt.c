@@ -1,5 +1,5 @@
 /* crt.c: terminal setup and teardown, colour schemes, glyphs, signals, keys
- * (escape sequences, the mouse) and clipped text; see crt.h. */
+ * (escape sequences, pastes, the mouse) and clipped text; see crt.h. */
 #include "crt.h"
 
 #include <curses.h>
@@ -294,9 +294,49 @@ void crt_last_click(int *y, int *x)
     *x = last_click.x;
 }
 
+/* The text of the last paste: its first PASTE_KEPT bytes (the rest is read
+ * and dropped), as the terminal sent them. */
+enum { PASTE_KEPT = 1024, PASTE_WAIT_MS = 1000 };
+static char paste_text[PASTE_KEPT];
+static size_t paste_len;
+
+const char *crt_paste(size_t *len)
+{
+    *len = paste_len;
+    return paste_text;
+}
+
+/* Reads a bracketed paste up to its end mark, ESC [ 2 0 1 ~, with the
+ * keypad off: an escape sequence in the text is text, not a key. Bytes
+ * that stop coming for PASTE_WAIT_MS (an end mark lost) end it too. */
+static void read_paste(void)
+{
+    static const char END[] = "\033[201~";
+    size_t matched = 0; /* END's bytes seen so far */
+    paste_len = 0;
+    keypad(stdscr, FALSE);
+    timeout(PASTE_WAIT_MS);
+    for (int c; (c = getch()) != ERR;) {
+        if (c > 0xff) /* KEY_RESIZE: the next frame is drawn at the new size anyway */
+            continue;
+        if (c == END[matched]) {
+            if (++matched == sizeof END - 1)
+                break;
+            continue;
+        }
+        /* not the end mark after all: what looked like its start is text */
+        for (size_t i = 0; i < matched && paste_len < PASTE_KEPT; i++)
+            paste_text[paste_len++] = END[i];
+        matched = c == END[0];
+        if (!matched && paste_len < PASTE_KEPT)
+            paste_text[paste_len++] = (char)c;
+    }
+    keypad(stdscr, TRUE);
+}
+
 /* After ESC [: a CSI sequence (parameters, then a final byte) or an X10
- * mouse report, read whole. The wheel in a mouse report is a key; anything
- * else is no key. */
+ * mouse report, read whole. A paste's start (200~) reads the paste; the
+ * wheel in a mouse report is a key; anything else is no key. */
 static int read_csi(void)
 {
     int c = getch();
@@ -313,6 +353,10 @@ static int read_csi(void)
         c = getch();
     }
     params[n] = '\0';
+    if (c == '~' && strcmp(params, "200") == 0) {
+        read_paste();
+        return KEY_PASTE;
+    }
     if (c == 'M' && params[0] == '<') /* SGR mouse: <button;column;row, M pressed */
         return wheel_key(atoi(params + 1));
     return ERR;
@@ -366,6 +410,43 @@ int crt_escape_delay(const char *value)
     return *end == '\0' && ms <= MAX_MS ? (int)ms : DEFAULT_MS;
 }
 
+/* Bracketed paste (xterm's mode 2004): the terminal marks a paste, so that
+ * its text is not read as keys (the s of a pasted "star" saved over the
+ * model). A terminal without it ignores the mode. Written at once, by
+ * write(2): on_stop calls it from a signal handler. */
+static void paste_mode(bool on)
+{
+    static const char ON[] = "\033[?2004h", OFF[] = "\033[?2004l";
+    ssize_t ignored = write(STDOUT_FILENO, on ? ON : OFF, sizeof ON - 1);
+    (void)ignored;
+}
+
+/* ncurses' SIGTSTP handler (Ctrl-Z): endwin, which turns the mouse off,
+ * the stop, and on fg the redraw, which turns it on again. */
+static struct sigaction curses_on_stop;
+static bool stop_wrapped; /* on_stop is SIGTSTP's handler */
+
+/* Ctrl-Z: the shell gets the terminal back without bracketed paste (a
+ * paste at its prompt would carry the marks), and filmseg has it again on
+ * fg, around ncurses' handler. */
+static void on_stop(int sig)
+{
+    paste_mode(false);
+    curses_on_stop.sa_handler(sig);
+    paste_mode(true);
+}
+
+static void wrap_stop_handler(void)
+{
+    sigaction(SIGTSTP, NULL, &curses_on_stop);
+    if ((curses_on_stop.sa_flags & SA_SIGINFO) || curses_on_stop.sa_handler == SIG_DFL ||
+        curses_on_stop.sa_handler == SIG_IGN)
+        return; /* no handler of ncurses': the process stops (or not) as it would anyway */
+    struct sigaction sa = curses_on_stop;
+    sa.sa_handler = on_stop;
+    stop_wrapped = sigaction(SIGTSTP, &sa, NULL) == 0;
+}
+
 bool crt_init(char *why, size_t why_size)
 {
     /* the terminal's character set, and nothing else: numbers stay C's (a
@@ -403,6 +484,7 @@ bool crt_init(char *why, size_t why_size)
     set_escdelay(crt_escape_delay(getenv("ESCDELAY")));
     crt.started = true;
     install_signals();
+    wrap_stop_handler();
     cbreak();
     noecho();
     nonl();
@@ -412,6 +494,7 @@ bool crt_init(char *why, size_t why_size)
     keys_not_signals();
     mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
     mouseinterval(0);
+    paste_mode(true);
     /* colours are started only when they are used: NO_COLOR means none at all */
     int n_colours = tigetnum("colors");
     crt.scheme = crt_pick_scheme(getenv("NO_COLOR"), has_colors(), n_colours > 0 ? n_colours : 0);
@@ -442,6 +525,10 @@ void crt_done(void)
     }
     curs_set(1);
     mousemask(0, NULL);
+    paste_mode(false);
+    if (stop_wrapped) /* Ctrl-Z from now on: ncurses' alone */
+        sigaction(SIGTSTP, &curses_on_stop, NULL);
+    stop_wrapped = false;
     endwin();
     fflush(stdout);
 }

@@ -1,11 +1,12 @@
 /* crt.h (private to src/tui): the terminal: ncurses setup and teardown,
  * colour schemes (one table; drawing code names elements, never colours),
  * the glyphs for UTF-8 and ASCII terminals, signals that restore the
- * terminal, keys (escape sequences, the mouse wheel) and clipped text
- * output. */
+ * terminal, keys (escape sequences, pastes, the mouse wheel) and clipped
+ * text output. */
 #ifndef FILMSEG_TUI_CRT_H
 #define FILMSEG_TUI_CRT_H
 
+#include <curses.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -70,11 +71,16 @@ extern volatile sig_atomic_t crt_signal;
  * out of its clock. */
 extern volatile sig_atomic_t crt_resumed;
 
-/* Starts ncurses (locale, keys, mouse, colours; NO_COLOR or a monochrome
- * terminal gets SCHEME_MONO). Returns false, with the reason in why, when the
- * terminal cannot be set up: an unknown TERM, or one that cannot move the
- * cursor (TERM=dumb). */
+/* Starts ncurses (locale, keys, mouse, bracketed paste, colours; NO_COLOR
+ * or a monochrome terminal gets SCHEME_MONO; Ctrl-Z and fg turn the paste
+ * mode off and on again, as ncurses does the mouse). Returns false, with
+ * the reason in why, when the terminal cannot be set up: an unknown TERM,
+ * or one that cannot move the cursor (TERM=dumb). */
 bool crt_init(char *why, size_t why_size);
+/* Keys crt_read_key returns besides curses' own: SIGINT turned into a key
+ * by the event loop (Ctrl-C itself is 3), and a bracketed paste, read whole
+ * (crt_paste has its text). */
+enum { KEY_INTERRUPT = KEY_MAX + 1, KEY_PASTE = KEY_MAX + 2 };
 /* The next key, waiting up to wait_ms (0: none; the getch timeout is left
  * so): a key, or ERR when there is none, or when what came was an escape
  * sequence of no key filmseg knows (dropped whole: Alt+key, ESC then a key
@@ -83,10 +89,14 @@ bool crt_init(char *why, size_t why_size);
 int crt_read_key(int wait_ms);
 /* Where the click crt_read_key last returned as KEY_MOUSE was. */
 void crt_last_click(int *y, int *x);
+/* The text of the paste crt_read_key last returned as KEY_PASTE, as the
+ * terminal sent it (its first 1024 bytes; lines end in CR or LF). */
+const char *crt_paste(size_t *len);
 /* Esc's wait for the rest of a sequence, in ms, from ESCDELAY's value: a
  * whole number 0..10000, else (unset, empty, negative, not a number) 100. */
 int crt_escape_delay(const char *value);
-/* Restores the terminal; safe to call twice. */
+/* Restores the terminal (the mouse and bracketed paste off); safe to call
+ * twice. */
 void crt_done(void);
 /* The scheme for a terminal: NO_COLOR set, no colours, or few colours. */
 SchemeId crt_pick_scheme(const char *no_color, bool has_colours, int colours);

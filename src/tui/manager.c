@@ -312,6 +312,22 @@ static void form_submit(TuiApp *app, bool confirmed)
     app->pane = PANE_TRAINING;
 }
 
+/* A byte typed or pasted into the form's field (UTF-8 comes a byte at a
+ * time): any character, since Enter says what is wrong with it. replace:
+ * the field was just entered, so typing replaces its value ('unscaled', a
+ * word, not digits, is replaced whole too). */
+static void form_type(TuiApp *app, unsigned char ch, bool replace)
+{
+    char *value = app->form_value[app->form_field];
+    size_t len = strlen(value);
+    if (replace || strcmp(value, "unscaled") == 0)
+        value[len = 0] = '\0';
+    if (len + 1 < sizeof app->form_value[0]) {
+        value[len] = (char)ch;
+        value[len + 1] = '\0';
+    }
+}
+
 static void form_key(TuiApp *app, int ch)
 {
     char *value = app->form_value[app->form_field];
@@ -347,13 +363,7 @@ static void form_key(TuiApp *app, int ch)
     } else if (ch == 23) { /* Ctrl-W: the last word, as in the filter prompt */
         value[drop_last_word(value, len)] = '\0';
     } else if ((ch > ' ' && ch < 127) || (ch >= 0x80 && ch <= 0xff)) {
-        /* any character (UTF-8 comes a byte at a time): Enter says what is wrong */
-        if (fresh || strcmp(value, "unscaled") == 0) /* typing replaces what was there */
-            value[len = 0] = '\0';
-        if (len + 1 < sizeof app->form_value[0]) {
-            value[len] = (char)ch;
-            value[len + 1] = 0;
-        }
+        form_type(app, (unsigned char)ch, fresh);
     } else if (enter) {
         form_submit(app, confirmed);
     }
@@ -644,6 +654,28 @@ static void draw(TuiApp *app)
 
 /* ---- keys ---- */
 
+/* A byte typed or pasted into the filter prompt (UTF-8 comes a byte at a
+ * time): it replaces the pattern the prompt opened on, else is appended. */
+static void prompt_type(TuiApp *app, unsigned char ch)
+{
+    if (app->prompt_fresh)
+        app->prompt_len = 0; /* (nothing was cut yet: the prompt just opened) */
+    app->prompt_fresh = false;
+    /* a character whole or not at all: a UTF-8 lead byte needs room for
+     * its continuation bytes, which follow it only when it was taken */
+    size_t need = utf8_sequence_length(ch);
+    need = need ? need : 1; /* a byte no character begins with: itself */
+    bool continuation = ch >= 0x80 && ch < 0xc0;
+    if (continuation ? app->prompt_dropping || app->prompt_len + 1 >= sizeof app->prompt_text
+                     : app->prompt_len + need >= sizeof app->prompt_text) {
+        app->prompt_dropping = app->prompt_cut = true;
+    } else {
+        app->prompt_dropping = false;
+        app->prompt_text[app->prompt_len++] = (char)ch;
+    }
+    app->prompt_text[app->prompt_len] = 0;
+}
+
 static void prompt_key(TuiApp *app, int ch)
 {
     if (ch == 27) {
@@ -672,20 +704,7 @@ static void prompt_key(TuiApp *app, int ch)
     } else if (ch == 23) { /* Ctrl-W: the last word, and the spaces after it */
         app->prompt_len = drop_last_word(app->prompt_text, app->prompt_len);
     } else if (ch >= 32 && ch < 256 && ch != 127) {
-        if (app->prompt_fresh)
-            app->prompt_len = 0; /* (nothing was cut yet: the prompt just opened) */
-        /* a character whole or not at all: a UTF-8 lead byte needs room for
-         * its continuation bytes, which follow it only when it was taken */
-        size_t need = utf8_sequence_length((unsigned char)ch);
-        need = need ? need : 1; /* a byte no character begins with: itself */
-        bool continuation = ch >= 0x80 && ch < 0xc0;
-        if (continuation ? app->prompt_dropping || app->prompt_len + 1 >= sizeof app->prompt_text
-                         : app->prompt_len + need >= sizeof app->prompt_text) {
-            app->prompt_dropping = app->prompt_cut = true;
-        } else {
-            app->prompt_dropping = false;
-            app->prompt_text[app->prompt_len++] = (char)ch;
-        }
+        prompt_type(app, (unsigned char)ch);
     }
     app->prompt_text[app->prompt_len] = 0;
     app->prompt_fresh = false;
@@ -714,8 +733,47 @@ static void mouse_key(TuiApp *app)
 }
 
 /* Ctrl-C: read as a key (crt.c turns the terminal's interrupt character
- * off), and SIGINT sent otherwise (kill -INT) is handed to handle_key so. */
-enum { KEY_CTRL_C = 3, KEY_INTERRUPT = KEY_MAX + 1 };
+ * off), and SIGINT sent otherwise (kill -INT) is handed to handle_key as
+ * KEY_INTERRUPT. */
+enum { KEY_CTRL_C = 3 };
+
+/* A bracketed paste: in the filter prompt or a retrain-form field, its first
+ * line (empty lines before it skipped) goes in as typed, its control
+ * characters left out: a newline in it neither submits nor lets the rest
+ * run as keys. Anywhere else it is ignored whole (pasted as keys, the s of
+ * "star" saved over the model), and said. */
+static void paste_key(TuiApp *app)
+{
+    size_t len, start = 0;
+    const char *text = crt_paste(&len);
+    while (start < len && (text[start] == '\r' || text[start] == '\n'))
+        start++;
+    size_t end = start;
+    while (end < len && text[end] != '\r' && text[end] != '\n')
+        end++;
+    bool form_text = app->form && app->form_field != FORM_METHOD;
+    if (!app->prompt && !form_text) {
+        app_message(app, true, "paste ignored: %s",
+                    app->form ? "Space switches the method" : "press / to filter titles");
+        return;
+    }
+    bool replace = app->form_fresh; /* a form field just entered: the paste replaces it */
+    for (size_t i = start; i < end; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f)
+            continue;
+        if (app->prompt) {
+            prompt_type(app, c);
+        } else {
+            form_type(app, c, replace);
+            replace = false;
+        }
+    }
+    if (!app->prompt) { /* as typing does: the field edited, a second Enter not pending */
+        app->form_fresh = replace;
+        app->form_confirm = false;
+    }
+}
 
 /* + and -: k one up or down from any pane (the Elbow pane's Left/Right
  * there), said at the sweep's ends rather than doing nothing. */
@@ -774,6 +832,10 @@ static void handle_key(TuiApp *app, int ch)
         quit_or_ask(app, asked == ASK_QUIT, "Ctrl-C");
         if (app->quit)
             app->quit_status = 128 + SIGINT;
+        return;
+    }
+    if (ch == KEY_PASTE) { /* before the help: a paste is not a key that closes it */
+        paste_key(app);
         return;
     }
     if (app->help) { /* ? turns to the words, any other key closes the help */
