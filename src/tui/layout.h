@@ -6,14 +6,16 @@
 
 #include <stdbool.h>
 
-enum { TUI_MIN_COLS = 80, TUI_MIN_ROWS = 24 };
+/* 80x23: an 80x24 terminal less the status line of a tmux or screen around
+ * the explorer */
+enum { TUI_MIN_COLS = 80, TUI_MIN_ROWS = 23 };
 
 typedef struct {
     int y, x, h, w;
 } Rect;
 
 typedef struct {
-    bool too_small; /* below 80x24: only a message is drawn */
+    bool too_small; /* below 80x23: only a message is drawn */
     Rect tabs;      /* the top line */
     Rect pane;      /* between the tab bar and the status line */
     Rect status;    /* the bottom line */
