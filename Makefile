@@ -68,7 +68,7 @@ MISSING := $(strip $(MISSING_BUILD) $(MISSING_TEST))
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build-deps test-deps bench-deps test unit-tests run install data fuzz bench \
+.PHONY: all deps build-deps bench-deps test unit-tests run install data fuzz bench \
         scale demo lint clean
 
 ifneq ($(MISSING),)
@@ -247,10 +247,6 @@ deps:
 build-deps:
 	$(SUDO) apt-get update
 	$(APT_INSTALL) $(BUILD_PACKAGES)
-
-test-deps:
-	$(SUDO) apt-get update
-	$(APT_INSTALL) $(TEST_PACKAGES)
 
 bench-deps:
 	$(APT_INSTALL) $(BENCH_PACKAGES)
