@@ -30,6 +30,11 @@ typedef struct {
  * reads come through here): text_read_error says why. The buffer is
  * NUL-terminated (not counted in *len); free() it. */
 int text_read_file(const char *path, char **buf, size_t *len);
+/* text_read_file refusing a file of more than max bytes (TEXT_READ_TOO_LARGE);
+ * text_read_file's max is text_read_limit(): a quarter of the machine's memory
+ * (its text and what the loaders make of it must fit), at least 1 GiB. */
+int text_read_file_max(const char *path, size_t max, char **buf, size_t *len);
+size_t text_read_limit(void);
 /* not errno values: those are positive */
 #define TEXT_READ_UTF16                                                                            \
     (-1)                          /* a UTF-16 byte-order mark (FF FE or FE FF): a                  \
@@ -38,6 +43,9 @@ int text_read_file(const char *path, char **buf, size_t *len);
 #define TEXT_READ_NO_LINES                                                                         \
     (-3) /* no line end in its first TEXT_FIRST_LINES_MAX bytes: not text (/dev/zero, a            \
             binary), told before reading on */
+#define TEXT_READ_BINARY                                                                           \
+    (-4) /* more than 1% of its first TEXT_FIRST_LINES_MAX bytes are control characters */
+#define TEXT_READ_TOO_LARGE (-5) /* more bytes than text_read_file_max's max */
 enum { TEXT_FIRST_LINES_MAX = 1 << 20 };
 /* What to say after the file's name for text_read_file's answer err: for a
  * TEXT_READ_ value, what the file is and what to do; else strerror(err). */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static bool has_control(const unsigned char *p, size_t n, bool line_breaks);
 
@@ -37,7 +38,44 @@ static bool compressed(const char *data, size_t n)
            (memcmp(data + 4, "1AY&SY", 6) == 0 || memcmp(data + 4, "\x17rE8P\x90", 6) == 0);
 }
 
+/* The share of a file's first MiB that is control bytes (as has_control
+ * counts them, line breaks aside) past which it is binary, not text with a
+ * stray control character: random bytes hold about 12%. */
+enum { BINARY_CONTROLS_PER_MIB = TEXT_FIRST_LINES_MAX / 100 };
+
+static size_t count_controls(const unsigned char *p, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += (p[i] < 0x20 && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') || p[i] == 0x7f;
+    return count;
+}
+
+/* What the first MiB of a file says of it, once read: 0 when it may be text. */
+static int first_mib_verdict(const char *data)
+{
+    if (!memchr(data, '\n', TEXT_FIRST_LINES_MAX) && !memchr(data, '\r', TEXT_FIRST_LINES_MAX))
+        return TEXT_READ_NO_LINES;
+    if (count_controls((const unsigned char *)data, TEXT_FIRST_LINES_MAX) > BINARY_CONTROLS_PER_MIB)
+        return TEXT_READ_BINARY;
+    return 0;
+}
+
+size_t text_read_limit(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return SIZE_MAX;
+    size_t quarter = (size_t)pages / 4 * (size_t)page;
+    return quarter > ((size_t)1 << 30) ? quarter : (size_t)1 << 30;
+}
+
 int text_read_file(const char *path, char **buf, size_t *len)
+{
+    return text_read_file_max(path, text_read_limit(), buf, len);
+}
+
+int text_read_file_max(const char *path, size_t max, char **buf, size_t *len)
 {
     *buf = NULL;
     *len = 0;
@@ -45,9 +83,13 @@ int text_read_file(const char *path, char **buf, size_t *len)
     if (!f)
         return errno ? errno : EIO;
     struct stat st;
-    size_t cap = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
-                     ? (size_t)st.st_size + 1 /* one more: the read that sees the end */
-                     : 1 << 16,
+    bool regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+    if (regular && (uint64_t)st.st_size > max) {
+        fclose(f);
+        return TEXT_READ_TOO_LARGE;
+    }
+    size_t cap = regular ? (size_t)st.st_size + 1 /* one more: the read that sees the end */
+                         : 1 << 16,
            n = 0;
     char *data = big_alloc(cap + 1);
     if (!data) {
@@ -56,7 +98,7 @@ int text_read_file(const char *path, char **buf, size_t *len)
     }
     for (;;) {
         if (n == cap) {
-            cap *= 2;
+            cap = cap <= max / 2 ? cap * 2 : max + 1; /* max + 1: the byte that says "more" */
             char *bigger = realloc(data, cap + 1);
             if (!bigger) {
                 free(data);
@@ -65,15 +107,20 @@ int text_read_file(const char *path, char **buf, size_t *len)
             }
             data = bigger;
         }
-        size_t got = fread(data + n, 1, cap - n, f);
-        /* a file without a line end so far is no panel file: said now, as
-         * an endless one (/dev/zero) would be read until memory ran out */
-        if (n < TEXT_FIRST_LINES_MAX && n + got >= TEXT_FIRST_LINES_MAX &&
-            !memchr(data, '\n', TEXT_FIRST_LINES_MAX) &&
-            !memchr(data, '\r', TEXT_FIRST_LINES_MAX)) {
+        size_t got = fread(data + n, 1, cap - n, f); /* a pipe's fread fills what it is given */
+        /* a first MiB without a line end, or of binary bytes, is no panel
+         * file, and one past max would not fit once parsed: said now, as an
+         * endless one (/dev/zero, /dev/urandom, yes) would be read until
+         * memory ran out */
+        int verdict = n < TEXT_FIRST_LINES_MAX && n + got >= TEXT_FIRST_LINES_MAX
+                          ? first_mib_verdict(data)
+                          : 0;
+        if (!verdict && n + got > max)
+            verdict = TEXT_READ_TOO_LARGE;
+        if (verdict) {
             free(data);
             fclose(f);
-            return TEXT_READ_NO_LINES;
+            return verdict;
         }
         n += got;
         if (got == 0)
@@ -349,5 +396,10 @@ const char *text_read_error(int err)
         return "the file is compressed (gzip, bzip2, xz, zstd or zip); decompress it first";
     if (err == TEXT_READ_NO_LINES)
         return "no line end in its first MiB: not a text file, or a line too long";
+    if (err == TEXT_READ_BINARY)
+        return "binary data (control characters) in its first MiB: not a text file";
+    if (err == TEXT_READ_TOO_LARGE)
+        return "larger than a quarter of this machine's memory: not a panel file (an "
+               "endless stream?), or too large to load here";
     return strerror(err);
 }

@@ -238,6 +238,91 @@ static void read_file_refuses_a_first_mib_without_lines(void **state)
     free(bytes);
 }
 
+/* Writes n bytes to a new temporary file; its path into path. */
+static void write_temp(char path[static 32], const char *bytes, size_t n)
+{
+    strcpy(path, "/tmp/filmseg-read-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, bytes, n), (ssize_t)n);
+    close(fd);
+}
+
+/* text_read_file_max's answer for the output of a shell command (its
+ * buffer, if any, freed). */
+static int read_pipe(const char *command, size_t max)
+{
+    FILE *p = popen(command, "r");
+    assert_non_null(p);
+    char path[64];
+    snprintf(path, sizeof path, "/dev/fd/%d", fileno(p));
+    char *buf;
+    size_t len;
+    int answer = text_read_file_max(path, max, &buf, &len);
+    free(buf);
+    pclose(p);
+    return answer;
+}
+
+/* A first MiB more than 1% control bytes is binary, refused (/dev/urandom
+ * has line ends); at 1% it is text with stray control bytes, read whole. */
+static void read_file_refuses_a_binary_first_mib(void **state)
+{
+    (void)state;
+    char *buf;
+    size_t len;
+    size_t size = TEXT_FIRST_LINES_MAX + 4096;
+    char *bytes = malloc(size);
+    assert_non_null(bytes);
+    for (size_t i = 0; i < size; i++)
+        bytes[i] = i % 64 == 63 ? '\n' : 'a';
+    for (int over = 0; over < 2; over++) {
+        size_t controls = TEXT_FIRST_LINES_MAX / 100 + (size_t)over;
+        for (size_t c = 0; c < controls; c++)
+            bytes[c * 64 + 5] = c % 2 ? '\0' : '\x1b';
+        char path[32];
+        write_temp(path, bytes, size);
+        assert_int_equal(text_read_file(path, &buf, &len), over ? TEXT_READ_BINARY : 0);
+        assert_int_equal(len, over ? 0 : size);
+        free(buf);
+        unlink(path);
+    }
+    free(bytes);
+    /* through a pipe too: the verdict comes after the first MiB */
+    assert_int_equal(read_pipe("head -c 3000000 /dev/urandom", text_read_limit()),
+                     TEXT_READ_BINARY);
+    assert_string_equal(text_read_error(TEXT_READ_BINARY),
+                        "binary data (control characters) in its first MiB: not a text file");
+}
+
+/* A file past max bytes is refused: a regular one before it is read, a
+ * stream (yes, an endless pipe) once max bytes have come; max bytes exactly
+ * are read. text_read_file's own limit is a quarter of the memory, at least
+ * 1 GiB. */
+static void read_file_refuses_more_than_max(void **state)
+{
+    (void)state;
+    char *buf;
+    size_t len;
+    char text[200];
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = i % 10 == 9 ? '\n' : 'y';
+    char path[32];
+    write_temp(path, text, sizeof text);
+    assert_int_equal(text_read_file_max(path, sizeof text - 1, &buf, &len), TEXT_READ_TOO_LARGE);
+    assert_null(buf);
+    assert_int_equal(text_read_file_max(path, sizeof text, &buf, &len), 0);
+    assert_int_equal(len, sizeof text);
+    free(buf);
+    unlink(path);
+    assert_int_equal(read_pipe("yes", (size_t)3 << 20), TEXT_READ_TOO_LARGE);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    size_t quarter = (size_t)pages * (size_t)page / 4;
+    assert_true(text_read_limit() >= quarter - (size_t)page && text_read_limit() >= (size_t)1
+                                                                                        << 30);
+    assert_true(text_read_limit() <= (quarter > (size_t)1 << 30 ? quarter : (size_t)1 << 30));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +337,8 @@ int main(void)
         cmocka_unit_test(read_file_drops_a_leading_byte_order_mark),
         cmocka_unit_test(read_file_tells_compressed_from_text),
         cmocka_unit_test(read_file_refuses_a_first_mib_without_lines),
+        cmocka_unit_test(read_file_refuses_a_binary_first_mib),
+        cmocka_unit_test(read_file_refuses_more_than_max),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
