@@ -1042,12 +1042,17 @@ int tui_run(TuiConfig *config)
         bool redraw = false, k_changed = false;
         if (ch != ERR) {
             int k = app->k;
+            /* each key sees a run that has just ended as ended: an Enter in
+             * the form then asks before training over its result */
+            poll_worker(app);
             handle_key(app, ch);
             /* keys typed ahead (a slow link, a key held down) are answered
              * before the next frame, not each with a frame of its own */
             for (int more = 0, next; more < 256 && !app->quit && (next = crt_read_key(0)) != ERR;
-                 more++)
+                 more++) {
+                poll_worker(app);
                 handle_key(app, next);
+            }
             k_changed = app->k != k;
             redraw = true;
         }

@@ -164,6 +164,10 @@ static bool start(Worker *w, const Panel *panel, const PipelineOptions *options,
         return false; /* still running */
     pthread_mutex_lock(&w->lock);
     TrainStatus *s = &w->status;
+    if (w->result || w->classifier_ready) { /* the last job's, not taken yet */
+        pthread_mutex_unlock(&w->lock);
+        return false;
+    }
     if (seg) { /* the other stages' curves are seg's (a loaded model's too) */
         train_status_from_seg(s, seg);
         s->clf_loss.n = s->clf_val.n = s->clf_acc.n = s->clf_val_acc.n = 0;

@@ -70,8 +70,9 @@ typedef struct {
 } Worker;
 
 void worker_init(Worker *w);
-/* Starts training; false (with the reason in the status) when a run is
- * going or the thread cannot be created. */
+/* Starts training; false when a run is going or its result (or
+ * classifier) has not been taken yet, and (with the reason in the status)
+ * when the thread cannot be created. */
 bool worker_start(Worker *w, const Panel *panel, const PipelineOptions *options);
 /* Starts training a classifier at k (2..kmax) for seg's segments of panel
  * (segmentation_train_classifier); seg must stay as it is until the job ends.

@@ -317,6 +317,8 @@ static void worker_trains_and_hands_over(void **state)
     worker_init(&w);
     assert_true(worker_start(&w, p, &o));
     wait_finished(&w);
+    /* no new run over a result not taken yet: it would be lost */
+    assert_false(worker_start(&w, p, &o));
     TrainStatus s;
     memset(&s, 0, sizeof s);
     worker_snapshot(&w, &s);
@@ -342,6 +344,7 @@ static void worker_trains_and_hands_over(void **state)
      * from 0 to 1 on its own epochs and hands over a network for that k */
     assert_true(worker_start_classifier(&w, p, seg, 3));
     wait_finished(&w);
+    assert_false(worker_start_classifier(&w, p, seg, 4)); /* nor over a classifier */
     worker_snapshot(&w, &s);
     assert_int_equal(s.state, WORKER_DONE);
     assert_true(s.classifier_only);
