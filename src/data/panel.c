@@ -519,11 +519,15 @@ static bool user_is_kept(const Panel *p, const PanelUser *u, const SampleRules *
 bool panel_build_require(PanelBuilder *b, const PanelFile *users, const PanelFile *films,
                          const PanelFile *ratings)
 {
-    const PanelFile *empty =
-        users && b->panel->n_users == 0                                              ? users
-        : films && b->panel->n_films == 0                                            ? films
-        : ratings && b->n_ratings == 0 && b->panel->sample.ratings_unknown_film == 0 ? ratings
-                                                                                     : NULL;
+    /* scoring: a rating of a film the model does not know, or of a user the
+     * users file does not list, is a line read, not a malformed one */
+    bool none_read =
+        b->n_ratings == 0 &&
+        !(b->scoring && (b->panel->sample.ratings_unknown_film || b->unlisted.ratings));
+    const PanelFile *empty = users && b->panel->n_users == 0   ? users
+                             : films && b->panel->n_films == 0 ? films
+                             : ratings && none_read            ? ratings
+                                                               : NULL;
     if (!empty)
         return true;
     diag_fatal(b->diag, "%s: no valid %s", empty->path,
@@ -1149,6 +1153,15 @@ int panel_parse_for_scoring(const PanelFile *users, const PanelFile *ratings,
     return rc;
 }
 
+/* Whether buf holds nothing but blanks and line ends. */
+static bool only_line_ends(const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!strchr(" \t\r\n", buf[i]) || buf[i] == '\0')
+            return false;
+    return true;
+}
+
 int panel_load_for_scoring(const char *users_path, const char *ratings_path,
                            const int32_t *film_ids, size_t n_films, const PanelOptions *options,
                            Diag *diag, Panel **out)
@@ -1164,6 +1177,8 @@ int panel_load_for_scoring(const char *users_path, const char *ratings_path,
         if (err)
             report_unreadable(diag, paths[i], err);
         rc = err ? 2 : 0; /* empty: a batch of no users, or of users none of whom rated */
+        if (!err && only_line_ends(buffers[i], len))
+            len = 0; /* a blank line (an export of no rows) is an empty file too */
         files[i] = (PanelFile){i ? "u.data" : "u.user", paths[i], buffers[i], len};
     }
     if (rc == 0)

@@ -453,6 +453,24 @@ static void scoring_files_in_either_format(void **state)
     assert_int_equal(p->user_time[p->user_start[0] + 1], 9);
     panel_free(p);
 
+    /* batches all the same: ratings of users not listed only (another
+     * feed's), blank files (an export of no rows), no users with ratings */
+    assert_int_equal(load_scoring(dir, "7|23|F|student|02139\n", "9\t10\t5\t1\n", &c, &p), 0);
+    assert_int_equal(p->n_users, 1);
+    assert_int_equal(p->n_ratings, 0);
+    panel_free(p);
+    assert_int_equal(load_scoring(dir, "7|23|F|student|02139\n", "\r\n \n", &c, &p), 0);
+    assert_int_equal(p->n_users, 1);
+    assert_true(p->sample.ratings_file_empty);
+    panel_free(p);
+    assert_int_equal(load_scoring(dir, "\n", "9\t10\t5\t1\n", &c, &p), 0);
+    assert_int_equal(p->n_users, 0);
+    assert_true(p->sample.users_file_empty);
+    panel_free(p);
+    /* but a ratings file of malformed lines only is no batch */
+    assert_int_equal(load_scoring(dir, "7|23|F|student|02139\n", "x\n", &c, &p), 2);
+    assert_null(p);
+
     /* a 1M users file with 100K ratings: the layouts named at once (not a
      * malformed line for each rating), nothing read */
     assert_int_equal(load_scoring(dir, "7::F::1::10::02139\n", "\n7\t10\t5\t1\n", &c, &p), 2);
