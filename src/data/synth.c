@@ -312,15 +312,16 @@ static void out_fmt(Out *o, const char *fmt, ...)
     out_str(o, line);
 }
 
-/* Flushes, syncs and renames into place; false on any error. */
-static bool out_commit(Out *o)
+/* Flushes, syncs and closes the temporary file, its rename to come
+ * (atomic_file_commit_all); false on any error. */
+static bool out_finish(Out *o)
 {
     out_flush(o);
     if (o->failed) {
         atomic_file_discard(&o->file);
         return false;
     }
-    return atomic_file_commit(&o->file);
+    return atomic_file_finish(&o->file);
 }
 
 /* Frees and removes the temporary file when it was not committed. */
@@ -913,12 +914,15 @@ int synth_check_dir(const char *dir, SynthFormat format, char *error, size_t siz
 }
 
 /* The folder to write into, checked (synth_check_dir) and made when
- * missing. */
-static bool ensure_dir(const char *dir, SynthFormat format, char *error, size_t size)
+ * missing (*made: by this call). */
+static bool ensure_dir(const char *dir, SynthFormat format, bool *made, char *error, size_t size)
 {
+    *made = false;
     if (synth_check_dir(dir, format, error, size) != 0)
         return false;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    if (mkdir(dir, 0777) == 0)
+        *made = true;
+    else if (errno != EEXIST) {
         fail(error, size, "%s: cannot create the folder: %s", dir,
              atomic_file_strerror(dir, errno));
         return false;
@@ -934,7 +938,8 @@ int synth_write(const SynthOptions *opts, const char *dir, SynthSummary *summary
     memset(sum, 0, sizeof *sum);
     if (synth_options_check(opts, error, error_size) != 0)
         return -1;
-    if (!ensure_dir(dir, opts->format, error, error_size))
+    bool made_dir;
+    if (!ensure_dir(dir, opts->format, &made_dir, error, error_size))
         return -1;
     Model m;
     memset(&m, 0, sizeof m);
@@ -988,16 +993,25 @@ int synth_write(const SynthOptions *opts, const char *dir, SynthSummary *summary
         out_str(&w.truth, "user_id,segment\n");
         for (size_t u = 0; u < opts->n_users; u++)
             write_user(&m, &w, u, sum);
-        /* Commit the ratings last: a folder without them is not a panel. */
+        /* All or none: every file written and synced before any is renamed
+         * (a full disk left the ratings old beside new users and truth); the
+         * ratings renamed last, as a folder without them is not a panel. */
         Out *order[5] = {&items, ml1m ? NULL : &genres, &w.users, &w.truth, &w.ratings};
+        AtomicFile *finished[5];
+        size_t n_finished = 0;
         for (int i = 0; i < 5 && !bad; i++) {
             if (!order[i])
                 continue;
             uint64_t bytes = order[i]->bytes + order[i]->len;
-            if (!out_commit(order[i]))
+            if (!out_finish(order[i]))
                 bad = order[i]->file.path;
+            else
+                finished[n_finished++] = &order[i]->file;
             sum->bytes_written += bytes;
         }
+        size_t committed = bad ? n_finished : atomic_file_commit_all(finished, n_finished);
+        if (committed < n_finished)
+            bad = finished[committed]->path;
     }
     if (bad)
         fail(error, error_size, "%s: cannot write: %s", bad,
@@ -1014,5 +1028,7 @@ int synth_write(const SynthOptions *opts, const char *dir, SynthSummary *summary
 done:
     free(w.stamp);
     model_free(&m);
+    if (rc != 0 && made_dir)
+        rmdir(dir); /* the folder this run made, left empty */
     return rc;
 }

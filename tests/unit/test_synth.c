@@ -12,7 +12,10 @@
 #include "filmseg/text.h"
 #include "filmseg/zipmap.h"
 
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -146,6 +149,59 @@ static void same_seed_gives_identical_files(void **state)
         remove_dir(b);
         remove_dir(c);
     }
+}
+
+/* synth_write with files limited to max_bytes each (a full disk, as
+ * RLIMIT_FSIZE makes a write past it fail), in a child process: its answer. */
+static int synth_write_limited(const SynthOptions *o, const char *dir, rlim_t max_bytes)
+{
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        signal(SIGXFSZ, SIG_IGN); /* the write fails with EFBIG instead */
+        struct rlimit limit = {max_bytes, max_bytes};
+        char error[512];
+        _exit(setrlimit(RLIMIT_FSIZE, &limit) != 0                  ? 3
+              : synth_write(o, dir, NULL, error, sizeof error) == 0 ? 0
+                                                                    : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+/* A run that cannot write every file leaves the panel there as it was, all
+ * its files (one whose ratings failed left new users and truth beside the old
+ * ratings), and no folder it made. */
+static void a_failed_write_leaves_the_old_panel(void **state)
+{
+    (void)state;
+    char dir[512];
+    make_temp_dir(dir, sizeof dir);
+    SynthOptions o = small_options(SYNTH_ML100K, 42);
+    generate(&o, dir, NULL);
+    size_t len[N_ELEMS(ML100K_FILES)];
+    char *before[N_ELEMS(ML100K_FILES)];
+    for (size_t i = 0; i < N_ELEMS(ML100K_FILES); i++)
+        before[i] = read_file(dir, ML100K_FILES[i], &len[i]);
+    o.seed = 43;
+    o.n_users = 600; /* its users and truth fit in 64 KiB, its ratings not */
+    o.n_ratings = 40000;
+    assert_int_equal(synth_write_limited(&o, dir, 64 << 10), 1);
+    for (size_t i = 0; i < N_ELEMS(ML100K_FILES); i++) {
+        size_t n;
+        char *after = read_file(dir, ML100K_FILES[i], &n);
+        assert_int_equal(n, len[i]);
+        assert_memory_equal(after, before[i], n);
+        free(after);
+        free(before[i]);
+    }
+    remove_dir(dir); /* and no temporary file left */
+    char fresh[600];
+    snprintf(fresh, sizeof fresh, "%s.new", dir);
+    assert_int_equal(synth_write_limited(&o, fresh, 64 << 10), 1);
+    assert_int_equal(access(fresh, F_OK), -1);
 }
 
 static void ml100k_loads_strictly_and_keeps_its_users(void **state)
@@ -508,6 +564,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_seed_gives_identical_files),
+        cmocka_unit_test(a_failed_write_leaves_the_old_panel),
         cmocka_unit_test(ml100k_loads_strictly_and_keeps_its_users),
         cmocka_unit_test(ml1m_loads_strictly_with_codes),
         cmocka_unit_test(zip_list_gives_listed_codes),
