@@ -6,6 +6,7 @@
 #include "filmseg/kmeans.h"
 #include "filmseg/model.h"
 #include "filmseg/pipeline.h"
+#include "filmseg/states.h"
 
 #include <errno.h>
 #include <math.h>
@@ -125,6 +126,24 @@ static void warn_about_users(const Segmentation *seg, const Panel *panel, const 
                 "scored as none of its occupations\n",
                 strangers, strangers == 1 ? "user has" : "users have", strangers > 1 ? "e.g. " : "",
                 stranger);
+    /* states the model has no column for (AK and HI, left out of the
+     * training panel by default; a territory): scored as none of its own */
+    size_t outsiders = 0;
+    int outsider_state = 0;
+    for (size_t u = 0; seg->demo.has_demographics && u < panel->n_users; u++) {
+        int state = panel->users[u].state;
+        bool known = state == STATE_UNKNOWN; /* counted with the ZIP codes above */
+        for (size_t i = 0; !known && i < seg->demo.n_states; i++)
+            known = seg->demo.states[i] == state;
+        if (!known && outsiders++ == 0)
+            outsider_state = state;
+    }
+    if (outsiders)
+        fprintf(stderr,
+                "filmseg score: %zu %s in a state the model has no users of (%s%s): scored as "
+                "in none of its states\n",
+                outsiders, outsiders == 1 ? "user lives" : "users live",
+                outsiders > 1 ? "e.g. " : "", state_info(outsider_state)->code);
     if (panel->sample.users_partial)
         fprintf(stderr,
                 "filmseg score: %zu %s an age, gender, occupation or ZIP code missing or "
