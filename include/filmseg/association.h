@@ -37,5 +37,8 @@ void segments_follow_demographics(const Panel *panel, const int32_t *labels, dou
 /* The same for how much users rate: the quintile of their number of ratings
  * in the panel (users of as many ratings share one); NAN under 5 users. */
 double segments_follow_activity(const Panel *panel, const int32_t *labels);
+/* The AMI from which segments are said to follow a demographic, or how much
+ * their users rate. */
+#define SEGMENTS_FOLLOW_AMI 0.1
 
 #endif

@@ -157,6 +157,13 @@ double kmeans_weakest_segment_stability(const KmeansSweep *sweep, int k);
  * members are doubtful (under 0.75), 2 valid (under 0.85), 3 highly stable;
  * -1 when not measured (NAN). The report and the explorer read it so. */
 int kmeans_stability_reading(double stability);
+/* The k of the sweep's highest silhouette (2..kmax), 0 when none was
+ * measured. */
+int kmeans_best_silhouette_k(const KmeansSweep *sweep);
+/* How Kaufman and Rousseeuw read a best silhouette: 0 no substantial
+ * structure (under 0.25: a continuum divided), 1 a weak one (under 0.5), 2 a
+ * clear one. The report and the explorer read it so. */
+int kmeans_silhouette_reading(double silhouette);
 
 /* Kneedle knee of a decreasing convex curve inertia[0..kmax-1] (at k = 1..kmax):
  * x and y are normalised to [0, 1], the difference curve (1 - y) - x is

@@ -405,21 +405,18 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
                 segmentation_stability_refits(seg), seg->options.stability,
                 stability ? ": the figures are of those done" : ", before any was done");
     /* how to weigh the columns, with this sweep's best silhouette */
-    int best = 0;
-    for (int k = 2; k <= seg->sweep.kmax; k++)
-        if (!isnan(seg->sweep.silhouette[k - 1]) &&
-            (!best || seg->sweep.silhouette[k - 1] > seg->sweep.silhouette[best - 1]))
-            best = k;
+    int best = kmeans_best_silhouette_k(&seg->sweep);
     fprintf(out, "To choose k: more segments always lower the inertia; the knee is where that gain "
                  "slows. The silhouette compares k's: how clearly users sit in their segment "
                  "(Kaufman and Rousseeuw read above 0.5 as a clear structure, under 0.25 as none "
                  "substantial)");
     if (best) {
         double top = seg->sweep.silhouette[best - 1];
-        fprintf(out, "; here it is at most %.3f, at k = %d%s", top, best,
-                top < 0.25  ? ": the segments divide a continuum rather than find separate groups"
-                : top < 0.5 ? ": a weak structure"
-                            : ": a clear structure");
+        static const char *const READING[] = {
+            "the segments divide a continuum rather than find separate groups", "a weak structure",
+            "a clear structure"};
+        fprintf(out, "; here it is at most %.3f, at k = %d: %s", top, best,
+                READING[kmeans_silhouette_reading(top)]);
     }
     fprintf(out,
             ".%s None of these measures taste: past the knee, finer segments can still "
@@ -531,9 +528,6 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
     }
     fprintf(out, "%-16s %8.3f s\n", "total", total);
 }
-
-/* The AMI from which segments are said to follow a demographic. */
-#define SEGMENTS_FOLLOW_AMI 0.1
 
 /* How much users rate: what it tells about the segment (taste read from
  * sparse ratings can part heavy raters from light ones). */

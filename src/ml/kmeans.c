@@ -1641,6 +1641,21 @@ int kmeans_stability_reading(double stability)
     return printed < 0.6 ? 0 : printed < 0.75 ? 1 : printed < 0.85 ? 2 : 3;
 }
 
+int kmeans_best_silhouette_k(const KmeansSweep *sweep)
+{
+    int best = 0;
+    for (int k = 2; sweep && sweep->silhouette && k <= sweep->kmax; k++)
+        if (!isnan(sweep->silhouette[k - 1]) &&
+            (!best || sweep->silhouette[k - 1] > sweep->silhouette[best - 1]))
+            best = k;
+    return best;
+}
+
+int kmeans_silhouette_reading(double silhouette)
+{
+    return silhouette < 0.25 ? 0 : silhouette < 0.5 ? 1 : 2;
+}
+
 int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptions *opts,
                            int resamples, const Progress *progress, KmeansSweep *sweep)
 {

@@ -70,6 +70,7 @@ void app_set_k(TuiApp *app, int k)
         for (int s = 0; s < k; s++)
             profile_compute(app->panel, app->labels, s, &app->profiles[s]);
     segments_follow_demographics(app->panel, app->labels, app->follows);
+    app->follows_activity = segments_follow_activity(app->panel, app->labels);
     app->segment = followed < k ? followed : k - 1;
     app_refresh_heat(app);
 }
@@ -99,6 +100,7 @@ void app_set_segmentation(TuiApp *app, Segmentation *seg, int k)
         free(before);
         return;
     }
+    app->model_number++;
     app->k = 0;
     app->segment = 0;
     app_set_k(app, k > 0 ? k : seg->k >= 2 ? seg->k : 2);
@@ -209,6 +211,7 @@ static void save_now(TuiApp *app)
     }
     app->save_stamp = file_stamp(path);
     app->saved_k = app->seg->k;
+    app->saved_number = app->model_number;
     if (app->trained_here) /* the file holds this session's model now */
         app->opened_there = false;
     app->unsaved = false;
@@ -264,13 +267,15 @@ void app_save(TuiApp *app, bool confirmed)
         app->asked = ASK_SAVE;
         return;
     }
-    if (!confirmed && there.exists && app->opened_there && app->trained_here) {
-        /* the model opened is replaced by another run of this session's
-         * (comparing two methods, say): asked once, as q asks */
+    if (!confirmed && there.exists && app->saved_number && app->saved_number != app->model_number) {
+        /* the model opened, or one saved before a retrain, is replaced by
+         * another run of this session's (comparing two methods, say): asked
+         * once, as q asks */
         app_message(app, true,
-                    "%s holds the model opened (k=%d): s again replaces it with the one trained "
-                    "here, at k=%d, any other key keeps it",
-                    path, app->saved_k, app->k);
+                    "%s holds the model %s (k=%d): s again replaces it with the one trained %s, "
+                    "at k=%d, any other key keeps it",
+                    path, app->opened_there ? "opened" : "saved before", app->saved_k,
+                    app->opened_there ? "here" : "since", app->k);
         app->asked = ASK_SAVE;
         return;
     }

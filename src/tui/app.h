@@ -51,6 +51,7 @@ typedef struct TuiApp {
     Profile *profiles; /* (k) the segments at k */
     size_t matched;    /* panel users found in the model */
     double follows[DEMOGRAPHIC_COUNT]; /* the segments' AMI with each demographic */
+    double follows_activity;           /* and with how much users rate (NAN: too few) */
 
     int pane; /* the pane shown */
     int help; /* the help overlay: 0 closed, 1 the keys, 2 the words on screen */
@@ -109,12 +110,15 @@ typedef struct TuiApp {
      * opened or last wrote there, as it was then (save_stamp); e likewise
      * for the CSV files in the export folder (export_stamps); q with a model
      * trained here and not saved (unsaved), or while training runs; and s
-     * before replacing the model opened (opened_there) with one trained here. */
+     * before replacing another model of this session's with the one shown:
+     * the model opened (opened_there), or one saved before a retrain. */
     enum { ASK_NONE, ASK_SAVE = 's', ASK_EXPORT = 'e', ASK_QUIT = 'q' } asked;
     FileStamp save_stamp;
-    int saved_k;       /* the k of the model in that file (its classifier's) */
-    bool opened_there; /* save_stamp is the model file opened, not one written here */
-    bool trained_here; /* the model shown was trained in this session */
+    int saved_k;           /* the k of the model in that file (its classifier's) */
+    bool opened_there;     /* save_stamp is the model file opened, not one written here */
+    unsigned model_number; /* the models shown so far: the one shown is the nth */
+    unsigned saved_number; /* the model_number of the model in that file (0: none) */
+    bool trained_here;     /* the model shown was trained in this session */
     FileStamp export_stamps[EXPORT_COUNT];
     bool unsaved;
     bool save_when_trained; /* s at another k than the classifier's: a

@@ -78,22 +78,22 @@ static const char *const HELP[] = {
 static const char *const WORDS[] = {
     "Words on screen",
     "index       share against everyone's, x100 (100: as everyone)",
-    "AMI         how much segments follow a demographic (0 none, 1 all)",
+    "AMI         how much segments follow a demographic, or how much",
+    "            their users rate (0 none, 1 all)",
     "inertia     users' squared distances to their segment's centre",
-    "knee        the k after which inertia stops falling fast (a",
-    "            measure of compactness, not of taste: past it",
-    "            segments can still tell tastes apart better)",
+    "knee        where inertia stops falling fast (compactness, not",
+    "            taste: finer segments can still part tastes better)",
     "chosen      the k shown (the model's, or the one moved to)",
     "silhouette  how clearly users sit in their segment (-1..1)",
     "stability   how alike segments come back from samples (0..1):",
     "            a k's (elbow) as adjusted Rand index, no threshold;",
     "            a segment's: under 0.6 untrustworthy, 0.75+ valid",
+    "weakest     a k's least stable segment (! under 0.6, ? to 0.75)",
     "lift        a film's share of the segment's likes over its",
     "            share of everyone's (x: times as much)",
     "liked       rated 4 or 5 stars (3.5 and 4.5 too)",
     "kept: val   the classifier's accuracy on users it did not learn",
     "PCRE2       Perl-style title patterns, case-insensitive",
-    "",
     "any key closes this",
 };
 
@@ -845,8 +845,10 @@ static void handle_key(TuiApp *app, int ch)
         prompt_key(app, ch);
         return;
     }
-    if (app->form && quit_key) /* the form takes no letters: q quits from it too */
-        app->form = false;
+    if (app->form && quit_key) { /* the form takes no letters: q quits from it too, */
+        quit_or_ask(app, asked == ASK_QUIT, "q"); /* its question answered in the form */
+        return;
+    }
     if (app->form) {
         form_key(app, ch);
         return;
@@ -985,6 +987,7 @@ int tui_run(TuiConfig *config)
     if (config->model_path && atomic_file_same(config->model_path, config->save_path)) {
         app->save_stamp = config->model_stamp;
         app->saved_k = config->seg ? config->seg->k : 0;
+        app->saved_number = 1; /* the first model shown (app_set_segmentation, below) */
         app->opened_there = true;
     }
     title_filter_init(&app->filter);

@@ -8,15 +8,83 @@
 #include "crt.h"
 #include "widgets.h"
 
+#include "filmseg/association.h"
+
 #include <curses.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 /* v rounded to two decimals, and a value that rounds to zero as 0, not -0 */
 static double hundredths(double v)
 {
     double shown = round(v * 100) / 100;
     return shown == 0 ? 0 : shown;
+}
+
+/* An AMI as printed: two decimals, "-" when not measured (too few users). */
+static const char *ami_text(double ami, char buf[static 8])
+{
+    if (isfinite(ami))
+        snprintf(buf, 8, "%.2f", hundredths(ami));
+    else
+        snprintf(buf, 8, "-");
+    return buf;
+}
+
+/* The text that fits w columns: full, else brief (ASCII both), else brief cut. */
+static void text_that_fits(Rect at, const char *full, const char *brief)
+{
+    tui_text(at.y, at.x, at.w, (int)strlen(full) <= at.w ? full : brief);
+}
+
+/* Under the title: how much the chosen k's segments follow each demographic
+ * and how much their users rate (AMI), what the sweep's best silhouette
+ * says (as the report reads it: kmeans_silhouette_reading) and, when they follow
+ * how much users rate, that too: what tells a segmentation of taste from
+ * one of demographics or of heavy and light raters. Takes its lines off the
+ * top of r. */
+static void elbow_readings(const TuiApp *app, Rect *r)
+{
+    char full[240], brief[240], a[5][8];
+    ami_text(app->follows_activity, a[4]);
+    if (app->panel->has_demographics) {
+        ami_text(app->follows[DEMOGRAPHIC_GENDER], a[0]);
+        ami_text(app->follows[DEMOGRAPHIC_AGE], a[1]);
+        ami_text(app->follows[DEMOGRAPHIC_OCCUPATION], a[2]);
+        ami_text(app->follows[DEMOGRAPHIC_STATE], a[3]);
+        snprintf(full, sizeof full,
+                 "k=%d follows (AMI): gender %s, age band %s, occupation %s, state %s, ratings "
+                 "count %s",
+                 app->k, a[0], a[1], a[2], a[3], a[4]);
+        snprintf(brief, sizeof brief,
+                 "AMI k=%d: gender %s age band %s occupation %s state %s ratings %s", app->k, a[0],
+                 a[1], a[2], a[3], a[4]);
+    } else {
+        snprintf(full, sizeof full, "k=%d follows (AMI): ratings count %s", app->k, a[4]);
+        snprintf(brief, sizeof brief, "AMI k=%d: ratings count %s", app->k, a[4]);
+    }
+    crt_set(CE_LABEL);
+    text_that_fits(rect_take_top(r, 1), full, brief);
+    Rect line = rect_take_top(r, 1);
+    int best = kmeans_best_silhouette_k(&app->seg->sweep);
+    if (best) {
+        double top = app->seg->sweep.silhouette[best - 1];
+        static const char *const READING[] = {"a continuum divided, no separate groups",
+                                              "a weak structure", "a clear structure"};
+        tui_textf(line.y, line.x, line.w, "Silhouette at most %.3f (k=%d): %s", top, best,
+                  READING[kmeans_silhouette_reading(top)]);
+    }
+    if (app->follows_activity >= SEGMENTS_FOLLOW_AMI) {
+        snprintf(full, sizeof full,
+                 "k=%d follows how much users rate (AMI %s): in part it sets heavy raters apart "
+                 "from light ones",
+                 app->k, a[4]);
+        snprintf(brief, sizeof brief, "k=%d in part sets heavy raters apart from light ones",
+                 app->k);
+        text_that_fits(rect_take_top(r, 1), full, brief);
+    }
+    crt_set(CE_NORMAL);
 }
 
 static void elbow_draw(TuiApp *app, Rect r)
@@ -53,17 +121,10 @@ static void elbow_draw(TuiApp *app, Rect r)
         snprintf(title, sizeof title, "Elbow: inertia by k, the sweep so far (k=1..%d)", kmax);
     }
     pane_title(rect_take_top(&r, 1), title);
-    Rect follows = rect_take_top(&r, 1);
-    if (seg && app->panel->has_demographics) {
-        crt_set(CE_LABEL);
-        tui_textf(follows.y, follows.x, follows.w,
-                  "k=%d follows (AMI): gender %.2f, age band %.2f, occupation %.2f, state %.2f",
-                  app->k, hundredths(app->follows[DEMOGRAPHIC_GENDER]),
-                  hundredths(app->follows[DEMOGRAPHIC_AGE]),
-                  hundredths(app->follows[DEMOGRAPHIC_OCCUPATION]),
-                  hundredths(app->follows[DEMOGRAPHIC_STATE]));
-        crt_set(CE_NORMAL);
-    }
+    if (seg)
+        elbow_readings(app, &r);
+    else
+        rect_take_top(&r, 2); /* where they will be */
     const KmeansSweep *sweep = seg ? &seg->sweep : NULL;
     const double *stability = sweep ? sweep->stability : NULL; /* NULL: not measured */
     bool measured = stability != NULL;
@@ -110,8 +171,13 @@ static void elbow_draw(TuiApp *app, Rect r)
         format_compact(inertia[k - 1], inert, sizeof inert);
         snprintf(silh, sizeof silh, isfinite(sil) ? "%10.3f" : "         -", sil);
         snprintf(stab, sizeof stab, isfinite(stable) ? "%9.2f" : "        -", stable);
-        if (measured)
-            snprintf(weak, sizeof weak, isfinite(weakest) ? " %7.2f" : "       -", weakest);
+        if (measured) { /* marked as the segments pane reads it: ! untrustworthy, ? doubtful */
+            int reading = kmeans_stability_reading(weakest);
+            snprintf(weak, sizeof weak, isfinite(weakest) ? " %6.2f%c" : "       - ", weakest,
+                     reading == 0   ? '!'
+                     : reading == 1 ? '?'
+                                    : ' ');
+        }
         crt_set(seg && k == app->k ? CE_CHOSEN : k == knee ? CE_KNEE : CE_LABEL);
         tui_textf(y, table.x, table.w, "%3d %9s %s %s%s %s", k, inert, silh, stab, weak,
                   k == knee ? crt.glyphs->knee : " ");

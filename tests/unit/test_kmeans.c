@@ -809,9 +809,31 @@ static void test_stability_reading(void **state)
     assert_int_equal(kmeans_stability_reading(1.0), 3);
 }
 
+/* The sweep's best silhouette (k >= 2, NAN skipped; 0 when none) and how
+ * Kaufman and Rousseeuw read it (0 under 0.25, 1 under 0.5, 2 clear). */
+static void test_best_silhouette(void **state)
+{
+    (void)state;
+    double silhouette[5] = {NAN, 0.21, NAN, 0.33, 0.30};
+    KmeansSweep sweep = {.kmax = 5, .silhouette = silhouette};
+    assert_int_equal(kmeans_best_silhouette_k(&sweep), 4);
+    silhouette[1] = 0.9; /* the best is k = 2's */
+    assert_int_equal(kmeans_best_silhouette_k(&sweep), 2);
+    sweep.kmax = 1; /* k = 1 has none */
+    assert_int_equal(kmeans_best_silhouette_k(&sweep), 0);
+    sweep.kmax = 5;
+    sweep.silhouette = NULL;
+    assert_int_equal(kmeans_best_silhouette_k(&sweep), 0);
+    assert_int_equal(kmeans_silhouette_reading(0.145), 0);
+    assert_int_equal(kmeans_silhouette_reading(0.25), 1);
+    assert_int_equal(kmeans_silhouette_reading(0.499), 1);
+    assert_int_equal(kmeans_silhouette_reading(0.5), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_best_silhouette),
         cmocka_unit_test(test_fit_hand_solved_two_clusters),
         cmocka_unit_test(test_fit_planted_gaussians_recovered),
         cmocka_unit_test(test_fit_same_seed_same_result_any_threads),
