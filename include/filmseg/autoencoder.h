@@ -165,7 +165,7 @@ void ae_report_free(AeReport *report);
 
 /* Trains a new model on x (n_cols films) and fills *ae (free with ae_free) and
  * *report (may be NULL; free with ae_report_free). Reports every epoch to
- * progress (stage "autoencoder", step = epoch, loss, val_loss: for RATED the
+ * progress (stage STAGE_AUTOENCODER, step = epoch, loss, val_loss: for RATED the
  * mean squared error on rated cells, for STUDY the study MAE) and checks its
  * cancel flag every few batches. Returns FS_OK, FS_CANCELLED or FS_ERROR (bad
  * arguments or input, out of memory); on anything but FS_OK, *ae and *report

@@ -111,7 +111,7 @@ void classifier_free(Classifier *c);
  * 0..k-1, filling *c (free with classifier_free) and *report (may be NULL; free
  * with classifier_report_free). The split is stratified: in each segment a
  * seeded round(val_share * size) rows are held out, leaving at least one for
- * training. After every epoch reports to progress (stage "classifier", step =
+ * training. After every epoch reports to progress (stage STAGE_CLASSIFIER, step =
  * epoch, steps = options.epochs, loss/val_loss = cross-entropy, metric /
  * val_metric = training / validation accuracy); the cancel flag is checked
  * after every mini-batch. Rows that are mostly zeros (ratings) are handled

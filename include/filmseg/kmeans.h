@@ -106,7 +106,7 @@ typedef struct {
 /* Fits k = 1..kmax (1 <= kmax <= n) with opts (opts->k ignored), computes the
  * silhouette of every k >= 2 and the knee. Every restart of every k is one
  * job for the threads. Reports once per k, in order of k and one report at a
- * time, from whichever thread finished it: stage "kmeans", step k, steps
+ * time, from whichever thread finished it: stage STAGE_SWEEP, step k, steps
  * kmax, metric = inertia at k. */
 int kmeans_sweep(const float *x, size_t n, size_t d, int kmax, const KmeansOptions *opts,
                  const Progress *progress, KmeansSweep *out);
@@ -122,7 +122,7 @@ void kmeans_sweep_free(KmeansSweep *sweep);
  * sweep->stability[k-1] with the mean over the resamples (1 at k = 1: one
  * segment is always the same), sweep->segment_stability (below) and
  * sweep->stability_resamples. x, n and d must be those the sweep was fitted
- * on. Reports once per resample: stage "stability", step r, steps
+ * on. Reports once per resample: stage STAGE_STABILITY, step r, steps
  * resamples. Costs about resamples x 0.8 sweeps (no silhouettes; less from
  * 12,500 points on, where the subsets stop growing). FS_ERROR also when
  * kmax exceeds the points of a subset or resamples is not

@@ -5,10 +5,13 @@
  *      demographics, each block weighted
  *   4. k-means sweep k = 1..K: inertia (elbow), knee, silhouette, every k kept
  *   5. classifier at the chosen k: demographics + min-max-scaled ratings
- * Every stage reports progress and stops soon after a cancel (FS_CANCELLED),
- * so that the explorer can run it in a worker thread. The result holds
- * everything needed to describe the segments and to score new users; the
- * model file (model.h) saves and loads it. */
+ *   6. stability (options.stability resamples; 0: not run): k = 1..K fitted
+ *      again on random samples of the users, each k's segments compared with
+ *      the sweep's (kmeans_sweep_stability)
+ * Every stage reports progress (as its STAGE_* number, progress.h) and stops
+ * soon after a cancel (FS_CANCELLED), so that the explorer can run it in a
+ * worker thread. The result holds everything needed to describe the segments
+ * and to score new users; the model file (model.h) saves and loads it. */
 #ifndef FILMSEG_PIPELINE_H
 #define FILMSEG_PIPELINE_H
 
@@ -37,16 +40,6 @@ void pipeline_options_default(PipelineOptions *opts);
 void pipeline_options_study(PipelineOptions *opts);
 /* Sets the seed of every stage. */
 void pipeline_options_seed(PipelineOptions *opts, uint64_t seed);
-
-enum {
-    STAGE_MATRIX,
-    STAGE_AUTOENCODER,
-    STAGE_FEATURES,
-    STAGE_SWEEP,
-    STAGE_CLASSIFIER,
-    STAGE_STABILITY,
-    STAGE_COUNT
-};
 
 typedef struct {
     PipelineOptions options;
@@ -109,6 +102,9 @@ int segmentation_train_classifier(const Segmentation *seg, const Panel *panel, i
                                   const Progress *progress, Classifier *classifier,
                                   ClassifierReport *report, char *error, size_t error_size);
 
+/* What a stage (STAGE_*, progress.h) is called in progress lines and
+ * reports: "ratings matrix", "autoencoder", "k-means sweep", ...; "?" for a
+ * number out of range. */
 const char *stage_name(int stage);
 /* Builds film_index from film_ids (after loading a model). */
 int segmentation_index_films(Segmentation *seg);

@@ -10,8 +10,21 @@
 
 enum { FS_OK = 0, FS_ERROR = 1, FS_CANCELLED = 3 };
 
+/* The stages of training, in the order the pipeline runs them (pipeline.h):
+ * each long-running stage says which it is by number; the words for each are
+ * stage_name()'s (pipeline.h). */
+enum {
+    STAGE_MATRIX,
+    STAGE_AUTOENCODER,
+    STAGE_FEATURES,
+    STAGE_SWEEP,
+    STAGE_CLASSIFIER,
+    STAGE_STABILITY,
+    STAGE_COUNT
+};
+
 typedef struct {
-    const char *stage; /* "autoencoder", "kmeans", "classifier", ... */
+    int stage;         /* STAGE_AUTOENCODER, STAGE_SWEEP, ... */
     int step;          /* 1-based epoch / k / iteration just finished */
     int steps;         /* how many there will be (0 when unknown) */
     double loss;       /* training loss, or NAN */

@@ -557,7 +557,7 @@ int segmentation_train_classifier(const Segmentation *seg, const Panel *panel, i
 
 static void report_stage(const Progress *progress, int stage)
 {
-    ProgressEvent ev = {.stage = stage_name(stage),
+    ProgressEvent ev = {.stage = stage,
                         .step = 0,
                         .steps = 0,
                         .loss = NAN,

@@ -4,6 +4,8 @@
  * (TERM=dumb, or no TERM: an editor's shell buffer, a serial console). */
 #include "progress_print.h"
 
+#include "filmseg/pipeline.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 void progress_printer_init(ProgressPrinter *p)
 {
     memset(p, 0, sizeof *p);
+    p->stage = -1;
     const char *term = getenv("TERM");
     p->tty = isatty(STDERR_FILENO) && term && *term && strcmp(term, "dumb") != 0;
 }
@@ -35,8 +38,13 @@ static void draw_line(ProgressPrinter *p)
     int columns = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
     char count[32], line[320];
     snprintf(count, sizeof count, "%d/%d", p->step, p->steps);
-    int fixed = 2 + ((int)strlen(p->stage) > 12 ? (int)strlen(p->stage) : 12) + 1 +
-                (int)strlen(count); /* "  stage count" */
+    /* the stages' counts aligned: each name padded to the longest's width */
+    int name_width = 0;
+    for (int s = 0; s < STAGE_COUNT; s++)
+        if ((int)strlen(stage_name(s)) > name_width)
+            name_width = (int)strlen(stage_name(s));
+    const char *name = stage_name(p->stage);
+    int fixed = 2 + name_width + 1 + (int)strlen(count); /* "  stage count" */
     int room = columns - 1 - fixed, figures = (int)strlen(p->figures);
     if (room - figures - 3 < 8) /* the figures would leave the bar under 8 */
         figures = 0;
@@ -50,9 +58,9 @@ static void draw_line(ProgressPrinter *p)
             bar[1 + i] = i < filled ? '#' : '.';
         snprintf(bar + 1 + width, sizeof bar - 1 - (size_t)width, "] ");
     }
-    int pad = room >= 0 ? 12 : 0; /* the stages' counts aligned, when they fit */
-    int len = snprintf(line, sizeof line, "  %-*s %s%s%.*s", pad, p->stage, bar, count, figures,
-                       p->figures);
+    int pad = room >= 0 ? name_width : 0; /* aligned when they fit */
+    int len =
+        snprintf(line, sizeof line, "  %-*s %s%s%.*s", pad, name, bar, count, figures, p->figures);
     if (len > columns - 1)
         len = columns - 1 > 0 ? columns - 1 : 0;
     fprintf(stderr, "\r%.*s\033[K", len, line);
@@ -74,11 +82,11 @@ static void end_line(ProgressPrinter *p)
 void progress_print(void *ctx, const ProgressEvent *ev)
 {
     ProgressPrinter *p = ctx;
-    if (strcmp(p->stage, ev->stage) != 0) {
+    if (p->stage != ev->stage) {
         end_line(p);
-        snprintf(p->stage, sizeof p->stage, "%s", ev->stage);
+        p->stage = ev->stage;
         if (ev->step == 0) {
-            fprintf(stderr, "filmseg: %s...\n", ev->stage);
+            fprintf(stderr, "filmseg: %s...\n", stage_name(ev->stage));
             return;
         }
     }
@@ -92,7 +100,7 @@ void progress_print(void *ctx, const ProgressEvent *ev)
         len += (size_t)snprintf(figures + len, sizeof figures - len, " val %.4f", ev->val_loss);
     if (!isnan(ev->metric))
         len += (size_t)snprintf(figures + len, sizeof figures - len, " %s %.4g",
-                                strcmp(ev->stage, "kmeans") == 0 ? "inertia" : "acc", ev->metric);
+                                ev->stage == STAGE_SWEEP ? "inertia" : "acc", ev->metric);
     if (!isnan(ev->val_metric))
         snprintf(figures + len, sizeof figures - len, " val acc %.4f", ev->val_metric);
     if (p->tty) {
@@ -105,7 +113,7 @@ void progress_print(void *ctx, const ProgressEvent *ev)
         else if (!p->open_line || now_seconds() - p->drawn_at >= 0.25)
             draw_line(p);
     } else if (ev->steps <= 10 || ev->step % (ev->steps / 10) == 0 || ev->step == ev->steps) {
-        fprintf(stderr, "  %s %d/%d%s\n", ev->stage, ev->step, ev->steps, figures);
+        fprintf(stderr, "  %s %d/%d%s\n", stage_name(ev->stage), ev->step, ev->steps, figures);
     }
 }
 

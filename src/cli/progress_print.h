@@ -6,7 +6,7 @@
 
 typedef struct {
     bool tty, open_line;
-    char stage[32];
+    int stage; /* the stage reported last (STAGE_*), -1 before the first */
     /* on a terminal: the bar's line, drawn at most 4 times a second (the
      * last one of a stage always), cut to the terminal's width */
     int step, steps;   /* the last step reported */

@@ -1826,7 +1826,7 @@ int ae_train(Autoencoder *ae, const SparseRows *x, const AeOptions *opt, const P
                               : e.n_rated ? e.sq_rated / (double)e.n_rated
                                           : NAN;
         rep.epochs_run = epoch + 1;
-        ProgressEvent ev = {"autoencoder",       epoch + 1, opt->epochs, rep.train_loss[epoch],
+        ProgressEvent ev = {STAGE_AUTOENCODER,   epoch + 1, opt->epochs, rep.train_loss[epoch],
                             rep.val_loss[epoch], NAN,       NAN};
         progress_report(progress, &ev);
         if (progress_cancelled(progress)) {

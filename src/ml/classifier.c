@@ -1084,7 +1084,7 @@ static int train_epochs(Trainer *t, Classifier *c, const int32_t *labels,
         evaluate_rows(&t->eval_ws, c, &t->in, t->val, r->n_val, labels, &r->val_loss[e],
                       &r->val_acc[e], NULL);
         r->epochs_run = epoch;
-        ProgressEvent ev = {.stage = "classifier",
+        ProgressEvent ev = {.stage = STAGE_CLASSIFIER,
                             .step = epoch,
                             .steps = opt->epochs,
                             .loss = r->train_loss[e],

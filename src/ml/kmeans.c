@@ -1451,7 +1451,7 @@ static void sweep_k_done(void *ctx, int k)
     /* nothing more once cancelled: the caller gets FS_CANCELLED */
     for (; r->next < out->kmax && r->finished[r->next] && !progress_cancelled(r->progress);
          r->next++) {
-        ProgressEvent ev = {.stage = "kmeans",
+        ProgressEvent ev = {.stage = STAGE_SWEEP,
                             .step = r->next + 1,
                             .steps = out->kmax,
                             .loss = NAN,
@@ -1706,7 +1706,7 @@ int kmeans_sweep_stability(const float *x, size_t n, size_t d, const KmeansOptio
         if (status == FS_OK && progress_cancelled(progress))
             status = FS_CANCELLED;
         if (status == FS_OK) {
-            ProgressEvent ev = {.stage = "stability",
+            ProgressEvent ev = {.stage = STAGE_STABILITY,
                                 .step = r + 1,
                                 .steps = resamples,
                                 .loss = NAN,

@@ -70,20 +70,10 @@ void worker_init(Worker *w)
         w->delay_ms = (unsigned)strtoul(delay, NULL, 10);
 }
 
-static int stage_of(const char *name)
-{
-    if (strcmp(name, "kmeans") == 0)
-        return STAGE_SWEEP;
-    for (int s = 0; s < STAGE_COUNT; s++)
-        if (strcmp(name, stage_name(s)) == 0)
-            return s;
-    return -1;
-}
-
 static void on_progress(void *ctx, const ProgressEvent *ev)
 {
     Worker *w = ctx;
-    int stage = stage_of(ev->stage);
+    int stage = ev->stage >= 0 && ev->stage < STAGE_COUNT ? ev->stage : -1;
     pthread_mutex_lock(&w->lock);
     TrainStatus *s = &w->status;
     if (stage >= 0 && stage != s->stage) {

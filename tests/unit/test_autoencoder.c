@@ -878,7 +878,7 @@ typedef struct {
 static void on_progress(void *ctx, const ProgressEvent *ev)
 {
     Watch *w = ctx;
-    assert_string_equal(ev->stage, "autoencoder");
+    assert_int_equal(ev->stage, STAGE_AUTOENCODER);
     assert_int_equal(ev->step, w->last_step + 1);
     assert_true(isfinite(ev->loss) && isfinite(ev->val_loss));
     w->last_step = ev->step;

@@ -549,7 +549,7 @@ static void test_learns_planted_blobs(void **state)
     /* one progress event per epoch, carrying the history */
     assert_int_equal(rec.events, rep.epochs_run);
     for (int e = 0; e < rep.epochs_run && e < 64; e++) {
-        assert_string_equal(rec.log[e].stage, "classifier");
+        assert_int_equal(rec.log[e].stage, STAGE_CLASSIFIER);
         assert_int_equal(rec.log[e].step, e + 1);
         assert_int_equal(rec.log[e].steps, opt.epochs);
         assert_true(rec.log[e].loss == rep.train_loss[e]);

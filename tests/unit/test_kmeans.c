@@ -291,7 +291,7 @@ typedef struct {
 static void log_progress(void *ctx, const ProgressEvent *ev)
 {
     ProgressLog *log = ctx;
-    assert_string_equal(ev->stage, "kmeans");
+    assert_int_equal(ev->stage, STAGE_SWEEP);
     assert_int_equal(ev->step, log->last_step + 1);
     log->last_step = ev->step;
     log->steps = ev->steps;
@@ -383,7 +383,7 @@ typedef struct {
 static void log_stability(void *ctx, const ProgressEvent *ev)
 {
     StabilityLog *log = ctx;
-    assert_string_equal(ev->stage, "stability"); /* the resamples' own k-means say nothing */
+    assert_int_equal(ev->stage, STAGE_STABILITY); /* the resamples' own k-means say nothing */
     assert_int_equal(ev->step, log->last_step + 1);
     log->last_step = ev->step;
     log->steps = ev->steps;

@@ -758,7 +758,7 @@ static char *training_report(const Segmentation *seg, const Panel *p)
 }
 
 typedef struct {
-    const char *stage; /* the event of this stage and step cancels */
+    int stage; /* the event of this stage (STAGE_*) and step cancels */
     int cancel_step;
     int how; /* PROGRESS_CANCEL or PROGRESS_KEEP_DONE */
     atomic_int cancel;
@@ -767,7 +767,7 @@ typedef struct {
 static void cancel_in_stage(void *ctx, const ProgressEvent *ev)
 {
     StageCancel *c = ctx;
-    if (strcmp(ev->stage, c->stage) == 0 && ev->step == c->cancel_step)
+    if (ev->stage == c->stage && ev->step == c->cancel_step)
         atomic_store(&c->cancel, c->how);
 }
 
@@ -780,7 +780,7 @@ static void cancel_in_stability_keeps_the_run(void **state)
 {
     void **pair = *state;
     const Segmentation *full = pair[1];
-    StageCancel c = {.stage = "stability", .cancel_step = 2, .how = PROGRESS_KEEP_DONE};
+    StageCancel c = {.stage = STAGE_STABILITY, .cancel_step = 2, .how = PROGRESS_KEEP_DONE};
     atomic_init(&c.cancel, 0);
     Progress progress = {cancel_in_stage, &c, &c.cancel};
     PipelineOptions o;
@@ -837,7 +837,7 @@ static void cancel_in_stability_keeps_the_run(void **state)
     atomic_store(&c.cancel, 0);
     assert_int_equal(pipeline_run(pair[0], &o, &progress, &seg, error, sizeof error), FS_CANCELLED);
     /* and in the classifier's last epoch (one epoch: the first is the last) */
-    c.stage = "classifier";
+    c.stage = STAGE_CLASSIFIER;
     c.cancel_step = 1;
     atomic_store(&c.cancel, 0);
     o.classifier.epochs = 1;

@@ -3,7 +3,8 @@
  * top films (equal to profile_top_films without a filter), how many score
  * columns the films pane fits, titles without their year, the progress
  * bar's fraction, and the training
- * worker (a result handed over, a cancel, progress published). */
+ * worker (a result handed over, every stage followed, a cancel, progress
+ * published). */
 #include "test_util.h"
 
 #include "../../src/tui/films.h"
@@ -372,6 +373,63 @@ static void worker_trains_and_hands_over(void **state)
     panel_free(p);
 }
 
+/* The explorer's training pane follows every stage: polled while a run goes
+ * (each progress event held 20 ms by the worker's test hook), the status
+ * shows the stages in order, and the sweep's and the stability's steps under
+ * their own stage, counted to kmax and to the refits. */
+static void worker_follows_every_stage(void **state)
+{
+    (void)state;
+    Panel *p = demo_panel();
+    PipelineOptions o;
+    pipeline_options_default(&o);
+    o.ae.epochs = 3;
+    o.kmax = 6;
+    o.k = 3;
+    o.stability = 3;
+    o.classifier.epochs = 2;
+    setenv("FILMSEG_TUI_TRAIN_DELAY_MS", "20", 1);
+    Worker w;
+    worker_init(&w);
+    unsetenv("FILMSEG_TUI_TRAIN_DELAY_MS");
+    assert_true(worker_start(&w, p, &o));
+    TrainStatus s;
+    memset(&s, 0, sizeof s);
+    int last_stage = -1, top_step[STAGE_COUNT] = {0}, steps_of[STAGE_COUNT] = {0};
+    for (int i = 0; i < 120000 && worker_running(&w); i++) {
+        worker_snapshot(&w, &s);
+        if (s.state == WORKER_RUNNING && s.stage >= 0) {
+            assert_true(s.stage >= last_stage); /* never back */
+            last_stage = s.stage;
+            if (s.step > top_step[s.stage]) {
+                top_step[s.stage] = s.step;
+                steps_of[s.stage] = s.steps;
+            }
+        }
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    wait_finished(&w);
+    worker_snapshot(&w, &s);
+    assert_int_equal(s.state, WORKER_DONE);
+    assert_int_equal(last_stage, STAGE_STABILITY);
+    assert_true(top_step[STAGE_AUTOENCODER] > 0);
+    assert_int_equal(steps_of[STAGE_AUTOENCODER], 3);
+    assert_true(top_step[STAGE_SWEEP] > 0);
+    assert_int_equal(steps_of[STAGE_SWEEP], 6);
+    assert_int_equal(s.inertia.n, 6); /* the sweep's steps were its own */
+    assert_true(top_step[STAGE_CLASSIFIER] > 0);
+    assert_true(top_step[STAGE_STABILITY] > 0);
+    assert_int_equal(steps_of[STAGE_STABILITY], 3);
+    Segmentation *seg = worker_take_result(&w);
+    assert_non_null(seg);
+    segmentation_free(seg);
+    free(seg);
+    train_status_free(&s);
+    worker_free(&w);
+    panel_free(p);
+}
+
 static void worker_cancels(void **state)
 {
     (void)state;
@@ -457,6 +515,7 @@ int main(void)
         cmocka_unit_test(progress_text_of_each_moment),
         cmocka_unit_test(train_fraction_follows_the_stages),
         cmocka_unit_test(worker_trains_and_hands_over),
+        cmocka_unit_test(worker_follows_every_stage),
         cmocka_unit_test(worker_cancels),
         cmocka_unit_test(worker_reports_failure),
     };
