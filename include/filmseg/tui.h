@@ -35,7 +35,9 @@ bool tui_available(void);
  * way out (q, Ctrl-C, SIGTERM, SIGHUP). Frees config->panel and config->seg.
  * Returns 0, or 1 when the terminal could not be set up, or 128 + signal. */
 int tui_run(TuiConfig *config);
-/* Monotonic seconds (for TuiConfig.started). */
+/* Monotonic seconds (clock.h) less the time the process spent stopped
+ * (Ctrl-Z until fg): the explorer's elapsed times and estimates, and
+ * TuiConfig.started. */
 double tui_now(void);
 
 #endif

@@ -1,6 +1,7 @@
 /* pipeline.c: the segmentation pipeline, stage by stage; see pipeline.h. */
 #include "filmseg/pipeline.h"
 
+#include "filmseg/clock.h"
 #include "filmseg/table.h"
 
 #include <math.h>
@@ -8,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char *STAGE_NAMES[STAGE_COUNT] = {"ratings matrix", "autoencoder", "features",
                                                "k-means sweep",  "classifier",  "stability"};
@@ -49,13 +49,6 @@ void pipeline_options_default(PipelineOptions *opts)
     opts->features.recency = 12;
     opts->features.genre_weight = 0.6;
     opts->stability = 5;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static int fail(char *error, size_t size, int rc, const char *fmt, ...)
@@ -609,7 +602,7 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
         return FS_ERROR;
     }
 
-    double t = now_seconds();
+    double t = monotonic_seconds();
     report_stage(progress, STAGE_MATRIX);
     RatingMatrix m = {0};
     float *features = NULL; /* the users' feature rows, until the stability is measured */
@@ -617,18 +610,18 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
         rc = fail(error, error_size, FS_ERROR, "out of memory building the ratings matrix");
         goto done;
     }
-    seg->seconds[STAGE_MATRIX] = now_seconds() - t;
+    seg->seconds[STAGE_MATRIX] = monotonic_seconds() - t;
 
-    t = now_seconds();
+    t = monotonic_seconds();
     report_stage(progress, STAGE_AUTOENCODER);
     rc = ae_train(&seg->ae, &m.rows, &opts->ae, progress, &seg->ae_report);
     if (rc != FS_OK) {
         rc = fail(error, error_size, rc, "the autoencoder could not be trained");
         goto done;
     }
-    seg->seconds[STAGE_AUTOENCODER] = now_seconds() - t;
+    seg->seconds[STAGE_AUTOENCODER] = monotonic_seconds() - t;
 
-    t = now_seconds();
+    t = monotonic_seconds();
     report_stage(progress, STAGE_FEATURES);
     size_t n = panel->n_users, hidden = seg->ae.hidden;
     seg->n_genres = opts->features.genre_weight > 0 ? panel->n_genres : 0;
@@ -655,9 +648,9 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
         goto done;
     }
     seg->dim = hidden + seg->n_genres + demo_w;
-    seg->seconds[STAGE_FEATURES] = now_seconds() - t;
+    seg->seconds[STAGE_FEATURES] = monotonic_seconds() - t;
 
-    t = now_seconds();
+    t = monotonic_seconds();
     report_stage(progress, STAGE_SWEEP);
     rc = kmeans_sweep(features, n, seg->dim, opts->kmax, &opts->kmeans, progress, &seg->sweep);
     if (rc != FS_OK) {
@@ -665,18 +658,18 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
         goto done;
     }
     seg->k = opts->k;
-    seg->seconds[STAGE_SWEEP] = now_seconds() - t;
+    seg->seconds[STAGE_SWEEP] = monotonic_seconds() - t;
 
-    t = now_seconds();
+    t = monotonic_seconds();
     report_stage(progress, STAGE_CLASSIFIER);
     rc = segmentation_train_classifier(seg, panel, seg->k, progress, &seg->classifier,
                                        &seg->classifier_report, error, error_size);
     if (rc != FS_OK)
         goto done;
-    seg->seconds[STAGE_CLASSIFIER] = now_seconds() - t;
+    seg->seconds[STAGE_CLASSIFIER] = monotonic_seconds() - t;
 
     if (opts->stability > 0) {
-        t = now_seconds();
+        t = monotonic_seconds();
         report_stage(progress, STAGE_STABILITY);
         rc = kmeans_sweep_stability(features, n, seg->dim, &opts->kmeans, opts->stability, progress,
                                     &seg->sweep);
@@ -686,7 +679,7 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
             rc = fail(error, error_size, rc, "the stability of the segments could not be measured");
             goto done;
         }
-        seg->seconds[STAGE_STABILITY] = now_seconds() - t;
+        seg->seconds[STAGE_STABILITY] = monotonic_seconds() - t;
     }
 
 done:

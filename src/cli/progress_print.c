@@ -4,6 +4,7 @@
  * (TERM=dumb, or no TERM: an editor's shell buffer, a serial console). */
 #include "progress_print.h"
 
+#include "filmseg/clock.h"
 #include "filmseg/pipeline.h"
 
 #include <math.h>
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 void progress_printer_init(ProgressPrinter *p)
@@ -20,13 +20,6 @@ void progress_printer_init(ProgressPrinter *p)
     p->stage = -1;
     const char *term = getenv("TERM");
     p->tty = isatty(STDERR_FILENO) && term && *term && strcmp(term, "dumb") != 0;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* The bar's line, redrawn in place, no longer than the terminal is wide (a
@@ -67,7 +60,7 @@ static void draw_line(ProgressPrinter *p)
     fflush(stderr);
     p->open_line = true;
     p->line_pending = false;
-    p->drawn_at = now_seconds();
+    p->drawn_at = monotonic_seconds();
 }
 
 static void end_line(ProgressPrinter *p)
@@ -110,7 +103,7 @@ void progress_print(void *ctx, const ProgressEvent *ev)
         p->line_pending = true;
         if (ev->step == ev->steps)
             end_line(p);
-        else if (!p->open_line || now_seconds() - p->drawn_at >= 0.25)
+        else if (!p->open_line || monotonic_seconds() - p->drawn_at >= 0.25)
             draw_line(p);
     } else if (ev->steps <= 10 || ev->step % (ev->steps / 10) == 0 || ev->step == ev->steps) {
         fprintf(stderr, "  %s %d/%d%s\n", stage_name(ev->stage), ev->step, ev->steps, figures);

@@ -7,11 +7,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "filmseg/adam.h"
 #include "filmseg/bigalloc.h"
+#include "filmseg/clock.h"
 #include "filmseg/helper.h"
 #include "filmseg/lazy_rows.h"
 #include "filmseg/rng.h"
@@ -1637,13 +1637,6 @@ typedef struct {
     bool two;   /* the way the last round chose */
 } ThreadProbe;
 
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Epoch `epoch`'s way in a round (0 one thread first, then 1 two), -1
  * outside the rounds; *last is set on a round's final epoch. */
 static int probe_way(const ThreadProbe *p, int epoch, bool *last)
@@ -1662,7 +1655,7 @@ static void probe_begin(Trainer *t, ThreadProbe *p, int epoch)
     bool last;
     p->way = probe_way(p, epoch, &last);
     t->helper.paused = p->way < 0 ? !p->two : p->way == 0;
-    p->started = seconds_now();
+    p->started = monotonic_seconds();
 }
 
 /* After epoch `epoch`: at the end of a round, keeps the faster way; outside
@@ -1670,7 +1663,7 @@ static void probe_begin(Trainer *t, ThreadProbe *p, int epoch)
 static void probe_end(Trainer *t, ThreadProbe *p, int epoch)
 {
     bool last;
-    double took = seconds_now() - p->started;
+    double took = monotonic_seconds() - p->started;
     if (p->way < 0) {
         if (p->two ? took > NEAR_ONE * p->one_epoch : (epoch + 1) % REPROBE_EVERY == 0)
             p->window = epoch + 1;

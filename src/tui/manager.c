@@ -6,6 +6,7 @@
 #include "app.h"
 #include "crt.h"
 
+#include "filmseg/clock.h"
 #include "filmseg/model.h"
 #include "filmseg/text.h"
 
@@ -16,19 +17,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <stdatomic.h>
-#include <time.h>
 #include <unistd.h>
 
 static const Pane *const PANES[PANE_COUNT] = {&PANE_AUDIENCE_DEF, &PANE_ELBOW_DEF,
                                               &PANE_SEGMENTS_DEF, &PANE_FILMS_DEF,
                                               &PANE_HEATMAP_DEF,  &PANE_TRAINING_DEF};
-
-static double monotonic_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* Nanoseconds the process spent stopped (Ctrl-Z until fg), added by the
  * event loop on SIGCONT: tui_now leaves them out, so that elapsed times

@@ -12,9 +12,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "filmseg/adam.h"
+#include "filmseg/clock.h"
 
 typedef struct {
     Adam *adam;
@@ -22,13 +22,6 @@ typedef struct {
     size_t offset, count;
     long steps;
 } Share;
-
-static double seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 /* The steps on one share; adam_begin_step only once per step of the whole,
  * so a share only updates (the step size is the same to within rounding). */
@@ -43,7 +36,7 @@ static void *run_share(void *arg)
 static double timed(Share *shares, int n_shares)
 {
     pthread_t threads[2];
-    double start = seconds();
+    double start = monotonic_seconds();
     for (int i = 1; i < n_shares; i++)
         if (pthread_create(&threads[i], NULL, run_share, &shares[i]) != 0) {
             fprintf(stderr, "adam_floor: cannot start a thread\n");
@@ -52,7 +45,7 @@ static double timed(Share *shares, int n_shares)
     run_share(&shares[0]);
     for (int i = 1; i < n_shares; i++)
         pthread_join(threads[i], NULL);
-    return seconds() - start;
+    return monotonic_seconds() - start;
 }
 
 int main(int argc, char **argv)

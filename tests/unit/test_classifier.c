@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +19,7 @@
 #include <cmocka.h>
 
 #include "filmseg/classifier.h"
+#include "filmseg/clock.h"
 #include "filmseg/rng.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -1036,13 +1036,6 @@ static void test_no_validation(void **state)
 
 /* ---------------------------------------------------------------- timing */
 
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* The study's shape: 872 users x 1,700 inputs (demographics dense, ~6% of the
  * rating columns set, like MovieLens 100K), k = 5, up to 50 epochs. Both the
  * sparse-looking panel and a fully dense matrix (no zero inputs to skip).
@@ -1081,9 +1074,9 @@ static void test_bench_study_shape(void **state)
         opt.stop_patience = 0; /* all 50 epochs: the worst case */
         Classifier c;
         ClassifierReport rep;
-        double t0 = seconds_now();
+        double t0 = monotonic_seconds();
         assert_int_equal(classifier_train(&c, x, N, D, labels, K, &opt, NULL, &rep), FS_OK);
-        double t = seconds_now() - t0;
+        double t = monotonic_seconds() - t0;
         printf("bench %s: %d x %d, k=%d, %d epochs: %.3f s (%.2f ms/epoch), val_acc %.3f\n",
                dense ? "dense " : "sparse", N, D, K, rep.epochs_run, t, 1e3 * t / rep.epochs_run,
                rep.val_accuracy);
