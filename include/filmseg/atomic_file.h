@@ -6,7 +6,8 @@
  * meanwhile.
  * When PATH is a symbolic link, the file it points to is replaced (the link
  * stays); the file keeps the permissions and owner (as far as this user may
- * give them: root, or a group of theirs) of the one it replaces, a file this
+ * give them: root, or a group of theirs) of the one it replaces (when the
+ * permissions cannot be given, that file is left as it was), a file this
  * user may not write is refused (EACCES), and so is another user's file in a
  * sticky folder, which the rename could not replace (EPERM); a new one gets
  * 0666 less the umask. A PATH that is a device or a pipe

@@ -27,14 +27,14 @@ static void remove_pending_and_die(int sig)
     raise(sig); /* the handler was reset to the default: this ends the program */
 }
 
-/* Catches SIGINT, SIGTERM and SIGHUP where nobody else does (the explorer's
- * terminal library may have its own), once; and SIGPIPE, which ends a
- * command whose standard output was closed (`train --labels - | head`)
- * while its files wait to be put in place. */
-/* The signals that end the program while its files wait to be put in place. */
+/* The signals that end the program while its files wait to be put in place:
+ * SIGINT, SIGTERM and SIGHUP, and SIGPIPE, which ends a command whose
+ * standard output was closed (`train --labels - | head`). */
 static const int ENDING_SIGNALS[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 enum { N_ENDING_SIGNALS = sizeof ENDING_SIGNALS / sizeof ENDING_SIGNALS[0] };
 
+/* Catches them where nobody else does (the explorer's terminal library may
+ * have its own); run once. */
 static void catch_signals_once(void)
 {
     for (size_t i = 0; i < N_ENDING_SIGNALS; i++) {
@@ -141,8 +141,6 @@ static int create_temporary(char *tmp, size_t size, const char *target)
     return -1;
 }
 
-/* path's folder resolved (realpath) and its last name: one spelling for
- * paths to the same place that may not exist yet. */
 /* The folder path is in ("." for a bare name, "/" for one at the root);
  * false for a bare name. */
 static bool folder_of(const char *path, char *out, size_t size)
@@ -155,6 +153,8 @@ static bool folder_of(const char *path, char *out, size_t size)
     return slash != NULL;
 }
 
+/* path's folder resolved (realpath) and its last name: one spelling for
+ * paths to the same place that may not exist yet. */
 static void canonical(const char *path, char *out, size_t size)
 {
     char dir[4096], real[PATH_MAX];
@@ -176,10 +176,26 @@ static bool sticky_refuses(const char *target, const struct stat *file)
            st.st_uid != me;
 }
 
+/* The file whose permissions this thread's last atomic_file_open could not
+ * give the temporary file (fchmod refused), for atomic_file_strerror to say
+ * so; target "" when it could. */
+static _Thread_local struct {
+    char target[4096];
+    mode_t mode;
+} mode_refused;
+
 const char *atomic_file_strerror(const char *path, int err)
 {
     static _Thread_local char why[4400];
     char target[4096];
+    if (mode_refused.target[0] && write_target(path, target, sizeof target) &&
+        strcmp(target, mode_refused.target) == 0) {
+        snprintf(why, sizeof why,
+                 "the new file could not be given the permissions of the one it would replace "
+                 "(%04o: %s), which is left as it was",
+                 (unsigned)mode_refused.mode, strerror(err));
+        return why;
+    }
     bool permission = err == EACCES || err == EPERM || err == EROFS;
     struct stat file;
     if (err == EPERM && write_target(path, target, sizeof target) && stat(target, &file) == 0 &&
@@ -249,6 +265,7 @@ bool file_stamp_same(const FileStamp *a, const FileStamp *b)
 bool atomic_file_open(AtomicFile *a, const char *path)
 {
     memset(a, 0, sizeof *a);
+    mode_refused.target[0] = '\0';
     snprintf(a->path, sizeof a->path, "%s", path); /* named in messages even on failure */
     if (!*path) {
         errno = ENOENT;
@@ -290,7 +307,17 @@ bool atomic_file_open(AtomicFile *a, const char *path)
     if (exists) { /* keep the owner and permissions of the file it replaces */
         if (fchown(fd, existing.st_uid, existing.st_gid) != 0) /* not root: its group, if ours */
             (void)!fchown(fd, (uid_t)-1, existing.st_gid);
-        fchmod(fd, existing.st_mode & 07777);
+        /* a file it cannot give them (a private 0600 one would come back
+         * 0666 less the umask) is not replaced */
+        if (fchmod(fd, existing.st_mode & 07777) != 0) {
+            int err = errno;
+            snprintf(mode_refused.target, sizeof mode_refused.target, "%s", a->target);
+            mode_refused.mode = existing.st_mode & 07777;
+            close(fd);
+            atomic_file_discard(a);
+            errno = err;
+            return false;
+        }
     }
     a->f = fdopen(fd, "w");
     if (!a->f) {
