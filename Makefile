@@ -69,7 +69,7 @@ MISSING := $(strip $(MISSING_BUILD) $(MISSING_TEST))
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build-deps bench-deps test unit-tests run install data fuzz bench \
-        scale demo lint clean
+        scale demo lint clean asan-suite
 
 ifneq ($(MISSING),)
 ifeq ($(FILMSEG_DEPS_TRIED),)
