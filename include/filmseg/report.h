@@ -12,7 +12,9 @@
 
 #include <stdio.h>
 
-void report_print(const Panel *panel, const Profile *profile, OutputFormat format, FILE *out);
+/* Each of these returns false when memory ran out and a table is left out
+ * (table_print): the caller must say the report is incomplete. */
+bool report_print(const Panel *panel, const Profile *profile, OutputFormat format, FILE *out);
 /* The top-N-per-score table alone (n_5 | title_5 | ... | n_1 | title_1). */
 void report_top_films_table(const Panel *panel, const Profile *profile, Table *table);
 
@@ -25,7 +27,7 @@ void report_top_films_table(const Panel *panel, const Profile *profile, Table *t
  * named as panel_like_words has them. k_shown: the k of the sweep described
  * (the elbow's "chosen", the segment sizes): the model's seg->k, or another
  * (report --k); the classifier is the model's k's. */
-void report_training(const Segmentation *seg, int k_shown, const Panel *panel, OutputFormat format,
+bool report_training(const Segmentation *seg, int k_shown, const Panel *panel, OutputFormat format,
                      FILE *out);
 /* The segments of a model on a panel (users matched by id): how much they
  * follow each demographic (association.h), the genres each likes against
@@ -34,6 +36,6 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
  * sample (index, 100 = as everyone), its distinctive films and top 10 films
  * per score. labels[u] is panel user u's segment (0..k-1) or -1; everyone is
  * the whole panel's profile (the index's base). */
-void report_segments(const Panel *panel, int k, const int32_t *labels, const Profile *everyone,
+bool report_segments(const Panel *panel, int k, const int32_t *labels, const Profile *everyone,
                      OutputFormat format, FILE *out);
 #endif

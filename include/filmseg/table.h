@@ -16,12 +16,18 @@ typedef struct {
     size_t n_cols, n_rows, cap_rows;
     char **cells;                          /* row-major, row 0 is the header */
     bool right_align[TABLE_MAX_TEXT_COLS]; /* per column, plain text only */
+    bool incomplete;                       /* memory ran out: a row is missing */
 } Table;
 
 void table_init(Table *t, size_t n_cols, const char *const *headers);
-/* Appends a row of n_cols printf-formatted cells separated by '\t'. */
+/* Appends a row of n_cols printf-formatted cells separated by '\t'. When
+ * memory runs out the row is left out whole and the table marked
+ * incomplete (table_print then refuses it). */
 void table_row(Table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void table_print(const Table *t, OutputFormat format, FILE *out);
+/* Prints the table; false, printing nothing, when it is incomplete (memory
+ * ran out as it was filled): the caller must say so. */
+bool table_print(const Table *t, OutputFormat format, FILE *out)
+    __attribute__((warn_unused_result));
 void table_free(Table *t);
 
 /* Terminal cells a UTF-8 string takes (one per code point). */

@@ -150,8 +150,9 @@ void report_top_films_table(const Panel *panel, const Profile *profile, Table *t
     }
 }
 
-static void demographic_tables(const Panel *panel, const Profile *p, OutputFormat format, FILE *out)
+static bool demographic_tables(const Panel *panel, const Profile *p, OutputFormat format, FILE *out)
 {
+    bool ok = true;
     Table t;
     static const char *const age_headers[] = {"age", "users", "share"};
     heading(format, out, "Age");
@@ -160,7 +161,7 @@ static void demographic_tables(const Panel *panel, const Profile *p, OutputForma
     for (int band = 0; band < AGE_BAND_COUNT; band++)
         table_row(&t, "%s\t%zu\t%.1f%%", age_band_label(band), p->age_bands[band],
                   percent(p->age_bands[band], p->n_users));
-    table_print(&t, format, out);
+    ok &= table_print(&t, format, out);
     table_free(&t);
 
     static const char *const occ_headers[] = {"occupation", "users", "share"};
@@ -170,7 +171,7 @@ static void demographic_tables(const Panel *panel, const Profile *p, OutputForma
     for (size_t i = 0; i < p->n_occupations; i++)
         table_row(&t, "%s\t%zu\t%.1f%%", panel->occupations[p->occupations[i].index],
                   p->occupations[i].count, percent(p->occupations[i].count, p->n_users));
-    table_print(&t, format, out);
+    ok &= table_print(&t, format, out);
     table_free(&t);
 
     static const char *const state_headers[] = {"state", "code", "users", "share"};
@@ -182,12 +183,14 @@ static void demographic_tables(const Panel *panel, const Profile *p, OutputForma
         table_row(&t, "%s\t%s\t%zu\t%.1f%%", st->name, st->code, p->states[i].count,
                   percent(p->states[i].count, p->n_users));
     }
-    table_print(&t, format, out);
+    ok &= table_print(&t, format, out);
     table_free(&t);
+    return ok;
 }
 
-void report_print(const Panel *panel, const Profile *profile, OutputFormat format, FILE *out)
+bool report_print(const Panel *panel, const Profile *profile, OutputFormat format, FILE *out)
 {
+    bool ok = true;
     const SampleSummary *s = &panel->sample;
     if (format == FORMAT_MARKDOWN)
         fprintf(out, "# filmseg report\n\n");
@@ -218,16 +221,16 @@ void report_print(const Panel *panel, const Profile *profile, OutputFormat forma
     Table t;
     heading(format, out, "Figures");
     figures_table(panel, profile, &t);
-    table_print(&t, format, out);
+    ok &= table_print(&t, format, out);
     table_free(&t);
 
     heading(format, out, "Top 10 films per score (count descending, ties by film id)");
     report_top_films_table(panel, profile, &t);
-    table_print(&t, format, out);
+    ok &= table_print(&t, format, out);
     table_free(&t);
 
     if (profile->has_demographics)
-        demographic_tables(panel, profile, format, out);
+        ok &= demographic_tables(panel, profile, format, out);
 
     static const char *const rating_headers[] = {"rating", "ratings", "share"};
     heading(format, out, "Ratings");
@@ -238,12 +241,13 @@ void report_print(const Panel *panel, const Profile *profile, OutputFormat forma
         table_row(&t, "%d★\t%s\t%.1f%%", score,
                   format_thousands(profile->ratings_by_score[score], buf, sizeof buf),
                   percent(profile->ratings_by_score[score], profile->n_ratings));
-    table_print(&t, format, out);
+    ok &= table_print(&t, format, out);
     table_free(&t);
     char ratings[32], users[32];
     fprintf(out, "\nMean rating %.2f over the %s ratings of %s users.\n", profile->rating_mean,
             format_thousands(profile->n_ratings, ratings, sizeof ratings),
             format_thousands(profile->n_users, users, sizeof users));
+    return ok;
 }
 
 /* ---- models ---- */
@@ -253,9 +257,10 @@ static const char *loss_name(AeLoss loss)
     return loss == AE_LOSS_STUDY ? "study" : "rated";
 }
 
-void report_training(const Segmentation *seg, int k_shown, const Panel *panel, OutputFormat format,
+bool report_training(const Segmentation *seg, int k_shown, const Panel *panel, OutputFormat format,
                      FILE *out)
 {
+    bool ok = true;
     const PipelineOptions *o = &seg->options;
     const AeReport *ar = &seg->ae_report;
     heading(format, out, "Autoencoder");
@@ -374,7 +379,7 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
                   k == seg->sweep.knee ? "knee" : "",
                   k == k_shown ? (k == seg->sweep.knee ? ", chosen" : "chosen") : "");
     }
-    table_print(&t, format, out);
+    ok &= table_print(&t, format, out);
     table_free(&t);
     if (k_shown == seg->k)
         fprintf(out, "\nChosen: the k described below, the model's (train --k; report --k shows "
@@ -455,7 +460,7 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
                                    : READING[reading]);
         table_row(&t, "%d\t%zu\t%.1f%%%s", s, n, percent(n, seg->n_users), stable);
     }
-    table_print(&t, format, out);
+    ok &= table_print(&t, format, out);
     table_free(&t);
     if (stability)
         fprintf(out,
@@ -514,7 +519,7 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
                                 cr->confusion[a * seg->k + b]);
             table_row(&t, "%s", row);
         }
-        table_print(&t, format, out);
+        ok &= table_print(&t, format, out);
         table_free(&t);
     }
 
@@ -527,6 +532,7 @@ void report_training(const Segmentation *seg, int k_shown, const Panel *panel, O
         total += seg->seconds[s];
     }
     fprintf(out, "%-16s %8.3f s\n", "total", total);
+    return ok;
 }
 
 /* How much users rate: what it tells about the segment (taste read from
@@ -546,16 +552,16 @@ static void activity_followed(double ami, FILE *out)
 }
 
 /* How much each demographic, and how much rating, tells about the segment. */
-static void demographics_followed(const Panel *panel, const int32_t *labels, OutputFormat format,
+static bool demographics_followed(const Panel *panel, const int32_t *labels, OutputFormat format,
                                   FILE *out)
 {
     double activity = segments_follow_activity(panel, labels);
     if (!panel->has_demographics && !isfinite(activity))
-        return; /* nothing to say */
+        return true; /* nothing to say */
     heading(format, out, "What the segments follow");
     if (!panel->has_demographics) {
         activity_followed(activity, out);
-        return;
+        return true;
     }
     double ami[DEMOGRAPHIC_COUNT];
     segments_follow_demographics(panel, labels, ami);
@@ -571,7 +577,7 @@ static void demographics_followed(const Panel *panel, const int32_t *labels, Out
         table_row(&t, "%s\t%.3f", demographic_name((Demographic)d), ami[d]);
         most = ami[d] > ami[most] ? d : most;
     }
-    table_print(&t, format, out);
+    bool ok = table_print(&t, format, out);
     table_free(&t);
     /* what the figures say, against the study's segments (seed 0, ml-100k) */
     if (ami[most] < SEGMENTS_FOLLOW_AMI)
@@ -589,18 +595,19 @@ static void demographics_followed(const Panel *panel, const int32_t *labels, Out
     if (isfinite(activity))
         fputc('\n', out);
     activity_followed(activity, out);
+    return ok;
 }
 
 /* The genres everyone liked at least PROFILE_FEW_RATINGS times, most liked
  * first: each one's share of everyone's likes, and every segment's share of
  * its own likes as an index ("-" under PROFILE_FEW_RATINGS likes). */
-static void genre_table(const Panel *panel, const Profile *segments, int k, const Profile *everyone,
+static bool genre_table(const Panel *panel, const Profile *segments, int k, const Profile *everyone,
                         OutputFormat format, FILE *out)
 {
     int genres[PANEL_MAX_GENRES];
     size_t n = profile_liked_genres(panel, everyone, PROFILE_FEW_RATINGS, genres);
     if (n == 0 || (size_t)k + 2 > TABLE_MAX_TEXT_COLS)
-        return;
+        return true;
     heading(format, out, "Genres liked");
     fprintf(out,
             "Each genre's share of everyone's likes (ratings of %s; a film of several "
@@ -631,13 +638,14 @@ static void genre_table(const Panel *panel, const Profile *segments, int k, cons
         }
         table_row(&t, "%s", row);
     }
-    table_print(&t, format, out);
+    bool ok = table_print(&t, format, out);
     table_free(&t);
+    return ok;
 }
 
 /* The segment's distinctive films (liked far more often than by everyone):
  * raters, lift, the share of likes. */
-static void distinctive_table(const Panel *panel, const int32_t *labels, int segment,
+static bool distinctive_table(const Panel *panel, const int32_t *labels, int segment,
                               OutputFormat format, FILE *out)
 {
     enum { SHOWN = 10 };
@@ -652,7 +660,7 @@ static void distinctive_table(const Panel *panel, const int32_t *labels, int seg
                 "\nDistinctive films: none (no film was liked by %zu or more of it: %d, and "
                 "5%% of its users).\n",
                 heatmap_min_likers(users), PROFILE_FEW_RATINGS);
-        return;
+        return true;
     }
     heatmap_rows(panel, labels, segment, films, n, rows);
     fprintf(
@@ -670,11 +678,12 @@ static void distinctive_table(const Panel *panel, const int32_t *labels, int seg
     for (size_t i = 0; i < n; i++)
         table_row(&t, "%zu\t%.2f\t%.0f%%\t%s", rows[i].ratings, rows[i].lift,
                   100 * (rows[i].share[4] + rows[i].share[5]), panel->films[rows[i].film].title);
-    table_print(&t, format, out);
+    bool ok = table_print(&t, format, out);
     table_free(&t);
+    return ok;
 }
 
-void report_segments(const Panel *panel, int k, const int32_t *labels, const Profile *everyone,
+bool report_segments(const Panel *panel, int k, const int32_t *labels, const Profile *everyone,
                      OutputFormat format, FILE *out)
 {
     Profile *profiles = calloc((size_t)k, sizeof *profiles);
@@ -682,10 +691,11 @@ void report_segments(const Panel *panel, int k, const int32_t *labels, const Pro
     while (profiles && computed < k &&
            profile_compute(panel, labels, computed, &profiles[computed]) == 0)
         computed++;
-    if (k >= 2) /* one segment follows nothing and has nothing distinctive */
-        demographics_followed(panel, labels, format, out);
+    bool ok = computed == k; /* else memory ran out: the segments after are left out */
+    if (k >= 2)              /* one segment follows nothing and has nothing distinctive */
+        ok &= demographics_followed(panel, labels, format, out);
     if (computed == k)
-        genre_table(panel, profiles, k, everyone, format, out);
+        ok &= genre_table(panel, profiles, k, everyone, format, out);
     if (computed && panel->has_demographics)
         fprintf(out,
                 "\nEach segment's line in short names up to 3 genres it likes most above "
@@ -748,7 +758,7 @@ void report_segments(const Panel *panel, int k, const int32_t *labels, const Pro
                           profile_share_index(p.occupations[i].count, p.n_users, all_count,
                                               everyone->n_users));
             }
-            table_print(&t, format, out);
+            ok &= table_print(&t, format, out);
             table_free(&t);
             fputc('\n', out);
             static const char *const age_headers[] = {"age", "users", "share", "index"};
@@ -759,19 +769,20 @@ void report_segments(const Panel *panel, int k, const int32_t *labels, const Pro
                           percent(p.age_bands[b], p.n_users),
                           profile_share_index(p.age_bands[b], p.n_users, everyone->age_bands[b],
                                               everyone->n_users));
-            table_print(&t, format, out);
+            ok &= table_print(&t, format, out);
             table_free(&t);
         }
         if (k >= 2)
-            distinctive_table(panel, labels, s, format, out);
+            ok &= distinctive_table(panel, labels, s, format, out);
         fprintf(out, "\nIts top 10 films per score (n: how many of it gave the film that "
                      "score):\n\n");
         Table t;
         report_top_films_table(panel, &p, &t);
-        table_print(&t, format, out);
+        ok &= table_print(&t, format, out);
         table_free(&t);
     }
     for (int s = 0; s < computed; s++)
         profile_free(&profiles[s]);
     free(profiles);
+    return ok;
 }

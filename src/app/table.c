@@ -24,24 +24,34 @@ void table_row(Table *t, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vasprintf(&line, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0) {
+        t->incomplete = true;
         return;
+    }
     if (t->n_rows == t->cap_rows) {
         size_t cap = t->cap_rows ? t->cap_rows * 2 : 16;
         char **bigger = realloc(t->cells, cap * t->n_cols * sizeof *bigger);
         if (!bigger) {
             free(line);
+            t->incomplete = true;
             return;
         }
         t->cells = bigger;
         t->cap_rows = cap;
     }
-    char *rest = line;
+    char **row = t->cells + t->n_rows * t->n_cols, *rest = line;
     for (size_t c = 0; c < t->n_cols; c++) {
         char *tab = rest ? strchr(rest, '\t') : NULL;
         if (tab)
             *tab = '\0';
-        t->cells[t->n_rows * t->n_cols + c] = strdup(rest ? rest : "");
+        row[c] = strdup(rest ? rest : "");
+        if (!row[c]) { /* the row left out whole: no cell of it is NULL in the table */
+            while (c > 0)
+                free(row[--c]);
+            free(line);
+            t->incomplete = true;
+            return;
+        }
         rest = tab ? tab + 1 : NULL;
     }
     free(line);
@@ -72,8 +82,10 @@ static void put_markdown_cell(const char *cell, FILE *out)
     }
 }
 
-void table_print(const Table *t, OutputFormat format, FILE *out)
+bool table_print(const Table *t, OutputFormat format, FILE *out)
 {
+    if (t->incomplete)
+        return false;
     if (format == FORMAT_MARKDOWN) {
         for (size_t r = 0; r < t->n_rows; r++) {
             fputc('|', out);
@@ -90,7 +102,7 @@ void table_print(const Table *t, OutputFormat format, FILE *out)
                 fputc('\n', out);
             }
         }
-        return;
+        return true;
     }
     size_t width[TABLE_MAX_TEXT_COLS] = {0};
     for (size_t r = 0; r < t->n_rows; r++)
@@ -123,6 +135,7 @@ void table_print(const Table *t, OutputFormat format, FILE *out)
             fputc('\n', out);
         }
     }
+    return true;
 }
 
 void table_free(Table *t)

@@ -46,11 +46,15 @@ static int print_model_segments(const Panel *panel, const Profile *everyone,
         printf("Its states came from %s in training; this panel gets them from %s: users may be "
                "in other states, and the sample rules keep other users than the training's (%s).\n",
                trained, now, segmentation_zips_advice(seg));
-    report_training(seg, k, panel, format, stdout);
+    bool whole = report_training(seg, k, panel, format, stdout);
     if ((size_t)matched < panel->n_users)
         printf("\nUsers of the panel who are not in the model are left out below.\n");
-    report_segments(panel, k, labels, everyone, format, stdout);
+    whole &= report_segments(panel, k, labels, everyone, format, stdout);
     free(labels);
+    if (!whole) {
+        fprintf(stderr, "filmseg report: out of memory: tables of the report are left out\n");
+        return EXIT_INPUT;
+    }
     return 0;
 }
 
@@ -137,10 +141,12 @@ int cmd_report(int argc, char **argv)
         cli_warn_zips_differ("report", model_path, &seg, panel);
     Profile profile;
     int rc = profile_compute(panel, NULL, 0, &profile);
-    if (rc == 0)
-        report_print(panel, &profile, format, stdout);
-    else
+    if (rc != 0) {
         fprintf(stderr, "filmseg report: out of memory\n");
+    } else if (!report_print(panel, &profile, format, stdout)) {
+        fprintf(stderr, "filmseg report: out of memory: tables of the report are left out\n");
+        rc = FS_ERROR;
+    }
     if (rc == 0 && model_path)
         rc = print_model_segments(panel, &profile, &seg, k, model_path, format);
     segmentation_free(&seg);

@@ -246,9 +246,13 @@ int cmd_train(int argc, char **argv)
     if (status == 0) {
         fprintf(summary, "Trained on %s: %zu users, %zu films rated, %zu ratings.\n", panel->source,
                 panel->n_users, seg.n_films, panel->n_ratings);
-        report_training(&seg, seg.k, panel, format, summary);
+        bool whole = report_training(&seg, seg.k, panel, format, summary);
         errno = 0;
-        if (fflush(summary) != 0 || ferror(summary)) {
+        if (!whole) {
+            fprintf(stderr, "filmseg train: out of memory: tables of the summary are left out; "
+                            "nothing written\n");
+            status = EXIT_INPUT;
+        } else if (fflush(summary) != 0 || ferror(summary)) {
             fprintf(stderr, "filmseg train: cannot write the summary: %s; nothing written\n",
                     errno ? strerror(errno) : "a write failed");
             clearerr(summary); /* said here, not again on the way out */

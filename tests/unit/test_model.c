@@ -752,7 +752,7 @@ static char *training_report(const Segmentation *seg, const Panel *p)
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    report_training(seg, seg->k, p, FORMAT_TEXT, out);
+    assert_true(report_training(seg, seg->k, p, FORMAT_TEXT, out));
     fclose(out);
     return text;
 }

@@ -1,21 +1,63 @@
 /* test_report.c: unit tests of tables and the report: Markdown and aligned
  * text, thousands separators, UTF-8 widths, the report of a taste-only
  * panel, which says so instead of failing, and the segments' genres and
- * distinctive films worked out by hand. */
+ * distinctive films worked out by hand; a table whose row met the end of
+ * memory is refused whole. */
 #include "test_util.h"
 
 #include "filmseg/profile.h"
 #include "filmseg/report.h"
 #include "filmseg/table.h"
 
+/* This program's strdup (the table's cells are strdup'ed): it fails, as
+ * when memory runs out, when strdup_fails_in counts down to 0 (-1: never). */
+static int strdup_fails_in = -1;
+char *strdup(const char *s)
+{
+    if (strdup_fails_in >= 0 && strdup_fails_in-- == 0)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *copy = malloc(n);
+    return copy ? memcpy(copy, s, n) : NULL;
+}
+
 static char *render(const Table *t, OutputFormat format)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    table_print(t, format, out);
+    assert_true(table_print(t, format, out));
     fclose(out);
     return text;
+}
+
+/* A row whose second cell cannot be copied is left out whole (its first cell
+ * freed, no NULL cell kept), and the table, incomplete, is not printed. */
+static void table_out_of_memory_is_refused(void **state)
+{
+    (void)state;
+    static const char *const headers[] = {"title", "n"};
+    Table t;
+    table_init(&t, 2, headers);
+    table_row(&t, "%s\t%d", "A", 1);
+    assert_false(t.incomplete);
+    strdup_fails_in = 1;
+    table_row(&t, "%s\t%d", "B", 2);
+    strdup_fails_in = -1;
+    assert_true(t.incomplete);
+    assert_int_equal(t.n_rows, 2);
+    table_row(&t, "%s\t%d", "C", 3); /* later rows go in; the table stays incomplete */
+    assert_int_equal(t.n_rows, 3);
+    assert_string_equal(t.cells[2 * 2], "C");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_false(table_print(&t, FORMAT_TEXT, out));
+    assert_false(table_print(&t, FORMAT_MARKDOWN, out));
+    fclose(out);
+    assert_int_equal(len, 0);
+    free(text);
+    table_free(&t);
 }
 
 static void markdown_and_text_tables(void **state)
@@ -68,7 +110,7 @@ static void taste_only_report_says_so(void **state)
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    report_print(p, &pr, FORMAT_MARKDOWN, out);
+    assert_true(report_print(p, &pr, FORMAT_MARKDOWN, out));
     fclose(out);
     assert_non_null(strstr(text, "| users kept | 2 |"));
     assert_non_null(strstr(text, "| demographics | not in this panel (taste-only"));
@@ -94,7 +136,7 @@ static char *two_segments_report(const Panel *p)
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    report_segments(p, 2, labels, &everyone, FORMAT_TEXT, out);
+    assert_true(report_segments(p, 2, labels, &everyone, FORMAT_TEXT, out));
     fclose(out);
     profile_free(&everyone);
     return text;
@@ -192,6 +234,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(markdown_and_text_tables),
+        cmocka_unit_test(table_out_of_memory_is_refused),
         cmocka_unit_test(numbers_and_widths),
         cmocka_unit_test(taste_only_report_says_so),
         cmocka_unit_test(segments_genres_and_distinctive_films),
