@@ -11,6 +11,7 @@
 
 #include <curses.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -320,12 +321,13 @@ void app_install_classifier(TuiApp *app, ClassifierResult *result, bool then_sav
     }
 }
 
-/* model.fsm -> model-csv: the save path without its extension, plus "-csv" */
-static void export_folder(const char *save_path, char *out, size_t size)
+/* model.fsm -> model-csv: the save path without its extension, plus "-csv";
+ * false when that does not fit size bytes */
+static bool export_folder(const char *save_path, char *out, size_t size)
 {
     const char *slash = strrchr(save_path, '/'), *dot = strrchr(save_path, '.');
     size_t len = dot && (!slash || dot > slash + 1) ? (size_t)(dot - save_path) : strlen(save_path);
-    snprintf(out, size, "%.*s-csv", (int)len, save_path);
+    return len < size && snprintf(out, size, "%.*s-csv", (int)len, save_path) < (int)size;
 }
 
 /* Where e writes table t: DIR/NAME.csv */
@@ -350,8 +352,14 @@ void app_export(TuiApp *app, bool confirmed)
                     app->config->save_path);
         return;
     }
-    char dir[2048], path[2200], error[2400];
-    export_folder(app->config->save_path, dir, sizeof dir);
+    char dir[PATH_MAX], path[PATH_MAX + 32], error[PATH_MAX + 400]; /* path: DIR/NAME.csv */
+    if (!export_folder(app->config->save_path, dir, sizeof dir)) {
+        app_message(app, true,
+                    "cannot export: the folder beside the model file would have a name over %d "
+                    "bytes (%s)",
+                    PATH_MAX - 1, app->config->save_path);
+        return;
+    }
     bool replaces = false; /* a table there that this explorer did not write, as it is */
     for (int t = 0; t < EXPORT_COUNT && !replaces; t++) {
         table_path(dir, t, path, sizeof path);
