@@ -63,13 +63,26 @@ void app_set_k(TuiApp *app, int k)
                        ? segment_followed(segmentation_labels(app->seg, app->k), app->segment,
                                           segmentation_labels(app->seg, k), k, app->seg->n_users)
                        : app->segment;
+    app->matched = (size_t)segmentation_panel_labels(app->seg, k, app->panel, app->labels);
+    Profile *profiles = calloc((size_t)k, sizeof *profiles);
+    bool profiled = profiles != NULL;
+    for (int s = 0; profiled && s < k; s++)
+        profiled = profile_compute(app->panel, app->labels, s, &profiles[s]) == FS_OK;
+    if (!profiled) { /* out of memory */
+        for (int s = 0; profiles && s < k; s++)
+            profile_free(&profiles[s]);
+        free(profiles);
+        profiles = NULL;
+        app_message(app, true, "out of memory: the segments at k=%d could not be profiled", k);
+        if (app->k >= 2 && app->profiles) { /* the k shown stays, with its labels */
+            app->matched =
+                (size_t)segmentation_panel_labels(app->seg, app->k, app->panel, app->labels);
+            return;
+        }
+    }
     free_profiles(app);
     app->k = k;
-    app->matched = (size_t)segmentation_panel_labels(app->seg, k, app->panel, app->labels);
-    app->profiles = calloc((size_t)k, sizeof *app->profiles);
-    if (app->profiles)
-        for (int s = 0; s < k; s++)
-            profile_compute(app->panel, app->labels, s, &app->profiles[s]);
+    app->profiles = profiles; /* NULL only for a new segmentation: the panes wait */
     segments_follow_demographics(app->panel, app->labels, app->follows);
     app->follows_activity = segments_follow_activity(app->panel, app->labels);
     app->segment = followed < k ? followed : k - 1;

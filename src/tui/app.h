@@ -160,7 +160,10 @@ extern const Pane PANE_AUDIENCE_DEF, PANE_ELBOW_DEF, PANE_SEGMENTS_DEF, PANE_FIL
  * the one shown. */
 void app_set_segmentation(TuiApp *app, Segmentation *seg, int k);
 /* Chooses k (clamped to 2..kmax) and recomputes the segment profiles; the
- * segment shown becomes the one at k holding most of its users. */
+ * segment shown becomes the one at k holding most of its users. When memory
+ * runs out it says so and keeps the k shown, or, for a new segmentation,
+ * leaves profiles NULL (the panes that need them show the whole sample or
+ * wait). */
 void app_set_k(TuiApp *app, int k);
 /* Moves the segment shown by delta (wrapping). */
 void app_move_segment(TuiApp *app, int delta);

@@ -15,7 +15,7 @@
 
 static void films_draw(TuiApp *app, Rect r)
 {
-    bool whole = app->films_whole || !app->seg;
+    bool whole = app->films_whole || !app->seg || !app->profiles;
     const int32_t *labels = whole ? NULL : app->labels;
     char title[256];
     if (whole)

@@ -27,7 +27,7 @@ static void heatmap_draw(TuiApp *app, Rect r)
     if (app->heat_mode == HEAT_DISTINCTIVE && seg && app->n_heat_films == 0)
         snprintf(title, sizeof title,
                  "Heatmap, %s: no film liked by %zu or more of it, so none distinctive (d: sample)",
-                 who, heatmap_min_likers(app->profiles[app->segment].n_users));
+                 who, heatmap_min_likers(app->profiles ? app->profiles[app->segment].n_users : 0));
     else if (app->heat_mode == HEAT_DISTINCTIVE && seg)
         snprintf(title, sizeof title, "Heatmap, %s: its %zu most distinctive films (d: sample)",
                  who, app->n_heat_films);

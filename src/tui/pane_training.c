@@ -87,7 +87,10 @@ static void training_draw(TuiApp *app, Rect r)
     } else {
         snprintf(title, sizeof title, "Training: not started (t opens the form)");
     }
-    crt_set(t->state == WORKER_FAILED ? CE_ERROR : CE_TITLE);
+    if (t->points_missing)
+        snprintf(title + strlen(title), sizeof title - strlen(title),
+                 " (out of memory: the curves below miss points)");
+    crt_set(t->state == WORKER_FAILED || t->points_missing ? CE_ERROR : CE_TITLE);
     tui_text(r.y, r.x, r.w, title);
     rect_take_top(&r, 1);
     if (t->state != WORKER_IDLE) {

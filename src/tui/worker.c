@@ -23,13 +23,23 @@ static bool series_push(Series *s, double v)
     return true;
 }
 
-static void series_copy(Series *dst, const Series *src)
+/* A point for a curve of s: one that cannot be stored (out of memory)
+ * marks the status, whose pane says its curves miss points; the training
+ * goes on, as a plot is no reason to stop it. */
+static void status_push(TrainStatus *s, Series *series, double v)
+{
+    if (!series_push(series, v))
+        s->points_missing = true;
+}
+
+/* false (dst emptied) when memory runs out */
+static bool series_copy(Series *dst, const Series *src)
 {
     if (dst->cap < src->n) {
         double *p = realloc(dst->v, (size_t)src->n * sizeof *p);
         if (!p) {
             dst->n = 0;
-            return;
+            return false;
         }
         dst->v = p;
         dst->cap = src->n;
@@ -37,6 +47,7 @@ static void series_copy(Series *dst, const Series *src)
     if (src->n)
         memcpy(dst->v, src->v, (size_t)src->n * sizeof *dst->v);
     dst->n = src->n;
+    return true;
 }
 
 #define ALL_SERIES(s)                                                                              \
@@ -57,6 +68,7 @@ static void series_reset(TrainStatus *s)
     Series *all[] = {ALL_SERIES(s)};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         all[i]->n = 0;
+    s->points_missing = false;
 }
 
 void worker_init(Worker *w)
@@ -86,15 +98,15 @@ static void on_progress(void *ctx, const ProgressEvent *ev)
         s->step = ev->step;
         s->steps = ev->steps;
         if (stage == STAGE_AUTOENCODER) {
-            series_push(&s->ae_loss, ev->loss);
-            series_push(&s->ae_val, ev->val_loss);
+            status_push(s, &s->ae_loss, ev->loss);
+            status_push(s, &s->ae_val, ev->val_loss);
         } else if (stage == STAGE_CLASSIFIER) {
-            series_push(&s->clf_loss, ev->loss);
-            series_push(&s->clf_val, ev->val_loss);
-            series_push(&s->clf_acc, ev->metric);
-            series_push(&s->clf_val_acc, ev->val_metric);
+            status_push(s, &s->clf_loss, ev->loss);
+            status_push(s, &s->clf_val, ev->val_loss);
+            status_push(s, &s->clf_acc, ev->metric);
+            status_push(s, &s->clf_val_acc, ev->val_metric);
         } else if (stage == STAGE_SWEEP) {
-            series_push(&s->inertia, ev->metric);
+            status_push(s, &s->inertia, ev->metric);
         }
     }
     s->version++;
@@ -223,8 +235,10 @@ void worker_snapshot(Worker *w, TrainStatus *copy)
     const TrainStatus *s = &w->status;
     Series *dst[] = {ALL_SERIES(copy)};
     const Series *src[] = {ALL_SERIES(s)};
+    copy->points_missing = s->points_missing;
     for (size_t i = 0; i < sizeof dst / sizeof dst[0]; i++)
-        series_copy(dst[i], src[i]);
+        if (!series_copy(dst[i], src[i]))
+            copy->points_missing = true;
     copy->state = s->state;
     copy->stage = s->stage;
     copy->step = s->step;
@@ -300,18 +314,18 @@ void train_status_from_seg(TrainStatus *s, const Segmentation *seg)
     series_reset(s);
     const AeReport *ae = &seg->ae_report;
     for (int i = 0; i < ae->epochs_run; i++) {
-        series_push(&s->ae_loss, ae->train_loss ? ae->train_loss[i] : NAN);
-        series_push(&s->ae_val, ae->val_loss ? ae->val_loss[i] : NAN);
+        status_push(s, &s->ae_loss, ae->train_loss ? ae->train_loss[i] : NAN);
+        status_push(s, &s->ae_val, ae->val_loss ? ae->val_loss[i] : NAN);
     }
     const ClassifierReport *c = &seg->classifier_report;
     for (int i = 0; i < c->epochs_run; i++) {
-        series_push(&s->clf_loss, c->train_loss ? c->train_loss[i] : NAN);
-        series_push(&s->clf_val, c->val_loss ? c->val_loss[i] : NAN);
-        series_push(&s->clf_acc, c->train_acc ? c->train_acc[i] : NAN);
-        series_push(&s->clf_val_acc, c->val_acc ? c->val_acc[i] : NAN);
+        status_push(s, &s->clf_loss, c->train_loss ? c->train_loss[i] : NAN);
+        status_push(s, &s->clf_val, c->val_loss ? c->val_loss[i] : NAN);
+        status_push(s, &s->clf_acc, c->train_acc ? c->train_acc[i] : NAN);
+        status_push(s, &s->clf_val_acc, c->val_acc ? c->val_acc[i] : NAN);
     }
     for (int k = 1; k <= seg->sweep.kmax; k++)
-        series_push(&s->inertia, seg->sweep.results[k - 1].inertia);
+        status_push(s, &s->inertia, seg->sweep.results[k - 1].inertia);
     s->state = WORKER_DONE;
     s->classifier_only = false;
     s->stage = STAGE_CLASSIFIER;

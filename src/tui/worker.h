@@ -41,6 +41,7 @@ typedef struct {
                                        segmentation on screen; the other series are its */
     int stability_refits;           /* when done: the refits measured (fewer than
                                        options.stability: x stopped the stage) */
+    bool points_missing;            /* out of memory: a curve lost points (its plot is short) */
     char error[256];
     unsigned version; /* bumped on every change */
 } TrainStatus;
