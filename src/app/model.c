@@ -301,7 +301,8 @@ typedef struct {
     const uint8_t *buf;
     size_t len, pos;
     bool bad;
-    const char *what; /* the first field that did not fit */
+    const char *what;   /* the first field that did not fit */
+    bool out_of_memory; /* bad for want of memory, not for the file's fault */
 } Reader;
 
 static bool take(Reader *r, void *out, size_t n, const char *what)
@@ -345,8 +346,20 @@ static double get_f64(Reader *r, const char *what)
     return v;
 }
 
+/* p, an allocation made while reading; NULL stops the read (r->bad) as out
+ * of memory, which model_decode says as such, not as a fault of the file. */
+static void *got_memory(Reader *r, void *p)
+{
+    if (!p) {
+        r->bad = true;
+        r->out_of_memory = true;
+    }
+    return p;
+}
+
 /* An array of n items (big_alloc'd: free with free()), read whole; NULL (and
- * r->bad) when it does not fit in what is left of the file. */
+ * r->bad) when it does not fit in what is left of the file, or when memory
+ * runs out (r->out_of_memory). */
 static void *get_array(Reader *r, size_t n, size_t size, const char *what)
 {
     if (r->bad || (size && n > (r->len - r->pos) / size)) {
@@ -355,12 +368,9 @@ static void *get_array(Reader *r, size_t n, size_t size, const char *what)
         r->bad = true;
         return NULL;
     }
-    void *out = big_alloc(n * size + 1);
-    if (!out) {
-        r->bad = true;
-        r->what = "memory";
+    void *out = got_memory(r, big_alloc(n * size + 1));
+    if (!out)
         return NULL;
-    }
     take(r, out, n * size, what);
     return out;
 }
@@ -472,13 +482,17 @@ static int compare_i32(const void *a, const void *b)
 }
 
 /* What is wrong with ids[0..n) as a model's user or film ids ("is not
- * positive", "appears twice"), or NULL when nothing is (or when memory ran
- * out, which the caller finds soon enough). */
-static const char *ids_unfit(const int32_t *ids, size_t n)
+ * positive", "appears twice"), or NULL when nothing is, or when memory ran
+ * out (*out_of_memory set: they could not be checked). */
+static const char *ids_unfit(const int32_t *ids, size_t n, bool *out_of_memory)
 {
-    int32_t *sorted = n ? malloc(n * sizeof *sorted) : NULL;
-    if (!sorted)
+    if (n == 0)
         return NULL;
+    int32_t *sorted = malloc(n * sizeof *sorted);
+    if (!sorted) {
+        *out_of_memory = true;
+        return NULL;
+    }
     memcpy(sorted, ids, n * sizeof *sorted);
     qsort(sorted, n, sizeof *sorted, compare_i32);
     const char *wrong = sorted[0] < 1 ? "is not positive" : NULL;
@@ -522,7 +536,7 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
         return refuse(seg, error, error_size, "%s: checksum mismatch: the model file is corrupted",
                       name);
 
-    Reader r = {buf, len - TRAILER_SIZE, HEADER_SIZE, false, NULL};
+    Reader r = {buf, len - TRAILER_SIZE, HEADER_SIZE, false, NULL, false};
     seg->half_stars_rounded = version <= MODEL_VERSION_HALF_STARS_ROUNDED;
     seg->settings_unrecorded = version <= MODEL_VERSION_SETTINGS_UNRECORDED;
     get_settings(&r, version, &seg->options);
@@ -532,8 +546,9 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     seg->film_ids = get_array(&r, seg->n_films, sizeof *seg->film_ids, "films");
     seg->film_min = get_array(&r, seg->n_films, sizeof *seg->film_min, "films");
     seg->film_max = get_array(&r, seg->n_films, sizeof *seg->film_max, "films");
-    seg->film_genres = version >= 5 ? get_array(&r, seg->n_films, sizeof *seg->film_genres, "films")
-                                    : calloc(seg->n_films + 1, sizeof *seg->film_genres);
+    seg->film_genres = version >= 5
+                           ? get_array(&r, seg->n_films, sizeof *seg->film_genres, "films")
+                           : got_memory(&r, calloc(seg->n_films + 1, sizeof *seg->film_genres));
 
     const PipelineOptions *o = &seg->options;
     if (!r.bad && !settings_valid(o))
@@ -557,11 +572,18 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
                       "%s: malformed model file (an autoencoder weight is not a finite number)",
                       name);
     }
-    if (params &&
-        ae_init_from(&seg->ae, seg->n_films, hidden, params, n_params, unit_input) != FS_OK) {
+    /* the shape first (one head or two), as ae_init_from checks it: its
+     * failure after that is memory running out */
+    bool ae_fits = n_params != 0 && seg->n_films <= UINT32_MAX &&
+                   (n_params == ae_n_params_heads(seg->n_films, hidden, 1) ||
+                    n_params == ae_n_params_heads(seg->n_films, hidden, 2));
+    if (params && !ae_fits) {
         free(params);
         return refuse(seg, error, error_size, "%s: the autoencoder's shape is inconsistent", name);
     }
+    if (params &&
+        ae_init_from(&seg->ae, seg->n_films, hidden, params, n_params, unit_input) != FS_OK)
+        got_memory(&r, NULL);
     free(params);
     AeReport *ar = &seg->ae_report;
     ar->epochs_run = (int)get_u32(&r, "autoencoder history");
@@ -579,7 +601,7 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     uint32_t n_occ = get_u32(&r, "demographics");
     if (!r.bad && n_occ > 65536)
         return refuse(seg, error, error_size, "%s: %u occupations is too many", name, n_occ);
-    d->occupations = r.bad ? NULL : calloc(n_occ + 1, sizeof *d->occupations);
+    d->occupations = r.bad ? NULL : got_memory(&r, calloc(n_occ + 1, sizeof *d->occupations));
     for (uint32_t i = 0; d->occupations && i < n_occ && !r.bad; i++) {
         d->occupations[i] = get_string(&r, "demographics");
         d->n_occupations = i + 1;
@@ -632,15 +654,13 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     if (!r.bad && resamples > KMEANS_STABILITY_MAX_RESAMPLES)
         return refuse(seg, error, error_size, "%s: %u stability resamples is out of range", name,
                       resamples);
-    sw->results = r.bad ? NULL : calloc(kmax, sizeof *sw->results);
-    sw->silhouette = r.bad ? NULL : calloc(kmax, sizeof *sw->silhouette);
+    sw->results = r.bad ? NULL : got_memory(&r, calloc(kmax, sizeof *sw->results));
+    sw->silhouette = r.bad ? NULL : got_memory(&r, calloc(kmax, sizeof *sw->silhouette));
     if (resamples > 0 && !r.bad) {
-        sw->stability = calloc(kmax, sizeof *sw->stability);
+        sw->stability = got_memory(&r, calloc(kmax, sizeof *sw->stability));
         sw->segment_stability =
-            calloc((size_t)kmax * (kmax + 1) / 2, sizeof *sw->segment_stability);
+            got_memory(&r, calloc((size_t)kmax * (kmax + 1) / 2, sizeof *sw->segment_stability));
         sw->stability_resamples = (int)resamples;
-        if (!sw->stability || !sw->segment_stability)
-            r.bad = true;
     }
     if (sw->results && sw->silhouette)
         sw->kmax = (int)kmax;
@@ -694,12 +714,16 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
                       "%s: malformed model file (a classifier weight is not a finite number)",
                       name);
     }
-    if (params &&
-        (n_in != segmentation_classifier_width(seg) ||
-         classifier_init_from(&seg->classifier, n_in, seg->k, h1, h2, params, n_params) != FS_OK)) {
+    /* the shape first, as classifier_init_from checks it: its failure after
+     * that is memory running out */
+    if (params && (n_in != segmentation_classifier_width(seg) || n_params == 0 ||
+                   n_params != classifier_n_params(n_in, seg->k, h1, h2))) {
         free(params);
         return refuse(seg, error, error_size, "%s: the classifier's shape is inconsistent", name);
     }
+    if (params &&
+        classifier_init_from(&seg->classifier, n_in, seg->k, h1, h2, params, n_params) != FS_OK)
+        got_memory(&r, NULL);
     free(params);
     ClassifierReport *cr = &seg->classifier_report;
     cr->epochs_run = (int)get_u32(&r, "classifier history");
@@ -745,6 +769,8 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     } else if (seg->options.ae.loss == AE_LOSS_RATED && seg->ae.heads == 1) {
         seg->options.ae.implicit_weight = 0; /* not recorded: its one head says it */
     }
+    if (r.out_of_memory)
+        return refuse(seg, error, error_size, "%s: out of memory loading the model", name);
     if (r.bad)
         return refuse(seg, error, error_size,
                       "%s: malformed model file (a field of its %s does not fit)", name,
@@ -754,21 +780,24 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
                       name, r.len - r.pos);
     /* fields that do not fit together, though each reads (a writer's bug
      * under a right checksum): ids, and the classifier's best epoch */
-    const char *ids_wrong = ids_unfit(seg->user_ids, seg->n_users);
+    bool no_memory = false;
+    const char *ids_wrong = ids_unfit(seg->user_ids, seg->n_users, &no_memory);
     if (ids_wrong)
         return refuse(seg, error, error_size, "%s: malformed model file (a user id %s)", name,
                       ids_wrong);
-    ids_wrong = ids_unfit(seg->film_ids, seg->n_films);
+    ids_wrong = ids_unfit(seg->film_ids, seg->n_films, &no_memory);
     if (ids_wrong)
         return refuse(seg, error, error_size, "%s: malformed model file (a film id %s)", name,
                       ids_wrong);
+    if (no_memory)
+        return refuse(seg, error, error_size, "%s: out of memory loading the model", name);
     if (cr->best_epoch < 0 || cr->best_epoch > cr->epochs_run)
         return refuse(seg, error, error_size,
                       "%s: malformed model file (the classifier's best epoch %d is not among its "
                       "%d)",
                       name, cr->best_epoch, cr->epochs_run);
     if (segmentation_index_films(seg) != FS_OK)
-        return refuse(seg, error, error_size, "%s: out of memory", name);
+        return refuse(seg, error, error_size, "%s: out of memory loading the model", name);
     return 0;
 }
 

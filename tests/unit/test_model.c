@@ -1,6 +1,7 @@
 /* test_model.c: unit tests of the pipeline and the model file: a small
  * pipeline on the demo panel; save, load and score give identical output;
- * truncated, bit-flipped, wrong-version and foreign files are refused;
+ * truncated, bit-flipped, wrong-version and foreign files are refused, and
+ * memory running out while loading is said as that;
  * files of older versions load; cancelling stops the pipeline; a model
  * describes only a panel like the one it was trained on; k as large as the
  * panel is refused before training; a classifier trained later at another k
@@ -11,7 +12,11 @@
 #include "filmseg/pipeline.h"
 #include "filmseg/report.h"
 
+#include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static Panel *demo_panel(void)
@@ -414,6 +419,94 @@ static void out_of_range_settings_are_refused(void **state)
     uint32_t same_knee = (uint32_t)seg->sweep.knee;
     assert_int_equal(decode_with(buf, len, at + 4, &same_knee, 4, error, sizeof error), 0);
     free(buf);
+}
+
+#if !defined(__SANITIZE_ADDRESS__) /* (its allocator stops the program when memory runs out) */
+/* Decodes buf in a child process whose heap is used up and whose address
+ * space may grow by budget bytes: the child's return code and message go
+ * to *rc and error. False when the child died (a crash on the way out). */
+static bool decode_with_memory(const uint8_t *buf, size_t len, size_t budget, int *rc, char *error,
+                               size_t size)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        /* no new memory at all, and every free byte of the heap taken, so
+         * that each allocation of the decoding needs some of the budget */
+        mallopt(M_TOP_PAD, 0);
+        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+        struct rlimit limit;
+        getrlimit(RLIMIT_AS, &limit);
+        limit.rlim_cur = 0;
+        setrlimit(RLIMIT_AS, &limit);
+        for (size_t chunk = (size_t)1 << 20; chunk >= 16; chunk /= 4)
+            while (malloc(chunk))
+                ;
+        /* the address space in use now (statm's first field, in pages),
+         * read without stdio, which would allocate */
+        char statm[64] = {0};
+        int fd = open("/proc/self/statm", O_RDONLY);
+        if (fd < 0 || read(fd, statm, sizeof statm - 1) <= 0)
+            _exit(3);
+        limit.rlim_cur = (rlim_t)strtoull(statm, NULL, 10) * (rlim_t)sysconf(_SC_PAGESIZE) + budget;
+        setrlimit(RLIMIT_AS, &limit);
+        Segmentation s;
+        char message[512] = "";
+        int got = model_decode(&s, buf, len, "m.fsm", message, sizeof message);
+        if (write(fds[1], &got, sizeof got) != (ssize_t)sizeof got ||
+            write(fds[1], message, sizeof message) != (ssize_t)sizeof message)
+            _exit(4);
+        _exit(0);
+    }
+    close(fds[1]);
+    char message[512] = "";
+    bool read_all = read(fds[0], rc, sizeof *rc) == (ssize_t)sizeof *rc &&
+                    read(fds[0], message, sizeof message) == (ssize_t)sizeof message;
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    snprintf(error, size, "%s", message);
+    return read_all && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+#endif
+
+/* Memory running out while a model loads is said as that, never as a
+ * fault of the file: the loading is tried with ever more memory, so that
+ * each allocation on its way fails in one try or another, until it loads. */
+static void out_of_memory_is_not_a_corrupt_file(void **state)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    (void)state;
+    skip();
+#else
+    void **pair = *state;
+    const Segmentation *seg = pair[1];
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(model_encode(seg, &buf, &len), 0);
+    int failures = 0;
+    bool loaded = false;
+    enum { STEP = 4096, MOST = 16 << 20 };
+    for (size_t budget = 0; budget <= MOST && !loaded; budget += STEP) {
+        int rc = 1;
+        char error[512];
+        if (!decode_with_memory(buf, len, budget, &rc, error, sizeof error))
+            fail_msg("the child loading with %zu bytes to spare died", budget);
+        if (rc == 0) {
+            loaded = true;
+            continue;
+        }
+        failures++;
+        if (strcmp(error, "m.fsm: out of memory loading the model") != 0)
+            fail_msg("with %zu bytes to spare: '%s'", budget, error);
+    }
+    assert_true(loaded);
+    assert_true(failures > 2); /* failed at several allocations, not only the first */
+    free(buf);
+#endif
 }
 
 /* The bytes version 8 added at the end of the payload: the other training
@@ -998,6 +1091,7 @@ int main(void)
         cmocka_unit_test(pipeline_keeps_every_k),
         cmocka_unit_test(save_load_and_score_give_identical_output),
         cmocka_unit_test(broken_files_are_refused),
+        cmocka_unit_test(out_of_memory_is_not_a_corrupt_file),
         cmocka_unit_test(out_of_range_settings_are_refused),
         cmocka_unit_test(older_versions_load),
         cmocka_unit_test(stability_settings),
