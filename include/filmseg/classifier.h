@@ -128,9 +128,12 @@ int classifier_train_csr(Classifier *c, const size_t *row_start, const uint32_t 
                          const ClassifierOptions *opt, const Progress *progress,
                          ClassifierReport *report);
 
-/* Segment probabilities of one row (n_in): proba (k). */
-void classifier_predict_proba(const Classifier *c, const float *row, float *proba);
-/* The most probable segment of one row (the first on a tie), -1 on NULL. */
+/* Segment probabilities of one row (n_in) in proba (k), in one forward
+ * pass; returns the most probable segment (the first on a tie), or -1 on
+ * NULL or when memory runs out (proba is then NaN). */
+int classifier_predict_proba(const Classifier *c, const float *row, float *proba);
+/* The most probable segment of one row alone (the same), -1 on NULL or when
+ * memory runs out. */
 int classifier_predict(const Classifier *c, const float *row);
 /* Segments (n) and, when proba is not NULL, probabilities (n, k) of n rows.
  * Returns FS_OK or FS_ERROR. */

@@ -1252,16 +1252,25 @@ int classifier_train_csr(Classifier *c, const size_t *row_start, const uint32_t 
 
 /* ---------------------------------------------------------------- prediction */
 
-void classifier_predict_proba(const Classifier *c, const float *row, float *proba)
+static int argmax(const float *p, int k)
+{
+    int arg = 0;
+    for (int j = 1; j < k; j++)
+        if (p[j] > p[arg])
+            arg = j;
+    return arg;
+}
+
+int classifier_predict_proba(const Classifier *c, const float *row, float *proba)
 {
     if (!c || !c->params || !row || !proba)
-        return;
+        return -1;
     size_t h1 = (size_t)c->hidden1, h2 = (size_t)c->hidden2, k = (size_t)c->k;
     float *a1 = malloc((h1 + h2 + k) * sizeof *a1);
     if (!a1) {
         for (size_t j = 0; j < k; j++)
             proba[j] = NAN;
-        return;
+        return -1;
     }
     float *a2 = a1 + h1, *logits = a2 + h2;
     /* first layer row by row, skipping zero inputs (rating rows are sparse) */
@@ -1276,15 +1285,7 @@ void classifier_predict_proba(const Classifier *c, const float *row, float *prob
     int32_t any_label = 0;
     clf_softmax_xent_forward(proba, logits, &any_label, 1, k, NULL);
     free(a1);
-}
-
-static int argmax(const float *p, int k)
-{
-    int arg = 0;
-    for (int j = 1; j < k; j++)
-        if (p[j] > p[arg])
-            arg = j;
-    return arg;
+    return argmax(proba, c->k);
 }
 
 int classifier_predict(const Classifier *c, const float *row)
@@ -1294,8 +1295,7 @@ int classifier_predict(const Classifier *c, const float *row)
     float stack[64], *proba = c->k <= 64 ? stack : malloc((size_t)c->k * sizeof *proba);
     if (!proba)
         return -1;
-    classifier_predict_proba(c, row, proba);
-    int best = argmax(proba, c->k);
+    int best = classifier_predict_proba(c, row, proba);
     if (proba != stack)
         free(proba);
     return best;

@@ -194,8 +194,7 @@ static void use_model(const Segmentation *seg)
                 abort();
         }
         segmentation_classifier_row(seg, panel, &panel->users[u], n, col, value, row);
-        classifier_predict_proba(&seg->classifier, row, proba);
-        int segment = classifier_predict(&seg->classifier, row);
+        int segment = classifier_predict_proba(&seg->classifier, row, proba);
         if (segment < 0 || segment >= seg->k)
             abort();
     }

@@ -1,8 +1,9 @@
 /* test_classifier.c: unit tests of the segment classifier: each layer's
  * gradient and the whole network's against finite differences, learning a
  * planted problem, early stopping, the learning-rate cut on a plateau,
- * determinism, save/restore of the parameter buffer, cancelling and argument
- * checks. Set CLASSIFIER_BENCH=1 to also time training at the study's shape. */
+ * determinism, save/restore of the parameter buffer, cancelling, argument
+ * checks and memory running out while a row is scored. Set CLASSIFIER_BENCH=1 to also time training
+ * at the study's shape. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,12 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "test_util.h"
 
 #include "filmseg/classifier.h"
 #include "filmseg/clock.h"
@@ -568,7 +566,8 @@ static void test_learns_planted_blobs(void **state)
     int right = 0;
     for (size_t i = 0; i < N; i++) {
         float p[K];
-        classifier_predict_proba(&c, x + i * D, p);
+        /* one call gives the probabilities and their segment */
+        assert_int_equal(classifier_predict_proba(&c, x + i * D, p), pred[i]);
         assert_int_equal(classifier_predict(&c, x + i * D), pred[i]);
         float sum = 0;
         for (int j = 0; j < K; j++) {
@@ -968,7 +967,9 @@ static void test_bad_arguments(void **state)
     labels[0] = K;
     assert_int_equal(classifier_evaluate(&c, x, N, labels, &loss, &acc, NULL), FS_ERROR);
     assert_true(isnan(classifier_loss_and_grad(&c, x, 2, labels, &opt, NULL)));
-    classifier_predict_proba(&c, NULL, NULL); /* no crash */
+    assert_int_equal(classifier_predict_proba(&c, NULL, NULL), -1); /* no crash */
+    float p[K];
+    assert_int_equal(classifier_predict_proba(NULL, x, p), -1);
     classifier_free(&c);
     classifier_free(NULL);
     classifier_report_free(NULL);
@@ -1005,8 +1006,51 @@ static void test_evaluate_known_network(void **state)
         assert_int_equal(seg[i], 0);
         assert_float_equal(proba[i * K], 1 / (1 + exp(-1.0)), 1e-6);
     }
+    /* a tie goes to the first segment, as classifier_predict has it */
+    c.b3[0] = 0.0f;
+    float p[K];
+    assert_int_equal(classifier_predict_proba(&c, x, p), 0);
+    assert_true(p[0] == p[1]);
+    c.b3[1] = 1.0f;
+    assert_int_equal(classifier_predict_proba(&c, x, p), 1);
     free(x);
     classifier_free(&c);
+}
+
+/* Memory running out while a row is scored is said (-1), not a segment
+ * (it was segment 0: the argmax of NaNs), and the probabilities are NaN. */
+static void test_predict_out_of_memory(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip(); /* its allocator stops the program when memory runs out */
+#else
+    enum { D = 3, K = 4 };
+    Classifier c;
+    assert_int_equal(classifier_init(&c, D, K, 8, 8, 1), FS_OK);
+    const float row[D] = {0.5f, -1.0f, 2.0f};
+    float p[K];
+    assert_true(classifier_predict_proba(&c, row, p) >= 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (!memory_leave_only(0))
+            _exit(3);
+        if (classifier_predict(&c, row) != -1)
+            _exit(4);
+        if (classifier_predict_proba(&c, row, p) != -1)
+            _exit(5);
+        for (int j = 0; j < K; j++)
+            if (!isnan(p[j]))
+                _exit(6);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    classifier_free(&c);
+#endif
 }
 
 /* Training without validation rows runs every epoch and keeps the last weights. */
@@ -1108,6 +1152,7 @@ int main(void)
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_evaluate_known_network),
+        cmocka_unit_test(test_predict_out_of_memory),
         cmocka_unit_test(test_no_validation),
         cmocka_unit_test(test_bench_study_shape),
     };

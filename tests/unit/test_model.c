@@ -12,10 +12,7 @@
 #include "filmseg/pipeline.h"
 #include "filmseg/report.h"
 
-#include <fcntl.h>
-#include <malloc.h>
 #include <math.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -434,25 +431,8 @@ static bool decode_with_memory(const uint8_t *buf, size_t len, size_t budget, in
     assert_true(pid >= 0);
     if (pid == 0) {
         close(fds[0]);
-        /* no new memory at all, and every free byte of the heap taken, so
-         * that each allocation of the decoding needs some of the budget */
-        mallopt(M_TOP_PAD, 0);
-        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-        struct rlimit limit;
-        getrlimit(RLIMIT_AS, &limit);
-        limit.rlim_cur = 0;
-        setrlimit(RLIMIT_AS, &limit);
-        for (size_t chunk = (size_t)1 << 20; chunk >= 16; chunk /= 4)
-            while (malloc(chunk))
-                ;
-        /* the address space in use now (statm's first field, in pages),
-         * read without stdio, which would allocate */
-        char statm[64] = {0};
-        int fd = open("/proc/self/statm", O_RDONLY);
-        if (fd < 0 || read(fd, statm, sizeof statm - 1) <= 0)
+        if (!memory_leave_only(budget))
             _exit(3);
-        limit.rlim_cur = (rlim_t)strtoull(statm, NULL, 10) * (rlim_t)sysconf(_SC_PAGESIZE) + budget;
-        setrlimit(RLIMIT_AS, &limit);
         Segmentation s;
         char message[512] = "";
         int got = model_decode(&s, buf, len, "m.fsm", message, sizeof message);

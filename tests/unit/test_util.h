@@ -13,10 +13,14 @@
 #include "filmseg/panel.h"
 #include "filmseg/text.h"
 
+#include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 /* Diagnostics written to memory so that tests can read them. */
 typedef struct {
@@ -169,6 +173,44 @@ static inline void test_rows_make(TestRows *p, bool ratings)
     }
     p->row_start[TEST_USERS] = (uint32_t)n;
     p->x = (SparseRows){TEST_USERS, TEST_FILMS, p->row_start, p->col, p->value};
+}
+
+/* For a forked child testing what happens when memory runs out: uses up
+ * every free byte of the heap, then lets the address space grow by budget
+ * bytes more, so that each allocation after it needs some of the budget.
+ * False when the address space in use could not be read. Not under ASan,
+ * whose allocator stops the program rather than return NULL. */
+static inline bool memory_leave_only(size_t budget)
+{
+    mallopt(M_TOP_PAD, 0); /* the heap grows by what is asked, no more */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    struct rlimit limit;
+    getrlimit(RLIMIT_AS, &limit);
+    limit.rlim_cur = 0;
+    setrlimit(RLIMIT_AS, &limit);
+    /* large chunks, then every small size (the per-thread cache keeps a
+     * few free chunks of each size for that size alone); a malloc failing
+     * in one arena tries another (those of threads gone, which grow inside
+     * space they hold already): passes until several in a row get nothing */
+    for (int idle = 0; idle < 8;) {
+        bool got = false;
+        for (size_t chunk = (size_t)1 << 20; chunk > 1024; chunk /= 2)
+            while (malloc(chunk))
+                got = true;
+        for (size_t size = 1024; size >= 8; size -= 8)
+            while (malloc(size))
+                got = true;
+        idle = got ? 0 : idle + 1;
+    }
+    /* the address space in use now (statm's first field, in pages), read
+     * without stdio, which would allocate */
+    char statm[64] = {0};
+    int fd = open("/proc/self/statm", O_RDONLY);
+    if (fd < 0 || read(fd, statm, sizeof statm - 1) <= 0)
+        return false;
+    close(fd);
+    limit.rlim_cur = (rlim_t)strtoull(statm, NULL, 10) * (rlim_t)sysconf(_SC_PAGESIZE) + budget;
+    return setrlimit(RLIMIT_AS, &limit) == 0;
 }
 
 #endif
