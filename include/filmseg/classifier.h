@@ -45,8 +45,6 @@
 
 #include "filmseg/progress.h"
 
-#define CLASSIFIER_MAX_K 1000
-
 typedef struct {
     int hidden1, hidden2; /* units of the two hidden layers (64, 64) */
     int epochs;           /* most passes over the training rows (50) */
@@ -97,7 +95,9 @@ typedef struct {
 
 void classifier_report_free(ClassifierReport *report);
 
-/* classifier_n_params = n_in h1 + h1 + h1 h2 + h2 + h2 k + k; 0 on overflow. */
+/* classifier_n_params = n_in h1 + h1 + h1 h2 + h2 + h2 k + k; 0 on overflow
+ * or on a k out of 2..KMEANS_MAX_K (kmeans.h), which every function here
+ * refuses. */
 size_t classifier_n_params(size_t n_in, int k, int hidden1, int hidden2);
 /* A fresh network with torch.nn.Linear's initialisation from the seed.
  * Returns FS_OK or FS_ERROR (*c is then zeroed). */

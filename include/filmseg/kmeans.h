@@ -103,6 +103,12 @@ typedef struct {
     int stability_resamples;
 } KmeansSweep;
 
+/* The most segments filmseg makes or reads: train's and explore's --k and
+ * --kmax and the explorer's form (pipeline.h's TRAINING_LIMITS), the
+ * pipeline, the model loader (a sweep past it is refused), the classifier
+ * (one output per segment) and the explorer's panes take it from here. */
+#define KMEANS_MAX_K 255
+
 /* Fits k = 1..kmax (1 <= kmax <= n) with opts (opts->k ignored), computes the
  * silhouette of every k >= 2 and the knee. Every restart of every k is one
  * job for the threads. Reports once per k, in order of k and one report at a

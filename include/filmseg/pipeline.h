@@ -41,6 +41,32 @@ void pipeline_options_study(PipelineOptions *opts);
 /* Sets the seed of every stage. */
 void pipeline_options_seed(PipelineOptions *opts, uint64_t seed);
 
+/* The training settings a person gives: train's and explore's options (one
+ * for each setting before TRAINING_RECENCY, in this order) and the
+ * explorer's retrain form (every one). */
+typedef enum {
+    TRAINING_K,
+    TRAINING_KMAX,
+    TRAINING_EPOCHS,
+    TRAINING_HIDDEN,
+    TRAINING_DEMO_WEIGHT,
+    TRAINING_SEED,
+    TRAINING_STABILITY,
+    TRAINING_GENRE_WEIGHT,
+    TRAINING_RECENCY, /* the form's alone */
+    TRAINING_SETTINGS
+} TrainingSetting;
+
+typedef struct {
+    const char *name; /* the option's, --name */
+    double lo, hi;    /* the values taken, lo..hi */
+    bool whole;       /* whole numbers only */
+} TrainingLimit;
+
+/* The one table of the settings' bounds, which the command line and the
+ * form both check against (k and kmax: 2..KMEANS_MAX_K). */
+extern const TrainingLimit TRAINING_LIMITS[TRAINING_SETTINGS];
+
 typedef struct {
     PipelineOptions options;
     /* the training panel's users and the films that are the model's columns */

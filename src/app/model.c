@@ -646,8 +646,13 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     uint32_t kmax = get_u32(&r, "sweep");
     sw->knee = (int)get_u32(&r, "sweep");
     seg->k = (int)get_u32(&r, "sweep");
-    if (!r.bad && (kmax < 1 || kmax > 10000 || seg->k < 1 || (uint32_t)seg->k > kmax ||
-                   sw->knee < 0 || (uint32_t)sw->knee > kmax))
+    if (!r.bad && kmax > KMEANS_MAX_K)
+        return refuse(seg, error, error_size,
+                      "%s: the model's sweep goes to kmax %u, past the most segments filmseg "
+                      "makes (%d)",
+                      name, kmax, KMEANS_MAX_K);
+    if (!r.bad && (kmax < 1 || seg->k < 1 || (uint32_t)seg->k > kmax || sw->knee < 0 ||
+                   (uint32_t)sw->knee > kmax))
         return refuse(seg, error, error_size, "%s: k %d, knee %d and kmax %u are out of range",
                       name, seg->k, sw->knee, kmax);
     uint32_t resamples = version >= 4 ? get_u32(&r, "sweep") : 0;

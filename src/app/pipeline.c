@@ -40,6 +40,18 @@ void pipeline_options_study(PipelineOptions *opts)
     pipeline_options_seed(opts, 0);
 }
 
+const TrainingLimit TRAINING_LIMITS[TRAINING_SETTINGS] = {
+    [TRAINING_K] = {"k", 2, KMEANS_MAX_K, true},
+    [TRAINING_KMAX] = {"kmax", 2, KMEANS_MAX_K, true},
+    [TRAINING_EPOCHS] = {"epochs", 1, 100000, true},
+    [TRAINING_HIDDEN] = {"hidden", 2, 4096, true},
+    [TRAINING_DEMO_WEIGHT] = {"demo-weight", 0, 1000, false},
+    [TRAINING_SEED] = {"seed", 0, 2147483647.0, true},
+    [TRAINING_STABILITY] = {"stability", 0, KMEANS_STABILITY_MAX_RESAMPLES, true},
+    [TRAINING_GENRE_WEIGHT] = {"genre-weight", 0, 1000, false},
+    [TRAINING_RECENCY] = {"recency", 0, 1000, false},
+};
+
 void pipeline_options_default(PipelineOptions *opts)
 {
     pipeline_options_study(opts);
@@ -599,6 +611,11 @@ int pipeline_run(const Panel *panel, const PipelineOptions *opts, const Progress
                  "the panel has %zu users: too few to measure stability up to kmax %d on %zu "
                  "of them (lower kmax, or no stability)",
                  panel->n_users, opts->kmax, kmeans_stability_points(panel->n_users));
+        return FS_ERROR;
+    }
+    /* (after what the panel allows, which says more on a small one) */
+    if (opts->kmax > KMEANS_MAX_K) {
+        snprintf(error, error_size, "kmax must be at most %d (%d)", KMEANS_MAX_K, opts->kmax);
         return FS_ERROR;
     }
 

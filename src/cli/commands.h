@@ -51,7 +51,8 @@ Panel *panel_args_load(const PanelArgs *args, size_t *lines_skipped);
         "genre-weight", required_argument, 0, 1107                                                 \
     }
 
-enum { TRAINING_OPTION_COUNT = 8 };
+/* the settings with an option, TrainingSetting's first (option id 1100 + setting) */
+enum { TRAINING_OPTION_COUNT = TRAINING_RECENCY };
 
 typedef struct {
     double value[TRAINING_OPTION_COUNT];

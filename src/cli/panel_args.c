@@ -78,28 +78,14 @@ bool cli_format(const char *command, const char *value, OutputFormat *out)
     return true;
 }
 
-static const struct {
-    const char *name;
-    double lo, hi;
-    bool whole;
-} TRAINING_OPTIONS[TRAINING_OPTION_COUNT] = {
-    {"k", 2, 255, true},
-    {"kmax", 2, 255, true},
-    {"epochs", 1, 100000, true},
-    {"hidden", 2, 4096, true},
-    {"demo-weight", 0, 1000, false},
-    {"seed", 0, 2147483647.0, true},
-    {"stability", 0, KMEANS_STABILITY_MAX_RESAMPLES, true},
-    {"genre-weight", 0, 1000, false},
-};
-
 int training_args_option(TrainingArgs *args, const char *command, int opt, const char *value)
 {
     int i = opt - 1100;
     if (i < 0 || i >= TRAINING_OPTION_COUNT)
         return 0;
-    if (!cli_number(command, TRAINING_OPTIONS[i].name, value, TRAINING_OPTIONS[i].lo,
-                    TRAINING_OPTIONS[i].hi, TRAINING_OPTIONS[i].whole, &args->value[i]))
+    const TrainingLimit *limit = &TRAINING_LIMITS[i];
+    if (!cli_number(command, limit->name, value, limit->lo, limit->hi, limit->whole,
+                    &args->value[i]))
         return -1;
     args->given[i] = true;
     return 1;
@@ -109,7 +95,7 @@ const char *training_args_first_given(const TrainingArgs *args)
 {
     for (int i = 0; i < TRAINING_OPTION_COUNT; i++)
         if (args->given[i])
-            return TRAINING_OPTIONS[i].name;
+            return TRAINING_LIMITS[i].name;
     return NULL;
 }
 
@@ -117,22 +103,22 @@ bool training_args_apply(const TrainingArgs *args, const char *command, Pipeline
 {
     const double *v = args->value;
     const bool *given = args->given;
-    if (given[0])
-        opts->k = (int)v[0];
-    if (given[1])
-        opts->kmax = (int)v[1];
-    if (given[2])
-        opts->ae.epochs = (int)v[2];
-    if (given[3])
-        opts->ae.hidden = (int)v[3];
-    if (given[4])
-        opts->features.demo_weight = v[4];
-    if (given[5])
-        pipeline_options_seed(opts, (uint64_t)v[5]);
-    if (given[6])
-        opts->stability = (int)v[6];
-    if (given[7])
-        opts->features.genre_weight = v[7];
+    if (given[TRAINING_K])
+        opts->k = (int)v[TRAINING_K];
+    if (given[TRAINING_KMAX])
+        opts->kmax = (int)v[TRAINING_KMAX];
+    if (given[TRAINING_EPOCHS])
+        opts->ae.epochs = (int)v[TRAINING_EPOCHS];
+    if (given[TRAINING_HIDDEN])
+        opts->ae.hidden = (int)v[TRAINING_HIDDEN];
+    if (given[TRAINING_DEMO_WEIGHT])
+        opts->features.demo_weight = v[TRAINING_DEMO_WEIGHT];
+    if (given[TRAINING_SEED])
+        pipeline_options_seed(opts, (uint64_t)v[TRAINING_SEED]);
+    if (given[TRAINING_STABILITY])
+        opts->stability = (int)v[TRAINING_STABILITY];
+    if (given[TRAINING_GENRE_WEIGHT])
+        opts->features.genre_weight = v[TRAINING_GENRE_WEIGHT];
     if (opts->k > opts->kmax) {
         fprintf(stderr, "filmseg %s: --k %d is above --kmax %d\n", command, opts->k, opts->kmax);
         return false;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "filmseg/adam.h"
+#include "filmseg/kmeans.h"
 #include "filmseg/rng.h"
 #include "filmseg/rowset.h"
 
@@ -43,8 +44,8 @@ void classifier_options_default(ClassifierOptions *opt)
 
 size_t classifier_n_params(size_t n_in, int k, int hidden1, int hidden2)
 {
-    if (n_in == 0 || k < 2 || k > CLASSIFIER_MAX_K || hidden1 < 1 || hidden2 < 1 ||
-        hidden1 > 65536 || hidden2 > 65536)
+    if (n_in == 0 || k < 2 || k > KMEANS_MAX_K || hidden1 < 1 || hidden2 < 1 || hidden1 > 65536 ||
+        hidden2 > 65536)
         return 0;
     size_t h1 = (size_t)hidden1, h2 = (size_t)hidden2, kk = (size_t)k;
     if (n_in > (SIZE_MAX / sizeof(float) - (1u << 30)) / h1)
@@ -1211,7 +1212,7 @@ static const ClassifierOptions *begin_training(Classifier *c, ClassifierReport *
         opt = defaults;
     }
     if (!c || !labels || n < 2 || n > UINT32_MAX || n_in == 0 || n_in > UINT32_MAX || k < 2 ||
-        k > CLASSIFIER_MAX_K || !classifier_options_valid(opt) || !labels_valid(labels, n, k))
+        k > KMEANS_MAX_K || !classifier_options_valid(opt) || !labels_valid(labels, n, k))
         return NULL;
     return opt;
 }

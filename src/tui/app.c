@@ -36,8 +36,8 @@ static void free_profiles(TuiApp *app)
 static int segment_followed(const int32_t *before, int from_segment, const int32_t *after, int to,
                             size_t n)
 {
-    size_t shared[256] = {0}; /* k is at most 255 */
-    if (!before || !after || to > 256)
+    size_t shared[KMEANS_MAX_K] = {0};
+    if (!before || !after || to > KMEANS_MAX_K)
         return from_segment;
     for (size_t u = 0; u < n; u++)
         if (before[u] == from_segment && after[u] >= 0 && after[u] < to)

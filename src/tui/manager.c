@@ -228,20 +228,27 @@ static bool form_number(const char *s, double lo, double hi, double *out)
 /* Builds options from the form; false with a message when a field is bad. */
 static bool form_options(TuiApp *app, PipelineOptions *o)
 {
-    static const double LO[FORM_FIELDS] = {0, 2, 2, 1, 2, 0, 0, 0, 0, 0};
-    static const double HI[FORM_FIELDS] = {
-        0, 255, 255, 100000, 4096, 1000, 1000, 1000, 2147483647.0, KMEANS_STABILITY_MAX_RESAMPLES};
+    /* each field's setting, whose bounds the command line's options share */
+    static const TrainingSetting SETTING[FORM_FIELDS] = {[FORM_K] = TRAINING_K,
+                                                         [FORM_KMAX] = TRAINING_KMAX,
+                                                         [FORM_EPOCHS] = TRAINING_EPOCHS,
+                                                         [FORM_HIDDEN] = TRAINING_HIDDEN,
+                                                         [FORM_WEIGHT] = TRAINING_DEMO_WEIGHT,
+                                                         [FORM_GENRES] = TRAINING_GENRE_WEIGHT,
+                                                         [FORM_RECENCY] = TRAINING_RECENCY,
+                                                         [FORM_SEED] = TRAINING_SEED,
+                                                         [FORM_STABILITY] = TRAINING_STABILITY};
     double v[FORM_FIELDS] = {0};
     for (int f = FORM_METHOD + 1; f < FORM_FIELDS; f++) {
         if (f == FORM_WEIGHT && strcmp(app->form_value[f], "unscaled") == 0) {
             v[f] = -1; /* the study's join, as its preset sets it */
             continue;
         }
-        bool fractional = f == FORM_WEIGHT || f == FORM_GENRES || f == FORM_RECENCY;
-        if (!form_number(app->form_value[f], LO[f], HI[f], &v[f]) ||
-            (!fractional && v[f] != floor(v[f]))) {
+        const TrainingLimit *limit = &TRAINING_LIMITS[SETTING[f]];
+        if (!form_number(app->form_value[f], limit->lo, limit->hi, &v[f]) ||
+            (limit->whole && v[f] != floor(v[f]))) {
             app_message(app, true, "%s must be %s %.10g..%.10g%s", FORM_LABEL[f],
-                        fractional ? "a number" : "a whole number", LO[f], HI[f],
+                        limit->whole ? "a whole number" : "a number", limit->lo, limit->hi,
                         f == FORM_WEIGHT ? " (the study's preset: unscaled)" : "");
             app->form_field = f;
             app->form_fresh = true;

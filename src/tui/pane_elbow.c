@@ -91,10 +91,10 @@ static void elbow_draw(TuiApp *app, Rect r)
 {
     const Segmentation *seg = app->seg;
     const double *inertia;
-    double buf[256];
+    double buf[KMEANS_MAX_K];
     int kmax;
-    if (seg) {
-        kmax = seg->sweep.kmax < 256 ? seg->sweep.kmax : 256;
+    if (seg) { /* (a model of a larger kmax is refused when loaded) */
+        kmax = seg->sweep.kmax < KMEANS_MAX_K ? seg->sweep.kmax : KMEANS_MAX_K;
         for (int k = 1; k <= kmax; k++)
             buf[k - 1] = seg->sweep.results[k - 1].inertia;
         inertia = buf;

@@ -57,14 +57,13 @@ static void segments_draw(TuiApp *app, Rect r)
             break;
     }
     pane_title(rect_take_top(&r, 1), title);
-    enum { SEGMENTS_MAX_K = 256 }; /* k is at most 255 */
     /* the sizes of every segment on one line; when they do not all fit, the
      * ones around the chosen segment, an ellipsis where some are left out */
     Rect sizes = rect_take_top(&r, 1);
     int x = sizes.x, end = sizes.x + sizes.w;
-    char item[SEGMENTS_MAX_K][32];
-    int width[SEGMENTS_MAX_K] = {0}, total = 6; /* "sizes:" */
-    int k = app->k < SEGMENTS_MAX_K ? app->k : SEGMENTS_MAX_K;
+    char item[KMEANS_MAX_K][32];
+    int width[KMEANS_MAX_K] = {0}, total = 6; /* "sizes:" */
+    int k = app->k < KMEANS_MAX_K ? app->k : KMEANS_MAX_K;
     for (int s = 0; s < k; s++) {
         width[s] = snprintf(item[s], sizeof item[s], "%d:%zu", s, app->profiles[s].n_users);
         total += 1 + width[s];

@@ -4,8 +4,9 @@
  * memory running out while loading is said as that;
  * files of older versions load; cancelling stops the pipeline; a model
  * describes only a panel like the one it was trained on; k as large as the
- * panel is refused before training; a classifier trained later at another k
- * of the sweep is the one pipeline_run trains at that k. */
+ * panel is refused before training, and a kmax past KMEANS_MAX_K in training
+ * or in a file; a classifier trained later at another k of the sweep is the
+ * one pipeline_run trains at that k. */
 #include "test_util.h"
 
 #include "filmseg/model.h"
@@ -1022,6 +1023,40 @@ static void k_as_large_as_the_panel_is_refused(void **state)
     assert_non_null(strstr(error, want));
 }
 
+/* One most k for everything: the pipeline refuses a kmax past KMEANS_MAX_K
+ * before any training, the loader a file whose sweep goes past it (it took
+ * up to 10000, and a k past the classifier's 1000 then read as a classifier
+ * of the wrong shape), and the command line and the form take k and kmax
+ * up to it. */
+static void k_past_the_most_is_refused(void **state)
+{
+    void **pair = *state;
+    const Panel *p = pair[0];
+    const Segmentation *seg = pair[1];
+    assert_true(p->n_users > KMEANS_MAX_K + 1); /* the panel is not what stops it */
+    PipelineOptions o;
+    small_options(&o);
+    o.stability = 0;
+    o.kmax = KMEANS_MAX_K + 1;
+    Segmentation out;
+    char error[256];
+    assert_int_equal(pipeline_run(p, &o, NULL, &out, error, sizeof error), FS_ERROR);
+    assert_string_equal(error, "kmax must be at most 255 (256)");
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(model_encode(seg, &buf, &len), 0);
+    uint32_t kmax = KMEANS_MAX_K + 1;
+    size_t at = sweep_offset(seg, buf, len) - 24;
+    assert_int_equal(decode_with(buf, len, at, &kmax, 4, error, sizeof error), -1);
+    assert_string_equal(error, "m.fsm: the model's sweep goes to kmax 256, past the most segments "
+                               "filmseg makes (255)");
+    free(buf);
+    assert_true(TRAINING_LIMITS[TRAINING_K].hi == KMEANS_MAX_K);
+    assert_true(TRAINING_LIMITS[TRAINING_KMAX].hi == KMEANS_MAX_K);
+    assert_int_equal(classifier_n_params(10, KMEANS_MAX_K + 1, 4, 4), 0);
+    assert_true(classifier_n_params(10, KMEANS_MAX_K, 4, 4) > 0);
+}
+
 /* The explorer saves a model at another k of the sweep by training its
  * classifier alone: the same network, bit for bit, and the same report as
  * the whole pipeline run at that k; k outside 2..kmax and a panel lacking
@@ -1083,6 +1118,7 @@ int main(void)
         cmocka_unit_test(version_6_models_see_half_stars_rounded),
         cmocka_unit_test(version_8_keeps_every_setting),
         cmocka_unit_test(k_as_large_as_the_panel_is_refused),
+        cmocka_unit_test(k_past_the_most_is_refused),
         cmocka_unit_test(classifier_at_another_k_is_the_pipelines),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
