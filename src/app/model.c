@@ -655,6 +655,15 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
                    (uint32_t)sw->knee > kmax))
         return refuse(seg, error, error_size, "%s: k %d, knee %d and kmax %u are out of range",
                       name, seg->k, sw->knee, kmax);
+    /* the settings' k and kmax are the sweep's: the pipeline sets them so, and
+     * the explorer, putting another k's classifier in, sets both k (the k
+     * it only views is its own, never saved); a retrain from the file
+     * takes the settings' */
+    if (!r.bad && (seg->options.k != seg->k || seg->options.kmax != (int)kmax))
+        return refuse(seg, error, error_size,
+                      "%s: malformed model file (its settings say k %d and kmax %d, its sweep k "
+                      "%d and kmax %u)",
+                      name, seg->options.k, seg->options.kmax, seg->k, kmax);
     uint32_t resamples = version >= 4 ? get_u32(&r, "sweep") : 0;
     if (!r.bad && resamples > KMEANS_STABILITY_MAX_RESAMPLES)
         return refuse(seg, error, error_size, "%s: %u stability resamples is out of range", name,

@@ -330,8 +330,9 @@ static size_t sweep_offset(const Segmentation *seg, const uint8_t *buf, size_t l
     return find_bytes(buf, len, want, sizeof want);
 }
 
-/* A file with a right checksum whose settings or knee are out of range (a
- * writer's bug, or a crafted file) is refused too. Offsets in the payload:
+/* A file with a right checksum whose settings or knee are out of range, or
+ * whose settings' k and kmax are not its sweep's (a writer's bug, or a
+ * crafted file) is refused too. Offsets in the payload:
  * the settings open it (hidden 16, loss 28, norm 40, demographics weight 44,
  * recency 80, stability resamples 88, genre weight 92). */
 static void out_of_range_settings_are_refused(void **state)
@@ -413,6 +414,23 @@ static void out_of_range_settings_are_refused(void **state)
     uint32_t late = epochs_best[0] + 1;
     assert_int_equal(decode_with(buf, len, epochs_at + 4, &late, 4, error, sizeof error), -1);
     assert_non_null(strstr(error, "best epoch"));
+    /* the two copies of k and of kmax, the settings' (the payload's first
+     * two numbers) and the sweep's, must agree: nothing writes them apart
+     * (the explorer sets both k when it puts in another k's classifier),
+     * and a retrain from the file would take the settings' */
+    uint32_t settings[2] = {(uint32_t)seg->options.k, (uint32_t)seg->options.kmax};
+    assert_memory_equal(buf + 24, settings, sizeof settings);
+    uint32_t other_k = (uint32_t)seg->k + 1, other_kmax = (uint32_t)seg->sweep.kmax - 1;
+    assert_true(other_k <= other_kmax); /* within range: only the disagreement is wrong */
+    assert_int_equal(decode_with(buf, len, 0, &other_k, 4, error, sizeof error), -1);
+    char want[160];
+    snprintf(want, sizeof want,
+             "m.fsm: malformed model file (its settings say k %u and kmax %d, its sweep k %d and "
+             "kmax %d)",
+             other_k, seg->sweep.kmax, seg->k, seg->sweep.kmax);
+    assert_string_equal(error, want);
+    assert_int_equal(decode_with(buf, len, 4, &other_kmax, 4, error, sizeof error), -1);
+    assert_non_null(strstr(error, "its sweep k"));
     /* the unchanged file still loads */
     uint32_t same_knee = (uint32_t)seg->sweep.knee;
     assert_int_equal(decode_with(buf, len, at + 4, &same_knee, 4, error, sizeof error), 0);
