@@ -3,6 +3,7 @@
  * buffer and Reader takes them back with a bounds check on every read. */
 #include "filmseg/model.h"
 
+#include "filmseg/arrays.h"
 #include "filmseg/atomic_file.h"
 #include "filmseg/bigalloc.h"
 
@@ -443,14 +444,6 @@ static bool settings_valid(const PipelineOptions *o)
            o->stability <= KMEANS_STABILITY_MAX_RESAMPLES;
 }
 
-static bool floats_finite(const float *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i]))
-            return false;
-    return true;
-}
-
 /* The numbers a new user's features are made with: a checksum only proves
  * they are what was written, so a writer's bug (an age spread of 0, a NaN
  * scale) would give every user infinite or NaN distances. */
@@ -566,7 +559,7 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
                       name, hidden, o->ae.hidden);
     float *params = get_array(&r, n_params, sizeof *params, "autoencoder");
     bool unit_input = seg->options.ae.loss == AE_LOSS_RATED; /* as ae_train set it */
-    if (params && !floats_finite(params, n_params)) {
+    if (params && !arrays_all_finite(params, n_params)) {
         free(params);
         return refuse(seg, error, error_size,
                       "%s: malformed model file (an autoencoder weight is not a finite number)",
@@ -709,7 +702,7 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
         if (!seg->dim || (size_t)k > SIZE_MAX / 4 / seg->dim)
             r.bad = true;
         res->centroids = get_array(&r, (size_t)k * seg->dim, sizeof(float), "sweep centroids");
-        if (res->centroids && !floats_finite(res->centroids, (size_t)k * seg->dim))
+        if (res->centroids && !arrays_all_finite(res->centroids, (size_t)k * seg->dim))
             return refuse(seg, error, error_size,
                           "%s: malformed model file (a centroid at k %d is not finite)", name, k);
         for (size_t u = 0; res->labels && u < seg->n_users; u++)
@@ -722,7 +715,7 @@ int model_decode(Segmentation *seg, const uint8_t *buf, size_t len, const char *
     int h1 = (int)get_u32(&r, "classifier"), h2 = (int)get_u32(&r, "classifier");
     n_params = get_u64(&r, "classifier");
     params = get_array(&r, n_params, sizeof *params, "classifier");
-    if (params && !floats_finite(params, n_params)) {
+    if (params && !arrays_all_finite(params, n_params)) {
         free(params);
         return refuse(seg, error, error_size,
                       "%s: malformed model file (a classifier weight is not a finite number)",

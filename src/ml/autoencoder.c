@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "filmseg/adam.h"
+#include "filmseg/arrays.h"
 #include "filmseg/bigalloc.h"
 #include "filmseg/clock.h"
 #include "filmseg/helper.h"
@@ -105,12 +106,6 @@ static int ae_alloc(Autoencoder *ae, size_t n_in, size_t hidden, int heads)
     return FS_OK;
 }
 
-static void fill_uniform(Rng *rng, float *p, size_t n, double bound)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = (float)((2.0 * rng_uniform(rng) - 1.0) * bound);
-}
-
 int ae_init(Autoencoder *ae, size_t n_in, size_t hidden, uint64_t seed)
 {
     return ae_init_heads(ae, n_in, hidden, 1, seed);
@@ -123,13 +118,13 @@ int ae_init_heads(Autoencoder *ae, size_t n_in, size_t hidden, int heads, uint64
     Rng rng;
     rng_seed_stream(&rng, seed, STREAM_INIT);
     double enc_bound = 1.0 / sqrt((double)n_in), dec_bound = 1.0 / sqrt((double)hidden);
-    fill_uniform(&rng, ae->w_enc, n_in * hidden, enc_bound);
-    fill_uniform(&rng, ae->b_enc, hidden, enc_bound);
-    fill_uniform(&rng, ae->w_dec, n_in * hidden, dec_bound);
-    fill_uniform(&rng, ae->b_dec, n_in, dec_bound);
+    arrays_fill_uniform(&rng, ae->w_enc, n_in * hidden, enc_bound);
+    arrays_fill_uniform(&rng, ae->b_enc, hidden, enc_bound);
+    arrays_fill_uniform(&rng, ae->w_dec, n_in * hidden, dec_bound);
+    arrays_fill_uniform(&rng, ae->b_dec, n_in, dec_bound);
     if (heads == 2) { /* drawn last: the first head starts as it would alone */
-        fill_uniform(&rng, ae->w_obs, n_in * hidden, dec_bound);
-        fill_uniform(&rng, ae->b_obs, n_in, dec_bound);
+        arrays_fill_uniform(&rng, ae->w_obs, n_in * hidden, dec_bound);
+        arrays_fill_uniform(&rng, ae->b_obs, n_in, dec_bound);
     }
     return FS_OK;
 }

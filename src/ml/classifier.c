@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "filmseg/adam.h"
+#include "filmseg/arrays.h"
 #include "filmseg/kmeans.h"
 #include "filmseg/rng.h"
 #include "filmseg/rowset.h"
@@ -82,12 +83,6 @@ static int classifier_alloc(Classifier *c, size_t n_in, int k, int hidden1, int 
     return FS_OK;
 }
 
-static void fill_uniform(Rng *rng, float *p, size_t n, double bound)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = (float)((2.0 * rng_uniform(rng) - 1.0) * bound);
-}
-
 int classifier_init(Classifier *c, size_t n_in, int k, int hidden1, int hidden2, uint64_t seed)
 {
     if (!c)
@@ -99,12 +94,12 @@ int classifier_init(Classifier *c, size_t n_in, int k, int hidden1, int hidden2,
     size_t h1 = (size_t)hidden1, h2 = (size_t)hidden2, kk = (size_t)k;
     double bound1 = 1.0 / sqrt((double)n_in), bound2 = 1.0 / sqrt((double)h1),
            bound3 = 1.0 / sqrt((double)h2);
-    fill_uniform(&rng, c->w1, n_in * h1, bound1);
-    fill_uniform(&rng, c->b1, h1, bound1);
-    fill_uniform(&rng, c->w2, h1 * h2, bound2);
-    fill_uniform(&rng, c->b2, h2, bound2);
-    fill_uniform(&rng, c->w3, h2 * kk, bound3);
-    fill_uniform(&rng, c->b3, kk, bound3);
+    arrays_fill_uniform(&rng, c->w1, n_in * h1, bound1);
+    arrays_fill_uniform(&rng, c->b1, h1, bound1);
+    arrays_fill_uniform(&rng, c->w2, h1 * h2, bound2);
+    arrays_fill_uniform(&rng, c->b2, h2, bound2);
+    arrays_fill_uniform(&rng, c->w3, h2 * kk, bound3);
+    arrays_fill_uniform(&rng, c->b3, kk, bound3);
     return FS_OK;
 }
 
@@ -773,22 +768,6 @@ static void evaluate_rows(Workspace *w, const Classifier *c, const Inputs *in, c
 
 /* ---------------------------------------------------------------- checks */
 
-static bool all_finite(const float *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i]))
-            return false;
-    return true;
-}
-
-static bool labels_valid(const int32_t *labels, size_t n, int k)
-{
-    for (size_t i = 0; i < n; i++)
-        if (labels[i] < 0 || labels[i] >= k)
-            return false;
-    return true;
-}
-
 bool classifier_options_valid(const ClassifierOptions *o)
 {
     return o->hidden1 >= 1 && o->hidden2 >= 1 && o->epochs >= 1 && o->batch >= 1 &&
@@ -1212,7 +1191,7 @@ static const ClassifierOptions *begin_training(Classifier *c, ClassifierReport *
         opt = defaults;
     }
     if (!c || !labels || n < 2 || n > UINT32_MAX || n_in == 0 || n_in > UINT32_MAX || k < 2 ||
-        k > KMEANS_MAX_K || !classifier_options_valid(opt) || !labels_valid(labels, n, k))
+        k > KMEANS_MAX_K || !classifier_options_valid(opt) || !arrays_labels_in_range(labels, n, k))
         return NULL;
     return opt;
 }
@@ -1223,7 +1202,7 @@ int classifier_train(Classifier *c, const float *x, size_t n, size_t n_in, const
 {
     ClassifierOptions defaults;
     opt = begin_training(c, report, opt, &defaults, n, n_in, labels, k);
-    if (!opt || !x || n > SIZE_MAX / sizeof(float) / n_in || !all_finite(x, n * n_in))
+    if (!opt || !x || n > SIZE_MAX / sizeof(float) / n_in || !arrays_all_finite(x, n * n_in))
         return FS_ERROR;
     return train_inputs(c, (Inputs){x, n, n_in, NULL, NULL, NULL, false}, labels, k, opt, progress,
                         report);
@@ -1332,7 +1311,8 @@ int classifier_predict_batch(const Classifier *c, const float *x, size_t n, int3
 int classifier_evaluate(const Classifier *c, const float *x, size_t n, const int32_t *labels,
                         double *loss, double *accuracy, int *confusion)
 {
-    if (!c || !c->params || !x || !labels || !loss || !accuracy || !labels_valid(labels, n, c->k))
+    if (!c || !c->params || !x || !labels || !loss || !accuracy ||
+        !arrays_labels_in_range(labels, n, c->k))
         return FS_ERROR;
     if (confusion)
         memset(confusion, 0, (size_t)c->k * (size_t)c->k * sizeof *confusion);
@@ -1348,7 +1328,8 @@ int classifier_evaluate(const Classifier *c, const float *x, size_t n, const int
 double classifier_loss_and_grad(const Classifier *c, const float *x, size_t B,
                                 const int32_t *labels, const ClassifierOptions *opt, float *grads)
 {
-    if (!c || !c->params || !x || !labels || !opt || B == 0 || !labels_valid(labels, B, c->k))
+    if (!c || !c->params || !x || !labels || !opt || B == 0 ||
+        !arrays_labels_in_range(labels, B, c->k))
         return NAN;
     Inputs in = {x, B, c->n_in, NULL, NULL, NULL, false};
     Workspace w;

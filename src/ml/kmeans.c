@@ -10,6 +10,7 @@
  * plain Lloyd would move. */
 #include "filmseg/kmeans.h"
 
+#include "filmseg/arrays.h"
 #include "filmseg/bigalloc.h"
 
 #include <math.h>
@@ -173,14 +174,6 @@ static int pool_run(int threads, int jobs, PoolJob job, void *ctx)
 
 /* ------------------------------------------------------- argument checks */
 
-static bool all_finite(const float *x, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        if (!isfinite(x[i]))
-            return false;
-    return true;
-}
-
 static bool options_valid(const KmeansOptions *opts)
 {
     return opts->restarts >= 1 && opts->max_iter >= 1 && opts->threads >= 0 &&
@@ -192,7 +185,7 @@ static bool options_valid(const KmeansOptions *opts)
 static bool shape_valid(const float *x, size_t n, size_t d)
 {
     return x && n >= 1 && d >= 1 && n <= SIZE_MAX / d / sizeof(double) && n <= (size_t)INT32_MAX &&
-           all_finite(x, n * d);
+           arrays_all_finite(x, n * d);
 }
 
 /* tol is relative to the data: scaled by the mean per-column variance. */
@@ -1324,18 +1317,10 @@ done:
     return result;
 }
 
-static bool labels_valid(const int32_t *labels, size_t n, int k)
-{
-    for (size_t i = 0; i < n; i++)
-        if (labels[i] < 0 || labels[i] >= k)
-            return false;
-    return true;
-}
-
 double kmeans_silhouette(const float *x, size_t n, size_t d, const int32_t *labels, int k,
                          uint64_t seed)
 {
-    if (!labels || k < 2 || !shape_valid(x, n, d) || !labels_valid(labels, n, k))
+    if (!labels || k < 2 || !shape_valid(x, n, d) || !arrays_labels_in_range(labels, n, k))
         return NAN;
     SilhouetteSet set;
     if (!silhouette_set_init(&set, x, n, d, seed))
