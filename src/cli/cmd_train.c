@@ -24,12 +24,13 @@ static void usage(FILE *out)
         "                     [--implicit-weight W] [--implicit-negatives X] [--recency R]\n"
         "                     [--unrated-share X] [--unrated-weight W] [--stability 5]\n"
         "                     [--genre-weight 0.6] [--exclude-states LIST]\n"
-        "                     [--keep-unknown-state] [--strict]\n"
+        "                     [--keep-unknown-state] [--strict] [--quiet]\n"
         "Trains the segmentation (autoencoder, k-means sweep k = 1..kmax, classifier at k),\n"
         "measures each k's stability (the sweep made again on --stability random samples\n"
         "of 80%% of the users, at most 10,000; 0: not measured) and writes the model file.\n"
         "--loss study reproduces the study's method (MAE over every cell, L1 embeddings,\n"
-        "unscaled demographics, no genre block, no stability).\n"
+        "unscaled demographics, no genre block, no stability). --quiet prints nothing\n"
+        "but warnings and errors (no progress, no summary): for cron.\n"
         "Ranges: --k and --kmax 2..255 (k <= kmax), --epochs 1..100000, --hidden 2..4096,\n"
         "--restarts 1..1000, --threads 0..256 (0: every CPU), --seed 0..2147483647,\n"
         "--stability 0..100, --recency 0..50, --demo-weight and --genre-weight 0..1000,\n"
@@ -75,13 +76,14 @@ int cmd_train(int argc, char **argv)
                                                  {"implicit-weight", required_argument, 0, 'I'},
                                                  {"implicit-negatives", required_argument, 0, 'N'},
                                                  {"recency", required_argument, 0, 'R'},
+                                                 {"quiet", no_argument, 0, 'q'},
                                                  {"help", no_argument, 0, 'h'},
                                                  {0, 0, 0, 0}};
     PanelArgs args;
     panel_args_init(&args);
     TrainingArgs training = {0};
     double restarts = 10, threads = 0;
-    bool study = false, have_norm = false;
+    bool study = false, have_norm = false, quiet = false;
     double unrated_share = -1, unrated_weight = -1, implicit_weight = -1, implicit_negatives = -1;
     double recency = -1;
     EmbedNorm norm = EMBED_NORM_L2;
@@ -147,6 +149,7 @@ int cmd_train(int argc, char **argv)
             if (!cli_number("train", "recency", optarg, 0, 50, false, &recency))
                 return EXIT_USAGE;
             break;
+        case 'q': quiet = true; break;
         case 'f':
             if (!cli_format("train", optarg, &format))
                 return EXIT_USAGE;
@@ -210,7 +213,7 @@ int cmd_train(int argc, char **argv)
         return EXIT_INPUT;
     ProgressPrinter printer;
     progress_printer_init(&printer);
-    Progress progress = {progress_print, &printer, NULL};
+    Progress progress = {quiet ? NULL : progress_print, &printer, NULL};
     Segmentation seg;
     char error[512];
     int rc = pipeline_run(panel, &options, &progress, &seg, error, sizeof error);
@@ -243,7 +246,7 @@ int cmd_train(int argc, char **argv)
     /* the summary: on standard output, or beside the progress when the
      * labels go there (so that they stay a CSV) */
     FILE *summary = labels_to_stdout ? stderr : stdout;
-    if (status == 0) {
+    if (status == 0 && !quiet) {
         fprintf(summary, "Trained on %s: %zu users, %zu films rated, %zu ratings.\n", panel->source,
                 panel->n_users, seg.n_films, panel->n_ratings);
         bool whole = report_training(&seg, seg.k, panel, format, summary);
@@ -272,7 +275,7 @@ int cmd_train(int argc, char **argv)
                 labels_path, atomic_file_strerror(labels_path, errno), out_path);
         status = EXIT_INPUT;
     }
-    if (status == 0) { /* said once the files are in place, not before */
+    if (status == 0 && !quiet) { /* said once the files are in place, not before */
         fprintf(summary, "\nModel written to %s%s%s.\n", out_path,
                 labels_path ? "; labels to " : "",
                 labels_to_stdout ? "standard output"
