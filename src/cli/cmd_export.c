@@ -74,7 +74,7 @@ int cmd_export(int argc, char **argv)
             }
             break;
         case 'k':
-            if (!cli_number("export", "k", optarg, 1, 1000, true, &k))
+            if (!cli_number("export", "k", optarg, 1, KMEANS_MAX_K, true, &k))
                 return EXIT_USAGE;
             break;
         case 'h': usage(stdout); return 0;

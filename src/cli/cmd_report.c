@@ -92,7 +92,7 @@ int cmd_report(int argc, char **argv)
         } else if (opt == 'm') {
             model_path = optarg;
         } else if (opt == 'k') {
-            if (!cli_number("report", "k", optarg, 1, 1000, true, &k_asked))
+            if (!cli_number("report", "k", optarg, 1, KMEANS_MAX_K, true, &k_asked))
                 return EXIT_USAGE;
             k_given = true;
         } else if (opt == 'h') {
