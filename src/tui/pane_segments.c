@@ -11,6 +11,68 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The title of segment s in form (0 the longest, each next one shorter: how
+ * many ratings a user gives, beside everyone's, as much as the width
+ * allows; the last, for a segment whose stability warns, without them):
+ * true when it fits w columns or no shorter form is left. */
+/* The warning on segment s's stability, "" when none. */
+static const char *stability_warning(const TuiApp *app, int s)
+{
+    /* read as the report reads it (Hennig) */
+    int reading = kmeans_stability_reading(kmeans_segment_stability(&app->seg->sweep, app->k, s));
+    return app->profiles[s].n_users == 1 ? " (one user)"
+           : reading == 0                ? " (untrustworthy)"
+           : reading == 1                ? " (doubtful)"
+                                         : "";
+}
+
+static bool segment_warned(const TuiApp *app, int s)
+{
+    return *stability_warning(app, s) != '\0';
+}
+
+static bool segment_title(const TuiApp *app, int s, int form, int w, char *title, size_t size)
+{
+    const Profile *p = &app->profiles[s];
+    char stable[48] = "";
+    double stability = kmeans_segment_stability(&app->seg->sweep, app->k, s);
+    /* with the report's three decimals when it warns (0.597 is
+     * untrustworthy, where 0.60 would not be) */
+    const char *warning = stability_warning(app, s);
+    if (isfinite(stability))
+        snprintf(stable, sizeof stable, *warning ? ", stability %.3f%s" : ", stability %.2f%s",
+                 stability, warning);
+    else if (*warning)
+        snprintf(stable, sizeof stable, "%s", warning);
+    /* how many ratings a user, beside everyone's (a segment of light raters
+     * rates fewer films, which is not a taste) */
+    double each = p->n_users ? (double)p->n_ratings / p->n_users : 0;
+    double everyone_each =
+        app->whole.n_users ? (double)app->whole.n_ratings / app->whole.n_users : 0;
+    char ratings[80] = ""; /* the last form: none, so that a warning on stability fits */
+    int last = *warning ? 4 : 3;
+    if (form > last)
+        form = last;
+    if (form == 0)
+        snprintf(ratings, sizeof ratings, "%zu ratings (%.0f each, everyone %.0f), ", p->n_ratings,
+                 each, everyone_each);
+    else if (form == 1)
+        snprintf(ratings, sizeof ratings, "%.0f ratings each (everyone %.0f), ", each,
+                 everyone_each);
+    else if (form == 2)
+        snprintf(ratings, sizeof ratings, "%.0f ratings each (all %.0f), ", each, everyone_each);
+    else if (form == 3)
+        snprintf(ratings, sizeof ratings, "%.0f ratings each, ", each);
+    int n = snprintf(title, size, "Segment %d (k=%d): %zu %s (%.1f%%), %smean %.2f%s", s, app->k,
+                     p->n_users, p->n_users == 1 ? "user" : "users",
+                     app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0, ratings,
+                     p->rating_mean, stable);
+    /* a title cut short by the buffer (only absurd figures, a mean of 1e300,
+     * would do it: the compiler cannot rule them out) counts as too wide, so
+     * that a shorter form is tried; the last is shown cut */
+    return (n >= 0 && (size_t)n < size && text_columns(title, crt.utf8) <= w) || form == last;
+}
+
 static void segments_draw(TuiApp *app, Rect r)
 {
     if (!app->seg || !app->profiles) {
@@ -18,44 +80,22 @@ static void segments_draw(TuiApp *app, Rect r)
         pane_waiting(app, r, "Segments");
         return;
     }
-    const Profile *p = &app->profiles[app->segment];
-    char title[400], stable[48] = "";
-    double stability = kmeans_segment_stability(&app->seg->sweep, app->k, app->segment);
-    /* read as the report reads it (Hennig) when it warns, with the report's
-     * three decimals then (0.597 is untrustworthy, where 0.60 would not be) */
-    int reading = kmeans_stability_reading(stability);
-    const char *warning = p->n_users == 1 ? " (one user)"
-                          : reading == 0  ? " (untrustworthy)"
-                          : reading == 1  ? " (doubtful)"
-                                          : "";
-    if (isfinite(stability))
-        snprintf(stable, sizeof stable, *warning ? ", stability %.3f%s" : ", stability %.2f%s",
-                 stability, warning);
-    else if (*warning)
-        snprintf(stable, sizeof stable, "%s", warning);
-    /* how many ratings a user, beside everyone's (a segment of light raters
-     * rates fewer films, which is not a taste); as much as the width allows */
-    double each = p->n_users ? (double)p->n_ratings / p->n_users : 0;
-    double everyone_each =
-        app->whole.n_users ? (double)app->whole.n_ratings / app->whole.n_users : 0;
-    char ratings[4][80]; /* the last: none, so that a warning on stability fits */
-    snprintf(ratings[0], sizeof ratings[0], "%zu ratings (%.0f each, everyone %.0f), ",
-             p->n_ratings, each, everyone_each);
-    snprintf(ratings[1], sizeof ratings[1], "%.0f ratings each (everyone %.0f), ", each,
-             everyone_each);
-    snprintf(ratings[2], sizeof ratings[2], "%.0f ratings each, ", each);
-    ratings[3][0] = '\0';
-    for (int i = 0; i < (*warning ? 4 : 3); i++) {
-        int n = snprintf(title, sizeof title, "Segment %d (k=%d): %zu %s (%.1f%%), %smean %.2f%s",
-                         app->segment, app->k, p->n_users, p->n_users == 1 ? "user" : "users",
-                         app->whole.n_users ? 100.0 * p->n_users / app->whole.n_users : 0,
-                         ratings[i], p->rating_mean, stable);
-        /* a title cut short by the buffer (only absurd figures, a mean of
-         * 1e300, would do it: the compiler cannot rule them out) counts as
-         * too wide, so that a shorter form is tried; the last is shown cut */
-        if (n >= 0 && (size_t)n < sizeof title && text_columns(title, crt.utf8) <= r.w)
-            break;
+    /* the form the title of every segment without a warning on its
+     * stability fits in at this width, so that [ and ] compare them in the
+     * same words (it changed from one to the next); one with a warning, whose
+     * words are longer, goes shorter where it must */
+    int form = 0;
+    char title[400];
+    for (int s = 0; s < app->k; s++) {
+        int need = 0;
+        while (!segment_title(app, s, need, r.w, title, sizeof title))
+            need++;
+        if (!segment_warned(app, s))
+            form = need > form ? need : form;
     }
+    for (int need = form; !segment_title(app, app->segment, need, r.w, title, sizeof title);)
+        need++;
+    const Profile *p = &app->profiles[app->segment];
     pane_title(rect_take_top(&r, 1), title);
     /* the sizes of every segment on one line; when they do not all fit, the
      * ones around the chosen segment, an ellipsis where some are left out */
