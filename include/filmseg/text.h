@@ -31,7 +31,7 @@ typedef struct {
  * NUL-terminated (not counted in *len); free() it. */
 int text_read_file(const char *path, char **buf, size_t *len);
 /* text_read_file refusing a file of more than max bytes (TEXT_READ_TOO_LARGE);
- * text_read_file's max is text_read_limit(): a quarter of the machine's memory
+ * text_read_file's max is text_read_limit(): half of the machine's memory
  * (its text and what the loaders make of it must fit), at least 1 GiB. */
 int text_read_file_max(const char *path, size_t max, char **buf, size_t *len);
 size_t text_read_limit(void);

@@ -66,6 +66,8 @@ static void unknown_fields(const Segmentation *seg, const Panel *panel, const Pa
 static void warn_about_users(const Segmentation *seg, const Panel *panel, const char *model_path,
                              const char *users_path)
 {
+    if (panel->n_users == 0) /* a batch of none: nothing to say of its users */
+        return;
     /* demographics read otherwise than the training panel's were */
     if (seg->trained_with.known && seg->demo.has_demographics) {
         char trained[300], now[300];
@@ -277,7 +279,8 @@ int cmd_score(int argc, char **argv)
     bool users_none = users_stdin && panel->sample.users_file_empty;
     if (users_none || (ratings_stdin && panel->sample.ratings_file_empty)) {
         fprintf(stderr,
-                "filmseg score: standard input (%s) was empty: did the command before it fail? "
+                "filmseg score: standard input (%s) was empty (or blank lines only): did the "
+                "command before it fail? "
                 "(%s: an empty file)\n",
                 users_none ? "--users -" : "--ratings -",
                 users_none ? "a batch of no users" : "a batch without ratings");

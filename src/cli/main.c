@@ -5,6 +5,7 @@
 #include "filmseg/model.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #ifdef __GLIBC__
@@ -90,6 +91,10 @@ int main(int argc, char **argv)
      * 128 KiB the study settings take 3,700 page faults, not 4,600. */
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
 #endif
+    /* a file past the size limit (ulimit -f) is a write that fails, said
+     * with its file's name ("File too large"), not a signal that ends the
+     * program leaving its temporary files behind */
+    signal(SIGXFSZ, SIG_IGN);
     int status = run_command(argc, argv);
     /* what went to standard output must have arrived (a full disk, a closed
      * output): otherwise a script would take a cut-off table for the whole */

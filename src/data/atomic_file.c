@@ -308,8 +308,11 @@ bool atomic_file_open(AtomicFile *a, const char *path)
         if (fchown(fd, existing.st_uid, existing.st_gid) != 0) /* not root: its group, if ours */
             (void)!fchown(fd, (uid_t)-1, existing.st_gid);
         /* a file it cannot give them (a private 0600 one would come back
-         * 0666 less the umask) is not replaced */
-        if (fchmod(fd, existing.st_mode & 07777) != 0) {
+         * 0666 less the umask) is not replaced; one that has them already
+         * (a mount where chmod always fails, a 0644 file) is */
+        struct stat made;
+        if (fchmod(fd, existing.st_mode & 07777) != 0 &&
+            !(fstat(fd, &made) == 0 && (made.st_mode & 07777) == (existing.st_mode & 07777))) {
             int err = errno;
             snprintf(mode_refused.target, sizeof mode_refused.target, "%s", a->target);
             mode_refused.mode = existing.st_mode & 07777;

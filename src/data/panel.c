@@ -124,6 +124,11 @@ static void free_patterns(PanelBuilder *b)
 
 void panel_build_abort(PanelBuilder *b)
 {
+    /* memory ran out while parsing: said here, where every parser's way
+     * out meets (it ended the command with status 2 and not a word) */
+    if (b->oom && b->diag && !b->diag->failed)
+        diag_fatal(b->diag, "%s: out of memory reading it",
+                   b->panel && b->panel->source[0] ? b->panel->source : "the panel");
     free_patterns(b);
     free(b->ratings);
     b->ratings = NULL;
@@ -1102,22 +1107,25 @@ int panel_parse_for_scoring(const PanelFile *users, const PanelFile *ratings,
      * '::'-separated (a line of an id alone is either); a CSV release's
      * ratings.csv when there is no users file */
     PanelFormat format = users ? PANEL_ML100K : PANEL_MLCSV;
+    bool told = false; /* by a line of the users file */
     LineReader reader;
     Field line;
     if (users)
         line_reader_init(&reader, users->data, users->len);
-    while (users && line_reader_next(&reader, &line)) {
-        if (memmem(line.s, line.len, "::", 2)) {
+    while (users && !told && line_reader_next(&reader, &line)) {
+        if (memmem(line.s, line.len, "::", 2))
             format = PANEL_ML1M;
-            break;
-        }
-        if (memchr(line.s, '|', line.len))
-            break;
+        told = format == PANEL_ML1M || memchr(line.s, '|', line.len);
     }
     /* users and ratings in one layout (each parser reads both), said
-     * before a line of the ratings is read as another layout's */
+     * before a line of the ratings is read as another layout's; a users
+     * file that tells nothing (no users: an empty batch) takes the
+     * ratings' 100K or 1M layout */
     PanelFormat layout;
-    if (ratings_layout(ratings, &layout) && layout != format) {
+    bool ratings_told = ratings_layout(ratings, &layout);
+    if (users && !told && ratings_told && layout != PANEL_MLCSV)
+        format = layout;
+    if (ratings_told && layout != format) {
         if (users)
             diag_fatal(diag,
                        "%s: its lines look like %s, but the users file %s is %s; give users and "

@@ -235,6 +235,7 @@ typedef struct {
     char *buf;
     size_t len, cap;
     bool failed;
+    int error; /* errno of the write that failed */
     uint64_t bytes;
 } Out;
 
@@ -254,8 +255,10 @@ static bool out_open(Out *o, const char *dir, const char *name)
 
 static void out_flush(Out *o)
 {
-    if (o->len && !o->failed && fwrite(o->buf, 1, o->len, o->file.f) != o->len)
+    if (o->len && !o->failed && fwrite(o->buf, 1, o->len, o->file.f) != o->len) {
         o->failed = true;
+        o->error = errno;
+    }
     o->bytes += o->len;
     o->len = 0;
 }
@@ -272,8 +275,10 @@ static void out_str(Out *o, const char *s)
     size_t n = strlen(s);
     if (n > o->cap / 2) { /* never for what we write, but be correct */
         out_flush(o);
-        if (!o->failed && fwrite(s, 1, n, o->file.f) != n)
+        if (!o->failed && fwrite(s, 1, n, o->file.f) != n) {
             o->failed = true;
+            o->error = errno;
+        }
         o->bytes += n;
         return;
     }
@@ -319,6 +324,7 @@ static bool out_finish(Out *o)
     out_flush(o);
     if (o->failed) {
         atomic_file_discard(&o->file);
+        errno = o->error ? o->error : EIO;
         return false;
     }
     return atomic_file_finish(&o->file);

@@ -66,8 +66,8 @@ size_t text_read_limit(void)
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
     if (pages <= 0 || page <= 0)
         return SIZE_MAX;
-    size_t quarter = (size_t)pages / 4 * (size_t)page;
-    return quarter > ((size_t)1 << 30) ? quarter : (size_t)1 << 30;
+    size_t half = (size_t)pages / 2 * (size_t)page;
+    return half > ((size_t)1 << 30) ? half : (size_t)1 << 30;
 }
 
 int text_read_file(const char *path, char **buf, size_t *len)
@@ -399,7 +399,7 @@ const char *text_read_error(int err)
     if (err == TEXT_READ_BINARY)
         return "binary data (control characters) in its first MiB: not a text file";
     if (err == TEXT_READ_TOO_LARGE)
-        return "larger than a quarter of this machine's memory: not a panel file (an "
+        return "larger than half of this machine's memory: not a panel file (an "
                "endless stream?), or too large to load here";
     return strerror(err);
 }

@@ -804,7 +804,10 @@ static void quit_or_ask(TuiApp *app, bool confirmed, const char *key)
                 app->save_when_trained         ? "the classifier to save with is training"
                 : worker_running(&app->worker) ? "training is running"
                                                : "the trained model is not saved",
-                key, worker_running(&app->worker) ? "" : ", s saves it");
+                key,
+                worker_running(&app->worker) ? ""
+                : app->form                  ? ", Esc then s saves it" /* s is typed there */
+                                             : ", s saves it");
     app->asked = ASK_QUIT;
 }
 

@@ -171,9 +171,10 @@ static void elbow_draw(TuiApp *app, Rect r)
         format_compact(inertia[k - 1], inert, sizeof inert);
         snprintf(silh, sizeof silh, isfinite(sil) ? "%10.3f" : "         -", sil);
         snprintf(stab, sizeof stab, isfinite(stable) ? "%9.2f" : "        -", stable);
-        if (measured) { /* marked as the segments pane reads it: ! untrustworthy, ? doubtful */
+        if (measured) { /* marked as the segments pane reads it: ! untrustworthy, ? doubtful;
+                           three decimals, as the marks read them (0.597 is under 0.6) */
             int reading = kmeans_stability_reading(weakest);
-            snprintf(weak, sizeof weak, isfinite(weakest) ? " %6.2f%c" : "       - ", weakest,
+            snprintf(weak, sizeof weak, isfinite(weakest) ? " %6.3f%c" : "       - ", weakest,
                      reading == 0   ? '!'
                      : reading == 1 ? '?'
                                     : ' ');

@@ -18,8 +18,22 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* fchmod as a mount that refuses every chmod has it, while chmod_refused:
+ * this definition takes the place of the C library's for atomic_file.c. */
+static bool chmod_refused;
+int fchmod(int fd, mode_t mode);
+int fchmod(int fd, mode_t mode)
+{
+    if (chmod_refused) {
+        errno = EPERM;
+        return -1;
+    }
+    return (int)syscall(SYS_fchmod, fd, mode);
+}
 
 /* Files in dir other than . and .. */
 static int entries(const char *dir)
@@ -546,6 +560,42 @@ static void finish_then_commit(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* A file whose permissions the new one cannot be given (chmod refused) is
+ * not replaced: a private 0600 one would come back 0644; one whose
+ * permissions the new file has already (0644 under the umask 022) is. */
+static void permissions_refused(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/filmseg-chmod-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    write_text(path, "old\n");
+    assert_int_equal(chmod(path, 0600), 0);
+    mode_t mask = umask(022);
+    chmod_refused = true;
+    AtomicFile a;
+    assert_false(atomic_file_open(&a, path));
+    assert_non_null(strstr(atomic_file_strerror(path, errno), "permissions"));
+    char *text = file_text(path);
+    assert_string_equal(text, "old\n");
+    free(text);
+    assert_int_equal(entries(dir), 1); /* no temporary file left */
+    chmod_refused = false;
+    assert_int_equal(chmod(path, 0644), 0);
+    chmod_refused = true;
+    assert_true(atomic_file_open(&a, path));
+    assert_true(fputs("new\n", a.f) >= 0);
+    assert_true(atomic_file_commit(&a));
+    chmod_refused = false;
+    umask(mask);
+    text = file_text(path);
+    assert_string_equal(text, "new\n");
+    free(text);
+    assert_int_equal(mode_of(path) & 0777, 0644);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -553,6 +603,7 @@ int main(void)
         cmocka_unit_test(finish_then_commit),
         cmocka_unit_test(probe),
         cmocka_unit_test(links_and_permissions),
+        cmocka_unit_test(permissions_refused),
         cmocka_unit_test(owner_kept_and_read_only_refused),
         cmocka_unit_test(read_only_folder_named),
         cmocka_unit_test(sticky_folder_refused_at_open),

@@ -8,6 +8,7 @@
 #include "filmseg/zipmap.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *USERS = "1|23|M|technician|85711\n"
@@ -466,6 +467,12 @@ static void scoring_files_in_either_format(void **state)
     assert_int_equal(load_scoring(dir, "\n", "9\t10\t5\t1\n", &c, &p), 0);
     assert_int_equal(p->n_users, 0);
     assert_true(p->sample.users_file_empty);
+    panel_free(p);
+    /* a users file that tells no layout takes the ratings' (1M's here: it
+     * was read as 100K and refused as another format than the ratings) */
+    assert_int_equal(load_scoring(dir, "", "9::10::5::1\n", &c, &p), 0);
+    assert_int_equal(p->format, PANEL_ML1M);
+    assert_int_equal(p->n_users, 0);
     panel_free(p);
     /* but a ratings file of malformed lines only is no batch */
     assert_int_equal(load_scoring(dir, "7|23|F|student|02139\n", "x\n", &c, &p), 2);
@@ -1304,6 +1311,69 @@ static void real_ml100k_loads_whole(void **state)
     captured_diag_free(&c);
 }
 
+#if !defined(__SANITIZE_ADDRESS__)
+/* panel_load_demo with budget bytes of memory to spare, in a child: its
+ * status (0 loaded, 1 refused, else it died) and its messages into text. */
+static int load_demo_with_memory(size_t budget, char *text, size_t size)
+{
+    int fd;
+    pid_t pid = fork_with_pipe(&fd);
+    if (pid == 0) {
+        static char buffer[8192]; /* the messages' stream allocates nothing later */
+        FILE *out = fdopen(fd, "w");
+        if (!out || setvbuf(out, buffer, _IOFBF, sizeof buffer) != 0)
+            _exit(5);
+        Diag diag;
+        diag_init(&diag, out, false);
+        PanelOptions options;
+        panel_options_default(&options);
+        if (!memory_leave_only(budget))
+            _exit(3);
+        Panel *p = NULL;
+        int rc = panel_load_demo(&options, &diag, &p);
+        fflush(out);
+        _exit(rc == 0 ? 0 : 1);
+    }
+    size_t n = 0;
+    ssize_t got;
+    while (n + 1 < size && (got = read(fd, text + n, size - 1 - n)) > 0)
+        n += (size_t)got;
+    text[n] = '\0';
+    close(fd);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+#endif
+
+/* Memory running out while a panel is read is said (it ended the command
+ * with status 2 and not a word): the demo panel loaded with ever more
+ * memory to spare, each failure saying so, until it loads. */
+static void out_of_memory_is_said(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip(); /* ASan's allocator aborts where malloc would return NULL */
+#else
+    int failures = 0;
+    bool loaded = false;
+    for (size_t budget = 0; budget <= (size_t)64 << 20 && !loaded; budget += 32 << 10) {
+        char text[4096];
+        int rc = load_demo_with_memory(budget, text, sizeof text);
+        if (rc == 0)
+            loaded = true;
+        else if (rc != 1)
+            fail_msg("with %zu bytes to spare the loader died (%d): '%s'", budget, rc, text);
+        else if (!strstr(text, "out of memory") && !strstr(text, "Cannot allocate memory"))
+            fail_msg("with %zu bytes to spare, refused without saying why: '%s'", budget, text);
+        else
+            failures++;
+    }
+    assert_true(loaded);
+    assert_true(failures > 2);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1317,6 +1387,7 @@ int main(void)
         cmocka_unit_test(cr_only_files_load_like_lf_files),
         cmocka_unit_test(binary_garbage_never_crashes),
         cmocka_unit_test(scoring_files_in_either_format),
+        cmocka_unit_test(out_of_memory_is_said),
         cmocka_unit_test(strict_mode_stops_at_the_first_malformed_line),
         cmocka_unit_test(empty_required_files_are_fatal),
         cmocka_unit_test(files_without_one_valid_line_are_fatal),

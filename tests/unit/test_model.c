@@ -444,27 +444,23 @@ static void out_of_range_settings_are_refused(void **state)
 static bool decode_with_memory(const uint8_t *buf, size_t len, size_t budget, int *rc, char *error,
                                size_t size)
 {
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
+    int fd;
+    pid_t pid = fork_with_pipe(&fd);
     if (pid == 0) {
-        close(fds[0]);
         if (!memory_leave_only(budget))
             _exit(3);
         Segmentation s;
         char message[512] = "";
         int got = model_decode(&s, buf, len, "m.fsm", message, sizeof message);
-        if (write(fds[1], &got, sizeof got) != (ssize_t)sizeof got ||
-            write(fds[1], message, sizeof message) != (ssize_t)sizeof message)
+        if (write(fd, &got, sizeof got) != (ssize_t)sizeof got ||
+            write(fd, message, sizeof message) != (ssize_t)sizeof message)
             _exit(4);
         _exit(0);
     }
-    close(fds[1]);
     char message[512] = "";
-    bool read_all = read(fds[0], rc, sizeof *rc) == (ssize_t)sizeof *rc &&
-                    read(fds[0], message, sizeof message) == (ssize_t)sizeof message;
-    close(fds[0]);
+    bool read_all = read(fd, rc, sizeof *rc) == (ssize_t)sizeof *rc &&
+                    read(fd, message, sizeof message) == (ssize_t)sizeof message;
+    close(fd);
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     snprintf(error, size, "%s", message);

@@ -175,6 +175,20 @@ static inline void test_rows_make(TestRows *p, bool ratings)
     p->x = (SparseRows){TEST_USERS, TEST_FILMS, p->row_start, p->col, p->value};
 }
 
+/* Forks with a pipe from the child to the parent: *fd is its write end in
+ * the child (fork_with_pipe returns 0 there), its read end in the parent
+ * (which gets the child's pid). */
+static inline pid_t fork_with_pipe(int *fd)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    close(fds[pid == 0 ? 0 : 1]);
+    *fd = fds[pid == 0 ? 1 : 0];
+    return pid;
+}
+
 /* For a forked child testing what happens when memory runs out: uses up
  * every free byte of the heap, then lets the address space grow by budget
  * bytes more, so that each allocation after it needs some of the budget.
