@@ -161,6 +161,12 @@ unsigned panel_dir_formats(const char *dir);
 /* Whether writing path would replace a file that a panel in folder dir is
  * read from (of any format). */
 bool panel_dir_holds(const char *dir, const char *path);
+/* Whether writing path would replace an input: a file of the panel in
+ * folder data_dir, or the ZIP list zips_path (either may be NULL); what it
+ * would replace into why ("a file of the panel in DIR", "the ZIP list
+ * (--zips)"). The commands' --out and the explorer's save-as check so. */
+bool panel_output_replaces_input(const char *path, const char *data_dir, const char *zips_path,
+                                 char *why, size_t size);
 
 const char *panel_format_name(PanelFormat format);
 const char *age_band_label(int band);

@@ -18,7 +18,9 @@ typedef struct {
     Segmentation *seg;        /* a loaded model (owned from tui_run on), or NULL */
     const char *model_path;   /* where --model came from, or NULL */
     FileStamp model_stamp;    /* the model file as it was read (stamped just before) */
-    const char *save_path;    /* where `s` saves the model */
+    const char *save_path;    /* where `s` saves the model (S: another file) */
+    const char *data_dir;     /* the panel's folder (--data), or NULL */
+    const char *zips_path;    /* the ZIP list (--zips), or NULL: S saves over neither */
     PipelineOptions training; /* what a new training run uses */
     bool train_at_start;      /* start training at once when seg is NULL */
     int view_k;               /* the k a loaded model opens at (0: its own) */

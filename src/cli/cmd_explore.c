@@ -146,6 +146,8 @@ int cmd_explore(int argc, char **argv)
     if (out_path && !cli_output_free("explore", "out", out_path, &args, NULL))
         return EXIT_USAGE;
     config.save_path = out_path ? out_path : config.model_path ? config.model_path : "model.fsm";
+    config.data_dir = args.data_dir;
+    config.zips_path = args.options.zips_path;
     /* found out before the training, not at `s` after it, as train does;
      * the path not given (browsing only, maybe) is said once open */
     bool save_path_writable = atomic_file_probe(config.save_path);

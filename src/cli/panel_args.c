@@ -133,14 +133,10 @@ bool cli_output_free(const char *command, const char *option, const char *path,
         fprintf(stderr, "filmseg %s: --%s needs a file name\n", command, option);
         return false;
     }
-    if (args->data_dir && panel_dir_holds(args->data_dir, path)) {
-        fprintf(stderr, "filmseg %s: --%s %s would replace a file of the panel in %s\n", command,
-                option, path, args->data_dir);
-        return false;
-    }
-    if (args->options.zips_path && atomic_file_same(path, args->options.zips_path)) {
-        fprintf(stderr, "filmseg %s: --%s %s would replace the ZIP list (--zips)\n", command,
-                option, path);
+    char why[4200];
+    if (panel_output_replaces_input(path, args->data_dir, args->options.zips_path, why,
+                                    sizeof why)) {
+        fprintf(stderr, "filmseg %s: --%s %s would replace %s\n", command, option, path, why);
         return false;
     }
     for (size_t i = 0; others && others[i]; i += 2)

@@ -890,6 +890,18 @@ unsigned panel_dir_formats(const char *dir)
     return formats;
 }
 
+bool panel_output_replaces_input(const char *path, const char *data_dir, const char *zips_path,
+                                 char *why, size_t size)
+{
+    if (data_dir && panel_dir_holds(data_dir, path))
+        snprintf(why, size, "a file of the panel in %s", data_dir);
+    else if (zips_path && atomic_file_same(path, zips_path))
+        snprintf(why, size, "the ZIP list (--zips)");
+    else
+        return false;
+    return true;
+}
+
 bool panel_dir_holds(const char *dir, const char *path)
 {
     char file[4096];

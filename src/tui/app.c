@@ -218,7 +218,7 @@ bool app_train(TuiApp *app, const PipelineOptions *options)
 static void save_now(TuiApp *app)
 {
     char error[512];
-    const char *path = app->config->save_path;
+    const char *path = app->save_path;
     if (model_save(app->seg, path, error, sizeof error) != 0) {
         app_message(app, true, "%s", error);
         return;
@@ -241,7 +241,7 @@ void app_save(TuiApp *app, bool confirmed)
                                                  : "no model trained (t trains one)");
         return;
     }
-    const char *path = app->config->save_path;
+    const char *path = app->save_path;
     bool other_k = app->k != app->seg->k; /* the sweep keeps every k; the classifier is for one */
     if (app->save_when_trained) {
         app_message(app, false,
@@ -359,18 +359,18 @@ void app_export(TuiApp *app, bool confirmed)
         app_message(app, true, "nothing to export: none of the panel's users is in the model");
         return;
     }
-    FileStamp save_there = file_stamp(app->config->save_path);
+    FileStamp save_there = file_stamp(app->save_path);
     if (save_there.exists && !save_there.regular) {
         app_message(app, true, "%s is not a file: e writes beside a model file (--out FILE)",
-                    app->config->save_path);
+                    app->save_path);
         return;
     }
     char dir[PATH_MAX], path[PATH_MAX + 32], error[PATH_MAX + 400]; /* path: DIR/NAME.csv */
-    if (!export_folder(app->config->save_path, dir, sizeof dir)) {
+    if (!export_folder(app->save_path, dir, sizeof dir)) {
         app_message(app, true,
                     "cannot export: the folder beside the model file would have a name over %d "
                     "bytes (%s)",
-                    PATH_MAX - 1, app->config->save_path);
+                    PATH_MAX - 1, app->save_path);
         return;
     }
     bool replaces = false; /* a table there that this explorer did not write, as it is */

@@ -66,7 +66,8 @@ typedef struct TuiApp {
     int films_first;  /* the first score column shown (0: 5 stars) when not all fit;
                          drawing keeps it where the columns that fit allow */
     TitleFilter filter;
-    bool prompt;          /* the filter prompt is open */
+    bool prompt;          /* the prompt is open: the filter's, or save-as's */
+    bool prompt_save_as;  /* it asks for the file S saves to */
     bool prompt_fresh;    /* it shows the pattern in use, untouched: a character
                              typed replaces it (Backspace edits it) */
     bool prompt_dropping; /* the last character did not fit: its bytes are dropped */
@@ -113,6 +114,7 @@ typedef struct TuiApp {
      * before replacing another model of this session's with the one shown:
      * the model opened (opened_there), or one saved before a retrain. */
     enum { ASK_NONE, ASK_SAVE = 's', ASK_EXPORT = 'e', ASK_QUIT = 'q' } asked;
+    char save_path[4096]; /* where s saves: --out's, --model's or model.fsm, until S */
     FileStamp save_stamp;
     int saved_k;           /* the k of the model in that file (its classifier's) */
     bool opened_there;     /* save_stamp is the model file opened, not one written here */

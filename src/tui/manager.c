@@ -61,7 +61,7 @@ static const char *const HELP[] = {
     "r, d              Heatmap: r another sample, d distinctive films",
     "t                 retrain with other settings (a form)",
     "x                 cancel training (stability stage: keeps the run)",
-    "s                 save the model at the k shown",
+    "s, S              save the model at the k shown (S: as another file)",
     "e                 export this k's segments as CSV tables",
     "Ctrl-L            redraw",
     "?, F1             this help (? again: the words; other keys close)",
@@ -523,9 +523,11 @@ static void draw_status(TuiApp *app, Rect r)
     char buf[300];
     bool recent = app->message[0] != 0;
     if (app->prompt) {
-        snprintf(buf, sizeof buf, "/%s_", app->prompt_text);
+        const char *label = app->prompt_save_as ? "save as:" : "filter:";
+        snprintf(buf, sizeof buf, "%s%s_", app->prompt_save_as ? "" : "/", app->prompt_text);
         /* a long pattern: the status gives way, then the pattern shows its end */
-        int need = 8 + text_columns(buf, crt.utf8);
+        int label_w = (int)strlen(label) + 1;
+        int need = label_w + text_columns(buf, crt.utf8);
         if (used + need > r.w) {
             used = r.w - need > 0 ? r.w - need : 0;
             crt_set(CE_STATUS);
@@ -534,8 +536,8 @@ static void draw_status(TuiApp *app, Rect r)
         }
         crt_set(CE_CHOSEN);
         tui_fill(r.y, r.x + used, r.w - used, " ");
-        tui_text(r.y, r.x + used, r.w - used, "filter:");
-        tui_text_tail(r.y, r.x + used + 8, r.w - used - 8, buf);
+        tui_text(r.y, r.x + used, r.w - used, label);
+        tui_text_tail(r.y, r.x + used + label_w, r.w - used - label_w, buf);
         crt_set(CE_NORMAL);
         return;
     }
@@ -675,10 +677,44 @@ static void prompt_type(TuiApp *app, unsigned char ch)
     app->prompt_text[app->prompt_len] = 0;
 }
 
+/* S's Enter: s's save, to path from now on (the questions s asks then are
+ * about that file: it exists, it holds another model); refused when it
+ * names an input, as --out is. */
+static void save_as(TuiApp *app, const char *path, bool cut)
+{
+    char why[4200];
+    if (!*path)
+        app_message(app, false, "not saved: no file name");
+    else if (cut)
+        app_message(app, true, "not saved: the file name did not fit (%zu bytes at most here)",
+                    sizeof app->prompt_text - 1);
+    else if (strcmp(path, "-") == 0)
+        app_message(app, true, "not saved: - is no file (the model is binary)");
+    else if (panel_output_replaces_input(path, app->config->data_dir, app->config->zips_path, why,
+                                         sizeof why))
+        app_message(app, true, "not saved: %s would replace %s", path, why);
+    else {
+        if (!atomic_file_same(path, app->save_path)) { /* another file: nothing known of it */
+            snprintf(app->save_path, sizeof app->save_path, "%s", path);
+            memset(&app->save_stamp, 0, sizeof app->save_stamp);
+            memset(app->export_stamps, 0, sizeof app->export_stamps);
+            app->saved_k = 0;
+            app->saved_number = 0;
+            app->opened_there = false;
+        }
+        app_save(app, false);
+    }
+}
+
 static void prompt_key(TuiApp *app, int ch)
 {
     if (ch == 27) {
         app->prompt = false;
+        if (app->prompt_save_as)
+            app_message(app, false, "not saved");
+    } else if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && app->prompt_save_as) {
+        app->prompt = false;
+        save_as(app, app->prompt_text, app->prompt_cut);
     } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
         char error[300];
         app->prompt = false;
@@ -709,9 +745,26 @@ static void prompt_key(TuiApp *app, int ch)
     app->prompt_fresh = false;
 }
 
+/* S: the prompt for the file to save to, on the one s saves to. */
+static void open_save_prompt(TuiApp *app)
+{
+    if (!app->seg) {
+        app_save(app, false); /* says why there is nothing to save */
+        return;
+    }
+    app->prompt = app->prompt_save_as = true;
+    size_t len = strlen(app->save_path); /* a name too long to edit here: typed anew */
+    app->prompt_len = len < sizeof app->prompt_text ? len : 0;
+    memcpy(app->prompt_text, app->save_path, app->prompt_len);
+    app->prompt_text[app->prompt_len] = '\0';
+    app->prompt_fresh = false; /* a name to edit (its folder kept), not to type over */
+    app->prompt_dropping = app->prompt_cut = false;
+}
+
 void app_open_prompt(TuiApp *app)
 {
     app->prompt = true;
+    app->prompt_save_as = false;
     snprintf(app->prompt_text, sizeof app->prompt_text, "%s", app->filter.pattern);
     app->prompt_len = strlen(app->prompt_text);
     app->prompt_fresh = app->prompt_len > 0;
@@ -890,6 +943,7 @@ static void handle_key(TuiApp *app, int ch)
         }
         break;
     case 's': app_save(app, asked == ASK_SAVE); break;
+    case 'S': open_save_prompt(app); break;
     case 'e': app_export(app, asked == ASK_EXPORT); break;
     case 't': form_open(app); break;
     case 12: clearok(curscr, TRUE); break; /* Ctrl-L */
@@ -987,6 +1041,7 @@ int tui_run(TuiConfig *config)
     app->train.stage = -1;
     /* the model opened is the file s may replace without asking, as it was read
      * (but for a model trained here: app_save) */
+    snprintf(app->save_path, sizeof app->save_path, "%s", config->save_path);
     if (config->model_path && atomic_file_same(config->model_path, config->save_path)) {
         app->save_stamp = config->model_stamp;
         app->saved_k = config->seg ? config->seg->k : 0;

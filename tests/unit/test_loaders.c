@@ -1311,6 +1311,32 @@ static void real_ml100k_loads_whole(void **state)
     captured_diag_free(&c);
 }
 
+/* An output path that would replace an input: a file of a panel (of any
+ * format, by another name too: a link) or the ZIP list; said which. */
+static void outputs_that_replace_inputs(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/filmseg-inputs-XXXXXX", path[300], link[300], zips[300], why[600];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/ratings.dat", dir);
+    write_file(path, "1::1::5::1\n");
+    snprintf(link, sizeof link, "%s/other-name.dat", dir);
+    assert_int_equal(symlink("ratings.dat", link), 0);
+    snprintf(zips, sizeof zips, "%s/zips.csv", dir);
+    write_file(zips, "zip,state_id\n");
+    assert_true(panel_output_replaces_input(path, dir, NULL, why, sizeof why));
+    assert_non_null(strstr(why, "a file of the panel in "));
+    assert_true(panel_output_replaces_input(link, dir, NULL, why, sizeof why));
+    assert_true(panel_output_replaces_input(zips, NULL, zips, why, sizeof why));
+    assert_string_equal(why, "the ZIP list (--zips)");
+    assert_false(panel_output_replaces_input(zips, dir, NULL, why, sizeof why));
+    snprintf(path, sizeof path, "%s/model.fsm", dir);
+    assert_false(panel_output_replaces_input(path, dir, zips, why, sizeof why));
+    assert_false(panel_output_replaces_input(path, NULL, NULL, why, sizeof why));
+    snprintf(path, sizeof path, "rm -rf %s", dir);
+    assert_int_equal(system(path), 0);
+}
+
 #if !defined(__SANITIZE_ADDRESS__)
 /* panel_load_demo with budget bytes of memory to spare, in a child: its
  * status (0 loaded, 1 refused, else it died) and its messages into text. */
@@ -1388,6 +1414,7 @@ int main(void)
         cmocka_unit_test(binary_garbage_never_crashes),
         cmocka_unit_test(scoring_files_in_either_format),
         cmocka_unit_test(out_of_memory_is_said),
+        cmocka_unit_test(outputs_that_replace_inputs),
         cmocka_unit_test(strict_mode_stops_at_the_first_malformed_line),
         cmocka_unit_test(empty_required_files_are_fatal),
         cmocka_unit_test(files_without_one_valid_line_are_fatal),
