@@ -351,6 +351,24 @@ static bool panel_build_unlisted(PanelBuilder *b, long user_id, size_t line)
     return !oom;
 }
 
+/* A rating of these formats: a whole number of stars 1..5, written as one
+ * ("4") or with zeros after a point ("4.0": a database's export). */
+static bool whole_stars(Field f, long *stars)
+{
+    Field t = text_trim(f);
+    const char *point = memchr(t.s, '.', t.len);
+    if (point) {
+        size_t whole = (size_t)(point - t.s);
+        if (whole + 1 == t.len)
+            return false; /* "4." */
+        for (size_t i = whole + 1; i < t.len; i++)
+            if (t.s[i] != '0')
+                return false; /* "4.5": stars in halves are the CSV format's */
+        t.len = whole;
+    }
+    return text_parse_long(t, 1, 5, stars);
+}
+
 bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFormat *format)
 {
     LineReader reader;
@@ -386,7 +404,7 @@ bool panel_parse_ratings(PanelBuilder *b, const PanelFile *file, const RatingsFo
             ok = diag_bad_line(b->diag, file->path, at,
                                "%s id '%.*s' is not a whole number 1..2147483647", format->film,
                                SHOW(f[1]));
-        else if (!text_parse_long(f[2], 1, 5, &score))
+        else if (!whole_stars(f[2], &score))
             ok = diag_bad_line(b->diag, file->path, at, "rating '%.*s' is not a whole number 1..5",
                                SHOW(f[2]));
         else if (!timeless && !text_parse_long(f[3], 0, UINT32_MAX, &time))

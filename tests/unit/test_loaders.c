@@ -127,21 +127,27 @@ static void malformed_lines_are_reported_skipped_and_counted(void **state)
     (void)state;
     CapturedDiag c;
     captured_diag_init(&c, false);
-    const char *ratings = "1\t1\t4\t1\n"   /* 1 fine */
-                          "1\t2\t4\n"      /* 2 wrong number of fields */
-                          "x\t2\t4\t1\n"   /* 3 non-numeric user */
-                          "1\t2\t6\t1\n"   /* 4 rating outside 1..5 */
-                          "1\t2\t0\t1\n"   /* 5 rating outside 1..5 */
-                          "9\t2\t4\t1\n"   /* 6 unknown user */
-                          "1\t99\t4\t1\n"  /* 7 unknown film */
-                          "1\t1\t2\t5\n"   /* 8 duplicate of line 1 */
-                          "1\t2\t4.5\t1\n" /* 9 not whole */
-                          "2\t3";          /* 10 truncated last line */
+    const char *ratings = "1\t1\t4\t1\n"    /* 1 fine */
+                          "1\t2\t4\n"       /* 2 wrong number of fields */
+                          "x\t2\t4\t1\n"    /* 3 non-numeric user */
+                          "1\t2\t6\t1\n"    /* 4 rating outside 1..5 */
+                          "1\t2\t0\t1\n"    /* 5 rating outside 1..5 */
+                          "9\t2\t4\t1\n"    /* 6 unknown user */
+                          "1\t99\t4\t1\n"   /* 7 unknown film */
+                          "1\t1\t2\t5\n"    /* 8 duplicate of line 1 */
+                          "1\t2\t4.5\t1\n"  /* 9 not whole */
+                          "2\t3\n"          /* 10 truncated line */
+                          "1\t2\t.0\t1\n"   /* 11 no stars */
+                          "1\t2\t4.\t1\n"   /* 12 a point and nothing after */
+                          "1\t3\t3.00\t1\n" /* 13 fine: a database's 3.00 */
+                          "2\t1\t5.0\t1";   /* 14 fine */
     Panel *p = load_ok(USERS, ITEMS, ratings, &c);
     const char *text = captured_diag_text(&c);
-    assert_int_equal(p->n_ratings, 1);
+    assert_int_equal(p->n_ratings, 3);
     assert_int_equal(p->user_half_stars[0], 8); /* the first of the duplicates is kept */
-    assert_int_equal(skipped(&c), 9);
+    assert_int_equal(skipped(&c), 11);
+    assert_non_null(strstr(text, "t/u.data:11: rating '.0'"));
+    assert_non_null(strstr(text, "t/u.data:12: rating '4.'"));
     assert_non_null(strstr(text, "t/u.data:2: 3 fields, expected 4"));
     assert_non_null(strstr(text, "t/u.data:3: user id 'x' is not a whole number"));
     assert_non_null(strstr(text, "t/u.data:4: rating '6' is not a whole number 1..5"));
