@@ -63,6 +63,10 @@ size_t demo_encoding_width(const DemoEncoding *enc);
 /* The one-hot column of an occupation: its own, else one spelled alike but
  * for case ("Student" is a student); -1 when the encoding has none. */
 int demo_encoding_occupation(const DemoEncoding *enc, const char *occupation);
+/* The one-hot column of a state (states.h index) among the state columns;
+ * -1 when the encoding has none (unknown, or no user of the training panel's
+ * lived there). */
+int demo_encoding_state(const DemoEncoding *enc, int state);
 /* One user's demographic row (width floats); unknown occupations and states
  * get all-zero one-hot columns. */
 void demo_encode(const DemoEncoding *enc, const Panel *panel, const PanelUser *user, float *out);

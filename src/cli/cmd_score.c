@@ -133,11 +133,9 @@ static void warn_about_users(const Segmentation *seg, const Panel *panel, const 
     size_t outsiders = 0;
     int outsider_state = 0;
     for (size_t u = 0; seg->demo.has_demographics && u < panel->n_users; u++) {
-        int state = panel->users[u].state;
-        bool known = state == STATE_UNKNOWN; /* counted with the ZIP codes above */
-        for (size_t i = 0; !known && i < seg->demo.n_states; i++)
-            known = seg->demo.states[i] == state;
-        if (!known && outsiders++ == 0)
+        int state = panel->users[u].state; /* unknown: counted with the ZIP codes above */
+        if (state != STATE_UNKNOWN && demo_encoding_state(&seg->demo, state) < 0 &&
+            outsiders++ == 0)
             outsider_state = state;
     }
     if (outsiders)

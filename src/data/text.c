@@ -17,6 +17,13 @@
 
 static bool has_control(const unsigned char *p, size_t n, bool line_breaks);
 
+/* A C0 control byte other than tab (and, when line_breaks, CR and LF), or
+ * DEL: what marks binary data. */
+static inline bool is_control(unsigned char c, bool line_breaks)
+{
+    return (c < 0x20 && c != '\t' && !(line_breaks && (c == '\r' || c == '\n'))) || c == 0x7f;
+}
+
 /* Whether data starts with the magic number of a compressed file. */
 static bool compressed(const char *data, size_t n)
 {
@@ -47,7 +54,7 @@ static size_t count_controls(const unsigned char *p, size_t n)
 {
     size_t count = 0;
     for (size_t i = 0; i < n; i++)
-        count += (p[i] < 0x20 && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') || p[i] == 0x7f;
+        count += is_control(p[i], true);
     return count;
 }
 
@@ -228,11 +235,9 @@ static bool has_control(const unsigned char *p, size_t n, bool line_breaks)
             return true;
     }
 #endif
-    for (; i < n; i++) {
-        unsigned char c = p[i];
-        if ((c < 0x20 && c != '\t' && !(line_breaks && (c == '\r' || c == '\n'))) || c == 0x7f)
+    for (; i < n; i++)
+        if (is_control(p[i], line_breaks))
             return true;
-    }
     return false;
 }
 

@@ -77,6 +77,14 @@ int demo_encoding_occupation(const DemoEncoding *enc, const char *occupation)
     return alike;
 }
 
+int demo_encoding_state(const DemoEncoding *enc, int state)
+{
+    for (size_t s = 0; s < enc->n_states; s++)
+        if (enc->states[s] == state)
+            return (int)s;
+    return -1;
+}
+
 void demo_encode(const DemoEncoding *enc, const Panel *panel, const PanelUser *user, float *out)
 {
     size_t width = demo_encoding_width(enc);
@@ -92,9 +100,9 @@ void demo_encode(const DemoEncoding *enc, const Panel *panel, const PanelUser *u
     int column = *occupation ? demo_encoding_occupation(enc, occupation) : -1;
     if (column >= 0)
         out[2 + column] = 1;
-    for (size_t s = 0; s < enc->n_states; s++)
-        if (enc->states[s] == user->state)
-            out[2 + enc->n_occupations + s] = 1;
+    int state = demo_encoding_state(enc, user->state);
+    if (state >= 0)
+        out[2 + enc->n_occupations + (size_t)state] = 1;
 }
 
 /* qsort's comparison for recency_weights: (time, index) pairs, in order. */

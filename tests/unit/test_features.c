@@ -72,6 +72,15 @@ static void demographic_encoding(void **state)
     assert_true(row[2] + row[3] == 1.0f && row[4] + row[5] == 1.0f);
     demo_encode(&enc, p, &p->users[2], row); /* no state: zero state columns */
     assert_true(row[0] == 0.0f && row[4] == 0.0f && row[5] == 0.0f);
+    /* the state columns: New York's and Illinois's, in code order; none for
+     * unknown or a state nobody lived in */
+    int ny = demo_encoding_state(&enc, state_find("NY", 2)),
+        il = demo_encoding_state(&enc, state_find("IL", 2));
+    assert_true(ny >= 0 && il >= 0 && ny != il);
+    demo_encode(&enc, p, &p->users[0], row);
+    assert_true(row[4 + ny] == 1.0f && row[4 + il] == 0.0f);
+    assert_int_equal(demo_encoding_state(&enc, STATE_UNKNOWN), -1);
+    assert_int_equal(demo_encoding_state(&enc, state_find("AK", 2)), -1);
     /* a user to score with age and gender unknown: the mean age, half way */
     PanelUser unknown = p->users[0];
     unknown.age = -1;
